@@ -1,0 +1,72 @@
+// Command sovereign drives the stacks of the global-sovereign project: it validates their
+// config, synthesizes their resource graphs offline, and (through the Pulumi Automation API)
+// previews and deploys them in dependency order.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit statuses.
+const (
+	exitOK     = 0
+	exitFailed = 1 // an operation failed
+	exitConfig = 2 // bad config or bad usage: nothing was run
+)
+
+// exitError carries an exit status out of a command.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+
+func configError(err error) error { return &exitError{code: exitConfig, err: err} }
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes the command line and returns the exit status; main only exits with it, so tests
+// call run directly.
+func run(args []string, stdout, stderr io.Writer) int {
+	root := newRoot()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.Execute()
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintln(stderr, err)
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	// cobra's own errors are usage errors (unknown flag, bad arguments).
+	return exitConfig
+}
+
+// globalFlags are shared by every command.
+type globalFlags struct {
+	dir string
+}
+
+func newRoot() *cobra.Command {
+	g := &globalFlags{}
+	root := &cobra.Command{
+		Use:           "sovereign",
+		Short:         "Validate, synthesize and deploy the stacks of the global-sovereign project",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().StringVar(&g.dir, "dir", ".", "project directory holding Pulumi.yaml and the Pulumi.<stack>.yaml files")
+	root.AddCommand(newValidate(g), newSynth(g))
+	return root
+}

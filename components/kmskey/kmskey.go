@@ -1,0 +1,46 @@
+// Package kmskey declares a customer-managed KMS key with rotation and an alias. Components use
+// it for the keys they own (log encryption, SNS), so every key gets the same safe defaults.
+package kmskey
+
+import (
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/global-sovereign/global-sovereign/pkg/iampolicy"
+)
+
+// Args describes a key. Policy must keep the account root statement (iampolicy.AccountRoot)
+// or the key becomes unmanageable.
+type Args struct {
+	Description string
+	Alias       string // without the alias/ prefix
+	Policy      iampolicy.Document
+	Protect     bool
+}
+
+// DeletionWindowDays is the longest window AWS allows: a key deleted by mistake can be
+// recovered for 30 days.
+const DeletionWindowDays = 30
+
+// New declares the key and its alias with the given options (parent, provider).
+func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (*kms.Key, error) {
+	keyOpts := append([]pulumi.ResourceOption{pulumi.Protect(args.Protect)}, opts...)
+	key, err := kms.NewKey(ctx, name, &kms.KeyArgs{
+		Description:          pulumi.String(args.Description),
+		EnableKeyRotation:    pulumi.Bool(true),
+		DeletionWindowInDays: pulumi.Int(DeletionWindowDays),
+		Policy:               pulumi.String(args.Policy.JSON()),
+	}, keyOpts...)
+	if err != nil {
+		return nil, err
+	}
+	// An alias name is unique per region: delete the old one before creating a replacement.
+	aliasOpts := append([]pulumi.ResourceOption{pulumi.DeleteBeforeReplace(true)}, opts...)
+	if _, err := kms.NewAlias(ctx, name+"-alias", &kms.AliasArgs{
+		Name:        pulumi.String("alias/" + args.Alias),
+		TargetKeyId: key.KeyId,
+	}, aliasOpts...); err != nil {
+		return nil, err
+	}
+	return key, nil
+}

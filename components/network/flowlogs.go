@@ -1,0 +1,85 @@
+package network
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/global-sovereign/global-sovereign/components/kmskey"
+	"github.com/global-sovereign/global-sovereign/pkg/iampolicy"
+)
+
+// flowLogs sends every VPC flow to a CloudWatch log group encrypted with the network's own KMS
+// key, through a role only the flow-logs service of this account can assume.
+func (b *builder) flowLogs() error {
+	a := b.args
+	logsService := fmt.Sprintf("logs.%s.amazonaws.com", a.Region)
+	logGroupArns := fmt.Sprintf("arn:%s:logs:%s:%s:log-group:*", a.Partition, a.Region, a.AccountID)
+	var err error
+	b.logKey, err = kmskey.New(b.ctx, b.n("logs-key"), kmskey.Args{
+		Description: fmt.Sprintf("%s VPC flow logs", b.name),
+		Alias:       b.name + "-logs",
+		Protect:     a.Protect,
+		Policy: iampolicy.New(
+			iampolicy.Allow("AccountAdmin", []string{"kms:*"}, []string{"*"}).
+				ForAWS(iampolicy.AccountRoot(a.Partition, a.AccountID)),
+			iampolicy.Allow("CloudWatchLogs",
+				[]string{"kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"}, []string{"*"}).
+				ForService(logsService).
+				When("ArnLike", "kms:EncryptionContext:aws:logs:arn", logGroupArns),
+		),
+	}, b.parent)
+	if err != nil {
+		return err
+	}
+
+	// No fixed name: Pulumi's auto-naming adds a suffix, so a replacement never collides with
+	// the group it replaces.
+	b.flowLogGroup, err = cloudwatch.NewLogGroup(b.ctx, b.n("flow-logs"), &cloudwatch.LogGroupArgs{
+		RetentionInDays: pulumi.Int(a.FlowLogRetentionDays),
+		KmsKeyId:        b.logKey.Arn,
+	}, b.parent, pulumi.Protect(a.Protect))
+	if err != nil {
+		return err
+	}
+
+	trust := iampolicy.New(
+		iampolicy.Allow("FlowLogs", []string{"sts:AssumeRole"}, nil).
+			ForService("vpc-flow-logs.amazonaws.com").
+			When("StringEquals", "aws:SourceAccount", a.AccountID).
+			When("ArnLike", "aws:SourceArn", fmt.Sprintf("arn:%s:ec2:%s:%s:vpc-flow-log/*", a.Partition, a.Region, a.AccountID)),
+	)
+	role, err := iam.NewRole(b.ctx, b.n("flow-logs"), &iam.RoleArgs{
+		Description:      pulumi.String(fmt.Sprintf("VPC flow logs of %s", b.name)),
+		AssumeRolePolicy: pulumi.String(trust.JSON()),
+	}, b.parent)
+	if err != nil {
+		return err
+	}
+	policy := b.flowLogGroup.Arn.ApplyT(func(arn string) string {
+		return iampolicy.New(
+			iampolicy.Allow("WriteFlowLogs",
+				[]string{"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogGroups", "logs:DescribeLogStreams"},
+				[]string{arn, arn + ":*"}),
+		).JSON()
+	}).(pulumi.StringOutput)
+	if _, err := iam.NewRolePolicy(b.ctx, b.n("flow-logs"), &iam.RolePolicyArgs{
+		Role:   role.Name,
+		Policy: policy,
+	}, b.parent); err != nil {
+		return err
+	}
+	_, err = ec2.NewFlowLog(b.ctx, b.n("flow-logs"), &ec2.FlowLogArgs{
+		VpcId:                  b.vpcRes.ID(),
+		TrafficType:            pulumi.String(a.FlowLogTrafficType),
+		LogDestinationType:     pulumi.String("cloud-watch-logs"),
+		LogDestination:         b.flowLogGroup.Arn,
+		IamRoleArn:             role.Arn,
+		MaxAggregationInterval: pulumi.Int(60),
+		Tags:                   nameTag(b.n("flow-logs"), nil),
+	}, b.parent)
+	return err
+}

@@ -1,0 +1,267 @@
+package config
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// stackFileRE matches a stack file name and captures the stack name.
+var stackFileRE = regexp.MustCompile(`^Pulumi\.([A-Za-z0-9][A-Za-z0-9._-]*)\.yaml$`)
+
+// StackFileName is the file that holds the config of stack name.
+func StackFileName(name string) string { return "Pulumi." + name + ".yaml" }
+
+// StackNameFromFile returns the stack name of a Pulumi.<stack>.yaml path.
+func StackNameFromFile(path string) (string, bool) {
+	m := stackFileRE.FindStringSubmatch(filepath.Base(path))
+	if m == nil {
+		return "", false
+	}
+	return m[1], true
+}
+
+// topLevelKeys are the keys Pulumi itself allows at the top of a stack file.
+var topLevelKeys = []string{"config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment"}
+
+// ReadFile parses one stack file. It returns the stack (its defaults applied, not yet validated)
+// or Problems naming the file, line and key of everything that could not be read.
+func ReadFile(path string) (*Stack, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, Problems{{File: filepath.Base(path), Msg: err.Error()}}
+	}
+	return Parse(filepath.Base(path), data)
+}
+
+// Parse reads the stack file named file from data.
+func Parse(file string, data []byte) (*Stack, error) {
+	name, ok := StackNameFromFile(file)
+	if !ok {
+		return nil, Problems{{File: file, Msg: "a stack file must be named Pulumi.<stack>.yaml"}}
+	}
+	s := &Stack{Name: name, File: file, lines: lineIndex{}}
+	fail := func(line int, path, format string, args ...any) error {
+		return Problems{{File: file, Line: line, Path: path, Msg: fmt.Sprintf(format, args...)}}
+	}
+
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fail(0, "", "not valid YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	if doc.Kind == 0 || len(doc.Content) == 0 {
+		return nil, fail(0, "", "empty stack file; want a `config:` map")
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return nil, fail(root.Line, "", "want a map with a `config:` key at the top of the file")
+	}
+	var cfg *yaml.Node
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k := root.Content[i]
+		switch {
+		case k.Value == "config":
+			cfg = root.Content[i+1]
+		case contains(topLevelKeys, k.Value):
+		default:
+			return nil, fail(k.Line, k.Value, "unknown top-level key%s; allowed: %s",
+				suggest(k.Value, topLevelKeys), strings.Join(topLevelKeys, ", "))
+		}
+	}
+	if cfg == nil || cfg.Kind != yaml.MappingNode {
+		return nil, fail(root.Line, "config", "missing or not a map; every stack needs `config:` with %s:%s", Project, KeyStack)
+	}
+	tree, err := yamlToTree(cfg, "", s.lines)
+	if err != nil {
+		return nil, fail(0, "config", "%v", err)
+	}
+	values := map[string]any{}
+	var is issues
+	for key, v := range tree.(map[string]any) {
+		ns, k, hasNS := strings.Cut(key, ":")
+		switch {
+		case !hasNS:
+			is.add(key, "config keys need a namespace; write %s:%s", Project, key)
+		case ns == Project:
+			if !contains(Keys, k) {
+				is.add(key, "unknown key%s; allowed keys: %s", suggest(k, Keys), qualified(Keys))
+				continue
+			}
+			values[k] = v
+		case ns == "pulumi":
+			if k == "disable-default-providers" {
+				decode(key, v, &s.DisableDefaultProviders, &is)
+			}
+		case ns == "aws":
+			is.add(key, "aws:* keys configure Pulumi's default AWS provider, which this project disables; "+
+				"every resource uses the stack's explicit provider. Set %s:%s.awsRegion instead", Project, KeyStack)
+		default:
+			is.add(key, "unknown config namespace %q; allowed: %s:*, pulumi:*", ns, Project)
+		}
+	}
+	s.decodeValues(values, &is)
+	if len(is) > 0 {
+		return nil, s.report(is).Err()
+	}
+	s.raw = values
+	return s, nil
+}
+
+// EngineConfig is the configuration map the Pulumi engine hands the program for this stack
+// file: each project key, fully qualified, with structured values as JSON text. Synth runs the
+// program with it, as `pulumi up` would.
+func (s *Stack) EngineConfig() (map[string]string, error) {
+	out := map[string]string{}
+	for k, v := range s.raw {
+		if hasSecure(v) {
+			return nil, fmt.Errorf("%s: %s:%s holds an encrypted value, which only the Pulumi engine can decrypt", s.File, Project, k)
+		}
+		if str, ok := v.(string); ok {
+			out[Project+":"+k] = str
+			continue
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %s:%s: %w", s.File, Project, k, err)
+		}
+		out[Project+":"+k] = string(b)
+	}
+	return out, nil
+}
+
+func hasSecure(v any) bool {
+	switch x := v.(type) {
+	case secureValue:
+		return true
+	case map[string]any:
+		for _, e := range x {
+			if hasSecure(e) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if hasSecure(e) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Lookup returns the raw value of a project config key as the engine hands it to a program.
+type Lookup func(key string) (value string, ok bool)
+
+// FromEngine builds the stack config of the running program from the values the engine passed
+// (which may differ from the file by `pulumi config set`, and hold decrypted secrets). The file
+// version, when there is one, supplies the line numbers for messages.
+func FromEngine(name string, lookup Lookup, file *Stack) (*Stack, error) {
+	s := &Stack{Name: name, File: StackFileName(name), lines: lineIndex{}}
+	if file != nil {
+		s.lines = file.lines
+		s.DisableDefaultProviders = file.DisableDefaultProviders
+	}
+	values := map[string]any{}
+	for _, k := range Keys {
+		if raw, ok := lookup(k); ok {
+			values[k] = jsonToTree(raw)
+		}
+	}
+	var is issues
+	s.decodeValues(values, &is)
+	if len(is) > 0 {
+		return nil, s.report(is).Err()
+	}
+	return s, nil
+}
+
+func (s *Stack) decodeValues(values map[string]any, is *issues) {
+	path := func(k string) string { return Project + ":" + k }
+	if v, ok := values[KeyStack]; ok {
+		decode(path(KeyStack), v, &s.Settings, is)
+	} else {
+		is.add(path(KeyStack), "missing; every stack needs kind, code, awsRegion and environment")
+	}
+	if v, ok := values[KeyNetwork]; ok && v != nil {
+		s.Network = &Network{}
+		decode(path(KeyNetwork), v, s.Network, is)
+	}
+	if v, ok := values[KeyVPN]; ok && v != nil {
+		s.VPN = &VPN{}
+		decode(path(KeyVPN), v, s.VPN, is)
+	}
+	if v, ok := values[KeyAlerts]; ok {
+		decode(path(KeyAlerts), v, &s.Alerts, is)
+	}
+	if v, ok := values[KeyTags]; ok {
+		decode(path(KeyTags), v, &s.Tags, is)
+	}
+	if len(*is) == 0 {
+		s.applyDefaults()
+	}
+}
+
+// report attaches this stack's file and the line of each key path to the issues.
+func (s *Stack) report(is issues) Problems {
+	out := make(Problems, len(is))
+	for i, p := range is {
+		p.File = s.File
+		p.Line = s.lineOf(p.Path)
+		out[i] = p
+	}
+	return out
+}
+
+// lineOf finds the line of a key path, or of its nearest ancestor that the file has.
+func (s *Stack) lineOf(path string) int {
+	for p := path; p != ""; {
+		if l, ok := s.lines[p]; ok {
+			return l
+		}
+		i := strings.LastIndexAny(p, ".[")
+		if i < 0 {
+			break
+		}
+		p = p[:i]
+	}
+	return 0
+}
+
+// StackFiles lists the Pulumi.<stack>.yaml files in dir, sorted by name.
+func StackFiles(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range entries {
+		if _, ok := StackNameFromFile(e.Name()); ok && !e.IsDir() {
+			out = append(out, filepath.Join(dir, e.Name()))
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func qualified(keys []string) string {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = Project + ":" + k
+	}
+	return strings.Join(out, ", ")
+}

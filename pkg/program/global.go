@@ -1,0 +1,47 @@
+package program
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/global-sovereign/global-sovereign/pkg/config"
+)
+
+// StackReferenceName is the fully qualified name of another stack of this project, in the
+// current stack's organization ("organization" on a self-managed backend).
+func StackReferenceName(ctx *pulumi.Context, stack string) string {
+	return fmt.Sprintf("%s/%s/%s", ctx.Organization(), ctx.Project(), stack)
+}
+
+// deployGlobal declares the global stack. For now it reads every region stack of its
+// environment and exports what the peering mesh and DNS will need, keyed by region code.
+func deployGlobal(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet) error {
+	regions := pulumi.Map{}
+	for _, name := range fleet.References(s) {
+		ref, err := pulumi.NewStackReference(ctx, "ref-"+name, &pulumi.StackReferenceArgs{
+			Name: pulumi.String(StackReferenceName(ctx, name)),
+		})
+		if err != nil {
+			return err
+		}
+		region := pulumi.Map{}
+		for _, key := range peeringOutputs {
+			region[key] = requireOutput(ref, name, key)
+		}
+		regions[fleet.Stack(name).Settings.Code] = region
+	}
+	ctx.Export(OutRegions, regions)
+	return nil
+}
+
+// requireOutput reads an output of a referenced stack and fails the deployment with a clear
+// message when that stack has not exported it (not deployed yet, or an older version).
+func requireOutput(ref *pulumi.StackReference, stack, key string) pulumi.AnyOutput {
+	return ref.GetOutput(pulumi.String(key)).ApplyT(func(v any) (any, error) {
+		if v == nil {
+			return nil, fmt.Errorf("stack %s has no output %q; deploy it first (sovereign up --stack %s)", stack, key, stack)
+		}
+		return v, nil
+	}).(pulumi.AnyOutput)
+}

@@ -1,0 +1,30 @@
+package program
+
+// Stack outputs of a region stack. Other stacks read them through StackReferences, so the
+// names are a contract: the global stack and the orchestrator use these constants.
+const (
+	OutAWSRegion             = "awsRegion"
+	OutRegionCode            = "regionCode"
+	OutEnvironment           = "environment"
+	OutVpcID                 = "vpcId"
+	OutVpcCIDR               = "vpcCidr"
+	OutAvailabilityZones     = "availabilityZones"
+	OutPublicSubnetIDs       = "publicSubnetIds"
+	OutPrivateSubnetIDs      = "privateSubnetIds"
+	OutDatabaseSubnetIDs     = "databaseSubnetIds"
+	OutPrivateRouteTableIDs  = "privateRouteTableIds"
+	OutNatPublicIPs          = "natPublicIps"
+	OutVpnGatewayID          = "vpnGatewayId"
+	OutVpnConnections        = "vpnConnections"
+	OutOfficeSecurityGroupID = "officeSecurityGroupId"
+	OutAlertsTopicArn        = "alertsTopicArn"
+)
+
+// Outputs of the global stack.
+const (
+	OutRegions = "regions" // region code -> the region stack outputs the peering mesh needs
+)
+
+// peeringOutputs are the region outputs the global stack aggregates: what a VPC peering mesh
+// and cross-region routing need from each region.
+var peeringOutputs = []string{OutAWSRegion, OutEnvironment, OutVpcID, OutVpcCIDR, OutPrivateRouteTableIDs}

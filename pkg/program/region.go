@@ -1,0 +1,177 @@
+package program
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/global-sovereign/global-sovereign/components/alerts"
+	"github.com/global-sovereign/global-sovereign/components/network"
+	"github.com/global-sovereign/global-sovereign/pkg/config"
+	"github.com/global-sovereign/global-sovereign/pkg/netplan"
+)
+
+// deployRegion declares a region stack.
+func deployRegion(ctx *pulumi.Context, s *config.Stack) error {
+	prefix := s.Settings.NamePrefix
+	provider, err := newProvider(ctx, s)
+	if err != nil {
+		return err
+	}
+	useProvider := pulumi.Provider(provider)
+	invoke := pulumi.Provider(provider)
+
+	identity, err := aws.GetCallerIdentity(ctx, &aws.GetCallerIdentityArgs{}, invoke)
+	if err != nil {
+		return fmt.Errorf("%s: reading the AWS account of region %s: %w", s.File, s.Settings.AWSRegion, err)
+	}
+	partition, err := aws.GetPartition(ctx, &aws.GetPartitionArgs{}, invoke)
+	if err != nil {
+		return err
+	}
+	if err := checkAZs(ctx, s, invoke); err != nil {
+		return err
+	}
+
+	al, err := alerts.New(ctx, prefix, &alerts.Args{
+		AccountID: identity.AccountId,
+		Partition: partition.Partition,
+		Emails:    s.Alerts.Emails,
+		Protect:   s.Protected(),
+	}, useProvider)
+	if err != nil {
+		return err
+	}
+
+	plan, err := subnetPlan(s.Network)
+	if err != nil {
+		return fmt.Errorf("%s: %s:%s: %w", s.File, config.Project, config.KeyNetwork, err)
+	}
+	net, err := network.New(ctx, prefix, &network.Args{
+		Region:               s.Settings.AWSRegion,
+		AccountID:            identity.AccountId,
+		Partition:            partition.Partition,
+		VPCCIDR:              s.Network.VPCCIDR,
+		AvailabilityZones:    s.Network.AvailabilityZones,
+		Subnets:              plan,
+		NATPerAZ:             s.Network.NATGateways == config.NATPerAZ,
+		FlowLogRetentionDays: s.Network.FlowLogs.RetentionDays,
+		FlowLogTrafficType:   s.Network.FlowLogs.TrafficType,
+		VPN:                  vpnArgs(s.VPN),
+		AlarmTopicArn:        al.TopicArn,
+		Protect:              s.Protected(),
+	}, useProvider)
+	if err != nil {
+		return err
+	}
+
+	ctx.Export(OutAWSRegion, pulumi.String(s.Settings.AWSRegion))
+	ctx.Export(OutRegionCode, pulumi.String(s.Settings.Code))
+	ctx.Export(OutEnvironment, pulumi.String(s.Settings.Environment))
+	ctx.Export(OutAvailabilityZones, pulumi.ToStringArray(s.Network.AvailabilityZones))
+	ctx.Export(OutVpcID, net.VpcID)
+	ctx.Export(OutVpcCIDR, net.VpcCIDR)
+	ctx.Export(OutPublicSubnetIDs, net.PublicSubnetIDs)
+	ctx.Export(OutPrivateSubnetIDs, net.PrivateSubnetIDs)
+	ctx.Export(OutDatabaseSubnetIDs, net.DatabaseSubnetIDs)
+	ctx.Export(OutPrivateRouteTableIDs, net.PrivateRouteTableIDs)
+	ctx.Export(OutNatPublicIPs, net.NatPublicIPs)
+	ctx.Export(OutAlertsTopicArn, al.TopicArn)
+	if s.VPN != nil {
+		ctx.Export(OutVpnGatewayID, net.VpnGatewayID)
+		ctx.Export(OutVpnConnections, net.VpnConnections)
+		ctx.Export(OutOfficeSecurityGroupID, net.OfficeSecurityGroupID)
+	}
+	return nil
+}
+
+// newProvider is the stack's one AWS provider: its region and default tags come from config,
+// and it refuses any account not listed in allowedAccountIds.
+func newProvider(ctx *pulumi.Context, s *config.Stack) (*aws.Provider, error) {
+	tags := pulumi.StringMap{
+		"project":     pulumi.String(config.Project),
+		"stack":       pulumi.String(ctx.Stack()),
+		"region":      pulumi.String(s.Settings.Code),
+		"environment": pulumi.String(s.Settings.Environment),
+		"managed-by":  pulumi.String("pulumi"),
+	}
+	for k, v := range s.Tags {
+		tags[k] = pulumi.String(v)
+	}
+	args := &aws.ProviderArgs{
+		Region:      pulumi.String(s.Settings.AWSRegion),
+		DefaultTags: &aws.ProviderDefaultTagsArgs{Tags: tags},
+	}
+	if len(s.Settings.AllowedAccountIDs) > 0 {
+		args.AllowedAccountIds = pulumi.ToStringArray(s.Settings.AllowedAccountIDs)
+	}
+	return aws.NewProvider(ctx, "aws-"+s.Settings.AWSRegion, args)
+}
+
+// checkAZs fails before anything is declared when a configured AZ is not available to the
+// account (AZ names differ between accounts; us-west-1 offers most accounts only two).
+func checkAZs(ctx *pulumi.Context, s *config.Stack, invoke pulumi.InvokeOption) error {
+	state := "available"
+	res, err := aws.GetAvailabilityZones(ctx, &aws.GetAvailabilityZonesArgs{State: &state}, invoke)
+	if err != nil {
+		return fmt.Errorf("%s: listing the availability zones of %s: %w", s.File, s.Settings.AWSRegion, err)
+	}
+	available := map[string]bool{}
+	for _, n := range res.Names {
+		available[n] = true
+	}
+	var missing []string
+	for _, az := range s.Network.AvailabilityZones {
+		if !available[az] {
+			missing = append(missing, az)
+		}
+	}
+	if len(missing) > 0 {
+		names := append([]string(nil), res.Names...)
+		sort.Strings(names)
+		return fmt.Errorf("%s: %s:%s.availabilityZones: %s not available in %s for this account; available: %s",
+			s.File, config.Project, config.KeyNetwork, strings.Join(missing, ", "), s.Settings.AWSRegion, strings.Join(names, ", "))
+	}
+	return nil
+}
+
+// subnetPlan is the planned layout with any per-tier override from config applied.
+func subnetPlan(n *config.Network) (netplan.Plan, error) {
+	plan, err := netplan.Compute(netip.MustParsePrefix(n.VPCCIDR), len(n.AvailabilityZones))
+	if err != nil || n.Subnets == nil {
+		return plan, err
+	}
+	override := func(cidrs []string, planned []netip.Prefix) []netip.Prefix {
+		if cidrs == nil {
+			return planned
+		}
+		out := make([]netip.Prefix, len(cidrs))
+		for i, c := range cidrs {
+			out[i] = netip.MustParsePrefix(c) // validated by config
+		}
+		return out
+	}
+	plan.Public = override(n.Subnets.Public, plan.Public)
+	plan.Private = override(n.Subnets.Private, plan.Private)
+	plan.Database = override(n.Subnets.Database, plan.Database)
+	return plan, nil
+}
+
+func vpnArgs(v *config.VPN) *network.VPNArgs {
+	if v == nil {
+		return nil
+	}
+	out := &network.VPNArgs{
+		BGPASN:             v.BGPASN,
+		AmazonSideASN:      *v.AmazonSideASN,
+		OfficeIngressPorts: v.OfficeIngressPorts,
+	}
+	for _, g := range v.CustomerGateways {
+		out.Gateways = append(out.Gateways, network.Gateway{Name: g.Name, IPAddress: g.IPAddress, ClientCIDRs: g.ClientCIDRs})
+	}
+	return out
+}

@@ -1,0 +1,177 @@
+package synth
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+)
+
+// StackOutputs are the resolved outputs of a stack, as a StackReference sees them. Secret
+// outputs are resource.MakeSecret values.
+type StackOutputs = resource.PropertyMap
+
+// registration is one resource the mocks saw: registered (RegisterResource), or read
+// (ReadResource: StackReferences, .Get of existing resources).
+type registration struct {
+	urn, typ, name, parent, provider string
+	custom, remote, read             bool
+	inputs                           resource.PropertyMap
+	dependencies, ignoreChanges      []string
+	additionalSecretOutputs          []string
+	providers                        map[string]string
+	protect, deleteBeforeReplace     bool
+}
+
+func fromRegister(urn string, in resource.PropertyMap, rpc *pulumirpc.RegisterResourceRequest) registration {
+	return registration{
+		urn: urn, typ: rpc.GetType(), name: rpc.GetName(), parent: rpc.GetParent(), provider: rpc.GetProvider(),
+		custom: rpc.GetCustom(), remote: rpc.GetRemote(), inputs: in,
+		dependencies: rpc.GetDependencies(), ignoreChanges: rpc.GetIgnoreChanges(),
+		additionalSecretOutputs: rpc.GetAdditionalSecretOutputs(), providers: rpc.GetProviders(),
+		protect: rpc.GetProtect(), deleteBeforeReplace: rpc.GetDeleteBeforeReplace(),
+	}
+}
+
+func fromRead(urn string, in resource.PropertyMap, rpc *pulumirpc.ReadResourceRequest) registration {
+	return registration{
+		urn: urn, typ: rpc.GetType(), name: rpc.GetName(), parent: rpc.GetParent(), provider: rpc.GetProvider(),
+		custom: true, read: true, inputs: in, dependencies: rpc.GetDependencies(),
+		additionalSecretOutputs: rpc.GetAdditionalSecretOutputs(),
+	}
+}
+
+// mocks is the pulumi.MockResourceMonitor of one synth run. It records every registration,
+// answers AWS resources and invokes through the AWS model, and answers StackReferences with the
+// outputs of stacks synthesized before.
+type mocks struct {
+	project, stack string
+	refs           map[string]StackOutputs // fully qualified stack name -> outputs
+	aws            *awsModel
+
+	mu        sync.Mutex
+	regs      []registration
+	providers map[string]string // provider URN -> its AWS region
+}
+
+var _ pulumi.MockResourceMonitor = (*mocks)(nil)
+
+func newMocks(project, stack string, refs map[string]StackOutputs) *mocks {
+	return &mocks{project: project, stack: stack, refs: refs, aws: newAWSModel(), providers: map[string]string{}}
+}
+
+// urnOf computes the URN the mock monitor gives a resource.
+func (m *mocks) urnOf(parent, typ, name string) string {
+	parentType := tokens.Type("")
+	if p := resource.URN(parent); p != "" && p.QualifiedType() != resource.RootStackType {
+		parentType = p.QualifiedType()
+	}
+	return string(resource.NewURN(tokens.QName(m.stack), tokens.PackageName(m.project), parentType,
+		tokens.Type(typ), name))
+}
+
+// providerURN strips the "::id" of a provider reference.
+func providerURN(ref string) string {
+	if i := strings.LastIndex(ref, "::"); i > 0 {
+		return ref[:i]
+	}
+	return ref
+}
+
+func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	var reg registration
+	switch {
+	case args.RegisterRPC != nil:
+		rpc := args.RegisterRPC
+		reg = fromRegister(m.urnOf(rpc.GetParent(), rpc.GetType(), rpc.GetName()), args.Inputs, rpc)
+	case args.ReadRPC != nil && args.TypeToken == "pulumi:pulumi:StackReference":
+		rpc := args.ReadRPC
+		reg = fromRead(m.urnOf(rpc.GetParent(), rpc.GetType(), rpc.GetName()), args.Inputs, rpc)
+	default:
+		return "", nil, fmt.Errorf("%s %s: reading existing resources (.Get) is not modelled by synth", args.TypeToken, args.Name)
+	}
+	urn := reg.urn
+	m.mu.Lock()
+	m.regs = append(m.regs, reg)
+	m.mu.Unlock()
+	if args.TypeToken == "pulumi:pulumi:StackReference" {
+		return m.stackReference(args)
+	}
+
+	switch {
+	case !args.Custom:
+		// Component resources have no provider-side state; their outputs come from
+		// RegisterResourceOutputs.
+		return "", resource.PropertyMap{}, nil
+	case args.TypeToken == "pulumi:providers:aws":
+		region := str(args.Inputs, "region")
+		if region == "" {
+			return "", nil, fmt.Errorf("aws provider %s has no region", args.Name)
+		}
+		m.mu.Lock()
+		m.providers[urn] = region
+		m.mu.Unlock()
+		return uuidOf(urn), args.Inputs, nil
+	case strings.HasPrefix(args.TypeToken, "pulumi:providers:"):
+		return uuidOf(urn), args.Inputs, nil
+	case strings.HasPrefix(args.TypeToken, "aws:"):
+		region, err := m.regionOf(args.Provider, args.TypeToken+" "+args.Name)
+		if err != nil {
+			return "", nil, err
+		}
+		id, state := m.aws.state(args.TypeToken, args.Name, urn, region, args.Inputs)
+		return id, state, nil
+	}
+	return args.Name + "-" + hexOf(urn, 8), args.Inputs, nil
+}
+
+// regionOf is the region of the explicit aws provider a resource or invoke uses. There is no
+// default: the project disables Pulumi's default AWS provider, and synth fails the same way.
+func (m *mocks) regionOf(providerRef, what string) (string, error) {
+	urn := providerURN(providerRef)
+	m.mu.Lock()
+	region, ok := m.providers[urn]
+	m.mu.Unlock()
+	if !ok {
+		return "", fmt.Errorf("%s uses no explicit aws provider (got %q); pass pulumi.Provider with the stack's "+
+			"regional provider, the default provider is disabled", what, providerRef)
+	}
+	return region, nil
+}
+
+func (m *mocks) stackReference(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	name := str(args.Inputs, "name")
+	outputs, ok := m.refs[name]
+	if !ok {
+		known := make([]string, 0, len(m.refs))
+		for k := range m.refs {
+			known = append(known, k)
+		}
+		return "", nil, fmt.Errorf("stack reference %q: that stack has not been synthesized (have %v)", name, known)
+	}
+	return name, resource.PropertyMap{
+		"name":    resource.NewStringProperty(name),
+		"outputs": resource.NewObjectProperty(outputs),
+	}, nil
+}
+
+func (m *mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	if strings.HasPrefix(args.Token, "aws:") {
+		region, err := m.regionOf(args.Provider, "invoke "+args.Token)
+		if err != nil {
+			return nil, err
+		}
+		return m.aws.invoke(args.Token, region, args.Args)
+	}
+	return nil, fmt.Errorf("the synth mocks have no answer for invoke %s", args.Token)
+}
+
+func (m *mocks) registrations() []registration {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]registration(nil), m.regs...)
+}

@@ -1,0 +1,150 @@
+package synth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
+
+	"github.com/global-sovereign/global-sovereign/pkg/config"
+)
+
+// Organization is the organization of every stack under synth, as on a self-managed backend.
+const Organization = "organization"
+
+// Result is the synthesized graph of a stack and its outputs, for the stacks that reference it.
+type Result struct {
+	Graph   *Graph
+	Outputs StackOutputs
+}
+
+// Stack synthesizes one stack: it runs program with the stack file's config under mocks.
+// refs holds the outputs of the stacks it reads through StackReferences, keyed by stack name.
+func Stack(program pulumi.RunFunc, s *config.Stack, refs map[string]StackOutputs) (*Result, error) {
+	cfg, err := s.EngineConfig()
+	if err != nil {
+		return nil, err
+	}
+	qualified := map[string]StackOutputs{}
+	for name, outs := range refs {
+		qualified[fmt.Sprintf("%s/%s/%s", Organization, config.Project, name)] = outs
+	}
+	m := newMocks(config.Project, s.Name, qualified)
+
+	var outputs StackOutputs
+	body := func(ctx *pulumi.Context) error {
+		if err := program(ctx); err != nil {
+			return err
+		}
+		var err error
+		outputs, err = awaitExports(ctx)
+		return err
+	}
+	err = pulumi.RunErr(body,
+		pulumi.WithMocksWithOrganization(Organization, config.Project, s.Name, m),
+		func(info *pulumi.RunInfo) {
+			info.Config = cfg
+			info.DryRun = false // run every apply, as `pulumi up` does
+		})
+	if err != nil {
+		return nil, fmt.Errorf("stack %s: %w", s.Name, unwrap(err))
+	}
+	return &Result{Graph: buildGraph(config.Project, s.Name, m.registrations(), plainMap(outputs)), Outputs: outputs}, nil
+}
+
+// awaitExports resolves every stack export, keeping secrets as secret property values.
+func awaitExports(ctx *pulumi.Context) (StackOutputs, error) {
+	out := StackOutputs{}
+	for name, v := range ctx.GetCurrentExportMap() {
+		res, err := internals.UnsafeAwaitOutput(context.Background(), pulumi.ToOutput(v))
+		if err != nil {
+			return nil, fmt.Errorf("output %s: %w", name, err)
+		}
+		pv := resource.NewPropertyValue(res.Value)
+		if res.Secret {
+			pv = resource.MakeSecret(pv)
+		}
+		out[resource.PropertyKey(name)] = pv
+	}
+	return out, nil
+}
+
+// unwrap drops the multierror wrapper the SDK puts around a program's error, so a config
+// problem reads as the message the program returned.
+func unwrap(err error) error {
+	type wrapped interface{ WrappedErrors() []error }
+	var w wrapped
+	if errors.As(err, &w) && len(w.WrappedErrors()) == 1 {
+		return w.WrappedErrors()[0]
+	}
+	return err
+}
+
+// Fleet synthesizes the named stacks of the fleet, and every stack they read from, in
+// dependency order, feeding each StackReference the outputs of the stack it names. It returns
+// the results of all stacks it ran, keyed by name.
+func Fleet(program pulumi.RunFunc, fleet *config.Fleet, names []string) (map[string]*Result, error) {
+	order, err := dependencyOrder(fleet, names)
+	if err != nil {
+		return nil, err
+	}
+	results := map[string]*Result{}
+	outputs := map[string]StackOutputs{}
+	for _, name := range order {
+		s := fleet.Stack(name)
+		refs := map[string]StackOutputs{}
+		for _, dep := range fleet.References(s) {
+			refs[dep] = outputs[dep]
+		}
+		r, err := Stack(program, s, refs)
+		if err != nil {
+			return results, err
+		}
+		results[name] = r
+		outputs[name] = r.Outputs
+	}
+	return results, nil
+}
+
+// dependencyOrder lists names and their transitive references, every stack after the stacks
+// it reads, ties broken by name.
+func dependencyOrder(fleet *config.Fleet, names []string) ([]string, error) {
+	var order []string
+	state := map[string]int{} // 1 visiting, 2 done
+	var visit func(name string, path []string) error
+	visit = func(name string, path []string) error {
+		s := fleet.Stack(name)
+		if s == nil {
+			return fmt.Errorf("no stack %q; stacks: %v", name, fleet.Names())
+		}
+		switch state[name] {
+		case 1:
+			return fmt.Errorf("stack references form a cycle: %v", append(path, name))
+		case 2:
+			return nil
+		}
+		state[name] = 1
+		deps := fleet.References(s)
+		sort.Strings(deps)
+		for _, d := range deps {
+			if err := visit(d, append(path, name)); err != nil {
+				return err
+			}
+		}
+		state[name] = 2
+		order = append(order, name)
+		return nil
+	}
+	sorted := append([]string(nil), names...)
+	sort.Strings(sorted)
+	for _, n := range sorted {
+		if err := visit(n, nil); err != nil {
+			return nil, err
+		}
+	}
+	return order, nil
+}
