@@ -29,11 +29,22 @@ func Stack(program pulumi.RunFunc, s *config.Stack, refs map[string]StackOutputs
 	if err != nil {
 		return nil, err
 	}
+	r, err := Run(program, s.Name, cfg, refs)
+	if err != nil {
+		return r, fmt.Errorf("stack %s: %w", s.Name, err)
+	}
+	return r, nil
+}
+
+// Run runs any program of this project under the synth mocks as stack, with the given engine
+// config (fully qualified keys). Component tests use it to exercise a component alone. On error
+// the result still holds the graph of what was declared before the failure.
+func Run(program pulumi.RunFunc, stack string, cfg map[string]string, refs map[string]StackOutputs) (*Result, error) {
 	qualified := map[string]StackOutputs{}
 	for name, outs := range refs {
 		qualified[fmt.Sprintf("%s/%s/%s", Organization, config.Project, name)] = outs
 	}
-	m := newMocks(config.Project, s.Name, qualified)
+	m := newMocks(config.Project, stack, qualified)
 
 	var outputs StackOutputs
 	body := func(ctx *pulumi.Context) error {
@@ -44,16 +55,18 @@ func Stack(program pulumi.RunFunc, s *config.Stack, refs map[string]StackOutputs
 		outputs, err = awaitExports(ctx)
 		return err
 	}
-	err = pulumi.RunErr(body,
-		pulumi.WithMocksWithOrganization(Organization, config.Project, s.Name, m),
+	err := pulumi.RunErr(body,
+		pulumi.WithMocksWithOrganization(Organization, config.Project, stack, m),
 		func(info *pulumi.RunInfo) {
 			info.Config = cfg
 			info.DryRun = false // run every apply, as `pulumi up` does
 		})
+	result := &Result{Graph: buildGraph(config.Project, stack, m.registrations(), plainMap(outputs)), Outputs: outputs}
 	if err != nil {
-		return nil, fmt.Errorf("stack %s: %w", s.Name, unwrap(err))
+		// The partial graph shows what the program declared before it failed.
+		return result, unwrap(err)
 	}
-	return &Result{Graph: buildGraph(config.Project, s.Name, m.registrations(), plainMap(outputs)), Outputs: outputs}, nil
+	return result, nil
 }
 
 // awaitExports resolves every stack export, keeping secrets as secret property values.

@@ -1,0 +1,177 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const repo = "../.."
+
+func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// brokenFleet copies the committed stack files to a temp dir and replaces old with new in one.
+func brokenFleet(t *testing.T, file, old, new string) string {
+	t.Helper()
+	dir := t.TempDir()
+	files, _ := filepath.Glob(filepath.Join(repo, "Pulumi*.yaml"))
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := string(data)
+		if filepath.Base(f) == file {
+			if !strings.Contains(text, old) {
+				t.Fatalf("%s does not contain %q", file, old)
+			}
+			text = strings.Replace(text, old, new, 1)
+		}
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(f)), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestValidateCommittedFiles(t *testing.T) {
+	code, out, errs := runCLI(t, "validate", "--all", "--dir", repo)
+	if code != 0 || !strings.Contains(out, "ok: 7 stack(s) valid") {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+}
+
+func TestValidateRejects(t *testing.T) {
+	tests := []struct {
+		name, file, old, new string
+		want                 []string // all must appear in stderr
+	}{
+		{"overlapping CIDRs", "Pulumi.syd.yaml", "vpcCidr: 10.3.0.0/16", "vpcCidr: 10.2.0.0/16",
+			[]string{"Pulumi.syd.yaml:12: global-sovereign:network.vpcCidr: 10.2.0.0/16 overlaps iad's VPC"}},
+		{"bad gateway address", "Pulumi.iad.yaml", "ipAddress: 165.90.14.138", "ipAddress: 165.90.14.300",
+			[]string{"Pulumi.iad.yaml:", "global-sovereign:vpn.customerGateways[1].ipAddress", `"165.90.14.300" is not an IPv4 address`}},
+		{"bad CIDR", "Pulumi.jnb.yaml", "vpcCidr: 10.6.0.0/16", "vpcCidr: 10.6.0.0/36",
+			[]string{"Pulumi.jnb.yaml:", "global-sovereign:network.vpcCidr", "not an IPv4 CIDR"}},
+		{"public ASN", "Pulumi.ams.yaml", "bgpAsn: 65000", "bgpAsn: 6500",
+			[]string{"Pulumi.ams.yaml:19: global-sovereign:vpn.bgpAsn: 6500 is not a private ASN", "64512-65534"}},
+		{"unknown region", "Pulumi.sin.yaml", "awsRegion: ap-southeast-1", "awsRegion: ap-southeast-9",
+			[]string{"Pulumi.sin.yaml:9: global-sovereign:stack.awsRegion", `unknown AWS region "ap-southeast-9"`, "allowed: af-south-1"}},
+		{"unknown key", "Pulumi.sfo.yaml", "natGateways: perAz", "natGateway: perAz",
+			[]string{"Pulumi.sfo.yaml:15: global-sovereign:network.natGateway: unknown key", `did you mean "natGateways"`}},
+		{"broken YAML", "Pulumi.global.yaml", "kind: global", "kind: [global",
+			[]string{"Pulumi.global.yaml: not valid YAML"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := brokenFleet(t, tt.file, tt.old, tt.new)
+			code, out, errs := runCLI(t, "validate", "--all", "--dir", dir)
+			if code != exitConfig {
+				t.Fatalf("exit %d, want %d\n%s%s", code, exitConfig, out, errs)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(errs, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, errs)
+				}
+			}
+			if strings.Contains(errs, "goroutine") || strings.Contains(errs, "panic") {
+				t.Errorf("stack trace in output:\n%s", errs)
+			}
+			// synth refuses the same fleet with the same message and writes nothing.
+			outDir := t.TempDir()
+			code, _, serr := runCLI(t, "synth", "--all", "--dir", dir, "--out", outDir)
+			if code != exitConfig || !strings.Contains(serr, tt.want[0]) {
+				t.Errorf("synth: exit %d\n%s", code, serr)
+			}
+			if files, _ := os.ReadDir(outDir); len(files) != 0 {
+				t.Errorf("synth wrote %d files from a broken fleet", len(files))
+			}
+		})
+	}
+}
+
+// validate --stack reports only that stack's problems (plus files that do not parse at all).
+func TestValidateOneStack(t *testing.T) {
+	dir := brokenFleet(t, "Pulumi.syd.yaml", "bgpAsn: 65000", "bgpAsn: 6500")
+	if code, out, errs := runCLI(t, "validate", "--stack", "iad", "--dir", dir); code != 0 {
+		t.Errorf("iad is fine: exit %d %s%s", code, out, errs)
+	}
+	if code, _, errs := runCLI(t, "validate", "--stack", "syd", "--dir", dir); code != exitConfig || !strings.Contains(errs, "Pulumi.syd.yaml") {
+		t.Errorf("syd is broken: exit %d %s", code, errs)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	tests := [][]string{
+		{"validate", "--dir", repo},                            // neither --stack nor --all
+		{"validate", "--all", "--stack", "ams", "--dir", repo}, // both
+		{"validate", "--stack", "lhr", "--dir", repo},          // unknown stack
+		{"synth", "--bogus"},                                   // unknown flag
+		{"validate", "--all", "--dir", "/nonexistent"},         // no stack files
+	}
+	for _, args := range tests {
+		if code, _, errs := runCLI(t, args...); code != exitConfig || errs == "" {
+			t.Errorf("%v: exit %d, stderr %q", args, code, errs)
+		}
+	}
+}
+
+func TestSynthAll(t *testing.T) {
+	out := t.TempDir()
+	code, stdout, errs := runCLI(t, "synth", "--all", "--dir", repo, "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, stdout, errs)
+	}
+	files, _ := filepath.Glob(filepath.Join(out, "*.json"))
+	if len(files) != 7 {
+		t.Fatalf("%d graphs, want 7: %v", len(files), files)
+	}
+	for _, f := range files {
+		data, _ := os.ReadFile(f)
+		var g struct {
+			Project   string           `json:"project"`
+			Stack     string           `json:"stack"`
+			Resources []map[string]any `json:"resources"`
+			Outputs   map[string]any   `json:"outputs"`
+		}
+		if err := json.Unmarshal(data, &g); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if g.Project != "global-sovereign" || g.Stack+".json" != filepath.Base(f) || len(g.Resources) == 0 || len(g.Outputs) == 0 {
+			t.Errorf("%s: project %q stack %q, %d resources, %d outputs", f, g.Project, g.Stack, len(g.Resources), len(g.Outputs))
+		}
+		for _, k := range []string{"urn", "type", "name", "parent", "provider", "providers", "custom", "remote", "inputs",
+			"dependsOn", "protect", "ignoreChanges", "deleteBeforeReplace", "additionalSecretOutputs"} {
+			if _, ok := g.Resources[0][k]; !ok {
+				t.Errorf("%s: resources lack %q", f, k)
+			}
+		}
+	}
+	if !strings.Contains(stdout, "STACK") || !strings.Contains(stdout, "global") {
+		t.Errorf("summary table:\n%s", stdout)
+	}
+}
+
+// synth of one stack that reads others synthesizes them first, but writes only the one asked.
+func TestSynthOneStackWithReferences(t *testing.T) {
+	out := t.TempDir()
+	if code, stdout, errs := runCLI(t, "synth", "--stack", "global", "--dir", repo, "--out", out); code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, stdout, errs)
+	}
+	files, _ := filepath.Glob(filepath.Join(out, "*.json"))
+	if len(files) != 1 || filepath.Base(files[0]) != "global.json" {
+		t.Fatalf("files %v", files)
+	}
+	data, _ := os.ReadFile(files[0])
+	golden, _ := os.ReadFile(filepath.Join(repo, "testdata", "synth", "global.json"))
+	if !bytes.Equal(data, golden) {
+		t.Error("global synthesized alone differs from global synthesized with --all")
+	}
+}

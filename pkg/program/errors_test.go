@@ -1,0 +1,105 @@
+package program_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/global-sovereign/global-sovereign/pkg/config"
+	"github.com/global-sovereign/global-sovereign/pkg/program"
+	"github.com/global-sovereign/global-sovereign/pkg/synth"
+)
+
+// copyFleet copies the committed stack files into a temp dir, applying edits (file -> old/new).
+func copyFleet(t *testing.T, edits map[string][2]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	files, _ := filepath.Glob(filepath.Join(repo, "Pulumi*.yaml"))
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := string(data)
+		if e, ok := edits[filepath.Base(f)]; ok {
+			if !strings.Contains(text, e[0]) {
+				t.Fatalf("%s does not contain %q", f, e[0])
+			}
+			text = strings.Replace(text, e[0], e[1], 1)
+		}
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(f)), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// The program validates before it declares anything: a bad value anywhere in the fleet stops
+// it with the file, key and allowed values, and the graph it leaves is empty or holds only the
+// provider (which creates nothing in AWS).
+func TestProgramStopsBeforeDeclaring(t *testing.T) {
+	tests := []struct {
+		name, stack string
+		edits       map[string][2]string
+		want        []string
+		allowTypes  []string
+	}{
+		{
+			name: "overlapping VPC in another file", stack: "ams",
+			edits: map[string][2]string{"Pulumi.iad.yaml": {"vpcCidr: 10.2.0.0/16", "vpcCidr: 10.1.0.0/16"}},
+			want:  []string{"Pulumi.iad.yaml:", "global-sovereign:network.vpcCidr", "overlaps ams's VPC"},
+		},
+		{
+			name: "public ASN", stack: "syd",
+			edits: map[string][2]string{"Pulumi.syd.yaml": {"bgpAsn: 65000", "bgpAsn: 6500"}},
+			want:  []string{"Pulumi.syd.yaml:", "global-sovereign:vpn.bgpAsn", "not a private ASN"},
+		},
+		{
+			name: "AZ the account does not have", stack: "sfo",
+			edits:      map[string][2]string{"Pulumi.sfo.yaml": {"[us-west-1a, us-west-1c]", "[us-west-1a, us-west-1b, us-west-1c]"}},
+			want:       []string{"Pulumi.sfo.yaml", "global-sovereign:network.availabilityZones", "us-west-1b not available", "available: us-west-1a, us-west-1c"},
+			allowTypes: []string{"pulumi:providers:aws"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := copyFleet(t, tt.edits)
+			s, err := config.ReadFile(filepath.Join(dir, config.StackFileName(tt.stack)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := synth.Stack(program.New(program.Options{Dir: dir}), s, nil)
+			if err == nil {
+				t.Fatal("want an error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error does not mention %q:\n%v", w, err)
+				}
+			}
+			for _, res := range r.Graph.Resources {
+				allowed := false
+				for _, a := range tt.allowTypes {
+					allowed = allowed || res.Type == a
+				}
+				if !allowed {
+					t.Errorf("declared %s before failing", res.URN)
+				}
+			}
+		})
+	}
+}
+
+func TestProgramWithoutStackFile(t *testing.T) {
+	dir := copyFleet(t, nil)
+	s, err := config.ReadFile(filepath.Join(dir, "Pulumi.ams.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Name = "ams-copy" // a stack with no file of its own
+	_, err = synth.Stack(program.New(program.Options{Dir: dir}), s, nil)
+	if err == nil || !strings.Contains(err.Error(), "has no Pulumi.ams-copy.yaml") {
+		t.Errorf("got %v", err)
+	}
+}

@@ -1,0 +1,177 @@
+package program_test
+
+import (
+	"net/netip"
+	"strings"
+	"testing"
+
+	"github.com/global-sovereign/global-sovereign/pkg/config"
+	"github.com/global-sovereign/global-sovereign/pkg/program"
+	"github.com/global-sovereign/global-sovereign/pkg/synth"
+)
+
+// regionGraphs returns the graph and config of every region stack.
+func regionGraphs(t *testing.T) map[string]*synth.Graph {
+	t.Helper()
+	fleet, err := config.LoadDir(repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]*synth.Graph{}
+	for name, r := range synthAll(t) {
+		if fleet.Stack(name).IsRegion() {
+			out[name] = r.Graph
+		}
+	}
+	if len(out) != 6 {
+		t.Fatalf("%d region stacks, want 6", len(out))
+	}
+	return out
+}
+
+// Every AWS resource and invoke uses the stack's one explicit provider, in the stack's region.
+func TestEveryResourceUsesTheRegionalProvider(t *testing.T) {
+	fleet, _ := config.LoadDir(repo)
+	for name, g := range regionGraphs(t) {
+		providers := g.ByType("pulumi:providers:aws")
+		if len(providers) != 1 {
+			t.Fatalf("%s: %d aws providers, want 1", name, len(providers))
+		}
+		p := providers[0]
+		if want := fleet.Stack(name).Settings.AWSRegion; p.Inputs["region"] != want {
+			t.Errorf("%s: provider region %v, want %s", name, p.Inputs["region"], want)
+		}
+		tags := p.Inputs["defaultTags"].(map[string]any)["tags"].(map[string]any)
+		for _, k := range []string{"project", "stack", "region", "environment", "managed-by"} {
+			if tags[k] == nil {
+				t.Errorf("%s: default tag %s missing", name, k)
+			}
+		}
+		for _, r := range g.Resources {
+			if strings.HasPrefix(r.Type, "aws:") && r.Provider != p.URN {
+				t.Errorf("%s: %s uses provider %q", name, r.URN, r.Provider)
+			}
+			if !r.Custom && r.Providers["aws"] != p.URN {
+				t.Errorf("%s: component %s does not pass the provider to its children: %v", name, r.URN, r.Providers)
+			}
+		}
+	}
+}
+
+// What the foundation issue asks of every region graph.
+func TestRegionGraphHasTheFoundation(t *testing.T) {
+	for name, g := range regionGraphs(t) {
+		count := func(typ string) int { return len(g.ByType(typ)) }
+		azs := map[any]bool{}
+		for _, s := range g.ByType("aws:ec2/subnet:Subnet") {
+			azs[s.Inputs["availabilityZone"]] = true
+		}
+		if count("aws:ec2/vpc:Vpc") != 1 || len(azs) < 2 {
+			t.Errorf("%s: %d VPCs, subnets over %d AZs", name, count("aws:ec2/vpc:Vpc"), len(azs))
+		}
+		if count("aws:ec2/natGateway:NatGateway") != len(azs) {
+			t.Errorf("%s: %d NAT gateways for %d AZs (production: one per AZ)", name, count("aws:ec2/natGateway:NatGateway"), len(azs))
+		}
+		if count("aws:ec2/flowLog:FlowLog") != 1 || count("aws:ec2/vpnGateway:VpnGateway") != 1 {
+			t.Errorf("%s: flow logs %d, VPN gateways %d", name, count("aws:ec2/flowLog:FlowLog"), count("aws:ec2/vpnGateway:VpnGateway"))
+		}
+		cgws := g.ByType("aws:ec2/customerGateway:CustomerGateway")
+		if len(cgws) != 2 || count("aws:ec2/vpnConnection:VpnConnection") != 2 {
+			t.Errorf("%s: %d customer gateways, %d VPN connections", name, len(cgws), count("aws:ec2/vpnConnection:VpnConnection"))
+		}
+		for _, c := range cgws {
+			if c.Inputs["bgpAsn"] != "65000" {
+				t.Errorf("%s: %s ASN %v", name, c.Name, c.Inputs["bgpAsn"])
+			}
+		}
+	}
+}
+
+// Encryption everywhere it applies; stateful resources protected.
+func TestEncryptionAndProtection(t *testing.T) {
+	for name, g := range regionGraphs(t) {
+		for _, k := range g.ByType("aws:kms/key:Key") {
+			if k.Inputs["enableKeyRotation"] != true || !k.Protect {
+				t.Errorf("%s: key %s rotation %v protect %v", name, k.Name, k.Inputs["enableKeyRotation"], k.Protect)
+			}
+		}
+		for _, lg := range g.ByType("aws:cloudwatch/logGroup:LogGroup") {
+			if arn, _ := lg.Inputs["kmsKeyId"].(string); !strings.HasPrefix(arn, "arn:aws:kms:") || !lg.Protect {
+				t.Errorf("%s: log group %s key %v protect %v", name, lg.Name, lg.Inputs["kmsKeyId"], lg.Protect)
+			}
+		}
+		for _, tp := range g.ByType("aws:sns/topic:Topic") {
+			if arn, _ := tp.Inputs["kmsMasterKeyId"].(string); !strings.HasPrefix(arn, "arn:aws:kms:") {
+				t.Errorf("%s: topic %s not encrypted with a customer key", name, tp.Name)
+			}
+		}
+	}
+}
+
+// Nothing admits the whole internet (the ALB's 443 will be the one exception).
+func TestNoWorldOpenIngress(t *testing.T) {
+	for name, g := range regionGraphs(t) {
+		for _, r := range g.ByType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") {
+			if r.Inputs["cidrIpv4"] == "0.0.0.0/0" || r.Inputs["cidrIpv6"] == "::/0" {
+				t.Errorf("%s: %s is open to the world", name, r.Name)
+			}
+		}
+		for _, sg := range g.ByType("aws:ec2/securityGroup:SecurityGroup") {
+			if sg.Inputs["ingress"] != nil {
+				t.Errorf("%s: %s has inline ingress rules; use SecurityGroupIngressRule", name, sg.Name)
+			}
+		}
+		for _, d := range g.ByType("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup") {
+			if d.Inputs["ingress"] != nil || d.Inputs["egress"] != nil {
+				t.Errorf("%s: the default security group keeps rules", name)
+			}
+		}
+	}
+}
+
+// VPC CIDRs of all stacks are disjoint, as the synthesized VPCs show them.
+func TestVPCsDisjoint(t *testing.T) {
+	type vpc struct {
+		stack string
+		p     netip.Prefix
+	}
+	var vpcs []vpc
+	for name, g := range regionGraphs(t) {
+		for _, v := range g.ByType("aws:ec2/vpc:Vpc") {
+			vpcs = append(vpcs, vpc{name, netip.MustParsePrefix(v.Inputs["cidrBlock"].(string))})
+		}
+	}
+	for i, a := range vpcs {
+		for _, b := range vpcs[i+1:] {
+			if a.p.Overlaps(b.p) {
+				t.Errorf("%s %s overlaps %s %s", a.stack, a.p, b.stack, b.p)
+			}
+		}
+	}
+}
+
+// The global stack reads every region through a StackReference, and what it exports is what
+// each region's synth produced: the cross-stack values flow as in a real deployment.
+func TestGlobalAggregatesRegionOutputs(t *testing.T) {
+	results := synthAll(t)
+	g := results["global"].Graph
+	refs := g.ByType("pulumi:pulumi:StackReference")
+	if len(refs) != 6 {
+		t.Fatalf("%d stack references, want 6", len(refs))
+	}
+	regions := g.Outputs[program.OutRegions].(map[string]any)
+	for name, r := range results {
+		if name == "global" {
+			continue
+		}
+		got := regions[name].(map[string]any)
+		for _, key := range []string{program.OutVpcID, program.OutVpcCIDR, program.OutAWSRegion} {
+			if got[key] != r.Graph.Outputs[key] {
+				t.Errorf("global.regions.%s.%s = %v, region stack exported %v", name, key, got[key], r.Graph.Outputs[key])
+			}
+		}
+		if len(got[program.OutPrivateRouteTableIDs].([]any)) < 3 {
+			t.Errorf("global.regions.%s has route tables %v", name, got[program.OutPrivateRouteTableIDs])
+		}
+	}
+}

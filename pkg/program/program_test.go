@@ -1,0 +1,109 @@
+package program_test
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/global-sovereign/global-sovereign/pkg/config"
+	"github.com/global-sovereign/global-sovereign/pkg/program"
+	"github.com/global-sovereign/global-sovereign/pkg/synth"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden synth snapshots in testdata/synth")
+
+const (
+	repo      = "../.."
+	goldenDir = "../../testdata/synth"
+)
+
+// synthAll synthesizes every committed stack once per test binary.
+var synthAll = func() func(t *testing.T) map[string]*synth.Result {
+	var results map[string]*synth.Result
+	var err error
+	return func(t *testing.T) map[string]*synth.Result {
+		t.Helper()
+		if results == nil && err == nil {
+			var fleet *config.Fleet
+			fleet, err = config.LoadDir(repo)
+			if err == nil {
+				results, err = synth.Fleet(program.New(program.Options{Dir: repo}), fleet, fleet.Names())
+			}
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return results
+	}
+}()
+
+// Golden snapshots: any change to the resource graph of any stack shows up as a diff in
+// testdata/synth/<stack>.json. Regenerate with `make golden` (go test ./pkg/program -update).
+func TestGolden(t *testing.T) {
+	results := synthAll(t)
+	if *update {
+		if err := os.MkdirAll(goldenDir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, r := range results {
+		t.Run(name, func(t *testing.T) {
+			got, err := r.Graph.Marshal()
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(goldenDir, name+".json")
+			if *update {
+				if err := os.WriteFile(path, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run `make golden` to create it)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("%s differs from the synthesized graph; review the change and run `make golden`\n%s", path, firstDiff(want, got))
+			}
+		})
+	}
+	files, _ := filepath.Glob(filepath.Join(goldenDir, "*.json"))
+	if !*update && len(files) != len(results) {
+		t.Errorf("%d golden files for %d stacks: remove the stale ones", len(files), len(results))
+	}
+}
+
+func firstDiff(want, got []byte) string {
+	w, g := strings.Split(string(want), "\n"), strings.Split(string(got), "\n")
+	for i := 0; i < len(w) && i < len(g); i++ {
+		if w[i] != g[i] {
+			return "line " + strconv.Itoa(i+1) + ":\n- " + w[i] + "\n+ " + g[i]
+		}
+	}
+	return "lengths differ: " + strconv.Itoa(len(w)) + " vs " + strconv.Itoa(len(g)) + " lines"
+}
+
+// The same config gives byte-identical graphs.
+func TestDeterministic(t *testing.T) {
+	fleet, err := config.LoadDir(repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := synthAll(t)
+	again, err := synth.Fleet(program.New(program.Options{Dir: repo}), fleet, fleet.Names())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name := range first {
+		a, _ := first[name].Graph.Marshal()
+		b, _ := again[name].Graph.Marshal()
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s: two syntheses differ", name)
+		}
+	}
+}
