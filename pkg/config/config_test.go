@@ -399,6 +399,16 @@ func TestCommittedStacks(t *testing.T) {
 		if *s.VPN.BGPASN != 65000 || len(s.VPN.CustomerGateways) != 2 {
 			t.Errorf("%s: office VPN %+v", code, s.VPN)
 		}
+		wantRole, wantRefs := RoleSecondary, "ams"
+		if code == "ams" {
+			wantRole, wantRefs = RolePrimary, ""
+		}
+		if s.Database == nil || s.Database.Role != wantRole || s.Cache == nil || s.Backup == nil {
+			t.Errorf("%s: data layer %+v %+v %+v", code, s.Database, s.Cache, s.Backup)
+		}
+		if got := strings.Join(f.References(s), ","); got != wantRefs {
+			t.Errorf("%s references %q, want %q", code, got, wantRefs)
+		}
 	}
 	g := f.Stack("global")
 	if g == nil || strings.Join(f.References(g), ",") != "ams,iad,jnb,sfo,sin,syd" {

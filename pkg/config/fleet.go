@@ -135,6 +135,7 @@ func (f *Fleet) Validate() Problems {
 			}
 		}
 	}
+	all = append(all, f.validateDatabaseFleet()...)
 	for _, g := range globals {
 		if len(f.References(g)) == 0 {
 			all = append(all, g.problem(Project+":"+KeyStack+".environment",
@@ -146,17 +147,33 @@ func (f *Fleet) Validate() Problems {
 
 // References lists the stacks that s reads through StackReferences, sorted: the deploy order
 // and the program's cross-stack reads both come from here. A global stack reads every region
-// stack of its environment.
+// stack of its environment; a secondary database region reads the primary's.
 func (f *Fleet) References(s *Stack) []string {
 	var out []string
-	if s.Settings.Kind == KindGlobal {
+	switch {
+	case s.Settings.Kind == KindGlobal:
 		for _, x := range f.Stacks {
 			if x.Settings.Kind == KindRegion && x.Settings.Environment == s.Settings.Environment {
 				out = append(out, x.Name)
 			}
 		}
+	case s.Database != nil && s.Database.Role == RoleSecondary:
+		if p := f.PrimaryDatabase(s.Settings.Environment); p != nil {
+			out = append(out, p.Name)
+		}
 	}
 	sort.Strings(out)
+	return out
+}
+
+func sortedUnique(in []string) []string {
+	sort.Strings(in)
+	out := in[:0]
+	for i, s := range in {
+		if i == 0 || s != in[i-1] {
+			out = append(out, s)
+		}
+	}
 	return out
 }
 

@@ -196,6 +196,18 @@ func (s *Stack) decodeValues(values map[string]any, is *issues) {
 		s.VPN = &VPN{}
 		decode(path(KeyVPN), v, s.VPN, is)
 	}
+	if v, ok := values[KeyDatabase]; ok && v != nil {
+		s.Database = &Database{}
+		decode(path(KeyDatabase), v, s.Database, is)
+	}
+	if v, ok := values[KeyCache]; ok && v != nil {
+		s.Cache = &Cache{}
+		decode(path(KeyCache), v, s.Cache, is)
+	}
+	if v, ok := values[KeyBackup]; ok && v != nil {
+		s.Backup = &Backup{}
+		decode(path(KeyBackup), v, s.Backup, is)
+	}
 	if v, ok := values[KeyAlerts]; ok {
 		decode(path(KeyAlerts), v, &s.Alerts, is)
 	}

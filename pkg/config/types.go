@@ -12,15 +12,18 @@ const Project = "global-sovereign"
 // The config keys of the project namespace, as written in a stack file
 // (`global-sovereign:network:`). Each holds one structured object.
 const (
-	KeyStack   = "stack"
-	KeyNetwork = "network"
-	KeyVPN     = "vpn"
-	KeyAlerts  = "alerts"
-	KeyTags    = "tags"
+	KeyStack    = "stack"
+	KeyNetwork  = "network"
+	KeyVPN      = "vpn"
+	KeyAlerts   = "alerts"
+	KeyTags     = "tags"
+	KeyDatabase = "database"
+	KeyCache    = "cache"
+	KeyBackup   = "backup"
 )
 
 // Keys lists the project config keys in the order they are documented.
-var Keys = []string{KeyStack, KeyNetwork, KeyVPN, KeyAlerts, KeyTags}
+var Keys = []string{KeyStack, KeyNetwork, KeyVPN, KeyDatabase, KeyCache, KeyBackup, KeyAlerts, KeyTags}
 
 // Stack kinds.
 const (
@@ -48,6 +51,9 @@ type Stack struct {
 	Settings Settings          // global-sovereign:stack
 	Network  *Network          // global-sovereign:network (region stacks)
 	VPN      *VPN              // global-sovereign:vpn (region stacks, optional)
+	Database *Database         // global-sovereign:database (region stacks, optional)
+	Cache    *Cache            // global-sovereign:cache (region stacks, optional)
+	Backup   *Backup           // global-sovereign:backup (region stacks with a database)
 	Alerts   Alerts            // global-sovereign:alerts
 	Tags     map[string]string // global-sovereign:tags: added to the provider's default tags
 
@@ -145,6 +151,9 @@ func (s *Stack) applyDefaults() {
 			s.Network.FlowLogs.TrafficType = DefaultFlowLogTrafficType
 		}
 	}
+	s.Database.applyDefaults(s.Settings.Environment)
+	s.Cache.applyDefaults()
+	s.Backup.applyDefaults()
 	if s.VPN != nil {
 		if s.VPN.AmazonSideASN == nil {
 			asn := int64(DefaultAmazonSideASN)

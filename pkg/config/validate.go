@@ -56,12 +56,15 @@ func (s *Stack) Validate() Problems {
 		if s.VPN != nil {
 			s.validateVPN(&is)
 		}
+		s.validateData(&is)
 	case KindGlobal:
 		if s.Network != nil {
 			is.add(Project+":"+KeyNetwork, "only region stacks have a network; remove it from a %s stack", KindGlobal)
 		}
-		if s.VPN != nil {
-			is.add(Project+":"+KeyVPN, "only region stacks have an office VPN; remove it from a %s stack", KindGlobal)
+		for key, set := range map[string]bool{KeyVPN: s.VPN != nil, KeyDatabase: s.Database != nil, KeyCache: s.Cache != nil, KeyBackup: s.Backup != nil} {
+			if set {
+				is.add(Project+":"+key, "only region stacks have this; remove it from a %s stack", KindGlobal)
+			}
 		}
 	}
 	for i, e := range s.Alerts.Emails {

@@ -35,6 +35,17 @@ func deployGlobal(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet) err
 	return nil
 }
 
+// requireString is requireOutput for a string output.
+func requireString(ref *pulumi.StackReference, stack, key string) pulumi.StringOutput {
+	return requireOutput(ref, stack, key).ApplyT(func(v any) (string, error) {
+		s, ok := v.(string)
+		if !ok {
+			return "", fmt.Errorf("stack %s output %q is %T, want a string", stack, key, v)
+		}
+		return s, nil
+	}).(pulumi.StringOutput)
+}
+
 // requireOutput reads an output of a referenced stack and fails the deployment with a clear
 // message when that stack has not exported it (not deployed yet, or an older version).
 func requireOutput(ref *pulumi.StackReference, stack, key string) pulumi.AnyOutput {

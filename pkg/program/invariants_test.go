@@ -29,33 +29,50 @@ func regionGraphs(t *testing.T) map[string]*synth.Graph {
 	return out
 }
 
-// Every AWS resource and invoke uses the stack's one explicit provider, in the stack's region.
+// Every AWS resource uses the stack's explicit provider for its region; the only other
+// provider is the backup copy region's, and only the copy vault and its key use it.
 func TestEveryResourceUsesTheRegionalProvider(t *testing.T) {
 	fleet, _ := config.LoadDir(repo)
 	for name, g := range regionGraphs(t) {
-		providers := g.ByType("pulumi:providers:aws")
-		if len(providers) != 1 {
-			t.Fatalf("%s: %d aws providers, want 1", name, len(providers))
-		}
-		p := providers[0]
-		if want := fleet.Stack(name).Settings.AWSRegion; p.Inputs["region"] != want {
-			t.Errorf("%s: provider region %v, want %s", name, p.Inputs["region"], want)
-		}
-		tags := p.Inputs["defaultTags"].(map[string]any)["tags"].(map[string]any)
-		for _, k := range []string{"project", "stack", "region", "environment", "managed-by"} {
-			if tags[k] == nil {
-				t.Errorf("%s: default tag %s missing", name, k)
+		s := fleet.Stack(name)
+		byRegion := map[any]synth.Resource{}
+		for _, p := range g.ByType("pulumi:providers:aws") {
+			byRegion[p.Inputs["region"]] = p
+			tags := p.Inputs["defaultTags"].(map[string]any)["tags"].(map[string]any)
+			for _, k := range []string{"project", "stack", "region", "environment", "managed-by"} {
+				if tags[k] == nil {
+					t.Errorf("%s: provider %s lacks default tag %s", name, p.Name, k)
+				}
 			}
+		}
+		main, ok := byRegion[s.Settings.AWSRegion]
+		copyRegion, hasCopy := byRegion[s.Backup.CopyRegion]
+		if !ok || !hasCopy || len(byRegion) != 2 {
+			t.Fatalf("%s: aws providers for %v; want %s and the backup copy region %s", name, keys(byRegion), s.Settings.AWSRegion, s.Backup.CopyRegion)
 		}
 		for _, r := range g.Resources {
-			if strings.HasPrefix(r.Type, "aws:") && r.Provider != p.URN {
+			switch {
+			case !strings.HasPrefix(r.Type, "aws:"):
+			case r.Provider == copyRegion.URN:
+				if !strings.Contains(r.Name, "-backup-copy") {
+					t.Errorf("%s: %s is in the backup copy region", name, r.URN)
+				}
+			case r.Provider != main.URN:
 				t.Errorf("%s: %s uses provider %q", name, r.URN, r.Provider)
 			}
-			if !r.Custom && r.Providers["aws"] != p.URN {
+			if !r.Custom && r.Providers["aws"] != main.URN {
 				t.Errorf("%s: component %s does not pass the provider to its children: %v", name, r.URN, r.Providers)
 			}
 		}
 	}
+}
+
+func keys[V any](m map[any]V) []any {
+	var out []any
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
 }
 
 // What the foundation issue asks of every region graph.

@@ -18,6 +18,15 @@ const (
 	OutVpnConnections        = "vpnConnections"
 	OutOfficeSecurityGroupID = "officeSecurityGroupId"
 	OutAlertsTopicArn        = "alertsTopicArn"
+
+	OutRDSEndpoints          = "rdsEndpoints" // {writer, reader}
+	OutAuroraClusterArn      = "auroraClusterArn"
+	OutAuroraGlobalClusterID = "auroraGlobalClusterId" // primary only: set once its instances exist
+	OutAuroraSecretArn       = "auroraSecretArn"
+	OutCacheEndpoints        = "cacheEndpoints" // {primary, reader, port}
+	OutCacheSecretArn        = "cacheSecretArn"
+	OutBackupVaultArn        = "backupVaultArn"
+	OutBackupCopyVaultArn    = "backupCopyVaultArn"
 )
 
 // Outputs of the global stack.

@@ -30,7 +30,7 @@ func New(opts Options) pulumi.RunFunc {
 		}
 		switch cur.Settings.Kind {
 		case config.KindRegion:
-			return deployRegion(ctx, cur)
+			return deployRegion(ctx, cur, fleet)
 		case config.KindGlobal:
 			return deployGlobal(ctx, cur, fleet)
 		}

@@ -16,24 +16,23 @@ import (
 )
 
 // deployRegion declares a region stack.
-func deployRegion(ctx *pulumi.Context, s *config.Stack) error {
+func deployRegion(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet) error {
 	prefix := s.Settings.NamePrefix
 	provider, err := newProvider(ctx, s)
 	if err != nil {
 		return err
 	}
 	useProvider := pulumi.Provider(provider)
-	invoke := pulumi.Provider(provider)
 
-	identity, err := aws.GetCallerIdentity(ctx, &aws.GetCallerIdentityArgs{}, invoke)
+	identity, err := aws.GetCallerIdentity(ctx, &aws.GetCallerIdentityArgs{}, useProvider)
 	if err != nil {
 		return fmt.Errorf("%s: reading the AWS account of region %s: %w", s.File, s.Settings.AWSRegion, err)
 	}
-	partition, err := aws.GetPartition(ctx, &aws.GetPartitionArgs{}, invoke)
+	partition, err := aws.GetPartition(ctx, &aws.GetPartitionArgs{}, useProvider)
 	if err != nil {
 		return err
 	}
-	if err := checkAZs(ctx, s, invoke); err != nil {
+	if err := checkAZs(ctx, s, useProvider); err != nil {
 		return err
 	}
 
@@ -69,6 +68,14 @@ func deployRegion(ctx *pulumi.Context, s *config.Stack) error {
 		return err
 	}
 
+	env := &regionEnv{
+		stack: s, fleet: fleet, provider: provider, accountID: identity.AccountId, partition: partition.Partition,
+		alarmTopic: al.TopicArn, network: net, plan: plan,
+	}
+	if err := deployData(ctx, env); err != nil {
+		return err
+	}
+
 	ctx.Export(OutAWSRegion, pulumi.String(s.Settings.AWSRegion))
 	ctx.Export(OutRegionCode, pulumi.String(s.Settings.Code))
 	ctx.Export(OutEnvironment, pulumi.String(s.Settings.Environment))
@@ -92,6 +99,15 @@ func deployRegion(ctx *pulumi.Context, s *config.Stack) error {
 // newProvider is the stack's one AWS provider: its region and default tags come from config,
 // and it refuses any account not listed in allowedAccountIds.
 func newProvider(ctx *pulumi.Context, s *config.Stack) (*aws.Provider, error) {
+	return aws.NewProvider(ctx, "aws-"+s.Settings.AWSRegion, &aws.ProviderArgs{
+		Region:            pulumi.String(s.Settings.AWSRegion),
+		DefaultTags:       &aws.ProviderDefaultTagsArgs{Tags: defaultTags(ctx, s)},
+		AllowedAccountIds: allowedAccounts(s),
+	})
+}
+
+// defaultTags are the tags every resource of the stack carries.
+func defaultTags(ctx *pulumi.Context, s *config.Stack) pulumi.StringMap {
 	tags := pulumi.StringMap{
 		"project":     pulumi.String(config.Project),
 		"stack":       pulumi.String(ctx.Stack()),
@@ -102,14 +118,14 @@ func newProvider(ctx *pulumi.Context, s *config.Stack) (*aws.Provider, error) {
 	for k, v := range s.Tags {
 		tags[k] = pulumi.String(v)
 	}
-	args := &aws.ProviderArgs{
-		Region:      pulumi.String(s.Settings.AWSRegion),
-		DefaultTags: &aws.ProviderDefaultTagsArgs{Tags: tags},
+	return tags
+}
+
+func allowedAccounts(s *config.Stack) pulumi.StringArrayInput {
+	if len(s.Settings.AllowedAccountIDs) == 0 {
+		return nil
 	}
-	if len(s.Settings.AllowedAccountIDs) > 0 {
-		args.AllowedAccountIds = pulumi.ToStringArray(s.Settings.AllowedAccountIDs)
-	}
-	return aws.NewProvider(ctx, "aws-"+s.Settings.AWSRegion, args)
+	return pulumi.ToStringArray(s.Settings.AllowedAccountIDs)
 }
 
 // checkAZs fails before anything is declared when a configured AZ is not available to the

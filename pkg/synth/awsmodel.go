@@ -79,14 +79,16 @@ func str(m resource.PropertyMap, k string) string {
 func (m *awsModel) state(token, name, urn, region string, inputs resource.PropertyMap) (string, resource.PropertyMap) {
 	out := inputs.Copy()
 	set := func(k string, v any) { out[resource.PropertyKey(k)] = resource.NewPropertyValue(v) }
-	ensureName := func() string {
-		n := str(inputs, "name")
+	// ensureNamed fills an auto-named property the way the provider does when it is unset.
+	ensureNamed := func(prop string) string {
+		n := str(inputs, prop)
 		if n == "" {
 			n = autoName(name, urn)
-			set("name", n)
+			set(prop, n)
 		}
 		return n
 	}
+	ensureName := func() string { return ensureNamed("name") }
 	ec2ID := func(prefix string) string { return prefix + "-0" + hexOf(urn, 16) }
 
 	var id string
@@ -222,6 +224,69 @@ func (m *awsModel) state(token, name, urn, region string, inputs resource.Proper
 		id = str(inputs, "topic") + ":" + uuidOf(urn)
 		set("arn", id)
 		set("pendingConfirmation", str(inputs, "protocol") == "email")
+	case "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
+		id = str(inputs, "role") + "-" + hexOf(urn, 20)
+	case "aws:rds/globalCluster:GlobalCluster":
+		id = str(inputs, "globalClusterIdentifier")
+		set("arn", fmt.Sprintf("arn:aws:rds::%s:global-cluster:%s", Account, id))
+		set("globalClusterResourceId", "cluster-"+strings.ToUpper(hexOf("gcr"+urn, 26)))
+	case "aws:rds/cluster:Cluster":
+		id = strings.ToLower(ensureNamed("clusterIdentifier"))
+		host := hexOf("host"+Account+region, 12)
+		set("arn", arn("rds", region, "cluster:"+id))
+		set("endpoint", fmt.Sprintf("%s.cluster-%s.%s.rds.amazonaws.com", id, host, region))
+		set("readerEndpoint", fmt.Sprintf("%s.cluster-ro-%s.%s.rds.amazonaws.com", id, host, region))
+		set("clusterResourceId", "cluster-"+strings.ToUpper(hexOf("cr"+urn, 26)))
+		set("hostedZoneId", "Z"+strings.ToUpper(hexOf("zone"+region, 13)))
+	case "aws:rds/clusterInstance:ClusterInstance":
+		id = strings.ToLower(ensureNamed("identifier"))
+		set("arn", arn("rds", region, "db:"+id))
+		set("endpoint", fmt.Sprintf("%s.%s.%s.rds.amazonaws.com", id, hexOf("host"+Account+region, 12), region))
+		set("dbiResourceId", "db-"+strings.ToUpper(hexOf("dbi"+urn, 26)))
+	case "aws:rds/clusterParameterGroup:ClusterParameterGroup":
+		id = strings.ToLower(ensureName())
+		set("arn", arn("rds", region, "cluster-pg:"+id))
+	case "aws:rds/subnetGroup:SubnetGroup":
+		id = strings.ToLower(ensureName())
+		set("arn", arn("rds", region, "subgrp:"+id))
+	case "aws:elasticache/subnetGroup:SubnetGroup":
+		id = strings.ToLower(ensureName())
+		set("arn", arn("elasticache", region, "subnetgroup:"+id))
+	case "aws:elasticache/replicationGroup:ReplicationGroup":
+		id = strings.ToLower(ensureNamed("replicationGroupId"))
+		zone := hexOf("cache"+Account+region, 6)
+		short := strings.Split(zoneID(region+"a"), "-")[0]
+		set("arn", arn("elasticache", region, "replicationgroup:"+id))
+		set("primaryEndpointAddress", fmt.Sprintf("master.%s.%s.%s.cache.amazonaws.com", id, zone, short))
+		set("readerEndpointAddress", fmt.Sprintf("replica.%s.%s.%s.cache.amazonaws.com", id, zone, short))
+		members := []any{}
+		if n, ok := inputs["numCacheClusters"]; ok && n.IsNumber() {
+			for i := 1; i <= int(n.NumberValue()); i++ {
+				members = append(members, fmt.Sprintf("%s-%03d", id, i))
+			}
+		}
+		set("memberClusters", members)
+	case "aws:secretsmanager/secret:Secret":
+		n := ensureName()
+		id = arn("secretsmanager", region, "secret:"+n+"-"+hexOf("sm"+urn, 6))
+		set("arn", id)
+	case "aws:secretsmanager/secretVersion:SecretVersion":
+		version := uuidOf("version" + urn)
+		id = str(inputs, "secretId") + "|" + version
+		set("versionId", version)
+		set("arn", str(inputs, "secretId"))
+	case "aws:backup/vault:Vault":
+		id = ensureName()
+		set("arn", arn("backup", region, "backup-vault:"+id))
+		set("recoveryPoints", 0)
+	case "aws:backup/plan:Plan":
+		id = uuidOf(urn)
+		ensureName()
+		set("arn", arn("backup", region, "backup-plan:"+id))
+		set("version", hexOf("v"+urn, 32))
+	case "aws:backup/selection:Selection":
+		id = uuidOf(urn)
+		ensureName()
 	default:
 		// A type without a model gets an id and ARN in the common shape; add a case above when
 		// the program reads one of its computed outputs.

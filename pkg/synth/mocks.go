@@ -118,6 +118,8 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		return uuidOf(urn), args.Inputs, nil
 	case strings.HasPrefix(args.TypeToken, "pulumi:providers:"):
 		return uuidOf(urn), args.Inputs, nil
+	case args.TypeToken == "random:index/randomPassword:RandomPassword":
+		return randomPassword(urn, args.Inputs)
 	case strings.HasPrefix(args.TypeToken, "aws:"):
 		region, err := m.regionOf(args.Provider, args.TypeToken+" "+args.Name)
 		if err != nil {
@@ -174,4 +176,25 @@ func (m *mocks) registrations() []registration {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return append([]registration(nil), m.regs...)
+}
+
+// MockPasswordPrefix starts every password the mocks generate, so that a test can search a
+// synthesized graph for it: finding it anywhere means a secret leaked into plain text.
+const MockPasswordPrefix = "mockpw"
+
+// randomPassword answers random.RandomPassword with a deterministic value of the requested
+// length, returned as a secret as the provider does.
+func randomPassword(urn string, inputs resource.PropertyMap) (string, resource.PropertyMap, error) {
+	length := 32
+	if v, ok := inputs["length"]; ok && v.IsNumber() {
+		length = int(v.NumberValue())
+	}
+	pw := MockPasswordPrefix + hexOf("password"+urn, length)
+	if len(pw) > length && length >= len(MockPasswordPrefix) {
+		pw = pw[:length]
+	}
+	state := inputs.Copy()
+	state["result"] = resource.MakeSecret(resource.NewStringProperty(pw))
+	state["bcryptHash"] = resource.MakeSecret(resource.NewStringProperty("$2a$10$" + hexOf("bcrypt"+urn, 53)))
+	return hexOf(urn, 16), state, nil
 }

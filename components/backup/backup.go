@@ -1,0 +1,147 @@
+// Package backup is AWS Backup for a region's Aurora cluster: a KMS-encrypted vault in the
+// region, a daily plan that keeps recovery points for the configured days, and a copy of every
+// recovery point to a vault in another region, so that losing a region does not lose its
+// backups.
+package backup
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/backup"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/global-sovereign/global-sovereign/components/kmskey"
+	"github.com/global-sovereign/global-sovereign/pkg/iampolicy"
+)
+
+// Type is the component's Pulumi type token.
+const Type = "sovereign:backup:Backup"
+
+// Args configures the backups.
+type Args struct {
+	AccountID string
+	Partition string
+
+	ResourceArns  pulumi.StringArrayInput // what the plan backs up (the Aurora cluster)
+	RetentionDays int
+	Schedule      string
+
+	// CopyProvider is an aws provider for the copy region; the copy vault and its key are
+	// declared through it.
+	CopyProvider pulumi.ProviderResource
+	Protect      bool
+}
+
+// Backup is the component.
+type Backup struct {
+	pulumi.ResourceState
+
+	VaultArn     pulumi.StringOutput `pulumi:"vaultArn"`
+	CopyVaultArn pulumi.StringOutput `pulumi:"copyVaultArn"`
+	PlanID       pulumi.StringOutput `pulumi:"planId"`
+}
+
+// The AWS-managed policies that let AWS Backup snapshot, copy and restore supported resources.
+var servicePolicies = []string{"AWSBackupServiceRolePolicyForBackup", "AWSBackupServiceRolePolicyForRestores"}
+
+// New declares the vaults, plan and selection. Pass the stack's regional provider with
+// pulumi.Provider; the copy vault uses Args.CopyProvider.
+func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Backup, error) {
+	if args.CopyProvider == nil || args.ResourceArns == nil {
+		return nil, fmt.Errorf("backup %s: a copy-region provider and the resources to back up are required", name)
+	}
+	b := &Backup{}
+	if err := ctx.RegisterComponentResource(Type, name, b, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(b)
+	inCopyRegion := []pulumi.ResourceOption{parent, pulumi.Provider(args.CopyProvider)}
+	n := func(s string) string { return name + "-" + s }
+	keyPolicy := iampolicy.New(
+		iampolicy.Allow("AccountAdmin", []string{"kms:*"}, []string{"*"}).
+			ForAWS(iampolicy.AccountRoot(args.Partition, args.AccountID)),
+	)
+
+	vault, err := vaultWithKey(ctx, n("backup"), name+"-backup", keyPolicy, args.Protect, parent)
+	if err != nil {
+		return nil, err
+	}
+	copyVault, err := vaultWithKey(ctx, n("backup-copy"), name+"-backup-copy", keyPolicy, args.Protect, inCopyRegion...)
+	if err != nil {
+		return nil, err
+	}
+
+	lifecycle := &backup.PlanRuleLifecycleArgs{DeleteAfter: pulumi.Int(args.RetentionDays)}
+	plan, err := backup.NewPlan(ctx, n("backup"), &backup.PlanArgs{
+		Rules: backup.PlanRuleArray{backup.PlanRuleArgs{
+			RuleName:         pulumi.String("daily"),
+			TargetVaultName:  vault.Name,
+			Schedule:         pulumi.String(args.Schedule),
+			StartWindow:      pulumi.Int(60),
+			CompletionWindow: pulumi.Int(360),
+			Lifecycle:        lifecycle,
+			CopyActions: backup.PlanRuleCopyActionArray{backup.PlanRuleCopyActionArgs{
+				DestinationVaultArn: copyVault.Arn,
+				Lifecycle:           &backup.PlanRuleCopyActionLifecycleArgs{DeleteAfter: pulumi.Int(args.RetentionDays)},
+			}},
+		}},
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	trust := iampolicy.New(iampolicy.Allow("Backup", []string{"sts:AssumeRole"}, nil).
+		ForService("backup.amazonaws.com").
+		When("StringEquals", "aws:SourceAccount", args.AccountID))
+	role, err := iam.NewRole(ctx, n("backup"), &iam.RoleArgs{
+		Description:      pulumi.String("AWS Backup of " + name),
+		AssumeRolePolicy: pulumi.String(trust.JSON()),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	for _, policy := range servicePolicies {
+		if _, err := iam.NewRolePolicyAttachment(ctx, n("backup-"+policy), &iam.RolePolicyAttachmentArgs{
+			Role:      role.Name,
+			PolicyArn: pulumi.String(fmt.Sprintf("arn:%s:iam::aws:policy/service-role/%s", args.Partition, policy)),
+		}, parent); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := backup.NewSelection(ctx, n("backup"), &backup.SelectionArgs{
+		PlanId:     plan.ID(),
+		IamRoleArn: role.Arn,
+		Resources:  args.ResourceArns,
+	}, parent); err != nil {
+		return nil, err
+	}
+
+	b.VaultArn = vault.Arn
+	b.CopyVaultArn = copyVault.Arn
+	b.PlanID = plan.ID().ToStringOutput()
+	return b, ctx.RegisterResourceOutputs(b, pulumi.Map{
+		"vaultArn":     b.VaultArn,
+		"copyVaultArn": b.CopyVaultArn,
+		"planId":       b.PlanID,
+	})
+}
+
+// vaultWithKey declares a backup vault encrypted with a key of its own, in the region of the
+// provider in opts.
+func vaultWithKey(ctx *pulumi.Context, resourceName, vaultName string, policy iampolicy.Document, protect bool,
+	opts ...pulumi.ResourceOption) (*backup.Vault, error) {
+	key, err := kmskey.New(ctx, resourceName+"-key", kmskey.Args{
+		Description: "backup vault " + vaultName,
+		Alias:       vaultName,
+		Policy:      policy,
+		Protect:     protect,
+	}, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return backup.NewVault(ctx, resourceName, &backup.VaultArgs{
+		Name:      pulumi.String(vaultName),
+		KmsKeyArn: key.Arn,
+	}, append(opts, pulumi.Protect(protect))...)
+}

@@ -1,0 +1,132 @@
+package database
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
+	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// passwordSpecials are the punctuation characters Aurora accepts in a master password (it
+// refuses /, @, " and space).
+const passwordSpecials = "!#$%&*()-_=+[]{}<>:?"
+
+// primary declares the global cluster, the writer cluster and its credentials.
+func (b *builder) primary() (*rds.Cluster, error) {
+	a, p := b.args, b.args.Primary
+	global, err := rds.NewGlobalCluster(b.ctx, b.n("global"), &rds.GlobalClusterArgs{
+		GlobalClusterIdentifier: pulumi.String(p.GlobalClusterIdentifier),
+		Engine:                  pulumi.String(Engine),
+		EngineVersion:           pulumi.String(a.EngineVersion),
+		StorageEncrypted:        pulumi.Bool(true),
+		DeletionProtection:      pulumi.Bool(true),
+	}, b.parent, pulumi.Protect(a.Protect))
+	if err != nil {
+		return nil, err
+	}
+
+	password, err := random.NewRandomPassword(b.ctx, b.n("aurora-master"), &random.RandomPasswordArgs{
+		Length:          pulumi.Int(40),
+		Special:         pulumi.Bool(true),
+		OverrideSpecial: pulumi.String(passwordSpecials),
+		MinLower:        pulumi.Int(4),
+		MinUpper:        pulumi.Int(4),
+		MinNumeric:      pulumi.Int(4),
+	}, b.parent)
+	if err != nil {
+		return nil, err
+	}
+
+	id := b.n("aurora")
+	cluster, err := rds.NewCluster(b.ctx, id, &rds.ClusterArgs{
+		// A fixed identifier: runbooks and dashboards name it, and an accidental replacement
+		// fails on the name instead of quietly building a second cluster.
+		ClusterIdentifier:                pulumi.String(id),
+		GlobalClusterIdentifier:          global.ID(),
+		Engine:                           pulumi.String(Engine),
+		EngineVersion:                    pulumi.String(a.EngineVersion),
+		DatabaseName:                     pulumi.String(p.DatabaseName),
+		MasterUsername:                   pulumi.String(p.MasterUsername),
+		MasterPassword:                   password.Result,
+		StorageEncrypted:                 pulumi.Bool(true),
+		KmsKeyId:                         b.key.Arn,
+		BackupRetentionPeriod:            pulumi.Int(p.BackupRetentionDays),
+		PreferredBackupWindow:            pulumi.String("02:00-03:00"),
+		PreferredMaintenanceWindow:       pulumi.String("sun:04:00-sun:05:00"),
+		CopyTagsToSnapshot:               pulumi.Bool(true),
+		EnabledCloudwatchLogsExports:     pulumi.ToStringArray([]string{"postgresql"}),
+		IamDatabaseAuthenticationEnabled: pulumi.Bool(true),
+		DeletionProtection:               pulumi.Bool(true),
+		SkipFinalSnapshot:                pulumi.Bool(false),
+		FinalSnapshotIdentifier:          pulumi.String(id + "-final"),
+		DbClusterParameterGroupName:      b.parameterGroup.Name,
+		DbSubnetGroupName:                b.subnetGroup.Name,
+		VpcSecurityGroupIds:              pulumi.StringArray{b.sg.ID()},
+		Port:                             pulumi.Int(Port),
+	}, b.parent,
+		pulumi.Protect(a.Protect),
+		pulumi.IgnoreChanges(memberIgnoreChanges),
+		pulumi.AdditionalSecretOutputs([]string{"masterPassword"}))
+	if err != nil {
+		return nil, err
+	}
+	return cluster, b.credentials(cluster, password)
+}
+
+// credentials stores the master credentials in Secrets Manager in the standard RDS secret
+// format, encrypted with the region's key and replicated to every secondary region, so that
+// applications read them locally and a promoted secondary already has them.
+func (b *builder) credentials(cluster *rds.Cluster, password *random.RandomPassword) error {
+	a, p := b.args, b.args.Primary
+	replicas := secretsmanager.SecretReplicaArray{}
+	for _, r := range p.ReplicaRegions {
+		// The replica uses the AWS-managed key of its region: a customer key there would
+		// belong to the secondary stack, which deploys after this one.
+		replicas = append(replicas, secretsmanager.SecretReplicaArgs{Region: pulumi.String(r)})
+	}
+	secret, err := secretsmanager.NewSecret(b.ctx, b.n("aurora-master"), &secretsmanager.SecretArgs{
+		Name:                 pulumi.String(p.GlobalClusterIdentifier + "/master"),
+		Description:          pulumi.String(fmt.Sprintf("Master credentials of the %s Aurora global database", p.GlobalClusterIdentifier)),
+		KmsKeyId:             b.key.Arn,
+		RecoveryWindowInDays: pulumi.Int(30),
+		Replicas:             replicas,
+	}, b.parent, pulumi.Protect(a.Protect))
+	if err != nil {
+		return err
+	}
+	value := pulumi.All(cluster.Endpoint, password.Result).ApplyT(func(v []any) (string, error) {
+		data, err := json.Marshal(map[string]any{
+			"engine":   "postgres",
+			"host":     v[0].(string),
+			"port":     Port,
+			"dbname":   p.DatabaseName,
+			"username": p.MasterUsername,
+			"password": v[1].(string),
+		})
+		return string(data), err
+	}).(pulumi.StringOutput)
+	if _, err := secretsmanager.NewSecretVersion(b.ctx, b.n("aurora-master"), &secretsmanager.SecretVersionArgs{
+		SecretId:     secret.ID(),
+		SecretString: pulumi.ToSecret(value).(pulumi.StringOutput),
+	}, b.parent); err != nil {
+		return err
+	}
+	b.secretArn = secret.Arn
+	return nil
+}
+
+// replicaArn is the ARN of a Secrets Manager replica: the primary secret's ARN in another region.
+func replicaArn(primaryArn pulumi.StringInput, region string) pulumi.StringOutput {
+	return primaryArn.ToStringOutput().ApplyT(func(arn string) string {
+		parts := strings.SplitN(arn, ":", 5)
+		if len(parts) < 5 {
+			return arn
+		}
+		parts[3] = region
+		return strings.Join(parts, ":")
+	}).(pulumi.StringOutput)
+}

@@ -1,0 +1,35 @@
+package database
+
+import (
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// secondary declares a read-only cluster joined to the primary's global cluster. It sets only
+// what AWS lets a secondary have: the global cluster, engine and version, its own region's KMS
+// key and network placement, and the source region. No master credentials, no database name,
+// no backup retention: those come from the primary.
+func (b *builder) secondary() (*rds.Cluster, error) {
+	a, s := b.args, b.args.Secondary
+	id := b.n("aurora")
+	return rds.NewCluster(b.ctx, id, &rds.ClusterArgs{
+		ClusterIdentifier:            pulumi.String(id),
+		GlobalClusterIdentifier:      s.GlobalClusterID,
+		SourceRegion:                 s.SourceRegion,
+		Engine:                       pulumi.String(Engine),
+		EngineVersion:                pulumi.String(a.EngineVersion),
+		StorageEncrypted:             pulumi.Bool(true),
+		KmsKeyId:                     b.key.Arn,
+		DbSubnetGroupName:            b.subnetGroup.Name,
+		VpcSecurityGroupIds:          pulumi.StringArray{b.sg.ID()},
+		DbClusterParameterGroupName:  b.parameterGroup.Name,
+		EnabledCloudwatchLogsExports: pulumi.ToStringArray([]string{"postgresql"}),
+		DeletionProtection:           pulumi.Bool(true),
+		// A secondary cannot take a final snapshot of its own; the primary's backups (and their
+		// cross-region copies) hold the data.
+		SkipFinalSnapshot: pulumi.Bool(true),
+		Port:              pulumi.Int(Port),
+	}, b.parent,
+		pulumi.Protect(a.Protect),
+		pulumi.IgnoreChanges(memberIgnoreChanges))
+}

@@ -1,0 +1,142 @@
+package program
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/global-sovereign/global-sovereign/components/backup"
+	"github.com/global-sovereign/global-sovereign/components/cache"
+	"github.com/global-sovereign/global-sovereign/components/database"
+	"github.com/global-sovereign/global-sovereign/components/network"
+	"github.com/global-sovereign/global-sovereign/pkg/config"
+	"github.com/global-sovereign/global-sovereign/pkg/netplan"
+)
+
+// regionEnv is what the region's foundation hands the layers built on it.
+type regionEnv struct {
+	stack      *config.Stack
+	fleet      *config.Fleet
+	provider   *aws.Provider
+	accountID  string
+	partition  string
+	alarmTopic pulumi.StringOutput
+	network    *network.Network
+	plan       netplan.Plan
+}
+
+// privateCIDRs are the region's private subnets: where its applications run.
+func (e *regionEnv) privateCIDRs() []string {
+	out := make([]string, len(e.plan.Private))
+	for i, p := range e.plan.Private {
+		out[i] = p.String()
+	}
+	return out
+}
+
+// deployData declares the data layer the config asks for: the Aurora member, the cache and
+// the backups of the database.
+func deployData(ctx *pulumi.Context, e *regionEnv) error {
+	s := e.stack
+	prefix := s.Settings.NamePrefix
+	opts := pulumi.Provider(e.provider)
+	var db *database.Database
+	if s.Database != nil {
+		var err error
+		db, err = deployDatabase(ctx, e)
+		if err != nil {
+			return err
+		}
+		ctx.Export(OutRDSEndpoints, pulumi.Map{"writer": db.WriterEndpoint, "reader": db.ReaderEndpoint})
+		ctx.Export(OutAuroraClusterArn, db.ClusterArn)
+		ctx.Export(OutAuroraSecretArn, db.SecretArn)
+		if s.IsPrimary() {
+			ctx.Export(OutAuroraGlobalClusterID, db.GlobalClusterID)
+		}
+	}
+	if c := s.Cache; c != nil {
+		ch, err := cache.New(ctx, prefix, &cache.Args{
+			Region: s.Settings.AWSRegion, AccountID: e.accountID, Partition: e.partition,
+			Engine: c.Engine, EngineVersion: c.EngineVersion, NodeType: c.NodeType,
+			Replicas: c.Replicas, SnapshotRetentionDays: *c.SnapshotRetentionDays,
+			AvailabilityZones: s.Network.AvailabilityZones,
+			VpcID:             e.network.VpcID,
+			SubnetIDs:         e.network.DatabaseSubnetIDs,
+			ClientCIDRs:       e.privateCIDRs(),
+			AlarmTopicArn:     e.alarmTopic,
+			Protect:           s.Protected(),
+		}, opts)
+		if err != nil {
+			return err
+		}
+		ctx.Export(OutCacheEndpoints, pulumi.Map{"primary": ch.PrimaryEndpoint, "reader": ch.ReaderEndpoint, "port": pulumi.Int(cache.Port)})
+		ctx.Export(OutCacheSecretArn, ch.SecretArn)
+	}
+	if b := s.Backup; b != nil && db != nil {
+		copyProvider, err := aws.NewProvider(ctx, "aws-"+b.CopyRegion+"-backup-copy", &aws.ProviderArgs{
+			Region:            pulumi.String(b.CopyRegion),
+			DefaultTags:       &aws.ProviderDefaultTagsArgs{Tags: defaultTags(ctx, s)},
+			AllowedAccountIds: allowedAccounts(s),
+		})
+		if err != nil {
+			return err
+		}
+		bk, err := backup.New(ctx, prefix, &backup.Args{
+			AccountID: e.accountID, Partition: e.partition,
+			ResourceArns:  pulumi.StringArray{db.ClusterArn},
+			RetentionDays: b.RetentionDays,
+			Schedule:      b.Schedule,
+			CopyProvider:  copyProvider,
+			Protect:       s.Protected(),
+		}, opts)
+		if err != nil {
+			return err
+		}
+		ctx.Export(OutBackupVaultArn, bk.VaultArn)
+		ctx.Export(OutBackupCopyVaultArn, bk.CopyVaultArn)
+	}
+	return nil
+}
+
+func deployDatabase(ctx *pulumi.Context, e *regionEnv) (*database.Database, error) {
+	s, d := e.stack, e.stack.Database
+	args := &database.Args{
+		Region: s.Settings.AWSRegion, AccountID: e.accountID, Partition: e.partition,
+		EngineVersion: d.EngineVersion, EngineMajor: d.EngineMajor(),
+		InstanceClass: d.InstanceClass, Instances: d.Instances,
+		AvailabilityZones:     s.Network.AvailabilityZones,
+		VpcID:                 e.network.VpcID,
+		DatabaseSubnetIDs:     e.network.DatabaseSubnetIDs,
+		ClientCIDRs:           append(e.privateCIDRs(), d.AllowedCIDRs...),
+		AlarmTopicArn:         e.alarmTopic,
+		ReplicationLagAlarmMs: d.ReplicationLagAlarmMs,
+		Protect:               s.Protected(),
+	}
+	if s.IsPrimary() {
+		args.Primary = &database.PrimaryArgs{
+			GlobalClusterIdentifier: d.GlobalClusterIdentifier,
+			DatabaseName:            d.DatabaseName,
+			MasterUsername:          d.MasterUsername,
+			BackupRetentionDays:     d.BackupRetentionDays,
+			ReplicaRegions:          e.fleet.SecondaryRegions(s.Settings.Environment),
+		}
+	} else {
+		primary := e.fleet.PrimaryDatabase(s.Settings.Environment)
+		if primary == nil { // the fleet validation guarantees one
+			return nil, fmt.Errorf("%s: no primary database stack in environment %s", s.File, s.Settings.Environment)
+		}
+		ref, err := pulumi.NewStackReference(ctx, "ref-"+primary.Name, &pulumi.StackReferenceArgs{
+			Name: pulumi.String(StackReferenceName(ctx, primary.Name)),
+		})
+		if err != nil {
+			return nil, err
+		}
+		args.Secondary = &database.SecondaryArgs{
+			GlobalClusterID: requireString(ref, primary.Name, OutAuroraGlobalClusterID),
+			SourceRegion:    requireString(ref, primary.Name, OutAWSRegion),
+			SecretArn:       requireString(ref, primary.Name, OutAuroraSecretArn),
+		}
+	}
+	return database.New(ctx, s.Settings.NamePrefix, args, pulumi.Provider(e.provider))
+}

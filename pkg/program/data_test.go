@@ -1,0 +1,180 @@
+package program_test
+
+import (
+	"bytes"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+
+	"github.com/global-sovereign/global-sovereign/pkg/config"
+	"github.com/global-sovereign/global-sovereign/pkg/program"
+	"github.com/global-sovereign/global-sovereign/pkg/synth"
+)
+
+const (
+	tGlobalCluster = "aws:rds/globalCluster:GlobalCluster"
+	tCluster       = "aws:rds/cluster:Cluster"
+	tInstance      = "aws:rds/clusterInstance:ClusterInstance"
+	tAlarm         = "aws:cloudwatch/metricAlarm:MetricAlarm"
+	tReplication   = "aws:elasticache/replicationGroup:ReplicationGroup"
+)
+
+func alarmsOf(g *synth.Graph, metric string) []synth.Resource {
+	var out []synth.Resource
+	for _, a := range g.ByType(tAlarm) {
+		if a.Inputs["metricName"] == metric {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// One global database, primary in ams; every other region a secondary joined to it.
+func TestGlobalDatabaseShape(t *testing.T) {
+	results := synthAll(t)
+	var globals []string
+	for name, r := range results {
+		for range r.Graph.ByType(tGlobalCluster) {
+			globals = append(globals, name)
+		}
+	}
+	if strings.Join(globals, ",") != "ams" {
+		t.Fatalf("global clusters in %v, want exactly one, in ams", globals)
+	}
+	amsGlobalID := results["ams"].Graph.Outputs[program.OutAuroraGlobalClusterID]
+	if amsGlobalID != "global-sovereign-production" {
+		t.Errorf("ams exports global cluster id %v", amsGlobalID)
+	}
+
+	for name, g := range regionGraphs(t) {
+		clusters := g.ByType(tCluster)
+		if len(clusters) != 1 {
+			t.Fatalf("%s: %d Aurora clusters", name, len(clusters))
+		}
+		c := clusters[0]
+		instances := g.ByType(tInstance)
+		if !c.Protect || strings.Join(c.IgnoreChanges, ",") != "engineVersion,globalClusterIdentifier,replicationSourceIdentifier" {
+			t.Errorf("%s: cluster protect=%v ignoreChanges=%v", name, c.Protect, c.IgnoreChanges)
+		}
+		if c.Inputs["storageEncrypted"] != true || !strings.HasPrefix(c.Inputs["kmsKeyId"].(string), "arn:aws:kms:") ||
+			c.Inputs["deletionProtection"] != true || c.Inputs["engineVersion"] != "16.6" {
+			t.Errorf("%s: cluster %v", name, c.Inputs)
+		}
+		if len(alarmsOf(g, "CPUUtilization")) != 1 || len(alarmsOf(g, "FreeableMemory")) != 1 {
+			t.Errorf("%s: CPU/memory alarms missing", name)
+		}
+		lag := alarmsOf(g, "AuroraGlobalDBReplicationLag")
+		if name == "ams" {
+			if c.Inputs["backupRetentionPeriod"] != float64(35) || len(instances) != 3 ||
+				c.Inputs["masterPassword"] != synth.SecretMarker || c.Inputs["finalSnapshotIdentifier"] == nil {
+				t.Errorf("ams primary: retention %v, %d instances, password %v", c.Inputs["backupRetentionPeriod"], len(instances), c.Inputs["masterPassword"])
+			}
+			if len(lag) != 0 {
+				t.Errorf("ams: the primary has no replication lag to alarm on")
+			}
+			continue
+		}
+		// A secondary: joined through the value the primary exported, no credentials.
+		if c.Inputs["globalClusterIdentifier"] != amsGlobalID || c.Inputs["sourceRegion"] != "eu-west-1" {
+			t.Errorf("%s: joins %v from %v", name, c.Inputs["globalClusterIdentifier"], c.Inputs["sourceRegion"])
+		}
+		for _, k := range []string{"masterUsername", "masterPassword", "databaseName", "backupRetentionPeriod"} {
+			if _, set := c.Inputs[k]; set {
+				t.Errorf("%s: secondary sets %s", name, k)
+			}
+		}
+		if len(instances) < 1 || len(lag) != 1 || lag[0].Inputs["dimensions"].(map[string]any)["DBClusterIdentifier"] != c.Inputs["clusterIdentifier"] {
+			t.Errorf("%s: %d instances, lag alarms %v", name, len(instances), lag)
+		}
+		refs := g.ByType("pulumi:pulumi:StackReference")
+		if len(refs) != 1 || refs[0].Inputs["name"] != "organization/global-sovereign/ams" {
+			t.Errorf("%s: stack references %v", name, refs)
+		}
+	}
+}
+
+// The secondary's global cluster id comes from the primary stack's output, not a literal:
+// change what the reference returns and the secondary follows.
+func TestSecondaryJoinsThroughTheStackReference(t *testing.T) {
+	fleet, err := config.LoadDir(repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ams := synthAll(t)["ams"].Outputs.Copy()
+	ams[program.OutAuroraGlobalClusterID] = resource.NewStringProperty("injected-global-id")
+	ams[program.OutAWSRegion] = resource.NewStringProperty("eu-north-1")
+	r, err := synth.Stack(program.New(program.Options{Dir: repo}), fleet.Stack("syd"), map[string]synth.StackOutputs{"ams": ams})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := r.Graph.ByType(tCluster)[0]
+	if c.Inputs["globalClusterIdentifier"] != "injected-global-id" || c.Inputs["sourceRegion"] != "eu-north-1" {
+		t.Errorf("secondary ignored the stack reference: %v %v", c.Inputs["globalClusterIdentifier"], c.Inputs["sourceRegion"])
+	}
+	// A primary that has not exported the id (not deployed yet) stops the secondary clearly.
+	delete(ams, program.OutAuroraGlobalClusterID)
+	_, err = synth.Stack(program.New(program.Options{Dir: repo}), fleet.Stack("syd"), map[string]synth.StackOutputs{"ams": ams})
+	if err == nil || !strings.Contains(err.Error(), `stack ams has no output "auroraGlobalClusterId"; deploy it first`) {
+		t.Errorf("got %v", err)
+	}
+}
+
+// The generated passwords and tokens never reach a graph or an output in plain text.
+func TestSecretsNeverPlain(t *testing.T) {
+	for name, r := range synthAll(t) {
+		data, err := r.Graph.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(data, []byte(synth.MockPasswordPrefix)) {
+			t.Errorf("%s: a generated secret appears in plain text", name)
+		}
+		for _, res := range r.Graph.Resources {
+			for _, k := range []string{"masterPassword", "authToken", "secretString"} {
+				if v, ok := res.Inputs[k]; ok && v != synth.SecretMarker {
+					t.Errorf("%s: %s.%s is not secret", name, res.Name, k)
+				}
+			}
+		}
+	}
+	files, _ := filepath.Glob(filepath.Join(goldenDir, "*.json"))
+	if len(files) == 0 {
+		t.Fatal("no golden files")
+	}
+}
+
+func TestCacheAndBackups(t *testing.T) {
+	fleet, _ := config.LoadDir(repo)
+	for name, g := range regionGraphs(t) {
+		groups := g.ByType(tReplication)
+		if len(groups) != 1 {
+			t.Fatalf("%s: %d replication groups", name, len(groups))
+		}
+		in := groups[0].Inputs
+		for _, k := range []string{"atRestEncryptionEnabled", "transitEncryptionEnabled", "automaticFailoverEnabled", "multiAzEnabled"} {
+			if in[k] != true {
+				t.Errorf("%s: cache %s = %v", name, k, in[k])
+			}
+		}
+		if in["authToken"] != synth.SecretMarker || !strings.HasPrefix(in["kmsKeyId"].(string), "arn:aws:kms:") || !groups[0].Protect {
+			t.Errorf("%s: cache token %v key %v protect %v", name, in["authToken"], in["kmsKeyId"], groups[0].Protect)
+		}
+		vaults := g.ByType("aws:backup/vault:Vault")
+		plans := g.ByType("aws:backup/plan:Plan")
+		if len(vaults) != 2 || len(plans) != 1 {
+			t.Fatalf("%s: %d vaults, %d plans", name, len(vaults), len(plans))
+		}
+		rule := plans[0].Inputs["rules"].([]any)[0].(map[string]any)
+		copyTo := rule["copyActions"].([]any)[0].(map[string]any)["destinationVaultArn"].(string)
+		want := ":" + fleet.Stack(name).Backup.CopyRegion + ":"
+		if !strings.Contains(copyTo, want) || rule["lifecycle"].(map[string]any)["deleteAfter"] != float64(35) {
+			t.Errorf("%s: backup copies to %s (want region %s), lifecycle %v", name, copyTo, want, rule["lifecycle"])
+		}
+		sel := g.ByType("aws:backup/selection:Selection")
+		if len(sel) != 1 || !strings.Contains(sel[0].Inputs["resources"].([]any)[0].(string), ":cluster:") {
+			t.Errorf("%s: backup selection %v", name, sel)
+		}
+	}
+}
