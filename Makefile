@@ -1,13 +1,16 @@
 # The two commands a newcomer needs:
 #   make synth   set up and synthesize every stack offline (no cloud account needed)
-#   make test    run every test
+#   make test    run every test: unit, component, golden, fuzz, and the end-to-end test of the
+#                orchestrator against the real Pulumi engine (built here on first use)
 SHELL := /bin/bash
 GO ?= go
 STATICCHECK_VERSION := v0.8.2
+ACTIONLINT_VERSION := v1.7.12
+PULUMI_VERSION := v3.250.0
 FUZZTIME ?= 10s
 SYNTH_OUT ?= synth.out
 
-.PHONY: all build synth validate test unit fuzz lint golden clean
+.PHONY: all build synth validate plan test unit fuzz e2e pulumi-cli lint golden clean
 
 all: build
 
@@ -23,8 +26,12 @@ synth: build
 validate: build
 	bin/sovereign validate --all
 
-# vet, every unit/component/golden test, and a short fuzz of the config loader.
-test: unit fuzz
+plan: build
+	bin/sovereign plan
+
+# vet, every unit/component/golden test, a short fuzz of the config loader, and the end-to-end
+# test. `make unit` is the fast loop.
+test: unit fuzz e2e
 
 unit:
 	$(GO) vet ./...
@@ -33,14 +40,30 @@ unit:
 fuzz:
 	$(GO) test ./pkg/config -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
 
+# The orchestrator against the real Pulumi engine: local file:// backend, inline programs, no
+# cloud. Builds the pinned Pulumi CLI unless one is available; prints the makespan ratio.
+e2e:
+	GO=$(GO) PULUMI_VERSION=$(PULUMI_VERSION) scripts/e2e.sh
+
+# Build the pinned Pulumi CLI into .tools/pulumi (CI caches it).
+pulumi-cli:
+	@if [ "$$(.tools/pulumi/bin/pulumi version 2>/dev/null)" != "$(PULUMI_VERSION)" ]; then \
+	  cd tools/pulumi && $(GO) build -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$(PULUMI_VERSION)" \
+	    -o $(CURDIR)/.tools/pulumi/bin/pulumi github.com/pulumi/pulumi/pkg/v3/cmd/pulumi; \
+	fi
+	.tools/pulumi/bin/pulumi version
+
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+	$(GO) vet -tags e2e ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+	$(GO) run github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
 
 # Rewrite testdata/synth/*.json after an intended change to the resource graph; review the diff.
 golden:
 	$(GO) test ./pkg/program -run TestGolden -update
+	$(GO) test ./pkg/orchestrate -run Golden -update
 
 clean:
 	rm -rf bin $(SYNTH_OUT)

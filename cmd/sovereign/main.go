@@ -10,6 +10,8 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/global-sovereign/global-sovereign/pkg/orchestrate"
 )
 
 // Exit statuses.
@@ -67,6 +69,10 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().StringVar(&g.dir, "dir", ".", "project directory holding Pulumi.yaml and the Pulumi.<stack>.yaml files")
-	root.AddCommand(newValidate(g), newSynth(g))
+	root.AddCommand(newValidate(g), newSynth(g), newPlan(g),
+		newOperate(g, orchestrate.Preview, "Preview every selected stack in dependency order"),
+		newOperate(g, orchestrate.Up, "Deploy every selected stack in dependency order"),
+		newOperate(g, orchestrate.Destroy, "Destroy every selected stack in reverse dependency order"),
+		newOperate(g, orchestrate.Refresh, "Refresh every selected stack's state from the cloud (--preview-only: report drift)"))
 	return root
 }

@@ -178,3 +178,42 @@ func TestSynthOneStackWithReferences(t *testing.T) {
 		}
 	}
 }
+
+func TestPlan(t *testing.T) {
+	code, out, errs := runCLI(t, "plan", "--dir", repo)
+	if code != 0 {
+		t.Fatalf("exit %d %s", code, errs)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if !strings.HasPrefix(lines[1], "1     ams") || !strings.HasPrefix(lines[7], "3     global") {
+		t.Errorf("ams must come first and global last:\n%s", out)
+	}
+	code, out, _ = runCLI(t, "plan", "--json", "--dir", repo)
+	var p planJSON
+	if err := json.Unmarshal([]byte(out), &p); code != 0 || err != nil {
+		t.Fatalf("exit %d, %v:\n%s", code, err, out)
+	}
+	if len(p.Waves) != 3 || p.Waves[0][0] != "ams" || len(p.Waves[1]) != 5 || p.Waves[2][0] != "global" ||
+		p.DestroyWaves[0][0] != "global" || p.Stacks["iad"].Wave != 2 || p.Stacks["iad"].DependsOn[0] != "ams" {
+		t.Errorf("plan json %+v", p)
+	}
+}
+
+// Without a usable Pulumi CLI nothing runs: every stack is reported failed with the reason,
+// and the exit status says so.
+func TestOperateWithoutPulumiCLI(t *testing.T) {
+	code, out, errs := runCLI(t, "preview", "--stack", "ams", "--dir", repo, "--pulumi-root", t.TempDir(), "--log-dir", t.TempDir())
+	if code != exitFailed {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+	if !strings.Contains(out, "ams: preparing stacks: finding the Pulumi CLI") {
+		t.Errorf("summary does not say why:\n%s", out)
+	}
+}
+
+func TestDestroyNeedsConfirmation(t *testing.T) {
+	code, _, errs := runCLI(t, "destroy", "--all", "--dir", repo)
+	if code != exitConfig || !strings.Contains(errs, "pass --yes") {
+		t.Errorf("exit %d: %s", code, errs)
+	}
+}

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/global-sovereign/global-sovereign/pkg/plan"
+)
+
+// planJSON is `sovereign plan --json`: the waves in deploy and destroy order, so that a CI
+// system can fan a wave out as parallel jobs (a GitHub Actions matrix).
+type planJSON struct {
+	Waves        [][]string           `json:"waves"`
+	DestroyWaves [][]string           `json:"destroyWaves"`
+	Stacks       map[string]planStack `json:"stacks"`
+}
+
+type planStack struct {
+	Wave      int      `json:"wave"` // 1-based
+	DependsOn []string `json:"dependsOn"`
+}
+
+func newPlan(g *globalFlags) *cobra.Command {
+	sel := &stackSelection{}
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "plan [--stack S | --all] [--json]",
+		Short: "Print the order the stacks deploy in: waves derived from their StackReferences",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fleet, err := loadFleet(g.dir)
+			if err != nil {
+				return err
+			}
+			if len(sel.stacks) == 0 {
+				sel.all = true // plan shows everything unless asked for less
+			}
+			names, err := sel.resolve(fleet)
+			if err != nil {
+				return err
+			}
+			graph, err := plan.FromFleet(fleet, names)
+			if err != nil {
+				return configError(err)
+			}
+			waves := graph.Waves()
+			if asJSON {
+				out := planJSON{Waves: waves, DestroyWaves: graph.Reverse().Waves(), Stacks: map[string]planStack{}}
+				for i, wave := range waves {
+					for _, s := range wave {
+						out.Stacks[s] = planStack{Wave: i + 1, DependsOn: append([]string{}, graph.Deps(s)...)}
+					}
+				}
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc.SetIndent("", "  ")
+				return enc.Encode(out)
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "WAVE\tSTACK\tREGION\tREADS")
+			for i, wave := range waves {
+				for _, s := range wave {
+					reads := strings.Join(graph.Deps(s), ", ")
+					if reads == "" {
+						reads = "-"
+					}
+					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", i+1, s, fleet.Stack(s).Settings.AWSRegion, reads)
+				}
+			}
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%d stack(s) in %d wave(s); a stack starts as soon as the stacks it reads have succeeded. destroy runs in reverse.\n",
+				len(names), len(waves))
+			return nil
+		},
+	}
+	sel.register(cmd)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the waves as JSON")
+	return cmd
+}

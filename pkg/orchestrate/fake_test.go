@@ -1,0 +1,69 @@
+package orchestrate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// fakeEngine runs each stack for a fixed duration, records what happened when, and fails the
+// stacks it is told to.
+type fakeEngine struct {
+	durations  map[string]time.Duration
+	fail       map[string]string
+	changes    map[string]Changes
+	prepareErr error
+
+	mu       sync.Mutex
+	running  int
+	peak     int
+	starts   map[string]time.Time
+	ends     map[string]time.Time
+	unlocked []string
+	prepared []string
+}
+
+func newFake(durations map[string]time.Duration) *fakeEngine {
+	return &fakeEngine{durations: durations, fail: map[string]string{}, changes: map[string]Changes{},
+		starts: map[string]time.Time{}, ends: map[string]time.Time{}}
+}
+
+func (f *fakeEngine) Prepare(_ context.Context, stacks []string) error {
+	f.prepared = stacks
+	return f.prepareErr
+}
+
+func (f *fakeEngine) Run(ctx context.Context, op Op, stack string, progress func(Progress)) (Result, error) {
+	f.mu.Lock()
+	f.running++
+	f.peak = max(f.peak, f.running)
+	f.starts[stack] = time.Now()
+	f.mu.Unlock()
+	defer func() {
+		f.mu.Lock()
+		f.running--
+		f.ends[stack] = time.Now()
+		f.mu.Unlock()
+	}()
+	progress(Progress{Done: 0, Seen: 1, Last: "pulumi:pulumi:Stack " + stack})
+	select {
+	case <-time.After(f.durations[stack]):
+	case <-ctx.Done():
+		return Result{}, fmt.Errorf("update of %s canceled: %w", stack, ctx.Err())
+	}
+	progress(Progress{Done: 1, Seen: 1, Last: "pulumi:pulumi:Stack " + stack})
+	if msg, ok := f.fail[stack]; ok {
+		return Result{Output: "error: " + msg}, errors.New(msg + "\nmore detail on the next line")
+	}
+	c := f.changes[stack]
+	return Result{Changes: c, Output: fmt.Sprintf("%s %s: +%d ~%d -%d", op, stack, c.Create, c.Update, c.Delete)}, nil
+}
+
+func (f *fakeEngine) Unlock(_ context.Context, stack string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.unlocked = append(f.unlocked, stack)
+	return nil
+}
