@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/global-sovereign/global-sovereign/internal/fleettest"
 )
 
 const repo = "../.."
@@ -18,28 +20,9 @@ func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	return code, out.String(), errb.String()
 }
 
-// brokenFleet copies the committed stack files to a temp dir and replaces old with new in one.
+// brokenFleet is the committed fleet with old replaced by new in one file.
 func brokenFleet(t *testing.T, file, old, new string) string {
-	t.Helper()
-	dir := t.TempDir()
-	files, _ := filepath.Glob(filepath.Join(repo, "Pulumi*.yaml"))
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		text := string(data)
-		if filepath.Base(f) == file {
-			if !strings.Contains(text, old) {
-				t.Fatalf("%s does not contain %q", file, old)
-			}
-			text = strings.Replace(text, old, new, 1)
-		}
-		if err := os.WriteFile(filepath.Join(dir, filepath.Base(f)), []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
+	return fleettest.Copy(t, repo, fleettest.Edit{File: file, Old: old, New: new})
 }
 
 func TestValidateCommittedFiles(t *testing.T) {

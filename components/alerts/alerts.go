@@ -46,8 +46,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		Alias:       name + "-alerts",
 		Protect:     args.Protect,
 		Policy: iampolicy.New(
-			iampolicy.Allow("AccountAdmin", []string{"kms:*"}, []string{"*"}).
-				ForAWS(iampolicy.AccountRoot(args.Partition, args.AccountID)),
+			kmskey.AccountAdmin(args.Partition, args.AccountID),
 			iampolicy.Allow("CloudWatchAlarms", []string{"kms:Decrypt", "kms:GenerateDataKey*"}, []string{"*"}).
 				ForService("cloudwatch.amazonaws.com").
 				When("StringEquals", "aws:SourceAccount", args.AccountID),

@@ -58,10 +58,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	parent := pulumi.Parent(b)
 	inCopyRegion := []pulumi.ResourceOption{parent, pulumi.Provider(args.CopyProvider)}
 	n := func(s string) string { return name + "-" + s }
-	keyPolicy := iampolicy.New(
-		iampolicy.Allow("AccountAdmin", []string{"kms:*"}, []string{"*"}).
-			ForAWS(iampolicy.AccountRoot(args.Partition, args.AccountID)),
-	)
+	keyPolicy := iampolicy.New(kmskey.AccountAdmin(args.Partition, args.AccountID))
 
 	vault, err := vaultWithKey(ctx, n("backup"), name+"-backup", keyPolicy, args.Protect, parent)
 	if err != nil {

@@ -14,11 +14,11 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/elasticache"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/global-sovereign/global-sovereign/components/kmskey"
+	"github.com/global-sovereign/global-sovereign/components/sgrules"
 	"github.com/global-sovereign/global-sovereign/pkg/iampolicy"
 )
 
@@ -85,13 +85,8 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		Alias:       name + "-cache",
 		Protect:     args.Protect,
 		Policy: iampolicy.New(
-			iampolicy.Allow("AccountAdmin", []string{"kms:*"}, []string{"*"}).
-				ForAWS(iampolicy.AccountRoot(args.Partition, args.AccountID)),
-			iampolicy.Allow("CloudWatchLogs",
-				[]string{"kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"}, []string{"*"}).
-				ForService(fmt.Sprintf("logs.%s.amazonaws.com", args.Region)).
-				When("ArnLike", "kms:EncryptionContext:aws:logs:arn",
-					fmt.Sprintf("arn:%s:logs:%s:%s:log-group:*", args.Partition, args.Region, args.AccountID)),
+			kmskey.AccountAdmin(args.Partition, args.AccountID),
+			kmskey.CloudWatchLogs(args.Partition, args.Region, args.AccountID),
 		),
 	}, parent)
 	if err != nil {
@@ -123,17 +118,8 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	if err != nil {
 		return nil, err
 	}
-	for i, cidr := range args.ClientCIDRs {
-		if _, err := vpc.NewSecurityGroupIngressRule(ctx, n("cache-in-%d", i), &vpc.SecurityGroupIngressRuleArgs{
-			SecurityGroupId: sg.ID(),
-			Description:     pulumi.String("Redis protocol from " + cidr),
-			CidrIpv4:        pulumi.String(cidr),
-			IpProtocol:      pulumi.String("tcp"),
-			FromPort:        pulumi.Int(Port),
-			ToPort:          pulumi.Int(Port),
-		}, parent); err != nil {
-			return nil, err
-		}
+	if err := sgrules.Ingress(ctx, sg.ID(), sgrules.FromCIDRs(n("cache-in"), args.ClientCIDRs, Port, "Redis protocol"), parent); err != nil {
+		return nil, err
 	}
 	slowLog, err := cloudwatch.NewLogGroup(ctx, n("cache-slow-log"), &cloudwatch.LogGroupArgs{
 		RetentionInDays: pulumi.Int(slowLogRetention),

@@ -13,10 +13,10 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/global-sovereign/global-sovereign/components/kmskey"
+	"github.com/global-sovereign/global-sovereign/components/sgrules"
 	"github.com/global-sovereign/global-sovereign/pkg/iampolicy"
 )
 
@@ -197,10 +197,7 @@ func (b *builder) foundation() error {
 		Description: fmt.Sprintf("%s Aurora storage, Performance Insights and credentials", b.name),
 		Alias:       b.name + "-aurora",
 		Protect:     a.Protect,
-		Policy: iampolicy.New(
-			iampolicy.Allow("AccountAdmin", []string{"kms:*"}, []string{"*"}).
-				ForAWS(iampolicy.AccountRoot(a.Partition, a.AccountID)),
-		),
+		Policy:      iampolicy.New(kmskey.AccountAdmin(a.Partition, a.AccountID)),
 	}, b.parent)
 	if err != nil {
 		return err
@@ -220,17 +217,8 @@ func (b *builder) foundation() error {
 	if err != nil {
 		return err
 	}
-	for i, cidr := range a.ClientCIDRs {
-		if _, err := vpc.NewSecurityGroupIngressRule(b.ctx, b.n("aurora-in-%d", i), &vpc.SecurityGroupIngressRuleArgs{
-			SecurityGroupId: b.sg.ID(),
-			Description:     pulumi.String("PostgreSQL from " + cidr),
-			CidrIpv4:        pulumi.String(cidr),
-			IpProtocol:      pulumi.String("tcp"),
-			FromPort:        pulumi.Int(Port),
-			ToPort:          pulumi.Int(Port),
-		}, b.parent); err != nil {
-			return err
-		}
+	if err := sgrules.Ingress(b.ctx, b.sg.ID(), sgrules.FromCIDRs(b.n("aurora-in"), a.ClientCIDRs, Port, "PostgreSQL"), b.parent); err != nil {
+		return err
 	}
 	b.parameterGroup, err = rds.NewClusterParameterGroup(b.ctx, b.n("aurora"), &rds.ClusterParameterGroupArgs{
 		Family:      pulumi.String("aurora-postgresql" + a.EngineMajor),

@@ -3,6 +3,8 @@
 package kmskey
 
 import (
+	"fmt"
+
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -16,6 +18,21 @@ type Args struct {
 	Alias       string // without the alias/ prefix
 	Policy      iampolicy.Document
 	Protect     bool
+}
+
+// AccountAdmin is the statement every key policy starts with: the account root administers the
+// key, which delegates its use to IAM policies. Without it the key becomes unmanageable.
+func AccountAdmin(partition, account string) iampolicy.Statement {
+	return iampolicy.Allow("AccountAdmin", []string{"kms:*"}, []string{"*"}).
+		ForAWS(iampolicy.AccountRoot(partition, account))
+}
+
+// CloudWatchLogs lets CloudWatch Logs of one region use the key for this account's log groups.
+func CloudWatchLogs(partition, region, account string) iampolicy.Statement {
+	return iampolicy.Allow("CloudWatchLogs",
+		[]string{"kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"}, []string{"*"}).
+		ForService(fmt.Sprintf("logs.%s.amazonaws.com", region)).
+		When("ArnLike", "kms:EncryptionContext:aws:logs:arn", fmt.Sprintf("arn:%s:logs:%s:%s:log-group:*", partition, region, account))
 }
 
 // DeletionWindowDays is the longest window AWS allows: a key deleted by mistake can be

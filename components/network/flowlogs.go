@@ -16,20 +16,14 @@ import (
 // key, through a role only the flow-logs service of this account can assume.
 func (b *builder) flowLogs() error {
 	a := b.args
-	logsService := fmt.Sprintf("logs.%s.amazonaws.com", a.Region)
-	logGroupArns := fmt.Sprintf("arn:%s:logs:%s:%s:log-group:*", a.Partition, a.Region, a.AccountID)
 	var err error
 	b.logKey, err = kmskey.New(b.ctx, b.n("logs-key"), kmskey.Args{
 		Description: fmt.Sprintf("%s VPC flow logs", b.name),
 		Alias:       b.name + "-logs",
 		Protect:     a.Protect,
 		Policy: iampolicy.New(
-			iampolicy.Allow("AccountAdmin", []string{"kms:*"}, []string{"*"}).
-				ForAWS(iampolicy.AccountRoot(a.Partition, a.AccountID)),
-			iampolicy.Allow("CloudWatchLogs",
-				[]string{"kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"}, []string{"*"}).
-				ForService(logsService).
-				When("ArnLike", "kms:EncryptionContext:aws:logs:arn", logGroupArns),
+			kmskey.AccountAdmin(a.Partition, a.AccountID),
+			kmskey.CloudWatchLogs(a.Partition, a.Region, a.AccountID),
 		),
 	}, b.parent)
 	if err != nil {

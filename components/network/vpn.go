@@ -6,8 +6,9 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/global-sovereign/global-sovereign/components/sgrules"
 )
 
 // maxBgpAsn2Byte is the largest ASN the customer gateway's bgpAsn field takes; larger (4-byte)
@@ -161,21 +162,14 @@ func (b *builder) officeSecurityGroup() error {
 	if err != nil {
 		return err
 	}
+	var rules []sgrules.Rule
 	for _, g := range b.args.VPN.Gateways {
 		for ci, cidr := range g.ClientCIDRs {
 			for _, port := range b.args.VPN.OfficeIngressPorts {
-				if _, err := vpc.NewSecurityGroupIngressRule(b.ctx, b.n("office-%s-%d-%d", g.Name, ci, port), &vpc.SecurityGroupIngressRuleArgs{
-					SecurityGroupId: b.officeSG.ID(),
-					Description:     pulumi.String(fmt.Sprintf("office %s (%s) on %d", g.Name, cidr, port)),
-					CidrIpv4:        pulumi.String(cidr),
-					IpProtocol:      pulumi.String("tcp"),
-					FromPort:        pulumi.Int(port),
-					ToPort:          pulumi.Int(port),
-				}, b.parent); err != nil {
-					return err
-				}
+				rules = append(rules, sgrules.Rule{Name: b.n("office-%s-%d-%d", g.Name, ci, port), CIDR: cidr, Port: port,
+					Description: fmt.Sprintf("office %s (%s) on %d", g.Name, cidr, port)})
 			}
 		}
 	}
-	return nil
+	return sgrules.Ingress(b.ctx, b.officeSG.ID(), rules, b.parent)
 }

@@ -60,9 +60,6 @@ func TestValidRegionAndDefaults(t *testing.T) {
 	if s.Network.FlowLogs.TrafficType != "ALL" {
 		t.Errorf("traffic type default: %q", s.Network.FlowLogs.TrafficType)
 	}
-	if got := s.OfficeClientCIDRs(); strings.Join(got, ",") != "178.162.141.130/32,165.90.14.138/32" {
-		t.Errorf("office CIDRs %v", got)
-	}
 }
 
 // Each case replaces one piece of the valid file and expects a problem on a key path whose

@@ -172,15 +172,3 @@ func (s *Stack) Protected() bool {
 
 // IsRegion reports whether s is a regional stack.
 func (s *Stack) IsRegion() bool { return s.Settings.Kind == KindRegion }
-
-// OfficeClientCIDRs is every office client CIDR of the stack's VPN, in config order.
-func (s *Stack) OfficeClientCIDRs() []string {
-	if s.VPN == nil {
-		return nil
-	}
-	var out []string
-	for _, g := range s.VPN.CustomerGateways {
-		out = append(out, g.ClientCIDRs...)
-	}
-	return out
-}

@@ -80,9 +80,6 @@ func Subnet(prefix netip.Prefix, newBits, num int) netip.Prefix {
 	return netip.PrefixFrom(addr, bits)
 }
 
-// Overlaps reports whether two prefixes share any address.
-func Overlaps(a, b netip.Prefix) bool { return a.Overlaps(b) }
-
 // Contains reports whether inner lies wholly inside outer.
 func Contains(outer, inner netip.Prefix) bool {
 	return outer.Bits() <= inner.Bits() && outer.Contains(inner.Masked().Addr())

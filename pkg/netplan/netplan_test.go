@@ -72,7 +72,7 @@ func TestComputeInvariants(t *testing.T) {
 					t.Errorf("%s/%d AZs: %s outside VPC", vpc, azs, a)
 				}
 				for _, b := range all[i+1:] {
-					if Overlaps(a, b) {
+					if a.Overlaps(b) {
 						t.Errorf("%s/%d AZs: %s overlaps %s", vpc, azs, a, b)
 					}
 				}

@@ -30,8 +30,11 @@ func newFake(durations map[string]time.Duration) *fakeEngine {
 		starts: map[string]time.Time{}, ends: map[string]time.Time{}}
 }
 
-func (f *fakeEngine) Prepare(_ context.Context, stacks []string) error {
+func (f *fakeEngine) Prepare(ctx context.Context, stacks []string) error {
 	f.prepared = stacks
+	if f.prepareErr == nil && ctx.Err() != nil {
+		return ctx.Err() // what the Automation API does when selection is interrupted
+	}
 	return f.prepareErr
 }
 

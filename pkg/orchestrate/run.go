@@ -79,8 +79,12 @@ func (s *scheduler) run(ctx context.Context) {
 	err := s.eng.Prepare(ctx, stacks)
 	s.prepared = time.Since(t0)
 	if err != nil {
+		status, reason := Failed, "preparing stacks: "+err.Error()
+		if ctx.Err() != nil {
+			status, reason = Cancelled, "not started: the run was interrupted while preparing stacks"
+		}
 		for _, name := range stacks {
-			s.finish(StackReport{Stack: name, Op: s.op, Status: Failed, Error: "preparing stacks: " + err.Error()})
+			s.finish(StackReport{Stack: name, Op: s.op, Status: status, Error: reason})
 		}
 		return
 	}

@@ -168,6 +168,16 @@ func TestInterruptUnlocksRunningStacks(t *testing.T) {
 	}
 }
 
+func TestInterruptDuringPrepareCancelsEveryStack(t *testing.T) {
+	g := projectGraph(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	sum := Run(ctx, g, Up, newFake(uniform(g, time.Millisecond)), Options{Parallel: 2})
+	if sum.Count(Cancelled) != 7 || !sum.Interrupted {
+		t.Errorf("statuses %v", status(sum))
+	}
+}
+
 func TestPrepareFailureFailsEveryStack(t *testing.T) {
 	g := projectGraph(t)
 	eng := newFake(uniform(g, time.Millisecond))

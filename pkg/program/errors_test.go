@@ -1,39 +1,15 @@
 package program_test
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/global-sovereign/global-sovereign/internal/fleettest"
 	"github.com/global-sovereign/global-sovereign/pkg/config"
 	"github.com/global-sovereign/global-sovereign/pkg/program"
 	"github.com/global-sovereign/global-sovereign/pkg/synth"
 )
-
-// copyFleet copies the committed stack files into a temp dir, applying edits (file -> old/new).
-func copyFleet(t *testing.T, edits map[string][2]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	files, _ := filepath.Glob(filepath.Join(repo, "Pulumi*.yaml"))
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		text := string(data)
-		if e, ok := edits[filepath.Base(f)]; ok {
-			if !strings.Contains(text, e[0]) {
-				t.Fatalf("%s does not contain %q", f, e[0])
-			}
-			text = strings.Replace(text, e[0], e[1], 1)
-		}
-		if err := os.WriteFile(filepath.Join(dir, filepath.Base(f)), []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
 
 // The program validates before it declares anything: a bad value anywhere in the fleet stops
 // it with the file, key and allowed values, and the graph it leaves is empty or holds only the
@@ -41,30 +17,30 @@ func copyFleet(t *testing.T, edits map[string][2]string) string {
 func TestProgramStopsBeforeDeclaring(t *testing.T) {
 	tests := []struct {
 		name, stack string
-		edits       map[string][2]string
+		edits       []fleettest.Edit
 		want        []string
 		allowTypes  []string
 	}{
 		{
 			name: "overlapping VPC in another file", stack: "ams",
-			edits: map[string][2]string{"Pulumi.iad.yaml": {"vpcCidr: 10.2.0.0/16", "vpcCidr: 10.1.0.0/16"}},
+			edits: []fleettest.Edit{{File: "Pulumi.iad.yaml", Old: "vpcCidr: 10.2.0.0/16", New: "vpcCidr: 10.1.0.0/16"}},
 			want:  []string{"Pulumi.iad.yaml:", "global-sovereign:network.vpcCidr", "overlaps ams's VPC"},
 		},
 		{
 			name: "public ASN", stack: "syd",
-			edits: map[string][2]string{"Pulumi.syd.yaml": {"bgpAsn: 65000", "bgpAsn: 6500"}},
+			edits: []fleettest.Edit{{File: "Pulumi.syd.yaml", Old: "bgpAsn: 65000", New: "bgpAsn: 6500"}},
 			want:  []string{"Pulumi.syd.yaml:", "global-sovereign:vpn.bgpAsn", "not a private ASN"},
 		},
 		{
 			name: "AZ the account does not have", stack: "sfo",
-			edits:      map[string][2]string{"Pulumi.sfo.yaml": {"[us-west-1a, us-west-1c]", "[us-west-1a, us-west-1b, us-west-1c]"}},
+			edits:      []fleettest.Edit{{File: "Pulumi.sfo.yaml", Old: "[us-west-1a, us-west-1c]", New: "[us-west-1a, us-west-1b, us-west-1c]"}},
 			want:       []string{"Pulumi.sfo.yaml", "global-sovereign:network.availabilityZones", "us-west-1b not available", "available: us-west-1a, us-west-1c"},
 			allowTypes: []string{"pulumi:providers:aws"},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := copyFleet(t, tt.edits)
+			dir := fleettest.Copy(t, repo, tt.edits...)
 			s, err := config.ReadFile(filepath.Join(dir, config.StackFileName(tt.stack)))
 			if err != nil {
 				t.Fatal(err)
@@ -92,7 +68,7 @@ func TestProgramStopsBeforeDeclaring(t *testing.T) {
 }
 
 func TestProgramWithoutStackFile(t *testing.T) {
-	dir := copyFleet(t, nil)
+	dir := fleettest.Copy(t, repo)
 	s, err := config.ReadFile(filepath.Join(dir, "Pulumi.ams.yaml"))
 	if err != nil {
 		t.Fatal(err)

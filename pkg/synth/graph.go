@@ -65,16 +65,6 @@ func (g *Graph) ByType(token string) []Resource {
 	return out
 }
 
-// Find returns the resource with the URN, if any.
-func (g *Graph) Find(urn string) (Resource, bool) {
-	for _, r := range g.Resources {
-		if r.URN == urn {
-			return r, true
-		}
-	}
-	return Resource{}, false
-}
-
 func buildGraph(project, stack string, regs []registration, outputs map[string]any) *Graph {
 	g := &Graph{Project: project, Stack: stack, Outputs: outputs, Resources: make([]Resource, 0, len(regs))}
 	for _, reg := range regs {

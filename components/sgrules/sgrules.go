@@ -1,0 +1,45 @@
+// Package sgrules declares security group ingress rules as separate
+// vpc.SecurityGroupIngressRule resources, one per source CIDR and port: AWS's per-rule API, so a
+// changed rule replaces only itself and never races inline rules of the group.
+package sgrules
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Rule admits TCP on Port from CIDR. Name is the rule's logical name.
+type Rule struct {
+	Name        string
+	CIDR        string
+	Port        int
+	Description string
+}
+
+// FromCIDRs is one rule per CIDR on one port, named <prefix>-<index>.
+func FromCIDRs(prefix string, cidrs []string, port int, what string) []Rule {
+	out := make([]Rule, len(cidrs))
+	for i, c := range cidrs {
+		out[i] = Rule{Name: fmt.Sprintf("%s-%d", prefix, i), CIDR: c, Port: port, Description: what + " from " + c}
+	}
+	return out
+}
+
+// Ingress declares the rules on the security group.
+func Ingress(ctx *pulumi.Context, securityGroupID pulumi.IDOutput, rules []Rule, opts ...pulumi.ResourceOption) error {
+	for _, r := range rules {
+		if _, err := vpc.NewSecurityGroupIngressRule(ctx, r.Name, &vpc.SecurityGroupIngressRuleArgs{
+			SecurityGroupId: securityGroupID,
+			Description:     pulumi.String(r.Description),
+			CidrIpv4:        pulumi.String(r.CIDR),
+			IpProtocol:      pulumi.String("tcp"),
+			FromPort:        pulumi.Int(r.Port),
+			ToPort:          pulumi.Int(r.Port),
+		}, opts...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
