@@ -38,17 +38,17 @@ func TestValidateRejects(t *testing.T) {
 		want                 []string // all must appear in stderr
 	}{
 		{"overlapping CIDRs", "Pulumi.syd.yaml", "vpcCidr: 10.3.0.0/16", "vpcCidr: 10.2.0.0/16",
-			[]string{"Pulumi.syd.yaml:12: global-sovereign:network.vpcCidr: 10.2.0.0/16 overlaps iad's VPC"}},
+			[]string{"Pulumi.syd.yaml:13: global-sovereign:network.vpcCidr: 10.2.0.0/16 overlaps iad's VPC"}},
 		{"bad gateway address", "Pulumi.iad.yaml", "ipAddress: 165.90.14.138", "ipAddress: 165.90.14.300",
 			[]string{"Pulumi.iad.yaml:", "global-sovereign:vpn.customerGateways[1].ipAddress", `"165.90.14.300" is not an IPv4 address`}},
 		{"bad CIDR", "Pulumi.jnb.yaml", "vpcCidr: 10.6.0.0/16", "vpcCidr: 10.6.0.0/36",
 			[]string{"Pulumi.jnb.yaml:", "global-sovereign:network.vpcCidr", "not an IPv4 CIDR"}},
 		{"public ASN", "Pulumi.ams.yaml", "bgpAsn: 65000", "bgpAsn: 6500",
-			[]string{"Pulumi.ams.yaml:19: global-sovereign:vpn.bgpAsn: 6500 is not a private ASN", "64512-65534"}},
+			[]string{"Pulumi.ams.yaml:20: global-sovereign:vpn.bgpAsn: 6500 is not a private ASN", "64512-65534"}},
 		{"unknown region", "Pulumi.sin.yaml", "awsRegion: ap-southeast-1", "awsRegion: ap-southeast-9",
-			[]string{"Pulumi.sin.yaml:9: global-sovereign:stack.awsRegion", `unknown AWS region "ap-southeast-9"`, "allowed: af-south-1"}},
+			[]string{"Pulumi.sin.yaml:10: global-sovereign:stack.awsRegion", `unknown AWS region "ap-southeast-9"`, "allowed: af-south-1"}},
 		{"unknown key", "Pulumi.sfo.yaml", "natGateways: perAz", "natGateway: perAz",
-			[]string{"Pulumi.sfo.yaml:15: global-sovereign:network.natGateway: unknown key", `did you mean "natGateways"`}},
+			[]string{"Pulumi.sfo.yaml:16: global-sovereign:network.natGateway: unknown key", `did you mean "natGateways"`}},
 		{"broken YAML", "Pulumi.global.yaml", "kind: global", "kind: [global",
 			[]string{"Pulumi.global.yaml: not valid YAML"}},
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/netip"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/global-sovereign/global-sovereign/pkg/netplan"
@@ -67,6 +68,10 @@ type Network struct {
 	VpnGatewayID          pulumi.StringOutput      `pulumi:"vpnGatewayId"`
 	VpnConnections        pulumi.MapOutput         `pulumi:"vpnConnections"`
 	OfficeSecurityGroupID pulumi.StringOutput      `pulumi:"officeSecurityGroupId"`
+
+	// OfficeSecurityGroup is the group that admits the office (nil without a VPN), for
+	// components that attach it.
+	OfficeSecurityGroup *ec2.SecurityGroup
 }
 
 // New declares the network. Pass the stack's regional provider with pulumi.Provider: the
@@ -104,6 +109,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		n.VpnGatewayID = b.vpnGateway.ID().ToStringOutput()
 		n.VpnConnections = b.vpnConnections.ToMapOutput()
 		n.OfficeSecurityGroupID = b.officeSG.ID().ToStringOutput()
+		n.OfficeSecurityGroup = b.officeSG
 	}
 	return n, ctx.RegisterResourceOutputs(n, pulumi.Map{
 		"vpcId":                 n.VpcID,

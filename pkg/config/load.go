@@ -208,6 +208,10 @@ func (s *Stack) decodeValues(values map[string]any, is *issues) {
 		s.Backup = &Backup{}
 		decode(path(KeyBackup), v, s.Backup, is)
 	}
+	if v, ok := values[KeyCluster]; ok && v != nil {
+		s.Cluster = &Cluster{}
+		decode(path(KeyCluster), v, s.Cluster, is)
+	}
 	if v, ok := values[KeyAlerts]; ok {
 		decode(path(KeyAlerts), v, &s.Alerts, is)
 	}

@@ -20,10 +20,11 @@ const (
 	KeyDatabase = "database"
 	KeyCache    = "cache"
 	KeyBackup   = "backup"
+	KeyCluster  = "cluster"
 )
 
 // Keys lists the project config keys in the order they are documented.
-var Keys = []string{KeyStack, KeyNetwork, KeyVPN, KeyDatabase, KeyCache, KeyBackup, KeyAlerts, KeyTags}
+var Keys = []string{KeyStack, KeyNetwork, KeyVPN, KeyDatabase, KeyCache, KeyBackup, KeyCluster, KeyAlerts, KeyTags}
 
 // Stack kinds.
 const (
@@ -54,6 +55,7 @@ type Stack struct {
 	Database *Database         // global-sovereign:database (region stacks, optional)
 	Cache    *Cache            // global-sovereign:cache (region stacks, optional)
 	Backup   *Backup           // global-sovereign:backup (region stacks with a database)
+	Cluster  *Cluster          // global-sovereign:cluster (region stacks, optional)
 	Alerts   Alerts            // global-sovereign:alerts
 	Tags     map[string]string // global-sovereign:tags: added to the provider's default tags
 
@@ -154,6 +156,7 @@ func (s *Stack) applyDefaults() {
 	s.Database.applyDefaults(s.Settings.Environment)
 	s.Cache.applyDefaults()
 	s.Backup.applyDefaults()
+	s.Cluster.applyDefaults()
 	if s.VPN != nil {
 		if s.VPN.AmazonSideASN == nil {
 			asn := int64(DefaultAmazonSideASN)

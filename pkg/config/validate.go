@@ -61,7 +61,7 @@ func (s *Stack) Validate() Problems {
 		if s.Network != nil {
 			is.add(Project+":"+KeyNetwork, "only region stacks have a network; remove it from a %s stack", KindGlobal)
 		}
-		for key, set := range map[string]bool{KeyVPN: s.VPN != nil, KeyDatabase: s.Database != nil, KeyCache: s.Cache != nil, KeyBackup: s.Backup != nil} {
+		for key, set := range map[string]bool{KeyVPN: s.VPN != nil, KeyDatabase: s.Database != nil, KeyCache: s.Cache != nil, KeyBackup: s.Backup != nil, KeyCluster: s.Cluster != nil} {
 			if set {
 				is.add(Project+":"+key, "only region stacks have this; remove it from a %s stack", KindGlobal)
 			}
@@ -76,6 +76,10 @@ func (s *Stack) Validate() Problems {
 	if !contains(s.DisableDefaultProviders, "aws") && !contains(s.DisableDefaultProviders, "*") {
 		is.add("pulumi:disable-default-providers", "must list aws (got %v): a resource that forgets the stack's "+
 			"explicit provider would otherwise deploy to whatever region the caller's environment names", s.DisableDefaultProviders)
+	}
+	if s.Cluster != nil && !contains(s.DisableDefaultProviders, "kubernetes") && !contains(s.DisableDefaultProviders, "*") {
+		is.add("pulumi:disable-default-providers", "must list kubernetes in a stack with a cluster (got %v): an object that "+
+			"forgets the cluster's provider would otherwise go to whatever cluster the caller's kubeconfig names", s.DisableDefaultProviders)
 	}
 	return s.report(is)
 }

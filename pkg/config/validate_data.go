@@ -39,6 +39,9 @@ func (s *Stack) validateData(is *issues) {
 	if s.Backup != nil {
 		s.validateBackup(is)
 	}
+	if s.Cluster != nil {
+		s.validateCluster(is)
+	}
 }
 
 func (s *Stack) validateDatabase(is *issues) {

@@ -21,10 +21,11 @@ const (
 	tReplication   = "aws:elasticache/replicationGroup:ReplicationGroup"
 )
 
-func alarmsOf(g *synth.Graph, metric string) []synth.Resource {
+// alarmsOf returns the alarms on a metric of a CloudWatch namespace.
+func alarmsOf(g *synth.Graph, namespace, metric string) []synth.Resource {
 	var out []synth.Resource
 	for _, a := range g.ByType(tAlarm) {
-		if a.Inputs["metricName"] == metric {
+		if a.Inputs["namespace"] == namespace && a.Inputs["metricName"] == metric {
 			out = append(out, a)
 		}
 	}
@@ -62,10 +63,10 @@ func TestGlobalDatabaseShape(t *testing.T) {
 			c.Inputs["deletionProtection"] != true || c.Inputs["engineVersion"] != "16.6" {
 			t.Errorf("%s: cluster %v", name, c.Inputs)
 		}
-		if len(alarmsOf(g, "CPUUtilization")) != 1 || len(alarmsOf(g, "FreeableMemory")) != 1 {
+		if len(alarmsOf(g, "AWS/RDS", "CPUUtilization")) != 1 || len(alarmsOf(g, "AWS/RDS", "FreeableMemory")) != 1 {
 			t.Errorf("%s: CPU/memory alarms missing", name)
 		}
-		lag := alarmsOf(g, "AuroraGlobalDBReplicationLag")
+		lag := alarmsOf(g, "AWS/RDS", "AuroraGlobalDBReplicationLag")
 		if name == "ams" {
 			if c.Inputs["backupRetentionPeriod"] != float64(35) || len(instances) != 3 ||
 				c.Inputs["masterPassword"] != synth.SecretMarker || c.Inputs["finalSnapshotIdentifier"] == nil {

@@ -27,6 +27,9 @@ const (
 	OutCacheSecretArn        = "cacheSecretArn"
 	OutBackupVaultArn        = "backupVaultArn"
 	OutBackupCopyVaultArn    = "backupCopyVaultArn"
+
+	OutEKSCluster = "eksCluster" // {name, endpoint, certificateAuthority, region}
+	OutKubeconfig = "kubeconfig" // secret
 )
 
 // Outputs of the global stack.

@@ -75,6 +75,9 @@ func deployRegion(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet) err
 	if err := deployData(ctx, env); err != nil {
 		return err
 	}
+	if err := deployCluster(ctx, env); err != nil {
+		return err
+	}
 
 	ctx.Export(OutAWSRegion, pulumi.String(s.Settings.AWSRegion))
 	ctx.Export(OutRegionCode, pulumi.String(s.Settings.Code))

@@ -224,6 +224,40 @@ func (m *awsModel) state(token, name, urn, region string, inputs resource.Proper
 		id = str(inputs, "topic") + ":" + uuidOf(urn)
 		set("arn", id)
 		set("pendingConfirmation", str(inputs, "protocol") == "email")
+	case "aws:eks/cluster:Cluster":
+		id = ensureName()
+		host := strings.ToUpper(hexOf("eks"+urn, 32))
+		set("arn", arn("eks", region, "cluster/"+id))
+		set("endpoint", fmt.Sprintf("https://%s.gr7.%s.eks.amazonaws.com", host, region))
+		set("certificateAuthority", map[string]any{"data": mockCertificate(region)})
+		set("status", "ACTIVE")
+	case "aws:eks/nodeGroup:NodeGroup":
+		ng := str(inputs, "nodeGroupName")
+		if ng == "" {
+			ng = str(inputs, "nodeGroupNamePrefix") + hexOf("ng"+urn, 26)
+			set("nodeGroupName", ng)
+		}
+		id = str(inputs, "clusterName") + ":" + ng
+		set("arn", arn("eks", region, fmt.Sprintf("nodegroup/%s/%s/%s", str(inputs, "clusterName"), ng, uuidOf(urn))))
+		set("resources", []any{map[string]any{
+			"autoscalingGroups":           []any{map[string]any{"name": "eks-" + ng + "-" + uuidOf("asg"+urn)}},
+			"remoteAccessSecurityGroupId": "",
+		}})
+		set("status", "ACTIVE")
+	case "aws:eks/addon:Addon":
+		id = str(inputs, "clusterName") + ":" + str(inputs, "addonName")
+		set("arn", arn("eks", region, fmt.Sprintf("addon/%s/%s/%s", str(inputs, "clusterName"), str(inputs, "addonName"), uuidOf(urn))))
+		set("addonVersion", "v1.0.0-eksbuild.1")
+	case "aws:eks/podIdentityAssociation:PodIdentityAssociation":
+		id = "a-" + hexOf(urn, 17)
+		set("associationId", id)
+		set("associationArn", arn("eks", region, fmt.Sprintf("podidentityassociation/%s/%s", str(inputs, "clusterName"), id)))
+	case "aws:ec2/launchTemplate:LaunchTemplate":
+		id = ec2ID("lt")
+		ensureName()
+		set("arn", arn("ec2", region, "launch-template/"+id))
+		set("latestVersion", 1)
+		set("defaultVersion", 1)
 	case "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
 		id = str(inputs, "role") + "-" + hexOf(urn, 20)
 	case "aws:rds/globalCluster:GlobalCluster":

@@ -1,6 +1,9 @@
 package synth
 
 import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -8,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 )
 
@@ -53,15 +57,24 @@ type mocks struct {
 	refs           map[string]StackOutputs // fully qualified stack name -> outputs
 	aws            *awsModel
 
+	// ctx is the running program's context: remote components register the resources they
+	// would create through it, so that references to those resources resolve.
+	ctx *pulumi.Context
+
 	mu        sync.Mutex
 	regs      []registration
-	providers map[string]string // provider URN -> its AWS region
+	providers map[string]string // aws provider URN -> its AWS region
+	k8s       map[string]bool   // kubernetes provider URNs
+	// standIns are resources the mocks register on behalf of a remote component (URN -> AWS
+	// region): they are not the program's, so they stay out of the graph.
+	standIns map[string]string
 }
 
 var _ pulumi.MockResourceMonitor = (*mocks)(nil)
 
 func newMocks(project, stack string, refs map[string]StackOutputs) *mocks {
-	return &mocks{project: project, stack: stack, refs: refs, aws: newAWSModel(), providers: map[string]string{}}
+	return &mocks{project: project, stack: stack, refs: refs, aws: newAWSModel(), providers: map[string]string{},
+		k8s: map[string]bool{}, standIns: map[string]string{}}
 }
 
 // urnOf computes the URN the mock monitor gives a resource.
@@ -96,13 +109,22 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	}
 	urn := reg.urn
 	m.mu.Lock()
-	m.regs = append(m.regs, reg)
+	standInRegion, isStandIn := m.standIns[urn]
+	if !isStandIn {
+		m.regs = append(m.regs, reg)
+	}
 	m.mu.Unlock()
+	if isStandIn {
+		id, state := m.aws.state(args.TypeToken, args.Name, urn, standInRegion, args.Inputs)
+		return id, state, nil
+	}
 	if args.TypeToken == "pulumi:pulumi:StackReference" {
 		return m.stackReference(args)
 	}
 
 	switch {
+	case args.TypeToken == "eks:index:Cluster":
+		return m.eksCluster(reg, args.Inputs)
 	case !args.Custom:
 		// Component resources have no provider-side state; their outputs come from
 		// RegisterResourceOutputs.
@@ -116,8 +138,15 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		m.providers[urn] = region
 		m.mu.Unlock()
 		return uuidOf(urn), args.Inputs, nil
+	case args.TypeToken == "pulumi:providers:kubernetes":
+		m.mu.Lock()
+		m.k8s[urn] = true
+		m.mu.Unlock()
+		return uuidOf(urn), args.Inputs, nil
 	case strings.HasPrefix(args.TypeToken, "pulumi:providers:"):
 		return uuidOf(urn), args.Inputs, nil
+	case strings.HasPrefix(args.TypeToken, "kubernetes:"):
+		return m.kubernetesObject(args, urn)
 	case args.TypeToken == "random:index/randomPassword:RandomPassword":
 		return randomPassword(urn, args.Inputs)
 	case strings.HasPrefix(args.TypeToken, "aws:"):
@@ -197,4 +226,98 @@ func randomPassword(urn string, inputs resource.PropertyMap) (string, resource.P
 	state["result"] = resource.MakeSecret(resource.NewStringProperty(pw))
 	state["bcryptHash"] = resource.MakeSecret(resource.NewStringProperty("$2a$10$" + hexOf("bcrypt"+urn, 53)))
 	return hexOf(urn, 16), state, nil
+}
+
+// kubernetesObject answers a Kubernetes object or Helm release. It must use an explicit
+// kubernetes provider: the default one would deploy into whatever cluster the caller's
+// kubeconfig points at.
+func (m *mocks) kubernetesObject(args pulumi.MockResourceArgs, urn string) (string, resource.PropertyMap, error) {
+	m.mu.Lock()
+	explicit := m.k8s[providerURN(args.Provider)]
+	m.mu.Unlock()
+	if !explicit {
+		return "", nil, fmt.Errorf("%s %s uses no explicit kubernetes provider (got %q); pass the cluster's provider", args.TypeToken, args.Name, args.Provider)
+	}
+	state := args.Inputs.Copy()
+	name, namespace := args.Name, ""
+	if md, ok := args.Inputs["metadata"]; ok && md.IsObject() {
+		if n := str(md.ObjectValue(), "name"); n != "" {
+			name = n
+		}
+		namespace = str(md.ObjectValue(), "namespace")
+	}
+	if args.TypeToken == "kubernetes:helm.sh/v3:Release" {
+		name, namespace = str(args.Inputs, "name"), str(args.Inputs, "namespace")
+		state["status"] = resource.NewObjectProperty(resource.NewPropertyMapFromMap(map[string]any{
+			"name": name, "namespace": namespace, "status": "deployed", "revision": 1,
+			"chart": str(args.Inputs, "chart"), "version": str(args.Inputs, "version"),
+		}))
+	}
+	if namespace != "" {
+		return namespace + "/" + name, state, nil
+	}
+	return name, state, nil
+}
+
+// eksCluster answers pulumi-eks's remote Cluster component. Under mocks a remote component has
+// no children, and its outputs are whatever the mock returns; resource-typed outputs must refer
+// to resources the monitor knows. So the mock registers the underlying aws:eks/cluster:Cluster
+// (a stand-in, kept out of the graph) and returns a reference to it, with the kubeconfig and
+// OIDC outputs pulumi-eks would produce.
+func (m *mocks) eksCluster(reg registration, inputs resource.PropertyMap) (string, resource.PropertyMap, error) {
+	region, err := m.regionOf(reg.providers["aws"], "eks:index:Cluster "+reg.name)
+	if err != nil {
+		return "", nil, err
+	}
+	name := str(inputs, "name")
+	if name == "" {
+		name = autoName(reg.name, reg.urn)
+	}
+	standInName := reg.name + "-eksCluster"
+	standInURN := m.urnOf("", "aws:eks/cluster:Cluster", standInName)
+	m.mu.Lock()
+	m.standIns[standInURN] = region
+	m.mu.Unlock()
+	var cluster pulumi.CustomResourceState
+	if err := m.ctx.RegisterResource("aws:eks/cluster:Cluster", standInName, pulumi.Map{
+		"name":    pulumi.String(name),
+		"version": pulumi.String(str(inputs, "version")),
+	}, &cluster); err != nil {
+		return "", nil, err
+	}
+	idResult, err := internals.UnsafeAwaitOutput(context.Background(), cluster.ID())
+	if err != nil {
+		return "", nil, err
+	}
+	id := fmt.Sprint(idResult.Value)
+	host := strings.ToUpper(hexOf("eks"+reg.urn, 32))
+	endpoint := fmt.Sprintf("https://%s.gr7.%s.eks.amazonaws.com", host, region)
+	issuer := fmt.Sprintf("oidc.eks.%s.amazonaws.com/id/%s", region, host)
+	kubeconfig := map[string]any{
+		"apiVersion": "v1", "kind": "Config", "current-context": "aws",
+		"clusters": []any{map[string]any{"name": "kubernetes", "cluster": map[string]any{
+			"server": endpoint, "certificate-authority-data": mockCertificate(region)}}},
+		"contexts": []any{map[string]any{"name": "aws", "context": map[string]any{"cluster": "kubernetes", "user": "aws"}}},
+		"users": []any{map[string]any{"name": "aws", "user": map[string]any{"exec": map[string]any{
+			"apiVersion": "client.authentication.k8s.io/v1beta1", "command": "aws",
+			"args": []any{"eks", "get-token", "--cluster-name", name, "--region", region}}}}},
+	}
+	kubeconfigJSON, err := json.Marshal(kubeconfig)
+	if err != nil {
+		return "", nil, err
+	}
+	return "", resource.PropertyMap{
+		"eksCluster":             resource.MakeCustomResourceReference(resource.URN(standInURN), resource.ID(id), ""),
+		"kubeconfig":             resource.NewPropertyValue(kubeconfig),
+		"kubeconfigJson":         resource.NewStringProperty(string(kubeconfigJSON)),
+		"oidcProviderArn":        resource.NewStringProperty(fmt.Sprintf("arn:aws:iam::%s:oidc-provider/%s", Account, issuer)),
+		"oidcProviderUrl":        resource.NewStringProperty(issuer),
+		"oidcIssuer":             resource.NewStringProperty("https://" + issuer),
+		"clusterSecurityGroupId": resource.NewStringProperty("sg-0" + hexOf("cluster-sg"+reg.urn, 16)),
+	}, nil
+}
+
+// mockCertificate is a fixed base64 stand-in for a cluster CA: shaped like one, signs nothing.
+func mockCertificate(region string) string {
+	return base64.StdEncoding.EncodeToString([]byte("-----BEGIN CERTIFICATE-----\nmock CA of " + region + "\n-----END CERTIFICATE-----\n"))
 }

@@ -48,6 +48,7 @@ func Run(program pulumi.RunFunc, stack string, cfg map[string]string, refs map[s
 
 	var outputs StackOutputs
 	body := func(ctx *pulumi.Context) error {
+		m.ctx = ctx
 		if err := program(ctx); err != nil {
 			return err
 		}

@@ -1,0 +1,177 @@
+// Package autoscaling is how a region's cluster scales: pods by a HorizontalPodAutoscaler at a
+// CPU target (with metrics-server), nodes by the cluster-autoscaler inside each node group's
+// min/max, and people by CloudWatch alarms at 70% CPU on every node group's Auto Scaling group.
+package autoscaling
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	helmv3 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v3"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/global-sovereign/global-sovereign/components/cluster"
+	"github.com/global-sovereign/global-sovereign/pkg/iampolicy"
+)
+
+// Type is the component's Pulumi type token.
+const Type = "sovereign:autoscaling:Autoscaling"
+
+// Charts, pinned. The autoscaler's image follows the cluster's Kubernetes minor version, as its
+// maintainers require.
+const (
+	autoscalerRepo    = "https://kubernetes.github.io/autoscaler"
+	autoscalerChart   = "cluster-autoscaler"
+	autoscalerVersion = "9.46.6"
+	metricsRepo       = "https://kubernetes-sigs.github.io/metrics-server/"
+	metricsChart      = "metrics-server"
+	metricsVersion    = "3.12.2"
+	autoscalerSA      = "cluster-autoscaler"
+)
+
+// NodeCPUAlarmPercent and its periods: average CPU of a node group's instances above 70% for
+// two periods of 120 s pages people (the autoscaler acts on pending pods, not CPU).
+const (
+	NodeCPUAlarmPercent = 70
+	nodeAlarmPeriod     = 120
+	nodeAlarmPeriods    = 2
+)
+
+// Args configures the autoscaling.
+type Args struct {
+	Region            string
+	AccountID         string
+	Partition         string
+	ClusterName       string
+	KubernetesVersion string
+	NodeGroups        []cluster.NodeGroup
+	Kubernetes        *kubernetes.Provider
+	AlarmTopicArn     pulumi.StringInput
+	API               *APIArgs // nil: no API workload objects
+}
+
+// Autoscaling is the component.
+type Autoscaling struct {
+	pulumi.ResourceState
+
+	AutoscalerRoleArn pulumi.StringOutput `pulumi:"autoscalerRoleArn"`
+}
+
+// New declares the autoscaling. Pass the stack's regional aws provider with pulumi.Provider;
+// Kubernetes objects use Args.Kubernetes.
+func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Autoscaling, error) {
+	if args.Kubernetes == nil || args.ClusterName == "" {
+		return nil, fmt.Errorf("autoscaling %s: a cluster and its Kubernetes provider are required", name)
+	}
+	a := &Autoscaling{}
+	if err := ctx.RegisterComponentResource(Type, name, a, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(a)
+	inCluster := []pulumi.ResourceOption{parent, pulumi.Provider(args.Kubernetes)}
+
+	for _, g := range args.NodeGroups {
+		if _, err := cloudwatch.NewMetricAlarm(ctx, fmt.Sprintf("%s-ng-%s-cpu", name, g.Name), &cloudwatch.MetricAlarmArgs{
+			AlarmDescription: pulumi.String(fmt.Sprintf("%s node group %s: average CPU above %d%% for %d periods of %d s",
+				name, g.Name, NodeCPUAlarmPercent, nodeAlarmPeriods, nodeAlarmPeriod)),
+			Namespace:          pulumi.String("AWS/EC2"),
+			MetricName:         pulumi.String("CPUUtilization"),
+			Dimensions:         pulumi.StringMap{"AutoScalingGroupName": g.AsgName},
+			Statistic:          pulumi.String("Average"),
+			Period:             pulumi.Int(nodeAlarmPeriod),
+			EvaluationPeriods:  pulumi.Int(nodeAlarmPeriods),
+			ComparisonOperator: pulumi.String("GreaterThanOrEqualToThreshold"),
+			Threshold:          pulumi.Float64(NodeCPUAlarmPercent),
+			TreatMissingData:   pulumi.String("notBreaching"),
+			AlarmActions:       pulumi.Array{args.AlarmTopicArn},
+			OkActions:          pulumi.Array{args.AlarmTopicArn},
+		}, parent); err != nil {
+			return nil, err
+		}
+	}
+
+	role, err := iam.NewRole(ctx, name+"-cluster-autoscaler", &iam.RoleArgs{
+		Description:      pulumi.String("cluster-autoscaler of " + args.ClusterName),
+		AssumeRolePolicy: pulumi.String(cluster.PodIdentityTrust().JSON()),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := iam.NewRolePolicy(ctx, name+"-cluster-autoscaler", &iam.RolePolicyArgs{
+		Role:   role.Name,
+		Policy: pulumi.String(AutoscalerPolicy(args.ClusterName).JSON()),
+	}, parent); err != nil {
+		return nil, err
+	}
+	assoc, err := awseks.NewPodIdentityAssociation(ctx, name+"-cluster-autoscaler", &awseks.PodIdentityAssociationArgs{
+		ClusterName:    pulumi.String(args.ClusterName),
+		Namespace:      pulumi.String("kube-system"),
+		ServiceAccount: pulumi.String(autoscalerSA),
+		RoleArn:        role.Arn,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := helmv3.NewRelease(ctx, name+"-cluster-autoscaler", &helmv3.ReleaseArgs{
+		Name:           pulumi.String("cluster-autoscaler"),
+		Namespace:      pulumi.String("kube-system"),
+		Chart:          pulumi.String(autoscalerChart),
+		Version:        pulumi.String(autoscalerVersion),
+		RepositoryOpts: &helmv3.RepositoryOptsArgs{Repo: pulumi.String(autoscalerRepo)},
+		Values: pulumi.Map{
+			"cloudProvider": pulumi.String("aws"),
+			"awsRegion":     pulumi.String(args.Region),
+			"autoDiscovery": pulumi.Map{"clusterName": pulumi.String(args.ClusterName)},
+			"image":         pulumi.Map{"tag": pulumi.String("v" + args.KubernetesVersion + ".0")},
+			"rbac": pulumi.Map{"serviceAccount": pulumi.Map{
+				"create": pulumi.Bool(true), "name": pulumi.String(autoscalerSA),
+			}},
+			"extraArgs": pulumi.Map{
+				"balance-similar-node-groups":      pulumi.Bool(true),
+				"expander":                         pulumi.String("least-waste"),
+				"skip-nodes-with-system-pods":      pulumi.Bool(false),
+				"scale-down-utilization-threshold": pulumi.String("0.5"),
+			},
+		},
+	}, append(inCluster, pulumi.DependsOn([]pulumi.Resource{assoc}))...); err != nil {
+		return nil, err
+	}
+	if _, err := helmv3.NewRelease(ctx, name+"-metrics-server", &helmv3.ReleaseArgs{
+		Name:           pulumi.String("metrics-server"),
+		Namespace:      pulumi.String("kube-system"),
+		Chart:          pulumi.String(metricsChart),
+		Version:        pulumi.String(metricsVersion),
+		RepositoryOpts: &helmv3.RepositoryOptsArgs{Repo: pulumi.String(metricsRepo)},
+	}, inCluster...); err != nil {
+		return nil, err
+	}
+	if args.API != nil {
+		if err := apiWorkload(ctx, name, args.API, inCluster); err != nil {
+			return nil, err
+		}
+	}
+
+	a.AutoscalerRoleArn = role.Arn
+	return a, ctx.RegisterResourceOutputs(a, pulumi.Map{"autoscalerRoleArn": role.Arn})
+}
+
+// AutoscalerPolicy is the cluster-autoscaler's least privilege: it may read every group and
+// template, but only resize and terminate in Auto Scaling groups that EKS tagged as this
+// cluster's (managed node groups carry k8s.io/cluster-autoscaler/<cluster> = owned).
+func AutoscalerPolicy(clusterName string) iampolicy.Document {
+	return iampolicy.New(
+		iampolicy.Allow("Describe", []string{
+			"autoscaling:DescribeAutoScalingGroups", "autoscaling:DescribeAutoScalingInstances",
+			"autoscaling:DescribeLaunchConfigurations", "autoscaling:DescribeScalingActivities",
+			"autoscaling:DescribeTags", "ec2:DescribeImages", "ec2:DescribeInstanceTypes",
+			"ec2:DescribeLaunchTemplateVersions", "ec2:GetInstanceTypesFromInstanceRequirements",
+			"eks:DescribeNodegroup",
+		}, []string{"*"}),
+		iampolicy.Allow("ScaleOwnGroups", []string{
+			"autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup",
+		}, []string{"*"}).When("StringEquals", "aws:ResourceTag/k8s.io/cluster-autoscaler/"+clusterName, "owned"),
+	)
+}

@@ -1,0 +1,62 @@
+package cluster
+
+import (
+	"fmt"
+
+	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/global-sovereign/global-sovereign/pkg/iampolicy"
+)
+
+// PodIdentityTrust is the trust policy of a role that EKS Pod Identity hands to a service account.
+func PodIdentityTrust() iampolicy.Document {
+	return iampolicy.New(iampolicy.Allow("EKSPodIdentity", []string{"sts:AssumeRole", "sts:TagSession"}, nil).
+		ForService("pods.eks.amazonaws.com"))
+}
+
+// addons installs the EKS add-ons pulumi-eks does not: the VPC CNI as a managed add-on, the Pod
+// Identity agent, and the EBS CSI driver with its own role. pulumi-eks manages coredns and
+// kube-proxy. Add-ons wait for the node groups: coredns and the CSI controller need nodes.
+func (b *builder) addons(groups []NodeGroup) (*awseks.Addon, error) {
+	var nodes []pulumi.Resource
+	for _, g := range groups {
+		nodes = append(nodes, g.Group)
+	}
+	addon := func(addonName string, extra *awseks.AddonArgs) (*awseks.Addon, error) {
+		args := &awseks.AddonArgs{}
+		if extra != nil {
+			args = extra
+		}
+		args.ClusterName = b.clusterName
+		args.AddonName = pulumi.String(addonName)
+		args.ResolveConflictsOnCreate = pulumi.String("OVERWRITE")
+		args.ResolveConflictsOnUpdate = pulumi.String("PRESERVE")
+		return awseks.NewAddon(b.ctx, fmt.Sprintf("%s-addon-%s", b.name, addonName), args, b.parent, pulumi.DependsOn(nodes))
+	}
+	for _, a := range []string{"vpc-cni", "eks-pod-identity-agent"} {
+		if _, err := addon(a, nil); err != nil {
+			return nil, err
+		}
+	}
+	role, err := iam.NewRole(b.ctx, b.name+"-ebs-csi", &iam.RoleArgs{
+		Description:      pulumi.String("EBS CSI driver of " + b.name),
+		AssumeRolePolicy: pulumi.String(PodIdentityTrust().JSON()),
+	}, b.parent)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := iam.NewRolePolicyAttachment(b.ctx, b.name+"-ebs-csi", &iam.RolePolicyAttachmentArgs{
+		Role:      role.Name,
+		PolicyArn: pulumi.String(fmt.Sprintf("arn:%s:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy", b.args.Partition)),
+	}, b.parent); err != nil {
+		return nil, err
+	}
+	return addon("aws-ebs-csi-driver", &awseks.AddonArgs{
+		PodIdentityAssociations: awseks.AddonPodIdentityAssociationArray{awseks.AddonPodIdentityAssociationArgs{
+			RoleArn:        role.Arn,
+			ServiceAccount: pulumi.String("ebs-csi-controller-sa"),
+		}},
+	})
+}

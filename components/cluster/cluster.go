@@ -1,0 +1,202 @@
+// Package cluster is a region's EKS cluster as one Pulumi component: the control plane through
+// pulumi-eks (API authentication with access entries, secrets encrypted with the component's KMS
+// key, every control-plane log, a private endpoint plus a public one only for the office), EKS
+// managed node groups on AL2023 with IMDSv2 and encrypted gp3 root volumes, the add-ons the
+// platform needs, a Kubernetes provider for everything that goes into the cluster, and a default
+// encrypted gp3 StorageClass.
+package cluster
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
+	"github.com/pulumi/pulumi-eks/sdk/v3/go/eks"
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/global-sovereign/global-sovereign/components/kmskey"
+	"github.com/global-sovereign/global-sovereign/pkg/iampolicy"
+)
+
+// Type is the component's Pulumi type token.
+const Type = "sovereign:cluster:Cluster"
+
+// ControlPlaneLogs are every EKS control-plane log type.
+var ControlPlaneLogs = []string{"api", "audit", "authenticator", "controllerManager", "scheduler"}
+
+// ClusterAdminPolicy is the EKS access policy that makes a principal cluster-admin.
+const ClusterAdminPolicy = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+
+// Args configures the cluster.
+type Args struct {
+	Region    string
+	AccountID string
+	Partition string
+	// AWSProvider is the stack's regional provider. pulumi-eks is a remote component: it gets
+	// the provider explicitly, for itself and every resource it creates.
+	AWSProvider pulumi.ProviderResource
+
+	KubernetesVersion string
+	VpcID             pulumi.StringInput
+	PrivateSubnetIDs  pulumi.StringArrayInput
+	// OfficeSecurityGroup goes on the control plane: the office reaches the private endpoint
+	// over the VPN on 443. Nil: no office access.
+	OfficeSecurityGroup *ec2.SecurityGroup
+	PublicAccessCIDRs   []string // empty: private endpoint only
+	AdminRoleArns       []string
+	NodeGroups          []NodeGroupArgs
+
+	Protect bool
+}
+
+// NodeGroupArgs is one managed node group.
+type NodeGroupArgs struct {
+	Name                          string
+	InstanceTypes                 []string
+	CapacityType                  string // ON_DEMAND or SPOT
+	MinSize, DesiredSize, MaxSize int
+	DiskSizeGiB                   int
+	Labels                        map[string]string
+	Taints                        []Taint
+}
+
+// Taint is a node taint as EKS names the effect (NO_SCHEDULE...).
+type Taint struct{ Key, Value, Effect string }
+
+// NodeGroup is a declared node group and the name of the Auto Scaling group EKS made for it.
+type NodeGroup struct {
+	Name    string
+	Group   *awseks.NodeGroup
+	AsgName pulumi.StringOutput
+}
+
+// Cluster is the component.
+type Cluster struct {
+	pulumi.ResourceState
+
+	Name                 pulumi.StringOutput `pulumi:"name"`
+	Endpoint             pulumi.StringOutput `pulumi:"endpoint"`
+	CertificateAuthority pulumi.StringOutput `pulumi:"certificateAuthority"`
+	Kubeconfig           pulumi.StringOutput `pulumi:"kubeconfig"`
+	OIDCProviderArn      pulumi.StringOutput `pulumi:"oidcProviderArn"`
+	KeyArn               pulumi.StringOutput `pulumi:"keyArn"`
+
+	// ClusterName is the EKS cluster's name, known before deployment.
+	ClusterName string
+	NodeGroups  []NodeGroup
+	// Kubernetes deploys into this cluster; use it for every Kubernetes resource.
+	Kubernetes *kubernetes.Provider
+	// EBSCSIDriver is the add-on StorageClasses depend on.
+	EBSCSIDriver *awseks.Addon
+}
+
+// New declares the cluster. Pass the stack's regional aws provider with pulumi.Provider; it is
+// also handed to the pulumi-eks component and all its children.
+func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Cluster, error) {
+	if len(args.NodeGroups) == 0 || args.AWSProvider == nil {
+		return nil, fmt.Errorf("cluster %s: node groups and the regional aws provider are required", name)
+	}
+	c := &Cluster{ClusterName: name}
+	if err := ctx.RegisterComponentResource(Type, name, c, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(c)
+
+	key, err := kmskey.New(ctx, name+"-eks-key", kmskey.Args{
+		Description: fmt.Sprintf("%s EKS secrets encryption", name),
+		Alias:       name + "-eks",
+		Protect:     args.Protect,
+		Policy:      iampolicy.New(kmskey.AccountAdmin(args.Partition, args.AccountID)),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	access := map[string]eks.AccessEntryArgs{}
+	for i, arn := range args.AdminRoleArns {
+		access[fmt.Sprintf("admin-%d", i)] = eks.AccessEntryArgs{
+			PrincipalArn: pulumi.String(arn),
+			AccessPolicies: map[string]eks.AccessPolicyAssociationInput{
+				"cluster-admin": eks.AccessPolicyAssociationArgs{
+					PolicyArn:   pulumi.String(ClusterAdminPolicy),
+					AccessScope: awseks.AccessPolicyAssociationAccessScopeArgs{Type: pulumi.String("cluster")},
+				},
+			},
+		}
+	}
+	mode := eks.AuthenticationModeApi
+	clusterArgs := &eks.ClusterArgs{
+		Name:                         pulumi.String(name),
+		Version:                      pulumi.String(args.KubernetesVersion),
+		VpcId:                        args.VpcID,
+		PrivateSubnetIds:             args.PrivateSubnetIDs,
+		SkipDefaultNodeGroup:         pulumi.BoolRef(true),
+		AuthenticationMode:           &mode,
+		AccessEntries:                access,
+		EncryptionConfigKeyArn:       key.Arn,
+		EnabledClusterLogTypes:       pulumi.ToStringArray(ControlPlaneLogs),
+		EndpointPrivateAccess:        pulumi.Bool(true),
+		EndpointPublicAccess:         pulumi.Bool(len(args.PublicAccessCIDRs) > 0),
+		CreateOidcProvider:           pulumi.Bool(true),
+		NodeAssociatePublicIpAddress: pulumi.BoolRef(false),
+	}
+	if len(args.PublicAccessCIDRs) > 0 {
+		clusterArgs.PublicAccessCidrs = pulumi.ToStringArray(args.PublicAccessCIDRs)
+	}
+	if args.OfficeSecurityGroup != nil {
+		clusterArgs.ClusterSecurityGroup = args.OfficeSecurityGroup
+	}
+	cl, err := eks.NewCluster(ctx, name+"-eks", clusterArgs, parent, pulumi.Providers(args.AWSProvider))
+	if err != nil {
+		return nil, err
+	}
+	clusterName := cl.EksCluster.Name()
+
+	b := &builder{ctx: ctx, name: name, args: args, parent: parent, clusterName: clusterName}
+	for _, g := range args.NodeGroups {
+		ng, err := b.nodeGroup(g)
+		if err != nil {
+			return nil, err
+		}
+		c.NodeGroups = append(c.NodeGroups, ng)
+	}
+	if c.EBSCSIDriver, err = b.addons(c.NodeGroups); err != nil {
+		return nil, err
+	}
+
+	kubeconfig := pulumi.ToSecret(cl.KubeconfigJson).(pulumi.StringOutput)
+	c.Kubernetes, err = kubernetes.NewProvider(ctx, name+"-k8s", &kubernetes.ProviderArgs{
+		Kubeconfig:            kubeconfig,
+		EnableServerSideApply: pulumi.Bool(true),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.storageClass(c.Kubernetes, c.EBSCSIDriver); err != nil {
+		return nil, err
+	}
+
+	c.Name = clusterName
+	c.Endpoint = cl.EksCluster.Endpoint()
+	c.CertificateAuthority = cl.EksCluster.CertificateAuthority().Data().Elem()
+	c.Kubeconfig = kubeconfig
+	c.OIDCProviderArn = cl.OidcProviderArn
+	c.KeyArn = key.Arn
+	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
+		"name":                 c.Name,
+		"endpoint":             c.Endpoint,
+		"certificateAuthority": c.CertificateAuthority,
+		"kubeconfig":           c.Kubeconfig,
+		"oidcProviderArn":      c.OIDCProviderArn,
+		"keyArn":               c.KeyArn,
+	})
+}
+
+type builder struct {
+	ctx         *pulumi.Context
+	name        string
+	args        *Args
+	parent      pulumi.ResourceOption
+	clusterName pulumi.StringOutput
+}

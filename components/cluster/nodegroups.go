@@ -1,0 +1,110 @@
+package cluster
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/global-sovereign/global-sovereign/pkg/iampolicy"
+)
+
+// AMIType is the node AMI: Amazon Linux 2023 on x86_64 (config validation keeps node groups on
+// x86_64 families).
+const AMIType = "AL2023_x86_64_STANDARD"
+
+// nodePolicies are the managed policies EKS requires on a node role. The CNI policy stays on
+// the node role because the VPC CNI must work before any pod identity does.
+var nodePolicies = []string{"AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly", "AmazonEKS_CNI_Policy",
+	"AmazonSSMManagedInstanceCore"}
+
+// nodeGroup declares a managed node group with its own role and a launch template. Disk size
+// and a launch template exclude each other in EKS, so the root volume is set in the template.
+func (b *builder) nodeGroup(g NodeGroupArgs) (NodeGroup, error) {
+	n := func(s string) string { return fmt.Sprintf("%s-ng-%s%s", b.name, g.Name, s) }
+	trust := iampolicy.New(iampolicy.Allow("EC2", []string{"sts:AssumeRole"}, nil).ForService("ec2.amazonaws.com"))
+	role, err := iam.NewRole(b.ctx, n(""), &iam.RoleArgs{
+		Description:      pulumi.String(fmt.Sprintf("Nodes of the %s node group of %s", g.Name, b.name)),
+		AssumeRolePolicy: pulumi.String(trust.JSON()),
+	}, b.parent)
+	if err != nil {
+		return NodeGroup{}, err
+	}
+	var attachments []pulumi.Resource
+	for _, p := range nodePolicies {
+		a, err := iam.NewRolePolicyAttachment(b.ctx, n("-"+p), &iam.RolePolicyAttachmentArgs{
+			Role:      role.Name,
+			PolicyArn: pulumi.String(fmt.Sprintf("arn:%s:iam::aws:policy/%s", b.args.Partition, p)),
+		}, b.parent)
+		if err != nil {
+			return NodeGroup{}, err
+		}
+		attachments = append(attachments, a)
+	}
+
+	lt, err := ec2.NewLaunchTemplate(b.ctx, n(""), &ec2.LaunchTemplateArgs{
+		Description:          pulumi.String(fmt.Sprintf("%s node group %s: IMDSv2, encrypted gp3 root", b.name, g.Name)),
+		UpdateDefaultVersion: pulumi.Bool(true),
+		BlockDeviceMappings: ec2.LaunchTemplateBlockDeviceMappingArray{ec2.LaunchTemplateBlockDeviceMappingArgs{
+			DeviceName: pulumi.String("/dev/xvda"),
+			Ebs: &ec2.LaunchTemplateBlockDeviceMappingEbsArgs{
+				VolumeSize:          pulumi.Int(g.DiskSizeGiB),
+				VolumeType:          pulumi.String("gp3"),
+				Encrypted:           pulumi.String("true"), // the account's EBS key; a customer key would need a grant to the ASG service role
+				DeleteOnTermination: pulumi.String("true"),
+			},
+		}},
+		MetadataOptions: &ec2.LaunchTemplateMetadataOptionsArgs{
+			HttpEndpoint: pulumi.String("enabled"),
+			HttpTokens:   pulumi.String("required"), // IMDSv2 only
+			// 2 lets the host-network add-ons reach IMDS through the node; pods get AWS
+			// credentials from EKS Pod Identity, not from the node.
+			HttpPutResponseHopLimit: pulumi.Int(2),
+		},
+		TagSpecifications: ec2.LaunchTemplateTagSpecificationArray{
+			ec2.LaunchTemplateTagSpecificationArgs{ResourceType: pulumi.String("instance"), Tags: pulumi.StringMap{"Name": pulumi.String(n(""))}},
+			ec2.LaunchTemplateTagSpecificationArgs{ResourceType: pulumi.String("volume"), Tags: pulumi.StringMap{"Name": pulumi.String(n(""))}},
+		},
+	}, b.parent)
+	if err != nil {
+		return NodeGroup{}, err
+	}
+
+	taints := awseks.NodeGroupTaintArray{}
+	for _, t := range g.Taints {
+		taints = append(taints, awseks.NodeGroupTaintArgs{Key: pulumi.String(t.Key), Value: pulumi.String(t.Value), Effect: pulumi.String(t.Effect)})
+	}
+	group, err := awseks.NewNodeGroup(b.ctx, n(""), &awseks.NodeGroupArgs{
+		ClusterName:         b.clusterName,
+		NodeGroupNamePrefix: pulumi.String(g.Name + "-"), // a replacement gets a new name, so it can come up before the old one goes
+		NodeRoleArn:         role.Arn,
+		SubnetIds:           b.args.PrivateSubnetIDs,
+		AmiType:             pulumi.String(AMIType),
+		CapacityType:        pulumi.String(g.CapacityType),
+		InstanceTypes:       pulumi.ToStringArray(g.InstanceTypes),
+		ScalingConfig: awseks.NodeGroupScalingConfigArgs{
+			MinSize:     pulumi.Int(g.MinSize),
+			DesiredSize: pulumi.Int(g.DesiredSize),
+			MaxSize:     pulumi.Int(g.MaxSize),
+		},
+		LaunchTemplate: &awseks.NodeGroupLaunchTemplateArgs{
+			Id:      lt.ID(),
+			Version: lt.LatestVersion.ApplyT(func(v int) string { return strconv.Itoa(v) }).(pulumi.StringOutput),
+		},
+		Labels:       pulumi.ToStringMap(g.Labels),
+		Taints:       taints,
+		UpdateConfig: &awseks.NodeGroupUpdateConfigArgs{MaxUnavailablePercentage: pulumi.Int(33)},
+		Tags:         pulumi.StringMap{"nodegroup": pulumi.String(g.Name)},
+	}, b.parent,
+		pulumi.DependsOn(attachments),
+		// The cluster autoscaler owns the desired size between min and max.
+		pulumi.IgnoreChanges([]string{"scalingConfig.desiredSize"}))
+	if err != nil {
+		return NodeGroup{}, err
+	}
+	asg := group.Resources.Index(pulumi.Int(0)).AutoscalingGroups().Index(pulumi.Int(0)).Name().Elem()
+	return NodeGroup{Name: g.Name, Group: group, AsgName: asg}, nil
+}

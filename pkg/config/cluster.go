@@ -1,0 +1,218 @@
+package config
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Cluster is the region's EKS cluster and its managed node groups.
+type Cluster struct {
+	KubernetesVersion string `json:"kubernetesVersion"`
+	// AdminRoleArns get cluster-admin through EKS access entries (API authentication mode).
+	AdminRoleArns []string `json:"adminRoleArns,omitempty"`
+	// EndpointPublicCIDRs may reach the public API endpoint; default: the office client CIDRs.
+	// Nodes and the VPN always use the private endpoint.
+	EndpointPublicCIDRs []string     `json:"endpointPublicCidrs,omitempty"`
+	NodeGroups          []NodeGroup  `json:"nodeGroups"`
+	API                 *APIWorkload `json:"api,omitempty"`
+}
+
+// NodeGroup is one EKS managed node group.
+type NodeGroup struct {
+	Name          string            `json:"name"`
+	InstanceTypes []string          `json:"instanceTypes"`
+	CapacityType  string            `json:"capacityType,omitempty"`
+	MinSize       int               `json:"minSize"`
+	DesiredSize   int               `json:"desiredSize"`
+	MaxSize       int               `json:"maxSize"`
+	DiskSizeGiB   int               `json:"diskSizeGiB,omitempty"`
+	Labels        map[string]string `json:"labels,omitempty"`
+	Taints        []Taint           `json:"taints,omitempty"`
+}
+
+// Taint is a Kubernetes taint on every node of a group.
+type Taint struct {
+	Key    string `json:"key"`
+	Value  string `json:"value,omitempty"`
+	Effect string `json:"effect"`
+}
+
+// APIWorkload is the platform's API (the Phoenix API of the seeds) as the cluster runs it.
+type APIWorkload struct {
+	// Image of the API; the Deployment is declared only when it is set.
+	Image            string `json:"image,omitempty"`
+	Port             int    `json:"port,omitempty"`
+	MinReplicas      int    `json:"minReplicas,omitempty"`
+	MaxReplicas      int    `json:"maxReplicas,omitempty"`
+	TargetCPUPercent int    `json:"targetCpuPercent,omitempty"`
+}
+
+// Capacity types and taint effects as EKS names them.
+const (
+	CapacityOnDemand = "ON_DEMAND"
+	CapacitySpot     = "SPOT"
+)
+
+// Defaults of the cluster.
+const (
+	DefaultNodeDiskGiB      = 100
+	DefaultAPIPort          = 4000
+	DefaultAPIMinReplicas   = 3
+	DefaultAPIMaxReplicas   = 30
+	DefaultAPICPUPercent    = 70
+	maxNodeGroupSize        = 450 // EKS managed node group quota per group
+	minKubernetesMinor      = 33  // 1.27 (the seed's) can no longer be created
+	supportedKubernetesNote = "1.33 or newer (EKS no longer creates older versions)"
+)
+
+var (
+	capacityTypes = []string{CapacityOnDemand, CapacitySpot}
+	taintEffects  = []string{"NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE"}
+	k8sVersionRE  = regexp.MustCompile(`^1\.([0-9]{2})$`)
+	roleArnRE     = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$`)
+	nodeGroupRE   = regexp.MustCompile(`^[a-z][a-z0-9-]{0,30}$`)
+	labelKeyRE    = regexp.MustCompile(`^([a-z0-9.-]+/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$`)
+	// x86_64 families the AL2023 node AMI serves; one group must not mix architectures.
+	nodeFamilies = []string{"m5", "m5a", "m5n", "m5d", "m6i", "m6a", "m6in", "m7i", "m7a", "c5", "c5a", "c6i", "c6a", "c7i",
+		"r5", "r5a", "r6i", "r6a", "r7i", "t3", "t3a"}
+	nodeSizes = []string{"large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge"}
+)
+
+func (c *Cluster) applyDefaults() {
+	if c == nil {
+		return
+	}
+	for i := range c.NodeGroups {
+		g := &c.NodeGroups[i]
+		if g.CapacityType == "" {
+			g.CapacityType = CapacityOnDemand
+		}
+		if g.DiskSizeGiB == 0 {
+			g.DiskSizeGiB = DefaultNodeDiskGiB
+		}
+	}
+	if a := c.API; a != nil {
+		if a.Port == 0 {
+			a.Port = DefaultAPIPort
+		}
+		if a.MinReplicas == 0 {
+			a.MinReplicas = DefaultAPIMinReplicas
+		}
+		if a.MaxReplicas == 0 {
+			a.MaxReplicas = DefaultAPIMaxReplicas
+		}
+		if a.TargetCPUPercent == 0 {
+			a.TargetCPUPercent = DefaultAPICPUPercent
+		}
+	}
+}
+
+// PublicEndpointCIDRs is who may reach the public API endpoint: the configured CIDRs, else the
+// office's client CIDRs. Empty means the endpoint is private only.
+func (s *Stack) PublicEndpointCIDRs() []string {
+	if s.Cluster == nil {
+		return nil
+	}
+	if len(s.Cluster.EndpointPublicCIDRs) > 0 {
+		return s.Cluster.EndpointPublicCIDRs
+	}
+	var out []string
+	if s.VPN != nil {
+		for _, g := range s.VPN.CustomerGateways {
+			out = append(out, g.ClientCIDRs...)
+		}
+	}
+	return out
+}
+
+func (s *Stack) validateCluster(is *issues) {
+	c := s.Cluster
+	p := func(k string) string { return Project + ":" + KeyCluster + "." + k }
+	if m := k8sVersionRE.FindStringSubmatch(c.KubernetesVersion); m == nil || atoi(m[1]) < minKubernetesMinor {
+		is.add(p("kubernetesVersion"), "%q: want a supported version, %s, quoted (e.g. \"1.33\")", c.KubernetesVersion, supportedKubernetesNote)
+	}
+	for i, arn := range c.AdminRoleArns {
+		if !roleArnRE.MatchString(arn) {
+			is.add(fmt.Sprintf("%s[%d]", p("adminRoleArns"), i), "%q is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)", arn)
+		}
+	}
+	for i, cidr := range c.EndpointPublicCIDRs {
+		if pr, ok := parseCIDR(is, fmt.Sprintf("%s[%d]", p("endpointPublicCidrs"), i), cidr); ok && pr.Bits() == 0 {
+			is.add(fmt.Sprintf("%s[%d]", p("endpointPublicCidrs"), i), "0.0.0.0/0 opens the Kubernetes API to the internet; list the networks that need it")
+		}
+	}
+	if len(c.NodeGroups) == 0 || len(c.NodeGroups) > 10 {
+		is.add(p("nodeGroups"), "%d node groups; want 1 to 10", len(c.NodeGroups))
+	}
+	names := map[string]bool{}
+	for i, g := range c.NodeGroups {
+		gp := fmt.Sprintf("%s[%d]", p("nodeGroups"), i)
+		if !nodeGroupRE.MatchString(g.Name) || names[g.Name] {
+			is.add(gp+".name", "%q: want a unique name of lowercase letters, digits and dashes", g.Name)
+		}
+		names[g.Name] = true
+		validateNodeGroup(is, gp, g, s.Settings.Environment)
+	}
+	if a := c.API; a != nil {
+		if a.MinReplicas < 2 && s.Settings.Environment == EnvProduction {
+			is.add(p("api.minReplicas"), "%d: production keeps at least 2 replicas so a disruption budget can hold one", a.MinReplicas)
+		}
+		if a.MaxReplicas < a.MinReplicas {
+			is.add(p("api.maxReplicas"), "%d is below minReplicas %d", a.MaxReplicas, a.MinReplicas)
+		}
+		if a.TargetCPUPercent < 10 || a.TargetCPUPercent > 95 {
+			is.add(p("api.targetCpuPercent"), "%d: want 10 to 95", a.TargetCPUPercent)
+		}
+		if a.Port < 1 || a.Port > 65535 {
+			is.add(p("api.port"), "%d is not a TCP port", a.Port)
+		}
+	}
+}
+
+func validateNodeGroup(is *issues, gp string, g NodeGroup, environment string) {
+	oneOf(is, gp+".capacityType", g.CapacityType, capacityTypes)
+	if len(g.InstanceTypes) == 0 {
+		is.add(gp+".instanceTypes", "missing; list one type, or several of the same size for spot")
+	}
+	for j, it := range g.InstanceTypes {
+		family, size, _ := strings.Cut(it, ".")
+		if !contains(nodeFamilies, family) || !contains(nodeSizes, size) {
+			is.add(fmt.Sprintf("%s.instanceTypes[%d]", gp, j), "unknown instance type %q; want <family>.<size> with family one of %s and size one of %s",
+				it, strings.Join(nodeFamilies, ", "), strings.Join(nodeSizes, ", "))
+		} else if family[0] == 't' && environment == EnvProduction {
+			is.add(fmt.Sprintf("%s.instanceTypes[%d]", gp, j), "%q: burstable nodes throttle under sustained load; not in production", it)
+		}
+	}
+	if g.CapacityType == CapacitySpot && len(g.InstanceTypes) < 2 {
+		is.add(gp+".instanceTypes", "a spot group needs several interchangeable types: one type's spot pool can run dry")
+	}
+	if g.MinSize < 0 || g.MaxSize < 1 || g.MaxSize > maxNodeGroupSize {
+		is.add(gp+".maxSize", "sizes %d..%d: want minSize >= 0 and maxSize 1 to %d", g.MinSize, g.MaxSize, maxNodeGroupSize)
+	} else if g.MinSize > g.DesiredSize || g.DesiredSize > g.MaxSize {
+		is.add(gp+".desiredSize", "min %d, desired %d, max %d: want min <= desired <= max", g.MinSize, g.DesiredSize, g.MaxSize)
+	}
+	if g.DiskSizeGiB < 20 || g.DiskSizeGiB > 16384 {
+		is.add(gp+".diskSizeGiB", "%d: want 20 to 16384", g.DiskSizeGiB)
+	}
+	for k := range g.Labels {
+		if !labelKeyRE.MatchString(k) {
+			is.add(gp+".labels."+k, "not a Kubernetes label key")
+		}
+	}
+	for j, t := range g.Taints {
+		tp := fmt.Sprintf("%s.taints[%d]", gp, j)
+		if !labelKeyRE.MatchString(t.Key) {
+			is.add(tp+".key", "%q is not a Kubernetes taint key", t.Key)
+		}
+		oneOf(is, tp+".effect", t.Effect, taintEffects)
+	}
+}
+
+func atoi(s string) int {
+	n := 0
+	for _, r := range s {
+		n = n*10 + int(r-'0')
+	}
+	return n
+}

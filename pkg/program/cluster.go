@@ -1,0 +1,69 @@
+package program
+
+import (
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/global-sovereign/global-sovereign/components/autoscaling"
+	"github.com/global-sovereign/global-sovereign/components/cluster"
+)
+
+// deployCluster declares the Kubernetes layer the config asks for: the EKS cluster with its node
+// groups, then how it scales.
+func deployCluster(ctx *pulumi.Context, e *regionEnv) error {
+	s, c := e.stack, e.stack.Cluster
+	if c == nil {
+		return nil
+	}
+	prefix := s.Settings.NamePrefix
+	args := &cluster.Args{
+		Region: s.Settings.AWSRegion, AccountID: e.accountID, Partition: e.partition,
+		AWSProvider:         e.provider,
+		KubernetesVersion:   c.KubernetesVersion,
+		VpcID:               e.network.VpcID,
+		PrivateSubnetIDs:    e.network.PrivateSubnetIDs,
+		OfficeSecurityGroup: e.network.OfficeSecurityGroup,
+		PublicAccessCIDRs:   s.PublicEndpointCIDRs(),
+		AdminRoleArns:       c.AdminRoleArns,
+		Protect:             s.Protected(),
+	}
+	for _, g := range c.NodeGroups {
+		ng := cluster.NodeGroupArgs{
+			Name: g.Name, InstanceTypes: g.InstanceTypes, CapacityType: g.CapacityType,
+			MinSize: g.MinSize, DesiredSize: g.DesiredSize, MaxSize: g.MaxSize,
+			DiskSizeGiB: g.DiskSizeGiB, Labels: g.Labels,
+		}
+		for _, t := range g.Taints {
+			ng.Taints = append(ng.Taints, cluster.Taint{Key: t.Key, Value: t.Value, Effect: t.Effect})
+		}
+		args.NodeGroups = append(args.NodeGroups, ng)
+	}
+	cl, err := cluster.New(ctx, prefix, args, pulumi.Provider(e.provider))
+	if err != nil {
+		return err
+	}
+
+	scaling := &autoscaling.Args{
+		Region: s.Settings.AWSRegion, AccountID: e.accountID, Partition: e.partition,
+		ClusterName:       cl.ClusterName,
+		KubernetesVersion: c.KubernetesVersion,
+		NodeGroups:        cl.NodeGroups,
+		Kubernetes:        cl.Kubernetes,
+		AlarmTopicArn:     e.alarmTopic,
+	}
+	if a := c.API; a != nil {
+		scaling.API = &autoscaling.APIArgs{Image: a.Image, Port: a.Port, MinReplicas: a.MinReplicas,
+			MaxReplicas: a.MaxReplicas, TargetCPUPercent: a.TargetCPUPercent}
+	}
+	if _, err := autoscaling.New(ctx, prefix, scaling, pulumi.Provider(e.provider)); err != nil {
+		return err
+	}
+
+	ctx.Export(OutEKSCluster, pulumi.Map{
+		"name":                 cl.Name,
+		"endpoint":             cl.Endpoint,
+		"certificateAuthority": cl.CertificateAuthority,
+		"region":               pulumi.String(s.Settings.AWSRegion),
+	})
+	ctx.Export(OutKubeconfig, cl.Kubeconfig)
+	return nil
+}

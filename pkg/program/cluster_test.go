@@ -1,0 +1,172 @@
+package program_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/global-sovereign/global-sovereign/pkg/config"
+	"github.com/global-sovereign/global-sovereign/pkg/synth"
+)
+
+func one(t *testing.T, g *synth.Graph, stack, typ string) synth.Resource {
+	t.Helper()
+	rs := g.ByType(typ)
+	if len(rs) != 1 {
+		t.Fatalf("%s: %d %s, want 1", stack, len(rs), typ)
+	}
+	return rs[0]
+}
+
+func TestClusterControlPlane(t *testing.T) {
+	fleet, _ := config.LoadDir(repo)
+	for name, g := range regionGraphs(t) {
+		c := one(t, g, name, "eks:index:Cluster")
+		in := c.Inputs
+		if !c.Remote || in["version"] != "1.33" || in["authenticationMode"] != "API" || in["skipDefaultNodeGroup"] != true {
+			t.Errorf("%s: cluster %v remote=%v", name, in, c.Remote)
+		}
+		if in["endpointPrivateAccess"] != true || !strings.HasPrefix(in["encryptionConfigKeyArn"].(string), "arn:aws:kms:") {
+			t.Errorf("%s: private endpoint %v, key %v", name, in["endpointPrivateAccess"], in["encryptionConfigKeyArn"])
+		}
+		if logs := in["enabledClusterLogTypes"].([]any); len(logs) != 5 {
+			t.Errorf("%s: control-plane logs %v", name, logs)
+		}
+		var want []any
+		for _, cidr := range fleet.Stack(name).PublicEndpointCIDRs() {
+			want = append(want, cidr)
+		}
+		if got, _ := json.Marshal(in["publicAccessCidrs"]); string(got) != mustJSON(want) || len(want) != 2 {
+			t.Errorf("%s: public endpoint open to %s, want the office %s", name, got, mustJSON(want))
+		}
+		if c.Providers["aws"] == "" {
+			t.Errorf("%s: pulumi-eks does not get the regional aws provider: %v", name, c.Providers)
+		}
+		// Outputs: the cluster block for people, the kubeconfig as a secret.
+		out := g.Outputs["eksCluster"].(map[string]any)
+		if !strings.HasPrefix(out["endpoint"].(string), "https://") || out["name"] != fleet.Stack(name).Settings.NamePrefix ||
+			out["region"] != fleet.Stack(name).Settings.AWSRegion || out["certificateAuthority"] == "" {
+			t.Errorf("%s: eksCluster output %v", name, out)
+		}
+		if g.Outputs["kubeconfig"] != synth.SecretMarker {
+			t.Errorf("%s: kubeconfig output is not secret", name)
+		}
+	}
+}
+
+func mustJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func TestNodeGroups(t *testing.T) {
+	for name, g := range regionGraphs(t) {
+		groups := g.ByType("aws:eks/nodeGroup:NodeGroup")
+		if len(groups) != 3 {
+			t.Fatalf("%s: %d node groups", name, len(groups))
+		}
+		var onDemand, spot int
+		for _, ng := range groups {
+			in := ng.Inputs
+			sc := in["scalingConfig"].(map[string]any)
+			if in["amiType"] != "AL2023_x86_64_STANDARD" || strings.Join(ng.IgnoreChanges, ",") != "scalingConfig.desiredSize" {
+				t.Errorf("%s: %s ami %v ignoreChanges %v", name, ng.Name, in["amiType"], ng.IgnoreChanges)
+			}
+			switch in["capacityType"] {
+			case "ON_DEMAND":
+				onDemand++
+				if sc["minSize"] != float64(3) || sc["desiredSize"] != float64(5) || sc["maxSize"] != float64(20) {
+					t.Errorf("%s: %s sizes %v", name, ng.Name, sc)
+				}
+			case "SPOT":
+				spot++
+				taints, _ := in["taints"].([]any)
+				if sc["minSize"] != float64(2) || sc["maxSize"] != float64(50) || len(taints) != 1 ||
+					taints[0].(map[string]any)["effect"] != "NO_SCHEDULE" || len(in["instanceTypes"].([]any)) < 2 {
+					t.Errorf("%s: spot group %v taints %v", name, sc, taints)
+				}
+			}
+		}
+		if onDemand != 2 || spot != 1 {
+			t.Errorf("%s: %d on-demand and %d spot groups", name, onDemand, spot)
+		}
+		for _, lt := range g.ByType("aws:ec2/launchTemplate:LaunchTemplate") {
+			md := lt.Inputs["metadataOptions"].(map[string]any)
+			ebs := lt.Inputs["blockDeviceMappings"].([]any)[0].(map[string]any)["ebs"].(map[string]any)
+			if md["httpTokens"] != "required" || ebs["encrypted"] != "true" || ebs["volumeType"] != "gp3" || ebs["volumeSize"] != float64(100) {
+				t.Errorf("%s: launch template %s: metadata %v, root %v", name, lt.Name, md, ebs)
+			}
+		}
+		if n := len(g.ByType("aws:ec2/launchTemplate:LaunchTemplate")); n != 3 {
+			t.Errorf("%s: %d launch templates", name, n)
+		}
+	}
+}
+
+func TestAddonsStorageAndScaling(t *testing.T) {
+	for name, g := range regionGraphs(t) {
+		addons := map[string]synth.Resource{}
+		for _, a := range g.ByType("aws:eks/addon:Addon") {
+			addons[a.Inputs["addonName"].(string)] = a
+		}
+		for _, want := range []string{"vpc-cni", "eks-pod-identity-agent", "aws-ebs-csi-driver"} {
+			if _, ok := addons[want]; !ok {
+				t.Errorf("%s: no %s add-on", name, want)
+			}
+		}
+		if pia, _ := addons["aws-ebs-csi-driver"].Inputs["podIdentityAssociations"].([]any); len(pia) != 1 {
+			t.Errorf("%s: EBS CSI driver without its role", name)
+		}
+		sc := one(t, g, name, "kubernetes:storage.k8s.io/v1:StorageClass")
+		if sc.Inputs["volumeBindingMode"] != "WaitForFirstConsumer" || sc.Inputs["parameters"].(map[string]any)["encrypted"] != "true" ||
+			sc.Inputs["metadata"].(map[string]any)["annotations"].(map[string]any)["storageclass.kubernetes.io/is-default-class"] != "true" {
+			t.Errorf("%s: storage class %v", name, sc.Inputs)
+		}
+		var autoscaler bool
+		for _, r := range g.ByType("kubernetes:helm.sh/v3:Release") {
+			if r.Inputs["chart"] == "cluster-autoscaler" {
+				autoscaler = true
+				if r.Inputs["values"].(map[string]any)["autoDiscovery"].(map[string]any)["clusterName"] == "" {
+					t.Errorf("%s: autoscaler without auto-discovery", name)
+				}
+			}
+		}
+		if !autoscaler {
+			t.Errorf("%s: no cluster-autoscaler release", name)
+		}
+		// The autoscaler may resize only this cluster's groups.
+		for _, p := range g.ByType("aws:iam/rolePolicy:RolePolicy") {
+			if strings.Contains(p.Name, "cluster-autoscaler") {
+				doc := p.Inputs["policy"].(string)
+				if !strings.Contains(doc, `"aws:ResourceTag/k8s.io/cluster-autoscaler/gs-`+name+`":"owned"`) {
+					t.Errorf("%s: autoscaler policy not scoped to the cluster: %s", name, doc)
+				}
+			}
+		}
+		cpu := 0
+		for _, a := range alarmsOf(g, "AWS/EC2", "CPUUtilization") {
+			cpu++
+			asg := a.Inputs["dimensions"].(map[string]any)["AutoScalingGroupName"].(string)
+			if a.Inputs["threshold"] != float64(70) || a.Inputs["period"] != float64(120) || a.Inputs["evaluationPeriods"] != float64(2) ||
+				!strings.HasPrefix(asg, "eks-") {
+				t.Errorf("%s: node CPU alarm %v", name, a.Inputs)
+			}
+		}
+		if cpu != 3 {
+			t.Errorf("%s: %d node group CPU alarms, want 3", name, cpu)
+		}
+		hpa := one(t, g, name, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler")
+		target := hpa.Inputs["spec"].(map[string]any)["metrics"].([]any)[0].(map[string]any)["resource"].(map[string]any)["target"].(map[string]any)
+		if target["averageUtilization"] != float64(70) {
+			t.Errorf("%s: HPA target %v", name, target)
+		}
+		one(t, g, name, "kubernetes:policy/v1:PodDisruptionBudget")
+		// Every Kubernetes object goes to this cluster through its provider.
+		k8s := one(t, g, name, "pulumi:providers:kubernetes")
+		for _, r := range g.Resources {
+			if strings.HasPrefix(r.Type, "kubernetes:") && r.Provider != k8s.URN {
+				t.Errorf("%s: %s uses provider %q", name, r.URN, r.Provider)
+			}
+		}
+	}
+}
