@@ -84,7 +84,10 @@ type Cluster struct {
 
 	// ClusterName is the EKS cluster's name, known before deployment.
 	ClusterName string
-	NodeGroups  []NodeGroup
+	// SecurityGroupID is the security group EKS puts on the control plane and on managed
+	// nodes (and so on pods): what a load balancer must be admitted to.
+	SecurityGroupID pulumi.StringOutput
+	NodeGroups      []NodeGroup
 	// Kubernetes deploys into this cluster; use it for every Kubernetes resource.
 	Kubernetes *kubernetes.Provider
 	// EBSCSIDriver is the add-on StorageClasses depend on.
@@ -178,6 +181,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	}
 
 	c.Name = clusterName
+	c.SecurityGroupID = cl.EksCluster.VpcConfig().ClusterSecurityGroupId().Elem()
 	c.Endpoint = cl.EksCluster.Endpoint()
 	c.CertificateAuthority = cl.EksCluster.CertificateAuthority().Data().Elem()
 	c.Kubeconfig = kubeconfig

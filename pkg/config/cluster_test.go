@@ -47,6 +47,31 @@ func TestClusterDefaults(t *testing.T) {
 	}
 }
 
+func TestIngressRules(t *testing.T) {
+	const ingress = "  global-sovereign:ingress:\n    zoneId: Z0ABCDEF123456\n    zoneName: global-sovereign.example\n"
+	s := parseValid(t, "Pulumi.iad.yaml", withCluster(clusterData+ingress))
+	if s.Ingress.Hostname != "api-iad.global-sovereign.example" || s.Ingress.HealthCheckPath != "/health" {
+		t.Errorf("ingress defaults %+v", s.Ingress)
+	}
+	tests := []struct{ old, new, path, msg string }{
+		{"Z0ABCDEF123456", "zone-1", "global-sovereign:ingress.zoneId", "not a Route 53 hosted zone id"},
+		{"zoneName: global-sovereign.example", "zoneName: global-sovereign.example\n    hostname: api.other.example", "global-sovereign:ingress.hostname", "inside the zone"},
+		{"zoneName: global-sovereign.example", "zoneName: Not A Domain", "global-sovereign:ingress.zoneName", "not a domain name"},
+	}
+	for _, tt := range tests {
+		s, err := Parse("Pulumi.iad.yaml", []byte(withCluster(clusterData+strings.Replace(ingress, tt.old, tt.new, 1))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		requireProblem(t, s.Validate(), tt.path, tt.msg, 0)
+	}
+	s, err := Parse("Pulumi.iad.yaml", []byte(validRegion+ingress))
+	if err != nil {
+		t.Fatal(err)
+	}
+	requireProblem(t, s.Validate(), "global-sovereign:ingress", "no global-sovereign:cluster", 0)
+}
+
 func TestClusterNeedsKubernetesProviderDisabled(t *testing.T) {
 	s, err := Parse("Pulumi.iad.yaml", []byte(validRegion+clusterData))
 	if err != nil {

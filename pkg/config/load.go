@@ -212,6 +212,10 @@ func (s *Stack) decodeValues(values map[string]any, is *issues) {
 		s.Cluster = &Cluster{}
 		decode(path(KeyCluster), v, s.Cluster, is)
 	}
+	if v, ok := values[KeyIngress]; ok && v != nil {
+		s.Ingress = &Ingress{}
+		decode(path(KeyIngress), v, s.Ingress, is)
+	}
 	if v, ok := values[KeyAlerts]; ok {
 		decode(path(KeyAlerts), v, &s.Alerts, is)
 	}

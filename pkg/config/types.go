@@ -21,10 +21,11 @@ const (
 	KeyCache    = "cache"
 	KeyBackup   = "backup"
 	KeyCluster  = "cluster"
+	KeyIngress  = "ingress"
 )
 
 // Keys lists the project config keys in the order they are documented.
-var Keys = []string{KeyStack, KeyNetwork, KeyVPN, KeyDatabase, KeyCache, KeyBackup, KeyCluster, KeyAlerts, KeyTags}
+var Keys = []string{KeyStack, KeyNetwork, KeyVPN, KeyDatabase, KeyCache, KeyBackup, KeyCluster, KeyIngress, KeyAlerts, KeyTags}
 
 // Stack kinds.
 const (
@@ -56,6 +57,7 @@ type Stack struct {
 	Cache    *Cache            // global-sovereign:cache (region stacks, optional)
 	Backup   *Backup           // global-sovereign:backup (region stacks with a database)
 	Cluster  *Cluster          // global-sovereign:cluster (region stacks, optional)
+	Ingress  *Ingress          // global-sovereign:ingress (region stacks with a cluster)
 	Alerts   Alerts            // global-sovereign:alerts
 	Tags     map[string]string // global-sovereign:tags: added to the provider's default tags
 
@@ -157,6 +159,7 @@ func (s *Stack) applyDefaults() {
 	s.Cache.applyDefaults()
 	s.Backup.applyDefaults()
 	s.Cluster.applyDefaults()
+	s.Ingress.applyDefaults(s.Settings.Code)
 	if s.VPN != nil {
 		if s.VPN.AmazonSideASN == nil {
 			asn := int64(DefaultAmazonSideASN)

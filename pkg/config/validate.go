@@ -61,7 +61,7 @@ func (s *Stack) Validate() Problems {
 		if s.Network != nil {
 			is.add(Project+":"+KeyNetwork, "only region stacks have a network; remove it from a %s stack", KindGlobal)
 		}
-		for key, set := range map[string]bool{KeyVPN: s.VPN != nil, KeyDatabase: s.Database != nil, KeyCache: s.Cache != nil, KeyBackup: s.Backup != nil, KeyCluster: s.Cluster != nil} {
+		for key, set := range map[string]bool{KeyVPN: s.VPN != nil, KeyDatabase: s.Database != nil, KeyCache: s.Cache != nil, KeyBackup: s.Backup != nil, KeyCluster: s.Cluster != nil, KeyIngress: s.Ingress != nil} {
 			if set {
 				is.add(Project+":"+key, "only region stacks have this; remove it from a %s stack", KindGlobal)
 			}

@@ -42,6 +42,9 @@ func (s *Stack) validateData(is *issues) {
 	if s.Cluster != nil {
 		s.validateCluster(is)
 	}
+	if s.Ingress != nil {
+		s.validateIngress(is)
+	}
 }
 
 func (s *Stack) validateDatabase(is *issues) {

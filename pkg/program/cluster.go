@@ -5,6 +5,8 @@ import (
 
 	"github.com/global-sovereign/global-sovereign/components/autoscaling"
 	"github.com/global-sovereign/global-sovereign/components/cluster"
+	"github.com/global-sovereign/global-sovereign/components/ingress"
+	"github.com/global-sovereign/global-sovereign/pkg/config"
 )
 
 // deployCluster declares the Kubernetes layer the config asks for: the EKS cluster with its node
@@ -56,6 +58,37 @@ func deployCluster(ctx *pulumi.Context, e *regionEnv) error {
 	}
 	if _, err := autoscaling.New(ctx, prefix, scaling, pulumi.Provider(e.provider)); err != nil {
 		return err
+	}
+
+	if g := s.Ingress; g != nil {
+		args := &ingress.Args{
+			Region: s.Settings.AWSRegion, AccountID: e.accountID, Partition: e.partition,
+			ClusterName:            cl.ClusterName,
+			ClusterSecurityGroupID: cl.SecurityGroupID,
+			Kubernetes:             cl.Kubernetes,
+			VpcID:                  e.network.VpcID,
+			VpcCIDR:                s.Network.VPCCIDR,
+			PublicSubnetIDs:        e.network.PublicSubnetIDs,
+			ZoneID:                 g.ZoneID,
+			Hostname:               g.Hostname,
+			HealthCheckPath:        g.HealthCheckPath,
+			AccessLogRetentionDays: g.AccessLogRetentionDays,
+			APIPort:                config.DefaultAPIPort,
+			DeletionProtection:     s.Protected(),
+			Protect:                s.Protected(),
+		}
+		if a := c.API; a != nil {
+			args.APIPort = a.Port
+			if a.Image != "" { // the Service exists only with the Deployment
+				args.APIServiceNamespace, args.APIServiceName = autoscaling.APINamespace, autoscaling.APIName
+			}
+		}
+		in, err := ingress.New(ctx, prefix, args, pulumi.Provider(e.provider))
+		if err != nil {
+			return err
+		}
+		ctx.Export(OutLoadBalancerEndpoint, in.Endpoint)
+		ctx.Export(OutLoadBalancerDNSName, in.DNSName)
 	}
 
 	ctx.Export(OutEKSCluster, pulumi.Map{

@@ -125,12 +125,22 @@ func TestEncryptionAndProtection(t *testing.T) {
 	}
 }
 
-// Nothing admits the whole internet (the ALB's 443 will be the one exception).
+// Nothing admits the whole internet except a load balancer's security group on 80 and 443.
 func TestNoWorldOpenIngress(t *testing.T) {
 	for name, g := range regionGraphs(t) {
+		lbGroups := map[any]bool{}
+		for _, lb := range g.ByType("aws:lb/loadBalancer:LoadBalancer") {
+			for _, sg := range lb.Inputs["securityGroups"].([]any) {
+				lbGroups[sg] = true
+			}
+		}
 		for _, r := range g.ByType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") {
-			if r.Inputs["cidrIpv4"] == "0.0.0.0/0" || r.Inputs["cidrIpv6"] == "::/0" {
-				t.Errorf("%s: %s is open to the world", name, r.Name)
+			if r.Inputs["cidrIpv4"] != "0.0.0.0/0" && r.Inputs["cidrIpv6"] != "::/0" {
+				continue
+			}
+			port := r.Inputs["fromPort"]
+			if !lbGroups[r.Inputs["securityGroupId"]] || (port != float64(443) && port != float64(80)) || port != r.Inputs["toPort"] {
+				t.Errorf("%s: %s is open to the world (group %v, port %v)", name, r.Name, r.Inputs["securityGroupId"], port)
 			}
 		}
 		for _, sg := range g.ByType("aws:ec2/securityGroup:SecurityGroup") {

@@ -30,6 +30,9 @@ const (
 
 	OutEKSCluster = "eksCluster" // {name, endpoint, certificateAuthority, region}
 	OutKubeconfig = "kubeconfig" // secret
+
+	OutLoadBalancerEndpoint = "loadBalancerEndpoint" // https://<hostname>
+	OutLoadBalancerDNSName  = "loadBalancerDnsName"
 )
 
 // Outputs of the global stack.

@@ -230,6 +230,7 @@ func (m *awsModel) state(token, name, urn, region string, inputs resource.Proper
 		set("arn", arn("eks", region, "cluster/"+id))
 		set("endpoint", fmt.Sprintf("https://%s.gr7.%s.eks.amazonaws.com", host, region))
 		set("certificateAuthority", map[string]any{"data": mockCertificate(region)})
+		set("vpcConfig", map[string]any{"clusterSecurityGroupId": "sg-0" + hexOf("eks-cluster-sg"+urn, 16)})
 		set("status", "ACTIVE")
 	case "aws:eks/nodeGroup:NodeGroup":
 		ng := str(inputs, "nodeGroupName")
@@ -258,6 +259,53 @@ func (m *awsModel) state(token, name, urn, region string, inputs resource.Proper
 		set("arn", arn("ec2", region, "launch-template/"+id))
 		set("latestVersion", 1)
 		set("defaultVersion", 1)
+	case "aws:lb/loadBalancer:LoadBalancer":
+		n := ensureName()
+		id = arn("elasticloadbalancing", region, fmt.Sprintf("loadbalancer/app/%s/%s", n, hexOf("lb"+urn, 16)))
+		set("arn", id)
+		set("arnSuffix", strings.SplitN(id, ":loadbalancer/", 2)[1])
+		set("dnsName", fmt.Sprintf("%s-%d.%s.elb.amazonaws.com", n, 1000000000+int(hexOf("dns"+urn, 7)[0])*1000, region))
+		set("zoneId", "Z"+strings.ToUpper(hexOf("elbzone"+region, 13)))
+	case "aws:lb/targetGroup:TargetGroup":
+		n := ensureName()
+		id = arn("elasticloadbalancing", region, fmt.Sprintf("targetgroup/%s/%s", n, hexOf("tg"+urn, 16)))
+		set("arn", id)
+		set("arnSuffix", strings.SplitN(id, ":", 6)[5])
+	case "aws:lb/listener:Listener":
+		id = arn("elasticloadbalancing", region, "listener/app/"+hexOf("listener"+urn, 16))
+		set("arn", id)
+	case "aws:acm/certificate:Certificate":
+		id = arn("acm", region, "certificate/"+uuidOf(urn))
+		domain := str(inputs, "domainName")
+		token := hexOf("acm"+urn, 32)
+		set("arn", id)
+		set("domainValidationOptions", []any{map[string]any{
+			"domainName":          domain,
+			"resourceRecordName":  "_" + token + "." + domain + ".",
+			"resourceRecordType":  "CNAME",
+			"resourceRecordValue": "_" + hexOf("acmv"+urn, 32) + ".acm-validations.aws.",
+		}})
+		set("status", "PENDING_VALIDATION")
+	case "aws:acm/certificateValidation:CertificateValidation":
+		id = str(inputs, "certificateArn")
+	case "aws:route53/record:Record":
+		id = str(inputs, "zoneId") + "_" + str(inputs, "name") + "_" + str(inputs, "type")
+		set("fqdn", strings.TrimSuffix(str(inputs, "name"), "."))
+	case "aws:s3/bucketV2:BucketV2":
+		b := str(inputs, "bucket")
+		if b == "" {
+			b = strings.ToLower(autoName(name, urn))
+			set("bucket", b)
+		}
+		id = b
+		set("arn", "arn:aws:s3:::"+b)
+		set("bucketDomainName", b+".s3.amazonaws.com")
+		set("bucketRegionalDomainName", b+".s3."+region+".amazonaws.com")
+		set("region", region)
+	case "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+		"aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+		"aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2", "aws:s3/bucketPolicy:BucketPolicy":
+		id = str(inputs, "bucket")
 	case "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
 		id = str(inputs, "role") + "-" + hexOf(urn, 20)
 	case "aws:rds/globalCluster:GlobalCluster":

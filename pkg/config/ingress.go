@@ -1,0 +1,66 @@
+package config
+
+import (
+	"regexp"
+	"strings"
+)
+
+// Ingress is the region's public entry: an internet-facing Application Load Balancer for the API
+// with an ACM certificate for Hostname, validated in the Route 53 zone ZoneID (named ZoneName).
+type Ingress struct {
+	ZoneID                 string `json:"zoneId"`
+	ZoneName               string `json:"zoneName"`
+	Hostname               string `json:"hostname,omitempty"`
+	HealthCheckPath        string `json:"healthCheckPath,omitempty"`
+	AccessLogRetentionDays int    `json:"accessLogRetentionDays,omitempty"`
+}
+
+// Defaults of the ingress.
+const (
+	DefaultHealthCheckPath        = "/health"
+	DefaultAccessLogRetentionDays = 365
+)
+
+var (
+	zoneIDRE   = regexp.MustCompile(`^Z[A-Z0-9]{5,31}$`)
+	domainRE   = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+	httpPathRE = regexp.MustCompile(`^/[A-Za-z0-9/._~-]*$`)
+)
+
+func (g *Ingress) applyDefaults(code string) {
+	if g == nil {
+		return
+	}
+	if g.Hostname == "" && g.ZoneName != "" {
+		g.Hostname = "api-" + code + "." + g.ZoneName
+	}
+	if g.HealthCheckPath == "" {
+		g.HealthCheckPath = DefaultHealthCheckPath
+	}
+	if g.AccessLogRetentionDays == 0 {
+		g.AccessLogRetentionDays = DefaultAccessLogRetentionDays
+	}
+}
+
+func (s *Stack) validateIngress(is *issues) {
+	g := s.Ingress
+	p := func(k string) string { return Project + ":" + KeyIngress + "." + k }
+	if s.Cluster == nil {
+		is.add(Project+":"+KeyIngress, "routes to the API in the cluster, but this stack has no %s:%s", Project, KeyCluster)
+	}
+	if !zoneIDRE.MatchString(g.ZoneID) {
+		is.add(p("zoneId"), "%q is not a Route 53 hosted zone id (Z followed by letters and digits)", g.ZoneID)
+	}
+	if !domainRE.MatchString(g.ZoneName) {
+		is.add(p("zoneName"), "%q is not a domain name", g.ZoneName)
+	}
+	if !domainRE.MatchString(g.Hostname) || !strings.HasSuffix(g.Hostname, "."+g.ZoneName) {
+		is.add(p("hostname"), "%q: want a name inside the zone %s, e.g. api-%s.%s", g.Hostname, g.ZoneName, s.Settings.Code, g.ZoneName)
+	}
+	if !httpPathRE.MatchString(g.HealthCheckPath) {
+		is.add(p("healthCheckPath"), "%q: want an absolute HTTP path such as /health", g.HealthCheckPath)
+	}
+	if g.AccessLogRetentionDays < 1 || g.AccessLogRetentionDays > 3650 {
+		is.add(p("accessLogRetentionDays"), "%d: want 1 to 3650", g.AccessLogRetentionDays)
+	}
+}

@@ -1,0 +1,99 @@
+package program_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/global-sovereign/global-sovereign/internal/fleettest"
+	"github.com/global-sovereign/global-sovereign/pkg/config"
+	"github.com/global-sovereign/global-sovereign/pkg/program"
+	"github.com/global-sovereign/global-sovereign/pkg/synth"
+)
+
+func TestIngress(t *testing.T) {
+	for name, g := range regionGraphs(t) {
+		alb := one(t, g, name, "aws:lb/loadBalancer:LoadBalancer")
+		in := alb.Inputs
+		logs := in["accessLogs"].(map[string]any)
+		if in["internal"] != false || in["loadBalancerType"] != "application" || in["dropInvalidHeaderFields"] != true || logs["enabled"] != true {
+			t.Errorf("%s: load balancer %v", name, in)
+		}
+		if mustJSON(in["subnets"]) != mustJSON(g.Outputs[program.OutPublicSubnetIDs]) {
+			t.Errorf("%s: load balancer in %v, want the public subnets %v", name, in["subnets"], g.Outputs[program.OutPublicSubnetIDs])
+		}
+		listeners := map[any]map[string]any{}
+		for _, l := range g.ByType("aws:lb/listener:Listener") {
+			listeners[l.Inputs["port"]] = l.Inputs
+		}
+		https, http := listeners[float64(443)], listeners[float64(80)]
+		if https == nil || https["protocol"] != "HTTPS" || !strings.HasPrefix(https["sslPolicy"].(string), "ELBSecurityPolicy-TLS13") ||
+			!strings.Contains(https["certificateArn"].(string), ":certificate/") {
+			t.Errorf("%s: HTTPS listener %v", name, https)
+		}
+		if http == nil || http["defaultActions"].([]any)[0].(map[string]any)["type"] != "redirect" {
+			t.Errorf("%s: HTTP must only redirect: %v", name, http)
+		}
+		tg := one(t, g, name, "aws:lb/targetGroup:TargetGroup")
+		if tg.Inputs["targetType"] != "ip" || tg.Inputs["port"] != float64(config.DefaultAPIPort) {
+			t.Errorf("%s: target group %v", name, tg.Inputs)
+		}
+		pab := one(t, g, name, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").Inputs
+		for _, k := range []string{"blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"} {
+			if pab[k] != true {
+				t.Errorf("%s: access-log bucket %s = %v", name, k, pab[k])
+			}
+		}
+		one(t, g, name, "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2")
+		if p := one(t, g, name, "aws:s3/bucketPolicy:BucketPolicy").Inputs["policy"].(string); !strings.Contains(p, `"aws:SecureTransport":"false"`) {
+			t.Errorf("%s: bucket policy does not refuse plain HTTP: %s", name, p)
+		}
+		if !strings.HasPrefix(g.Outputs[program.OutLoadBalancerEndpoint].(string), "https://api-"+name+".") {
+			t.Errorf("%s: loadBalancerEndpoint %v", name, g.Outputs[program.OutLoadBalancerEndpoint])
+		}
+		var controller bool
+		for _, r := range g.ByType("kubernetes:helm.sh/v3:Release") {
+			controller = controller || r.Inputs["chart"] == "aws-load-balancer-controller"
+		}
+		if !controller {
+			t.Errorf("%s: no AWS Load Balancer Controller", name)
+		}
+		for _, p := range g.ByType("aws:iam/rolePolicy:RolePolicy") {
+			if strings.Contains(p.Name, "lb-controller") && !strings.Contains(p.Inputs["policy"].(string), `"Resource":["arn:aws:elasticloadbalancing:`) {
+				t.Errorf("%s: controller may register targets beyond its target group: %s", name, p.Inputs["policy"])
+			}
+		}
+		// No image in the committed config: no Deployment, so nothing to bind yet.
+		if n := len(g.ByType("kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding")); n != 0 {
+			t.Errorf("%s: %d target group bindings without an API Service", name, n)
+		}
+	}
+}
+
+// With an API image configured, the Deployment and Service exist and the target group is bound
+// to the Service.
+func TestAPIWorkloadIsBound(t *testing.T) {
+	dir := fleettest.Copy(t, repo, fleettest.Edit{File: "Pulumi.iad.yaml", Old: "    api:\n", New: "    api:\n      image: ghcr.io/global-sovereign/api:1.4.2\n"})
+	fleet, err := config.LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := synth.Stack(program.New(program.Options{Dir: dir}), fleet.Stack("iad"),
+		map[string]synth.StackOutputs{"ams": synthAll(t)["ams"].Outputs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := r.Graph
+	dep := one(t, g, "iad", "kubernetes:apps/v1:Deployment")
+	if c := dep.Inputs["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)["containers"].([]any)[0].(map[string]any); c["image"] != "ghcr.io/global-sovereign/api:1.4.2" {
+		t.Errorf("deployment container %v", c)
+	}
+	if strings.Join(dep.IgnoreChanges, ",") != "spec.replicas" {
+		t.Errorf("the HPA must own the replica count: ignoreChanges %v", dep.IgnoreChanges)
+	}
+	one(t, g, "iad", "kubernetes:core/v1:Service")
+	tgb := one(t, g, "iad", "kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding")
+	spec := tgb.Inputs["spec"].(map[string]any)
+	if spec["serviceRef"].(map[string]any)["name"] != "api" || !strings.Contains(spec["targetGroupARN"].(string), ":targetgroup/") {
+		t.Errorf("binding %v", spec)
+	}
+}
