@@ -16,8 +16,8 @@ func PodIdentityTrust() iampolicy.Document {
 		ForService("pods.eks.amazonaws.com"))
 }
 
-// addons installs the EKS add-ons pulumi-eks does not: the VPC CNI as a managed add-on, the Pod
-// Identity agent, and the EBS CSI driver with its own role. pulumi-eks manages coredns and
+// addons installs the EKS add-ons pulumi-eks does not: the VPC CNI and coredns as managed
+// add-ons, the Pod Identity agent, and the EBS CSI driver with its own role. pulumi-eks manages
 // kube-proxy. Add-ons wait for the node groups: coredns and the CSI controller need nodes.
 func (b *builder) addons(groups []NodeGroup) (*awseks.Addon, error) {
 	var nodes []pulumi.Resource
@@ -35,7 +35,7 @@ func (b *builder) addons(groups []NodeGroup) (*awseks.Addon, error) {
 		args.ResolveConflictsOnUpdate = pulumi.String("PRESERVE")
 		return awseks.NewAddon(b.ctx, fmt.Sprintf("%s-addon-%s", b.name, addonName), args, b.parent, pulumi.DependsOn(nodes))
 	}
-	for _, a := range []string{"vpc-cni", "eks-pod-identity-agent"} {
+	for _, a := range []string{"vpc-cni", "coredns", "eks-pod-identity-agent"} {
 		if _, err := addon(a, nil); err != nil {
 			return nil, err
 		}

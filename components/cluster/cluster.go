@@ -143,6 +143,9 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		EndpointPublicAccess:         pulumi.Bool(len(args.PublicAccessCIDRs) > 0),
 		CreateOidcProvider:           pulumi.Bool(true),
 		NodeAssociatePublicIpAddress: pulumi.BoolRef(false),
+		// pulumi-eks manages coredns only for clusters with its default node group; this one
+		// declares the coredns add-on itself, once the managed node groups exist.
+		CorednsAddonOptions: &eks.CoreDnsAddonOptionsArgs{Enabled: pulumi.BoolRef(false)},
 	}
 	if len(args.PublicAccessCIDRs) > 0 {
 		clusterArgs.PublicAccessCidrs = pulumi.ToStringArray(args.PublicAccessCIDRs)

@@ -23,7 +23,8 @@ func TestClusterControlPlane(t *testing.T) {
 	for name, g := range regionGraphs(t) {
 		c := one(t, g, name, "eks:index:Cluster")
 		in := c.Inputs
-		if !c.Remote || in["version"] != "1.33" || in["authenticationMode"] != "API" || in["skipDefaultNodeGroup"] != true {
+		if !c.Remote || in["version"] != "1.33" || in["authenticationMode"] != "API" || in["skipDefaultNodeGroup"] != true ||
+			in["corednsAddonOptions"].(map[string]any)["enabled"] != false {
 			t.Errorf("%s: cluster %v remote=%v", name, in, c.Remote)
 		}
 		if in["endpointPrivateAccess"] != true || !strings.HasPrefix(in["encryptionConfigKeyArn"].(string), "arn:aws:kms:") {
@@ -109,7 +110,7 @@ func TestAddonsStorageAndScaling(t *testing.T) {
 		for _, a := range g.ByType("aws:eks/addon:Addon") {
 			addons[a.Inputs["addonName"].(string)] = a
 		}
-		for _, want := range []string{"vpc-cni", "eks-pod-identity-agent", "aws-ebs-csi-driver"} {
+		for _, want := range []string{"vpc-cni", "coredns", "eks-pod-identity-agent", "aws-ebs-csi-driver"} {
 			if _, ok := addons[want]; !ok {
 				t.Errorf("%s: no %s add-on", name, want)
 			}
