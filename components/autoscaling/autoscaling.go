@@ -7,8 +7,6 @@ import (
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
-	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	helmv3 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v3"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -93,25 +91,8 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		}
 	}
 
-	role, err := iam.NewRole(ctx, name+"-cluster-autoscaler", &iam.RoleArgs{
-		Description:      pulumi.String("cluster-autoscaler of " + args.ClusterName),
-		AssumeRolePolicy: pulumi.String(cluster.PodIdentityTrust().JSON()),
-	}, parent)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := iam.NewRolePolicy(ctx, name+"-cluster-autoscaler", &iam.RolePolicyArgs{
-		Role:   role.Name,
-		Policy: pulumi.String(AutoscalerPolicy(args.ClusterName).JSON()),
-	}, parent); err != nil {
-		return nil, err
-	}
-	assoc, err := awseks.NewPodIdentityAssociation(ctx, name+"-cluster-autoscaler", &awseks.PodIdentityAssociationArgs{
-		ClusterName:    pulumi.String(args.ClusterName),
-		Namespace:      pulumi.String("kube-system"),
-		ServiceAccount: pulumi.String(autoscalerSA),
-		RoleArn:        role.Arn,
-	}, parent)
+	role, assoc, err := cluster.PodIdentityRole(ctx, name+"-cluster-autoscaler", args.ClusterName, "kube-system", autoscalerSA,
+		"cluster-autoscaler of "+args.ClusterName, pulumi.String(AutoscalerPolicy(args.ClusterName).JSON()), parent)
 	if err != nil {
 		return nil, err
 	}

@@ -16,6 +16,30 @@ func PodIdentityTrust() iampolicy.Document {
 		ForService("pods.eks.amazonaws.com"))
 }
 
+// PodIdentityRole declares an IAM role with one inline policy and hands it to one service
+// account of the cluster through EKS Pod Identity. The role, its policy and the association all
+// take name. Workloads using the service account should depend on the returned association.
+func PodIdentityRole(ctx *pulumi.Context, name, clusterName, namespace, serviceAccount, description string,
+	policy pulumi.StringInput, opts ...pulumi.ResourceOption) (*iam.Role, *awseks.PodIdentityAssociation, error) {
+	role, err := iam.NewRole(ctx, name, &iam.RoleArgs{
+		Description:      pulumi.String(description),
+		AssumeRolePolicy: pulumi.String(PodIdentityTrust().JSON()),
+	}, opts...)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := iam.NewRolePolicy(ctx, name, &iam.RolePolicyArgs{Role: role.Name, Policy: policy}, opts...); err != nil {
+		return nil, nil, err
+	}
+	assoc, err := awseks.NewPodIdentityAssociation(ctx, name, &awseks.PodIdentityAssociationArgs{
+		ClusterName:    pulumi.String(clusterName),
+		Namespace:      pulumi.String(namespace),
+		ServiceAccount: pulumi.String(serviceAccount),
+		RoleArn:        role.Arn,
+	}, opts...)
+	return role, assoc, err
+}
+
 // addons installs the EKS add-ons pulumi-eks does not: the VPC CNI and coredns as managed
 // add-ons, the Pod Identity agent, and the EBS CSI driver with its own role. pulumi-eks manages
 // kube-proxy. Add-ons wait for the node groups: coredns and the CSI controller need nodes.

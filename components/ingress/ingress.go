@@ -10,8 +10,6 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/acm"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
-	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lb"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
@@ -256,21 +254,9 @@ func ControllerPolicy(targetGroupArn string) iampolicy.Document {
 // controller installs the AWS Load Balancer Controller with its Pod Identity role and binds the
 // target group to the API Service.
 func controller(ctx *pulumi.Context, name string, args *Args, tg *lb.TargetGroup, parent pulumi.ResourceOption) error {
-	role, err := iam.NewRole(ctx, name+"-lb-controller", &iam.RoleArgs{
-		Description:      pulumi.String("AWS Load Balancer Controller of " + args.ClusterName),
-		AssumeRolePolicy: pulumi.String(cluster.PodIdentityTrust().JSON()),
-	}, parent)
-	if err != nil {
-		return err
-	}
 	policy := tg.Arn.ApplyT(func(arn string) string { return ControllerPolicy(arn).JSON() }).(pulumi.StringOutput)
-	if _, err := iam.NewRolePolicy(ctx, name+"-lb-controller", &iam.RolePolicyArgs{Role: role.Name, Policy: policy}, parent); err != nil {
-		return err
-	}
-	assoc, err := awseks.NewPodIdentityAssociation(ctx, name+"-lb-controller", &awseks.PodIdentityAssociationArgs{
-		ClusterName: pulumi.String(args.ClusterName), Namespace: pulumi.String("kube-system"),
-		ServiceAccount: pulumi.String(controllerSA), RoleArn: role.Arn,
-	}, parent)
+	_, assoc, err := cluster.PodIdentityRole(ctx, name+"-lb-controller", args.ClusterName, "kube-system", controllerSA,
+		"AWS Load Balancer Controller of "+args.ClusterName, policy, parent)
 	if err != nil {
 		return err
 	}

@@ -108,14 +108,7 @@ func TestClusterRules(t *testing.T) {
 				t.Fatalf("stale test: %q", tt.old)
 			}
 			text := withCluster(strings.Replace(clusterData, tt.old, tt.new, 1))
-			var ps Problems
-			s, err := Parse("Pulumi.iad.yaml", []byte(text))
-			if err != nil {
-				ps = err.(Problems)
-			} else {
-				ps = s.Validate()
-			}
-			requireProblem(t, ps, tt.wantPath, tt.wantInMsg, 0)
+			requireProblem(t, problemsOf(t, text), tt.wantPath, tt.wantInMsg, 0)
 		})
 	}
 }

@@ -115,16 +115,19 @@ func TestStackRules(t *testing.T) {
 				t.Fatalf("test is stale: %q is not in the valid file", tt.old)
 			}
 			text := strings.Replace(validRegion, tt.old, tt.new, 1)
-			var ps Problems
-			s, err := Parse("Pulumi.iad.yaml", []byte(text))
-			if err != nil {
-				ps = err.(Problems)
-			} else {
-				ps = s.Validate()
-			}
-			requireProblem(t, ps, tt.wantPath, tt.wantInMsg, tt.wantLine)
+			requireProblem(t, problemsOf(t, text), tt.wantPath, tt.wantInMsg, tt.wantLine)
 		})
 	}
+}
+
+// problemsOf parses a stack file and validates it, returning every problem of either step.
+func problemsOf(t *testing.T, text string) Problems {
+	t.Helper()
+	s, err := Parse("Pulumi.iad.yaml", []byte(text))
+	if err != nil {
+		return err.(Problems)
+	}
+	return s.Validate()
 }
 
 func requireProblem(t *testing.T, ps Problems, path, inMsg string, line int) {
