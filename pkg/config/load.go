@@ -188,34 +188,13 @@ func (s *Stack) decodeValues(values map[string]any, is *issues) {
 	} else {
 		is.add(path(KeyStack), "missing; every stack needs kind, code, awsRegion and environment")
 	}
-	if v, ok := values[KeyNetwork]; ok && v != nil {
-		s.Network = &Network{}
-		decode(path(KeyNetwork), v, s.Network, is)
-	}
-	if v, ok := values[KeyVPN]; ok && v != nil {
-		s.VPN = &VPN{}
-		decode(path(KeyVPN), v, s.VPN, is)
-	}
-	if v, ok := values[KeyDatabase]; ok && v != nil {
-		s.Database = &Database{}
-		decode(path(KeyDatabase), v, s.Database, is)
-	}
-	if v, ok := values[KeyCache]; ok && v != nil {
-		s.Cache = &Cache{}
-		decode(path(KeyCache), v, s.Cache, is)
-	}
-	if v, ok := values[KeyBackup]; ok && v != nil {
-		s.Backup = &Backup{}
-		decode(path(KeyBackup), v, s.Backup, is)
-	}
-	if v, ok := values[KeyCluster]; ok && v != nil {
-		s.Cluster = &Cluster{}
-		decode(path(KeyCluster), v, s.Cluster, is)
-	}
-	if v, ok := values[KeyIngress]; ok && v != nil {
-		s.Ingress = &Ingress{}
-		decode(path(KeyIngress), v, s.Ingress, is)
-	}
+	decodeOptional(values, KeyNetwork, &s.Network, is)
+	decodeOptional(values, KeyVPN, &s.VPN, is)
+	decodeOptional(values, KeyDatabase, &s.Database, is)
+	decodeOptional(values, KeyCache, &s.Cache, is)
+	decodeOptional(values, KeyBackup, &s.Backup, is)
+	decodeOptional(values, KeyCluster, &s.Cluster, is)
+	decodeOptional(values, KeyIngress, &s.Ingress, is)
 	if v, ok := values[KeyAlerts]; ok {
 		decode(path(KeyAlerts), v, &s.Alerts, is)
 	}
@@ -224,6 +203,15 @@ func (s *Stack) decodeValues(values map[string]any, is *issues) {
 	}
 	if len(*is) == 0 {
 		s.applyDefaults()
+	}
+}
+
+// decodeOptional decodes an optional block of the project namespace into a new *T; an absent or
+// null block leaves dst nil.
+func decodeOptional[T any](values map[string]any, key string, dst **T, is *issues) {
+	if v, ok := values[key]; ok && v != nil {
+		*dst = new(T)
+		decode(Project+":"+key, v, *dst, is)
 	}
 }
 

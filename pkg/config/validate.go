@@ -53,10 +53,18 @@ func (s *Stack) Validate() Problems {
 		} else {
 			s.validateNetwork(&is)
 		}
-		if s.VPN != nil {
-			s.validateVPN(&is)
+		// The optional blocks of a region stack, each checked when present.
+		for _, block := range []struct {
+			present  bool
+			validate func(*issues)
+		}{
+			{s.VPN != nil, s.validateVPN}, {s.Database != nil, s.validateDatabase}, {s.Cache != nil, s.validateCache},
+			{s.Backup != nil, s.validateBackup}, {s.Cluster != nil, s.validateCluster}, {s.Ingress != nil, s.validateIngress},
+		} {
+			if block.present {
+				block.validate(&is)
+			}
 		}
-		s.validateData(&is)
 	case KindGlobal:
 		if s.Network != nil {
 			is.add(Project+":"+KeyNetwork, "only region stacks have a network; remove it from a %s stack", KindGlobal)

@@ -29,24 +29,6 @@ const (
 	maxSecondaryRegions  = 5  // Aurora global database limit
 )
 
-func (s *Stack) validateData(is *issues) {
-	if s.Database != nil {
-		s.validateDatabase(is)
-	}
-	if s.Cache != nil {
-		s.validateCache(is)
-	}
-	if s.Backup != nil {
-		s.validateBackup(is)
-	}
-	if s.Cluster != nil {
-		s.validateCluster(is)
-	}
-	if s.Ingress != nil {
-		s.validateIngress(is)
-	}
-}
-
 func (s *Stack) validateDatabase(is *issues) {
 	p := func(k string) string { return Project + ":" + KeyDatabase + "." + k }
 	d := s.Database
