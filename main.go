@@ -8,5 +8,5 @@ import (
 )
 
 func main() {
-	pulumi.Run(program.New(program.Options{Dir: "."}))
+	pulumi.Run(program.New(program.Options{Dir: ".", CheckDeployer: true}))
 }

@@ -5,10 +5,13 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
+	"runtime/debug"
 	"strings"
 	"testing"
 
 	"github.com/global-sovereign/global-sovereign/internal/fleettest"
+	"github.com/global-sovereign/global-sovereign/pkg/synth"
 )
 
 const repo = "../.."
@@ -198,5 +201,76 @@ func TestDestroyNeedsConfirmation(t *testing.T) {
 	code, _, errs := runCLI(t, "destroy", "--all", "--dir", repo)
 	if code != exitConfig || !strings.Contains(errs, "pass --yes") {
 		t.Errorf("exit %d: %s", code, errs)
+	}
+}
+
+// A stack file that does not parse is reported with its own error, not as a missing stack.
+func TestValidateBrokenFileOfOneStack(t *testing.T) {
+	dir := brokenFleet(t, "Pulumi.ams.yaml", "  global-sovereign:network:", "  global-sovereign:network: [unclosed")
+	code, _, errs := runCLI(t, "validate", "--stack", "ams", "--dir", dir)
+	if code != exitConfig || !strings.Contains(errs, "Pulumi.ams.yaml") || strings.Contains(errs, "no stack") {
+		t.Errorf("exit %d: %s", code, errs)
+	}
+}
+
+// The committed files validate offline but carry placeholders; preflight names each, and up
+// refuses to start while they remain, without touching any backend.
+func TestPreflightAndUpRefusal(t *testing.T) {
+	code, _, errs := runCLI(t, "preflight", "--stack", "ams", "--dir", repo)
+	if code != exitConfig {
+		t.Fatalf("preflight of the committed ams: exit %d\n%s", code, errs)
+	}
+	for _, want := range []string{
+		"Pulumi.ams.yaml", "global-sovereign:stack.allowedAccountIds", "global-sovereign:ingress.zoneId",
+		"global-sovereign:cluster.adminRoleArns", "global-sovereign:alerts.emails[0]", "global-sovereign:cluster.deployer",
+	} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("preflight does not name %s:\n%s", want, errs)
+		}
+	}
+	code, _, errs = runCLI(t, "up", "--stack", "ams", "--dir", repo, "--pulumi-root", t.TempDir())
+	if code != exitConfig || !strings.Contains(errs, "up refuses to start") || strings.Contains(errs, "preparing stacks") {
+		t.Errorf("up with placeholders: exit %d\n%s", code, errs)
+	}
+
+	// Everything set: preflight passes.
+	dir := fleettest.Copy(t, repo,
+		fleettest.Edit{File: "Pulumi.ams.yaml", Old: "    environment: production\n", New: "    environment: production\n    allowedAccountIds: [\"111122223333\"]\n"},
+		fleettest.Edit{File: "Pulumi.ams.yaml", Old: "platform-oncall@global-sovereign.example", New: "oncall@corp.net"},
+		fleettest.Edit{File: "Pulumi.ams.yaml", Old: "zoneId: Z0000000000EXAMPLE", New: "zoneId: Z04151873QH0YK4A1QZX1"},
+		fleettest.Edit{File: "Pulumi.ams.yaml", Old: "zoneName: global-sovereign.example", New: "zoneName: sovereign.corp.net"},
+		fleettest.Edit{File: "Pulumi.ams.yaml", Old: "    nodeGroups:\n", New: "    adminRoleArns: [\"arn:aws:iam::111122223333:role/platform-admin\"]\n    deployer: {cidrs: [198.51.100.10/32]}\n    nodeGroups:\n"},
+	)
+	if code, out, errs := runCLI(t, "preflight", "--stack", "ams", "--dir", dir); code != 0 || !strings.Contains(out, "ok: nothing left") {
+		t.Errorf("preflight with every value set: exit %d\n%s%s", code, out, errs)
+	}
+}
+
+// The plugin list comes from the provider SDKs compiled in, at their versions, plus what the
+// remote components start themselves.
+func TestPluginsOfThisBuild(t *testing.T) {
+	got := map[string]bool{}
+	for _, p := range pluginsOfThisBuild() {
+		got[p.Name+"@"+p.Version] = true
+	}
+	gomod, err := os.ReadFile(filepath.Join(repo, "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sdk := range []string{"aws/sdk/v6", "eks/sdk/v3", "kubernetes/sdk/v4", "random/sdk/v4"} {
+		m := regexp.MustCompile(`github\.com/pulumi/pulumi-` + regexp.QuoteMeta(sdk) + ` (v[0-9.]+)`).FindStringSubmatch(string(gomod))
+		if m == nil {
+			t.Fatalf("go.mod does not require pulumi-%s", sdk)
+		}
+		name := strings.Split(sdk, "/")[0]
+		if !got[name+"@"+m[1]] {
+			t.Errorf("plugin %s@%s (from go.mod) is not installed before the fan-out; have %v", name, m[1], got)
+		}
+	}
+	if !got["kubernetes@v4.19.0"] {
+		t.Errorf("pulumi-eks's own kubernetes provider plugin is missing: %v", got)
+	}
+	if got := pluginsOf([]*debug.Module{{Path: "github.com/pulumi/pulumi/sdk/v3", Version: "v3.263.0"}, {Path: "github.com/spf13/cobra", Version: "v1"}}); len(got) != len(synth.RemotePlugins) {
+		t.Errorf("non-provider modules became plugins: %v", got)
 	}
 }

@@ -8,7 +8,9 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"runtime/debug"
+	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -20,6 +22,7 @@ import (
 	"github.com/global-sovereign/global-sovereign/pkg/orchestrate/autoengine"
 	"github.com/global-sovereign/global-sovereign/pkg/plan"
 	"github.com/global-sovereign/global-sovereign/pkg/program"
+	"github.com/global-sovereign/global-sovereign/pkg/synth"
 )
 
 // exitInterrupted is the exit status after Ctrl-C, as shells report a SIGINT.
@@ -84,6 +87,11 @@ func operate(cmd *cobra.Command, g *globalFlags, f *operateFlags, op orchestrate
 	if err != nil {
 		return configError(err)
 	}
+	if op == orchestrate.Up {
+		if ps := fleet.Preflight(names); len(ps) > 0 {
+			return configError(fmt.Errorf("%w\nup refuses to start: %d preflight item(s) above must be set first (sovereign preflight lists them)", ps.Err(), len(ps)))
+		}
+	}
 	dir, err := filepath.Abs(g.dir)
 	if err != nil {
 		return err
@@ -91,7 +99,7 @@ func operate(cmd *cobra.Command, g *globalFlags, f *operateFlags, op orchestrate
 	eng, err := autoengine.New(autoengine.Options{
 		Project:         config.Project,
 		WorkDir:         dir,
-		Program:         program.New(program.Options{Dir: dir}),
+		Program:         program.New(program.Options{Dir: dir, CheckDeployer: true}),
 		PulumiRoot:      f.pulumiRoot,
 		SecretsProvider: f.secretsProvider,
 		LogDir:          f.logDir,
@@ -180,23 +188,48 @@ func report(cmd *cobra.Command, f *operateFlags, sum *orchestrate.Summary) error
 	return nil
 }
 
-// pluginsOfThisBuild are the provider plugins matching the provider SDKs compiled into this
-// binary: the plugin version must be the SDK's.
+// pluginsOfThisBuild are the provider plugins this binary's program starts: one per provider
+// SDK compiled into it (github.com/pulumi/pulumi-<name>/sdk), at that SDK's version, since the
+// plugin version must be the SDK's, plus what the remote components start on their own
+// (pulumi-eks's bundled Kubernetes provider). The orchestrator installs them all before stacks
+// run in parallel, so no two stacks race to download the same plugin.
 func pluginsOfThisBuild() []autoengine.Plugin {
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
 		return nil
 	}
-	byModule := map[string]string{
-		"github.com/pulumi/pulumi-aws/sdk/v6":    "aws",
-		"github.com/pulumi/pulumi-random/sdk/v4": "random",
-	}
+	return pluginsOf(info.Deps)
+}
+
+var providerSDK = regexp.MustCompile(`^github\.com/pulumi/pulumi-([a-z0-9-]+)/sdk(/v[0-9]+)?$`)
+
+func pluginsOf(deps []*debug.Module) []autoengine.Plugin {
+	seen := map[autoengine.Plugin]bool{}
 	var out []autoengine.Plugin
-	for _, dep := range info.Deps {
-		if name, ok := byModule[dep.Path]; ok {
-			out = append(out, autoengine.Plugin{Name: name, Version: dep.Version})
+	add := func(p autoengine.Plugin) {
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
 		}
 	}
+	for _, dep := range deps {
+		if m := providerSDK.FindStringSubmatch(dep.Path); m != nil {
+			v := dep.Version
+			if dep.Replace != nil {
+				v = dep.Replace.Version
+			}
+			add(autoengine.Plugin{Name: m[1], Version: v})
+		}
+	}
+	for _, p := range synth.RemotePlugins {
+		add(autoengine.Plugin{Name: p.Name, Version: p.Version})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Name != out[j].Name {
+			return out[i].Name < out[j].Name
+		}
+		return out[i].Version < out[j].Version
+	})
 	return out
 }
 

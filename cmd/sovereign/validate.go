@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -22,6 +23,11 @@ func newValidate(g *globalFlags) *cobra.Command {
 			}
 			names, err := sel.resolve(fleet)
 			if err != nil {
+				// A selected stack whose file does not parse is missing from the fleet: show
+				// why, not that it does not exist.
+				if unparsed := problemsOfSelected(sel.stacks, loadErr); len(unparsed) > 0 {
+					return configError(unparsed)
+				}
 				return err
 			}
 			// Files that do not parse are always reported: the cross-stack rules cannot run
@@ -48,4 +54,23 @@ func newValidate(g *globalFlags) *cobra.Command {
 	}
 	sel.register(cmd)
 	return cmd
+}
+
+// problemsOfSelected are the load problems of the selected stacks' files.
+func problemsOfSelected(stacks []string, loadErr error) config.Problems {
+	var all config.Problems
+	if !errors.As(loadErr, &all) {
+		return nil
+	}
+	files := map[string]bool{}
+	for _, s := range stacks {
+		files[config.StackFileName(s)] = true
+	}
+	var out config.Problems
+	for _, p := range all {
+		if files[p.File] {
+			out = append(out, p)
+		}
+	}
+	return out
 }

@@ -17,6 +17,7 @@ const Type = "sovereign:alerts:Alerts"
 
 // Args configures the alerts topic.
 type Args struct {
+	Region    string
 	AccountID string
 	Partition string
 	Emails    []string
@@ -40,7 +41,11 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	parent := pulumi.Parent(c)
 
 	// CloudWatch cannot publish to a topic encrypted with the AWS-managed SNS key, so the topic
-	// gets a customer-managed key that admits the CloudWatch service.
+	// gets a customer-managed key that admits the CloudWatch service. The statement is the one
+	// AWS documents for CloudWatch alarms (repost.aws/knowledge-center/cloudwatch-configure-alarm-sns,
+	// "Allow_CloudWatch_for_CMK"), without conditions: no CloudWatch documentation says which
+	// source keys reach KMS through SNS, and a condition that does not match drops every alarm
+	// silently. The topic policy below carries the documented confused-deputy conditions.
 	key, err := kmskey.New(ctx, name+"-alerts-key", kmskey.Args{
 		Description: fmt.Sprintf("%s alerts topic", name),
 		Alias:       name + "-alerts",
@@ -48,8 +53,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		Policy: iampolicy.New(
 			kmskey.AccountAdmin(args.Partition, args.AccountID),
 			iampolicy.Allow("CloudWatchAlarms", []string{"kms:Decrypt", "kms:GenerateDataKey*"}, []string{"*"}).
-				ForService("cloudwatch.amazonaws.com").
-				When("StringEquals", "aws:SourceAccount", args.AccountID),
+				ForService("cloudwatch.amazonaws.com"),
 		),
 	}, parent)
 	if err != nil {
@@ -63,11 +67,15 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	if err != nil {
 		return nil, err
 	}
+	// CloudWatch User Guide, "Setting up Amazon SNS notifications", "Preventing confused deputy
+	// issues": aws:SourceArn (this account's alarms in this region) and aws:SourceAccount.
+	alarms := fmt.Sprintf("arn:%s:cloudwatch:%s:%s:alarm:*", args.Partition, args.Region, args.AccountID)
 	policy := topic.Arn.ApplyT(func(arn string) string {
 		return iampolicy.New(
 			iampolicy.Allow("CloudWatchAlarms", []string{"sns:Publish"}, []string{arn}).
 				ForService("cloudwatch.amazonaws.com").
-				When("StringEquals", "aws:SourceAccount", args.AccountID),
+				When("StringEquals", "aws:SourceAccount", args.AccountID).
+				When("ArnLike", "aws:SourceArn", alarms),
 		).JSON()
 	}).(pulumi.StringOutput)
 	if _, err := sns.NewTopicPolicy(ctx, name+"-alerts-policy", &sns.TopicPolicyArgs{

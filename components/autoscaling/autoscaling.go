@@ -18,20 +18,21 @@ import (
 // Type is the component's Pulumi type token.
 const Type = "sovereign:autoscaling:Autoscaling"
 
-// Charts, pinned. The autoscaler's image follows the cluster's Kubernetes minor version, as its
-// maintainers require.
+// Charts. The cluster-autoscaler's release comes from config (it must match the cluster's
+// Kubernetes minor version); metrics-server is pinned here.
 const (
-	autoscalerRepo    = "https://kubernetes.github.io/autoscaler"
-	autoscalerChart   = "cluster-autoscaler"
-	autoscalerVersion = "9.46.6"
-	metricsRepo       = "https://kubernetes-sigs.github.io/metrics-server/"
-	metricsChart      = "metrics-server"
-	metricsVersion    = "3.12.2"
-	autoscalerSA      = "cluster-autoscaler"
+	autoscalerRepo  = "https://kubernetes.github.io/autoscaler"
+	autoscalerChart = "cluster-autoscaler"
+	metricsRepo     = "https://kubernetes-sigs.github.io/metrics-server/"
+	metricsChart    = "metrics-server"
+	metricsVersion  = "3.12.2"
+	autoscalerSA    = "cluster-autoscaler"
 )
 
 // NodeCPUAlarmPercent and its periods: average CPU of a node group's instances above 70% for
-// two periods of 120 s pages people (the autoscaler acts on pending pods, not CPU).
+// two periods of 120 s pages people (the autoscaler acts on pending pods, not CPU). The periods
+// need the nodes' detailed (one-minute) monitoring, which the node launch templates enable; with
+// basic monitoring EC2 publishes every five minutes and a 120 s period is mostly empty.
 const (
 	NodeCPUAlarmPercent = 70
 	nodeAlarmPeriod     = 120
@@ -40,15 +41,18 @@ const (
 
 // Args configures the autoscaling.
 type Args struct {
-	Region            string
-	AccountID         string
-	Partition         string
-	ClusterName       string
-	KubernetesVersion string
-	NodeGroups        []cluster.NodeGroup
-	Kubernetes        *kubernetes.Provider
-	AlarmTopicArn     pulumi.StringInput
-	API               *APIArgs // nil: no API workload objects
+	Region    string
+	AccountID string
+	Partition string
+	// ClusterName is the cluster's output (cluster.Cluster.Name): what names the cluster waits for it.
+	ClusterName pulumi.StringOutput
+	// AutoscalerChart is the cluster-autoscaler chart release and the image it runs (config
+	// validates that it matches the cluster's Kubernetes minor version).
+	AutoscalerChart, AutoscalerImageTag string
+	NodeGroups                          []cluster.NodeGroup
+	Kubernetes                          *kubernetes.Provider
+	AlarmTopicArn                       pulumi.StringInput
+	API                                 *APIArgs // nil: no API workload objects
 }
 
 // Autoscaling is the component.
@@ -61,8 +65,8 @@ type Autoscaling struct {
 // New declares the autoscaling. Pass the stack's regional aws provider with pulumi.Provider;
 // Kubernetes objects use Args.Kubernetes.
 func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Autoscaling, error) {
-	if args.Kubernetes == nil || args.ClusterName == "" {
-		return nil, fmt.Errorf("autoscaling %s: a cluster and its Kubernetes provider are required", name)
+	if args.Kubernetes == nil || args.AutoscalerChart == "" || args.AutoscalerImageTag == "" {
+		return nil, fmt.Errorf("autoscaling %s: the cluster's Kubernetes provider and the autoscaler chart are required", name)
 	}
 	a := &Autoscaling{}
 	if err := ctx.RegisterComponentResource(Type, name, a, opts...); err != nil {
@@ -91,8 +95,9 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		}
 	}
 
+	policy := args.ClusterName.ApplyT(func(n string) string { return AutoscalerPolicy(n).JSON() }).(pulumi.StringOutput)
 	role, assoc, err := cluster.PodIdentityRole(ctx, name+"-cluster-autoscaler", args.ClusterName, "kube-system", autoscalerSA,
-		"cluster-autoscaler of "+args.ClusterName, pulumi.String(AutoscalerPolicy(args.ClusterName).JSON()), parent)
+		"cluster-autoscaler of "+name, policy, parent)
 	if err != nil {
 		return nil, err
 	}
@@ -100,13 +105,13 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		Name:           pulumi.String("cluster-autoscaler"),
 		Namespace:      pulumi.String("kube-system"),
 		Chart:          pulumi.String(autoscalerChart),
-		Version:        pulumi.String(autoscalerVersion),
+		Version:        pulumi.String(args.AutoscalerChart),
 		RepositoryOpts: &helmv3.RepositoryOptsArgs{Repo: pulumi.String(autoscalerRepo)},
 		Values: pulumi.Map{
 			"cloudProvider": pulumi.String("aws"),
 			"awsRegion":     pulumi.String(args.Region),
-			"autoDiscovery": pulumi.Map{"clusterName": pulumi.String(args.ClusterName)},
-			"image":         pulumi.Map{"tag": pulumi.String("v" + args.KubernetesVersion + ".0")},
+			"autoDiscovery": pulumi.Map{"clusterName": args.ClusterName},
+			"image":         pulumi.Map{"tag": pulumi.String("v" + args.AutoscalerImageTag)},
 			"rbac": pulumi.Map{"serviceAccount": pulumi.Map{
 				"create": pulumi.Bool(true), "name": pulumi.String(autoscalerSA),
 			}},

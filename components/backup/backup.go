@@ -88,9 +88,11 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		return nil, err
 	}
 
+	// The trust AWS Backup documents for its service role names the service and nothing else
+	// (docs.aws.amazon.com/aws-backup/latest/devguide/iam-service-roles.html); its confused-deputy
+	// page asks for source conditions in resource policies, not in this trust.
 	trust := iampolicy.New(iampolicy.Allow("Backup", []string{"sts:AssumeRole"}, nil).
-		ForService("backup.amazonaws.com").
-		When("StringEquals", "aws:SourceAccount", args.AccountID))
+		ForService("backup.amazonaws.com"))
 	role, err := iam.NewRole(ctx, n("backup"), &iam.RoleArgs{
 		Description:      pulumi.String("AWS Backup of " + name),
 		AssumeRolePolicy: pulumi.String(trust.JSON()),

@@ -7,6 +7,7 @@
 package cluster
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
@@ -25,8 +26,15 @@ const Type = "sovereign:cluster:Cluster"
 // ControlPlaneLogs are every EKS control-plane log type.
 var ControlPlaneLogs = []string{"api", "audit", "authenticator", "controllerManager", "scheduler"}
 
-// ClusterAdminPolicy is the EKS access policy that makes a principal cluster-admin.
-const ClusterAdminPolicy = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+// ClusterAdminPolicy is the ARN of the EKS access policy that makes a principal cluster-admin, in
+// the partition of the account.
+func ClusterAdminPolicy(partition string) string {
+	return fmt.Sprintf("arn:%s:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", partition)
+}
+
+// APIProbe checks, while Pulumi runs, that this machine reaches the cluster's API endpoint, and
+// fails with a message that says what to configure when it does not. Nil: no check (synth).
+type APIProbe func(ctx context.Context, endpoint string) error
 
 // Args configures the cluster.
 type Args struct {
@@ -46,6 +54,8 @@ type Args struct {
 	PublicAccessCIDRs   []string // empty: private endpoint only
 	AdminRoleArns       []string
 	NodeGroups          []NodeGroupArgs
+	// Probe runs on the endpoint before anything is applied inside the cluster.
+	Probe APIProbe
 
 	Protect bool
 }
@@ -82,13 +92,13 @@ type Cluster struct {
 	OIDCProviderArn      pulumi.StringOutput `pulumi:"oidcProviderArn"`
 	KeyArn               pulumi.StringOutput `pulumi:"keyArn"`
 
-	// ClusterName is the EKS cluster's name, known before deployment.
-	ClusterName string
 	// SecurityGroupID is the security group EKS puts on the control plane and on managed
 	// nodes (and so on pods): what a load balancer must be admitted to.
 	SecurityGroupID pulumi.StringOutput
 	NodeGroups      []NodeGroup
-	// Kubernetes deploys into this cluster; use it for every Kubernetes resource.
+	// Kubernetes deploys into this cluster; use it for every Kubernetes resource. It waits for
+	// the node groups and the add-ons every pod needs (CoreDNS, the Pod Identity agent), so
+	// nothing that starts pods is applied before pods can run.
 	Kubernetes *kubernetes.Provider
 	// EBSCSIDriver is the add-on StorageClasses depend on.
 	EBSCSIDriver *awseks.Addon
@@ -100,7 +110,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	if len(args.NodeGroups) == 0 || args.AWSProvider == nil {
 		return nil, fmt.Errorf("cluster %s: node groups and the regional aws provider are required", name)
 	}
-	c := &Cluster{ClusterName: name}
+	c := &Cluster{}
 	if err := ctx.RegisterComponentResource(Type, name, c, opts...); err != nil {
 		return nil, err
 	}
@@ -122,7 +132,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 			PrincipalArn: pulumi.String(arn),
 			AccessPolicies: map[string]eks.AccessPolicyAssociationInput{
 				"cluster-admin": eks.AccessPolicyAssociationArgs{
-					PolicyArn:   pulumi.String(ClusterAdminPolicy),
+					PolicyArn:   pulumi.String(ClusterAdminPolicy(args.Partition)),
 					AccessScope: awseks.AccessPolicyAssociationAccessScopeArgs{Type: pulumi.String("cluster")},
 				},
 			},
@@ -143,9 +153,16 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		EndpointPublicAccess:         pulumi.Bool(len(args.PublicAccessCIDRs) > 0),
 		CreateOidcProvider:           pulumi.Bool(true),
 		NodeAssociatePublicIpAddress: pulumi.BoolRef(false),
-		// pulumi-eks manages coredns only for clusters with its default node group; this one
-		// declares the coredns add-on itself, once the managed node groups exist.
+		// Who owns what (pulumi-eks v3.9.1, nodejs/eks/cluster.ts; modelled in pkg/synth):
+		// pulumi-eks creates the vpc-cni and kube-proxy add-ons before the cluster component
+		// completes, so before any node group, as nodes need them to become ready. This
+		// component declares coredns (pulumi-eks creates it only with its default node group),
+		// the Pod Identity agent and the EBS CSI driver after the node groups.
 		CorednsAddonOptions: &eks.CoreDnsAddonOptionsArgs{Enabled: pulumi.BoolRef(false)},
+		// Managed node groups carry the security group EKS creates for the cluster; the node
+		// security group pulumi-eks would add is used by nothing, and its rule would land on
+		// the office security group passed as clusterSecurityGroup.
+		SkipDefaultSecurityGroups: pulumi.BoolRef(true),
 	}
 	if len(args.PublicAccessCIDRs) > 0 {
 		clusterArgs.PublicAccessCidrs = pulumi.ToStringArray(args.PublicAccessCIDRs)
@@ -160,22 +177,35 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	clusterName := cl.EksCluster.Name()
 
 	b := &builder{ctx: ctx, name: name, args: args, parent: parent, clusterName: clusterName}
+	var nodes []pulumi.Resource
 	for _, g := range args.NodeGroups {
 		ng, err := b.nodeGroup(g)
 		if err != nil {
 			return nil, err
 		}
 		c.NodeGroups = append(c.NodeGroups, ng)
+		nodes = append(nodes, ng.Group)
 	}
-	if c.EBSCSIDriver, err = b.addons(c.NodeGroups); err != nil {
+	podAddons, ebs, err := b.addons(nodes)
+	if err != nil {
 		return nil, err
 	}
+	c.EBSCSIDriver = ebs
 
-	kubeconfig := pulumi.ToSecret(cl.KubeconfigJson).(pulumi.StringOutput)
+	endpoint := cl.EksCluster.Endpoint()
+	kubeconfig := pulumi.ToSecret(pulumi.All(cl.KubeconfigJson, endpoint).ApplyTWithContext(ctx.Context(),
+		func(probeCtx context.Context, v []any) (string, error) {
+			if args.Probe != nil {
+				if err := args.Probe(probeCtx, v[1].(string)); err != nil {
+					return "", err
+				}
+			}
+			return v[0].(string), nil
+		})).(pulumi.StringOutput)
 	c.Kubernetes, err = kubernetes.NewProvider(ctx, name+"-k8s", &kubernetes.ProviderArgs{
 		Kubeconfig:            kubeconfig,
 		EnableServerSideApply: pulumi.Bool(true),
-	}, parent)
+	}, parent, pulumi.DependsOn(append(nodes, podAddons...)))
 	if err != nil {
 		return nil, err
 	}
@@ -185,7 +215,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 
 	c.Name = clusterName
 	c.SecurityGroupID = cl.EksCluster.VpcConfig().ClusterSecurityGroupId().Elem()
-	c.Endpoint = cl.EksCluster.Endpoint()
+	c.Endpoint = endpoint
 	c.CertificateAuthority = cl.EksCluster.CertificateAuthority().Data().Elem()
 	c.Kubeconfig = kubeconfig
 	c.OIDCProviderArn = cl.OidcProviderArn

@@ -16,6 +16,9 @@ import (
 // x86_64 families).
 const AMIType = "AL2023_x86_64_STANDARD"
 
+// IMDSHopLimit keeps instance metadata (and the node role) on the node and host-network pods.
+const IMDSHopLimit = 1
+
 // nodePolicies are the managed policies EKS requires on a node role. The CNI policy stays on
 // the node role because the VPC CNI must work before any pod identity does.
 var nodePolicies = []string{"AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly", "AmazonEKS_CNI_Policy",
@@ -60,10 +63,13 @@ func (b *builder) nodeGroup(g NodeGroupArgs) (NodeGroup, error) {
 		MetadataOptions: &ec2.LaunchTemplateMetadataOptionsArgs{
 			HttpEndpoint: pulumi.String("enabled"),
 			HttpTokens:   pulumi.String("required"), // IMDSv2 only
-			// 2 lets the host-network add-ons reach IMDS through the node; pods get AWS
-			// credentials from EKS Pod Identity, not from the node.
-			HttpPutResponseHopLimit: pulumi.Int(2),
+			// 1 serves the node and host-network pods (aws-node, kube-proxy, the CSI node
+			// plugin); 2 would hand every pod the node role's credentials. Pods get AWS
+			// credentials from EKS Pod Identity.
+			HttpPutResponseHopLimit: pulumi.Int(IMDSHopLimit),
 		},
+		// Detailed monitoring: CPU every minute, so the node CPU alarms see every period.
+		Monitoring: &ec2.LaunchTemplateMonitoringArgs{Enabled: pulumi.Bool(true)},
 		TagSpecifications: ec2.LaunchTemplateTagSpecificationArray{
 			ec2.LaunchTemplateTagSpecificationArgs{ResourceType: pulumi.String("instance"), Tags: pulumi.StringMap{"Name": pulumi.String(n(""))}},
 			ec2.LaunchTemplateTagSpecificationArgs{ResourceType: pulumi.String("volume"), Tags: pulumi.StringMap{"Name": pulumi.String(n(""))}},

@@ -24,7 +24,9 @@ func (b *builder) secondary() (*rds.Cluster, error) {
 		VpcSecurityGroupIds:          pulumi.StringArray{b.sg.ID()},
 		DbClusterParameterGroupName:  b.parameterGroup.Name,
 		EnabledCloudwatchLogsExports: pulumi.ToStringArray([]string{"postgresql"}),
-		DeletionProtection:           pulumi.Bool(true),
+		// As on the primary: a promoted secondary keeps IAM authentication working.
+		IamDatabaseAuthenticationEnabled: pulumi.Bool(true),
+		DeletionProtection:               pulumi.Bool(true),
 		// A secondary cannot take a final snapshot of its own; the primary's backups (and their
 		// cross-region copies) hold the data.
 		SkipFinalSnapshot: pulumi.Bool(true),

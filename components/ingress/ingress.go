@@ -43,8 +43,8 @@ type Args struct {
 	AccountID string
 	Partition string
 
-	ClusterName            string
-	ClusterSecurityGroupID pulumi.StringInput // what the pods' ENIs carry: the ALB must reach it
+	ClusterName            pulumi.StringOutput // the cluster's output, so what names it waits for it
+	ClusterSecurityGroupID pulumi.StringInput  // what the pods' ENIs carry: the ALB must reach it
 	Kubernetes             *kubernetes.Provider
 	VpcID                  pulumi.StringInput
 	VpcCIDR                string
@@ -70,7 +70,7 @@ type Ingress struct {
 
 // New declares the ingress. Pass the stack's regional aws provider with pulumi.Provider.
 func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Ingress, error) {
-	if args.Kubernetes == nil || args.ClusterName == "" || args.ZoneID == "" {
+	if args.Kubernetes == nil || args.ZoneID == "" {
 		return nil, fmt.Errorf("ingress %s: a cluster, its Kubernetes provider and a hosted zone are required", name)
 	}
 	in := &Ingress{}
@@ -256,7 +256,7 @@ func ControllerPolicy(targetGroupArn string) iampolicy.Document {
 func controller(ctx *pulumi.Context, name string, args *Args, tg *lb.TargetGroup, parent pulumi.ResourceOption) error {
 	policy := tg.Arn.ApplyT(func(arn string) string { return ControllerPolicy(arn).JSON() }).(pulumi.StringOutput)
 	_, assoc, err := cluster.PodIdentityRole(ctx, name+"-lb-controller", args.ClusterName, "kube-system", controllerSA,
-		"AWS Load Balancer Controller of "+args.ClusterName, policy, parent)
+		"AWS Load Balancer Controller of "+name, policy, parent)
 	if err != nil {
 		return err
 	}
@@ -268,7 +268,7 @@ func controller(ctx *pulumi.Context, name string, args *Args, tg *lb.TargetGroup
 		Version:        pulumi.String(controllerVersion),
 		RepositoryOpts: &helmv3.RepositoryOptsArgs{Repo: pulumi.String(controllerRepo)},
 		Values: pulumi.Map{
-			"clusterName":    pulumi.String(args.ClusterName),
+			"clusterName":    args.ClusterName,
 			"region":         pulumi.String(args.Region),
 			"vpcId":          args.VpcID,
 			"serviceAccount": pulumi.Map{"create": pulumi.Bool(true), "name": pulumi.String(controllerSA)},

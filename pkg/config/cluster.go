@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -16,6 +17,23 @@ type Cluster struct {
 	EndpointPublicCIDRs []string     `json:"endpointPublicCidrs,omitempty"`
 	NodeGroups          []NodeGroup  `json:"nodeGroups"`
 	API                 *APIWorkload `json:"api,omitempty"`
+	// Deployer is where `pulumi up` and `pulumi preview` reach the Kubernetes API from. Every
+	// object inside the cluster is applied from there, so a deploy from a network the endpoint
+	// does not admit fails; `sovereign preflight` asks for this block before a real deploy.
+	Deployer *Deployer `json:"deployer,omitempty"`
+	// ClusterAutoscalerChart pins the cluster-autoscaler Helm chart. Default: the newest known
+	// chart for kubernetesVersion. It must run the autoscaler built for kubernetesVersion's minor.
+	ClusterAutoscalerChart string `json:"clusterAutoscalerChart,omitempty"`
+}
+
+// Deployer says how the machine that runs Pulumi reaches the cluster's API. Set exactly one.
+type Deployer struct {
+	// CIDRs are the public egress addresses of the deploying machines (CI runners with fixed
+	// egress IPs, a bastion). The public endpoint admits them beside the office.
+	CIDRs []string `json:"cidrs,omitempty"`
+	// Private: the deployer reaches the private endpoint from inside the VPC, a peered network or
+	// the office VPN (a self-hosted CI runner there, for example).
+	Private bool `json:"private,omitempty"`
 }
 
 // NodeGroup is one EKS managed node group.
@@ -106,24 +124,41 @@ func (c *Cluster) applyDefaults() {
 			a.TargetCPUPercent = DefaultAPICPUPercent
 		}
 	}
+	if c.ClusterAutoscalerChart == "" {
+		c.ClusterAutoscalerChart = defaultAutoscalerChart[c.KubernetesVersion]
+	}
 }
 
 // PublicEndpointCIDRs is who may reach the public API endpoint: the configured CIDRs, else the
-// office's client CIDRs. Empty means the endpoint is private only.
+// office's client CIDRs, and in both cases the deployer's CIDRs. Empty means the endpoint is
+// private only.
 func (s *Stack) PublicEndpointCIDRs() []string {
 	if s.Cluster == nil {
 		return nil
 	}
-	if len(s.Cluster.EndpointPublicCIDRs) > 0 {
-		return s.Cluster.EndpointPublicCIDRs
-	}
 	var out []string
-	if s.VPN != nil {
+	if len(s.Cluster.EndpointPublicCIDRs) > 0 {
+		out = append(out, s.Cluster.EndpointPublicCIDRs...)
+	} else if s.VPN != nil {
 		for _, g := range s.VPN.CustomerGateways {
 			out = append(out, g.ClientCIDRs...)
 		}
 	}
+	if d := s.Cluster.Deployer; d != nil {
+		for _, c := range d.CIDRs {
+			if !slices.Contains(out, c) {
+				out = append(out, c)
+			}
+		}
+	}
 	return out
+}
+
+// AutoscalerChart is the cluster-autoscaler chart release of the cluster (validated: known and
+// matching the Kubernetes minor version).
+func (c *Cluster) AutoscalerChart() AutoscalerChart {
+	chart, _ := LookupAutoscalerChart(c.ClusterAutoscalerChart)
+	return chart
 }
 
 func (s *Stack) validateCluster(is *issues) {
@@ -142,6 +177,8 @@ func (s *Stack) validateCluster(is *issues) {
 			is.add(fmt.Sprintf("%s[%d]", p("endpointPublicCidrs"), i), "0.0.0.0/0 opens the Kubernetes API to the internet; list the networks that need it")
 		}
 	}
+	s.validateDeployer(is)
+	validateAutoscalerChart(is, p("clusterAutoscalerChart"), c)
 	if len(c.NodeGroups) == 0 || len(c.NodeGroups) > 10 {
 		is.add(p("nodeGroups"), "%d node groups; want 1 to 10", len(c.NodeGroups))
 	}
@@ -167,6 +204,53 @@ func (s *Stack) validateCluster(is *issues) {
 		if a.Port < 1 || a.Port > 65535 {
 			is.add(p("api.port"), "%d is not a TCP port", a.Port)
 		}
+	}
+}
+
+func (s *Stack) validateDeployer(is *issues) {
+	d := s.Cluster.Deployer
+	if d == nil {
+		return // `sovereign preflight` asks for it before a real deploy
+	}
+	p := Project + ":" + KeyCluster + ".deployer"
+	switch {
+	case d.Private && len(d.CIDRs) > 0:
+		is.add(p, "set cidrs or private, not both: private means the deployer does not use the public endpoint")
+	case !d.Private && len(d.CIDRs) == 0:
+		is.add(p, "empty; set cidrs (the public egress CIDRs of where Pulumi runs) or private: true (it runs inside the VPC or over the VPN)")
+	}
+	for i, cidr := range d.CIDRs {
+		path := fmt.Sprintf("%s.cidrs[%d]", p, i)
+		pr, ok := parseCIDR(is, path, cidr)
+		switch {
+		case !ok:
+		case pr.Bits() == 0:
+			is.add(path, "0.0.0.0/0 opens the Kubernetes API to the internet; list the deployer's egress addresses")
+		case !isPublicPrefix(pr):
+			is.add(path, "%s is not a public range: the public endpoint sees the deployer's public egress address; "+
+				"a deployer inside the VPC or the office network uses private: true instead", pr)
+		}
+	}
+}
+
+func validateAutoscalerChart(is *issues, path string, c *Cluster) {
+	if c.ClusterAutoscalerChart == "" {
+		is.add(path, "no cluster-autoscaler chart is known for Kubernetes %q; known minor versions: %s (pin one here only if it matches)",
+			c.KubernetesVersion, supportedAutoscalerMinors())
+		return
+	}
+	chart, ok := LookupAutoscalerChart(c.ClusterAutoscalerChart)
+	switch {
+	case !ok:
+		is.add(path, "unknown chart version %q; known: %s", c.ClusterAutoscalerChart, knownAutoscalerCharts(""))
+	case chart.Minor() != c.KubernetesVersion:
+		want := knownAutoscalerCharts(c.KubernetesVersion)
+		if want == "" {
+			want = "none known; add the release to the table in pkg/config/charts.go"
+		}
+		is.add(path, "chart %s runs cluster-autoscaler %s, built for Kubernetes %s, but kubernetesVersion is %s; "+
+			"the autoscaler supports only its own minor version; for %s: %s",
+			chart.Chart, chart.AppVersion, chart.Minor(), c.KubernetesVersion, c.KubernetesVersion, want)
 	}
 }
 

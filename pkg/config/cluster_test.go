@@ -101,6 +101,17 @@ func TestClusterRules(t *testing.T) {
 		{"world-open endpoint", "    adminRoleArns:", "    endpointPublicCidrs: [0.0.0.0/0]\n    adminRoleArns:", "global-sovereign:cluster.endpointPublicCidrs[0]", "opens the Kubernetes API"},
 		{"one API replica", "      image:", "      minReplicas: 1\n      image:", "global-sovereign:cluster.api.minReplicas", "at least 2"},
 		{"unknown key", "    nodeGroups:", "    nodegroups: []\n    nodeGroups:", "global-sovereign:cluster.nodegroups", `did you mean "nodeGroups"`},
+		{"autoscaler chart of another minor", "    nodeGroups:", "    clusterAutoscalerChart: 9.46.6\n    nodeGroups:",
+			"global-sovereign:cluster.clusterAutoscalerChart", "built for Kubernetes 1.32, but kubernetesVersion is 1.33; the autoscaler supports only its own minor version; for 1.33: 9.47.0"},
+		{"unknown autoscaler chart", "    nodeGroups:", "    clusterAutoscalerChart: 9.99.0\n    nodeGroups:",
+			"global-sovereign:cluster.clusterAutoscalerChart", `unknown chart version "9.99.0"; known: 9.46.6`},
+		{"no chart known for the version", `"1.33"`, `"1.36"`, "global-sovereign:cluster.clusterAutoscalerChart", "no cluster-autoscaler chart is known for Kubernetes \"1.36\""},
+		{"deployer open to the world", "    nodeGroups:", "    deployer: {cidrs: [0.0.0.0/0]}\n    nodeGroups:", "global-sovereign:cluster.deployer.cidrs[0]", "opens the Kubernetes API"},
+		{"deployer private range", "    nodeGroups:", "    deployer: {cidrs: [10.20.0.0/24]}\n    nodeGroups:", "global-sovereign:cluster.deployer.cidrs[0]", "not a public range"},
+		{"deployer shared range", "    nodeGroups:", "    deployer: {cidrs: [100.64.1.0/24]}\n    nodeGroups:", "global-sovereign:cluster.deployer.cidrs[0]", "not a public range"},
+		{"deployer both ways", "    nodeGroups:", "    deployer: {cidrs: [198.51.100.7/32], private: true}\n    nodeGroups:", "global-sovereign:cluster.deployer", "not both"},
+		{"deployer empty", "    nodeGroups:", "    deployer: {}\n    nodeGroups:", "global-sovereign:cluster.deployer", "set cidrs"},
+		{"deployer bad CIDR", "    nodeGroups:", "    deployer: {cidrs: [198.51.100.7/33]}\n    nodeGroups:", "global-sovereign:cluster.deployer.cidrs[0]", "not an IPv4 CIDR"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -110,5 +121,76 @@ func TestClusterRules(t *testing.T) {
 			text := withCluster(strings.Replace(clusterData, tt.old, tt.new, 1))
 			requireProblem(t, problemsOf(t, text), tt.wantPath, tt.wantInMsg, 0)
 		})
+	}
+}
+
+// The autoscaler chart defaults to the newest known release of the cluster's minor version, and
+// every row of the table names a chart of its own minor.
+func TestAutoscalerChartTable(t *testing.T) {
+	for minor, chart := range defaultAutoscalerChart {
+		c, ok := LookupAutoscalerChart(chart)
+		if !ok || c.Minor() != minor {
+			t.Errorf("default for %s is %s (%+v)", minor, chart, c)
+		}
+		for _, other := range autoscalerCharts {
+			if other.Minor() == minor && other.Chart > chart && len(other.Chart) == len(chart) {
+				t.Errorf("default for %s is %s, but %s is newer", minor, chart, other.Chart)
+			}
+		}
+	}
+	s := parseValid(t, "Pulumi.iad.yaml", withCluster(clusterData))
+	if got := s.Cluster.AutoscalerChart(); got.Chart != "9.51.0" || got.AppVersion != "1.33.0" {
+		t.Errorf("default chart for 1.33: %+v", got)
+	}
+}
+
+// The deployer's CIDRs join the public endpoint's allow-list; a private deployer adds none.
+func TestDeployerJoinsThePublicEndpoint(t *testing.T) {
+	s := parseValid(t, "Pulumi.iad.yaml", withCluster(strings.Replace(clusterData, "    nodeGroups:",
+		"    deployer: {cidrs: [198.51.100.7/32, 178.162.141.130/32]}\n    nodeGroups:", 1)))
+	got := strings.Join(s.PublicEndpointCIDRs(), " ")
+	if got != "178.162.141.130/32 165.90.14.138/32 198.51.100.7/32" {
+		t.Errorf("public endpoint CIDRs %s", got)
+	}
+	if ps := s.Validate(); len(ps) > 0 {
+		t.Errorf("valid deployer rejected: %v", ps)
+	}
+}
+
+func TestPreflight(t *testing.T) {
+	const complete = `    deployer: {private: true}
+    nodeGroups:`
+	ready := withCluster(strings.Replace(clusterData, "    nodeGroups:", complete, 1)) +
+		"  global-sovereign:ingress:\n    zoneId: Z04151873QH0YK4A1QZX1\n    zoneName: sovereign.corp.net\n"
+	ready = strings.Replace(ready, "    environment: production\n", "    environment: production\n    allowedAccountIds: [\"111122223333\"]\n", 1)
+	ready = strings.Replace(ready, "oncall@corp.example.org", "oncall@corp.net", 1)
+	if ps := parseValid(t, "Pulumi.iad.yaml", ready).Preflight(); len(ps) > 0 {
+		t.Fatalf("a ready stack has preflight items:\n%v", ps)
+	}
+	tests := []struct{ name, old, new, wantPath, wantInMsg string }{
+		{"no account", "    allowedAccountIds: [\"111122223333\"]\n", "", "global-sovereign:stack.allowedAccountIds", "12-digit id"},
+		{"placeholder zone id", "Z04151873QH0YK4A1QZX1", "Z0000000000EXAMPLE", "global-sovereign:ingress.zoneId", "placeholder hosted zone"},
+		{"placeholder zone name", "sovereign.corp.net", "global-sovereign.example", "global-sovereign:ingress.zoneId", "placeholder hosted zone"},
+		{"placeholder email", "oncall@corp.net", "oncall@global-sovereign.example", "global-sovereign:alerts.emails[0]", "placeholder address"},
+		{"example.com email", "oncall@corp.net", "oncall@example.com", "global-sovereign:alerts.emails[0]", "placeholder address"},
+		{"no admin roles", "    adminRoleArns: [arn:aws:iam::123456789012:role/platform-admin]\n", "", "global-sovereign:cluster.adminRoleArns", "cluster-admin"},
+		{"no deployer", "    deployer: {private: true}\n", "", "global-sovereign:cluster.deployer", "public endpoint admits only 178.162.141.130/32, 165.90.14.138/32"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !strings.Contains(ready, tt.old) {
+				t.Fatalf("stale test: %q", tt.old)
+			}
+			s := parseValid(t, "Pulumi.iad.yaml", strings.Replace(ready, tt.old, tt.new, 1))
+			ps := s.Preflight()
+			requireProblem(t, ps, tt.wantPath, tt.wantInMsg, 0)
+			if len(ps) != 1 {
+				t.Errorf("want exactly one item, got %v", ps)
+			}
+		})
+	}
+	// A look-alike is not a placeholder.
+	if isPlaceholderDomain("notexample.com") || isPlaceholderDomain("corp.testing.net") || !isPlaceholderDomain("a.test") {
+		t.Error("placeholder domain matching is off")
 	}
 }

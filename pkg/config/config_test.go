@@ -32,6 +32,8 @@ const validRegion = `config:
         clientCidrs: [165.90.14.138/32]
   global-sovereign:tags:
     owner: platform
+  global-sovereign:alerts:
+    emails: [oncall@corp.example.org]
 `
 
 func parseValid(t *testing.T, name, text string) *Stack {
@@ -105,7 +107,8 @@ func TestStackRules(t *testing.T) {
 		{"bad port", "    bgpAsn: 65000\n", "    bgpAsn: 65000\n    officeIngressPorts: [443, 70000]\n", "global-sovereign:vpn.officeIngressPorts[1]", "not a TCP port", 0},
 		{"reserved tag", "owner: platform", "environment: prod", "global-sovereign:tags.environment", "set by the program", 24},
 		{"aws tag", "owner: platform", "aws:owner: x", "global-sovereign:tags.aws:owner", "reserved by AWS", 24},
-		{"bad email", "  global-sovereign:tags:\n", "  global-sovereign:alerts:\n    emails: [not-an-email]\n  global-sovereign:tags:\n", "global-sovereign:alerts.emails[0]", "not an email", 0},
+		{"bad email", "oncall@corp.example.org", "not-an-email", "global-sovereign:alerts.emails[0]", "not an email", 26},
+		{"production without subscribers", "    emails: [oncall@corp.example.org]\n", "    emails: []\n", "global-sovereign:alerts.emails", "needs at least one subscriber", 26},
 		{"default provider enabled", `pulumi:disable-default-providers: ["aws"]`, `pulumi:disable-default-providers: ["kubernetes"]`, "pulumi:disable-default-providers", "must list aws", 2},
 		{"no network", "  global-sovereign:network:\n    vpcCidr: 10.2.0.0/16\n    availabilityZones: [us-east-1a, us-east-1b, us-east-1c]\n    natGateways: perAz\n    flowLogs:\n      retentionDays: 365\n", "", "global-sovereign:network", "a region stack needs", 0},
 	}
@@ -212,6 +215,7 @@ func TestFromEngineMatchesFile(t *testing.T) {
 		KeyNetwork: `{"vpcCidr":"10.2.0.0/16","availabilityZones":["us-east-1a","us-east-1b","us-east-1c"],"natGateways":"perAz","flowLogs":{"retentionDays":365}}`,
 		KeyVPN:     `{"bgpAsn":65000,"customerGateways":[{"name":"primary","ipAddress":"178.162.141.150","clientCidrs":["178.162.141.130/32"]},{"name":"secondary","ipAddress":"165.90.14.138","clientCidrs":["165.90.14.138/32"]}]}`,
 		KeyTags:    `{"owner":"platform"}`,
+		KeyAlerts:  `{"emails":["oncall@corp.example.org"]}`,
 	}
 	lookup := func(k string) (string, bool) { v, ok := values[k]; return v, ok }
 	s, err := FromEngine("iad", lookup, file)
@@ -246,7 +250,7 @@ func TestEngineConfigRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ec) != 4 || !strings.HasPrefix(ec["global-sovereign:network"], `{"availabilityZones":["us-east-1a"`) {
+	if len(ec) != 5 || !strings.HasPrefix(ec["global-sovereign:network"], `{"availabilityZones":["us-east-1a"`) {
 		t.Fatalf("engine config %v", ec)
 	}
 	lookup := func(k string) (string, bool) { v, ok := ec[Project+":"+k]; return v, ok }
@@ -257,7 +261,7 @@ func TestEngineConfigRoundTrip(t *testing.T) {
 	if *s.VPN.BGPASN != 65000 || s.Network.NATGateways != NATPerAZ || len(s.Network.AvailabilityZones) != 3 {
 		t.Errorf("round trip lost values: %+v %+v", s.Network, s.VPN)
 	}
-	secret, err := Parse("Pulumi.iad.yaml", []byte(validRegion+"  global-sovereign:alerts:\n    emails:\n      - secure: v1:abc\n"))
+	secret, err := Parse("Pulumi.iad.yaml", []byte(strings.Replace(validRegion, "emails: [oncall@corp.example.org]", "emails:\n      - secure: v1:abc", 1)))
 	if err == nil {
 		_, err = secret.EngineConfig()
 	}

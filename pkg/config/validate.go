@@ -75,6 +75,11 @@ func (s *Stack) Validate() Problems {
 			}
 		}
 	}
+	if s.IsRegion() && s.Settings.Environment == EnvProduction && len(s.Alerts.Emails) == 0 {
+		is.add(Project+":"+KeyAlerts+".emails", "a production stack needs at least one subscriber: its alarms "+
+			"(VPN tunnels, node CPU, database replication) would go to a topic nobody reads; "+
+			"list the on-call address(es), e.g. [platform-oncall@yourcompany.com]")
+	}
 	for i, e := range s.Alerts.Emails {
 		if !emailRE.MatchString(e) {
 			is.add(fmt.Sprintf("%s:%s.emails[%d]", Project, KeyAlerts, i), "%q is not an email address", e)
@@ -311,6 +316,20 @@ func checkPublicIPv4(is *issues, path, s string) {
 		netip.MustParsePrefix("100.64.0.0/10").Contains(a) || netip.MustParsePrefix("240.0.0.0/4").Contains(a) {
 		is.add(path, "%s is not a public address; a customer gateway must be reachable from the internet", a)
 	}
+}
+
+// isPublicPrefix reports whether p is a range of public unicast addresses.
+func isPublicPrefix(p netip.Prefix) bool {
+	a := p.Masked().Addr()
+	if a.IsPrivate() || a.IsLoopback() || a.IsMulticast() || a.IsUnspecified() || a.IsLinkLocalUnicast() {
+		return false
+	}
+	for _, r := range []string{"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "240.0.0.0/4"} {
+		if netip.MustParsePrefix(r).Overlaps(p) {
+			return false
+		}
+	}
+	return true
 }
 
 func parseCIDR(is *issues, path, s string) (netip.Prefix, bool) {

@@ -7,7 +7,21 @@ import (
 	"github.com/global-sovereign/global-sovereign/components/cluster"
 	"github.com/global-sovereign/global-sovereign/components/ingress"
 	"github.com/global-sovereign/global-sovereign/pkg/config"
+	"github.com/global-sovereign/global-sovereign/pkg/reach"
 )
+
+// deployerGuard is how this stack's deployer reaches the cluster's API, or nil without a cluster.
+func deployerGuard(s *config.Stack) *reach.Guard {
+	if s.Cluster == nil {
+		return nil
+	}
+	return &reach.Guard{
+		File:    s.File,
+		Cluster: s.Settings.NamePrefix,
+		Allowed: s.PublicEndpointCIDRs(),
+		Private: s.Cluster.Deployer != nil && s.Cluster.Deployer.Private,
+	}
+}
 
 // deployCluster declares the Kubernetes layer the config asks for: the EKS cluster with its node
 // groups, then how it scales.
@@ -26,6 +40,7 @@ func deployCluster(ctx *pulumi.Context, e *regionEnv) error {
 		OfficeSecurityGroup: e.network.OfficeSecurityGroup,
 		PublicAccessCIDRs:   s.PublicEndpointCIDRs(),
 		AdminRoleArns:       c.AdminRoleArns,
+		Probe:               e.probe,
 		Protect:             s.Protected(),
 	}
 	for _, g := range c.NodeGroups {
@@ -44,13 +59,15 @@ func deployCluster(ctx *pulumi.Context, e *regionEnv) error {
 		return err
 	}
 
+	chart := c.AutoscalerChart()
 	scaling := &autoscaling.Args{
 		Region: s.Settings.AWSRegion, AccountID: e.accountID, Partition: e.partition,
-		ClusterName:       cl.ClusterName,
-		KubernetesVersion: c.KubernetesVersion,
-		NodeGroups:        cl.NodeGroups,
-		Kubernetes:        cl.Kubernetes,
-		AlarmTopicArn:     e.alarmTopic,
+		ClusterName:        cl.Name,
+		AutoscalerChart:    chart.Chart,
+		AutoscalerImageTag: chart.AppVersion,
+		NodeGroups:         cl.NodeGroups,
+		Kubernetes:         cl.Kubernetes,
+		AlarmTopicArn:      e.alarmTopic,
 	}
 	if a := c.API; a != nil {
 		scaling.API = &autoscaling.APIArgs{Image: a.Image, Port: a.Port, MinReplicas: a.MinReplicas,
@@ -63,7 +80,7 @@ func deployCluster(ctx *pulumi.Context, e *regionEnv) error {
 	if g := s.Ingress; g != nil {
 		args := &ingress.Args{
 			Region: s.Settings.AWSRegion, AccountID: e.accountID, Partition: e.partition,
-			ClusterName:            cl.ClusterName,
+			ClusterName:            cl.Name,
 			ClusterSecurityGroupID: cl.SecurityGroupID,
 			Kubernetes:             cl.Kubernetes,
 			VpcID:                  e.network.VpcID,

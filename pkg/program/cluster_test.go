@@ -2,6 +2,7 @@ package program_test
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -97,6 +98,14 @@ func TestNodeGroups(t *testing.T) {
 			if md["httpTokens"] != "required" || ebs["encrypted"] != "true" || ebs["volumeType"] != "gp3" || ebs["volumeSize"] != float64(100) {
 				t.Errorf("%s: launch template %s: metadata %v, root %v", name, lt.Name, md, ebs)
 			}
+			// Hop limit 1: pods cannot reach the node role through IMDS.
+			if md["httpPutResponseHopLimit"] != float64(1) {
+				t.Errorf("%s: launch template %s: IMDS hop limit %v, want 1", name, lt.Name, md["httpPutResponseHopLimit"])
+			}
+			// One-minute metrics, which the node CPU alarms' 120 s periods need.
+			if mon, _ := lt.Inputs["monitoring"].(map[string]any); mon["enabled"] != true {
+				t.Errorf("%s: launch template %s without detailed monitoring: %v", name, lt.Name, lt.Inputs["monitoring"])
+			}
 		}
 		if n := len(g.ByType("aws:ec2/launchTemplate:LaunchTemplate")); n != 3 {
 			t.Errorf("%s: %d launch templates", name, n)
@@ -105,15 +114,31 @@ func TestNodeGroups(t *testing.T) {
 }
 
 func TestAddonsStorageAndScaling(t *testing.T) {
+	fleet, _ := config.LoadDir(repo)
 	for name, g := range regionGraphs(t) {
 		addons := map[string]synth.Resource{}
 		for _, a := range g.ByType("aws:eks/addon:Addon") {
 			addons[a.Inputs["addonName"].(string)] = a
 		}
-		for _, want := range []string{"vpc-cni", "coredns", "eks-pod-identity-agent", "aws-ebs-csi-driver"} {
+		for _, want := range []string{"coredns", "eks-pod-identity-agent", "aws-ebs-csi-driver"} {
 			if _, ok := addons[want]; !ok {
 				t.Errorf("%s: no %s add-on", name, want)
 			}
+		}
+		// pulumi-eks owns vpc-cni and kube-proxy (created before any node group); the project
+		// must not declare them again.
+		modelled := map[string]bool{}
+		for _, a := range g.ModelledByType("aws:eks/addon:Addon") {
+			modelled[a.Inputs["addonName"].(string)] = true
+		}
+		for _, a := range []string{"vpc-cni", "kube-proxy"} {
+			if _, declared := addons[a]; declared || !modelled[a] {
+				t.Errorf("%s: %s declared by the project %v, by pulumi-eks %v", name, a, declared, modelled[a])
+			}
+		}
+		// The CSI controller gets its credentials from the Pod Identity agent.
+		if !slices.Contains(addons["aws-ebs-csi-driver"].DependsOn, addons["eks-pod-identity-agent"].URN) {
+			t.Errorf("%s: EBS CSI driver does not wait for the Pod Identity agent: %v", name, addons["aws-ebs-csi-driver"].DependsOn)
 		}
 		if pia, _ := addons["aws-ebs-csi-driver"].Inputs["podIdentityAssociations"].([]any); len(pia) != 1 {
 			t.Errorf("%s: EBS CSI driver without its role", name)
@@ -127,6 +152,13 @@ func TestAddonsStorageAndScaling(t *testing.T) {
 		for _, r := range g.ByType("kubernetes:helm.sh/v3:Release") {
 			if r.Inputs["chart"] == "cluster-autoscaler" {
 				autoscaler = true
+				// The chart and image follow the cluster's Kubernetes minor version.
+				k8sVersion := fleet.Stack(name).Cluster.KubernetesVersion
+				chart, ok := config.LookupAutoscalerChart(r.Inputs["version"].(string))
+				tag := r.Inputs["values"].(map[string]any)["image"].(map[string]any)["tag"].(string)
+				if !ok || chart.Minor() != k8sVersion || !strings.HasPrefix(tag, "v"+k8sVersion+".") {
+					t.Errorf("%s: autoscaler chart %v image %s for Kubernetes %s", name, r.Inputs["version"], tag, k8sVersion)
+				}
 				if r.Inputs["values"].(map[string]any)["autoDiscovery"].(map[string]any)["clusterName"] == "" {
 					t.Errorf("%s: autoscaler without auto-discovery", name)
 				}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/global-sovereign/global-sovereign/components/backup"
 	"github.com/global-sovereign/global-sovereign/components/cache"
+	"github.com/global-sovereign/global-sovereign/components/cluster"
 	"github.com/global-sovereign/global-sovereign/components/database"
 	"github.com/global-sovereign/global-sovereign/components/network"
 	"github.com/global-sovereign/global-sovereign/pkg/config"
@@ -24,6 +25,7 @@ type regionEnv struct {
 	alarmTopic pulumi.StringOutput
 	network    *network.Network
 	plan       netplan.Plan
+	probe      cluster.APIProbe // nil under synth
 }
 
 // privateCIDRs are the region's private subnets: where its applications run.

@@ -19,6 +19,10 @@ type Options struct {
 	// Dir holds Pulumi.yaml and every Pulumi.<stack>.yaml. `pulumi up` runs the program in the
 	// project directory, so main.go passes ".".
 	Dir string
+	// CheckDeployer makes a stack with a cluster check, before declaring anything and again
+	// once the API endpoint is known, that this machine reaches the cluster's Kubernetes API
+	// (see pkg/reach). Real runs set it; synth does not (it runs offline).
+	CheckDeployer bool
 }
 
 // New returns the program.
@@ -30,7 +34,7 @@ func New(opts Options) pulumi.RunFunc {
 		}
 		switch cur.Settings.Kind {
 		case config.KindRegion:
-			return deployRegion(ctx, cur, fleet)
+			return deployRegion(ctx, cur, fleet, opts)
 		case config.KindGlobal:
 			return deployGlobal(ctx, cur, fleet)
 		}

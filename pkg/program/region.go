@@ -16,8 +16,19 @@ import (
 )
 
 // deployRegion declares a region stack.
-func deployRegion(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet) error {
+func deployRegion(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet, opts Options) error {
 	prefix := s.Settings.NamePrefix
+	guard := deployerGuard(s)
+	if opts.CheckDeployer && guard != nil {
+		if err := guard.BeforeDeploy(ctx.Context()); err != nil {
+			if !ctx.DryRun() {
+				return err
+			}
+			// A preview of a cluster that does not exist yet needs no API; once it exists the
+			// endpoint probe fails the preview too.
+			_ = ctx.Log.Warn(err.Error(), nil)
+		}
+	}
 	provider, err := newProvider(ctx, s)
 	if err != nil {
 		return err
@@ -37,6 +48,7 @@ func deployRegion(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet) err
 	}
 
 	al, err := alerts.New(ctx, prefix, &alerts.Args{
+		Region:    s.Settings.AWSRegion,
 		AccountID: identity.AccountId,
 		Partition: partition.Partition,
 		Emails:    s.Alerts.Emails,
@@ -71,6 +83,9 @@ func deployRegion(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet) err
 	env := &regionEnv{
 		stack: s, fleet: fleet, provider: provider, accountID: identity.AccountId, partition: partition.Partition,
 		alarmTopic: al.TopicArn, network: net, plan: plan,
+	}
+	if opts.CheckDeployer && guard != nil {
+		env.probe = guard.Probe
 	}
 	if err := deployData(ctx, env); err != nil {
 		return err

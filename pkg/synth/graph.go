@@ -39,6 +39,14 @@ type Resource struct {
 	IgnoreChanges           []string          `json:"ignoreChanges"`
 	DeleteBeforeReplace     bool              `json:"deleteBeforeReplace"`
 	AdditionalSecretOutputs []string          `json:"additionalSecretOutputs"`
+	// Modelled marks a resource the program does not register but a remote component creates
+	// at its pinned version (see eksmodel.go); absent on registered resources.
+	Modelled bool `json:"modelled,omitempty"`
+
+	// ID and State are what the mocks answered (AWS-shaped ids, ARNs, names); the audit reads
+	// them. They stay out of the JSON, which records what the program declares.
+	ID    string         `json:"-"`
+	State map[string]any `json:"-"`
 }
 
 // Marshal renders the graph as indented JSON. Resources are sorted by URN and encoding/json
@@ -54,11 +62,22 @@ func (g *Graph) Marshal() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// ByType returns the resources of a type token, in URN order.
+// ByType returns the resources of a type token that the program registers, in URN order.
 func (g *Graph) ByType(token string) []Resource {
 	var out []Resource
 	for _, r := range g.Resources {
-		if r.Type == token {
+		if r.Type == token && !r.Modelled {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// ModelledByType returns the resources of a type token that remote components create.
+func (g *Graph) ModelledByType(token string) []Resource {
+	var out []Resource
+	for _, r := range g.Resources {
+		if r.Type == token && r.Modelled {
 			out = append(out, r)
 		}
 	}
@@ -87,6 +106,9 @@ func buildGraph(project, stack string, regs []registration, outputs map[string]a
 			IgnoreChanges:           sortedUnique(reg.ignoreChanges),
 			DeleteBeforeReplace:     reg.deleteBeforeReplace,
 			AdditionalSecretOutputs: sortedUnique(reg.additionalSecretOutputs),
+			Modelled:                reg.modelled,
+			ID:                      reg.id,
+			State:                   plainMap(reg.state),
 		})
 	}
 	sort.Slice(g.Resources, func(i, j int) bool { return g.Resources[i].URN < g.Resources[j].URN })

@@ -24,11 +24,16 @@ type StackOutputs = resource.PropertyMap
 type registration struct {
 	urn, typ, name, parent, provider string
 	custom, remote, read             bool
-	inputs                           resource.PropertyMap
-	dependencies, ignoreChanges      []string
-	additionalSecretOutputs          []string
-	providers                        map[string]string
-	protect, deleteBeforeReplace     bool
+	// modelled: not registered by the program but created by a remote component (see
+	// eksmodel.go); id and state: what the mocks answered, for the audit's identities.
+	modelled                     bool
+	id                           string
+	state                        resource.PropertyMap
+	inputs                       resource.PropertyMap
+	dependencies, ignoreChanges  []string
+	additionalSecretOutputs      []string
+	providers                    map[string]string
+	protect, deleteBeforeReplace bool
 }
 
 func fromRegister(urn string, in resource.PropertyMap, rpc *pulumirpc.RegisterResourceRequest) registration {
@@ -66,15 +71,27 @@ type mocks struct {
 	providers map[string]string // aws provider URN -> its AWS region
 	k8s       map[string]bool   // kubernetes provider URNs
 	// standIns are resources the mocks register on behalf of a remote component (URN -> AWS
-	// region): they are not the program's, so they stay out of the graph.
-	standIns map[string]string
+	// region): they are not the program's, so they stay out of the graph; the modelled child
+	// they stand for takes their place (standInFor: stand-in URN -> modelled URN).
+	standIns     map[string]string
+	standInState map[string]registration
+	standInFor   map[string]string
+	modelled     []registration
+	// answers holds what the mocks returned for each registered URN.
+	answers map[string]answer
+}
+
+type answer struct {
+	id    string
+	state resource.PropertyMap
 }
 
 var _ pulumi.MockResourceMonitor = (*mocks)(nil)
 
 func newMocks(project, stack string, refs map[string]StackOutputs) *mocks {
 	return &mocks{project: project, stack: stack, refs: refs, aws: newAWSModel(), providers: map[string]string{},
-		k8s: map[string]bool{}, standIns: map[string]string{}}
+		k8s: map[string]bool{}, standIns: map[string]string{}, standInState: map[string]registration{},
+		standInFor: map[string]string{}, answers: map[string]answer{}}
 }
 
 // urnOf computes the URN the mock monitor gives a resource.
@@ -96,6 +113,31 @@ func providerURN(ref string) string {
 }
 
 func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	id, state, err := m.newResource(args)
+	if err == nil {
+		urn := m.urnOfArgs(args)
+		m.mu.Lock()
+		if _, standIn := m.standIns[urn]; standIn {
+			m.standInState[urn] = registration{id: id, state: state}
+		} else {
+			m.answers[urn] = answer{id: id, state: state}
+		}
+		m.mu.Unlock()
+	}
+	return id, state, err
+}
+
+func (m *mocks) urnOfArgs(args pulumi.MockResourceArgs) string {
+	if args.RegisterRPC != nil {
+		return m.urnOf(args.RegisterRPC.GetParent(), args.RegisterRPC.GetType(), args.RegisterRPC.GetName())
+	}
+	if args.ReadRPC != nil {
+		return m.urnOf(args.ReadRPC.GetParent(), args.ReadRPC.GetType(), args.ReadRPC.GetName())
+	}
+	return ""
+}
+
+func (m *mocks) newResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
 	var reg registration
 	switch {
 	case args.RegisterRPC != nil:
@@ -201,10 +243,28 @@ func (m *mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	return nil, fmt.Errorf("the synth mocks have no answer for invoke %s", args.Token)
 }
 
+// registrations are the program's registrations and the modelled children of remote
+// components, with what the mocks answered, and dependencies on a stand-in pointed at the
+// modelled resource it stands for.
 func (m *mocks) registrations() []registration {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return append([]registration(nil), m.regs...)
+	out := make([]registration, 0, len(m.regs)+len(m.modelled))
+	for _, r := range append(append([]registration(nil), m.regs...), m.modelled...) {
+		if a, ok := m.answers[r.urn]; ok && !r.modelled {
+			r.id, r.state = a.id, a.state
+		}
+		deps := make([]string, len(r.dependencies))
+		for i, d := range r.dependencies {
+			if to, ok := m.standInFor[d]; ok {
+				d = to
+			}
+			deps[i] = d
+		}
+		r.dependencies = deps
+		out = append(out, r)
+	}
+	return out
 }
 
 // MockPasswordPrefix starts every password the mocks generate, so that a test can search a
@@ -293,6 +353,22 @@ func (m *mocks) eksCluster(reg registration, inputs resource.PropertyMap) (strin
 	host := strings.ToUpper(hexOf("eks"+reg.urn, 32))
 	endpoint := fmt.Sprintf("https://%s.gr7.%s.eks.amazonaws.com", host, region)
 	issuer := fmt.Sprintf("oidc.eks.%s.amazonaws.com/id/%s", region, host)
+
+	m.mu.Lock()
+	standIn := m.standInState[standInURN]
+	m.mu.Unlock()
+	children, err := modelEKSCluster(reg, name, "https://"+issuer, standIn)
+	if err != nil {
+		return "", nil, err
+	}
+	m.mu.Lock()
+	for _, c := range children {
+		if c.typ == "aws:eks/cluster:Cluster" {
+			m.standInFor[standInURN] = c.urn
+		}
+	}
+	m.modelled = append(m.modelled, children...)
+	m.mu.Unlock()
 	kubeconfig := map[string]any{
 		"apiVersion": "v1", "kind": "Config", "current-context": "aws",
 		"clusters": []any{map[string]any{"name": "kubernetes", "cluster": map[string]any{

@@ -1,0 +1,79 @@
+package program_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/global-sovereign/global-sovereign/pkg/synth"
+)
+
+// Every graph can be created in the order Pulumi derives from it, and declares nothing a remote
+// component already creates (the audit `sovereign synth` runs too).
+func TestDeployOrderAuditOfEveryStack(t *testing.T) {
+	results := synthAll(t)
+	if len(results) == 0 {
+		t.Fatal("no stacks")
+	}
+	for name, r := range results {
+		for _, v := range synth.Audit(r.Graph) {
+			t.Errorf("%s: %s", name, v)
+		}
+	}
+}
+
+// Every pod-making object of a region waits for the node groups and the add-ons pods need; the
+// audit checks it, and this names the objects it must have looked at, so a rename cannot make
+// it pass by finding nothing.
+func TestPodMakersWaitForNodes(t *testing.T) {
+	for name, g := range regionGraphs(t) {
+		releases := map[string]bool{}
+		for _, r := range g.ByType("kubernetes:helm.sh/v3:Release") {
+			releases[r.Inputs["chart"].(string)] = true
+		}
+		for _, want := range []string{"cluster-autoscaler", "metrics-server", "aws-load-balancer-controller"} {
+			if !releases[want] {
+				t.Errorf("%s: no %s release (have %v)", name, want, releases)
+			}
+		}
+		k8s := one(t, g, name, "pulumi:providers:kubernetes")
+		deps := strings.Join(k8s.DependsOn, " ")
+		for _, want := range []string{"aws:eks/nodeGroup:NodeGroup::", "addon-coredns", "addon-eks-pod-identity-agent"} {
+			if !strings.Contains(deps, want) {
+				t.Errorf("%s: the Kubernetes provider does not wait for %s: %v", name, want, k8s.DependsOn)
+			}
+		}
+	}
+}
+
+// Every Aurora member has IAM authentication, so a promoted secondary keeps it.
+func TestIAMAuthOnEveryAuroraMember(t *testing.T) {
+	for name, g := range regionGraphs(t) {
+		for _, c := range g.ByType("aws:rds/cluster:Cluster") {
+			if c.Inputs["iamDatabaseAuthenticationEnabled"] != true {
+				t.Errorf("%s: %s without IAM database authentication", name, c.Name)
+			}
+		}
+	}
+}
+
+// Policies keep only the conditions AWS documents for each service principal: none on the
+// CloudWatch statement of the alerts key or on the AWS Backup trust; aws:SourceAccount and
+// aws:SourceArn (this region's alarms) on the topic policy.
+func TestServicePrincipalConditions(t *testing.T) {
+	for name, g := range regionGraphs(t) {
+		for _, k := range g.ByType("aws:kms/key:Key") {
+			if strings.Contains(k.Name, "alerts") && strings.Contains(k.Inputs["policy"].(string), "SourceAccount") {
+				t.Errorf("%s: alerts key policy has an undocumented condition: %s", name, k.Inputs["policy"])
+			}
+		}
+		for _, r := range g.ByType("aws:iam/role:Role") {
+			if strings.Contains(r.Inputs["assumeRolePolicy"].(string), "backup.amazonaws.com") && strings.Contains(r.Inputs["assumeRolePolicy"].(string), "Condition") {
+				t.Errorf("%s: backup role trust has a condition: %s", name, r.Inputs["assumeRolePolicy"])
+			}
+		}
+		tp := one(t, g, name, "aws:sns/topicPolicy:TopicPolicy").Inputs["policy"].(string)
+		if !strings.Contains(tp, `"aws:SourceAccount":"123456789012"`) || !strings.Contains(tp, `"aws:SourceArn":"arn:aws:cloudwatch:`) {
+			t.Errorf("%s: topic policy without the documented conditions: %s", name, tp)
+		}
+	}
+}

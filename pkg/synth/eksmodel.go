@@ -1,0 +1,226 @@
+package synth
+
+import (
+	"crypto/sha1"
+	"encoding/hex"
+	"fmt"
+	"sort"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+)
+
+// EKSModelVersion is the pulumi-eks release the model below was read from. A test fails when
+// go.mod pins another version: re-read the source and update the model before bumping it.
+const EKSModelVersion = "v3.9.1"
+
+// RemotePlugins are the provider plugins the remote components start besides the SDKs compiled
+// into the program: pulumi-eks v3.9.1 registers its own Kubernetes provider (`<name>-eks-k8s`)
+// at the @pulumi/kubernetes version in its nodejs/eks/package.json. The orchestrator installs
+// them before stacks run in parallel.
+var RemotePlugins = []struct{ Name, Version string }{{"kubernetes", "v4.19.0"}}
+
+// modelEKSCluster returns the children that pulumi-eks v3.9.1's Cluster component creates for
+// the given inputs (nodejs/eks/cluster/cluster.ts, servicerole.ts, cni-addon.ts,
+// authenticationMode.ts, nodes/securitygroup.ts at the tag). Under mocks a remote component
+// has no children, so synth lists these, marked modelled, to show what AWS will hold and to let
+// the audit catch a resource the project declares twice. Arguments the model does not cover
+// are an error rather than a silently incomplete graph.
+func modelEKSCluster(comp registration, clusterName, oidcIssuerURL string, cluster registration) ([]registration, error) {
+	in := comp.inputs
+	for _, unsupported := range []string{"fargate", "storageClasses", "nodeGroupOptions", "autoMode", "serviceRole", "createInstanceRole", "instanceRole", "instanceRoles"} {
+		if v, ok := in[resource.PropertyKey(unsupported)]; ok && !v.IsNull() {
+			return nil, fmt.Errorf("eks:index:Cluster %s: the synth model of pulumi-eks (pkg/synth/eksmodel.go) does not cover %q; extend it from the pulumi-eks %s source",
+				comp.name, unsupported, EKSModelVersion)
+		}
+	}
+	skipDefaultNodeGroup, _ := boolInput(in, "skipDefaultNodeGroup")
+	if !skipDefaultNodeGroup {
+		return nil, fmt.Errorf("eks:index:Cluster %s: the synth model of pulumi-eks covers clusters with skipDefaultNodeGroup only", comp.name)
+	}
+	name := comp.name
+	awsProvider := comp.providers["aws"]
+	var out []registration
+	child := func(parent, typ, logical string, custom bool, inputs map[string]any, deps ...string) registration {
+		r := registration{
+			urn: urnUnder(parent, typ, logical), typ: typ, name: logical, parent: parent, custom: custom, modelled: true,
+			inputs: resource.NewPropertyMapFromMap(inputs), dependencies: deps, providers: map[string]string{},
+		}
+		if custom && len(typ) > 4 && typ[:4] == "aws:" {
+			r.provider = awsProvider
+		}
+		out = append(out, r)
+		return r
+	}
+
+	// The cluster's IAM role (servicerole.ts): a ServiceRole component holding the role and the
+	// AmazonEKSClusterPolicy attachment, named with the first 8 hex digits of sha1(policy ARN).
+	role := child(comp.urn, "eks:index:ServiceRole", name+"-eksRole", false, map[string]any{"service": "eks.amazonaws.com"})
+	roleRes := child(role.urn, "aws:iam/role:Role", name+"-eksRole-role", true, map[string]any{
+		"assumeRolePolicy": `{"Statement":[{"Action":["sts:AssumeRole","sts:TagSession"],"Effect":"Allow","Principal":{"Service":"eks.amazonaws.com"}}],"Version":"2012-10-17"}`,
+	})
+	policy := "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"
+	child(role.urn, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", name+"-eksRole-"+sha1Prefix(policy), true,
+		map[string]any{"policyArn": policy, "role": "[the role above]"}, roleRes.urn)
+
+	// The cluster security group: only without one given and without skipDefaultSecurityGroups.
+	skipSGs, _ := boolInput(in, "skipDefaultSecurityGroups")
+	_, givenSG := in["clusterSecurityGroup"]
+	if !givenSG && !skipSGs {
+		sg := child(comp.urn, "aws:ec2/securityGroup:SecurityGroup", name+"-eksClusterSecurityGroup", true, map[string]any{"vpcId": plainInput(in, "vpcId")})
+		child(comp.urn, "aws:ec2/securityGroupRule:SecurityGroupRule", name+"-eksClusterInternetEgressRule", true,
+			map[string]any{"type": "egress", "protocol": "-1", "fromPort": 0, "toPort": 0, "cidrBlocks": []any{"0.0.0.0/0"}}, sg.urn)
+	}
+
+	// The EKS cluster itself: the stand-in the mocks registered carries its identity.
+	cluster.urn = urnUnder(comp.urn, "aws:eks/cluster:Cluster", name+"-eksCluster")
+	cluster.parent, cluster.modelled, cluster.provider = comp.urn, true, awsProvider
+	cluster.inputs = resource.NewPropertyMapFromMap(map[string]any{
+		"name": clusterName, "version": plainInput(in, "version"), "roleArn": "[the role above]",
+		"enabledClusterLogTypes": plainInput(in, "enabledClusterLogTypes"),
+		"vpcConfig": map[string]any{
+			"subnetIds": plainInput(in, "privateSubnetIds"), "endpointPrivateAccess": plainInput(in, "endpointPrivateAccess"),
+			"endpointPublicAccess": plainInput(in, "endpointPublicAccess"), "publicAccessCidrs": plainInput(in, "publicAccessCidrs"),
+		},
+		"accessConfig": map[string]any{"authenticationMode": plainInput(in, "authenticationMode"), "bootstrapClusterCreatorAdminPermissions": true},
+	})
+	cluster.dependencies = append(append([]string{}, comp.dependencies...), role.urn)
+	out = append(out, cluster)
+	addon := func(logical, addonName string) {
+		child(comp.urn, "aws:eks/addon:Addon", logical, true, map[string]any{
+			"addonName": addonName, "clusterName": clusterName, "resolveConflictsOnCreate": "OVERWRITE", "preserve": true,
+		}, cluster.urn)
+	}
+
+	// kube-proxy unless kubeProxyAddonOptions.enabled is false.
+	if enabled, set := boolInput(objectInput(in, "kubeProxyAddonOptions"), "enabled"); !set || enabled {
+		addon(name+"-kube-proxy", "kube-proxy")
+	}
+	// Its own Kubernetes provider, always, at the SDK version pulumi-eks bundles.
+	child(comp.urn, "pulumi:providers:kubernetes", name+"-eks-k8s", true, map[string]any{"version": RemotePlugins[0].Version}, cluster.urn)
+
+	// The aws-auth ConfigMap only in a mode that reads it.
+	mode, _ := plainInput(in, "authenticationMode").(string)
+	if mode == "" || mode == "CONFIG_MAP" || mode == "API_AND_CONFIG_MAP" {
+		child(comp.urn, "kubernetes:core/v1:ConfigMap", name+"-nodeAccess", true, map[string]any{"metadata": map[string]any{"name": "aws-auth", "namespace": "kube-system"}}, cluster.urn)
+	}
+	// Access entries and their policy associations, in key order.
+	entries := objectInput(in, "accessEntries")
+	for _, key := range sortedKeys(entries) {
+		e := objectValue(entries[resource.PropertyKey(key)])
+		entry := child(comp.urn, "aws:eks/accessEntry:AccessEntry", name+"-"+key, true,
+			map[string]any{"clusterName": clusterName, "principalArn": plainInput(e, "principalArn")}, cluster.urn)
+		policies := objectInput(e, "accessPolicies")
+		for _, pk := range sortedKeys(policies) {
+			p := objectValue(policies[resource.PropertyKey(pk)])
+			child(entry.urn, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation", name+"-"+key+"-"+pk, true, map[string]any{
+				"clusterName": clusterName, "principalArn": plainInput(e, "principalArn"), "policyArn": plainInput(p, "policyArn"),
+			}, entry.urn)
+		}
+	}
+	// The VPC CNI add-on unless useDefaultVpcCni.
+	if useDefault, _ := boolInput(in, "useDefaultVpcCni"); !useDefault {
+		cni := child(comp.urn, "eks:index:VpcCniAddon", name+"-vpc-cni", false, map[string]any{"clusterName": clusterName})
+		child(cni.urn, "aws:eks/addon:Addon", name+"-vpc-cni", true, map[string]any{
+			"addonName": "vpc-cni", "clusterName": clusterName, "resolveConflictsOnCreate": "OVERWRITE", "preserve": true,
+		}, cluster.urn)
+	}
+	// CoreDNS only when explicitly enabled (there is no default node group here).
+	if enabled, set := boolInput(objectInput(in, "corednsAddonOptions"), "enabled"); set && enabled {
+		addon(name+"-coredns", "coredns")
+	}
+	if create, _ := boolInput(in, "createOidcProvider"); create {
+		child(comp.urn, "aws:iam/openIdConnectProvider:OpenIdConnectProvider", name+"-oidcProvider", true, map[string]any{
+			"clientIdLists": []any{"sts.amazonaws.com"}, "url": oidcIssuerURL,
+		}, cluster.urn)
+	}
+	// The node security group and its five rules unless skipDefaultSecurityGroups; the last rule
+	// goes on the cluster security group (the one given, if any).
+	if !skipSGs {
+		nodeSG := child(comp.urn, "aws:ec2/securityGroup:SecurityGroup", name+"-nodeSecurityGroup", true,
+			map[string]any{"vpcId": plainInput(in, "vpcId")}, cluster.urn)
+		rule := func(logical, typ string, port int, onCluster bool) {
+			target := "[nodeSecurityGroup]"
+			if onCluster {
+				target = "[clusterSecurityGroup]"
+			}
+			child(comp.urn, "aws:ec2/securityGroupRule:SecurityGroupRule", name+"-"+logical, true,
+				map[string]any{"type": typ, "fromPort": port, "securityGroupId": target}, nodeSG.urn)
+		}
+		rule("eksNodeIngressRule", "ingress", 0, false)
+		rule("eksNodeClusterIngressRule", "ingress", 1025, false)
+		rule("eksExtApiServerClusterIngressRule", "ingress", 443, false)
+		rule("eksNodeInternetEgressRule", "egress", 0, false)
+		rule("eksClusterIngressRule", "ingress", 443, true)
+	}
+	return out, nil
+}
+
+// urnUnder is the URN of a child resource of parent.
+func urnUnder(parent, typ, name string) string {
+	p := resource.URN(parent)
+	return fmt.Sprintf("urn:pulumi:%s::%s::%s$%s::%s", p.Stack(), p.Project(), p.QualifiedType(), typ, name)
+}
+
+func sha1Prefix(s string) string {
+	h := sha1.Sum([]byte(s))
+	return hex.EncodeToString(h[:])[:8]
+}
+
+// unwrapValue strips secrets and known outputs.
+func unwrapValue(v resource.PropertyValue) resource.PropertyValue {
+	for {
+		switch {
+		case v.IsSecret():
+			v = v.SecretValue().Element
+		case v.IsOutput() && v.OutputValue().Known:
+			v = v.OutputValue().Element
+		default:
+			return v
+		}
+	}
+}
+
+func boolInput(m resource.PropertyMap, key string) (value, set bool) {
+	v, ok := m[resource.PropertyKey(key)]
+	if !ok {
+		return false, false
+	}
+	v = unwrapValue(v)
+	if !v.IsBool() {
+		return false, false
+	}
+	return v.BoolValue(), true
+}
+
+func objectValue(v resource.PropertyValue) resource.PropertyMap {
+	v = unwrapValue(v)
+	if v.IsObject() {
+		return v.ObjectValue()
+	}
+	return resource.PropertyMap{}
+}
+
+func objectInput(m resource.PropertyMap, key string) resource.PropertyMap {
+	v, ok := m[resource.PropertyKey(key)]
+	if !ok {
+		return resource.PropertyMap{}
+	}
+	return objectValue(v)
+}
+
+func plainInput(m resource.PropertyMap, key string) any {
+	v, ok := m[resource.PropertyKey(key)]
+	if !ok {
+		return nil
+	}
+	return plain(unwrapValue(v))
+}
+
+func sortedKeys(m resource.PropertyMap) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, string(k))
+	}
+	sort.Strings(out)
+	return out
+}
