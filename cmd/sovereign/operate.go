@@ -215,7 +215,7 @@ func pluginsOf(deps []*debug.Module) []autoengine.Plugin {
 	for _, dep := range deps {
 		if m := providerSDK.FindStringSubmatch(dep.Path); m != nil {
 			v := dep.Version
-			if dep.Replace != nil {
+			if dep.Replace != nil && dep.Replace.Version != "" {
 				v = dep.Replace.Version
 			}
 			add(autoengine.Plugin{Name: m[1], Version: v})

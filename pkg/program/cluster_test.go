@@ -114,7 +114,10 @@ func TestNodeGroups(t *testing.T) {
 }
 
 func TestAddonsStorageAndScaling(t *testing.T) {
-	fleet, _ := config.LoadDir(repo)
+	fleet, err := config.LoadDir(repo)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for name, g := range regionGraphs(t) {
 		addons := map[string]synth.Resource{}
 		for _, a := range g.ByType("aws:eks/addon:Addon") {

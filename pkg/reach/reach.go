@@ -65,7 +65,10 @@ func (g Guard) Egress(ctx context.Context) (netip.Addr, error) {
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 256))
-	if err != nil || resp.StatusCode != http.StatusOK {
+	if err != nil {
+		return netip.Addr{}, fmt.Errorf("%w: reading %s: %v", ErrUnknownEgress, u, err)
+	}
+	if resp.StatusCode != http.StatusOK {
 		return netip.Addr{}, fmt.Errorf("%w: %s answered %d", ErrUnknownEgress, u, resp.StatusCode)
 	}
 	a, err := netip.ParseAddr(strings.TrimSpace(string(body)))

@@ -62,6 +62,15 @@ var podMakingKinds = []string{":K8ssandraCluster", ":CassandraDatacenter", ":Pro
 // nodeAddons run before nodes can join; every other add-on makes pods.
 var nodeAddons = map[string]bool{"vpc-cni": true, "kube-proxy": true}
 
+// dnsFreeAddons make pods that need no cluster DNS: CoreDNS itself and the Pod Identity agent
+// (a host-network DaemonSet).
+var dnsFreeAddons = map[string]bool{"coredns": true, "eks-pod-identity-agent": true}
+
+func hostNetworkAddon(r Resource) bool {
+	name, _ := r.Inputs["addonName"].(string)
+	return r.Type == typeAddon && dnsFreeAddons[name]
+}
+
 const (
 	typeNodeGroup = "aws:eks/nodeGroup:NodeGroup"
 	typeAddon     = "aws:eks/addon:Addon"
@@ -74,8 +83,9 @@ const (
 //   - order: an input holding another resource's id, ARN or physical name (a cluster, role,
 //     bucket, ... name; a Kubernetes namespace) must depend on that resource, directly or
 //     through its dependencies, parents and provider;
-//   - pods-need-nodes: a pod-making object must depend on a node group of its cluster and on
-//     the cluster's CoreDNS add-on, and on the Pod Identity agent when it uses Pod Identity;
+//   - pods-need-nodes: a pod-making object must depend on a node group of its cluster and (but
+//     for CoreDNS and host-network agents) on its CoreDNS add-on, and anything that uses Pod
+//     Identity on the Pod Identity agent;
 //   - duplicate: a registered resource must not be one that a remote component creates.
 func Audit(g *Graph) []Violation {
 	a := newAuditor(g)
@@ -88,14 +98,16 @@ func Audit(g *Graph) []Violation {
 }
 
 type auditor struct {
-	g        *Graph
-	byURN    map[string]*Resource
-	children map[string][]string
-	closures map[string]map[string]bool
+	g          *Graph
+	byURN      map[string]*Resource
+	children   map[string][]string
+	closures   map[string]map[string]bool
+	inProgress map[string]bool
 }
 
 func newAuditor(g *Graph) *auditor {
-	a := &auditor{g: g, byURN: map[string]*Resource{}, children: map[string][]string{}, closures: map[string]map[string]bool{}}
+	a := &auditor{g: g, byURN: map[string]*Resource{}, children: map[string][]string{}, closures: map[string]map[string]bool{},
+		inProgress: map[string]bool{}}
 	for i := range g.Resources {
 		r := &g.Resources[i]
 		a.byURN[r.URN] = r
@@ -106,17 +118,23 @@ func newAuditor(g *Graph) *auditor {
 	return a
 }
 
-// closure is every resource that exists before urn is created: its dependencies, its
-// provider, its ancestors, what those wait for in turn, and every descendant of a component it
-// waits for (a component is complete when its children are).
+// closure is every resource that exists before urn is created: its dependencies and provider,
+// what those waited for in turn, every descendant of a component it depends on (a component is
+// complete when its children are), its custom ancestors, and what its ancestors waited for
+// (a child registers only once its parent has). Siblings are not in it: being in the same
+// component orders nothing.
 func (a *auditor) closure(urn string) map[string]bool {
 	if c, ok := a.closures[urn]; ok {
 		return c
 	}
+	if a.inProgress[urn] {
+		return nil // dependencies are acyclic; this only guards against a malformed graph
+	}
+	a.inProgress[urn] = true
+	defer delete(a.inProgress, urn)
 	seen := map[string]bool{}
-	a.closures[urn] = seen // cycles end here
-	var add func(u string)
-	add = func(u string) {
+	var dep func(u string)
+	dep = func(u string) {
 		if u == "" || seen[u] {
 			return
 		}
@@ -126,27 +144,34 @@ func (a *auditor) closure(urn string) map[string]bool {
 		}
 		if r := a.byURN[u]; r != nil && !r.Custom {
 			for _, c := range a.descendants(u) {
-				add(c)
+				dep(c)
 			}
 		}
 	}
 	if r := a.byURN[urn]; r != nil {
 		for _, d := range r.DependsOn {
-			add(d)
+			dep(d)
 		}
-		add(r.Provider)
+		dep(r.Provider)
 		for _, p := range r.Providers {
-			add(p)
+			dep(p)
 		}
 		for p := r.Parent; p != ""; {
-			add(p)
-			if pr := a.byURN[p]; pr != nil {
-				p = pr.Parent
-			} else {
+			pr := a.byURN[p]
+			if pr == nil {
 				break
 			}
+			if pr.Custom {
+				dep(p)
+			} else {
+				for d := range a.closure(p) {
+					seen[d] = true
+				}
+			}
+			p = pr.Parent
 		}
 	}
+	a.closures[urn] = seen
 	return seen
 }
 
@@ -202,6 +227,25 @@ func (a *auditor) identities() map[string][]identity {
 			}
 		}
 	}
+	// Attachments share the identity of what they attach to (a topic policy's id is the topic's
+	// ARN, a bucket's configurations' ids are its name): of resources sharing a value, the one
+	// the others already depend on is what the value names.
+	for v, list := range ids {
+		var roots []identity
+		for _, id := range list {
+			attached := false
+			for _, other := range list {
+				if other.target != id.target && a.closure(id.target)[other.target] {
+					attached = true
+					break
+				}
+			}
+			if !attached {
+				roots = append(roots, id)
+			}
+		}
+		ids[v] = roots
+	}
 	return ids
 }
 
@@ -214,8 +258,12 @@ func (a *auditor) order() []Violation {
 			continue
 		}
 		isK8s := strings.HasPrefix(r.Type, "kubernetes:")
+		reported := map[string]bool{}
 		walkStrings(r.Inputs, "", func(path, v string) {
 			for _, id := range ids[v] {
+				if reported[path+" "+id.target] {
+					continue
+				}
 				if id.target == r.URN || a.isDescendant(id.target, r.URN) {
 					continue
 				}
@@ -226,6 +274,7 @@ func (a *auditor) order() []Violation {
 				if a.closure(r.URN)[id.target] {
 					continue
 				}
+				reported[path+" "+id.target] = true
 				out = append(out, Violation{Rule: "order", Holder: r.URN, Path: path, Target: id.target,
 					Msg: fmt.Sprintf("holds the %s of %s (%q) but does not depend on it, so Pulumi may create it first; "+
 						"pass that resource's output instead of a string, or add DependsOn", id.kind, id.target, v)})
@@ -283,6 +332,9 @@ func (a *auditor) isPodMaker(r Resource) bool {
 func (a *auditor) clusterOf(r Resource) string {
 	if r.Type == typeAddon {
 		s, _ := r.Inputs["clusterName"].(string)
+		if s == SecretMarker || s == "[unknown]" {
+			return ""
+		}
 		return s
 	}
 	names := map[string]bool{}
@@ -330,7 +382,8 @@ func (a *auditor) podsNeedNodes() []Violation {
 		if !has(func(d Resource) bool { return d.Type == typeNodeGroup && inCluster(d) }) {
 			missing = append(missing, "a node group")
 		}
-		if !(r.Type == typeAddon && r.Inputs["addonName"] == "coredns") && !has(addon("coredns")) {
+		// Pods resolve names through CoreDNS, except CoreDNS itself and the host-network agents.
+		if !hostNetworkAddon(r) && !has(addon("coredns")) {
 			missing = append(missing, "the coredns add-on")
 		}
 		if has(func(d Resource) bool { return d.Type == typePodIdent }) && !has(addon("eks-pod-identity-agent")) {

@@ -3,6 +3,7 @@ package synth
 import (
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -20,6 +21,7 @@ type shape struct {
 	providerWaitsNodes bool // the Kubernetes provider waits for node groups and CoreDNS
 	ownVpcCni          bool // the project declares a vpc-cni add-on beside pulumi-eks's
 	useDefaultVpcCni   bool // pulumi-eks is told not to install its own
+	inComponent        bool // everything but the provider sits in one component, as in the program
 }
 
 func clusterProgram(s shape) pulumi.RunFunc {
@@ -28,32 +30,43 @@ func clusterProgram(s shape) pulumi.RunFunc {
 		if err != nil {
 			return err
 		}
+		// Siblings in a component are not ordered by it: the audit must not think so.
+		var parent []pulumi.ResourceOption
+		if s.inComponent {
+			var box pulumi.ResourceState
+			if err := ctx.RegisterComponentResource("test:index:Box", "box", &box, pulumi.Providers(p)); err != nil {
+				return err
+			}
+			parent = []pulumi.ResourceOption{pulumi.Parent(&box)}
+		}
+		in := func(opts ...pulumi.ResourceOption) []pulumi.ResourceOption { return append(opts, parent...) }
+		mode := eks.AuthenticationModeApi
 		cl, err := eks.NewCluster(ctx, "c-eks", &eks.ClusterArgs{
 			Name: pulumi.String("gs-test"), Version: pulumi.String("1.33"), SkipDefaultNodeGroup: pulumi.BoolRef(true),
-			AuthenticationMode: eks.AuthenticationModeApi.ToAuthenticationModePtr(), CreateOidcProvider: pulumi.Bool(true),
+			AuthenticationMode: &mode, CreateOidcProvider: pulumi.Bool(true),
 			UseDefaultVpcCni: pulumi.BoolRef(s.useDefaultVpcCni), SkipDefaultSecurityGroups: pulumi.BoolRef(true),
-		}, pulumi.Providers(p))
+		}, in(pulumi.Providers(p))...)
 		if err != nil {
 			return err
 		}
 		name := cl.EksCluster.Name()
-		group, err := custom(ctx, "aws:eks/nodeGroup:NodeGroup", "c-ng", pulumi.Map{"clusterName": name}, pulumi.Provider(p))
+		group, err := custom(ctx, "aws:eks/nodeGroup:NodeGroup", "c-ng", pulumi.Map{"clusterName": name}, in(pulumi.Provider(p))...)
 		if err != nil {
 			return err
 		}
 		coredns, err := awseks.NewAddon(ctx, "c-coredns", &awseks.AddonArgs{ClusterName: name, AddonName: pulumi.String("coredns")},
-			pulumi.Provider(p), pulumi.DependsOn([]pulumi.Resource{group}))
+			in(pulumi.Provider(p), pulumi.DependsOn([]pulumi.Resource{group}))...)
 		if err != nil {
 			return err
 		}
 		agent, err := awseks.NewAddon(ctx, "c-agent", &awseks.AddonArgs{ClusterName: name, AddonName: pulumi.String("eks-pod-identity-agent")},
-			pulumi.Provider(p), pulumi.DependsOn([]pulumi.Resource{group}))
+			in(pulumi.Provider(p), pulumi.DependsOn([]pulumi.Resource{group}))...)
 		if err != nil {
 			return err
 		}
 		if s.ownVpcCni {
 			if _, err := awseks.NewAddon(ctx, "c-vpc-cni", &awseks.AddonArgs{ClusterName: name, AddonName: pulumi.String("vpc-cni")},
-				pulumi.Provider(p)); err != nil {
+				in(pulumi.Provider(p))...); err != nil {
 				return err
 			}
 		}
@@ -64,7 +77,7 @@ func clusterProgram(s shape) pulumi.RunFunc {
 		assoc, err := awseks.NewPodIdentityAssociation(ctx, "c-assoc", &awseks.PodIdentityAssociationArgs{
 			ClusterName: clusterName, Namespace: pulumi.String("kube-system"), ServiceAccount: pulumi.String("sa"),
 			RoleArn: pulumi.String("arn:aws:iam::123456789012:role/r"),
-		}, pulumi.Provider(p))
+		}, in(pulumi.Provider(p))...)
 		if err != nil {
 			return err
 		}
@@ -72,12 +85,12 @@ func clusterProgram(s shape) pulumi.RunFunc {
 		if s.providerWaitsNodes {
 			wait = []pulumi.Resource{group, coredns, agent}
 		}
-		k8s, err := kubernetes.NewProvider(ctx, "c-k8s", &kubernetes.ProviderArgs{Kubeconfig: cl.KubeconfigJson}, pulumi.DependsOn(wait))
+		k8s, err := kubernetes.NewProvider(ctx, "c-k8s", &kubernetes.ProviderArgs{Kubeconfig: cl.KubeconfigJson}, in(pulumi.DependsOn(wait))...)
 		if err != nil {
 			return err
 		}
 		_, err = helmv3.NewRelease(ctx, "c-release", &helmv3.ReleaseArgs{Chart: pulumi.String("x"), Version: pulumi.String("1.0.0"),
-			Namespace: pulumi.String("kube-system")}, pulumi.Provider(k8s), pulumi.DependsOn([]pulumi.Resource{assoc}))
+			Namespace: pulumi.String("kube-system")}, in(pulumi.Provider(k8s), pulumi.DependsOn([]pulumi.Resource{assoc}))...)
 		return err
 	}
 }
@@ -102,30 +115,46 @@ func findViolation(vs []Violation, rule, holderSuffix string) *Violation {
 
 var fixed = shape{providerWaitsNodes: true}
 
-func TestAuditPassesTheFixedShape(t *testing.T) {
-	if vs := auditShape(t, fixed); len(vs) > 0 {
-		t.Fatalf("violations in the fixed shape:\n%v", vs)
+// layouts runs a check at the root and inside a component.
+func layouts(t *testing.T, s shape, check func(t *testing.T, s shape)) {
+	for _, inComponent := range []bool{false, true} {
+		s.inComponent = inComponent
+		t.Run(map[bool]string{false: "root", true: "in-component"}[inComponent], func(t *testing.T) { check(t, s) })
 	}
+}
+
+func TestAuditPassesTheFixedShape(t *testing.T) {
+	layouts(t, fixed, func(t *testing.T, s shape) {
+		if vs := auditShape(t, s); len(vs) > 0 {
+			t.Fatalf("violations in the fixed shape:\n%v", vs)
+		}
+	})
 }
 
 // Defect 1: a name given as a string carries no dependency.
 func TestAuditCatchesAPlainClusterName(t *testing.T) {
 	old := fixed
 	old.plainClusterName = true
-	v := findViolation(auditShape(t, old), "order", "::c-assoc")
-	if v == nil || v.Path != "clusterName" || !strings.HasSuffix(v.Target, "aws:eks/cluster:Cluster::c-eks-eksCluster") {
-		t.Fatalf("the plain cluster name is not caught: %+v", v)
-	}
+	layouts(t, old, func(t *testing.T, s shape) {
+		vs := auditShape(t, s)
+		v := findViolation(vs, "order", "::c-assoc")
+		if v == nil || v.Path != "clusterName" || !strings.HasSuffix(v.Target, "aws:eks/cluster:Cluster::c-eks-eksCluster") {
+			t.Fatalf("the plain cluster name is not caught: %+v", vs)
+		}
+	})
 }
 
 // Defect 2: a release whose provider waits for the cluster but for no node group.
 func TestAuditCatchesPodsWithoutNodes(t *testing.T) {
 	old := fixed
 	old.providerWaitsNodes = false
-	v := findViolation(auditShape(t, old), "pods-need-nodes", "::c-release")
-	if v == nil || !strings.Contains(v.Msg, "a node group") || !strings.Contains(v.Msg, "coredns") || !strings.Contains(v.Msg, "eks-pod-identity-agent") {
-		t.Fatalf("the release without nodes is not caught: %+v", v)
-	}
+	layouts(t, old, func(t *testing.T, s shape) {
+		vs := auditShape(t, s)
+		v := findViolation(vs, "pods-need-nodes", "::c-release")
+		if v == nil || !strings.Contains(v.Msg, "a node group") || !strings.Contains(v.Msg, "coredns") || !strings.Contains(v.Msg, "eks-pod-identity-agent") {
+			t.Fatalf("the release without nodes is not caught: %+v", vs)
+		}
+	})
 }
 
 // Defect 3: a second vpc-cni add-on beside the one pulumi-eks installs.
@@ -174,7 +203,7 @@ func TestEKSModel(t *testing.T) {
 	}
 	// The node group's dependency on the cluster points at the modelled cluster.
 	ng := r.Graph.ByType("aws:eks/nodeGroup:NodeGroup")[0]
-	if len(ng.DependsOn) != 1 || !strings.HasSuffix(ng.DependsOn[0], "eks:index:Cluster$aws:eks/cluster:Cluster::c-eks-eksCluster") {
+	if !slices.Contains(ng.DependsOn, "urn:pulumi:test::global-sovereign::eks:index:Cluster$aws:eks/cluster:Cluster::c-eks-eksCluster") {
 		t.Errorf("node group depends on %v", ng.DependsOn)
 	}
 }

@@ -48,6 +48,11 @@ func modelEKSCluster(comp registration, clusterName, oidcIssuerURL string, clust
 		if custom && len(typ) > 4 && typ[:4] == "aws:" {
 			r.provider = awsProvider
 		}
+		if !custom { // a child component inherits the component's providers
+			for k, v := range comp.providers {
+				r.providers[k] = v
+			}
+		}
 		out = append(out, r)
 		return r
 	}
@@ -58,13 +63,19 @@ func modelEKSCluster(comp registration, clusterName, oidcIssuerURL string, clust
 	roleRes := child(role.urn, "aws:iam/role:Role", name+"-eksRole-role", true, map[string]any{
 		"assumeRolePolicy": `{"Statement":[{"Action":["sts:AssumeRole","sts:TagSession"],"Effect":"Allow","Principal":{"Service":"eks.amazonaws.com"}}],"Version":"2012-10-17"}`,
 	})
+	// The role is auto-named as the provider does; the mocks' naming gives it the name it would have.
+	roleName := autoName(roleRes.name, roleRes.urn)
+	roleArn := arn("iam", "", "role/"+roleName)
+	out[len(out)-1].id = roleName
+	out[len(out)-1].state = resource.NewPropertyMapFromMap(map[string]any{"name": roleName, "arn": roleArn})
 	policy := "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"
 	child(role.urn, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", name+"-eksRole-"+sha1Prefix(policy), true,
-		map[string]any{"policyArn": policy, "role": "[the role above]"}, roleRes.urn)
+		map[string]any{"policyArn": policy, "role": roleName}, roleRes.urn)
 
 	// The cluster security group: only without one given and without skipDefaultSecurityGroups.
 	skipSGs, _ := boolInput(in, "skipDefaultSecurityGroups")
-	_, givenSG := in["clusterSecurityGroup"]
+	sgInput, givenSG := in["clusterSecurityGroup"]
+	givenSG = givenSG && !sgInput.IsNull()
 	if !givenSG && !skipSGs {
 		sg := child(comp.urn, "aws:ec2/securityGroup:SecurityGroup", name+"-eksClusterSecurityGroup", true, map[string]any{"vpcId": plainInput(in, "vpcId")})
 		child(comp.urn, "aws:ec2/securityGroupRule:SecurityGroupRule", name+"-eksClusterInternetEgressRule", true,
@@ -72,18 +83,21 @@ func modelEKSCluster(comp registration, clusterName, oidcIssuerURL string, clust
 	}
 
 	// The EKS cluster itself: the stand-in the mocks registered carries its identity.
-	cluster.urn = urnUnder(comp.urn, "aws:eks/cluster:Cluster", name+"-eksCluster")
-	cluster.parent, cluster.modelled, cluster.provider = comp.urn, true, awsProvider
+	cluster.typ, cluster.name = "aws:eks/cluster:Cluster", name+"-eksCluster"
+	cluster.urn = urnUnder(comp.urn, cluster.typ, cluster.name)
+	cluster.parent, cluster.custom, cluster.modelled, cluster.provider = comp.urn, true, true, awsProvider
+	cluster.providers = map[string]string{}
 	cluster.inputs = resource.NewPropertyMapFromMap(map[string]any{
-		"name": clusterName, "version": plainInput(in, "version"), "roleArn": "[the role above]",
+		"name": clusterName, "version": plainInput(in, "version"), "roleArn": roleArn,
 		"enabledClusterLogTypes": plainInput(in, "enabledClusterLogTypes"),
 		"vpcConfig": map[string]any{
 			"subnetIds": plainInput(in, "privateSubnetIds"), "endpointPrivateAccess": plainInput(in, "endpointPrivateAccess"),
 			"endpointPublicAccess": plainInput(in, "endpointPublicAccess"), "publicAccessCidrs": plainInput(in, "publicAccessCidrs"),
+			"securityGroupIds": clusterSecurityGroupIDs(in),
 		},
 		"accessConfig": map[string]any{"authenticationMode": plainInput(in, "authenticationMode"), "bootstrapClusterCreatorAdminPermissions": true},
 	})
-	cluster.dependencies = append(append([]string{}, comp.dependencies...), role.urn)
+	cluster.dependencies = append(append([]string{}, comp.dependencies...), role.urn, roleRes.urn)
 	out = append(out, cluster)
 	addon := func(logical, addonName string) {
 		child(comp.urn, "aws:eks/addon:Addon", logical, true, map[string]any{
@@ -223,4 +237,14 @@ func sortedKeys(m resource.PropertyMap) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// clusterSecurityGroupIDs is vpcConfig.securityGroupIds as pulumi-eks sets it: the given cluster
+// security group, by reference.
+func clusterSecurityGroupIDs(in resource.PropertyMap) any {
+	v, ok := in["clusterSecurityGroup"]
+	if !ok || v.IsNull() {
+		return nil
+	}
+	return []any{plain(unwrapValue(v))}
 }
