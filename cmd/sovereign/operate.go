@@ -75,11 +75,7 @@ func newOperate(g *globalFlags, op orchestrate.Op, short string) *cobra.Command 
 }
 
 func operate(cmd *cobra.Command, g *globalFlags, f *operateFlags, op orchestrate.Op) error {
-	fleet, err := loadFleet(g.dir)
-	if err != nil {
-		return err
-	}
-	names, err := f.sel.resolve(fleet)
+	fleet, names, err := loadSelected(g.dir, &f.sel)
 	if err != nil {
 		return err
 	}

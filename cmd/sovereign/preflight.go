@@ -18,11 +18,7 @@ func newPreflight(g *globalFlags) *cobra.Command {
 			"start while any remain for the stacks it would deploy.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			fleet, err := loadFleet(g.dir)
-			if err != nil {
-				return err
-			}
-			names, err := sel.resolve(fleet)
+			fleet, names, err := loadSelected(g.dir, sel)
 			if err != nil {
 				return err
 			}

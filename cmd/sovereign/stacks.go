@@ -52,3 +52,16 @@ func loadFleet(dir string) (*config.Fleet, error) {
 	}
 	return fleet, nil
 }
+
+// loadSelected loads and validates the fleet and resolves the selected stacks.
+func loadSelected(dir string, sel *stackSelection) (*config.Fleet, []string, error) {
+	fleet, err := loadFleet(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	names, err := sel.resolve(fleet)
+	if err != nil {
+		return nil, nil, err
+	}
+	return fleet, names, nil
+}

@@ -29,11 +29,7 @@ func newSynth(g *globalFlags) *cobra.Command {
 			"nodes, nothing declared twice); a violation fails synth.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			fleet, err := loadFleet(g.dir)
-			if err != nil {
-				return err
-			}
-			names, err := sel.resolve(fleet)
+			fleet, names, err := loadSelected(g.dir, sel)
 			if err != nil {
 				return err
 			}

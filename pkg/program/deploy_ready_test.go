@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/global-sovereign/global-sovereign/components/cluster"
 	"github.com/global-sovereign/global-sovereign/pkg/synth"
 )
 
@@ -74,6 +75,16 @@ func TestServicePrincipalConditions(t *testing.T) {
 		tp := one(t, g, name, "aws:sns/topicPolicy:TopicPolicy").Inputs["policy"].(string)
 		if !strings.Contains(tp, `"aws:SourceAccount":"123456789012"`) || !strings.Contains(tp, `"aws:SourceArn":"arn:aws:cloudwatch:`) {
 			t.Errorf("%s: topic policy without the documented conditions: %s", name, tp)
+		}
+	}
+}
+
+// ARNs are built from the account's partition, never a literal arn:aws:.
+func TestClusterAdminPolicyPartition(t *testing.T) {
+	for _, partition := range []string{"aws", "aws-us-gov", "aws-cn"} {
+		want := "arn:" + partition + ":eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+		if got := cluster.ClusterAdminPolicy(partition); got != want {
+			t.Errorf("%s: %s, want %s", partition, got, want)
 		}
 	}
 }

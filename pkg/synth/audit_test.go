@@ -131,30 +131,38 @@ func TestAuditPassesTheFixedShape(t *testing.T) {
 	})
 }
 
-// Defect 1: a name given as a string carries no dependency.
-func TestAuditCatchesAPlainClusterName(t *testing.T) {
-	old := fixed
-	old.plainClusterName = true
-	layouts(t, old, func(t *testing.T, s shape) {
-		vs := auditShape(t, s)
-		v := findViolation(vs, "order", "::c-assoc")
-		if v == nil || v.Path != "clusterName" || !strings.HasSuffix(v.Target, "aws:eks/cluster:Cluster::c-eks-eksCluster") {
-			t.Fatalf("the plain cluster name is not caught: %+v", vs)
-		}
-	})
-}
-
-// Defect 2: a release whose provider waits for the cluster but for no node group.
-func TestAuditCatchesPodsWithoutNodes(t *testing.T) {
-	old := fixed
-	old.providerWaitsNodes = false
-	layouts(t, old, func(t *testing.T, s shape) {
-		vs := auditShape(t, s)
-		v := findViolation(vs, "pods-need-nodes", "::c-release")
-		if v == nil || !strings.Contains(v.Msg, "a node group") || !strings.Contains(v.Msg, "coredns") || !strings.Contains(v.Msg, "eks-pod-identity-agent") {
-			t.Fatalf("the release without nodes is not caught: %+v", vs)
-		}
-	})
+// The shapes the project once had, each a defect a real deploy would hit, at the root and
+// inside a component: defect 1, a name given as a string carries no dependency; defect 2, a
+// release whose provider waits for the cluster but for no node group.
+func TestAuditCatchesOldShapes(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		old          func(*shape)
+		rule, holder string
+		want         []string // in the path and message
+	}{
+		{"plain cluster name", func(s *shape) { s.plainClusterName = true }, "order", "::c-assoc",
+			[]string{"clusterName", "aws:eks/cluster:Cluster::c-eks-eksCluster"}},
+		{"pods without nodes", func(s *shape) { s.providerWaitsNodes = false }, "pods-need-nodes", "::c-release",
+			[]string{"a node group", "coredns", "eks-pod-identity-agent"}},
+	} {
+		old := fixed
+		tc.old(&old)
+		t.Run(tc.name, func(t *testing.T) {
+			layouts(t, old, func(t *testing.T, s shape) {
+				vs := auditShape(t, s)
+				v := findViolation(vs, tc.rule, tc.holder)
+				if v == nil {
+					t.Fatalf("not caught: %v", vs)
+				}
+				for _, w := range tc.want {
+					if !strings.Contains(v.Path+" "+v.Msg, w) {
+						t.Errorf("%s does not mention %q", v, w)
+					}
+				}
+			})
+		})
+	}
 }
 
 // Defect 3: a second vpc-cni add-on beside the one pulumi-eks installs.
