@@ -2,7 +2,7 @@ package config
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -20,9 +20,10 @@ func (c AutoscalerChart) Minor() string {
 	return parts[0] + "." + parts[1]
 }
 
-// autoscalerCharts lists the cluster-autoscaler chart releases this project knows, read from
-// cluster-autoscaler/charts/cluster-autoscaler/Chart.yaml in kubernetes/autoscaler (version and
-// appVersion of each release). Add a row when a new Kubernetes minor version is adopted.
+// autoscalerCharts lists the cluster-autoscaler chart releases this project knows, in release
+// order, read from cluster-autoscaler/charts/cluster-autoscaler/Chart.yaml in kubernetes/autoscaler
+// (version and appVersion of each release). Add a row when a new release is adopted; the newest
+// row of a minor version is that version's default.
 var autoscalerCharts = []AutoscalerChart{
 	{"9.46.6", "1.32.0"},
 	{"9.47.0", "1.33.0"}, {"9.48.0", "1.33.0"}, {"9.49.0", "1.33.0"}, {"9.50.0", "1.33.0"}, {"9.50.1", "1.33.0"}, {"9.51.0", "1.33.0"},
@@ -31,8 +32,16 @@ var autoscalerCharts = []AutoscalerChart{
 	{"9.57.0", "1.35.0"}, {"9.58.0", "1.35.0"}, {"9.59.0", "1.35.0"},
 }
 
-// defaultAutoscalerChart is the newest known chart for each Kubernetes minor version.
-var defaultAutoscalerChart = map[string]string{"1.32": "9.46.6", "1.33": "9.51.0", "1.34": "9.53.0", "1.35": "9.59.0"}
+// newestAutoscalerChart is the newest known chart for a Kubernetes minor version, or "".
+func newestAutoscalerChart(minor string) string {
+	newest := ""
+	for _, c := range autoscalerCharts {
+		if c.Minor() == minor {
+			newest = c.Chart
+		}
+	}
+	return newest
+}
 
 // LookupAutoscalerChart returns the known release with that chart version.
 func LookupAutoscalerChart(version string) (AutoscalerChart, bool) {
@@ -55,11 +64,13 @@ func knownAutoscalerCharts(minor string) string {
 	return strings.Join(out, ", ")
 }
 
+// supportedAutoscalerMinors lists the minor versions the table has a chart for.
 func supportedAutoscalerMinors() string {
 	var out []string
-	for m := range defaultAutoscalerChart {
-		out = append(out, m)
+	for _, c := range autoscalerCharts {
+		if !slices.Contains(out, c.Minor()) {
+			out = append(out, c.Minor())
+		}
 	}
-	sort.Strings(out)
 	return strings.Join(out, ", ")
 }

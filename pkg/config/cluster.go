@@ -125,7 +125,7 @@ func (c *Cluster) applyDefaults() {
 		}
 	}
 	if c.ClusterAutoscalerChart == "" {
-		c.ClusterAutoscalerChart = defaultAutoscalerChart[c.KubernetesVersion]
+		c.ClusterAutoscalerChart = newestAutoscalerChart(c.KubernetesVersion)
 	}
 }
 

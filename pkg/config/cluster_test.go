@@ -127,16 +127,19 @@ func TestClusterRules(t *testing.T) {
 // The autoscaler chart defaults to the newest known release of the cluster's minor version, and
 // every row of the table names a chart of its own minor.
 func TestAutoscalerChartTable(t *testing.T) {
-	for minor, chart := range defaultAutoscalerChart {
-		c, ok := LookupAutoscalerChart(chart)
-		if !ok || c.Minor() != minor {
-			t.Errorf("default for %s is %s (%+v)", minor, chart, c)
+	for minor, chart := range map[string]string{"1.32": "9.46.6", "1.33": "9.51.0", "1.34": "9.53.0", "1.35": "9.59.0", "1.36": ""} {
+		if got := newestAutoscalerChart(minor); got != chart {
+			t.Errorf("default for %s is %q, want %q", minor, got, chart)
 		}
-		for _, other := range autoscalerCharts {
-			if other.Minor() == minor && other.Chart > chart && len(other.Chart) == len(chart) {
-				t.Errorf("default for %s is %s, but %s is newer", minor, chart, other.Chart)
-			}
+	}
+	for i := 1; i < len(autoscalerCharts); i++ {
+		prev, cur := autoscalerCharts[i-1], autoscalerCharts[i]
+		if len(cur.Chart) == len(prev.Chart) && cur.Chart <= prev.Chart || cur.AppVersion < prev.AppVersion {
+			t.Errorf("table out of release order at %s after %s", cur.Chart, prev.Chart)
 		}
+	}
+	if got := supportedAutoscalerMinors(); got != "1.32, 1.33, 1.34, 1.35" {
+		t.Errorf("supported minors %q", got)
 	}
 	s := parseValid(t, "Pulumi.iad.yaml", withCluster(clusterData))
 	if got := s.Cluster.AutoscalerChart(); got.Chart != "9.51.0" || got.AppVersion != "1.33.0" {

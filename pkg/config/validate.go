@@ -312,20 +312,24 @@ func checkPublicIPv4(is *issues, path, s string) {
 		is.add(path, "%q is not an IPv4 address; want the office VPN device's public address, e.g. 203.0.113.10", s)
 		return
 	}
-	if a.IsPrivate() || a.IsLoopback() || a.IsMulticast() || a.IsUnspecified() || a.IsLinkLocalUnicast() ||
-		netip.MustParsePrefix("100.64.0.0/10").Contains(a) || netip.MustParsePrefix("240.0.0.0/4").Contains(a) {
+	if !isPublicPrefix(netip.PrefixFrom(a, 32)) {
 		is.add(path, "%s is not a public address; a customer gateway must be reachable from the internet", a)
 	}
 }
 
-// isPublicPrefix reports whether p is a range of public unicast addresses.
+// nonPublicRanges are the IPv4 ranges that never appear as an address on the internet: this
+// network, private (RFC 1918), shared (carrier-grade NAT), loopback, link-local, multicast and
+// reserved.
+var nonPublicRanges = []netip.Prefix{
+	netip.MustParsePrefix("0.0.0.0/8"), netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("100.64.0.0/10"),
+	netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("169.254.0.0/16"), netip.MustParsePrefix("172.16.0.0/12"),
+	netip.MustParsePrefix("192.168.0.0/16"), netip.MustParsePrefix("224.0.0.0/4"), netip.MustParsePrefix("240.0.0.0/4"),
+}
+
+// isPublicPrefix reports whether every address of p is a public unicast address.
 func isPublicPrefix(p netip.Prefix) bool {
-	a := p.Masked().Addr()
-	if a.IsPrivate() || a.IsLoopback() || a.IsMulticast() || a.IsUnspecified() || a.IsLinkLocalUnicast() {
-		return false
-	}
-	for _, r := range []string{"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "240.0.0.0/4"} {
-		if netip.MustParsePrefix(r).Overlaps(p) {
+	for _, r := range nonPublicRanges {
+		if r.Overlaps(p) {
 			return false
 		}
 	}

@@ -13,13 +13,17 @@ import (
 	"github.com/global-sovereign/global-sovereign/components/network"
 	"github.com/global-sovereign/global-sovereign/pkg/config"
 	"github.com/global-sovereign/global-sovereign/pkg/netplan"
+	"github.com/global-sovereign/global-sovereign/pkg/reach"
 )
 
 // deployRegion declares a region stack.
 func deployRegion(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet, opts Options) error {
 	prefix := s.Settings.NamePrefix
-	guard := deployerGuard(s)
-	if opts.CheckDeployer && guard != nil {
+	var guard *reach.Guard
+	if opts.CheckDeployer {
+		guard = deployerGuard(s)
+	}
+	if guard != nil {
 		if err := guard.BeforeDeploy(ctx.Context()); err != nil {
 			if !ctx.DryRun() {
 				return err
@@ -84,7 +88,7 @@ func deployRegion(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet, opt
 		stack: s, fleet: fleet, provider: provider, accountID: identity.AccountId, partition: partition.Partition,
 		alarmTopic: al.TopicArn, network: net, plan: plan,
 	}
-	if opts.CheckDeployer && guard != nil {
+	if guard != nil {
 		env.probe = guard.Probe
 	}
 	if err := deployData(ctx, env); err != nil {

@@ -25,7 +25,7 @@ var RemotePlugins = []struct{ Name, Version string }{{"kubernetes", "v4.19.0"}}
 // has no children, so synth lists these, marked modelled, to show what AWS will hold and to let
 // the audit catch a resource the project declares twice. Arguments the model does not cover
 // are an error rather than a silently incomplete graph.
-func modelEKSCluster(comp registration, clusterName, oidcIssuerURL string, cluster registration) ([]registration, error) {
+func modelEKSCluster(comp registration, clusterName, oidcIssuerURL string, cluster answer) ([]registration, error) {
 	in := comp.inputs
 	for _, unsupported := range []string{"fargate", "storageClasses", "nodeGroupOptions", "autoMode", "serviceRole", "createInstanceRole", "instanceRole", "instanceRoles"} {
 		if v, ok := in[resource.PropertyKey(unsupported)]; ok && !v.IsNull() {
@@ -66,8 +66,7 @@ func modelEKSCluster(comp registration, clusterName, oidcIssuerURL string, clust
 	// The role is auto-named as the provider does; the mocks' naming gives it the name it would have.
 	roleName := autoName(roleRes.name, roleRes.urn)
 	roleArn := arn("iam", "", "role/"+roleName)
-	out[len(out)-1].id = roleName
-	out[len(out)-1].state = resource.NewPropertyMapFromMap(map[string]any{"name": roleName, "arn": roleArn})
+	out[len(out)-1].id, out[len(out)-1].state = roleName, resource.NewPropertyMapFromMap(map[string]any{"name": roleName, "arn": roleArn})
 	policy := "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"
 	child(role.urn, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", name+"-eksRole-"+sha1Prefix(policy), true,
 		map[string]any{"policyArn": policy, "role": roleName}, roleRes.urn)
@@ -82,12 +81,8 @@ func modelEKSCluster(comp registration, clusterName, oidcIssuerURL string, clust
 			map[string]any{"type": "egress", "protocol": "-1", "fromPort": 0, "toPort": 0, "cidrBlocks": []any{"0.0.0.0/0"}}, sg.urn)
 	}
 
-	// The EKS cluster itself: the stand-in the mocks registered carries its identity.
-	cluster.typ, cluster.name = "aws:eks/cluster:Cluster", name+"-eksCluster"
-	cluster.urn = urnUnder(comp.urn, cluster.typ, cluster.name)
-	cluster.parent, cluster.custom, cluster.modelled, cluster.provider = comp.urn, true, true, awsProvider
-	cluster.providers = map[string]string{}
-	cluster.inputs = resource.NewPropertyMapFromMap(map[string]any{
+	// The EKS cluster itself; the mocks' answer for the stand-in they registered is its identity.
+	eksCluster := child(comp.urn, "aws:eks/cluster:Cluster", name+"-eksCluster", true, map[string]any{
 		"name": clusterName, "version": plainInput(in, "version"), "roleArn": roleArn,
 		"enabledClusterLogTypes": plainInput(in, "enabledClusterLogTypes"),
 		"vpcConfig": map[string]any{
@@ -96,13 +91,12 @@ func modelEKSCluster(comp registration, clusterName, oidcIssuerURL string, clust
 			"securityGroupIds": clusterSecurityGroupIDs(in),
 		},
 		"accessConfig": map[string]any{"authenticationMode": plainInput(in, "authenticationMode"), "bootstrapClusterCreatorAdminPermissions": true},
-	})
-	cluster.dependencies = append(append([]string{}, comp.dependencies...), role.urn, roleRes.urn)
-	out = append(out, cluster)
+	}, append(append([]string{}, comp.dependencies...), role.urn, roleRes.urn)...)
+	out[len(out)-1].id, out[len(out)-1].state = cluster.id, cluster.state
 	addon := func(logical, addonName string) {
 		child(comp.urn, "aws:eks/addon:Addon", logical, true, map[string]any{
 			"addonName": addonName, "clusterName": clusterName, "resolveConflictsOnCreate": "OVERWRITE", "preserve": true,
-		}, cluster.urn)
+		}, eksCluster.urn)
 	}
 
 	// kube-proxy unless kubeProxyAddonOptions.enabled is false.
@@ -110,19 +104,19 @@ func modelEKSCluster(comp registration, clusterName, oidcIssuerURL string, clust
 		addon(name+"-kube-proxy", "kube-proxy")
 	}
 	// Its own Kubernetes provider, always, at the SDK version pulumi-eks bundles.
-	child(comp.urn, "pulumi:providers:kubernetes", name+"-eks-k8s", true, map[string]any{"version": RemotePlugins[0].Version}, cluster.urn)
+	child(comp.urn, "pulumi:providers:kubernetes", name+"-eks-k8s", true, map[string]any{"version": RemotePlugins[0].Version}, eksCluster.urn)
 
 	// The aws-auth ConfigMap only in a mode that reads it.
 	mode, _ := plainInput(in, "authenticationMode").(string)
 	if mode == "" || mode == "CONFIG_MAP" || mode == "API_AND_CONFIG_MAP" {
-		child(comp.urn, "kubernetes:core/v1:ConfigMap", name+"-nodeAccess", true, map[string]any{"metadata": map[string]any{"name": "aws-auth", "namespace": "kube-system"}}, cluster.urn)
+		child(comp.urn, "kubernetes:core/v1:ConfigMap", name+"-nodeAccess", true, map[string]any{"metadata": map[string]any{"name": "aws-auth", "namespace": "kube-system"}}, eksCluster.urn)
 	}
 	// Access entries and their policy associations, in key order.
 	entries := objectInput(in, "accessEntries")
 	for _, key := range sortedKeys(entries) {
 		e := objectValue(entries[resource.PropertyKey(key)])
 		entry := child(comp.urn, "aws:eks/accessEntry:AccessEntry", name+"-"+key, true,
-			map[string]any{"clusterName": clusterName, "principalArn": plainInput(e, "principalArn")}, cluster.urn)
+			map[string]any{"clusterName": clusterName, "principalArn": plainInput(e, "principalArn")}, eksCluster.urn)
 		policies := objectInput(e, "accessPolicies")
 		for _, pk := range sortedKeys(policies) {
 			p := objectValue(policies[resource.PropertyKey(pk)])
@@ -136,7 +130,7 @@ func modelEKSCluster(comp registration, clusterName, oidcIssuerURL string, clust
 		cni := child(comp.urn, "eks:index:VpcCniAddon", name+"-vpc-cni", false, map[string]any{"clusterName": clusterName})
 		child(cni.urn, "aws:eks/addon:Addon", name+"-vpc-cni", true, map[string]any{
 			"addonName": "vpc-cni", "clusterName": clusterName, "resolveConflictsOnCreate": "OVERWRITE", "preserve": true,
-		}, cluster.urn)
+		}, eksCluster.urn)
 	}
 	// CoreDNS only when explicitly enabled (there is no default node group here).
 	if enabled, set := boolInput(objectInput(in, "corednsAddonOptions"), "enabled"); set && enabled {
@@ -145,13 +139,13 @@ func modelEKSCluster(comp registration, clusterName, oidcIssuerURL string, clust
 	if create, _ := boolInput(in, "createOidcProvider"); create {
 		child(comp.urn, "aws:iam/openIdConnectProvider:OpenIdConnectProvider", name+"-oidcProvider", true, map[string]any{
 			"clientIdLists": []any{"sts.amazonaws.com"}, "url": oidcIssuerURL,
-		}, cluster.urn)
+		}, eksCluster.urn)
 	}
 	// The node security group and its five rules unless skipDefaultSecurityGroups; the last rule
 	// goes on the cluster security group (the one given, if any).
 	if !skipSGs {
 		nodeSG := child(comp.urn, "aws:ec2/securityGroup:SecurityGroup", name+"-nodeSecurityGroup", true,
-			map[string]any{"vpcId": plainInput(in, "vpcId")}, cluster.urn)
+			map[string]any{"vpcId": plainInput(in, "vpcId")}, eksCluster.urn)
 		rule := func(logical, typ string, port int, onCluster bool) {
 			target := "[nodeSecurityGroup]"
 			if onCluster {

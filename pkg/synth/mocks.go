@@ -73,11 +73,10 @@ type mocks struct {
 	// standIns are resources the mocks register on behalf of a remote component (URN -> AWS
 	// region): they are not the program's, so they stay out of the graph; the modelled child
 	// they stand for takes their place (standInFor: stand-in URN -> modelled URN).
-	standIns     map[string]string
-	standInState map[string]registration
-	standInFor   map[string]string
-	modelled     []registration
-	// answers holds what the mocks returned for each registered URN.
+	standIns   map[string]string
+	standInFor map[string]string
+	modelled   []registration
+	// answers holds what the mocks returned for each URN, stand-ins included.
 	answers map[string]answer
 }
 
@@ -90,8 +89,7 @@ var _ pulumi.MockResourceMonitor = (*mocks)(nil)
 
 func newMocks(project, stack string, refs map[string]StackOutputs) *mocks {
 	return &mocks{project: project, stack: stack, refs: refs, aws: newAWSModel(), providers: map[string]string{},
-		k8s: map[string]bool{}, standIns: map[string]string{}, standInState: map[string]registration{},
-		standInFor: map[string]string{}, answers: map[string]answer{}}
+		k8s: map[string]bool{}, standIns: map[string]string{}, standInFor: map[string]string{}, answers: map[string]answer{}}
 }
 
 // urnOf computes the URN the mock monitor gives a resource.
@@ -115,13 +113,8 @@ func providerURN(ref string) string {
 func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
 	id, state, err := m.newResource(args)
 	if err == nil {
-		urn := m.urnOfArgs(args)
 		m.mu.Lock()
-		if _, standIn := m.standIns[urn]; standIn {
-			m.standInState[urn] = registration{id: id, state: state}
-		} else {
-			m.answers[urn] = answer{id: id, state: state}
-		}
+		m.answers[m.urnOfArgs(args)] = answer{id: id, state: state}
 		m.mu.Unlock()
 	}
 	return id, state, err
@@ -355,7 +348,7 @@ func (m *mocks) eksCluster(reg registration, inputs resource.PropertyMap) (strin
 	issuer := fmt.Sprintf("oidc.eks.%s.amazonaws.com/id/%s", region, host)
 
 	m.mu.Lock()
-	standIn := m.standInState[standInURN]
+	standIn := m.answers[standInURN]
 	m.mu.Unlock()
 	children, err := modelEKSCluster(reg, name, "https://"+issuer, standIn)
 	if err != nil {
