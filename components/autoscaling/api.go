@@ -25,14 +25,15 @@ type APIArgs struct {
 
 // apiWorkload declares the api namespace, the HPA scaling the API Deployment on CPU, a
 // disruption budget that keeps all but one replica through node drains, and, when config names
-// an image, the Deployment and its Service.
-func apiWorkload(ctx *pulumi.Context, name string, api *APIArgs, opts []pulumi.ResourceOption) error {
+// an image, the Deployment and its Service, which it returns (nil without an image).
+func apiWorkload(ctx *pulumi.Context, name string, api *APIArgs, opts []pulumi.ResourceOption) (*corev1.Service, error) {
 	labels := pulumi.StringMap{"app.kubernetes.io/name": pulumi.String(APIName)}
+	var service *corev1.Service
 	ns, err := corev1.NewNamespace(ctx, name+"-api", &corev1.NamespaceArgs{
 		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(APINamespace)},
 	}, opts...)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	inNS := append(append([]pulumi.ResourceOption{}, opts...), pulumi.DependsOn([]pulumi.Resource{ns}))
 	meta := &metav1.ObjectMetaArgs{Name: pulumi.String(APIName), Namespace: pulumi.String(APINamespace), Labels: labels}
@@ -70,9 +71,9 @@ func apiWorkload(ctx *pulumi.Context, name string, api *APIArgs, opts []pulumi.R
 		}, append(inNS,
 			// The HPA owns the replica count.
 			pulumi.IgnoreChanges([]string{"spec.replicas"}))...); err != nil {
-			return err
+			return nil, err
 		}
-		if _, err := corev1.NewService(ctx, name+"-api", &corev1.ServiceArgs{
+		service, err = corev1.NewService(ctx, name+"-api", &corev1.ServiceArgs{
 			Metadata: meta,
 			Spec: &corev1.ServiceSpecArgs{
 				Selector: labels,
@@ -80,8 +81,9 @@ func apiWorkload(ctx *pulumi.Context, name string, api *APIArgs, opts []pulumi.R
 					Name: pulumi.String("http"), Port: pulumi.Int(80), TargetPort: pulumi.String("http"),
 				}},
 			},
-		}, inNS...); err != nil {
-			return err
+		}, inNS...)
+		if err != nil {
+			return nil, err
 		}
 	}
 
@@ -102,7 +104,7 @@ func apiWorkload(ctx *pulumi.Context, name string, api *APIArgs, opts []pulumi.R
 			}},
 		},
 	}, inNS...); err != nil {
-		return err
+		return nil, err
 	}
 	_, err = policyv1.NewPodDisruptionBudget(ctx, name+"-api", &policyv1.PodDisruptionBudgetArgs{
 		Metadata: meta,
@@ -111,5 +113,5 @@ func apiWorkload(ctx *pulumi.Context, name string, api *APIArgs, opts []pulumi.R
 			Selector:       &metav1.LabelSelectorArgs{MatchLabels: labels},
 		},
 	}, inNS...)
-	return err
+	return service, err
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	helmv3 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v3"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -60,6 +61,9 @@ type Autoscaling struct {
 	pulumi.ResourceState
 
 	AutoscalerRoleArn pulumi.StringOutput `pulumi:"autoscalerRoleArn"`
+	// APIService is the API's Service when config names an image, else nil: bind to it by its
+	// outputs so the binding waits for it and its namespace.
+	APIService *corev1.Service
 }
 
 // New declares the autoscaling. Pass the stack's regional aws provider with pulumi.Provider;
@@ -135,7 +139,8 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		return nil, err
 	}
 	if args.API != nil {
-		if err := apiWorkload(ctx, name, args.API, inCluster); err != nil {
+		var err error
+		if a.APIService, err = apiWorkload(ctx, name, args.API, inCluster); err != nil {
 			return nil, err
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
+	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	helmv3 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v3"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -53,11 +54,12 @@ type Args struct {
 	ZoneID, Hostname       string
 	HealthCheckPath        string
 	AccessLogRetentionDays int
-	// APIService, when set, is the Service (namespace/name) the target group is bound to.
-	APIServiceNamespace, APIServiceName string
-	APIPort                             int
-	DeletionProtection                  bool
-	Protect                             bool
+	// APIService, when set, is the Service the target group is bound to: its name and namespace
+	// are read from its outputs, so the binding waits for it.
+	APIService         *corev1.Service
+	APIPort            int
+	DeletionProtection bool
+	Protect            bool
 }
 
 // Ingress is the component.
@@ -279,15 +281,16 @@ func controller(ctx *pulumi.Context, name string, args *Args, tg *lb.TargetGroup
 	if err != nil {
 		return err
 	}
-	if args.APIServiceName == "" {
+	if args.APIService == nil {
 		return nil
 	}
+	serviceName := args.APIService.Metadata.Name().Elem()
 	_, err = apiextensions.NewCustomResource(ctx, name+"-api-binding", &apiextensions.CustomResourceArgs{
 		ApiVersion: pulumi.String("elbv2.k8s.aws/v1beta1"),
 		Kind:       pulumi.String("TargetGroupBinding"),
-		Metadata:   &metav1.ObjectMetaArgs{Name: pulumi.String(args.APIServiceName), Namespace: pulumi.String(args.APIServiceNamespace)},
+		Metadata:   &metav1.ObjectMetaArgs{Name: serviceName, Namespace: args.APIService.Metadata.Namespace().Elem()},
 		OtherFields: kubernetes.UntypedArgs{"spec": pulumi.Map{
-			"serviceRef":     pulumi.Map{"name": pulumi.String(args.APIServiceName), "port": pulumi.Int(80)},
+			"serviceRef":     pulumi.Map{"name": serviceName, "port": pulumi.Int(80)},
 			"targetGroupARN": tg.Arn,
 			"targetType":     pulumi.String("ip"),
 		}},

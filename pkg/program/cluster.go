@@ -73,7 +73,8 @@ func deployCluster(ctx *pulumi.Context, e *regionEnv) error {
 		scaling.API = &autoscaling.APIArgs{Image: a.Image, Port: a.Port, MinReplicas: a.MinReplicas,
 			MaxReplicas: a.MaxReplicas, TargetCPUPercent: a.TargetCPUPercent}
 	}
-	if _, err := autoscaling.New(ctx, prefix, scaling, pulumi.Provider(e.provider)); err != nil {
+	scaled, err := autoscaling.New(ctx, prefix, scaling, pulumi.Provider(e.provider))
+	if err != nil {
 		return err
 	}
 
@@ -91,14 +92,12 @@ func deployCluster(ctx *pulumi.Context, e *regionEnv) error {
 			HealthCheckPath:        g.HealthCheckPath,
 			AccessLogRetentionDays: g.AccessLogRetentionDays,
 			APIPort:                config.DefaultAPIPort,
+			APIService:             scaled.APIService, // nil without an API image
 			DeletionProtection:     s.Protected(),
 			Protect:                s.Protected(),
 		}
 		if a := c.API; a != nil {
 			args.APIPort = a.Port
-			if a.Image != "" { // the Service exists only with the Deployment
-				args.APIServiceNamespace, args.APIServiceName = autoscaling.APINamespace, autoscaling.APIName
-			}
 		}
 		in, err := ingress.New(ctx, prefix, args, pulumi.Provider(e.provider))
 		if err != nil {

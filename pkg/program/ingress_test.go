@@ -83,6 +83,10 @@ func TestAPIWorkloadIsBound(t *testing.T) {
 		t.Fatal(err)
 	}
 	g := r.Graph
+	// With the workload, the graph still deploys in order (the binding lives in its namespace).
+	for _, v := range synth.Audit(g) {
+		t.Errorf("iad with an API image: %s", v)
+	}
 	dep := one(t, g, "iad", "kubernetes:apps/v1:Deployment")
 	if c := dep.Inputs["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)["containers"].([]any)[0].(map[string]any); c["image"] != "ghcr.io/global-sovereign/api:1.4.2" {
 		t.Errorf("deployment container %v", c)
