@@ -1,0 +1,412 @@
+// Package workflows checks the GitHub Actions workflows in .github/workflows against the rules
+// that keep secrets away from untrusted code and let either Pulumi backend work in CI (issue 14).
+// CheckPR and CheckDeploy return every broken rule; the tests run them on the committed
+// workflows and on the old pr.yml they replace.
+package workflows
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Rule names, as reported in Violation.Rule.
+const (
+	// A job that references a secret (other than GITHUB_TOKEN) or requests id-token: write
+	// declares an environment: environment secrets and the role trust
+	// (sub repo:<owner>/<repo>:environment:<name>) are what gate it.
+	RuleSecretsNeedEnvironment = "secrets-need-environment"
+	// pr.yml: such a job is in the `preview` environment and runs only for same-repo branches.
+	RulePRPreviewEnvironment = "pr-preview-environment"
+	// pr.yml: a job that runs for every PR, forks included, has no secret, no id-token, no environment.
+	RulePRUntrustedJobClean = "pr-untrusted-job-clean"
+	// A step running `sovereign preview|up|destroy|refresh|cancel` gets both backends' settings.
+	RuleSovereignBackendEnv = "sovereign-backend-env"
+	// deploy.yml: the deploying job is in `production`, deploys main only, is never cancelled,
+	// and its AWS session lasts the whole job and no longer than AWS allows.
+	RuleDeployProduction = "deploy-production"
+	// pr.yml: the job every PR gets tests, lints, synthesizes, and diffs the graph against the base.
+	RulePRGraphDiff = "pr-graph-diff"
+)
+
+// SameRepoGuard is the `if` that keeps a pr.yml job away from fork pull requests.
+const SameRepoGuard = "github.event.pull_request.head.repo.full_name == github.repository"
+
+// MainOnlyGuard is the `if` that keeps the deploy job on main (workflow_dispatch can name any ref).
+const MainOnlyGuard = "github.ref == 'refs/heads/main'"
+
+// MaxSessionSeconds is the longest role session AWS allows (IAM MaxSessionDuration: 1-12 h).
+const MaxSessionSeconds = 43200
+
+// backendEnv is what every sovereign step needs in its environment: key, and the text its value
+// must contain.
+var backendEnv = []struct{ key, want string }{
+	{"PULUMI_BACKEND_URL", "vars.PULUMI_BACKEND_URL"},                // which backend: repository variable
+	{"PULUMI_ACCESS_TOKEN", "secrets.PULUMI_ACCESS_TOKEN"},           // Pulumi Cloud, non-interactively
+	{"PULUMI_CONFIG_PASSPHRASE", "secrets.PULUMI_CONFIG_PASSPHRASE"}, // passphrase secrets provider
+	{"PULUMI_SKIP_UPDATE_CHECK", "true"},
+}
+
+// Violation is one broken rule.
+type Violation struct{ Rule, Job, Msg string }
+
+func (v Violation) String() string { return fmt.Sprintf("%s: job %q: %s", v.Rule, v.Job, v.Msg) }
+
+type workflow struct {
+	Permissions yaml.Node            `yaml:"permissions"`
+	Env         map[string]string    `yaml:"env"`
+	Concurrency yaml.Node            `yaml:"concurrency"`
+	Jobs        map[string]yaml.Node `yaml:"jobs"`
+
+	jobs []*job // sorted by name
+}
+
+type job struct {
+	If             string            `yaml:"if"`
+	Environment    yaml.Node         `yaml:"environment"`
+	Permissions    yaml.Node         `yaml:"permissions"`
+	Concurrency    yaml.Node         `yaml:"concurrency"`
+	Env            map[string]string `yaml:"env"`
+	TimeoutMinutes string            `yaml:"timeout-minutes"`
+	Steps          []step            `yaml:"steps"`
+
+	name    string
+	secrets []string // secrets it references, workflow env included
+	idToken bool     // effective id-token: write
+}
+
+type step struct {
+	Name string            `yaml:"name"`
+	Uses string            `yaml:"uses"`
+	Run  string            `yaml:"run"`
+	Env  map[string]string `yaml:"env"`
+	With map[string]string `yaml:"with"`
+}
+
+func parse(data []byte) (*workflow, error) {
+	var w workflow
+	if err := yaml.Unmarshal(data, &w); err != nil {
+		return nil, err
+	}
+	var wfSecrets []string // the workflow's env reaches every job
+	for _, v := range w.Env {
+		wfSecrets = append(wfSecrets, secretsIn(v)...)
+	}
+	for name, node := range w.Jobs {
+		j := &job{name: name}
+		if err := node.Decode(j); err != nil {
+			return nil, fmt.Errorf("job %s: %w", name, err)
+		}
+		j.secrets = uniq(append(secretRefs(&node), wfSecrets...))
+		perms := &j.Permissions
+		if perms.Kind == 0 {
+			perms = &w.Permissions
+		}
+		j.idToken = writesIDToken(perms)
+		w.jobs = append(w.jobs, j)
+	}
+	sort.Slice(w.jobs, func(a, b int) bool { return w.jobs[a].name < w.jobs[b].name })
+	return &w, nil
+}
+
+// CheckPR checks pr.yml.
+func CheckPR(data []byte) ([]Violation, error) {
+	w, err := parse(data)
+	if err != nil {
+		return nil, err
+	}
+	vs := commonRules(w)
+	var untrusted []*job
+	for _, j := range w.jobs {
+		guarded := hasGuard(j.If, SameRepoGuard)
+		if j.privileged() && (j.environment() != "preview" || !guarded) {
+			vs = append(vs, Violation{RulePRPreviewEnvironment, j.name, fmt.Sprintf(
+				"has secrets or id-token, so needs `environment: preview` (has %q) and `if: %s` (has %q)",
+				j.environment(), SameRepoGuard, j.If)})
+		}
+		if guarded {
+			continue
+		}
+		untrusted = append(untrusted, j)
+		if j.privileged() || j.environment() != "" {
+			vs = append(vs, Violation{RulePRUntrustedJobClean, j.name, fmt.Sprintf(
+				"runs for every PR, forks included, yet has secrets %v, id-token %v, environment %q",
+				j.secrets, j.idToken, j.environment())})
+		}
+	}
+	return append(vs, graphDiffRule(untrusted)...), nil
+}
+
+// CheckDeploy checks deploy.yml.
+func CheckDeploy(data []byte) ([]Violation, error) {
+	w, err := parse(data)
+	if err != nil {
+		return nil, err
+	}
+	vs := commonRules(w)
+	deploys := false
+	for _, j := range w.jobs {
+		if !j.privileged() && len(j.sovereignSteps()) == 0 {
+			continue
+		}
+		bad := func(format string, args ...any) {
+			vs = append(vs, Violation{RuleDeployProduction, j.name, fmt.Sprintf(format, args...)})
+		}
+		for _, s := range j.sovereignSteps() {
+			deploys = deploys || sovereignOp(s.Run) == "up"
+		}
+		if j.environment() != "production" {
+			bad("needs `environment: production` (has %q)", j.environment())
+		}
+		if !hasGuard(j.If, MainOnlyGuard) {
+			bad("needs `if: %s` (has %q)", MainOnlyGuard, j.If)
+		}
+		conc := &j.Concurrency
+		if conc.Kind == 0 {
+			conc = &w.Concurrency
+		}
+		if group, cancel := concurrency(conc); group == "" || cancel {
+			bad("needs a concurrency group that never cancels a deploy (group %q, cancel-in-progress %v)", group, cancel)
+		}
+		timeout, _ := strconv.Atoi(j.TimeoutMinutes)
+		for _, s := range j.Steps {
+			if !strings.HasPrefix(s.Uses, "aws-actions/configure-aws-credentials") {
+				continue
+			}
+			d, err := strconv.Atoi(s.With["role-duration-seconds"])
+			switch {
+			case err != nil:
+				bad("role-duration-seconds %q is not a number of seconds", s.With["role-duration-seconds"])
+			case d > MaxSessionSeconds:
+				bad("role-duration-seconds %d exceeds AWS's maximum %d", d, MaxSessionSeconds)
+			case d < timeout*60:
+				bad("role-duration-seconds %d is shorter than the job's timeout of %d minutes: the credentials expire mid-deploy", d, timeout)
+			}
+		}
+	}
+	if !deploys {
+		vs = append(vs, Violation{RuleDeployProduction, "", "no job runs `sovereign up`"})
+	}
+	return vs, nil
+}
+
+// commonRules: secrets-need-environment and sovereign-backend-env, for every workflow.
+func commonRules(w *workflow) []Violation {
+	var vs []Violation
+	for _, j := range w.jobs {
+		if j.privileged() && j.environment() == "" {
+			vs = append(vs, Violation{RuleSecretsNeedEnvironment, j.name, fmt.Sprintf(
+				"references secrets %v / id-token %v without an environment", j.secrets, j.idToken)})
+		}
+		for _, s := range j.sovereignSteps() {
+			env := merge(w.Env, j.Env, s.Env)
+			for _, e := range backendEnv {
+				if !strings.Contains(env[e.key], e.want) {
+					vs = append(vs, Violation{RuleSovereignBackendEnv, j.name, fmt.Sprintf(
+						"step %q runs sovereign %s without %s set from %q (has %q)",
+						s.Name, sovereignOp(s.Run), e.key, e.want, env[e.key])})
+				}
+			}
+		}
+	}
+	return vs
+}
+
+// graphDiffRule: one of the jobs every PR gets runs the checks and publishes the graph diff.
+func graphDiffRule(untrusted []*job) []Violation {
+	type need struct {
+		what string
+		ok   func(step) bool
+	}
+	runs := func(text string) func(step) bool {
+		return func(s step) bool { return strings.Contains(s.Run, text) }
+	}
+	needs := []need{
+		{"make test", runs("make test")},
+		{"make lint", runs("make lint")},
+		{"make synth", runs("make synth")},
+		{"checkout deep enough to reach the base (fetch-depth 0 or >= 2)", func(s step) bool {
+			d, err := strconv.Atoi(s.With["fetch-depth"])
+			return strings.HasPrefix(s.Uses, "actions/checkout") && err == nil && (d == 0 || d >= 2)
+		}},
+		{"a worktree of the base commit", runs("git worktree add")},
+		{"synth of the base into its own SYNTH_OUT", runs("SYNTH_OUT=")},
+		{"git diff --no-index --stat of base vs head", func(s step) bool {
+			return strings.Contains(s.Run, "git diff --no-index") && strings.Contains(s.Run, "--stat")
+		}},
+		{"the diff in $GITHUB_STEP_SUMMARY", runs("GITHUB_STEP_SUMMARY")},
+		{"the diff uploaded as a graph-* artifact", func(s step) bool {
+			return strings.HasPrefix(s.Uses, "actions/upload-artifact") && strings.Contains(s.With["name"], "graph")
+		}},
+	}
+	var best []Violation
+	for _, j := range untrusted {
+		var missing []Violation
+		for _, n := range needs {
+			found := false
+			for _, s := range j.Steps {
+				found = found || n.ok(s)
+			}
+			if !found {
+				missing = append(missing, Violation{RulePRGraphDiff, j.name, "the job every PR gets lacks " + n.what})
+			}
+		}
+		if len(missing) == 0 {
+			return nil
+		}
+		if best == nil || len(missing) < len(best) {
+			best = missing
+		}
+	}
+	if best == nil {
+		return []Violation{{RulePRGraphDiff, "", "no job runs for every PR"}}
+	}
+	return best
+}
+
+func (j *job) privileged() bool { return len(j.secrets) > 0 || j.idToken }
+
+func (j *job) environment() string {
+	switch j.Environment.Kind {
+	case yaml.ScalarNode:
+		return j.Environment.Value
+	case yaml.MappingNode:
+		var e struct{ Name string }
+		_ = j.Environment.Decode(&e)
+		return e.Name
+	}
+	return ""
+}
+
+// sovereignRe: the command at the start of a line or as a path (bin/sovereign, ./cmd/sovereign).
+var sovereignRe = regexp.MustCompile(`(?m)(?:^\s*|/)sovereign\s+(preview|up|destroy|refresh|cancel)\b`)
+
+func sovereignOp(run string) string {
+	if m := sovereignRe.FindStringSubmatch(run); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+func (j *job) sovereignSteps() []step {
+	var out []step
+	for _, s := range j.Steps {
+		if sovereignOp(s.Run) != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// hasGuard: the expression is the guard, or the guard and-ed with more conditions.
+func hasGuard(expr, guard string) bool {
+	expr = strings.TrimSpace(expr)
+	expr = strings.TrimSuffix(strings.TrimPrefix(expr, "${{"), "}}")
+	if strings.Contains(expr, "||") {
+		return false
+	}
+	for _, c := range strings.Split(expr, "&&") {
+		if strings.Join(strings.Fields(c), " ") == guard {
+			return true
+		}
+	}
+	return false
+}
+
+func writesIDToken(perms *yaml.Node) bool {
+	switch perms.Kind {
+	case yaml.ScalarNode:
+		return perms.Value == "write-all"
+	case yaml.MappingNode:
+		var m map[string]string
+		_ = perms.Decode(&m)
+		return m["id-token"] == "write"
+	}
+	return false
+}
+
+func concurrency(n *yaml.Node) (group string, cancel bool) {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		return n.Value, false
+	case yaml.MappingNode:
+		var c struct {
+			Group  string `yaml:"group"`
+			Cancel string `yaml:"cancel-in-progress"`
+		}
+		_ = n.Decode(&c)
+		return c.Group, c.Cancel != "false" && c.Cancel != ""
+	}
+	return "", false
+}
+
+var (
+	exprRe   = regexp.MustCompile(`(?s)\$\{\{(.*?)\}\}`)
+	secretRe = regexp.MustCompile(`(?:^|[^.\w])secrets(?:\s*\.\s*([\w-]+)|\s*\[\s*'([^']+)'\s*\])?`)
+)
+
+// secretRefs lists the secrets an expression anywhere under n references (`secrets` alone, as
+// in toJSON(secrets) or `secrets: inherit`, is "*"), except the automatic GITHUB_TOKEN.
+func secretRefs(n *yaml.Node) []string {
+	var out []string
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		if n.Kind == yaml.MappingNode {
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Value == "secrets" { // a reusable workflow's `secrets:`
+					out = append(out, "*")
+				}
+			}
+		}
+		if n.Kind == yaml.ScalarNode {
+			out = append(out, secretsIn(n.Value)...)
+		}
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	walk(n)
+	return uniq(out)
+}
+
+// secretsIn lists the secrets the ${{ }} expressions in text reference.
+func secretsIn(text string) []string {
+	var out []string
+	for _, e := range exprRe.FindAllStringSubmatch(text, -1) {
+		for _, m := range secretRe.FindAllStringSubmatch(e[1], -1) {
+			name := m[1] + m[2]
+			if name == "" {
+				name = "*"
+			}
+			if !strings.EqualFold(name, "GITHUB_TOKEN") {
+				out = append(out, name)
+			}
+		}
+	}
+	return out
+}
+
+func merge(envs ...map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, e := range envs {
+		for k, v := range e {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func uniq(s []string) []string {
+	sort.Strings(s)
+	out := s[:0]
+	for i, v := range s {
+		if i == 0 || v != s[i-1] {
+			out = append(out, v)
+		}
+	}
+	return out
+}

@@ -1,0 +1,177 @@
+package workflows
+
+import (
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const (
+	prYML     = "../../.github/workflows/pr.yml"
+	deployYML = "../../.github/workflows/deploy.yml"
+	readme    = "../../README.md"
+)
+
+func read(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// ruleNames: the distinct rules broken, sorted.
+func ruleNames(vs []Violation) []string {
+	var out []string
+	for _, v := range vs {
+		out = append(out, v.Rule)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+func checkerFor(path string) func([]byte) ([]Violation, error) {
+	if path == deployYML {
+		return CheckDeploy
+	}
+	return CheckPR
+}
+
+// The committed workflows follow every rule; the old pr.yml (HEAD before issue 14) breaks every
+// pr rule: its preview job ran the PR's code with the passphrase and the AWS role, no
+// environment, for every PR; no access token; no graph diff for forks.
+func TestWorkflows(t *testing.T) {
+	for _, tc := range []struct {
+		name, path string
+		want       []string
+	}{
+		{"pr.yml", prYML, nil},
+		{"deploy.yml", deployYML, nil},
+		{"old pr.yml", "testdata/pr-old.yml", []string{
+			RulePRGraphDiff, RulePRPreviewEnvironment, RulePRUntrustedJobClean,
+			RuleSecretsNeedEnvironment, RuleSovereignBackendEnv,
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			vs, err := checkerFor(tc.path)([]byte(read(t, tc.path)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range vs {
+				t.Log(v)
+			}
+			if got := ruleNames(vs); !slices.Equal(got, tc.want) {
+				t.Errorf("broken rules %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// Each rule catches the regression it exists for: one edit to a committed workflow each.
+func TestRulesCatchRegressions(t *testing.T) {
+	for _, tc := range []struct {
+		name, path, old, new string
+		want                 []string
+	}{
+		{"preview outside the environment", prYML,
+			"    environment: preview\n", "",
+			[]string{RulePRPreviewEnvironment, RuleSecretsNeedEnvironment}},
+		{"preview for forks too", prYML,
+			"    if: github.event.pull_request.head.repo.full_name == github.repository\n", "",
+			[]string{RulePRPreviewEnvironment, RulePRUntrustedJobClean}},
+		{"preview guard or-ed away", prYML,
+			"== github.repository\n", "== github.repository || true\n",
+			[]string{RulePRPreviewEnvironment, RulePRUntrustedJobClean}},
+		{"a secret in the job every PR gets", prYML,
+			"      - run: make test\n", "      - run: make test\n        env:\n          T: ${{ secrets.NPM_TOKEN }}\n",
+			[]string{RulePRPreviewEnvironment, RulePRUntrustedJobClean, RuleSecretsNeedEnvironment}},
+		{"GITHUB_TOKEN is not a secret here", prYML,
+			"      - run: make test\n", "      - run: make test\n        env:\n          GH_TOKEN: ${{ secrets.GITHUB_TOKEN }}\n",
+			nil},
+		{"id-token for every job", prYML,
+			"permissions:\n  contents: read\n", "permissions:\n  contents: read\n  id-token: write\n",
+			[]string{RulePRPreviewEnvironment, RulePRUntrustedJobClean, RuleSecretsNeedEnvironment}},
+		{"secrets in the workflow env", prYML,
+			"\njobs:\n", "\nenv:\n  X: ${{ secrets.PULUMI_CONFIG_PASSPHRASE }}\n\njobs:\n",
+			[]string{RulePRPreviewEnvironment, RulePRUntrustedJobClean, RuleSecretsNeedEnvironment}},
+		{"preview without the access token", prYML,
+			"          PULUMI_ACCESS_TOKEN: ${{ secrets.PULUMI_ACCESS_TOKEN }}\n", "",
+			[]string{RuleSovereignBackendEnv}},
+		{"no graph diff", prYML,
+			"git worktree add", "git checkout",
+			[]string{RulePRGraphDiff}},
+		{"shallow checkout", prYML,
+			"fetch-depth: 2", "fetch-depth: 1",
+			[]string{RulePRGraphDiff}},
+		{"deploy without the passphrase", deployYML,
+			"          PULUMI_CONFIG_PASSPHRASE: ${{ secrets.PULUMI_CONFIG_PASSPHRASE }}\n", "",
+			[]string{RuleSovereignBackendEnv}},
+		{"deploy outside an environment", deployYML,
+			"    environment: production\n", "",
+			[]string{RuleDeployProduction, RuleSecretsNeedEnvironment}},
+		{"deploy in another environment", deployYML,
+			"environment: production", "environment: staging",
+			[]string{RuleDeployProduction}},
+		{"deploy from any branch", deployYML,
+			"    if: github.ref == 'refs/heads/main'\n", "",
+			[]string{RuleDeployProduction}},
+		{"deploy cancelled half-way", deployYML,
+			"cancel-in-progress: false", "cancel-in-progress: true",
+			[]string{RuleDeployProduction}},
+		{"session beyond AWS's maximum", deployYML,
+			"role-duration-seconds: 10800", "role-duration-seconds: 50000",
+			[]string{RuleDeployProduction}},
+		{"session shorter than the job", deployYML,
+			"role-duration-seconds: 10800", "role-duration-seconds: 3600",
+			[]string{RuleDeployProduction}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			text := read(t, tc.path)
+			if !strings.Contains(text, tc.old) {
+				t.Fatalf("%s no longer contains %q: update the test", tc.path, tc.old)
+			}
+			vs, err := checkerFor(tc.path)([]byte(strings.Replace(text, tc.old, tc.new, 1)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := ruleNames(vs); !slices.Equal(got, tc.want) {
+				t.Errorf("broken rules %v, want %v:\n%v", got, tc.want, vs)
+			}
+		})
+	}
+}
+
+// The README's CI section states what the roles' trust policies must say and the session limit
+// deploy.yml relies on.
+func TestREADMEDocumentsTrust(t *testing.T) {
+	text := read(t, readme)
+	start := strings.Index(text, "### CI workflows (`.github/workflows/`)")
+	if start < 0 {
+		t.Fatal("README has no CI workflows section")
+	}
+	section := text[start:]
+	if end := regexp.MustCompile(`\n##+ `).FindStringIndex(section); end != nil {
+		section = section[:end[0]]
+	}
+	duration := regexp.MustCompile(`role-duration-seconds: (\d+)`).FindStringSubmatch(read(t, deployYML))
+	if duration == nil {
+		t.Fatal("deploy.yml sets no role-duration-seconds")
+	}
+	for _, want := range []string{
+		"repo:<owner>/<repo>:environment:preview",
+		"repo:<owner>/<repo>:environment:production",
+		"sts.amazonaws.com",
+		"MaxSessionDuration",
+		duration[1],
+		"PULUMI_BACKEND_URL",
+		"PULUMI_ACCESS_TOKEN",
+		"PULUMI_CONFIG_PASSPHRASE",
+	} {
+		if !strings.Contains(section, want) {
+			t.Errorf("README's CI workflows section does not mention %q", want)
+		}
+	}
+}
