@@ -142,5 +142,8 @@ func vaultWithKey(ctx *pulumi.Context, resourceName, vaultName string, policy ia
 	return backup.NewVault(ctx, resourceName, &backup.VaultArgs{
 		Name:      pulumi.String(vaultName),
 		KmsKeyArn: key.Arn,
+		// AWS refuses to delete a vault that holds recovery points; an unprotected (throwaway)
+		// stack deletes them with the vault, a protected one keeps both.
+		ForceDestroy: pulumi.Bool(!protect),
 	}, append(opts, pulumi.Protect(protect))...)
 }

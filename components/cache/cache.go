@@ -47,6 +47,9 @@ type Args struct {
 
 	AlarmTopicArn pulumi.StringInput
 	Protect       bool
+	// SecretRecoveryDays is the Secrets Manager recovery window of the auth token secret: 0
+	// deletes it at once, 7-30 keep it recoverable.
+	SecretRecoveryDays int
 }
 
 // Cache is the component.
@@ -156,6 +159,10 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		SnapshotWindow:           pulumi.String("03:00-05:00"),
 		MaintenanceWindow:        pulumi.String("sun:05:30-sun:07:00"),
 		AutoMinorVersionUpgrade:  pulumi.Bool(true),
+		// Always true: AWS rejects a log-delivery change that is not applied immediately, and the
+		// provider sends every changed field in one ModifyReplicationGroup call, so a deferred
+		// update that touches the slow-log delivery would fail as a whole.
+		ApplyImmediately: pulumi.Bool(true),
 		LogDeliveryConfigurations: elasticache.ReplicationGroupLogDeliveryConfigurationArray{
 			elasticache.ReplicationGroupLogDeliveryConfigurationArgs{
 				Destination:     slowLog.Name,
@@ -171,10 +178,12 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		return nil, err
 	}
 
+	// Auto-named (a random suffix per creation): a secret AWS still keeps in its recovery window
+	// after a destroy never blocks re-creating the stack.
 	secret, err := secretsmanager.NewSecret(ctx, n("cache-auth"), &secretsmanager.SecretArgs{
 		Description:          pulumi.String(fmt.Sprintf("Endpoint and auth token of the %s cache", name)),
 		KmsKeyId:             key.Arn,
-		RecoveryWindowInDays: pulumi.Int(30),
+		RecoveryWindowInDays: pulumi.Int(args.SecretRecoveryDays),
 	}, parent, pulumi.Protect(args.Protect))
 	if err != nil {
 		return nil, err

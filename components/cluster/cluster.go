@@ -32,6 +32,12 @@ func ClusterAdminPolicy(partition string) string {
 	return fmt.Sprintf("arn:%s:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", partition)
 }
 
+// AdminViewPolicy is the ARN of the EKS access policy that lets a principal read every object of
+// the cluster, Secrets included, and change nothing: what a preview role needs to read state.
+func AdminViewPolicy(partition string) string {
+	return fmt.Sprintf("arn:%s:eks::aws:cluster-access-policy/AmazonEKSAdminViewPolicy", partition)
+}
+
 // APIProbe checks, while Pulumi runs, that this machine reaches the cluster's API endpoint, and
 // fails with a message that says what to configure when it does not. Nil: no check (synth).
 type APIProbe func(ctx context.Context, endpoint string) error
@@ -53,7 +59,10 @@ type Args struct {
 	OfficeSecurityGroup *ec2.SecurityGroup
 	PublicAccessCIDRs   []string // empty: private endpoint only
 	AdminRoleArns       []string
-	NodeGroups          []NodeGroupArgs
+	// ViewerRoleArns get read-only access (AmazonEKSAdminViewPolicy, cluster scope), e.g. the role
+	// pull-request previews run as.
+	ViewerRoleArns []string
+	NodeGroups     []NodeGroupArgs
 	// Probe runs on the endpoint before anything is applied inside the cluster.
 	Probe APIProbe
 
@@ -127,16 +136,22 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	}
 
 	access := map[string]eks.AccessEntryArgs{}
-	for i, arn := range args.AdminRoleArns {
-		access[fmt.Sprintf("admin-%d", i)] = eks.AccessEntryArgs{
+	entry := func(arn, association, policy string) eks.AccessEntryArgs {
+		return eks.AccessEntryArgs{
 			PrincipalArn: pulumi.String(arn),
 			AccessPolicies: map[string]eks.AccessPolicyAssociationInput{
-				"cluster-admin": eks.AccessPolicyAssociationArgs{
-					PolicyArn:   pulumi.String(ClusterAdminPolicy(args.Partition)),
+				association: eks.AccessPolicyAssociationArgs{
+					PolicyArn:   pulumi.String(policy),
 					AccessScope: awseks.AccessPolicyAssociationAccessScopeArgs{Type: pulumi.String("cluster")},
 				},
 			},
 		}
+	}
+	for i, arn := range args.AdminRoleArns {
+		access[fmt.Sprintf("admin-%d", i)] = entry(arn, "cluster-admin", ClusterAdminPolicy(args.Partition))
+	}
+	for i, arn := range args.ViewerRoleArns {
+		access[fmt.Sprintf("viewer-%d", i)] = entry(arn, "admin-view", AdminViewPolicy(args.Partition))
 	}
 	mode := eks.AuthenticationModeApi
 	clusterArgs := &eks.ClusterArgs{

@@ -49,7 +49,15 @@ type Args struct {
 
 	AlarmTopicArn         pulumi.StringInput
 	ReplicationLagAlarmMs int
-	Protect               bool
+	// Protect protects the stateful resources from `pulumi destroy` and turns on AWS's deletion
+	// protection on the global cluster and the clusters; false lets a throwaway stack go.
+	Protect bool
+	// ApplyImmediately applies cluster and instance changes when Pulumi makes them; false defers
+	// them to the maintenance window (and Pulumi shows the diff until then).
+	ApplyImmediately bool
+	// SecretRecoveryDays is the Secrets Manager recovery window of the credentials secret: 0
+	// deletes it at once, 7-30 keep it (and its name) recoverable.
+	SecretRecoveryDays int
 
 	Primary   *PrimaryArgs
 	Secondary *SecondaryArgs
@@ -252,6 +260,7 @@ func (b *builder) instances(cluster *rds.Cluster) ([]*rds.ClusterInstance, error
 			// Members of a global database upgrade together through the global cluster.
 			AutoMinorVersionUpgrade: pulumi.Bool(false),
 			CaCertIdentifier:        pulumi.String("rds-ca-rsa2048-g1"),
+			ApplyImmediately:        pulumi.Bool(a.ApplyImmediately),
 		}, b.parent, pulumi.IgnoreChanges([]string{"engineVersion"}))
 		if err != nil {
 			return nil, err

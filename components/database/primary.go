@@ -23,7 +23,9 @@ func (b *builder) primary() (*rds.Cluster, error) {
 		Engine:                  pulumi.String(Engine),
 		EngineVersion:           pulumi.String(a.EngineVersion),
 		StorageEncrypted:        pulumi.Bool(true),
-		DeletionProtection:      pulumi.Bool(true),
+		// AWS's deletion protection follows the stack's protect setting, as pulumi.Protect does:
+		// a production global cluster survives a stray delete, a throwaway stack can be destroyed.
+		DeletionProtection: pulumi.Bool(a.Protect),
 	}, b.parent, pulumi.Protect(a.Protect))
 	if err != nil {
 		return nil, err
@@ -42,6 +44,16 @@ func (b *builder) primary() (*rds.Cluster, error) {
 	}
 
 	id := b.n("aurora")
+	// A snapshot identifier is unique per region and account and the final snapshot outlives the
+	// cluster: a fixed "<id>-final" would make the second deletion of a re-created stack fail.
+	// The suffix is drawn once per generation of the stack (a new one after destroy and up); the
+	// provider sends the identifier only on delete, so a change is an update of Pulumi's state.
+	finalSnapshotSuffix, err := random.NewRandomId(b.ctx, b.n("aurora-final-snapshot"), &random.RandomIdArgs{
+		ByteLength: pulumi.Int(4),
+	}, b.parent)
+	if err != nil {
+		return nil, err
+	}
 	cluster, err := rds.NewCluster(b.ctx, id, &rds.ClusterArgs{
 		// A fixed identifier: runbooks and dashboards name it, and an accidental replacement
 		// fails on the name instead of quietly building a second cluster.
@@ -60,9 +72,10 @@ func (b *builder) primary() (*rds.Cluster, error) {
 		CopyTagsToSnapshot:               pulumi.Bool(true),
 		EnabledCloudwatchLogsExports:     pulumi.ToStringArray([]string{"postgresql"}),
 		IamDatabaseAuthenticationEnabled: pulumi.Bool(true),
-		DeletionProtection:               pulumi.Bool(true),
+		DeletionProtection:               pulumi.Bool(a.Protect),
+		ApplyImmediately:                 pulumi.Bool(a.ApplyImmediately),
 		SkipFinalSnapshot:                pulumi.Bool(false),
-		FinalSnapshotIdentifier:          pulumi.String(id + "-final"),
+		FinalSnapshotIdentifier:          pulumi.Sprintf("%s-final-%s", id, finalSnapshotSuffix.Hex),
 		DbClusterParameterGroupName:      b.parameterGroup.Name,
 		DbSubnetGroupName:                b.subnetGroup.Name,
 		VpcSecurityGroupIds:              pulumi.StringArray{b.sg.ID()},
@@ -89,10 +102,14 @@ func (b *builder) credentials(cluster *rds.Cluster, password *random.RandomPassw
 		replicas = append(replicas, secretsmanager.SecretReplicaArgs{Region: pulumi.String(r)})
 	}
 	secret, err := secretsmanager.NewSecret(b.ctx, b.n("aurora-master"), &secretsmanager.SecretArgs{
+		// A fixed, documented name that applications and runbooks find in every region. AWS keeps
+		// a deleted secret's name for its recovery window: a stack re-created within that window
+		// fails on this name unless the window was 0 (global-sovereign:stack.secretRecoveryDays)
+		// or the old secret is restored or force-deleted first (README, "Tearing down a stack").
 		Name:                 pulumi.String(p.GlobalClusterIdentifier + "/master"),
 		Description:          pulumi.String(fmt.Sprintf("Master credentials of the %s Aurora global database", p.GlobalClusterIdentifier)),
 		KmsKeyId:             b.key.Arn,
-		RecoveryWindowInDays: pulumi.Int(30),
+		RecoveryWindowInDays: pulumi.Int(a.SecretRecoveryDays),
 		Replicas:             replicas,
 	}, b.parent, pulumi.Protect(a.Protect))
 	if err != nil {

@@ -26,7 +26,8 @@ func (b *builder) secondary() (*rds.Cluster, error) {
 		EnabledCloudwatchLogsExports: pulumi.ToStringArray([]string{"postgresql"}),
 		// As on the primary: a promoted secondary keeps IAM authentication working.
 		IamDatabaseAuthenticationEnabled: pulumi.Bool(true),
-		DeletionProtection:               pulumi.Bool(true),
+		DeletionProtection:               pulumi.Bool(a.Protect),
+		ApplyImmediately:                 pulumi.Bool(a.ApplyImmediately),
 		// A secondary cannot take a final snapshot of its own; the primary's backups (and their
 		// cross-region copies) hold the data.
 		SkipFinalSnapshot: pulumi.Bool(true),

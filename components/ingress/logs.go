@@ -17,7 +17,11 @@ type logBucket struct {
 // blocked, owner-enforced), encrypted (ALB log delivery supports SSE-S3 only), expiring after the
 // configured days, writable only by the region's log delivery.
 func accessLogBucket(ctx *pulumi.Context, name string, args *Args, parent pulumi.ResourceOption) (*logBucket, error) {
-	bucket, err := s3.NewBucketV2(ctx, name, &s3.BucketV2Args{}, parent, pulumi.Protect(args.Protect))
+	// Auto-named, so a re-created stack never waits for the old name. A bucket holding objects
+	// cannot be deleted: an unprotected (throwaway) stack empties it on destroy.
+	bucket, err := s3.NewBucketV2(ctx, name, &s3.BucketV2Args{
+		ForceDestroy: pulumi.Bool(!args.Protect),
+	}, parent, pulumi.Protect(args.Protect))
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,9 @@ type Cluster struct {
 	KubernetesVersion string `json:"kubernetesVersion"`
 	// AdminRoleArns get cluster-admin through EKS access entries (API authentication mode).
 	AdminRoleArns []string `json:"adminRoleArns,omitempty"`
+	// ViewerRoleArns get read-only access to every object, Secrets included
+	// (AmazonEKSAdminViewPolicy, cluster scope): for preview roles.
+	ViewerRoleArns []string `json:"viewerRoleArns,omitempty"`
 	// EndpointPublicCIDRs may reach the public API endpoint; default: the office client CIDRs.
 	// Nodes and the VPN always use the private endpoint.
 	EndpointPublicCIDRs []string     `json:"endpointPublicCidrs,omitempty"`
@@ -167,9 +170,23 @@ func (s *Stack) validateCluster(is *issues) {
 	if m := k8sVersionRE.FindStringSubmatch(c.KubernetesVersion); m == nil || atoi(m[1]) < minKubernetesMinor {
 		is.add(p("kubernetesVersion"), "%q: want a supported version, %s, quoted (e.g. \"1.33\")", c.KubernetesVersion, supportedKubernetesNote)
 	}
-	for i, arn := range c.AdminRoleArns {
-		if !roleArnRE.MatchString(arn) {
-			is.add(fmt.Sprintf("%s[%d]", p("adminRoleArns"), i), "%q is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)", arn)
+	// EKS allows one access entry per principal: a role listed twice would fail on create.
+	principals := map[string]string{}
+	for _, list := range []struct {
+		key  string
+		arns []string
+	}{{"adminRoleArns", c.AdminRoleArns}, {"viewerRoleArns", c.ViewerRoleArns}} {
+		for i, arn := range list.arns {
+			path := fmt.Sprintf("%s[%d]", p(list.key), i)
+			if !roleArnRE.MatchString(arn) {
+				is.add(path, "%q is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)", arn)
+				continue
+			}
+			if first, dup := principals[arn]; dup {
+				is.add(path, "%s is also %s; EKS allows one access entry per principal", arn, first)
+				continue
+			}
+			principals[arn] = path
 		}
 	}
 	for i, cidr := range c.EndpointPublicCIDRs {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -62,6 +63,17 @@ func TestValidRegionAndDefaults(t *testing.T) {
 	if s.Network.FlowLogs.TrafficType != "ALL" {
 		t.Errorf("traffic type default: %q", s.Network.FlowLogs.TrafficType)
 	}
+	if s.SecretRecoveryDays() != 30 {
+		t.Errorf("secret recovery window defaults to %d, want 30", s.SecretRecoveryDays())
+	}
+	// 0 (force delete) and 7-30 are what Secrets Manager accepts.
+	for _, days := range []string{"0", "7", "30"} {
+		text := strings.Replace(validRegion, "    environment: production\n", "    environment: production\n    protect: false\n    secretRecoveryDays: "+days+"\n", 1)
+		s := parseValid(t, "Pulumi.iad.yaml", text)
+		if got := s.SecretRecoveryDays(); fmt.Sprint(got) != days || s.Protected() {
+			t.Errorf("secretRecoveryDays %s read as %d (protected %v)", days, got, s.Protected())
+		}
+	}
 }
 
 // Each case replaces one piece of the valid file and expects a problem on a key path whose
@@ -80,6 +92,11 @@ func TestStackRules(t *testing.T) {
 		{"bad environment", "environment: production", "environment: prod", "global-sovereign:stack.environment", "allowed: production, staging, development", 7},
 		{"bad code", "code: iad", "code: IAD", "global-sovereign:stack.code", `"IAD"`, 5},
 		{"bad account", "    environment: production\n", "    environment: production\n    allowedAccountIds: [\"12345\"]\n", "global-sovereign:stack.allowedAccountIds[0]", "12-digit", 0},
+		{"recovery window too short", "    environment: production\n", "    environment: production\n    secretRecoveryDays: 3\n", "global-sovereign:stack.secretRecoveryDays",
+			"3: Secrets Manager allows 0 (delete at once, for throwaway stacks) or 7 to 30 days", 8},
+		{"recovery window too long", "    environment: production\n", "    environment: production\n    secretRecoveryDays: 31\n", "global-sovereign:stack.secretRecoveryDays", "31: Secrets Manager allows 0", 8},
+		{"recovery window negative", "    environment: production\n", "    environment: production\n    secretRecoveryDays: -1\n", "global-sovereign:stack.secretRecoveryDays", "or 7 to 30 days", 8},
+		{"recovery window as string", "    environment: production\n", "    environment: production\n    secretRecoveryDays: \"7\"\n", "global-sovereign:stack.secretRecoveryDays", "want a whole number", 8},
 		{"cidr syntax", "vpcCidr: 10.2.0.0/16", "vpcCidr: 10.2.0.0/33", "global-sovereign:network.vpcCidr", "not an IPv4 CIDR", 9},
 		{"cidr host bits", "vpcCidr: 10.2.0.0/16", "vpcCidr: 10.2.1.0/16", "global-sovereign:network.vpcCidr", "did you mean 10.2.0.0/16", 9},
 		{"cidr too big", "vpcCidr: 10.2.0.0/16", "vpcCidr: 10.0.0.0/8", "global-sovereign:network.vpcCidr", "prefix must be /16 to /20", 9},

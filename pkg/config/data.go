@@ -18,6 +18,9 @@ type Database struct {
 	AllowedCIDRs []string `json:"allowedCidrs,omitempty"`
 	// ReplicationLagAlarmMs is the AuroraGlobalDBReplicationLag a secondary alarms above.
 	ReplicationLagAlarmMs int `json:"replicationLagAlarmMs,omitempty"`
+	// ApplyImmediately applies changes to the cluster and its instances when Pulumi makes them
+	// (default true); false defers what AWS lets wait to the maintenance window.
+	ApplyImmediately *bool `json:"applyImmediately,omitempty"`
 
 	// Primary only: a secondary takes all of these from the primary.
 	GlobalClusterIdentifier string `json:"globalClusterIdentifier,omitempty"`
@@ -58,6 +61,10 @@ func (d *Database) applyDefaults(environment string) {
 	}
 	if d.ReplicationLagAlarmMs == 0 {
 		d.ReplicationLagAlarmMs = DefaultReplicationLagAlarmMs
+	}
+	if d.ApplyImmediately == nil {
+		now := true
+		d.ApplyImmediately = &now
 	}
 	if d.Role != RolePrimary {
 		return
@@ -100,6 +107,12 @@ func (b *Backup) applyDefaults() {
 func (d *Database) EngineMajor() string {
 	major, _, _ := strings.Cut(d.EngineVersion, ".")
 	return major
+}
+
+// AppliesImmediately says whether changes to the Aurora cluster and instances are applied at once
+// (default) rather than in the maintenance window.
+func (d *Database) AppliesImmediately() bool {
+	return d.ApplyImmediately == nil || *d.ApplyImmediately
 }
 
 // IsPrimary reports whether the stack holds the primary of the global database.

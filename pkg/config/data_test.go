@@ -32,6 +32,13 @@ func TestDataDefaults(t *testing.T) {
 	if *s.Cache.SnapshotRetentionDays != 7 || s.Backup.RetentionDays != 35 || s.Backup.Schedule != DefaultBackupSchedule {
 		t.Errorf("cache/backup defaults %+v %+v", s.Cache, s.Backup)
 	}
+	if !d.AppliesImmediately() {
+		t.Error("database.applyImmediately defaults to true")
+	}
+	deferred := parseValid(t, "Pulumi.iad.yaml", withData(strings.Replace(primaryData, "    instances: 3\n", "    instances: 3\n    applyImmediately: false\n", 1)))
+	if deferred.Database.AppliesImmediately() {
+		t.Error("database.applyImmediately: false is not read")
+	}
 }
 
 func TestDataRules(t *testing.T) {
@@ -57,6 +64,7 @@ func TestDataRules(t *testing.T) {
 		{"no replica", "replicas: 2", "replicas: 0", "global-sovereign:cache.replicas", "automatic failover"},
 		{"copy to own region", "copyRegion: us-west-2", "copyRegion: us-east-1", "global-sovereign:backup.copyRegion", "own region"},
 		{"copy region unknown", "copyRegion: us-west-2", "copyRegion: us-west-9", "global-sovereign:backup.copyRegion", "unknown AWS region"},
+		{"apply immediately not a bool", "    instances: 3\n", "    instances: 3\n    applyImmediately: later\n", "global-sovereign:database.applyImmediately", "want true or false"},
 		{"bad schedule", "copyRegion: us-west-2", "copyRegion: us-west-2\n    schedule: daily", "global-sovereign:backup.schedule", "cron("},
 	}
 	for _, tt := range tests {

@@ -77,6 +77,9 @@ type Settings struct {
 	NamePrefix        string   `json:"namePrefix,omitempty"`
 	Protect           *bool    `json:"protect,omitempty"`
 	AllowedAccountIDs []string `json:"allowedAccountIds,omitempty"`
+	// SecretRecoveryDays is how long Secrets Manager keeps a deleted secret (RecoveryWindowInDays):
+	// 0 deletes it at once (throwaway stacks), 7-30 keeps it recoverable. Default 30.
+	SecretRecoveryDays *int `json:"secretRecoveryDays,omitempty"`
 }
 
 // Network is the VPC of a region stack.
@@ -131,6 +134,8 @@ const (
 	DefaultFlowLogRetentionDays = 365
 	DefaultFlowLogTrafficType   = "ALL"
 	DefaultAmazonSideASN        = 64512
+	// DefaultSecretRecoveryDays is AWS's own default and longest recovery window.
+	DefaultSecretRecoveryDays = 30
 )
 
 // DefaultOfficeIngressPorts are what the office security group admits when config names none:
@@ -138,6 +143,10 @@ const (
 var DefaultOfficeIngressPorts = []int{443}
 
 func (s *Stack) applyDefaults() {
+	if s.Settings.SecretRecoveryDays == nil {
+		days := DefaultSecretRecoveryDays
+		s.Settings.SecretRecoveryDays = &days
+	}
 	if s.Settings.NamePrefix == "" && s.Settings.Code != "" {
 		s.Settings.NamePrefix = "gs-" + s.Settings.Code
 		if s.Settings.Environment != "" && s.Settings.Environment != EnvProduction {
@@ -174,6 +183,15 @@ func (s *Stack) applyDefaults() {
 // Protected says whether stateful resources get pulumi.Protect (default true).
 func (s *Stack) Protected() bool {
 	return s.Settings.Protect == nil || *s.Settings.Protect
+}
+
+// SecretRecoveryDays is the recovery window of every Secrets Manager secret of the stack: how
+// long AWS keeps a deleted secret (and its name) before it is gone. 0 deletes at once.
+func (s *Stack) SecretRecoveryDays() int {
+	if s.Settings.SecretRecoveryDays == nil {
+		return DefaultSecretRecoveryDays
+	}
+	return *s.Settings.SecretRecoveryDays
 }
 
 // IsRegion reports whether s is a regional stack.

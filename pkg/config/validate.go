@@ -34,6 +34,12 @@ var (
 	}
 )
 
+// The recovery windows Secrets Manager accepts besides 0 (RecoveryWindowInDays).
+const (
+	minSecretRecoveryDays = 7
+	maxSecretRecoveryDays = 30
+)
+
 // Private BGP ASN ranges (RFC 6996), the only ones a VPN to a private office may use.
 const (
 	privateASN16Min = 64512
@@ -113,6 +119,10 @@ func (s *Stack) validateSettings(is *issues) {
 	oneOf(is, p("environment"), st.Environment, environments)
 	if !namePrefixRE.MatchString(st.NamePrefix) {
 		is.add(p("namePrefix"), "%q: want 2-20 lowercase letters, digits or dashes starting with a letter", st.NamePrefix)
+	}
+	if d := st.SecretRecoveryDays; d != nil && *d != 0 && (*d < minSecretRecoveryDays || *d > maxSecretRecoveryDays) {
+		is.add(p("secretRecoveryDays"), "%d: Secrets Manager allows 0 (delete at once, for throwaway stacks) or %d to %d days",
+			*d, minSecretRecoveryDays, maxSecretRecoveryDays)
 	}
 	for i, a := range st.AllowedAccountIDs {
 		if !accountRE.MatchString(a) {

@@ -40,6 +40,7 @@ func deployCluster(ctx *pulumi.Context, e *regionEnv) error {
 		OfficeSecurityGroup: e.network.OfficeSecurityGroup,
 		PublicAccessCIDRs:   s.PublicEndpointCIDRs(),
 		AdminRoleArns:       c.AdminRoleArns,
+		ViewerRoleArns:      c.ViewerRoleArns,
 		Probe:               e.probe,
 		Protect:             s.Protected(),
 	}

@@ -62,12 +62,13 @@ func deployData(ctx *pulumi.Context, e *regionEnv) error {
 			Region: s.Settings.AWSRegion, AccountID: e.accountID, Partition: e.partition,
 			Engine: c.Engine, EngineVersion: c.EngineVersion, NodeType: c.NodeType,
 			Replicas: c.Replicas, SnapshotRetentionDays: *c.SnapshotRetentionDays,
-			AvailabilityZones: s.Network.AvailabilityZones,
-			VpcID:             e.network.VpcID,
-			SubnetIDs:         e.network.DatabaseSubnetIDs,
-			ClientCIDRs:       e.privateCIDRs(),
-			AlarmTopicArn:     e.alarmTopic,
-			Protect:           s.Protected(),
+			AvailabilityZones:  s.Network.AvailabilityZones,
+			VpcID:              e.network.VpcID,
+			SubnetIDs:          e.network.DatabaseSubnetIDs,
+			ClientCIDRs:        e.privateCIDRs(),
+			AlarmTopicArn:      e.alarmTopic,
+			Protect:            s.Protected(),
+			SecretRecoveryDays: s.SecretRecoveryDays(),
 		}, opts)
 		if err != nil {
 			return err
@@ -114,6 +115,8 @@ func deployDatabase(ctx *pulumi.Context, e *regionEnv) (*database.Database, erro
 		AlarmTopicArn:         e.alarmTopic,
 		ReplicationLagAlarmMs: d.ReplicationLagAlarmMs,
 		Protect:               s.Protected(),
+		ApplyImmediately:      d.AppliesImmediately(),
+		SecretRecoveryDays:    s.SecretRecoveryDays(),
 	}
 	if s.IsPrimary() {
 		args.Primary = &database.PrimaryArgs{
@@ -135,9 +138,9 @@ func deployDatabase(ctx *pulumi.Context, e *regionEnv) (*database.Database, erro
 			return nil, err
 		}
 		args.Secondary = &database.SecondaryArgs{
-			GlobalClusterID: requireString(ref, primary.Name, OutAuroraGlobalClusterID),
-			SourceRegion:    requireString(ref, primary.Name, OutAWSRegion),
-			SecretArn:       requireString(ref, primary.Name, OutAuroraSecretArn),
+			GlobalClusterID: requireString(ctx, ref, primary.Name, OutAuroraGlobalClusterID),
+			SourceRegion:    requireString(ctx, ref, primary.Name, OutAWSRegion),
+			SecretArn:       requireString(ctx, ref, primary.Name, OutAuroraSecretArn),
 		}
 	}
 	return database.New(ctx, s.Settings.NamePrefix, args, pulumi.Provider(e.provider))

@@ -27,7 +27,7 @@ func deployGlobal(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet) err
 		}
 		region := pulumi.Map{}
 		for _, key := range peeringOutputs {
-			region[key] = requireOutput(ref, name, key)
+			region[key] = requireOutput(ctx, ref, name, key)
 		}
 		regions[fleet.Stack(name).Settings.Code] = region
 	}
@@ -36,8 +36,8 @@ func deployGlobal(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet) err
 }
 
 // requireString is requireOutput for a string output.
-func requireString(ref *pulumi.StackReference, stack, key string) pulumi.StringOutput {
-	return requireOutput(ref, stack, key).ApplyT(func(v any) (string, error) {
+func requireString(ctx *pulumi.Context, ref *pulumi.StackReference, stack, key string) pulumi.StringOutput {
+	return requireOutput(ctx, ref, stack, key).ApplyT(func(v any) (string, error) {
 		s, ok := v.(string)
 		if !ok {
 			return "", fmt.Errorf("stack %s output %q is %T, want a string", stack, key, v)
@@ -46,11 +46,20 @@ func requireString(ref *pulumi.StackReference, stack, key string) pulumi.StringO
 	}).(pulumi.StringOutput)
 }
 
-// requireOutput reads an output of a referenced stack and fails the deployment with a clear
-// message when that stack has not exported it (not deployed yet, or an older version).
-func requireOutput(ref *pulumi.StackReference, stack, key string) pulumi.AnyOutput {
+// requireOutput reads an output of a referenced stack. When that stack has not exported it (not
+// deployed yet, or an older version), a preview treats it as unknown, like the output of any
+// resource not created yet, so the first preview of a fleet passes before its upstream stacks are
+// deployed; `up` fails with a message that says which stack to deploy first.
+//
+// The SDK (v3.263.0, StackReference.GetOutput) already answers a missing key with an unknown in a
+// preview and with nil in an update; this also covers an output that exists with a null value,
+// and does not depend on that SDK detail.
+func requireOutput(ctx *pulumi.Context, ref *pulumi.StackReference, stack, key string) pulumi.AnyOutput {
 	return ref.GetOutput(pulumi.String(key)).ApplyT(func(v any) (any, error) {
 		if v == nil {
+			if ctx.DryRun() {
+				return pulumi.UnsafeUnknownOutput([]pulumi.Resource{ref}), nil
+			}
 			return nil, fmt.Errorf("stack %s has no output %q; deploy it first (sovereign up --stack %s)", stack, key, stack)
 		}
 		return v, nil

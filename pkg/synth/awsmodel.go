@@ -19,13 +19,16 @@ const Account = "123456789012"
 // security group or an EIP's address showing up on the NAT gateway. Everything is derived from
 // hashes of the URN, so the same program gives the same answers every time.
 type awsModel struct {
+	// salt stands for the generation of the stack (see Options.Generation): what AWS or the
+	// provider draws at random on creation (ids, auto-name suffixes) differs with it.
+	salt          string
 	mu            sync.Mutex
 	vpcDefaultSGs map[string]string // vpc id -> its default security group id
 	eipAddresses  map[string]string // allocation id -> public IP
 }
 
-func newAWSModel() *awsModel {
-	return &awsModel{vpcDefaultSGs: map[string]string{}, eipAddresses: map[string]string{}}
+func newAWSModel(salt string) *awsModel {
+	return &awsModel{salt: salt, vpcDefaultSGs: map[string]string{}, eipAddresses: map[string]string{}}
 }
 
 // hexOf is a deterministic hex string of n characters for a seed.
@@ -77,6 +80,8 @@ func str(m resource.PropertyMap, k string) string {
 // state returns the id and output properties of a new AWS resource. inputs already carry the
 // user's values; outputs start as a copy of them, as the provider's do.
 func (m *awsModel) state(token, name, urn, region string, inputs resource.PropertyMap) (string, resource.PropertyMap) {
+	// urn only seeds the hashes below: with the generation's salt, every drawn value changes.
+	urn += m.salt
 	out := inputs.Copy()
 	set := func(k string, v any) { out[resource.PropertyKey(k)] = resource.NewPropertyValue(v) }
 	// ensureNamed fills an auto-named property the way the provider does when it is unset.

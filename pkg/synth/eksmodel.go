@@ -25,7 +25,7 @@ var RemotePlugins = []struct{ Name, Version string }{{"kubernetes", "v4.19.0"}}
 // has no children, so synth lists these, marked modelled, to show what AWS will hold and to let
 // the audit catch a resource the project declares twice. Arguments the model does not cover
 // are an error rather than a silently incomplete graph.
-func modelEKSCluster(comp registration, clusterName, oidcIssuerURL string, cluster answer) ([]registration, error) {
+func modelEKSCluster(comp registration, clusterName, oidcIssuerURL string, cluster answer, salt string) ([]registration, error) {
 	in := comp.inputs
 	for _, unsupported := range []string{"fargate", "storageClasses", "nodeGroupOptions", "autoMode", "serviceRole", "createInstanceRole", "instanceRole", "instanceRoles"} {
 		if v, ok := in[resource.PropertyKey(unsupported)]; ok && !v.IsNull() {
@@ -64,7 +64,7 @@ func modelEKSCluster(comp registration, clusterName, oidcIssuerURL string, clust
 		"assumeRolePolicy": `{"Statement":[{"Action":["sts:AssumeRole","sts:TagSession"],"Effect":"Allow","Principal":{"Service":"eks.amazonaws.com"}}],"Version":"2012-10-17"}`,
 	})
 	// The role is auto-named as the provider does; the mocks' naming gives it the name it would have.
-	roleName := autoName(roleRes.name, roleRes.urn)
+	roleName := autoName(roleRes.name, roleRes.urn+salt)
 	roleArn := arn("iam", "", "role/"+roleName)
 	out[len(out)-1].id, out[len(out)-1].state = roleName, resource.NewPropertyMapFromMap(map[string]any{"name": roleName, "arn": roleArn})
 	policy := "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"
@@ -111,7 +111,9 @@ func modelEKSCluster(comp registration, clusterName, oidcIssuerURL string, clust
 	if mode == "" || mode == "CONFIG_MAP" || mode == "API_AND_CONFIG_MAP" {
 		child(comp.urn, "kubernetes:core/v1:ConfigMap", name+"-nodeAccess", true, map[string]any{"metadata": map[string]any{"name": "aws-auth", "namespace": "kube-system"}}, eksCluster.urn)
 	}
-	// Access entries and their policy associations, in key order.
+	// Access entries and their policy associations, in key order (authenticationMode.ts
+	// createAccessEntries: entry `<name>-<key>`, association `<name>-<key>-<association>` under the
+	// entry, with the association's accessScope and policyArn).
 	entries := objectInput(in, "accessEntries")
 	for _, key := range sortedKeys(entries) {
 		e := objectValue(entries[resource.PropertyKey(key)])
@@ -122,6 +124,7 @@ func modelEKSCluster(comp registration, clusterName, oidcIssuerURL string, clust
 			p := objectValue(policies[resource.PropertyKey(pk)])
 			child(entry.urn, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation", name+"-"+key+"-"+pk, true, map[string]any{
 				"clusterName": clusterName, "principalArn": plainInput(e, "principalArn"), "policyArn": plainInput(p, "policyArn"),
+				"accessScope": plainInput(p, "accessScope"),
 			}, entry.urn)
 		}
 	}

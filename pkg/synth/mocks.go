@@ -3,8 +3,10 @@ package synth
 import (
 	"context"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math/big"
 	"strings"
 	"sync"
 
@@ -61,6 +63,9 @@ type mocks struct {
 	project, stack string
 	refs           map[string]StackOutputs // fully qualified stack name -> outputs
 	aws            *awsModel
+	// salt is added to every seed of a value drawn at random on creation; it differs per
+	// generation (Options.Generation) and is empty for generation 0.
+	salt string
 
 	// ctx is the running program's context: remote components register the resources they
 	// would create through it, so that references to those resources resolve.
@@ -87,10 +92,22 @@ type answer struct {
 
 var _ pulumi.MockResourceMonitor = (*mocks)(nil)
 
-func newMocks(project, stack string, refs map[string]StackOutputs) *mocks {
-	return &mocks{project: project, stack: stack, refs: refs, aws: newAWSModel(), providers: map[string]string{},
+func newMocks(project, stack string, refs map[string]StackOutputs, generation int) *mocks {
+	salt := generationSalt(generation)
+	return &mocks{project: project, stack: stack, refs: refs, aws: newAWSModel(salt), salt: salt, providers: map[string]string{},
 		k8s: map[string]bool{}, standIns: map[string]string{}, standInFor: map[string]string{}, answers: map[string]answer{}}
 }
+
+// generationSalt distinguishes the random draws of one generation of a stack from another's.
+func generationSalt(generation int) string {
+	if generation == 0 {
+		return ""
+	}
+	return fmt.Sprintf("#generation-%d", generation)
+}
+
+// seed is what the mocks hash for a value a provider draws at random when it creates urn.
+func (m *mocks) seed(urn string) string { return urn + m.salt }
 
 // urnOf computes the URN the mock monitor gives a resource.
 func (m *mocks) urnOf(parent, typ, name string) string {
@@ -183,7 +200,9 @@ func (m *mocks) newResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	case strings.HasPrefix(args.TypeToken, "kubernetes:"):
 		return m.kubernetesObject(args, urn)
 	case args.TypeToken == "random:index/randomPassword:RandomPassword":
-		return randomPassword(urn, args.Inputs)
+		return randomPassword(m.seed(urn), args.Inputs)
+	case args.TypeToken == "random:index/randomId:RandomId":
+		return randomID(m.seed(urn), args.Inputs)
 	case strings.HasPrefix(args.TypeToken, "aws:"):
 		region, err := m.regionOf(args.Provider, args.TypeToken+" "+args.Name)
 		if err != nil {
@@ -192,7 +211,7 @@ func (m *mocks) newResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		id, state := m.aws.state(args.TypeToken, args.Name, urn, region, args.Inputs)
 		return id, state, nil
 	}
-	return args.Name + "-" + hexOf(urn, 8), args.Inputs, nil
+	return args.Name + "-" + hexOf(m.seed(urn), 8), args.Inputs, nil
 }
 
 // regionOf is the region of the explicit aws provider a resource or invoke uses. There is no
@@ -265,20 +284,46 @@ func (m *mocks) registrations() []registration {
 const MockPasswordPrefix = "mockpw"
 
 // randomPassword answers random.RandomPassword with a deterministic value of the requested
-// length, returned as a secret as the provider does.
-func randomPassword(urn string, inputs resource.PropertyMap) (string, resource.PropertyMap, error) {
+// length, returned as a secret as the provider does. seed is the resource's URN plus the
+// generation's salt.
+func randomPassword(seed string, inputs resource.PropertyMap) (string, resource.PropertyMap, error) {
 	length := 32
 	if v, ok := inputs["length"]; ok && v.IsNumber() {
 		length = int(v.NumberValue())
 	}
-	pw := MockPasswordPrefix + hexOf("password"+urn, length)
+	pw := MockPasswordPrefix + hexOf("password"+seed, length)
 	if len(pw) > length && length >= len(MockPasswordPrefix) {
 		pw = pw[:length]
 	}
 	state := inputs.Copy()
 	state["result"] = resource.MakeSecret(resource.NewStringProperty(pw))
-	state["bcryptHash"] = resource.MakeSecret(resource.NewStringProperty("$2a$10$" + hexOf("bcrypt"+urn, 53)))
-	return hexOf(urn, 16), state, nil
+	state["bcryptHash"] = resource.MakeSecret(resource.NewStringProperty("$2a$10$" + hexOf("bcrypt"+seed, 53)))
+	return hexOf(seed, 16), state, nil
+}
+
+// randomID answers random.RandomId as pulumi-random v4 does: byteLength random bytes (derived
+// from seed here) as hex, standard and URL-safe base64 and a decimal number, each after the
+// optional prefix; the id is the URL-safe base64 form without the prefix.
+func randomID(seed string, inputs resource.PropertyMap) (string, resource.PropertyMap, error) {
+	n := 0
+	if v, ok := inputs["byteLength"]; ok && v.IsNumber() {
+		n = int(v.NumberValue())
+	}
+	if n < 1 {
+		return "", nil, fmt.Errorf("random.RandomId needs byteLength >= 1 (got %d)", n)
+	}
+	raw, err := hex.DecodeString(hexOf("randomid"+seed, 2*n))
+	if err != nil {
+		return "", nil, err
+	}
+	prefix := str(inputs, "prefix")
+	urlSafe := base64.RawURLEncoding.EncodeToString(raw)
+	state := inputs.Copy()
+	state["hex"] = resource.NewStringProperty(prefix + hex.EncodeToString(raw))
+	state["b64Std"] = resource.NewStringProperty(prefix + base64.StdEncoding.EncodeToString(raw))
+	state["b64Url"] = resource.NewStringProperty(prefix + urlSafe)
+	state["dec"] = resource.NewStringProperty(prefix + new(big.Int).SetBytes(raw).String())
+	return urlSafe, state, nil
 }
 
 // kubernetesObject answers a Kubernetes object or Helm release. It must use an explicit
@@ -324,7 +369,7 @@ func (m *mocks) eksCluster(reg registration, inputs resource.PropertyMap) (strin
 	}
 	name := str(inputs, "name")
 	if name == "" {
-		name = autoName(reg.name, reg.urn)
+		name = autoName(reg.name, m.seed(reg.urn))
 	}
 	standInName := reg.name + "-eksCluster"
 	standInURN := m.urnOf("", "aws:eks/cluster:Cluster", standInName)
@@ -343,14 +388,14 @@ func (m *mocks) eksCluster(reg registration, inputs resource.PropertyMap) (strin
 		return "", nil, err
 	}
 	id := fmt.Sprint(idResult.Value)
-	host := strings.ToUpper(hexOf("eks"+reg.urn, 32))
+	host := strings.ToUpper(hexOf("eks"+m.seed(reg.urn), 32))
 	endpoint := fmt.Sprintf("https://%s.gr7.%s.eks.amazonaws.com", host, region)
 	issuer := fmt.Sprintf("oidc.eks.%s.amazonaws.com/id/%s", region, host)
 
 	m.mu.Lock()
 	standIn := m.answers[standInURN]
 	m.mu.Unlock()
-	children, err := modelEKSCluster(reg, name, "https://"+issuer, standIn)
+	children, err := modelEKSCluster(reg, name, "https://"+issuer, standIn, m.salt)
 	if err != nil {
 		return "", nil, err
 	}
@@ -382,7 +427,7 @@ func (m *mocks) eksCluster(reg registration, inputs resource.PropertyMap) (strin
 		"oidcProviderArn":        resource.NewStringProperty(fmt.Sprintf("arn:aws:iam::%s:oidc-provider/%s", Account, issuer)),
 		"oidcProviderUrl":        resource.NewStringProperty(issuer),
 		"oidcIssuer":             resource.NewStringProperty("https://" + issuer),
-		"clusterSecurityGroupId": resource.NewStringProperty("sg-0" + hexOf("cluster-sg"+reg.urn, 16)),
+		"clusterSecurityGroupId": resource.NewStringProperty("sg-0" + hexOf("cluster-sg"+m.seed(reg.urn), 16)),
 	}, nil
 }
 

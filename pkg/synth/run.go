@@ -22,14 +22,33 @@ type Result struct {
 	Outputs StackOutputs
 }
 
+// Options vary how a synth run stands in for the engine. The zero value is what `sovereign
+// synth` and the golden files use.
+type Options struct {
+	// DryRun runs the program as `pulumi preview` does (ctx.DryRun() is true) rather than as
+	// `pulumi up`. Applies still run on known values; a StackReference output the referenced stack
+	// does not have is unknown, as the engine makes it in a preview.
+	DryRun bool
+	// Generation stands for the n-th creation of the same stacks, each after a destroy of the
+	// previous one: every value a provider or AWS draws at random on creation (auto-name suffixes,
+	// random ids and passwords, resource ids) differs between generations, while names the program
+	// fixes do not. 0 is the generation of the golden files.
+	Generation int
+}
+
 // Stack synthesizes one stack: it runs program with the stack file's config under mocks.
 // refs holds the outputs of the stacks it reads through StackReferences, keyed by stack name.
 func Stack(program pulumi.RunFunc, s *config.Stack, refs map[string]StackOutputs) (*Result, error) {
+	return StackWithOptions(program, s, refs, Options{})
+}
+
+// StackWithOptions is Stack with the given options.
+func StackWithOptions(program pulumi.RunFunc, s *config.Stack, refs map[string]StackOutputs, opts Options) (*Result, error) {
 	cfg, err := s.EngineConfig()
 	if err != nil {
 		return nil, err
 	}
-	r, err := Run(program, s.Name, cfg, refs)
+	r, err := RunWithOptions(program, s.Name, cfg, refs, opts)
 	if err != nil {
 		return r, fmt.Errorf("stack %s: %w", s.Name, err)
 	}
@@ -40,11 +59,16 @@ func Stack(program pulumi.RunFunc, s *config.Stack, refs map[string]StackOutputs
 // config (fully qualified keys). Component tests use it to exercise a component alone. On error
 // the result still holds the graph of what was declared before the failure.
 func Run(program pulumi.RunFunc, stack string, cfg map[string]string, refs map[string]StackOutputs) (*Result, error) {
+	return RunWithOptions(program, stack, cfg, refs, Options{})
+}
+
+// RunWithOptions is Run with the given options.
+func RunWithOptions(program pulumi.RunFunc, stack string, cfg map[string]string, refs map[string]StackOutputs, opts Options) (*Result, error) {
 	qualified := map[string]StackOutputs{}
 	for name, outs := range refs {
 		qualified[fmt.Sprintf("%s/%s/%s", Organization, config.Project, name)] = outs
 	}
-	m := newMocks(config.Project, stack, qualified)
+	m := newMocks(config.Project, stack, qualified, opts.Generation)
 
 	var outputs StackOutputs
 	body := func(ctx *pulumi.Context) error {
@@ -60,7 +84,9 @@ func Run(program pulumi.RunFunc, stack string, cfg map[string]string, refs map[s
 		pulumi.WithMocksWithOrganization(Organization, config.Project, stack, m),
 		func(info *pulumi.RunInfo) {
 			info.Config = cfg
-			info.DryRun = false // run every apply, as `pulumi up` does
+			// By default run as `pulumi up` does; the mocks answer with known values, so every
+			// apply runs in a dry run too, except on what the program itself leaves unknown.
+			info.DryRun = opts.DryRun
 		})
 	result := &Result{Graph: buildGraph(config.Project, stack, m.registrations(), plainMap(outputs)), Outputs: outputs}
 	if err != nil {
@@ -102,6 +128,11 @@ func unwrap(err error) error {
 // dependency order, feeding each StackReference the outputs of the stack it names. It returns
 // the results of all stacks it ran, keyed by name.
 func Fleet(program pulumi.RunFunc, fleet *config.Fleet, names []string) (map[string]*Result, error) {
+	return FleetWithOptions(program, fleet, names, Options{})
+}
+
+// FleetWithOptions is Fleet with the given options for every stack.
+func FleetWithOptions(program pulumi.RunFunc, fleet *config.Fleet, names []string, opts Options) (map[string]*Result, error) {
 	order, err := dependencyOrder(fleet, names)
 	if err != nil {
 		return nil, err
@@ -114,7 +145,7 @@ func Fleet(program pulumi.RunFunc, fleet *config.Fleet, names []string) (map[str
 		for _, dep := range fleet.References(s) {
 			refs[dep] = outputs[dep]
 		}
-		r, err := Stack(program, s, refs)
+		r, err := StackWithOptions(program, s, refs, opts)
 		if err != nil {
 			return results, err
 		}

@@ -109,7 +109,7 @@ func TestAWSModelCrossReferences(t *testing.T) {
 	if !strings.HasPrefix(vpcID, "vpc-0") || len(vpcID) != len("vpc-0")+16 {
 		t.Errorf("vpc id %q not in AWS form", vpcID)
 	}
-	m := newAWSModel()
+	m := newAWSModel("")
 	id, state := m.state("aws:ec2/vpc:Vpc", "vpc", "urn:x", "af-south-1", resource.PropertyMap{})
 	if got := state["arn"].StringValue(); got != "arn:aws:ec2:af-south-1:123456789012:vpc/"+id {
 		t.Errorf("vpc arn %s", got)
