@@ -108,33 +108,44 @@ func operate(cmd *cobra.Command, g *globalFlags, f *operateFlags, op orchestrate
 	return report(cmd, f, sum)
 }
 
-// runWithSignals runs the orchestrator with two-stage Ctrl-C: the first stops scheduling and
-// lets running stacks finish; the second interrupts them through the engine, which unlocks them.
+// runWithSignals runs the orchestrator with three-stage Ctrl-C (SIGINT or SIGTERM): the first
+// stops scheduling and lets running stacks finish; the second interrupts the running CLIs (each
+// cancels gracefully and releases its own lock); the third kills them, and the orchestrator
+// then unlocks the stacks whose lock this run took.
 func runWithSignals(stderr io.Writer, graph *plan.Graph, op orchestrate.Op, eng orchestrate.Engine, parallel int) *orchestrate.Summary {
-	soft, stopScheduling := context.WithCancel(context.Background())
-	hard, interrupt := context.WithCancel(context.Background())
-	defer stopScheduling()
-	defer interrupt()
-	signals := make(chan os.Signal, 2)
+	signals := make(chan os.Signal, 3)
 	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(signals)
+	return runStaged(stderr, signals, graph, op, eng, parallel)
+}
+
+// stages are what each successive interrupt does, and what sovereign says when it happens.
+var stages = []string{
+	"interrupt: no new stacks will start; running stacks finish. Interrupt again to stop them.",
+	"interrupt: asking each running Pulumi CLI to stop (it cancels cleanly and releases its lock). Interrupt again to kill them.",
+	"interrupt: killing the running Pulumi CLIs; the stacks whose lock this run took are unlocked (pulumi cancel).",
+}
+
+// runStaged is runWithSignals with the signals given: each one received moves to the next stage.
+func runStaged(stderr io.Writer, signals <-chan os.Signal, graph *plan.Graph, op orchestrate.Op, eng orchestrate.Engine, parallel int) *orchestrate.Summary {
+	soft, stopScheduling := context.WithCancel(context.Background())
+	hard, interrupt := context.WithCancel(context.Background())
+	kill, killAll := context.WithCancel(context.Background())
+	defer stopScheduling()
+	defer interrupt()
+	defer killAll()
 	finished := make(chan struct{})
 	defer close(finished)
 	go func() {
-		select {
-		case <-signals:
-		case <-finished:
-			return
+		for i, next := range []context.CancelFunc{stopScheduling, interrupt, killAll} {
+			select {
+			case <-signals:
+			case <-finished:
+				return
+			}
+			fmt.Fprintln(stderr, "\n"+stages[i])
+			next()
 		}
-		fmt.Fprintln(stderr, "\ninterrupt: no new stacks will start; running stacks finish. Interrupt again to stop them.")
-		stopScheduling()
-		select {
-		case <-signals:
-		case <-finished:
-			return
-		}
-		fmt.Fprintln(stderr, "\ninterrupt: stopping running stacks and unlocking them.")
-		interrupt()
 	}()
 
 	var observer orchestrate.Observer
@@ -145,7 +156,7 @@ func runWithSignals(stderr io.Writer, graph *plan.Graph, op orchestrate.Op, eng 
 	} else {
 		observer = orchestrate.NewLines(stderr)
 	}
-	sum := orchestrate.Run(soft, graph, op, eng, orchestrate.Options{Parallel: parallel, Interrupt: hard, Observer: observer})
+	sum := orchestrate.Run(soft, graph, op, eng, orchestrate.Options{Parallel: parallel, Interrupt: hard, Kill: kill, Observer: observer})
 	if live != nil {
 		live.Close()
 	}
@@ -179,7 +190,13 @@ func report(cmd *cobra.Command, f *operateFlags, sum *orchestrate.Summary) error
 	case sum.Interrupted:
 		return &exitError{code: exitInterrupted, err: errors.New("interrupted")}
 	case !sum.OK():
-		return &exitError{code: exitFailed, err: fmt.Errorf("%s: %d stack(s) did not succeed", sum.Op, len(sum.Stacks)-sum.Count(orchestrate.Succeeded))}
+		notOK := 0
+		for _, r := range sum.Stacks {
+			if !r.Status.OK() {
+				notOK++
+			}
+		}
+		return &exitError{code: exitFailed, err: fmt.Errorf("%s: %d stack(s) did not succeed", sum.Op, notOK)}
 	}
 	return nil
 }

@@ -15,6 +15,10 @@ type fakeEngine struct {
 	fail       map[string]string
 	changes    map[string]Changes
 	prepareErr error
+	absent     map[string]bool // stacks the backend does not have
+	// stubborn stacks ignore an interrupt, as a CLI busy in a provider call may: only a kill
+	// stops them.
+	stubborn map[string]bool
 
 	mu       sync.Mutex
 	running  int
@@ -23,19 +27,30 @@ type fakeEngine struct {
 	ends     map[string]time.Time
 	unlocked []string
 	prepared []string
+	created  bool // Prepare was asked to create missing stacks
+	ran      []string
 }
 
 func newFake(durations map[string]time.Duration) *fakeEngine {
 	return &fakeEngine{durations: durations, fail: map[string]string{}, changes: map[string]Changes{},
-		starts: map[string]time.Time{}, ends: map[string]time.Time{}}
+		absent: map[string]bool{}, stubborn: map[string]bool{}, starts: map[string]time.Time{}, ends: map[string]time.Time{}}
 }
 
-func (f *fakeEngine) Prepare(ctx context.Context, stacks []string) error {
-	f.prepared = stacks
+func (f *fakeEngine) Prepare(ctx context.Context, stacks []string, create bool) ([]string, error) {
+	f.prepared, f.created = stacks, create
 	if f.prepareErr == nil && ctx.Err() != nil {
-		return ctx.Err() // what the Automation API does when selection is interrupted
+		return nil, ctx.Err() // what the Automation API does when selection is interrupted
 	}
-	return f.prepareErr
+	if f.prepareErr != nil {
+		return nil, f.prepareErr
+	}
+	var missing []string
+	for _, s := range stacks {
+		if f.absent[s] && !create {
+			missing = append(missing, s)
+		}
+	}
+	return missing, nil
 }
 
 func (f *fakeEngine) Run(ctx context.Context, op Op, stack string, progress func(Progress)) (Result, error) {
@@ -43,6 +58,8 @@ func (f *fakeEngine) Run(ctx context.Context, op Op, stack string, progress func
 	f.running++
 	f.peak = max(f.peak, f.running)
 	f.starts[stack] = time.Now()
+	f.ran = append(f.ran, stack)
+	stubborn := f.stubborn[stack]
 	f.mu.Unlock()
 	defer func() {
 		f.mu.Lock()
@@ -51,10 +68,16 @@ func (f *fakeEngine) Run(ctx context.Context, op Op, stack string, progress func
 		f.mu.Unlock()
 	}()
 	progress(Progress{Done: 0, Seen: 1, Last: "pulumi:pulumi:Stack " + stack})
+	interrupted := ctx.Done()
+	if stubborn {
+		interrupted = nil
+	}
 	select {
 	case <-time.After(f.durations[stack]):
-	case <-ctx.Done():
+	case <-interrupted:
 		return Result{}, fmt.Errorf("update of %s canceled: %w", stack, ctx.Err())
+	case <-KillOf(ctx):
+		return Result{}, fmt.Errorf("%s of %s: %w", op, stack, ErrKilled)
 	}
 	progress(Progress{Done: 1, Seen: 1, Last: "pulumi:pulumi:Stack " + stack})
 	if msg, ok := f.fail[stack]; ok {

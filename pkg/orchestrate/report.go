@@ -95,7 +95,7 @@ func WriteMarkdown(w io.Writer, s *Summary) error {
 
 func tally(s *Summary) string {
 	var parts []string
-	for _, st := range []Status{Succeeded, Failed, Skipped, Interrupted, Cancelled} {
+	for _, st := range []Status{Succeeded, New, Waiting, Failed, Skipped, Interrupted, Cancelled} {
 		if n := s.Count(st); n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n, st))
 		}

@@ -16,16 +16,20 @@ type Options struct {
 	// Parallel bounds how many stacks run at once (at least 1).
 	Parallel int
 	// Interrupt, when cancelled, interrupts the running operations through the engine (the
-	// second Ctrl-C). Cancelling Run's own context only stops new stacks from starting.
+	// second Ctrl-C): each CLI stops gracefully and releases its own lock. Cancelling Run's own
+	// context only stops new stacks from starting.
 	Interrupt context.Context
-	Observer  Observer
-	// UnlockTimeout bounds the unlocking of each interrupted stack.
+	// Kill, when cancelled, kills the running operations (the third Ctrl-C). A killed operation
+	// that took its stack's lock is then unlocked; nothing else ever is.
+	Kill     context.Context
+	Observer Observer
+	// UnlockTimeout bounds the unlocking of each killed stack.
 	UnlockTimeout time.Duration
 }
 
-// Run performs op over every stack of g in dependency order (reverse order for destroy) and
-// reports what happened to each. Cancelling ctx stops scheduling: running stacks finish, the
-// others are reported cancelled.
+// Run performs op over every stack of g in dependency order (reverse order for destroy, no
+// order for refresh) and reports what happened to each. Cancelling ctx stops scheduling:
+// running stacks finish, the others are reported cancelled.
 func Run(ctx context.Context, g *plan.Graph, op Op, eng Engine, opts Options) *Summary {
 	if opts.Parallel < 1 {
 		opts.Parallel = 1
@@ -33,15 +37,23 @@ func Run(ctx context.Context, g *plan.Graph, op Op, eng Engine, opts Options) *S
 	if opts.Interrupt == nil {
 		opts.Interrupt = context.Background()
 	}
+	if opts.Kill == nil {
+		opts.Kill = context.Background()
+	}
 	if opts.Observer == nil {
 		opts.Observer = nopObserver{}
 	}
 	if opts.UnlockTimeout == 0 {
 		opts.UnlockTimeout = time.Minute
 	}
-	if op == Destroy {
+	order := g
+	switch {
+	case op == Destroy:
 		// A stack is destroyed only after every stack that reads it.
 		g = g.Reverse()
+		order = g
+	case !op.FollowsGraph():
+		g = g.Independent()
 	}
 	s := &scheduler{g: g, op: op, eng: eng, opts: opts, reports: map[string]*StackReport{}}
 	start := time.Now()
@@ -49,7 +61,7 @@ func Run(ctx context.Context, g *plan.Graph, op Op, eng Engine, opts Options) *S
 	sum := &Summary{Op: op, Parallel: opts.Parallel, Duration: time.Since(start), Prepare: s.prepared, Interrupted: ctx.Err() != nil}
 	sum.Seconds, sum.PrepareSeconds = sum.Duration.Seconds(), s.prepared.Seconds()
 	// Report in the order a reader thinks of the run: wave by wave, by name within a wave.
-	for _, wave := range g.Waves() {
+	for _, wave := range order.Waves() {
 		for _, name := range wave {
 			sum.Stacks = append(sum.Stacks, *s.reports[name])
 		}
@@ -64,6 +76,7 @@ type scheduler struct {
 	opts     Options
 	reports  map[string]*StackReport
 	prepared time.Duration
+	missing  map[string]bool // stacks the backend does not have (operations that create none)
 }
 
 type finished struct {
@@ -76,7 +89,7 @@ type finished struct {
 func (s *scheduler) run(ctx context.Context) {
 	stacks := s.g.Stacks()
 	t0 := time.Now()
-	err := s.eng.Prepare(ctx, stacks)
+	missing, err := s.eng.Prepare(ctx, stacks, s.op.CreatesStacks())
 	s.prepared = time.Since(t0)
 	if err != nil {
 		status, reason := Failed, "preparing stacks: "+err.Error()
@@ -88,6 +101,10 @@ func (s *scheduler) run(ctx context.Context) {
 		}
 		return
 	}
+	s.missing = map[string]bool{}
+	for _, name := range missing {
+		s.missing[name] = true
+	}
 	height := s.heights()
 	waiting := map[string]int{}
 	var ready []string
@@ -95,6 +112,13 @@ func (s *scheduler) run(ctx context.Context) {
 		waiting[name] = len(s.g.Deps(name))
 		if waiting[name] == 0 {
 			ready = append(ready, name)
+		}
+	}
+	release := func(stack string) {
+		for _, d := range s.g.Dependents(stack) {
+			if waiting[d]--; waiting[d] == 0 {
+				ready = append(ready, d)
+			}
 		}
 	}
 	done := make(chan finished)
@@ -111,11 +135,21 @@ func (s *scheduler) run(ctx context.Context) {
 		for running < s.opts.Parallel && len(ready) > 0 && ctx.Err() == nil {
 			name := ready[0]
 			ready = ready[1:]
+			if _, seen := s.reports[name]; seen {
+				continue // settled while it waited (waiting for a stack that is not deployed)
+			}
+			if s.missing[name] {
+				s.settle(s.absent(name), release)
+				continue
+			}
 			running++
 			s.start(name, done)
 		}
-		if running == 0 {
+		if running == 0 && (len(ready) == 0 || ctx.Err() != nil) {
 			break
+		}
+		if running == 0 {
+			continue
 		}
 		var f finished
 		select {
@@ -125,27 +159,7 @@ func (s *scheduler) run(ctx context.Context) {
 			f = <-done
 		}
 		running--
-		report := s.report(f)
-		s.finish(report)
-		if report.Status == Succeeded {
-			for _, d := range s.g.Dependents(f.stack) {
-				if waiting[d]--; waiting[d] == 0 {
-					ready = append(ready, d)
-				}
-			}
-			continue
-		}
-		for _, d := range s.g.Downstream(f.stack) {
-			if _, seen := s.reports[d]; seen {
-				continue
-			}
-			if report.Status == Interrupted {
-				s.finish(StackReport{Stack: d, Op: s.op, Status: Cancelled, Error: "not started: the run was interrupted"})
-				continue
-			}
-			s.finish(StackReport{Stack: d, Op: s.op, Status: Skipped,
-				Error: fmt.Sprintf("skipped: depends on %s, which failed", f.stack)})
-		}
+		s.settle(s.report(f), release)
 	}
 	for _, name := range stacks {
 		if _, seen := s.reports[name]; !seen {
@@ -154,30 +168,82 @@ func (s *scheduler) run(ctx context.Context) {
 	}
 }
 
+// absent is the report of a stack the backend does not have, for an operation that creates
+// none: nothing to preview, refresh or destroy.
+func (s *scheduler) absent(name string) StackReport {
+	what := map[Op]string{Preview: "not previewed", Destroy: "nothing to destroy"}[s.op]
+	if what == "" {
+		what = "nothing to refresh"
+	}
+	return StackReport{Stack: name, Op: s.op, Status: New, Error: "new: the stack is not deployed yet, " + what}
+}
+
+// settle records r and decides what it means for the stacks downstream of it: they may start
+// (success; a stack that is not there to destroy), wait for a deploy (a preview that would read
+// a stack that does not exist), or not run at all (failure, interrupt).
+func (s *scheduler) settle(r StackReport, release func(string)) {
+	s.finish(r)
+	switch {
+	case r.Status == Succeeded || (r.Status == New && s.op != Preview):
+		release(r.Stack)
+		return
+	}
+	for _, d := range s.g.Downstream(r.Stack) {
+		if _, seen := s.reports[d]; seen {
+			continue
+		}
+		switch r.Status {
+		case New, Waiting:
+			if s.missing[d] {
+				s.finish(s.absent(d)) // itself not deployed: new, not waiting
+				continue
+			}
+			s.finish(StackReport{Stack: d, Op: s.op, Status: Waiting,
+				Error: fmt.Sprintf("waiting: reads %s, which is not deployed yet; previewed after it is", r.Stack)})
+		case Interrupted, Cancelled:
+			s.finish(StackReport{Stack: d, Op: s.op, Status: Cancelled, Error: "not started: the run was interrupted"})
+		default:
+			s.finish(StackReport{Stack: d, Op: s.op, Status: Skipped,
+				Error: fmt.Sprintf("skipped: depends on %s, which failed", r.Stack)})
+		}
+	}
+}
+
 func (s *scheduler) start(name string, done chan<- finished) {
 	s.opts.Observer.StackStarted(name)
 	go func() {
 		t0 := time.Now()
-		res, err := s.eng.Run(s.opts.Interrupt, s.op, name, func(p Progress) { s.opts.Observer.StackProgress(name, p) })
+		ctx := WithKill(s.opts.Interrupt, s.opts.Kill)
+		res, err := s.eng.Run(ctx, s.op, name, func(p Progress) { s.opts.Observer.StackProgress(name, p) })
 		done <- finished{stack: name, result: res, err: err, took: time.Since(t0)}
 	}()
 }
 
-// report turns a finished operation into its report, unlocking the stack if it was
-// interrupted.
+// report turns a finished operation into its report. A stack is unlocked only when this run's
+// own operation took the lock and its CLI was killed: a CLI that stopped on an interrupt has
+// released its lock itself, a preview holds none, and a lock this run did not take (a
+// colleague's deploy, which made our up fail) is not ours to remove.
 func (s *scheduler) report(f finished) StackReport {
 	r := StackReport{Stack: f.stack, Op: s.op, Status: Succeeded, Changes: f.result.Changes, Duration: f.took,
 		Seconds: f.took.Seconds(), Output: f.result.Output, LogFile: f.result.LogFile}
 	switch {
 	case f.err == nil:
-	case s.opts.Interrupt.Err() != nil || errors.Is(f.err, context.Canceled):
+	case errors.Is(f.err, ErrKilled):
 		r.Status = Interrupted
-		r.Error = "interrupted: " + firstLine(f.err.Error())
+		r.Error = "killed: " + firstLine(f.err.Error())
+		if !s.op.TakesLock() {
+			break
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), s.opts.UnlockTimeout)
 		defer cancel()
 		if err := s.eng.Unlock(ctx, f.stack); err != nil {
-			r.Error += "; unlocking the stack failed, run `pulumi cancel -s " + f.stack + "`: " + firstLine(err.Error())
+			r.Error += "; unlocking the stack failed, run `pulumi cancel -s " + f.stack + "` once no one else is deploying it: " + firstLine(err.Error())
+		} else {
+			r.Error += "; its lock was removed (pulumi cancel): run `sovereign refresh --stack " + f.stack + "` before the next up"
 		}
+	case s.opts.Interrupt.Err() != nil || errors.Is(f.err, context.Canceled):
+		r.Status = Interrupted
+		r.Error = "interrupted: " + firstLine(f.err.Error())
 	default:
 		r.Status = Failed
 		r.Error = firstLine(f.err.Error())

@@ -140,9 +140,10 @@ func TestStopSchedulingKeepsRunningStacks(t *testing.T) {
 	}
 }
 
-// Second interrupt: the running operations are interrupted through the engine and their stacks
-// unlocked; the rest is cancelled.
-func TestInterruptUnlocksRunningStacks(t *testing.T) {
+// Second interrupt: the running operations are interrupted through the engine; each CLI stops
+// on its own and releases its own lock, so nothing is unlocked (pulumi cancel would remove every
+// lock of the stack, a colleague's included); the rest is cancelled.
+func TestInterruptStopsRunningStacksWithoutUnlocking(t *testing.T) {
 	g := projectGraph(t)
 	eng := newFake(uniform(g, 10*time.Second))
 	eng.durations["ams"] = 10 * time.Millisecond
@@ -163,8 +164,124 @@ func TestInterruptUnlocksRunningStacks(t *testing.T) {
 	if got["ams"] != Succeeded || got["global"] != Cancelled {
 		t.Errorf("statuses %v", got)
 	}
-	if strings.Join(sortedStrings(eng.unlocked), ",") != "iad,jnb,sfo,sin,syd" {
-		t.Errorf("unlocked %v", eng.unlocked)
+	if len(eng.unlocked) != 0 {
+		t.Errorf("unlocked %v after a graceful interrupt; the CLIs released their own locks", eng.unlocked)
+	}
+}
+
+// Third stage: a CLI that does not stop on the interrupt is killed, and its stack is unlocked
+// only when this run's operation held the lock: up, destroy and refresh do, preview never does,
+// and a stack whose operation failed or stopped by itself is never unlocked.
+func TestKillUnlocksOnlyOperationsThatTookTheLock(t *testing.T) {
+	cases := []struct {
+		op         Op
+		stubborn   bool // ignores the interrupt, so it is killed
+		fails      bool // fails on its own (e.g. "the stack is currently locked by" someone else)
+		wantStatus Status
+		wantUnlock bool
+	}{
+		{Up, true, false, Interrupted, true},
+		{Destroy, true, false, Interrupted, true},
+		{Refresh, true, false, Interrupted, true},
+		{RefreshPreview, true, false, Interrupted, true},
+		{Preview, true, false, Interrupted, false},
+		{Up, false, false, Interrupted, false},
+		{Preview, false, false, Interrupted, false},
+		{Up, false, true, Failed, false},
+	}
+	for _, c := range cases {
+		t.Run(fmt.Sprintf("%s/stubborn=%v/fails=%v", c.op, c.stubborn, c.fails), func(t *testing.T) {
+			g, _ := plan.New(map[string][]string{"held": {}})
+			eng := newFake(map[string]time.Duration{"held": 10 * time.Second})
+			eng.stubborn["held"] = c.stubborn
+			if c.fails {
+				eng.durations["held"] = time.Millisecond
+				eng.fail["held"] = "the stack is currently locked by 1 lock(s)"
+			}
+			soft, stop := context.WithCancel(context.Background())
+			hard, interrupt := context.WithCancel(context.Background())
+			kill, killNow := context.WithCancel(context.Background())
+			time.AfterFunc(50*time.Millisecond, func() { stop(); interrupt() })
+			time.AfterFunc(150*time.Millisecond, killNow)
+			sum := Run(soft, g, c.op, eng, Options{Parallel: 1, Interrupt: hard, Kill: kill})
+			r := sum.Stacks[0]
+			if r.Status != c.wantStatus {
+				t.Errorf("status %s (%s), want %s", r.Status, r.Error, c.wantStatus)
+			}
+			if unlocked := len(eng.unlocked) > 0; unlocked != c.wantUnlock {
+				t.Errorf("unlocked=%v, want %v (%s)", unlocked, c.wantUnlock, r.Error)
+			}
+			if c.stubborn && !strings.HasPrefix(r.Error, "killed") {
+				t.Errorf("error %q does not say the CLI was killed", r.Error)
+			}
+		})
+	}
+}
+
+// Previewing a fleet that is not (fully) deployed: only up creates stacks; a stack the backend
+// lacks is reported new, the stacks that read it waiting, and the run is OK (the first PR of a
+// new fleet is green). Destroy and refresh skip a missing stack and go on.
+func TestStacksNotDeployedYet(t *testing.T) {
+	cases := []struct {
+		op     Op
+		absent []string
+		want   map[string]Status
+		ran    int
+	}{
+		{Preview, []string{"ams", "iad", "jnb", "sfo", "sin", "syd", "global"},
+			map[string]Status{"ams": New, "iad": New, "sfo": New, "global": New}, 0},
+		{Preview, []string{"ams"},
+			map[string]Status{"ams": New, "iad": Waiting, "syd": Waiting, "global": Waiting}, 0},
+		{Preview, []string{"sfo"},
+			map[string]Status{"ams": Succeeded, "iad": Succeeded, "sfo": New, "global": Waiting}, 5},
+		{Destroy, []string{"global"},
+			map[string]Status{"global": New, "iad": Succeeded, "ams": Succeeded}, 6},
+		{RefreshPreview, []string{"ams"},
+			map[string]Status{"ams": New, "iad": Succeeded, "global": Succeeded}, 6},
+		{Up, []string{"ams", "iad"},
+			map[string]Status{"ams": Succeeded, "iad": Succeeded, "global": Succeeded}, 7},
+	}
+	for _, c := range cases {
+		t.Run(fmt.Sprintf("%s/%v", c.op, c.absent), func(t *testing.T) {
+			g := projectGraph(t)
+			eng := newFake(uniform(g, time.Millisecond))
+			for _, s := range c.absent {
+				eng.absent[s] = true
+			}
+			sum := Run(context.Background(), g, c.op, eng, Options{Parallel: 3})
+			got := status(sum)
+			for stack, want := range c.want {
+				if got[stack] != want {
+					t.Errorf("%s: %s, want %s", stack, got[stack], want)
+				}
+			}
+			if !sum.OK() {
+				t.Errorf("run not OK: %v", got)
+			}
+			if len(eng.ran) != c.ran {
+				t.Errorf("ran %v, want %d stacks", eng.ran, c.ran)
+			}
+			if eng.created != (c.op == Up) {
+				t.Errorf("Prepare create=%v for %s", eng.created, c.op)
+			}
+		})
+	}
+}
+
+// Refresh ignores the graph: every stack refreshes at once and a failure hides no one's drift.
+func TestRefreshRunsEveryStackIndependently(t *testing.T) {
+	for _, op := range []Op{Refresh, RefreshPreview} {
+		g := projectGraph(t)
+		eng := newFake(uniform(g, 100*time.Millisecond))
+		eng.fail["ams"] = "AccessDenied"
+		sum := Run(context.Background(), g, op, eng, Options{Parallel: 10})
+		got := status(sum)
+		if got["ams"] != Failed || sum.Count(Succeeded) != 6 || eng.peak != 7 {
+			t.Errorf("%s: statuses %v, peak %d; want ams failed, six succeeded, all seven at once", op, got, eng.peak)
+		}
+		if sum.Stacks[0].Stack != "ams" || sum.Stacks[6].Stack != "global" {
+			t.Errorf("%s: report order %v, want the deploy waves' order", op, sum.Stacks)
+		}
 	}
 }
 
@@ -335,16 +452,4 @@ func (m multi) StackFinished(r StackReport) {
 	for _, o := range m {
 		o.StackFinished(r)
 	}
-}
-
-func sortedStrings(in []string) []string {
-	out := append([]string{}, in...)
-	for i := range out {
-		for j := i + 1; j < len(out); j++ {
-			if out[j] < out[i] {
-				out[i], out[j] = out[j], out[i]
-			}
-		}
-	}
-	return out
 }

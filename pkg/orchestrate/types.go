@@ -1,7 +1,10 @@
 // Package orchestrate runs a Pulumi operation over many stacks in dependency order: a stack
 // starts as soon as every stack it reads has succeeded, up to a bound of stacks at a time; a
-// failure skips only the stacks downstream of it; the first interrupt stops scheduling and the
-// second interrupts the running operations through the engine, which then unlocks their stacks.
+// failure skips only the stacks downstream of it. Stopping a run has three stages: the first
+// interrupt stops scheduling, the second interrupts the running operations (each CLI cancels
+// gracefully and releases its own lock), the third kills them; only then, and only for an
+// operation of this run that takes the stack's lock, is the lock removed (pulumi cancel), so a
+// colleague's lock is never touched.
 //
 // The engine is an interface: the Automation API implements it for real runs (autoengine), and
 // tests use a fake. This package imports no Pulumi SDK.
@@ -9,6 +12,7 @@ package orchestrate
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -23,6 +27,41 @@ const (
 	Refresh        Op = "refresh"
 	RefreshPreview Op = "refresh-preview" // refresh --preview-only: report drift, change nothing
 )
+
+// TakesLock reports whether op locks the stack in the backend while it runs. The self-managed
+// backends lock for up, destroy and refresh (preview-only refresh included) and never for
+// preview (pulumi pkg/backend/diy/backend.go: Preview calls apply without Lock).
+func (o Op) TakesLock() bool { return o != Preview }
+
+// CreatesStacks reports whether op creates the stacks that do not exist yet. Only up does: a
+// preview, refresh or destroy of a stack that was never deployed has nothing to look at, and
+// creating it would be a write a read-only role may not make.
+func (o Op) CreatesStacks() bool { return o == Up }
+
+// FollowsGraph reports whether op waits for the stacks each stack reads. Refresh does not: it
+// reads each stack's resources from the cloud, not from other stacks, so one failed refresh must
+// not hide the drift of the stacks that read it.
+func (o Op) FollowsGraph() bool { return o == Preview || o == Up || o == Destroy }
+
+// ErrKilled is wrapped by an engine's error when the operation's CLI was killed rather than
+// exiting on its own: a killed CLI cannot release its stack's lock.
+var ErrKilled = errors.New("the Pulumi CLI was killed")
+
+type killKey struct{}
+
+// WithKill returns ctx carrying kill: when kill is done, the engine kills the operation's CLI
+// instead of waiting for it to stop after an interrupt (the cancellation of ctx).
+func WithKill(ctx, kill context.Context) context.Context {
+	return context.WithValue(ctx, killKey{}, kill)
+}
+
+// KillOf is the kill signal WithKill put into ctx; nil if there is none.
+func KillOf(ctx context.Context) <-chan struct{} {
+	if k, ok := ctx.Value(killKey{}).(context.Context); ok {
+		return k.Done()
+	}
+	return nil
+}
 
 // Changes counts what an operation did (or, for previews, would do) to a stack's resources.
 type Changes struct {
@@ -52,12 +91,15 @@ type Result struct {
 
 // Engine performs operations on single stacks.
 type Engine interface {
-	// Prepare creates or selects every stack before any operation runs, one at a time (stack
-	// selection writes shared workspace state), and installs provider plugins once.
-	Prepare(ctx context.Context, stacks []string) error
-	// Run performs op on stack. Cancelling ctx interrupts the operation.
+	// Prepare selects every stack before any operation runs, one at a time (stack selection
+	// writes shared workspace state), creating the missing ones when create is set, and installs
+	// provider plugins once. Without create it returns the stacks the backend does not have.
+	Prepare(ctx context.Context, stacks []string, create bool) (missing []string, err error)
+	// Run performs op on stack. Cancelling ctx interrupts the operation gracefully; the kill
+	// signal in ctx (KillOf) kills it, and the error then wraps ErrKilled.
 	Run(ctx context.Context, op Op, stack string, progress func(Progress)) (Result, error)
-	// Unlock removes the lock an interrupted operation may have left on stack.
+	// Unlock removes the stack's lock (pulumi cancel). Called only for an operation of this run
+	// that took the lock and was killed.
 	Unlock(ctx context.Context, stack string) error
 }
 
@@ -70,8 +112,14 @@ const (
 	Failed      Status = "failed"
 	Skipped     Status = "skipped"     // a stack it depends on did not succeed
 	Cancelled   Status = "cancelled"   // never started: the run was interrupted
-	Interrupted Status = "interrupted" // started, then interrupted
+	Interrupted Status = "interrupted" // started, then interrupted or killed
+	New         Status = "new"         // the backend has no such stack yet: nothing to look at
+	Waiting     Status = "waiting"     // a preview that reads a stack not deployed yet
 )
+
+// OK reports whether a stack that ended with s needs nothing from whoever ran it: it
+// succeeded, or it is not deployed yet and the operation only looks (a first PR of a new fleet).
+func (s Status) OK() bool { return s == Succeeded || s == New || s == Waiting }
 
 // StackReport is the outcome of one stack.
 type StackReport struct {
@@ -100,10 +148,10 @@ type Summary struct {
 	Interrupted    bool          `json:"interrupted"`
 }
 
-// OK reports whether every stack succeeded.
+// OK reports whether every stack ended OK (Status.OK).
 func (s *Summary) OK() bool {
 	for _, r := range s.Stacks {
-		if r.Status != Succeeded {
+		if !r.Status.OK() {
 			return false
 		}
 	}

@@ -102,6 +102,16 @@ func (g *Graph) Reverse() *Graph {
 	return r
 }
 
+// Independent is the graph of the same stacks with no edges: every stack runs on its own (the
+// order to refresh in: one failed refresh must not hide the drift of the stacks that read it).
+func (g *Graph) Independent() *Graph {
+	r := &Graph{deps: map[string][]string{}, dependents: map[string][]string{}}
+	for s := range g.deps {
+		r.deps[s], r.dependents[s] = nil, nil
+	}
+	return r
+}
+
 // Waves groups the stacks by depth: wave 0 depends on nothing, wave n only on earlier waves.
 // Stacks of one wave can run in parallel.
 func (g *Graph) Waves() [][]string {

@@ -5,12 +5,20 @@
 // It handles on purpose what bites when many stacks run at once: stacks are created or selected
 // one at a time (selection writes shared workspace state), each stack has its own workspace
 // (never shared between goroutines), provider plugins are installed once before any operation,
-// every event stream is drained by its own goroutine, and an interrupted stack is unlocked.
+// every event stream is drained by its own goroutine, each CLI runs in its own process group
+// (command.go) and only up creates stacks.
+//
+// It never writes the files it was given: each stack's CLI runs in a private directory
+// (<WorkDir>/.sovereign/work/<stack>) holding fresh copies of Pulumi.yaml and the stack's file,
+// so whatever the CLI writes there (an encryptionsalt, a secrets provider) stays out of the
+// repository. The secrets settings of an existing stack then come from its state
+// (PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER), not from a committed file.
 package autoengine
 
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -55,6 +63,7 @@ type Engine struct {
 	opts   Options
 	mu     sync.Mutex
 	stacks map[string]auto.Stack
+	cmd    auto.PulumiCommand
 }
 
 var _ orchestrate.Engine = (*Engine)(nil)
@@ -73,31 +82,44 @@ func New(opts Options) (*Engine, error) {
 	return &Engine{opts: opts, stacks: map[string]auto.Stack{}}, nil
 }
 
-// Prepare creates or selects every stack, one at a time, then installs the plugins once.
-func (e *Engine) Prepare(ctx context.Context, names []string) error {
+// Prepare selects every stack, one at a time, creating the missing ones only when create is
+// set; without it, it lists the backend's stacks once and returns those it lacks. Then it
+// installs the plugins once.
+func (e *Engine) Prepare(ctx context.Context, names []string, create bool) ([]string, error) {
 	if err := os.MkdirAll(e.opts.LogDir, 0o755); err != nil {
-		return err
+		return nil, err
 	}
-	cmdOpts := &auto.PulumiCommandOptions{}
-	if e.opts.PulumiRoot != "" {
-		cmdOpts.Root = e.opts.PulumiRoot
-	}
-	cmd, err := auto.NewPulumiCommand(cmdOpts)
+	cmd, err := newCommand(e.opts.PulumiRoot)
 	if err != nil {
-		return fmt.Errorf("finding the Pulumi CLI: %w", err)
+		return nil, fmt.Errorf("finding the Pulumi CLI: %w", err)
 	}
+	e.cmd = cmd
+	exists := func(string) bool { return true }
+	if !create {
+		if exists, err = e.listStacks(ctx); err != nil {
+			return nil, err
+		}
+	}
+	var missing []string
 	var first auto.Workspace
 	for _, name := range names {
-		opts := []auto.LocalWorkspaceOption{auto.WorkDir(e.opts.WorkDir), auto.Pulumi(cmd)}
-		if len(e.opts.Env) > 0 {
-			opts = append(opts, auto.EnvVars(e.opts.Env))
+		if !exists(name) {
+			missing = append(missing, name)
+			continue
 		}
-		if e.opts.SecretsProvider != "" {
-			opts = append(opts, auto.SecretsProvider(e.opts.SecretsProvider))
-		}
-		st, err := auto.UpsertStackInlineSource(ctx, name, e.opts.Project, e.opts.Program, opts...)
+		dir, err := e.privateDir(name)
 		if err != nil {
-			return fmt.Errorf("stack %s: %s", name, summarize(err))
+			return nil, err
+		}
+		opts := e.workspaceOptions(dir)
+		var st auto.Stack
+		if create {
+			st, err = auto.UpsertStackInlineSource(ctx, name, e.opts.Project, e.opts.Program, opts...)
+		} else {
+			st, err = auto.SelectStackInlineSource(ctx, name, e.opts.Project, e.opts.Program, opts...)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("stack %s: %s", name, summarize(err))
 		}
 		e.mu.Lock()
 		e.stacks[name] = st
@@ -112,10 +134,82 @@ func (e *Engine) Prepare(ctx context.Context, names []string) error {
 			break
 		}
 		if err := first.InstallPlugin(ctx, p.Name, p.Version); err != nil {
-			return fmt.Errorf("installing plugin %s %s: %s", p.Name, p.Version, summarize(err))
+			return nil, fmt.Errorf("installing plugin %s %s: %s", p.Name, p.Version, summarize(err))
 		}
 	}
-	return nil
+	return missing, nil
+}
+
+// listStacks asks the backend once which stacks of the project exist (pulumi stack ls), from
+// a workspace that selects none.
+func (e *Engine) listStacks(ctx context.Context) (func(string) bool, error) {
+	dir, err := e.privateDir("")
+	if err != nil {
+		return nil, err
+	}
+	ws, err := auto.NewLocalWorkspace(ctx, append(e.workspaceOptions(dir), auto.Program(e.opts.Program))...)
+	if err != nil {
+		return nil, fmt.Errorf("opening the workspace: %s", summarize(err))
+	}
+	list, err := ws.ListStacks(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("listing the backend's stacks: %s", summarize(err))
+	}
+	have := map[string]bool{}
+	for _, s := range list {
+		// A stack's name may come back qualified (organization/project/stack).
+		have[s.Name[strings.LastIndex(s.Name, "/")+1:]] = true
+	}
+	return func(name string) bool { return have[name] }, nil
+}
+
+func (e *Engine) workspaceOptions(dir string) []auto.LocalWorkspaceOption {
+	env := map[string]string{
+		// An existing stack whose file carries no secrets settings (the private copy never
+		// does unless the repository's does) uses the secrets manager recorded in its state.
+		"PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER": "true",
+	}
+	for k, v := range e.opts.Env {
+		env[k] = v
+	}
+	opts := []auto.LocalWorkspaceOption{auto.WorkDir(dir), auto.Pulumi(e.cmd), auto.EnvVars(env)}
+	if e.opts.SecretsProvider != "" {
+		opts = append(opts, auto.SecretsProvider(e.opts.SecretsProvider))
+	}
+	return opts
+}
+
+// privateDir makes a fresh directory for one stack's CLI with copies of Pulumi.yaml and the
+// stack's file (when it has one): whatever the CLI writes stays in the copy.
+func (e *Engine) privateDir(stack string) (string, error) {
+	name := stack
+	if name == "" {
+		name = "_list"
+	}
+	dir := filepath.Join(e.opts.WorkDir, ".sovereign", "work", strings.ReplaceAll(name, "/", "_"))
+	if err := os.RemoveAll(dir); err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	files := []string{"Pulumi.yaml"}
+	if stack != "" {
+		files = append(files, "Pulumi."+stack+".yaml")
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(filepath.Join(e.opts.WorkDir, f))
+		if errors.Is(err, os.ErrNotExist) && f != "Pulumi.yaml" {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), data, 0o644); err != nil {
+			return "", err
+		}
+	}
+	return dir, nil
 }
 
 func (e *Engine) stack(name string) (auto.Stack, error) {
@@ -145,10 +239,11 @@ func (e *Engine) Run(ctx context.Context, op orchestrate.Op, name string, progre
 	out := io.MultiWriter(logFile, &output)
 
 	events := make(chan events.EngineEvent)
-	drained := make(chan struct{})
-	go drain(events, progress, drained)
+	drained, returned := make(chan struct{}), make(chan struct{})
+	go drain(events, progress, returned, drained)
 
 	result := orchestrate.Result{LogFile: logPath}
+	ctx, killed := withKilledFlag(ctx)
 	var runErr error
 	switch op {
 	case orchestrate.Preview:
@@ -172,20 +267,25 @@ func (e *Engine) Run(ctx context.Context, op orchestrate.Op, name string, progre
 		res, runErr = st.PreviewRefresh(ctx, optrefresh.EventStreams(events), optrefresh.ProgressStreams(out))
 		result.Changes = fromOpTypes(res.ChangeSummary)
 	default:
-		close(events)
+		close(returned)
 		<-drained
 		return result, fmt.Errorf("unknown operation %q", op)
 	}
-	<-drained // the SDK closes the channel when the operation ends
+	close(returned)
+	<-drained
 	result.Output = output.String()
 	if runErr != nil {
 		fmt.Fprintf(logFile, "\n%s\n", runErr)
+		if killed.Load() {
+			return result, fmt.Errorf("%w during %s", orchestrate.ErrKilled, op)
+		}
 		return result, fmt.Errorf("%s", summarize(runErr))
 	}
 	return result, nil
 }
 
-// Unlock removes the lock an interrupted operation left (pulumi cancel).
+// Unlock removes the stack's locks (pulumi cancel: on a self-managed backend every lock file of
+// the stack). The orchestrator calls it only for its own killed up, destroy or refresh.
 func (e *Engine) Unlock(ctx context.Context, name string) error {
 	st, err := e.stack(name)
 	if err != nil {
@@ -206,11 +306,24 @@ func (e *Engine) Outputs(ctx context.Context, name string) (auto.OutputMap, erro
 	return st.Outputs(ctx)
 }
 
-// drain turns engine events into progress until the SDK closes the channel.
-func drain(ch <-chan events.EngineEvent, progress func(orchestrate.Progress), done chan<- struct{}) {
+// drain turns engine events into progress until the SDK closes the channel or the SDK call has
+// returned. The SDK closes the channel only when the CLI opened its event stream: a CLI that
+// fails before (a stack locked by someone else) never does. Once the call has returned no
+// event can follow (the SDK's event server has shut down), so that is the other way out.
+func drain(ch <-chan events.EngineEvent, progress func(orchestrate.Progress), returned <-chan struct{}, done chan<- struct{}) {
 	defer close(done)
 	var p orchestrate.Progress
-	for ev := range ch {
+	for {
+		var ev events.EngineEvent
+		var open bool
+		select {
+		case ev, open = <-ch:
+			if !open {
+				return
+			}
+		case <-returned:
+			return
+		}
 		switch {
 		case ev.ResourcePreEvent != nil:
 			md := ev.ResourcePreEvent.Metadata
@@ -261,7 +374,8 @@ func fromOpTypes(m map[apitype.OpType]int) orchestrate.Changes {
 func summarize(err error) string {
 	lines := strings.Split(err.Error(), "\n")
 	for i, line := range lines {
-		l := strings.TrimSpace(line)
+		// The SDK's "stderr: " label shares a line with the CLI's first line of stderr.
+		l := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "stderr:"))
 		if !strings.HasPrefix(l, "error:") {
 			continue
 		}

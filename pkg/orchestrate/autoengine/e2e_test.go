@@ -6,7 +6,10 @@
 package autoengine
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -62,6 +65,9 @@ func e2eProgram(ctx *pulumi.Context) error {
 		return err
 	}
 	ctx.Export("value", pulumi.String(value))
+	// A secret in the state: reading it back proves the stack's secrets manager still works
+	// when the CLI's copy of the stack file carries no encryptionsalt.
+	ctx.Export("secret", pulumi.ToSecret(pulumi.String(value+"-secret")))
 	if from := cfg.Get("readFrom"); from != "" {
 		ref, err := pulumi.NewStackReference(ctx, "ref-"+from, &pulumi.StackReferenceArgs{
 			Name: pulumi.String(fmt.Sprintf("%s/%s/%s", ctx.Organization(), ctx.Project(), from)),
@@ -98,11 +104,16 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	tmp := t.TempDir()
+	return newEnvIn(t, tmp, filepath.Join(tmp, "state"))
+}
+
+// newEnvIn is an engine with its own copy of the project (a checkout of its own) in tmp, on the
+// file backend at state: two of them on one state are two people deploying the same fleet.
+func newEnvIn(t *testing.T, tmp, state string) *env {
 	work := filepath.Join(tmp, "project")
 	if err := os.CopyFS(work, os.DirFS("../../../testdata/e2e")); err != nil {
 		t.Fatal(err)
 	}
-	state := filepath.Join(tmp, "state")
 	if err := os.MkdirAll(state, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -128,13 +139,45 @@ func newEnv(t *testing.T) *env {
 
 func (e *env) run(op orchestrate.Op, deps map[string][]string, parallel int) *orchestrate.Summary {
 	e.t.Helper()
+	return e.runWith(context.Background(), op, deps, orchestrate.Options{Parallel: parallel})
+}
+
+// runWith runs op and checks that it left every file it was given byte-identical: the CLI
+// works in private copies, so no encryptionsalt or other setting lands in the stack files.
+func (e *env) runWith(ctx context.Context, op orchestrate.Op, deps map[string][]string, opts orchestrate.Options) *orchestrate.Summary {
+	e.t.Helper()
 	g, err := plan.New(deps)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	sum := orchestrate.Run(context.Background(), g, op, e.eng, orchestrate.Options{Parallel: parallel, Observer: orchestrate.NewLines(testWriter{e.t})})
+	before := e.tree()
+	opts.Observer = orchestrate.NewLines(testWriter{e.t})
+	sum := orchestrate.Run(ctx, g, op, e.eng, opts)
 	logTable(e.t, sum)
+	if after := e.tree(); after != before {
+		e.t.Errorf("%s changed the project's files:\nbefore:\n%s\nafter:\n%s", op, before, after)
+	}
 	return sum
+}
+
+// tree is a listing of the project's files with their hashes, outside .sovereign.
+func (e *env) tree() string {
+	var b bytes.Buffer
+	filepath.WalkDir(e.workDir, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && d.Name() == ".sovereign" {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() {
+			data, _ := os.ReadFile(path)
+			rel, _ := filepath.Rel(e.workDir, path)
+			fmt.Fprintf(&b, "%x %s\n", sha256.Sum256(data), rel)
+		}
+		return nil
+	})
+	return b.String()
 }
 
 func (e *env) setConfig(stack, old, new string) {
@@ -161,16 +204,57 @@ func (e *env) output(stack, key string) any {
 	return outs[key].Value
 }
 
-// locks lists the lock files the file backend holds.
-func (e *env) locks() []string {
+// secretsProvider is the secrets manager recorded in the stack's state (type and state, e.g.
+// the passphrase provider's salt).
+func (e *env) secretsProvider(stack string) string {
+	e.t.Helper()
+	st, err := e.eng.stack(stack)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	dep, err := st.Export(context.Background())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var d struct {
+		SecretsProviders json.RawMessage `json:"secrets_providers"`
+	}
+	if err := json.Unmarshal(dep.Deployment, &d); err != nil {
+		e.t.Fatal(err)
+	}
+	return string(d.SecretsProviders)
+}
+
+// locks lists the lock files the file backend holds, of the given stack or of all.
+func (e *env) locks(stack ...string) []string {
 	var out []string
 	filepath.WalkDir(filepath.Join(e.state, ".pulumi", "locks"), func(path string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
+		if err == nil && !d.IsDir() && (len(stack) == 0 || filepath.Base(filepath.Dir(path)) == stack[0]) {
 			out = append(out, path)
 		}
 		return nil
 	})
 	return out
+}
+
+// waitForLock waits until stack has held a lock for a whole second (creating a stack takes a
+// lock for a moment; an up holds one while it runs).
+func (e *env) waitForLock(stack string, limit time.Duration) {
+	e.t.Helper()
+	held := time.Time{}
+	for deadline := time.Now().Add(limit); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if len(e.locks(stack)) == 0 {
+			held = time.Time{}
+			continue
+		}
+		if held.IsZero() {
+			held = time.Now()
+		}
+		if time.Since(held) >= time.Second {
+			return
+		}
+	}
+	e.t.Fatalf("no lock on %s within %s", stack, limit)
 }
 
 // testWriter logs whole lines: the table writer hands over fragments.
@@ -211,6 +295,10 @@ func TestE2E(t *testing.T) {
 	if fmt.Sprint(statuses(sum)) != fmt.Sprint(want) {
 		t.Fatalf("up: %v, want %v", statuses(sum), want)
 	}
+	if got := e.output("base", "secret"); got != "from-base-secret" {
+		t.Errorf("base.secret = %v", got)
+	}
+	secretsAtCreation := e.secretsProvider("base")
 	if got := e.output("reader", "upstream"); got != "from-base" {
 		t.Errorf("reader.upstream = %v, want from-base (read from base through a StackReference)", got)
 	}
@@ -231,6 +319,12 @@ func TestE2E(t *testing.T) {
 		}
 	}
 
+	// The preview ran from fresh copies of the stack files, without the encryptionsalt the CLI
+	// wrote into its copy at creation: the stack's secrets still decrypt (from its state).
+	if got := e.output("base", "secret"); got != "from-base-secret" {
+		t.Errorf("after a preview from a salt-less stack file, base.secret = %v", got)
+	}
+
 	// Drift report: nothing changed outside Pulumi, so no stack reports drift.
 	sum = e.run(orchestrate.RefreshPreview, map[string][]string{"base": {}, "solo": {}}, 2)
 	for _, r := range sum.Stacks {
@@ -248,9 +342,20 @@ func TestE2E(t *testing.T) {
 	if got := e.output("after-broken", "upstream"); got != "broken" {
 		t.Errorf("after-broken.upstream = %v", got)
 	}
+	// That up ran from a stack file without secrets settings: the stack kept the secrets manager
+	// of its state instead of getting a new default one (a new passphrase salt here; with
+	// --secrets-provider awskms://... it would have switched the stack to the passphrase).
+	e.setConfig("base", "value: from-base", "value: from-base-2")
+	if sum := e.run(orchestrate.Up, map[string][]string{"base": {}}, 1); !sum.OK() {
+		t.Fatalf("up of base: %v", statuses(sum))
+	}
+	if got := e.secretsProvider("base"); got != secretsAtCreation {
+		t.Errorf("base's secrets manager changed from %s to %s", secretsAtCreation, got)
+	}
+	e.setConfig("base", "value: from-base-2", "value: from-base")
 
-	// 4. Interrupt: stop scheduling and interrupt the running stack through the engine; no lock
-	//    is left and the next run works.
+	// 4. Interrupt: stop scheduling and interrupt the running stack through the engine; the CLI
+	//    cancels and releases its own lock (nothing is unlocked by us), and the next run works.
 	soft, stop := context.WithCancel(context.Background())
 	hard, interrupt := context.WithCancel(context.Background())
 	slowGraph, _ := plan.New(map[string][]string{"slow": {}})
@@ -258,8 +363,8 @@ func TestE2E(t *testing.T) {
 	start := time.Now()
 	sum = orchestrate.Run(soft, slowGraph, orchestrate.Up, e.eng, orchestrate.Options{Parallel: 1, Interrupt: hard})
 	logTable(t, sum)
-	if st := statuses(sum)["slow"]; st != orchestrate.Interrupted {
-		t.Errorf("slow: %s, want interrupted", st)
+	if r := sum.Stacks[0]; r.Status != orchestrate.Interrupted || strings.HasPrefix(r.Error, "killed") {
+		t.Errorf("slow: %s (%s), want interrupted, not killed", r.Status, r.Error)
 	}
 	took := time.Since(start) - 8*time.Second
 	fmt.Printf("e2e interrupt: the running stack stopped %.1fs after the interrupt\n", took.Seconds())
@@ -268,6 +373,20 @@ func TestE2E(t *testing.T) {
 	}
 	if l := e.locks(); len(l) != 0 {
 		t.Errorf("locks left behind: %v", l)
+	}
+
+	// 4b. Kill: a CLI killed mid-up cannot release its lock; the orchestrator removes it because
+	//     this run took it, and the next up works.
+	kill, killNow := context.WithCancel(context.Background())
+	time.AfterFunc(6*time.Second, killNow)
+	start = time.Now()
+	sum = e.runWith(context.Background(), orchestrate.Up, map[string][]string{"slow": {}}, orchestrate.Options{Parallel: 1, Kill: kill})
+	if r := sum.Stacks[0]; r.Status != orchestrate.Interrupted || !strings.Contains(r.Error, "lock was removed") {
+		t.Errorf("killed slow: %s (%s), want killed and unlocked", r.Status, r.Error)
+	}
+	fmt.Printf("e2e kill: the killed stack was reported %.1fs after the kill\n", (time.Since(start) - 6*time.Second).Seconds())
+	if l := e.locks(); len(l) != 0 {
+		t.Errorf("locks left behind after a killed up: %v", l)
 	}
 	e.setConfig("slow", "sovereign-e2e:sleep: 120s", "sovereign-e2e:sleep: 0s")
 	if sum := e.run(orchestrate.Up, map[string][]string{"slow": {}}, 1); !sum.OK() {
@@ -307,5 +426,92 @@ func TestE2E(t *testing.T) {
 	}
 	if got := e.output("base", "value"); got != nil {
 		t.Errorf("base still exports %v after destroy", got)
+	}
+}
+
+// A preview of a fleet that was never deployed creates nothing: the stacks are reported new,
+// the ones that read them waiting, the run is OK (the first PR of a new fleet is green), and the
+// backend still has no stack afterwards.
+func TestE2EPreviewOfANewFleet(t *testing.T) {
+	e := newEnv(t)
+	graph := map[string][]string{"base": {}, "reader": {"base"}, "solo": {}}
+	sum := e.run(orchestrate.Preview, graph, 3)
+	// reader is itself new (a stack that exists but reads a new one is "waiting": the fake
+	// engine's tests cover that case).
+	want := map[string]orchestrate.Status{"base": "new", "reader": "new", "solo": "new"}
+	if fmt.Sprint(statuses(sum)) != fmt.Sprint(want) || !sum.OK() {
+		t.Fatalf("preview of a new fleet: %v ok=%v, want %v and ok", statuses(sum), sum.OK(), want)
+	}
+	sum = e.run(orchestrate.RefreshPreview, graph, 3)
+	if !sum.OK() || sum.Count(orchestrate.New) != 3 {
+		t.Errorf("refresh --preview-only of a new fleet: %v", statuses(sum))
+	}
+	stacks, err := os.ReadDir(filepath.Join(e.state, ".pulumi", "stacks", e2eProject))
+	if err == nil && len(stacks) > 0 {
+		t.Errorf("a preview created stacks: %v", stacks)
+	}
+
+	// Once base is deployed, its readers are previewed against it.
+	if sum := e.run(orchestrate.Up, map[string][]string{"base": {}}, 1); !sum.OK() {
+		t.Fatalf("up base: %v", statuses(sum))
+	}
+	sum = e.run(orchestrate.Preview, graph, 3)
+	want = map[string]orchestrate.Status{"base": "succeeded", "reader": "new", "solo": "new"}
+	if fmt.Sprint(statuses(sum)) != fmt.Sprint(want) {
+		t.Errorf("preview after base is up: %v, want %v", statuses(sum), want)
+	}
+}
+
+// A colleague's deploy holds the lock of "held". Nothing this run does removes it: our preview
+// (which takes no lock) is killed, our up fails on the lock; neither unlocks. The colleague's up
+// then finishes, and no lock is left.
+func TestE2EColleaguesLockIsNeverRemoved(t *testing.T) {
+	tmp := t.TempDir()
+	state := filepath.Join(tmp, "state")
+	us := newEnvIn(t, filepath.Join(tmp, "us"), state)
+	colleague := newEnvIn(t, filepath.Join(tmp, "colleague"), state)
+	held := map[string][]string{"held": {}}
+
+	theirs := make(chan *orchestrate.Summary, 1)
+	go func() {
+		g, _ := plan.New(held)
+		theirs <- orchestrate.Run(context.Background(), g, orchestrate.Up, colleague.eng, orchestrate.Options{Parallel: 1})
+	}()
+	us.waitForLock("held", 20*time.Second)
+
+	// Our preview is interrupted and then killed (stages 2 and 3): it held no lock, so none is
+	// removed.
+	hard, interrupt := context.WithCancel(context.Background())
+	kill, killNow := context.WithCancel(context.Background())
+	time.AfterFunc(3*time.Second, interrupt)
+	time.AfterFunc(4*time.Second, killNow)
+	sum := us.runWith(context.Background(), orchestrate.Preview, held, orchestrate.Options{Parallel: 1, Interrupt: hard, Kill: kill})
+	if r := sum.Stacks[0]; r.Status != orchestrate.Interrupted {
+		t.Errorf("our preview: %s (%s), want interrupted", r.Status, r.Error)
+	}
+	if len(us.locks("held")) == 0 {
+		t.Fatal("the colleague's lock was removed by our interrupted preview")
+	}
+
+	// Our up fails on their lock, and leaves it alone.
+	sum = us.run(orchestrate.Up, held, 1)
+	if r := sum.Stacks[0]; r.Status != orchestrate.Failed || !strings.Contains(r.Error, "locked") {
+		t.Errorf("our up: %s (%s), want failed on the lock", r.Status, r.Error)
+	}
+	if len(us.locks("held")) == 0 {
+		t.Fatal("the colleague's lock was removed after our up failed on it")
+	}
+
+	select {
+	case sum := <-theirs:
+		logTable(t, sum)
+		if !sum.OK() {
+			t.Errorf("the colleague's up: %v (%s)", statuses(sum), sum.Stacks[0].Error)
+		}
+	case <-time.After(90 * time.Second):
+		t.Fatal("the colleague's up did not finish")
+	}
+	if l := us.locks(); len(l) != 0 {
+		t.Errorf("locks left after the colleague's up: %v", l)
 	}
 }
