@@ -54,6 +54,8 @@ pulumi-cli:
 	.tools/pulumi/bin/pulumi version
 
 lint:
+	@big=$$(git ls-files -z | xargs -0 -r stat -c '%s %n' 2>/dev/null | awk '$$1 > 2097152 {print $$2}'); \
+	  if [ -n "$$big" ]; then echo "tracked files over 2 MiB (build outputs belong in bin/ or .tools/): $$big"; exit 1; fi
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet -tags e2e ./...
