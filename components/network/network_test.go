@@ -193,13 +193,18 @@ func TestNetworkShape(t *testing.T) {
 			if len(natCount) != tt.nats {
 				t.Errorf("private routes use %d NAT gateways, want %d", len(natCount), tt.nats)
 			}
+			// Counting NATs does not see a private table routed through another AZ's NAT; follow
+			// the ids: subnet -> association -> table -> route -> NAT gateway -> its subnet's AZ.
+			for _, p := range synth.EgressProblems(g, tt.azs, !tt.args.NATPerAZ) {
+				t.Error(p)
+			}
 			if count(tRT) != 1+tt.azs+1 || count(tAssoc) != 3*tt.azs {
 				t.Errorf("%d route tables, %d associations", count(tRT), count(tAssoc))
 			}
 
 			// Flow logs to an encrypted, protected log group.
-			if count(tFlowLog) != 1 {
-				t.Errorf("%d flow logs", count(tFlowLog))
+			if count(tFlowLog) != 1 || count(tLogGroup) != 1 {
+				t.Errorf("%d flow logs, %d log groups; want 1 each", count(tFlowLog), count(tLogGroup))
 			}
 			for _, lg := range g.ByType(tLogGroup) {
 				if lg.Inputs["kmsKeyId"] == nil || !lg.Protect || lg.Inputs["retentionInDays"] != float64(365) {

@@ -151,32 +151,23 @@ func TestAddonsStorageAndScaling(t *testing.T) {
 			sc.Inputs["metadata"].(map[string]any)["annotations"].(map[string]any)["storageclass.kubernetes.io/is-default-class"] != "true" {
 			t.Errorf("%s: storage class %v", name, sc.Inputs)
 		}
-		var autoscaler bool
-		for _, r := range g.ByType("kubernetes:helm.sh/v3:Release") {
-			if r.Inputs["chart"] == "cluster-autoscaler" {
-				autoscaler = true
-				// The chart and image follow the cluster's Kubernetes minor version.
-				k8sVersion := fleet.Stack(name).Cluster.KubernetesVersion
-				chart, ok := config.LookupAutoscalerChart(r.Inputs["version"].(string))
-				tag := r.Inputs["values"].(map[string]any)["image"].(map[string]any)["tag"].(string)
-				if !ok || chart.Minor() != k8sVersion || !strings.HasPrefix(tag, "v"+k8sVersion+".") {
-					t.Errorf("%s: autoscaler chart %v image %s for Kubernetes %s", name, r.Inputs["version"], tag, k8sVersion)
-				}
-				if r.Inputs["values"].(map[string]any)["autoDiscovery"].(map[string]any)["clusterName"] == "" {
-					t.Errorf("%s: autoscaler without auto-discovery", name)
-				}
+		for _, r := range mustFind(t, g, name, "cluster-autoscaler Helm release", withInput("kubernetes:helm.sh/v3:Release", "chart", "cluster-autoscaler")) {
+			// The chart and image follow the cluster's Kubernetes minor version.
+			k8sVersion := fleet.Stack(name).Cluster.KubernetesVersion
+			chart, ok := config.LookupAutoscalerChart(r.Inputs["version"].(string))
+			tag := r.Inputs["values"].(map[string]any)["image"].(map[string]any)["tag"].(string)
+			if !ok || chart.Minor() != k8sVersion || !strings.HasPrefix(tag, "v"+k8sVersion+".") {
+				t.Errorf("%s: autoscaler chart %v image %s for Kubernetes %s", name, r.Inputs["version"], tag, k8sVersion)
+			}
+			if r.Inputs["values"].(map[string]any)["autoDiscovery"].(map[string]any)["clusterName"] == "" {
+				t.Errorf("%s: autoscaler without auto-discovery", name)
 			}
 		}
-		if !autoscaler {
-			t.Errorf("%s: no cluster-autoscaler release", name)
-		}
 		// The autoscaler may resize only this cluster's groups.
-		for _, p := range g.ByType("aws:iam/rolePolicy:RolePolicy") {
-			if strings.Contains(p.Name, "cluster-autoscaler") {
-				doc := p.Inputs["policy"].(string)
-				if !strings.Contains(doc, `"aws:ResourceTag/k8s.io/cluster-autoscaler/gs-`+name+`":"owned"`) {
-					t.Errorf("%s: autoscaler policy not scoped to the cluster: %s", name, doc)
-				}
+		for _, p := range mustFind(t, g, name, "cluster-autoscaler role policy", named("aws:iam/rolePolicy:RolePolicy", "cluster-autoscaler")) {
+			doc := p.Inputs["policy"].(string)
+			if !strings.Contains(doc, `"aws:ResourceTag/k8s.io/cluster-autoscaler/gs-`+name+`":"owned"`) {
+				t.Errorf("%s: autoscaler policy not scoped to the cluster: %s", name, doc)
 			}
 		}
 		cpu := 0

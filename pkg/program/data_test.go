@@ -124,6 +124,8 @@ func TestSecondaryJoinsThroughTheStackReference(t *testing.T) {
 
 // The generated passwords and tokens never reach a graph or an output in plain text.
 func TestSecretsNeverPlain(t *testing.T) {
+	secretInputs := []string{"masterPassword", "authToken", "secretString"}
+	seen := map[string]bool{}
 	for name, r := range synthAll(t) {
 		data, err := r.Graph.Marshal()
 		if err != nil {
@@ -133,11 +135,19 @@ func TestSecretsNeverPlain(t *testing.T) {
 			t.Errorf("%s: a generated secret appears in plain text", name)
 		}
 		for _, res := range r.Graph.Resources {
-			for _, k := range []string{"masterPassword", "authToken", "secretString"} {
-				if v, ok := res.Inputs[k]; ok && v != synth.SecretMarker {
+			for _, k := range secretInputs {
+				v, ok := res.Inputs[k]
+				seen[k] = seen[k] || ok
+				if ok && v != synth.SecretMarker {
 					t.Errorf("%s: %s.%s is not secret", name, res.Name, k)
 				}
 			}
+		}
+	}
+	// Each input is set somewhere in the fleet: a renamed input would pass the check above.
+	for _, k := range secretInputs {
+		if !seen[k] {
+			t.Errorf("no resource of any stack sets %s: the check of it passes on nothing", k)
 		}
 	}
 	files, _ := filepath.Glob(filepath.Join(goldenDir, "*.json"))

@@ -50,15 +50,9 @@ func TestIngress(t *testing.T) {
 		if !strings.HasPrefix(g.Outputs[program.OutLoadBalancerEndpoint].(string), "https://api-"+name+".") {
 			t.Errorf("%s: loadBalancerEndpoint %v", name, g.Outputs[program.OutLoadBalancerEndpoint])
 		}
-		var controller bool
-		for _, r := range g.ByType("kubernetes:helm.sh/v3:Release") {
-			controller = controller || r.Inputs["chart"] == "aws-load-balancer-controller"
-		}
-		if !controller {
-			t.Errorf("%s: no AWS Load Balancer Controller", name)
-		}
-		for _, p := range g.ByType("aws:iam/rolePolicy:RolePolicy") {
-			if strings.Contains(p.Name, "lb-controller") && !strings.Contains(p.Inputs["policy"].(string), `"Resource":["arn:aws:elasticloadbalancing:`) {
+		mustFind(t, g, name, "AWS Load Balancer Controller Helm release", withInput("kubernetes:helm.sh/v3:Release", "chart", "aws-load-balancer-controller"))
+		for _, p := range mustFind(t, g, name, "lb-controller role policy", named("aws:iam/rolePolicy:RolePolicy", "lb-controller")) {
+			if !strings.Contains(p.Inputs["policy"].(string), `"Resource":["arn:aws:elasticloadbalancing:`) {
 				t.Errorf("%s: controller may register targets beyond its target group: %s", name, p.Inputs["policy"])
 			}
 		}
@@ -95,6 +89,10 @@ func TestAPIWorkloadIsBound(t *testing.T) {
 		t.Errorf("the HPA must own the replica count: ignoreChanges %v", dep.IgnoreChanges)
 	}
 	one(t, g, "iad", "kubernetes:core/v1:Service")
+	// The Deployment joins the objects that start pods, under the name the test expects.
+	if d := podMakerDiff(g, fleet.Stack("iad")); d != "" {
+		t.Errorf("iad with an API image: %s", d)
+	}
 	tgb := one(t, g, "iad", "kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding")
 	spec := tgb.Inputs["spec"].(map[string]any)
 	if spec["serviceRef"].(map[string]any)["name"] != "api" || !strings.Contains(spec["targetGroupARN"].(string), ":targetgroup/") {

@@ -63,7 +63,7 @@ func TestThrowawayStackDestroysAndRecreates(t *testing.T) {
 				t.Errorf("%s: no %s in the graph", name, typ)
 			}
 		}
-		for _, s := range g1.ByType("aws:secretsmanager/secret:Secret") {
+		for _, s := range mustFind(t, g1, name, "Secrets Manager secret", ofType("aws:secretsmanager/secret:Secret")) {
 			if s.Inputs["recoveryWindowInDays"] != float64(0) {
 				t.Errorf("%s: secret %s recovery window %v, want 0 from secretRecoveryDays", name, s.Name, s.Inputs["recoveryWindowInDays"])
 			}
@@ -130,7 +130,7 @@ func TestDestroyAuditRefusesAProtectedStack(t *testing.T) {
 func TestApplyImmediately(t *testing.T) {
 	check := func(t *testing.T, name string, g *synth.Graph, aurora bool) {
 		t.Helper()
-		for _, r := range g.ByType(tReplication) {
+		for _, r := range mustFind(t, g, name, "cache replication group", ofType(tReplication)) {
 			if r.Inputs["applyImmediately"] != true {
 				t.Errorf("%s: cache %s applyImmediately %v", name, r.Name, r.Inputs["applyImmediately"])
 			}
