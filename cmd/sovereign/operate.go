@@ -92,7 +92,7 @@ func operate(cmd *cobra.Command, g *globalFlags, f *operateFlags, op orchestrate
 	if err != nil {
 		return err
 	}
-	eng, err := autoengine.New(autoengine.Options{
+	eng, err := newEngine(autoengine.Options{
 		Project:         config.Project,
 		WorkDir:         dir,
 		Program:         program.New(program.Options{Dir: dir, CheckDeployer: true}),
@@ -107,6 +107,10 @@ func operate(cmd *cobra.Command, g *globalFlags, f *operateFlags, op orchestrate
 	sum := runWithSignals(cmd.ErrOrStderr(), graph, op, eng, f.parallel)
 	return report(cmd, f, sum)
 }
+
+// newEngine builds the engine operations run on: the Automation API. Tests of the whole binary
+// (signals_test.go) put a fake in its place.
+var newEngine = func(opts autoengine.Options) (orchestrate.Engine, error) { return autoengine.New(opts) }
 
 // runWithSignals runs the orchestrator with three-stage Ctrl-C (SIGINT or SIGTERM): the first
 // stops scheduling and lets running stacks finish; the second interrupts the running CLIs (each

@@ -3,8 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"syscall"
@@ -14,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/global-sovereign/global-sovereign/pkg/orchestrate"
+	"github.com/global-sovereign/global-sovereign/pkg/orchestrate/autoengine"
 	"github.com/global-sovereign/global-sovereign/pkg/plan"
 )
 
@@ -139,4 +143,121 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// childEnv, when set, makes this test binary run the sovereign CLI with the arguments it holds
+// and a fake engine (childEngine), as the subprocess of TestBinaryInterrupts.
+const childEnv = "SOVEREIGN_TEST_CHILD_ARGS"
+
+func TestMain(m *testing.M) {
+	if args := os.Getenv(childEnv); args != "" {
+		newEngine = func(autoengine.Options) (orchestrate.Engine, error) {
+			return &childEngine{stubborn: os.Getenv("SOVEREIGN_TEST_CHILD_STUBBORN") == "true"}, nil
+		}
+		os.Exit(run(strings.Fields(args), os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// childEngine is the subprocess's engine: every stack runs until interrupted (or, stubborn,
+// until killed), and says on stderr what happened.
+type childEngine struct{ stubborn bool }
+
+func (e *childEngine) Prepare(context.Context, []string, bool) ([]string, error) { return nil, nil }
+
+func (e *childEngine) Run(ctx context.Context, op orchestrate.Op, stack string, _ func(orchestrate.Progress)) (orchestrate.Result, error) {
+	<-ctx.Done()
+	if !e.stubborn {
+		return orchestrate.Result{}, fmt.Errorf("%s of %s: %w", op, stack, ctx.Err())
+	}
+	<-orchestrate.KillOf(ctx)
+	return orchestrate.Result{}, fmt.Errorf("%s of %s: %w", op, stack, orchestrate.ErrKilled)
+}
+
+func (e *childEngine) Unlock(_ context.Context, stack string) error {
+	fmt.Fprintf(os.Stderr, "fake engine: unlocked %s\n", stack)
+	return nil
+}
+
+// The real binary's path (flags, config, scheduling, signal handling, summary, exit status) in
+// a subprocess, interrupted with real SIGINTs: two stop a running up cleanly; a CLI that ignores
+// the interrupt needs a third, which kills it and unlocks its stack (an up took the lock; a
+// preview takes none, so nothing is unlocked). Exit status 130 and the JSON summary say so.
+func TestBinaryInterrupts(t *testing.T) {
+	tests := []struct {
+		name       string
+		args       string
+		stubborn   bool
+		signals    int
+		wantAms    string
+		wantUnlock bool
+	}{
+		{"two stop a preview", "preview --all --json", false, 2, "interrupted", false},
+		{"two stop a refresh", "refresh --all --json", false, 2, "interrupted", false},
+		{"third kills, preview not unlocked", "preview --all --json", true, 3, "interrupted", false},
+		{"third kills, refresh unlocked", "refresh --all --json", true, 3, "interrupted", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd := exec.Command(os.Args[0])
+			cmd.Env = append(os.Environ(), childEnv+"="+tt.args+" --dir "+repo, "SOVEREIGN_TEST_CHILD_STUBBORN="+fmt.Sprint(tt.stubborn))
+			var stdout bytes.Buffer
+			stderr := &syncBuffer{}
+			cmd.Stdout, cmd.Stderr = &stdout, stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer cmd.Process.Kill()
+			waitFor(t, "the first stack to start", func() bool { return strings.Contains(stderr.String(), "] started") })
+			for i := 0; i < tt.signals; i++ {
+				if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+					t.Fatal(err)
+				}
+				waitFor(t, "stage "+fmt.Sprint(i+1), func() bool { return strings.Contains(stderr.String(), stages[i]) })
+			}
+			err := cmd.Wait()
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || exit.ExitCode() != exitInterrupted {
+				t.Fatalf("exit: %v, want status %d\nstderr:\n%s", err, exitInterrupted, stderr.String())
+			}
+			var sum struct {
+				Interrupted bool
+				Stacks      []struct{ Stack, Status string }
+			}
+			if err := json.Unmarshal(stdout.Bytes(), &sum); err != nil {
+				t.Fatalf("summary: %v\n%s", err, stdout.String())
+			}
+			got := map[string]string{}
+			for _, s := range sum.Stacks {
+				got[s.Stack] = s.Status
+			}
+			// refresh runs every stack at once; preview only what the graph allows (ams first).
+			if got["ams"] != tt.wantAms || !sum.Interrupted {
+				t.Errorf("summary %v interrupted=%v, want ams %s", got, sum.Interrupted, tt.wantAms)
+			}
+			if strings.HasPrefix(tt.args, "preview") && got["global"] != "cancelled" {
+				t.Errorf("global %s, want cancelled (never started)", got["global"])
+			}
+			if unlocked := strings.Contains(stderr.String(), "fake engine: unlocked ams"); unlocked != tt.wantUnlock {
+				t.Errorf("ams unlocked=%v, want %v\nstderr:\n%s", unlocked, tt.wantUnlock, stderr.String())
+			}
+		})
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

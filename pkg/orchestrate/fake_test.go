@@ -87,7 +87,10 @@ func (f *fakeEngine) Run(ctx context.Context, op Op, stack string, progress func
 	return Result{Changes: c, Output: fmt.Sprintf("%s %s: +%d ~%d -%d", op, stack, c.Create, c.Update, c.Delete)}, nil
 }
 
-func (f *fakeEngine) Unlock(_ context.Context, stack string) error {
+func (f *fakeEngine) Unlock(ctx context.Context, stack string) error {
+	if ctx.Err() != nil {
+		return ctx.Err() // no time left to run pulumi cancel
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.unlocked = append(f.unlocked, stack)

@@ -135,9 +135,6 @@ func (s *scheduler) run(ctx context.Context) {
 		for running < s.opts.Parallel && len(ready) > 0 && ctx.Err() == nil {
 			name := ready[0]
 			ready = ready[1:]
-			if _, seen := s.reports[name]; seen {
-				continue // settled while it waited (waiting for a stack that is not deployed)
-			}
 			if s.missing[name] {
 				s.settle(s.absent(name), release)
 				continue

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -121,6 +122,50 @@ func TestFailureSkipsOnlyDependents(t *testing.T) {
 	if sum.OK() {
 		t.Error("summary says OK")
 	}
+}
+
+// A failure stops only what depends on it: a stack that becomes ready only after the failure
+// (its own upstream was still running) starts all the same, and every stack is reported once,
+// with its final status (no "skipped" for a stack that later runs).
+func TestFailureDoesNotStopLaterIndependentStacks(t *testing.T) {
+	deps := map[string][]string{"broken": {}, "after-broken": {"broken"}, "slow": {}, "after-slow": {"slow"}, "last": {"after-slow"}}
+	g, err := plan.New(deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng := newFake(uniform(g, 5*time.Millisecond))
+	eng.durations["slow"] = 150 * time.Millisecond
+	eng.fail["broken"] = "AccessDenied"
+	events := &finishCounter{n: map[string][]Status{}}
+	sum := Run(context.Background(), g, Up, eng, Options{Parallel: 4, Observer: events})
+	want := map[string]Status{"broken": Failed, "after-broken": Skipped, "slow": Succeeded, "after-slow": Succeeded, "last": Succeeded}
+	if got := status(sum); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("statuses %v, want %v", got, want)
+	}
+	if eng.ends["broken"].After(eng.starts["after-slow"]) {
+		t.Error("after-slow started before broken failed: the test does not test what it says")
+	}
+	for stack, got := range events.n {
+		if len(got) != 1 {
+			t.Errorf("%s reported %d times: %v", stack, len(got), got)
+		}
+	}
+	if len(events.n) != len(deps) {
+		t.Errorf("reported %d stacks, want %d", len(events.n), len(deps))
+	}
+}
+
+type finishCounter struct {
+	mu sync.Mutex
+	n  map[string][]Status
+}
+
+func (f *finishCounter) StackStarted(string)            {}
+func (f *finishCounter) StackProgress(string, Progress) {}
+func (f *finishCounter) StackFinished(r StackReport) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.n[r.Stack] = append(f.n[r.Stack], r.Status)
 }
 
 // First interrupt: stop scheduling, let running stacks finish. Nothing is interrupted or
@@ -257,6 +302,12 @@ func TestStacksNotDeployedYet(t *testing.T) {
 			}
 			if !sum.OK() {
 				t.Errorf("run not OK: %v", got)
+			}
+			why := map[Op]string{Preview: "not previewed", Destroy: "nothing to destroy", RefreshPreview: "nothing to refresh"}[c.op]
+			for _, r := range sum.Stacks {
+				if r.Status == New && !strings.HasSuffix(r.Error, why) {
+					t.Errorf("%s: %q, want it to end %q", r.Stack, r.Error, why)
+				}
 			}
 			if len(eng.ran) != c.ran {
 				t.Errorf("ran %v, want %d stacks", eng.ran, c.ran)

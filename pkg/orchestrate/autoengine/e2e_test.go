@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -151,7 +152,12 @@ func (e *env) runWith(ctx context.Context, op orchestrate.Op, deps map[string][]
 		e.t.Fatal(err)
 	}
 	before := e.tree()
-	opts.Observer = orchestrate.NewLines(testWriter{e.t})
+	lines := orchestrate.NewLines(testWriter{e.t})
+	if opts.Observer != nil {
+		opts.Observer = both{lines, opts.Observer}
+	} else {
+		opts.Observer = lines
+	}
 	sum := orchestrate.Run(ctx, g, op, e.eng, opts)
 	logTable(e.t, sum)
 	if after := e.tree(); after != before {
@@ -159,6 +165,33 @@ func (e *env) runWith(ctx context.Context, op orchestrate.Op, deps map[string][]
 	}
 	return sum
 }
+
+type both [2]orchestrate.Observer
+
+func (b both) StackStarted(s string) { b[0].StackStarted(s); b[1].StackStarted(s) }
+func (b both) StackProgress(s string, p orchestrate.Progress) {
+	b[0].StackProgress(s, p)
+	b[1].StackProgress(s, p)
+}
+func (b both) StackFinished(r orchestrate.StackReport) { b[0].StackFinished(r); b[1].StackFinished(r) }
+
+// engineEvents records when the engine's events (resource steps) of each stack came in.
+type engineEvents struct {
+	mu          sync.Mutex
+	first, last map[string]time.Time
+}
+
+func (e *engineEvents) StackStarted(string) {}
+func (e *engineEvents) StackProgress(s string, _ orchestrate.Progress) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := time.Now()
+	if _, ok := e.first[s]; !ok {
+		e.first[s] = now
+	}
+	e.last[s] = now
+}
+func (e *engineEvents) StackFinished(orchestrate.StackReport) {}
 
 // tree is a listing of the project's files with their hashes, outside .sovereign.
 func (e *env) tree() string {
@@ -415,9 +448,22 @@ func TestE2E(t *testing.T) {
 	// 6. destroy in reverse order: dependents first, then what they read.
 	all := map[string][]string{"base": {}, "reader": {"base"}, "broken": {"base"}, "after-broken": {"broken"}, "solo": {}, "slow": {},
 		"par-1": {}, "par-2": {}, "par-3": {}}
-	sum = e.run(orchestrate.Destroy, all, 4)
+	events := &engineEvents{first: map[string]time.Time{}, last: map[string]time.Time{}}
+	sum = e.runWith(context.Background(), orchestrate.Destroy, all, orchestrate.Options{Parallel: 4, Observer: events})
 	if !sum.OK() {
 		t.Fatalf("destroy: %v", statuses(sum))
+	}
+	// The engine's own events: every step of a reader is over before the first step of the
+	// stack it reads.
+	for reader, upstreams := range all {
+		for _, up := range upstreams {
+			if events.last[reader].IsZero() || events.first[up].IsZero() {
+				t.Errorf("destroy: no engine events for %s or %s", reader, up)
+			} else if !events.last[reader].Before(events.first[up]) {
+				t.Errorf("destroy: %s's resources were still being deleted (%s) after %s's began (%s)",
+					reader, events.last[reader].Format(time.StampMilli), up, events.first[up].Format(time.StampMilli))
+			}
+		}
 	}
 	for _, r := range sum.Stacks {
 		if r.Changes.Delete == 0 {
