@@ -113,6 +113,16 @@ func parse(data []byte) (*workflow, error) {
 	return &w, nil
 }
 
+// CheckAny checks the rules every workflow must follow (secrets and id-token only in a job
+// that names an environment).
+func CheckAny(data []byte) ([]Violation, error) {
+	w, err := parse(data)
+	if err != nil {
+		return nil, err
+	}
+	return commonRules(w), nil
+}
+
 // CheckPR checks pr.yml.
 func CheckPR(data []byte) ([]Violation, error) {
 	w, err := parse(data)

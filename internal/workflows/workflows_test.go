@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -172,6 +173,28 @@ func TestREADMEDocumentsTrust(t *testing.T) {
 	} {
 		if !strings.Contains(section, want) {
 			t.Errorf("README's CI workflows section does not mention %q", want)
+		}
+	}
+}
+
+// Every workflow, present and future, keeps secrets and cloud credentials in protected
+// environments.
+func TestEveryWorkflowFollowsTheCommonRules(t *testing.T) {
+	files, err := filepath.Glob("../../.github/workflows/*.yml")
+	if err != nil || len(files) < 3 {
+		t.Fatalf("workflows: %v %v", files, err)
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vs, err := CheckAny(data)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		for _, v := range vs {
+			t.Errorf("%s: %v", filepath.Base(f), v)
 		}
 	}
 }

@@ -91,9 +91,9 @@ type Result struct {
 
 // Engine performs operations on single stacks.
 type Engine interface {
-	// Prepare selects every stack before any operation runs, one at a time (stack selection
-	// writes shared workspace state), creating the missing ones when create is set, and installs
-	// provider plugins once. Without create it returns the stacks the backend does not have.
+	// Prepare readies a run before any stack starts (installs provider plugins once) and, when
+	// it may not create stacks (create false: every operation but up), returns the stacks the
+	// backend does not have. Stacks are selected, or created, by Run as they start.
 	Prepare(ctx context.Context, stacks []string, create bool) (missing []string, err error)
 	// Run performs op on stack. Cancelling ctx interrupts the operation gracefully; the kill
 	// signal in ctx (KillOf) kills it, and the error then wraps ErrKilled.
@@ -140,8 +140,8 @@ type Summary struct {
 	Stacks   []StackReport `json:"stacks"` // in the order they ran (dependency order)
 	Duration time.Duration `json:"-"`
 	Seconds  float64       `json:"durationSeconds"`
-	// Prepare is the part of Duration spent creating or selecting the stacks, one at a time,
-	// before any operation ran.
+	// Prepare is the part of Duration spent before the first stack could start: finding the
+	// CLI, listing the backend's stacks, installing plugins. Stacks are selected as they start.
 	Prepare        time.Duration `json:"-"`
 	PrepareSeconds float64       `json:"prepareSeconds"`
 	Parallel       int           `json:"parallel"`

@@ -2,9 +2,11 @@
 // runs the given program in-process (an inline program over the project's own Pulumi.yaml and
 // stack files), so a CI runner needs only this binary and the Pulumi CLI.
 //
-// It handles on purpose what bites when many stacks run at once: stacks are created or selected
-// one at a time (selection writes shared workspace state), each stack has its own workspace
-// (never shared between goroutines), provider plugins are installed once before any operation,
+// It handles on purpose what bites when many stacks run at once: each stack is selected (or,
+// for up, created) just before it runs, one selection at a time but overlapped with the stacks
+// already running, so the first stack starts after one selection however large the fleet; each
+// stack has its own workspace (never shared between goroutines), provider plugins are installed
+// once before any operation,
 // every event stream is drained by its own goroutine, each CLI runs in its own process group
 // (command.go) and only up creates stacks.
 //
@@ -25,6 +27,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
@@ -61,9 +64,14 @@ type Options struct {
 // Engine is the Automation API engine.
 type Engine struct {
 	opts   Options
-	mu     sync.Mutex
-	stacks map[string]auto.Stack
 	cmd    auto.PulumiCommand
+	create bool // up: a stack the backend lacks is created when selected
+
+	mu       sync.Mutex
+	stacks   map[string]auto.Stack
+	selected map[string]time.Time // when each stack's selection finished
+
+	selecting sync.Mutex // one selection at a time
 }
 
 var _ orchestrate.Engine = (*Engine)(nil)
@@ -79,12 +87,12 @@ func New(opts Options) (*Engine, error) {
 	if opts.LogDir == "" {
 		opts.LogDir = filepath.Join(opts.WorkDir, ".sovereign", "logs")
 	}
-	return &Engine{opts: opts, stacks: map[string]auto.Stack{}}, nil
+	return &Engine{opts: opts, stacks: map[string]auto.Stack{}, selected: map[string]time.Time{}}, nil
 }
 
-// Prepare selects every stack, one at a time, creating the missing ones only when create is
-// set; without it, it lists the backend's stacks once and returns those it lacks. Then it
-// installs the plugins once.
+// Prepare readies the run without selecting any stack: it finds the CLI, lists the backend's
+// stacks once when it must not create any (returning those it lacks), and installs the plugins
+// once, all from a workspace of its own. Stacks are selected in Run.
 func (e *Engine) Prepare(ctx context.Context, names []string, create bool) ([]string, error) {
 	if err := os.MkdirAll(e.opts.LogDir, 0o755); err != nil {
 		return nil, err
@@ -93,56 +101,11 @@ func (e *Engine) Prepare(ctx context.Context, names []string, create bool) ([]st
 	if err != nil {
 		return nil, fmt.Errorf("finding the Pulumi CLI: %w", err)
 	}
-	e.cmd = cmd
-	exists := func(string) bool { return true }
-	if !create {
-		if exists, err = e.listStacks(ctx); err != nil {
-			return nil, err
-		}
-	}
-	var missing []string
-	var first auto.Workspace
-	for _, name := range names {
-		if !exists(name) {
-			missing = append(missing, name)
-			continue
-		}
-		dir, err := e.privateDir(name)
-		if err != nil {
-			return nil, err
-		}
-		opts := e.workspaceOptions(dir)
-		var st auto.Stack
-		if create {
-			st, err = auto.UpsertStackInlineSource(ctx, name, e.opts.Project, e.opts.Program, opts...)
-		} else {
-			st, err = auto.SelectStackInlineSource(ctx, name, e.opts.Project, e.opts.Program, opts...)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("stack %s: %s", name, summarize(err))
-		}
-		e.mu.Lock()
-		e.stacks[name] = st
-		e.mu.Unlock()
-		if first == nil {
-			first = st.Workspace()
-		}
-	}
-	// Parallel first-time plugin downloads race each other; install once, up front.
-	for _, p := range e.opts.Plugins {
-		if first == nil {
-			break
-		}
-		if err := first.InstallPlugin(ctx, p.Name, p.Version); err != nil {
-			return nil, fmt.Errorf("installing plugin %s %s: %s", p.Name, p.Version, summarize(err))
-		}
-	}
-	return missing, nil
-}
-
-// listStacks asks the backend once which stacks of the project exist (pulumi stack ls), from
-// a workspace that selects none.
-func (e *Engine) listStacks(ctx context.Context) (func(string) bool, error) {
+	e.cmd, e.create = cmd, create
+	// A new run starts from fresh copies of the stack files: forget earlier selections.
+	e.mu.Lock()
+	e.stacks, e.selected = map[string]auto.Stack{}, map[string]time.Time{}
+	e.mu.Unlock()
 	dir, err := e.privateDir("")
 	if err != nil {
 		return nil, err
@@ -151,16 +114,30 @@ func (e *Engine) listStacks(ctx context.Context) (func(string) bool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening the workspace: %s", summarize(err))
 	}
-	list, err := ws.ListStacks(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("listing the backend's stacks: %s", summarize(err))
+	var missing []string
+	if !create {
+		list, err := ws.ListStacks(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("listing the backend's stacks: %s", summarize(err))
+		}
+		have := map[string]bool{}
+		for _, s := range list {
+			// A stack's name may come back qualified (organization/project/stack).
+			have[s.Name[strings.LastIndex(s.Name, "/")+1:]] = true
+		}
+		for _, name := range names {
+			if !have[name] {
+				missing = append(missing, name)
+			}
+		}
 	}
-	have := map[string]bool{}
-	for _, s := range list {
-		// A stack's name may come back qualified (organization/project/stack).
-		have[s.Name[strings.LastIndex(s.Name, "/")+1:]] = true
+	// Parallel first-time plugin downloads race each other; install once, up front.
+	for _, p := range e.opts.Plugins {
+		if err := ws.InstallPlugin(ctx, p.Name, p.Version); err != nil {
+			return nil, fmt.Errorf("installing plugin %s %s: %s", p.Name, p.Version, summarize(err))
+		}
 	}
-	return func(name string) bool { return have[name] }, nil
+	return missing, nil
 }
 
 func (e *Engine) workspaceOptions(dir string) []auto.LocalWorkspaceOption {
@@ -212,20 +189,55 @@ func (e *Engine) privateDir(stack string) (string, error) {
 	return dir, nil
 }
 
-func (e *Engine) stack(name string) (auto.Stack, error) {
+// stack selects the stack (creating it for up) the first time it is needed, in its own private
+// directory; selections run one at a time (a selection writes workspace state), while the stacks
+// already selected keep running.
+func (e *Engine) stack(ctx context.Context, name string) (auto.Stack, error) {
+	e.mu.Lock()
+	st, ok := e.stacks[name]
+	e.mu.Unlock()
+	if ok {
+		return st, nil
+	}
+	if e.cmd == nil {
+		return auto.Stack{}, fmt.Errorf("stack %s: the engine was not prepared", name)
+	}
+	e.selecting.Lock()
+	defer e.selecting.Unlock()
+	dir, err := e.privateDir(name)
+	if err != nil {
+		return auto.Stack{}, err
+	}
+	opts := e.workspaceOptions(dir)
+	if e.create {
+		st, err = auto.UpsertStackInlineSource(ctx, name, e.opts.Project, e.opts.Program, opts...)
+	} else {
+		st, err = auto.SelectStackInlineSource(ctx, name, e.opts.Project, e.opts.Program, opts...)
+	}
+	if err != nil {
+		return auto.Stack{}, fmt.Errorf("selecting stack %s: %s", name, summarize(err))
+	}
+	e.mu.Lock()
+	e.stacks[name], e.selected[name] = st, time.Now()
+	e.mu.Unlock()
+	return st, nil
+}
+
+// Selected reports when each stack's selection finished (for measurements).
+func (e *Engine) Selected() map[string]time.Time {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	st, ok := e.stacks[name]
-	if !ok {
-		return auto.Stack{}, fmt.Errorf("stack %s was not prepared", name)
+	out := make(map[string]time.Time, len(e.selected))
+	for k, v := range e.selected {
+		out[k] = v
 	}
-	return st, nil
+	return out
 }
 
 // Run performs op on one stack. The full engine log goes to LogDir/<op>-<stack>.log; the
 // human-readable output also comes back as the result's Output (the diff of a preview).
 func (e *Engine) Run(ctx context.Context, op orchestrate.Op, name string, progress func(orchestrate.Progress)) (orchestrate.Result, error) {
-	st, err := e.stack(name)
+	st, err := e.stack(ctx, name)
 	if err != nil {
 		return orchestrate.Result{}, err
 	}
@@ -287,7 +299,7 @@ func (e *Engine) Run(ctx context.Context, op orchestrate.Op, name string, progre
 // Unlock removes the stack's locks (pulumi cancel: on a self-managed backend every lock file of
 // the stack). The orchestrator calls it only for its own killed up, destroy or refresh.
 func (e *Engine) Unlock(ctx context.Context, name string) error {
-	st, err := e.stack(name)
+	st, err := e.stack(ctx, name)
 	if err != nil {
 		return err
 	}
@@ -299,7 +311,7 @@ func (e *Engine) Unlock(ctx context.Context, name string) error {
 
 // Outputs returns a stack's outputs (secrets included, marked as such).
 func (e *Engine) Outputs(ctx context.Context, name string) (auto.OutputMap, error) {
-	st, err := e.stack(name)
+	st, err := e.stack(ctx, name)
 	if err != nil {
 		return nil, err
 	}
