@@ -11,7 +11,7 @@ PULUMI_VERSION := v3.250.0
 FUZZTIME ?= 10s
 SYNTH_OUT ?= synth.out
 
-.PHONY: all build synth validate plan test unit fuzz e2e mutate pulumi-cli lint golden clean
+.PHONY: all build synth validate plan test unit fuzz e2e mutate bench pulumi-cli lint golden clean
 
 all: build
 
@@ -50,6 +50,12 @@ e2e:
 # 85% killed. Survivors we keep and why: docs/mutation-survivors.md.
 mutate:
 	GO=$(GO) GREMLINS_VERSION=$(GREMLINS_VERSION) scripts/mutate.sh
+
+# How synth --all and validate --all scale: fleets of 7, 50 and 100 stacks (the committed ones
+# plus clones of iad) in a temp dir; time per stack, peak memory, and the per-stack synth ratio
+# 100 vs 7 (fails over 1.25x). BENCH_SIZES and BENCH_RUNS vary it.
+bench: build
+	SOVEREIGN=bin/sovereign scripts/bench.sh
 
 # Build the pinned Pulumi CLI into .tools/pulumi (CI caches it).
 pulumi-cli:

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -37,33 +39,28 @@ func newSynth(g *globalFlags) *cobra.Command {
 				return err
 			}
 			start := time.Now()
-			results, err := synth.Fleet(program.New(program.Options{Dir: g.dir}), fleet, names)
+			// The fleet is loaded and validated once, here; every stack's run shares it.
+			results, err := synth.Fleet(program.New(program.Options{Dir: g.dir, Fleet: fleet}), fleet, names)
 			if err != nil {
 				return &exitError{code: exitFailed, err: fmt.Errorf("synth: %w", err)}
 			}
+			// Audit and encode the graphs in parallel; write the files and the table in name order.
+			checked := make([]checkedGraph, len(names))
+			eachParallel(len(names), func(i int) { checked[i] = auditGraph(names[i], results[names[i]].Graph) })
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "STACK\tRESOURCES\tMODELLED\tOUTPUTS\tFILE")
 			var violations []string
-			for _, name := range names {
-				r := results[name]
-				for _, v := range synth.Audit(r.Graph) {
-					violations = append(violations, name+": "+v.String())
-				}
-				modelled := 0
-				for _, res := range r.Graph.Resources {
-					if res.Modelled {
-						modelled++
-					}
-				}
-				data, err := r.Graph.Marshal()
-				if err != nil {
-					return err
+			for i, name := range names {
+				c, r := checked[i], results[name]
+				violations = append(violations, c.violations...)
+				if c.err != nil {
+					return c.err
 				}
 				path := filepath.Join(out, name+".json")
-				if err := os.WriteFile(path, data, 0o644); err != nil {
+				if err := os.WriteFile(path, c.data, 0o644); err != nil {
 					return err
 				}
-				fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\n", name, len(r.Graph.Resources)-modelled, modelled, len(r.Graph.Outputs), path)
+				fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\n", name, len(r.Graph.Resources)-c.modelled, c.modelled, len(r.Graph.Outputs), path)
 			}
 			if err := tw.Flush(); err != nil {
 				return err
@@ -79,4 +76,46 @@ func newSynth(g *globalFlags) *cobra.Command {
 	sel.register(cmd)
 	cmd.Flags().StringVarP(&out, "out", "o", "synth.out", "directory for the <stack>.json graphs")
 	return cmd
+}
+
+// checkedGraph is a synthesized graph audited and encoded for its file.
+type checkedGraph struct {
+	violations []string // "<stack>: <violation>"
+	modelled   int      // resources a remote component creates
+	data       []byte
+	err        error
+}
+
+func auditGraph(name string, g *synth.Graph) checkedGraph {
+	var c checkedGraph
+	for _, v := range synth.Audit(g) {
+		c.violations = append(c.violations, name+": "+v.String())
+	}
+	for _, res := range g.Resources {
+		if res.Modelled {
+			c.modelled++
+		}
+	}
+	c.data, c.err = g.Marshal()
+	return c
+}
+
+// eachParallel runs f(0) ... f(n-1) on up to one goroutine per CPU and returns when all are done.
+func eachParallel(n int, f func(i int)) {
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < min(n, runtime.NumCPU()); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				f(i)
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 }

@@ -209,7 +209,12 @@ func (s *Stack) validateCluster(is *issues) {
 		validateNodeGroup(is, gp, g, s.Settings.Environment)
 	}
 	if a := c.API; a != nil {
-		if a.MinReplicas < 2 && s.Settings.Environment == EnvProduction {
+		switch {
+		case a.MinReplicas < 1:
+			// 0 reads as unset (the default); a negative count reaches the HorizontalPodAutoscaler,
+			// which Kubernetes rejects at deploy time.
+			is.add(p("api.minReplicas"), "%d: want at least 1 (the HorizontalPodAutoscaler's minimum)", a.MinReplicas)
+		case a.MinReplicas < 2 && s.Settings.Environment == EnvProduction:
 			is.add(p("api.minReplicas"), "%d: production keeps at least 2 replicas so a disruption budget can hold one", a.MinReplicas)
 		}
 		if a.MaxReplicas < a.MinReplicas {

@@ -116,6 +116,10 @@ func TestStackRules(t *testing.T) {
 		{"32-bit private ASN ok then public", "bgpAsn: 65000", "bgpAsn: 4294967295", "global-sovereign:vpn.bgpAsn", "4200000000-4294967294", 15},
 		{"gateway address syntax", "ipAddress: 178.162.141.150", "ipAddress: 178.162.141", "global-sovereign:vpn.customerGateways[0].ipAddress", "not an IPv4 address", 18},
 		{"gateway address private", "ipAddress: 178.162.141.150", "ipAddress: 192.168.1.1", "global-sovereign:vpn.customerGateways[0].ipAddress", "not a public address", 18},
+		{"gateway address IPv6", "ipAddress: 178.162.141.150", "ipAddress: \"2001:db8::1\"", "global-sovereign:vpn.customerGateways[0].ipAddress", "not an IPv4 address", 18},
+		{"client CIDR IPv6", "clientCidrs: [165.90.14.138/32]", "clientCidrs: [\"2001:db8::/48\"]", "global-sovereign:vpn.customerGateways[1].clientCidrs[0]", "not an IPv4 CIDR", 22},
+		{"gateway name", "name: primary", "name: Primary", "global-sovereign:vpn.customerGateways[0].name", `"Primary": want lowercase letters`, 17},
+		{"gateway without client CIDRs", "clientCidrs: [165.90.14.138/32]", "clientCidrs: []", "global-sovereign:vpn.customerGateways[1].clientCidrs", "missing; list the office networks", 22},
 		{"gateway address twice", "ipAddress: 165.90.14.138", "ipAddress: 178.162.141.150", "global-sovereign:vpn.customerGateways[1].ipAddress", "used by another gateway", 21},
 		{"gateway name twice", "name: secondary", "name: primary", "global-sovereign:vpn.customerGateways[1].name", "used by another gateway", 20},
 		{"client CIDR in VPC", "clientCidrs: [165.90.14.138/32]", "clientCidrs: [10.2.5.0/24]", "global-sovereign:vpn.customerGateways[1].clientCidrs[0]", "overlaps this stack's VPC", 22},
@@ -349,6 +353,11 @@ func TestFleetRules(t *testing.T) {
 			name:     "global without regions",
 			files:    map[string]string{"Pulumi.ams.yaml": strings.Replace(ams, "environment: production", "environment: staging", 1), "Pulumi.global.yaml": validGlobal},
 			wantFile: "Pulumi.global.yaml", wantPath: "global-sovereign:stack.environment", wantInMsg: "no region stack has environment production",
+		},
+		{
+			name:     "global with a VPN",
+			files:    map[string]string{"Pulumi.ams.yaml": ams, "Pulumi.global.yaml": validGlobal + "  global-sovereign:vpn:\n    customerGateways: []\n"},
+			wantFile: "Pulumi.global.yaml", wantPath: "global-sovereign:vpn", wantInMsg: "only region stacks have this; remove it from a global stack",
 		},
 		{
 			name:     "global with a network",

@@ -72,17 +72,14 @@ func (f *Fleet) With(s *Stack) *Fleet {
 
 // Validate checks every stack on its own and the rules that span stacks: VPC CIDRs disjoint
 // from each other and from every office network, one stack per region code and environment, one
-// global stack per environment with at least one region to aggregate.
+// global stack per environment with at least one region to aggregate. Its cost grows linearly
+// with the stacks (plus the overlaps it reports): no rule compares all pairs of stacks.
 func (f *Fleet) Validate() Problems {
 	var all Problems
 	for _, s := range f.Stacks {
 		all = append(all, s.Validate()...)
 	}
-	type vpc struct {
-		stack  *Stack
-		prefix netip.Prefix
-	}
-	var vpcs []vpc
+	var vpcs []vpcPrefix
 	byCode := map[string]*Stack{}
 	globals := map[string]*Stack{}
 	for _, s := range f.Stacks {
@@ -97,7 +94,7 @@ func (f *Fleet) Validate() Problems {
 			byCode[key] = s
 			if s.Network != nil {
 				if p, err := netip.ParsePrefix(s.Network.VPCCIDR); err == nil {
-					vpcs = append(vpcs, vpc{s, p.Masked()})
+					vpcs = append(vpcs, vpcPrefix{s, p.Masked()})
 				}
 			}
 		case KindGlobal:
@@ -108,13 +105,27 @@ func (f *Fleet) Validate() Problems {
 			globals[s.Settings.Environment] = s
 		}
 	}
-	for i, a := range vpcs {
-		for _, b := range vpcs[i+1:] {
-			if a.prefix.Overlaps(b.prefix) {
-				all = append(all, b.stack.problem(Project+":"+KeyNetwork+".vpcCidr",
-					"%s overlaps %s's VPC %s (%s); VPC peering needs disjoint CIDRs", b.prefix, a.stack.Name, a.prefix, a.stack.File))
+	index := newPrefixIndex(vpcs)
+	// Every overlapping pair once, reported on the later stack of the pair, in the order of the
+	// first stack and then the second (as comparing all pairs in fleet order would).
+	var pairs [][2]int
+	for j, b := range vpcs {
+		for _, i := range index.overlapping(b.prefix) {
+			if i < j {
+				pairs = append(pairs, [2]int{i, j})
 			}
 		}
+	}
+	sort.Slice(pairs, func(x, y int) bool {
+		if pairs[x][0] != pairs[y][0] {
+			return pairs[x][0] < pairs[y][0]
+		}
+		return pairs[x][1] < pairs[y][1]
+	})
+	for _, pair := range pairs {
+		a, b := vpcs[pair[0]], vpcs[pair[1]]
+		all = append(all, b.stack.problem(Project+":"+KeyNetwork+".vpcCidr",
+			"%s overlaps %s's VPC %s (%s); VPC peering needs disjoint CIDRs", b.prefix, a.stack.Name, a.prefix, a.stack.File))
 	}
 	for _, s := range f.Stacks {
 		if s.VPN == nil {
@@ -126,8 +137,8 @@ func (f *Fleet) Validate() Problems {
 				if err != nil {
 					continue
 				}
-				for _, v := range vpcs {
-					if v.stack != s && cp.Overlaps(v.prefix) {
+				for _, i := range index.overlapping(cp) {
+					if v := vpcs[i]; v.stack != s {
 						all = append(all, s.problem(fmt.Sprintf("%s:%s.customerGateways[%d].clientCidrs[%d]", Project, KeyVPN, gi, ci),
 							"%s overlaps %s's VPC %s (%s); office routes would shadow the peered VPC", cp, v.stack.Name, v.prefix, v.stack.File))
 					}
@@ -143,6 +154,59 @@ func (f *Fleet) Validate() Problems {
 		}
 	}
 	return all
+}
+
+// vpcPrefix is the VPC CIDR of a region stack, masked.
+type vpcPrefix struct {
+	stack  *Stack
+	prefix netip.Prefix
+}
+
+// prefixIndex finds the VPCs that overlap a prefix without comparing it with every VPC. Two CIDR
+// prefixes overlap only when one contains the other: the VPCs that contain p are p's ancestors,
+// one lookup per shorter or equal length; the VPCs inside p start within p, a range of the
+// VPCs sorted by first address. A query costs O(address bits + log n + matches).
+type prefixIndex struct {
+	vpcs     []vpcPrefix
+	byPrefix map[netip.Prefix][]int // indices into vpcs, ascending
+	byAddr   []int                  // indices into vpcs, by first address
+}
+
+func newPrefixIndex(vpcs []vpcPrefix) *prefixIndex {
+	x := &prefixIndex{vpcs: vpcs, byPrefix: make(map[netip.Prefix][]int, len(vpcs)), byAddr: make([]int, len(vpcs))}
+	for i, v := range vpcs {
+		x.byPrefix[v.prefix] = append(x.byPrefix[v.prefix], i)
+		x.byAddr[i] = i
+	}
+	sort.SliceStable(x.byAddr, func(a, b int) bool {
+		return vpcs[x.byAddr[a]].prefix.Addr().Less(vpcs[x.byAddr[b]].prefix.Addr())
+	})
+	return x
+}
+
+// overlapping lists the indices of the VPCs that overlap p, ascending.
+func (x *prefixIndex) overlapping(p netip.Prefix) []int {
+	p = p.Masked()
+	var out []int
+	for bits := 0; bits <= p.Bits(); bits++ {
+		if a, err := p.Addr().Prefix(bits); err == nil {
+			out = append(out, x.byPrefix[a]...)
+		}
+	}
+	first := sort.Search(len(x.byAddr), func(i int) bool {
+		return x.vpcs[x.byAddr[i]].prefix.Addr().Compare(p.Addr()) >= 0
+	})
+	for _, i := range x.byAddr[first:] {
+		q := x.vpcs[i].prefix
+		if !p.Contains(q.Addr()) {
+			break
+		}
+		if q.Bits() > p.Bits() {
+			out = append(out, i)
+		}
+	}
+	sort.Ints(out)
+	return out
 }
 
 // References lists the stacks that s reads through StackReferences, sorted: the deploy order

@@ -80,17 +80,19 @@ func yamlToTree(n *yaml.Node, path string, lines lineIndex) (any, error) {
 				return nil, fmt.Errorf("line %d: %v", n.Line, err)
 			}
 			return b, nil
-		case "!!int", "!!float":
-			// Keep the literal; the decoder checks the range for the target field. YAML 1.1 forms
-			// such as 0x1F or 1_000 are normalised through the YAML decoder first.
-			if _, err := strconv.ParseFloat(n.Value, 64); err == nil {
-				return json.Number(n.Value), nil
+		case "!!int":
+			// An integer in any YAML form (0x1F, 0o17, +5, 1_000) reads as YAML's own decoder reads
+			// it, exactly (never through a float). One beyond int64 stays as written for the
+			// decoder to reject with the value in its message.
+			var i int64
+			if err := n.Decode(&i); err == nil {
+				return json.Number(strconv.FormatInt(i, 10)), nil
 			}
-			var f float64
-			if err := n.Decode(&f); err != nil {
-				return nil, fmt.Errorf("line %d: %v", n.Line, err)
-			}
-			return json.Number(strconv.FormatFloat(f, 'f', -1, 64)), nil
+			return json.Number(n.Value), nil
+		case "!!float":
+			// No config field holds a fraction: keep the value as written for the decoder's
+			// message.
+			return json.Number(n.Value), nil
 		default:
 			return n.Value, nil
 		}

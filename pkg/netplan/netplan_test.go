@@ -112,6 +112,16 @@ func TestContains(t *testing.T) {
 	if !Contains(vpc, netip.MustParsePrefix("10.1.3.0/24")) {
 		t.Error("10.1.3.0/24 should be inside 10.1.0.0/16")
 	}
+	// A prefix lies wholly inside itself: a subnet override may take the whole of its range.
+	if !Contains(vpc, vpc) {
+		t.Error("10.1.0.0/16 should be inside itself")
+	}
+	if !Contains(vpc, netip.MustParsePrefix("10.1.255.255/32")) {
+		t.Error("the last address of 10.1.0.0/16 should be inside it")
+	}
+	if Contains(vpc, netip.MustParsePrefix("10.0.0.0/15")) {
+		t.Error("a /15 holding the VPC cannot be inside it")
+	}
 	if Contains(vpc, netip.MustParsePrefix("10.0.0.0/8")) {
 		t.Error("a larger prefix cannot be inside")
 	}

@@ -23,12 +23,25 @@ type Options struct {
 	// once the API endpoint is known, that this machine reaches the cluster's Kubernetes API
 	// (see pkg/reach). Real runs set it; synth does not (it runs offline).
 	CheckDeployer bool
+	// Fleet, when set, is the fleet of Dir that the caller has already loaded and validated
+	// (`sovereign synth --all` shares one with every stack it runs). The program then takes the
+	// running stack's file from it instead of reading and validating every stack file again, and
+	// validates again, against this fleet, only when the engine's config differs from the file.
+	// `pulumi up` leaves it nil: each run loads and validates the fleet itself.
+	Fleet *config.Fleet
 }
 
 // New returns the program.
 func New(opts Options) pulumi.RunFunc {
 	return func(ctx *pulumi.Context) error {
-		cur, fleet, err := Load(ctx, opts.Dir)
+		var cur *config.Stack
+		var fleet *config.Fleet
+		var err error
+		if opts.Fleet != nil {
+			cur, fleet, err = check(ctx, opts.Fleet, opts.Dir, true)
+		} else {
+			cur, fleet, err = Load(ctx, opts.Dir)
+		}
 		if err != nil {
 			return err
 		}
@@ -49,6 +62,13 @@ func Load(ctx *pulumi.Context, dir string) (*config.Stack, *config.Fleet, error)
 	if err != nil {
 		return nil, nil, err
 	}
+	return check(ctx, fleet, dir, false)
+}
+
+// check takes the running stack's config from the engine and validates it together with the
+// other stacks of fleet. When fleet is already validated and the engine passes exactly the
+// stack's file, fleet is returned as it is: validating it again would find what it found before.
+func check(ctx *pulumi.Context, fleet *config.Fleet, dir string, validated bool) (*config.Stack, *config.Fleet, error) {
 	file := fleet.Stack(ctx.Stack())
 	if file == nil {
 		return nil, nil, fmt.Errorf("stack %q has no %s in %s; stacks here: %v",
@@ -62,9 +82,30 @@ func Load(ctx *pulumi.Context, dir string) (*config.Stack, *config.Fleet, error)
 	if err != nil {
 		return nil, nil, err
 	}
+	if validated && sameAsFile(lookup, file) {
+		return cur, fleet, nil
+	}
 	fleet = fleet.With(cur)
 	if err := fleet.Validate().Err(); err != nil {
 		return nil, nil, err
 	}
 	return cur, fleet, nil
+}
+
+// sameAsFile reports whether the engine passes every project key exactly as the stack file
+// holds it (no `pulumi config set` since, no secrets): then the stack FromEngine builds is the
+// file's stack.
+func sameAsFile(lookup config.Lookup, file *config.Stack) bool {
+	want, err := file.EngineConfig()
+	if err != nil {
+		return false
+	}
+	for _, k := range config.Keys {
+		got, ok := lookup(k)
+		w, has := want[config.Project+":"+k]
+		if ok != has || got != w {
+			return false
+		}
+	}
+	return true
 }

@@ -21,7 +21,9 @@ const (
 	goldenDir = "../../testdata/synth"
 )
 
-// synthAll synthesizes every committed stack once per test binary.
+// synthAll synthesizes every committed stack once per test binary, as `sovereign synth --all`
+// does: one fleet, loaded and validated once and shared with every stack's run, stacks that do
+// not read each other in parallel.
 var synthAll = func() func(t *testing.T) map[string]*synth.Result {
 	var results map[string]*synth.Result
 	var err error
@@ -31,7 +33,7 @@ var synthAll = func() func(t *testing.T) map[string]*synth.Result {
 			var fleet *config.Fleet
 			fleet, err = config.LoadDir(repo)
 			if err == nil {
-				results, err = synth.Fleet(program.New(program.Options{Dir: repo}), fleet, fleet.Names())
+				results, err = synth.Fleet(program.New(program.Options{Dir: repo, Fleet: fleet}), fleet, fleet.Names())
 			}
 		}
 		if err != nil {
@@ -88,16 +90,21 @@ func firstDiff(want, got []byte) string {
 	return "lengths differ: " + strconv.Itoa(len(w)) + " vs " + strconv.Itoa(len(g)) + " lines"
 }
 
-// The same config gives byte-identical graphs.
+// The same config gives byte-identical graphs, whether the stacks share one validated fleet
+// and run in parallel (synth --all) or each run loads and validates the fleet itself, one
+// stack at a time (as `pulumi up` runs the program).
 func TestDeterministic(t *testing.T) {
 	fleet, err := config.LoadDir(repo)
 	if err != nil {
 		t.Fatal(err)
 	}
 	first := synthAll(t)
-	again, err := synth.Fleet(program.New(program.Options{Dir: repo}), fleet, fleet.Names())
+	again, err := synth.FleetWithOptions(program.New(program.Options{Dir: repo}), fleet, fleet.Names(), synth.Options{Parallelism: 1})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(again) != len(first) {
+		t.Fatalf("%d stacks, then %d", len(first), len(again))
 	}
 	for name := range first {
 		a, _ := first[name].Graph.Marshal()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sort"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -34,6 +35,9 @@ type Options struct {
 	// random ids and passwords, resource ids) differs between generations, while names the program
 	// fixes do not. 0 is the generation of the golden files.
 	Generation int
+	// Parallelism is how many stacks FleetWithOptions synthesizes at once; 0 means one per CPU
+	// (runtime.NumCPU). The results do not depend on it.
+	Parallelism int
 }
 
 // Stack synthesizes one stack: it runs program with the stack file's config under mocks.
@@ -125,34 +129,102 @@ func unwrap(err error) error {
 }
 
 // Fleet synthesizes the named stacks of the fleet, and every stack they read from, in
-// dependency order, feeding each StackReference the outputs of the stack it names. It returns
-// the results of all stacks it ran, keyed by name.
+// dependency order, feeding each StackReference the outputs of the stack it names. Stacks
+// that do not read each other run in parallel. It returns the results of all stacks it ran,
+// keyed by name.
 func Fleet(program pulumi.RunFunc, fleet *config.Fleet, names []string) (map[string]*Result, error) {
 	return FleetWithOptions(program, fleet, names, Options{})
 }
 
 // FleetWithOptions is Fleet with the given options for every stack.
+//
+// A stack starts once every stack it reads has finished, at most opts.Parallelism at a time,
+// the earliest of dependencyOrder first. The outcome is that of running the stacks one by one
+// in dependencyOrder: on failure, the error of the first stack in that order that fails, and
+// the results of the stacks before it.
 func FleetWithOptions(program pulumi.RunFunc, fleet *config.Fleet, names []string, opts Options) (map[string]*Result, error) {
 	order, err := dependencyOrder(fleet, names)
 	if err != nil {
 		return nil, err
 	}
-	results := map[string]*Result{}
-	outputs := map[string]StackOutputs{}
-	for _, name := range order {
-		s := fleet.Stack(name)
-		refs := map[string]StackOutputs{}
-		for _, dep := range fleet.References(s) {
-			refs[dep] = outputs[dep]
-		}
-		r, err := StackWithOptions(program, s, refs, opts)
-		if err != nil {
-			return results, err
-		}
-		results[name] = r
-		outputs[name] = r.Outputs
+	n := len(order)
+	pos := make(map[string]int, n)
+	for i, name := range order {
+		pos[name] = i
 	}
-	return results, nil
+	stacks := make([]*config.Stack, n)
+	deps := make([][]int, n)       // positions of the stacks each stack reads
+	dependents := make([][]int, n) // positions of the stacks that read each stack
+	waiting := make([]int, n)      // deps not finished yet
+	var ready []int                // positions whose deps have all finished, ascending
+	for i, name := range order {
+		stacks[i] = fleet.Stack(name)
+		for _, dep := range fleet.References(stacks[i]) {
+			j := pos[dep] // before i: dependencyOrder puts every stack after those it reads
+			deps[i] = append(deps[i], j)
+			dependents[j] = append(dependents[j], i)
+		}
+		if waiting[i] = len(deps[i]); waiting[i] == 0 {
+			ready = append(ready, i)
+		}
+	}
+	workers := opts.Parallelism
+	if workers <= 0 {
+		workers = runtime.NumCPU()
+	}
+
+	type finished struct {
+		i   int
+		r   *Result
+		err error
+	}
+	done := make(chan finished)
+	results := make([]*Result, n)
+	firstFailed := n // position of the first failed stack in order
+	var firstErr error
+	running := 0
+	for {
+		// Once a stack has failed, only stacks before it still run: one of them may fail too,
+		// and the error to report is the first in order.
+		for running < workers && len(ready) > 0 && ready[0] < firstFailed {
+			i := ready[0]
+			ready = ready[1:]
+			refs := make(map[string]StackOutputs, len(deps[i]))
+			for _, j := range deps[i] {
+				refs[order[j]] = results[j].Outputs
+			}
+			running++
+			go func() {
+				r, err := StackWithOptions(program, stacks[i], refs, opts)
+				done <- finished{i, r, err}
+			}()
+		}
+		if running == 0 {
+			break
+		}
+		f := <-done
+		running--
+		if f.err != nil {
+			if f.i < firstFailed {
+				firstFailed, firstErr = f.i, f.err
+			}
+			continue
+		}
+		results[f.i] = f.r
+		for _, k := range dependents[f.i] {
+			if waiting[k]--; waiting[k] == 0 {
+				at := sort.SearchInts(ready, k)
+				ready = append(ready, 0)
+				copy(ready[at+1:], ready[at:])
+				ready[at] = k
+			}
+		}
+	}
+	out := make(map[string]*Result, n)
+	for i := 0; i < firstFailed; i++ {
+		out[order[i]] = results[i]
+	}
+	return out, firstErr
 }
 
 // dependencyOrder lists names and their transitive references, every stack after the stacks
