@@ -66,17 +66,8 @@ func TestIngress(t *testing.T) {
 // With an API image configured, the Deployment and Service exist and the target group is bound
 // to the Service.
 func TestAPIWorkloadIsBound(t *testing.T) {
-	dir := fleettest.Copy(t, repo, fleettest.Edit{File: "Pulumi.iad.yaml", Old: "    api:\n", New: "    api:\n      image: ghcr.io/global-sovereign/api:1.4.2\n"})
-	fleet, err := config.LoadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := synth.Stack(program.New(program.Options{Dir: dir}), fleet.Stack("iad"),
-		map[string]synth.StackOutputs{"ams": synthAll(t)["ams"].Outputs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := r.Graph
+	g, iad := synthEdited(t, "iad", map[string]synth.StackOutputs{"ams": synthAll(t)["ams"].Outputs},
+		fleettest.Edit{File: "Pulumi.iad.yaml", Old: "    api:\n", New: "    api:\n      image: ghcr.io/global-sovereign/api:1.4.2\n"})
 	// With the workload, the graph still deploys in order (the binding lives in its namespace).
 	for _, v := range synth.Audit(g) {
 		t.Errorf("iad with an API image: %s", v)
@@ -90,7 +81,7 @@ func TestAPIWorkloadIsBound(t *testing.T) {
 	}
 	one(t, g, "iad", "kubernetes:core/v1:Service")
 	// The Deployment joins the objects that start pods, under the name the test expects.
-	if d := podMakerDiff(g, fleet.Stack("iad")); d != "" {
+	if d := podMakerDiff(g, iad); d != "" {
 		t.Errorf("iad with an API image: %s", d)
 	}
 	tgb := one(t, g, "iad", "kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding")

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/global-sovereign/global-sovereign/internal/fleettest"
 	"github.com/global-sovereign/global-sovereign/pkg/config"
 	"github.com/global-sovereign/global-sovereign/pkg/program"
 	"github.com/global-sovereign/global-sovereign/pkg/synth"
@@ -20,6 +21,22 @@ const (
 	repo      = "../.."
 	goldenDir = "../../testdata/synth"
 )
+
+// synthEdited synthesizes one stack of a copy of the committed fleet with edits applied; upstream
+// gives the outputs of the stacks it reads. It returns the graph and the stack's edited config.
+func synthEdited(t *testing.T, stack string, upstream map[string]synth.StackOutputs, edits ...fleettest.Edit) (*synth.Graph, *config.Stack) {
+	t.Helper()
+	dir := fleettest.Copy(t, repo, edits...)
+	fleet, err := config.LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := synth.Stack(program.New(program.Options{Dir: dir}), fleet.Stack(stack), upstream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.Graph, fleet.Stack(stack)
+}
 
 // synthAll synthesizes every committed stack once per test binary, as `sovereign synth --all`
 // does: one fleet, loaded and validated once and shared with every stack's run, stacks that do

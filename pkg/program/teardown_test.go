@@ -148,14 +148,7 @@ func TestApplyImmediately(t *testing.T) {
 	for name, g := range regionGraphs(t) {
 		check(t, name, g, true)
 	}
-	dir := fleettest.Copy(t, repo, fleettest.Edit{File: "Pulumi.ams.yaml", Old: "    role: primary\n", New: "    role: primary\n    applyImmediately: false\n"})
-	fleet, err := config.LoadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := synth.Stack(program.New(program.Options{Dir: dir}), fleet.Stack("ams"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	check(t, "ams deferred", r.Graph, false)
+	deferred, _ := synthEdited(t, "ams", nil,
+		fleettest.Edit{File: "Pulumi.ams.yaml", Old: "    role: primary\n", New: "    role: primary\n    applyImmediately: false\n"})
+	check(t, "ams deferred", deferred, false)
 }
