@@ -12,7 +12,7 @@ out=${MUTATE_OUT:-.tools/mutate}
 mkdir -p "$out"
 
 # package:exclude-regexp (autoengine is the Automation API engine: its tests are the e2e tier).
-packages=(pkg/config: pkg/netplan: pkg/plan: pkg/iampolicy: "pkg/orchestrate:autoengine/")
+packages=(pkg/config: pkg/netplan: pkg/stackgraph: pkg/iampolicy: "pkg/orchestrate:autoengine/")
 status=0
 rows=()
 for entry in "${packages[@]}"; do

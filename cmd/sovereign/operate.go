@@ -20,7 +20,7 @@ import (
 	"github.com/global-sovereign/global-sovereign/pkg/config"
 	"github.com/global-sovereign/global-sovereign/pkg/orchestrate"
 	"github.com/global-sovereign/global-sovereign/pkg/orchestrate/autoengine"
-	"github.com/global-sovereign/global-sovereign/pkg/plan"
+	"github.com/global-sovereign/global-sovereign/pkg/stackgraph"
 	"github.com/global-sovereign/global-sovereign/pkg/program"
 	"github.com/global-sovereign/global-sovereign/pkg/synth"
 )
@@ -79,7 +79,7 @@ func operate(cmd *cobra.Command, g *globalFlags, f *operateFlags, op orchestrate
 	if err != nil {
 		return err
 	}
-	graph, err := plan.FromFleet(fleet, names)
+	graph, err := stackgraph.FromFleet(fleet, names)
 	if err != nil {
 		return configError(err)
 	}
@@ -116,7 +116,7 @@ var newEngine = func(opts autoengine.Options) (orchestrate.Engine, error) { retu
 // stops scheduling and lets running stacks finish; the second interrupts the running CLIs (each
 // cancels gracefully and releases its own lock); the third kills them, and the orchestrator
 // then unlocks the stacks whose lock this run took.
-func runWithSignals(stderr io.Writer, graph *plan.Graph, op orchestrate.Op, eng orchestrate.Engine, parallel int) *orchestrate.Summary {
+func runWithSignals(stderr io.Writer, graph *stackgraph.Graph, op orchestrate.Op, eng orchestrate.Engine, parallel int) *orchestrate.Summary {
 	signals := make(chan os.Signal, 3)
 	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(signals)
@@ -131,7 +131,7 @@ var stages = []string{
 }
 
 // runStaged is runWithSignals with the signals given: each one received moves to the next stage.
-func runStaged(stderr io.Writer, signals <-chan os.Signal, graph *plan.Graph, op orchestrate.Op, eng orchestrate.Engine, parallel int) *orchestrate.Summary {
+func runStaged(stderr io.Writer, signals <-chan os.Signal, graph *stackgraph.Graph, op orchestrate.Op, eng orchestrate.Engine, parallel int) *orchestrate.Summary {
 	soft, stopScheduling := context.WithCancel(context.Background())
 	hard, interrupt := context.WithCancel(context.Background())
 	kill, killAll := context.WithCancel(context.Background())

@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/global-sovereign/global-sovereign/pkg/plan"
+	"github.com/global-sovereign/global-sovereign/pkg/stackgraph"
 )
 
 // planJSON is `sovereign plan --json`: the waves in deploy and destroy order, so that a CI
@@ -43,7 +43,7 @@ func newPlan(g *globalFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			graph, err := plan.FromFleet(fleet, names)
+			graph, err := stackgraph.FromFleet(fleet, names)
 			if err != nil {
 				return configError(err)
 			}

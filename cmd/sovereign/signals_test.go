@@ -18,7 +18,7 @@ import (
 
 	"github.com/global-sovereign/global-sovereign/pkg/orchestrate"
 	"github.com/global-sovereign/global-sovereign/pkg/orchestrate/autoengine"
-	"github.com/global-sovereign/global-sovereign/pkg/plan"
+	"github.com/global-sovereign/global-sovereign/pkg/stackgraph"
 )
 
 // stubbornEngine runs every stack until it is killed: like a CLI busy in a provider call, it
@@ -61,7 +61,7 @@ func (e *stubbornEngine) seen() (started, interrupted, unlocked int) {
 // goes on), the second interrupts it (it does not stop), the third kills it and unlocks its
 // stack; the exit status is 130.
 func TestThreeStageInterruptBySignal(t *testing.T) {
-	g, err := plan.New(map[string][]string{"ams": {}, "iad": {"ams"}})
+	g, err := stackgraph.New(map[string][]string{"ams": {}, "iad": {"ams"}})
 	if err != nil {
 		t.Fatal(err)
 	}

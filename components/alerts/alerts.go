@@ -10,6 +10,7 @@ import (
 
 	"github.com/global-sovereign/global-sovereign/components/kmskey"
 	"github.com/global-sovereign/global-sovereign/pkg/iampolicy"
+	"github.com/global-sovereign/global-sovereign/pkg/scope"
 )
 
 // Type is the component's Pulumi type token.
@@ -17,11 +18,8 @@ const Type = "sovereign:alerts:Alerts"
 
 // Args configures the alerts topic.
 type Args struct {
-	Region    string
-	AccountID string
-	Partition string
-	Emails    []string
-	Protect   bool
+	Scope  scope.Scope // partition, account and region of the provider; whether to protect
+	Emails []string
 }
 
 // Alerts is the component.
@@ -49,9 +47,9 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	key, err := kmskey.New(ctx, name+"-alerts-key", kmskey.Args{
 		Description: fmt.Sprintf("%s alerts topic", name),
 		Alias:       name + "-alerts",
-		Protect:     args.Protect,
+		Protect:     args.Scope.Protect,
 		Policy: iampolicy.New(
-			kmskey.AccountAdmin(args.Partition, args.AccountID),
+			kmskey.AccountAdmin(args.Scope),
 			iampolicy.Allow("CloudWatchAlarms", []string{"kms:Decrypt", "kms:GenerateDataKey*"}, []string{"*"}).
 				ForService("cloudwatch.amazonaws.com"),
 		),
@@ -69,12 +67,12 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	}
 	// CloudWatch User Guide, "Setting up Amazon SNS notifications", "Preventing confused deputy
 	// issues": aws:SourceArn (this account's alarms in this region) and aws:SourceAccount.
-	alarms := fmt.Sprintf("arn:%s:cloudwatch:%s:%s:alarm:*", args.Partition, args.Region, args.AccountID)
+	alarms := args.Scope.ARN("cloudwatch", "alarm:*")
 	policy := topic.Arn.ApplyT(func(arn string) string {
 		return iampolicy.New(
 			iampolicy.Allow("CloudWatchAlarms", []string{"sns:Publish"}, []string{arn}).
 				ForService("cloudwatch.amazonaws.com").
-				When("StringEquals", "aws:SourceAccount", args.AccountID).
+				When("StringEquals", "aws:SourceAccount", args.Scope.AccountID).
 				When("ArnLike", "aws:SourceArn", alarms),
 		).JSON()
 	}).(pulumi.StringOutput)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/global-sovereign/global-sovereign/components/cluster"
 	"github.com/global-sovereign/global-sovereign/pkg/iampolicy"
+	"github.com/global-sovereign/global-sovereign/pkg/scope"
 )
 
 // Type is the component's Pulumi type token.
@@ -42,9 +43,7 @@ const (
 
 // Args configures the autoscaling.
 type Args struct {
-	Region    string
-	AccountID string
-	Partition string
+	Scope scope.Scope // partition, account and region of the provider; whether to protect
 	// ClusterName is the cluster's output (cluster.Cluster.Name): what names the cluster waits for it.
 	ClusterName pulumi.StringOutput
 	// AutoscalerChart is the cluster-autoscaler chart release and the image it runs (config
@@ -113,7 +112,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		RepositoryOpts: &helmv3.RepositoryOptsArgs{Repo: pulumi.String(autoscalerRepo)},
 		Values: pulumi.Map{
 			"cloudProvider": pulumi.String("aws"),
-			"awsRegion":     pulumi.String(args.Region),
+			"awsRegion":     pulumi.String(args.Scope.Region),
 			"autoDiscovery": pulumi.Map{"clusterName": args.ClusterName},
 			"image":         pulumi.Map{"tag": pulumi.String("v" + args.AutoscalerImageTag)},
 			"rbac": pulumi.Map{"serviceAccount": pulumi.Map{

@@ -13,6 +13,7 @@ import (
 
 	"github.com/global-sovereign/global-sovereign/components/kmskey"
 	"github.com/global-sovereign/global-sovereign/pkg/iampolicy"
+	"github.com/global-sovereign/global-sovereign/pkg/scope"
 )
 
 // Type is the component's Pulumi type token.
@@ -20,8 +21,7 @@ const Type = "sovereign:backup:Backup"
 
 // Args configures the backups.
 type Args struct {
-	AccountID string
-	Partition string
+	Scope scope.Scope // partition, account and region of the provider; whether to protect
 
 	ResourceArns  pulumi.StringArrayInput // what the plan backs up (the Aurora cluster)
 	RetentionDays int
@@ -30,7 +30,6 @@ type Args struct {
 	// CopyProvider is an aws provider for the copy region; the copy vault and its key are
 	// declared through it.
 	CopyProvider pulumi.ProviderResource
-	Protect      bool
 }
 
 // Backup is the component.
@@ -58,13 +57,13 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	parent := pulumi.Parent(b)
 	inCopyRegion := []pulumi.ResourceOption{parent, pulumi.Provider(args.CopyProvider)}
 	n := func(s string) string { return name + "-" + s }
-	keyPolicy := iampolicy.New(kmskey.AccountAdmin(args.Partition, args.AccountID))
+	keyPolicy := iampolicy.New(kmskey.AccountAdmin(args.Scope))
 
-	vault, err := vaultWithKey(ctx, n("backup"), name+"-backup", keyPolicy, args.Protect, parent)
+	vault, err := vaultWithKey(ctx, n("backup"), name+"-backup", keyPolicy, args.Scope.Protect, parent)
 	if err != nil {
 		return nil, err
 	}
-	copyVault, err := vaultWithKey(ctx, n("backup-copy"), name+"-backup-copy", keyPolicy, args.Protect, inCopyRegion...)
+	copyVault, err := vaultWithKey(ctx, n("backup-copy"), name+"-backup-copy", keyPolicy, args.Scope.Protect, inCopyRegion...)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +102,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	for _, policy := range servicePolicies {
 		if _, err := iam.NewRolePolicyAttachment(ctx, n("backup-"+policy), &iam.RolePolicyAttachmentArgs{
 			Role:      role.Name,
-			PolicyArn: pulumi.String(fmt.Sprintf("arn:%s:iam::aws:policy/service-role/%s", args.Partition, policy)),
+			PolicyArn: pulumi.String(args.Scope.ManagedPolicy("service-role/" + policy)),
 		}, parent); err != nil {
 			return nil, err
 		}

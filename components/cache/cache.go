@@ -13,6 +13,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/elasticache"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -20,6 +21,7 @@ import (
 	"github.com/global-sovereign/global-sovereign/components/kmskey"
 	"github.com/global-sovereign/global-sovereign/components/sgrules"
 	"github.com/global-sovereign/global-sovereign/pkg/iampolicy"
+	"github.com/global-sovereign/global-sovereign/pkg/scope"
 )
 
 // Type is the component's Pulumi type token.
@@ -30,9 +32,7 @@ const Port = 6379
 
 // Args configures the cache.
 type Args struct {
-	Region    string
-	AccountID string
-	Partition string
+	Scope scope.Scope // partition, account and region of the provider; whether to protect
 
 	Engine                string // valkey or redis
 	EngineVersion         string
@@ -46,7 +46,6 @@ type Args struct {
 	ClientCIDRs       []string // may connect on 6379
 
 	AlarmTopicArn pulumi.StringInput
-	Protect       bool
 	// SecretRecoveryDays is the Secrets Manager recovery window of the auth token secret: 0
 	// deletes it at once, 7-30 keep it recoverable.
 	SecretRecoveryDays int
@@ -73,89 +72,143 @@ const (
 
 // New declares the cache. Pass the stack's regional provider with pulumi.Provider.
 func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Cache, error) {
-	if args.Replicas < 1 || len(args.AvailabilityZones) < 2 {
-		return nil, fmt.Errorf("cache %s: automatic failover needs at least one replica and two AZs", name)
+	if err := args.check(); err != nil {
+		return nil, fmt.Errorf("cache %s: %w", name, err)
 	}
 	c := &Cache{}
 	if err := ctx.RegisterComponentResource(Type, name, c, opts...); err != nil {
 		return nil, err
 	}
-	parent := pulumi.Parent(c)
-	n := func(format string, a ...any) string { return name + "-" + fmt.Sprintf(format, a...) }
-
-	key, err := kmskey.New(ctx, n("cache-key"), kmskey.Args{
-		Description: fmt.Sprintf("%s cache data, slow logs and auth token", name),
-		Alias:       name + "-cache",
-		Protect:     args.Protect,
-		Policy: iampolicy.New(
-			kmskey.AccountAdmin(args.Partition, args.AccountID),
-			kmskey.CloudWatchLogs(args.Partition, args.Region, args.AccountID),
-		),
-	}, parent)
-	if err != nil {
-		return nil, err
+	b := &builder{ctx: ctx, name: name, args: args, parent: pulumi.Parent(c), groupID: name + "-cache"}
+	steps := []func() error{b.key, b.authToken, b.network, b.slowLog, b.replicationGroup, b.secret, b.alarms}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return nil, err
+		}
 	}
 
-	// ElastiCache accepts 16-128 printable characters without @, " or /: letters and digits
-	// avoid every quoting problem in clients.
-	token, err := random.NewRandomPassword(ctx, n("cache-auth"), &random.RandomPasswordArgs{
+	c.PrimaryEndpoint = b.group.PrimaryEndpointAddress
+	c.ReaderEndpoint = b.group.ReaderEndpointAddress
+	c.SecretArn = b.secretRes.Arn
+	c.KeyArn = b.keyRes.Arn
+	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
+		"primaryEndpoint": c.PrimaryEndpoint,
+		"readerEndpoint":  c.ReaderEndpoint,
+		"secretArn":       c.SecretArn,
+		"keyArn":          c.KeyArn,
+	})
+}
+
+// check guards against Args the program's config validation would have refused.
+func (a *Args) check() error {
+	if a.Replicas < 1 || len(a.AvailabilityZones) < 2 {
+		return fmt.Errorf("automatic failover needs at least one replica and two AZs")
+	}
+	if a.VpcID == nil || a.SubnetIDs == nil || a.AlarmTopicArn == nil {
+		return fmt.Errorf("a VPC, subnets and an alarm topic are required")
+	}
+	return nil
+}
+
+// nodes is the number of cache nodes: the primary and its replicas.
+func (a *Args) nodes() int { return 1 + a.Replicas }
+
+// builder declares the cache's resources step by step; each step keeps what later ones use.
+type builder struct {
+	ctx     *pulumi.Context
+	name    string
+	args    *Args
+	parent  pulumi.ResourceOption
+	groupID string
+
+	keyRes    *kms.Key
+	token     *random.RandomPassword
+	subnets   *elasticache.SubnetGroup
+	sg        *ec2.SecurityGroup
+	logGroup  *cloudwatch.LogGroup
+	group     *elasticache.ReplicationGroup
+	secretRes *secretsmanager.Secret
+}
+
+func (b *builder) n(format string, a ...any) string { return b.name + "-" + fmt.Sprintf(format, a...) }
+
+// key encrypts the data, the slow logs and the auth token secret.
+func (b *builder) key() (err error) {
+	b.keyRes, err = kmskey.New(b.ctx, b.n("cache-key"), kmskey.Args{
+		Description: fmt.Sprintf("%s cache data, slow logs and auth token", b.name),
+		Alias:       b.name + "-cache",
+		Protect:     b.args.Scope.Protect,
+		Policy: iampolicy.New(
+			kmskey.AccountAdmin(b.args.Scope),
+			kmskey.CloudWatchLogs(b.args.Scope),
+		),
+	}, b.parent)
+	return err
+}
+
+// authToken: ElastiCache accepts 16-128 printable characters without @, " or /; letters and
+// digits avoid every quoting problem in clients.
+func (b *builder) authToken() (err error) {
+	b.token, err = random.NewRandomPassword(b.ctx, b.n("cache-auth"), &random.RandomPasswordArgs{
 		Length:  pulumi.Int(64),
 		Special: pulumi.Bool(false),
-	}, parent)
-	if err != nil {
-		return nil, err
-	}
+	}, b.parent)
+	return err
+}
 
-	subnets, err := elasticache.NewSubnetGroup(ctx, n("cache"), &elasticache.SubnetGroupArgs{
-		Description: pulumi.String(name + " cache: database subnets"),
-		SubnetIds:   args.SubnetIDs,
-	}, parent)
+// network places the nodes in the database subnets and admits only the clients on the port.
+func (b *builder) network() (err error) {
+	b.subnets, err = elasticache.NewSubnetGroup(b.ctx, b.n("cache"), &elasticache.SubnetGroupArgs{
+		Description: pulumi.String(b.name + " cache: database subnets"),
+		SubnetIds:   b.args.SubnetIDs,
+	}, b.parent)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	sg, err := ec2.NewSecurityGroup(ctx, n("cache"), &ec2.SecurityGroupArgs{
-		VpcId:       args.VpcID,
+	b.sg, err = ec2.NewSecurityGroup(b.ctx, b.n("cache"), &ec2.SecurityGroupArgs{
+		VpcId:       b.args.VpcID,
 		Description: pulumi.String("ElastiCache: 6379 from the region's private subnets"),
-		Tags:        pulumi.StringMap{"Name": pulumi.String(n("cache"))},
-	}, parent)
+		Tags:        pulumi.StringMap{"Name": pulumi.String(b.n("cache"))},
+	}, b.parent)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if err := sgrules.Ingress(ctx, sg.ID(), sgrules.FromCIDRs(n("cache-in"), args.ClientCIDRs, Port, "Redis protocol"), parent); err != nil {
-		return nil, err
-	}
-	slowLog, err := cloudwatch.NewLogGroup(ctx, n("cache-slow-log"), &cloudwatch.LogGroupArgs{
-		RetentionInDays: pulumi.Int(slowLogRetention),
-		KmsKeyId:        key.Arn,
-	}, parent, pulumi.Protect(args.Protect))
-	if err != nil {
-		return nil, err
-	}
+	return sgrules.Ingress(b.ctx, b.sg.ID(), sgrules.FromCIDRs(b.n("cache-in"), b.args.ClientCIDRs, Port, "Redis protocol"), b.parent)
+}
 
-	nodes := 1 + args.Replicas
-	azs := make([]string, nodes)
+func (b *builder) slowLog() (err error) {
+	b.logGroup, err = cloudwatch.NewLogGroup(b.ctx, b.n("cache-slow-log"), &cloudwatch.LogGroupArgs{
+		RetentionInDays: pulumi.Int(slowLogRetention),
+		KmsKeyId:        b.keyRes.Arn,
+	}, b.parent, pulumi.Protect(b.args.Scope.Protect))
+	return err
+}
+
+// replicationGroup is the cache itself: one node per AZ in turn, failover across AZs.
+func (b *builder) replicationGroup() (err error) {
+	a := b.args
+	azs := make([]string, a.nodes())
 	for i := range azs {
-		azs[i] = args.AvailabilityZones[i%len(args.AvailabilityZones)]
+		azs[i] = a.AvailabilityZones[i%len(a.AvailabilityZones)]
 	}
-	groupID := n("cache")
-	group, err := elasticache.NewReplicationGroup(ctx, groupID, &elasticache.ReplicationGroupArgs{
-		ReplicationGroupId:       pulumi.String(groupID),
-		Description:              pulumi.String(name + " cache"),
-		Engine:                   pulumi.String(args.Engine),
-		EngineVersion:            pulumi.String(args.EngineVersion),
-		NodeType:                 pulumi.String(args.NodeType),
-		NumCacheClusters:         pulumi.Int(nodes),
+	b.group, err = elasticache.NewReplicationGroup(b.ctx, b.groupID, &elasticache.ReplicationGroupArgs{
+		ReplicationGroupId:       pulumi.String(b.groupID),
+		Description:              pulumi.String(b.name + " cache"),
+		Engine:                   pulumi.String(a.Engine),
+		EngineVersion:            pulumi.String(a.EngineVersion),
+		NodeType:                 pulumi.String(a.NodeType),
+		NumCacheClusters:         pulumi.Int(a.nodes()),
 		PreferredCacheClusterAzs: pulumi.ToStringArray(azs),
 		AutomaticFailoverEnabled: pulumi.Bool(true),
 		MultiAzEnabled:           pulumi.Bool(true),
 		AtRestEncryptionEnabled:  pulumi.Bool(true),
-		KmsKeyId:                 key.Arn,
+		KmsKeyId:                 b.keyRes.Arn,
 		TransitEncryptionEnabled: pulumi.Bool(true),
-		AuthToken:                token.Result,
-		SubnetGroupName:          subnets.Name,
-		SecurityGroupIds:         pulumi.StringArray{sg.ID()},
+		AuthToken:                b.token.Result,
+		SubnetGroupName:          b.subnets.Name,
+		SecurityGroupIds:         pulumi.StringArray{b.sg.ID()},
 		Port:                     pulumi.Int(Port),
-		SnapshotRetentionLimit:   pulumi.Int(args.SnapshotRetentionDays),
+		SnapshotRetentionLimit:   pulumi.Int(a.SnapshotRetentionDays),
 		SnapshotWindow:           pulumi.String("03:00-05:00"),
 		MaintenanceWindow:        pulumi.String("sun:05:30-sun:07:00"),
 		AutoMinorVersionUpgrade:  pulumi.Bool(true),
@@ -165,54 +218,60 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		ApplyImmediately: pulumi.Bool(true),
 		LogDeliveryConfigurations: elasticache.ReplicationGroupLogDeliveryConfigurationArray{
 			elasticache.ReplicationGroupLogDeliveryConfigurationArgs{
-				Destination:     slowLog.Name,
+				Destination:     b.logGroup.Name,
 				DestinationType: pulumi.String("cloudwatch-logs"),
 				LogFormat:       pulumi.String("json"),
 				LogType:         pulumi.String("slow-log"),
 			},
 		},
-	}, parent,
-		pulumi.Protect(args.Protect),
+	}, b.parent,
+		pulumi.Protect(a.Scope.Protect),
 		pulumi.AdditionalSecretOutputs([]string{"authToken"}))
-	if err != nil {
-		return nil, err
-	}
+	return err
+}
 
-	// Auto-named (a random suffix per creation): a secret AWS still keeps in its recovery window
-	// after a destroy never blocks re-creating the stack.
-	secret, err := secretsmanager.NewSecret(ctx, n("cache-auth"), &secretsmanager.SecretArgs{
-		Description:          pulumi.String(fmt.Sprintf("Endpoint and auth token of the %s cache", name)),
-		KmsKeyId:             key.Arn,
-		RecoveryWindowInDays: pulumi.Int(args.SecretRecoveryDays),
-	}, parent, pulumi.Protect(args.Protect))
+// secret holds the endpoint and auth token for clients. Auto-named (a random suffix per
+// creation): a secret AWS still keeps in its recovery window after a destroy never blocks
+// re-creating the stack.
+func (b *builder) secret() (err error) {
+	b.secretRes, err = secretsmanager.NewSecret(b.ctx, b.n("cache-auth"), &secretsmanager.SecretArgs{
+		Description:          pulumi.String(fmt.Sprintf("Endpoint and auth token of the %s cache", b.name)),
+		KmsKeyId:             b.keyRes.Arn,
+		RecoveryWindowInDays: pulumi.Int(b.args.SecretRecoveryDays),
+	}, b.parent, pulumi.Protect(b.args.Scope.Protect))
 	if err != nil {
-		return nil, err
+		return err
 	}
-	value := pulumi.All(group.PrimaryEndpointAddress, group.ReaderEndpointAddress, token.Result).ApplyT(func(v []any) (string, error) {
+	engine := b.args.Engine
+	value := pulumi.All(b.group.PrimaryEndpointAddress, b.group.ReaderEndpointAddress, b.token.Result).ApplyT(func(v []any) (string, error) {
 		data, err := json.Marshal(map[string]any{
-			"engine": args.Engine, "host": v[0].(string), "readerHost": v[1].(string), "port": Port, "tls": true, "authToken": v[2].(string),
+			"engine": engine, "host": v[0].(string), "readerHost": v[1].(string), "port": Port, "tls": true, "authToken": v[2].(string),
 		})
 		return string(data), err
 	}).(pulumi.StringOutput)
-	if _, err := secretsmanager.NewSecretVersion(ctx, n("cache-auth"), &secretsmanager.SecretVersionArgs{
-		SecretId:     secret.ID(),
+	_, err = secretsmanager.NewSecretVersion(b.ctx, b.n("cache-auth"), &secretsmanager.SecretVersionArgs{
+		SecretId:     b.secretRes.ID(),
 		SecretString: pulumi.ToSecret(value).(pulumi.StringOutput),
-	}, parent); err != nil {
-		return nil, err
-	}
+	}, b.parent)
+	return err
+}
 
-	// Node-level metrics: ElastiCache names the nodes of a non-clustered group <id>-001, -002...
-	for i := 1; i <= nodes; i++ {
-		node := fmt.Sprintf("%s-%03d", groupID, i)
-		for _, al := range []struct{ suffix, metric string }{
-			{"cpu", "EngineCPUUtilization"}, {"memory", "DatabaseMemoryUsagePercentage"},
-		} {
-			threshold := float64(engineCPUPercent)
-			if al.suffix == "memory" {
-				threshold = memoryUsagePercent
-			}
-			if _, err := cloudwatch.NewMetricAlarm(ctx, n("cache-%03d-%s", i, al.suffix), &cloudwatch.MetricAlarmArgs{
-				AlarmDescription:   pulumi.String(fmt.Sprintf("Cache node %s: %s above %.0f%% for 15 minutes", node, al.metric, threshold)),
+// nodeAlarms are the per-node metrics alarmed on, with their thresholds in percent.
+var nodeAlarms = []struct {
+	suffix, metric string
+	threshold      float64
+}{
+	{"cpu", "EngineCPUUtilization", engineCPUPercent},
+	{"memory", "DatabaseMemoryUsagePercentage", memoryUsagePercent},
+}
+
+// alarms watch every node: ElastiCache names the nodes of a non-clustered group <id>-001, -002...
+func (b *builder) alarms() error {
+	for i := 1; i <= b.args.nodes(); i++ {
+		node := fmt.Sprintf("%s-%03d", b.groupID, i)
+		for _, al := range nodeAlarms {
+			if _, err := cloudwatch.NewMetricAlarm(b.ctx, b.n("cache-%03d-%s", i, al.suffix), &cloudwatch.MetricAlarmArgs{
+				AlarmDescription:   pulumi.String(fmt.Sprintf("Cache node %s: %s above %.0f%% for 15 minutes", node, al.metric, al.threshold)),
 				Namespace:          pulumi.String("AWS/ElastiCache"),
 				MetricName:         pulumi.String(al.metric),
 				Dimensions:         pulumi.StringMap{"CacheClusterId": pulumi.String(node)},
@@ -220,24 +279,14 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 				Period:             pulumi.Int(alarmPeriodSeconds),
 				EvaluationPeriods:  pulumi.Int(alarmEvaluationsMin),
 				ComparisonOperator: pulumi.String("GreaterThanThreshold"),
-				Threshold:          pulumi.Float64(threshold),
+				Threshold:          pulumi.Float64(al.threshold),
 				TreatMissingData:   pulumi.String("notBreaching"),
-				AlarmActions:       pulumi.Array{args.AlarmTopicArn},
-				OkActions:          pulumi.Array{args.AlarmTopicArn},
-			}, parent, pulumi.DependsOn([]pulumi.Resource{group})); err != nil {
-				return nil, err
+				AlarmActions:       pulumi.Array{b.args.AlarmTopicArn},
+				OkActions:          pulumi.Array{b.args.AlarmTopicArn},
+			}, b.parent, pulumi.DependsOn([]pulumi.Resource{b.group})); err != nil {
+				return err
 			}
 		}
 	}
-
-	c.PrimaryEndpoint = group.PrimaryEndpointAddress
-	c.ReaderEndpoint = group.ReaderEndpointAddress
-	c.SecretArn = secret.Arn
-	c.KeyArn = key.Arn
-	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
-		"primaryEndpoint": c.PrimaryEndpoint,
-		"readerEndpoint":  c.ReaderEndpoint,
-		"secretArn":       c.SecretArn,
-		"keyArn":          c.KeyArn,
-	})
+	return nil
 }

@@ -76,7 +76,7 @@ func (b *builder) addons(nodes []pulumi.Resource) ([]pulumi.Resource, *awseks.Ad
 	}
 	if _, err := iam.NewRolePolicyAttachment(b.ctx, b.name+"-ebs-csi", &iam.RolePolicyAttachmentArgs{
 		Role:      role.Name,
-		PolicyArn: pulumi.String(fmt.Sprintf("arn:%s:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy", b.args.Partition)),
+		PolicyArn: pulumi.String(b.args.Scope.ManagedPolicy("service-role/AmazonEBSCSIDriverPolicy")),
 	}, b.parent); err != nil {
 		return nil, nil, err
 	}

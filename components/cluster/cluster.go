@@ -18,6 +18,7 @@ import (
 
 	"github.com/global-sovereign/global-sovereign/components/kmskey"
 	"github.com/global-sovereign/global-sovereign/pkg/iampolicy"
+	"github.com/global-sovereign/global-sovereign/pkg/scope"
 )
 
 // Type is the component's Pulumi type token.
@@ -28,14 +29,14 @@ var ControlPlaneLogs = []string{"api", "audit", "authenticator", "controllerMana
 
 // ClusterAdminPolicy is the ARN of the EKS access policy that makes a principal cluster-admin, in
 // the partition of the account.
-func ClusterAdminPolicy(partition string) string {
-	return fmt.Sprintf("arn:%s:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", partition)
+func ClusterAdminPolicy(s scope.Scope) string {
+	return s.EKSAccessPolicy("AmazonEKSClusterAdminPolicy")
 }
 
 // AdminViewPolicy is the ARN of the EKS access policy that lets a principal read every object of
 // the cluster, Secrets included, and change nothing: what a preview role needs to read state.
-func AdminViewPolicy(partition string) string {
-	return fmt.Sprintf("arn:%s:eks::aws:cluster-access-policy/AmazonEKSAdminViewPolicy", partition)
+func AdminViewPolicy(s scope.Scope) string {
+	return s.EKSAccessPolicy("AmazonEKSAdminViewPolicy")
 }
 
 // APIProbe checks, while Pulumi runs, that this machine reaches the cluster's API endpoint, and
@@ -44,9 +45,7 @@ type APIProbe func(ctx context.Context, endpoint string) error
 
 // Args configures the cluster.
 type Args struct {
-	Region    string
-	AccountID string
-	Partition string
+	Scope scope.Scope // partition, account and region of the provider; whether to protect
 	// AWSProvider is the stack's regional provider. pulumi-eks is a remote component: it gets
 	// the provider explicitly, for itself and every resource it creates.
 	AWSProvider pulumi.ProviderResource
@@ -65,8 +64,6 @@ type Args struct {
 	NodeGroups     []NodeGroupArgs
 	// Probe runs on the endpoint before anything is applied inside the cluster.
 	Probe APIProbe
-
-	Protect bool
 }
 
 // NodeGroupArgs is one managed node group.
@@ -128,8 +125,8 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	key, err := kmskey.New(ctx, name+"-eks-key", kmskey.Args{
 		Description: fmt.Sprintf("%s EKS secrets encryption", name),
 		Alias:       name + "-eks",
-		Protect:     args.Protect,
-		Policy:      iampolicy.New(kmskey.AccountAdmin(args.Partition, args.AccountID)),
+		Protect:     args.Scope.Protect,
+		Policy:      iampolicy.New(kmskey.AccountAdmin(args.Scope)),
 	}, parent)
 	if err != nil {
 		return nil, err
@@ -148,10 +145,10 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		}
 	}
 	for i, arn := range args.AdminRoleArns {
-		access[fmt.Sprintf("admin-%d", i)] = entry(arn, "cluster-admin", ClusterAdminPolicy(args.Partition))
+		access[fmt.Sprintf("admin-%d", i)] = entry(arn, "cluster-admin", ClusterAdminPolicy(args.Scope))
 	}
 	for i, arn := range args.ViewerRoleArns {
-		access[fmt.Sprintf("viewer-%d", i)] = entry(arn, "admin-view", AdminViewPolicy(args.Partition))
+		access[fmt.Sprintf("viewer-%d", i)] = entry(arn, "admin-view", AdminViewPolicy(args.Scope))
 	}
 	mode := eks.AuthenticationModeApi
 	clusterArgs := &eks.ClusterArgs{

@@ -40,7 +40,7 @@ func (b *builder) nodeGroup(g NodeGroupArgs) (NodeGroup, error) {
 	for _, p := range nodePolicies {
 		a, err := iam.NewRolePolicyAttachment(b.ctx, n("-"+p), &iam.RolePolicyAttachmentArgs{
 			Role:      role.Name,
-			PolicyArn: pulumi.String(fmt.Sprintf("arn:%s:iam::aws:policy/%s", b.args.Partition, p)),
+			PolicyArn: pulumi.String(b.args.Scope.ManagedPolicy(p)),
 		}, b.parent)
 		if err != nil {
 			return NodeGroup{}, err

@@ -18,6 +18,7 @@ import (
 	"github.com/global-sovereign/global-sovereign/components/kmskey"
 	"github.com/global-sovereign/global-sovereign/components/sgrules"
 	"github.com/global-sovereign/global-sovereign/pkg/iampolicy"
+	"github.com/global-sovereign/global-sovereign/pkg/scope"
 )
 
 // Type is the component's Pulumi type token.
@@ -31,9 +32,7 @@ const Port = 5432
 
 // Args configures the database. Exactly one of Primary and Secondary is set.
 type Args struct {
-	Region    string
-	AccountID string
-	Partition string
+	Scope scope.Scope // partition, account and region of the provider; whether to protect
 
 	EngineVersion string // e.g. 16.6; the same on every member
 	EngineMajor   string // e.g. 16, names the parameter group family
@@ -49,9 +48,6 @@ type Args struct {
 
 	AlarmTopicArn         pulumi.StringInput
 	ReplicationLagAlarmMs int
-	// Protect protects the stateful resources from `pulumi destroy` and turns on AWS's deletion
-	// protection on the global cluster and the clusters; false lets a throwaway stack go.
-	Protect bool
 	// ApplyImmediately applies cluster and instance changes when Pulumi makes them; false defers
 	// them to the maintenance window (and Pulumi shows the diff until then).
 	ApplyImmediately bool
@@ -146,7 +142,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	if args.Primary != nil {
 		d.SecretArn = b.secretArn
 	} else {
-		d.SecretArn = replicaArn(args.Secondary.SecretArn, args.Region)
+		d.SecretArn = replicaArn(args.Secondary.SecretArn, args.Scope.Region)
 	}
 	return d, ctx.RegisterResourceOutputs(d, pulumi.Map{
 		"clusterIdentifier": d.ClusterIdentifier,
@@ -204,8 +200,8 @@ func (b *builder) foundation() error {
 	b.key, err = kmskey.New(b.ctx, b.n("aurora-key"), kmskey.Args{
 		Description: fmt.Sprintf("%s Aurora storage, Performance Insights and credentials", b.name),
 		Alias:       b.name + "-aurora",
-		Protect:     a.Protect,
-		Policy:      iampolicy.New(kmskey.AccountAdmin(a.Partition, a.AccountID)),
+		Protect:     a.Scope.Protect,
+		Policy:      iampolicy.New(kmskey.AccountAdmin(a.Scope)),
 	}, b.parent)
 	if err != nil {
 		return err

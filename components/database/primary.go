@@ -25,8 +25,8 @@ func (b *builder) primary() (*rds.Cluster, error) {
 		StorageEncrypted:        pulumi.Bool(true),
 		// AWS's deletion protection follows the stack's protect setting, as pulumi.Protect does:
 		// a production global cluster survives a stray delete, a throwaway stack can be destroyed.
-		DeletionProtection: pulumi.Bool(a.Protect),
-	}, b.parent, pulumi.Protect(a.Protect))
+		DeletionProtection: pulumi.Bool(a.Scope.Protect),
+	}, b.parent, pulumi.Protect(a.Scope.Protect))
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +72,7 @@ func (b *builder) primary() (*rds.Cluster, error) {
 		CopyTagsToSnapshot:               pulumi.Bool(true),
 		EnabledCloudwatchLogsExports:     pulumi.ToStringArray([]string{"postgresql"}),
 		IamDatabaseAuthenticationEnabled: pulumi.Bool(true),
-		DeletionProtection:               pulumi.Bool(a.Protect),
+		DeletionProtection:               pulumi.Bool(a.Scope.Protect),
 		ApplyImmediately:                 pulumi.Bool(a.ApplyImmediately),
 		SkipFinalSnapshot:                pulumi.Bool(false),
 		FinalSnapshotIdentifier:          pulumi.Sprintf("%s-final-%s", id, finalSnapshotSuffix.Hex),
@@ -81,7 +81,7 @@ func (b *builder) primary() (*rds.Cluster, error) {
 		VpcSecurityGroupIds:              pulumi.StringArray{b.sg.ID()},
 		Port:                             pulumi.Int(Port),
 	}, b.parent,
-		pulumi.Protect(a.Protect),
+		pulumi.Protect(a.Scope.Protect),
 		pulumi.IgnoreChanges(memberIgnoreChanges),
 		pulumi.AdditionalSecretOutputs([]string{"masterPassword"}))
 	if err != nil {
@@ -111,7 +111,7 @@ func (b *builder) credentials(cluster *rds.Cluster, password *random.RandomPassw
 		KmsKeyId:             b.key.Arn,
 		RecoveryWindowInDays: pulumi.Int(a.SecretRecoveryDays),
 		Replicas:             replicas,
-	}, b.parent, pulumi.Protect(a.Protect))
+	}, b.parent, pulumi.Protect(a.Scope.Protect))
 	if err != nil {
 		return err
 	}

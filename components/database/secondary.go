@@ -26,13 +26,13 @@ func (b *builder) secondary() (*rds.Cluster, error) {
 		EnabledCloudwatchLogsExports: pulumi.ToStringArray([]string{"postgresql"}),
 		// As on the primary: a promoted secondary keeps IAM authentication working.
 		IamDatabaseAuthenticationEnabled: pulumi.Bool(true),
-		DeletionProtection:               pulumi.Bool(a.Protect),
+		DeletionProtection:               pulumi.Bool(a.Scope.Protect),
 		ApplyImmediately:                 pulumi.Bool(a.ApplyImmediately),
 		// A secondary cannot take a final snapshot of its own; the primary's backups (and their
 		// cross-region copies) hold the data.
 		SkipFinalSnapshot: pulumi.Bool(true),
 		Port:              pulumi.Int(Port),
 	}, b.parent,
-		pulumi.Protect(a.Protect),
+		pulumi.Protect(a.Scope.Protect),
 		pulumi.IgnoreChanges(memberIgnoreChanges))
 }

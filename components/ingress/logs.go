@@ -20,8 +20,8 @@ func accessLogBucket(ctx *pulumi.Context, name string, args *Args, parent pulumi
 	// Auto-named, so a re-created stack never waits for the old name. A bucket holding objects
 	// cannot be deleted: an unprotected (throwaway) stack empties it on destroy.
 	bucket, err := s3.NewBucketV2(ctx, name, &s3.BucketV2Args{
-		ForceDestroy: pulumi.Bool(!args.Protect),
-	}, parent, pulumi.Protect(args.Protect))
+		ForceDestroy: pulumi.Bool(!args.Scope.Protect),
+	}, parent, pulumi.Protect(args.Scope.Protect))
 	if err != nil {
 		return nil, err
 	}
@@ -58,9 +58,9 @@ func accessLogBucket(ctx *pulumi.Context, name string, args *Args, parent pulumi
 	}
 	policyJSON := bucket.Arn.ApplyT(func(arn string) string {
 		write := iampolicy.Allow("ELBLogDelivery", []string{"s3:PutObject"},
-			[]string{arn + "/api/AWSLogs/" + args.AccountID + "/*"})
-		if account, ok := regions.ELBLogAccount(args.Region); ok {
-			write = write.ForAWS("arn:" + args.Partition + ":iam::" + account + ":root")
+			[]string{arn + "/api/AWSLogs/" + args.Scope.AccountID + "/*"})
+		if account, ok := regions.ELBLogAccount(args.Scope.Region); ok {
+			write = write.ForAWS(args.Scope.AccountRoot(account))
 		} else {
 			write = write.ForService("logdelivery.elasticloadbalancing.amazonaws.com")
 		}

@@ -9,10 +9,11 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/global-sovereign/global-sovereign/pkg/iampolicy"
+	"github.com/global-sovereign/global-sovereign/pkg/scope"
 )
 
-// Args describes a key. Policy must keep the account root statement (iampolicy.AccountRoot)
-// or the key becomes unmanageable.
+// Args describes a key. Policy must keep the AccountAdmin statement or the key becomes
+// unmanageable.
 type Args struct {
 	Description string
 	Alias       string // without the alias/ prefix
@@ -22,17 +23,17 @@ type Args struct {
 
 // AccountAdmin is the statement every key policy starts with: the account root administers the
 // key, which delegates its use to IAM policies. Without it the key becomes unmanageable.
-func AccountAdmin(partition, account string) iampolicy.Statement {
+func AccountAdmin(s scope.Scope) iampolicy.Statement {
 	return iampolicy.Allow("AccountAdmin", []string{"kms:*"}, []string{"*"}).
-		ForAWS(iampolicy.AccountRoot(partition, account))
+		ForAWS(s.AccountRoot(s.AccountID))
 }
 
 // CloudWatchLogs lets CloudWatch Logs of one region use the key for this account's log groups.
-func CloudWatchLogs(partition, region, account string) iampolicy.Statement {
+func CloudWatchLogs(s scope.Scope) iampolicy.Statement {
 	return iampolicy.Allow("CloudWatchLogs",
 		[]string{"kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"}, []string{"*"}).
-		ForService(fmt.Sprintf("logs.%s.amazonaws.com", region)).
-		When("ArnLike", "kms:EncryptionContext:aws:logs:arn", fmt.Sprintf("arn:%s:logs:%s:%s:log-group:*", partition, region, account))
+		ForService(fmt.Sprintf("logs.%s.amazonaws.com", s.Region)).
+		When("ArnLike", "kms:EncryptionContext:aws:logs:arn", s.ARN("logs", "log-group:*"))
 }
 
 // DeletionWindowDays is the longest window AWS allows: a key deleted by mistake can be

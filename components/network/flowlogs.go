@@ -20,10 +20,10 @@ func (b *builder) flowLogs() error {
 	b.logKey, err = kmskey.New(b.ctx, b.n("logs-key"), kmskey.Args{
 		Description: fmt.Sprintf("%s VPC flow logs", b.name),
 		Alias:       b.name + "-logs",
-		Protect:     a.Protect,
+		Protect:     a.Scope.Protect,
 		Policy: iampolicy.New(
-			kmskey.AccountAdmin(a.Partition, a.AccountID),
-			kmskey.CloudWatchLogs(a.Partition, a.Region, a.AccountID),
+			kmskey.AccountAdmin(a.Scope),
+			kmskey.CloudWatchLogs(a.Scope),
 		),
 	}, b.parent)
 	if err != nil {
@@ -35,7 +35,7 @@ func (b *builder) flowLogs() error {
 	b.flowLogGroup, err = cloudwatch.NewLogGroup(b.ctx, b.n("flow-logs"), &cloudwatch.LogGroupArgs{
 		RetentionInDays: pulumi.Int(a.FlowLogRetentionDays),
 		KmsKeyId:        b.logKey.Arn,
-	}, b.parent, pulumi.Protect(a.Protect))
+	}, b.parent, pulumi.Protect(a.Scope.Protect))
 	if err != nil {
 		return err
 	}
@@ -43,8 +43,8 @@ func (b *builder) flowLogs() error {
 	trust := iampolicy.New(
 		iampolicy.Allow("FlowLogs", []string{"sts:AssumeRole"}, nil).
 			ForService("vpc-flow-logs.amazonaws.com").
-			When("StringEquals", "aws:SourceAccount", a.AccountID).
-			When("ArnLike", "aws:SourceArn", fmt.Sprintf("arn:%s:ec2:%s:%s:vpc-flow-log/*", a.Partition, a.Region, a.AccountID)),
+			When("StringEquals", "aws:SourceAccount", a.Scope.AccountID).
+			When("ArnLike", "aws:SourceArn", a.Scope.ARN("ec2", "vpc-flow-log/*")),
 	)
 	role, err := iam.NewRole(b.ctx, b.n("flow-logs"), &iam.RoleArgs{
 		Description:      pulumi.String(fmt.Sprintf("VPC flow logs of %s", b.name)),

@@ -11,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/global-sovereign/global-sovereign/pkg/netplan"
+	"github.com/global-sovereign/global-sovereign/pkg/scope"
 )
 
 // Type is the component's Pulumi type token.
@@ -18,9 +19,7 @@ const Type = "sovereign:network:Network"
 
 // Args configures the network. All CIDRs are validated by pkg/config before they get here.
 type Args struct {
-	Region    string // AWS region name, for service principals and ARNs
-	AccountID string
-	Partition string
+	Scope scope.Scope // partition, account and region of the provider; whether to protect
 
 	VPCCIDR           string
 	AvailabilityZones []string
@@ -33,7 +32,6 @@ type Args struct {
 	VPN *VPNArgs // nil: no office VPN
 
 	AlarmTopicArn pulumi.StringInput // where alarms notify
-	Protect       bool               // protect stateful resources (KMS key, log group)
 }
 
 // VPNArgs configures the office VPN.

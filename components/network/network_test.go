@@ -10,6 +10,7 @@ import (
 
 	"github.com/global-sovereign/global-sovereign/components/network"
 	"github.com/global-sovereign/global-sovereign/pkg/netplan"
+	"github.com/global-sovereign/global-sovereign/pkg/scope"
 	"github.com/global-sovereign/global-sovereign/pkg/synth"
 )
 
@@ -40,12 +41,11 @@ func args(vpc string, azs []string, natPerAZ bool, vpn *network.VPNArgs) *networ
 		panic(err)
 	}
 	return &network.Args{
-		Region: "eu-west-1", AccountID: "123456789012", Partition: "aws",
+		Scope:   scope.Scope{Region: "eu-west-1", AccountID: "123456789012", Partition: "aws", Protect: true},
 		VPCCIDR: vpc, AvailabilityZones: azs, Subnets: plan, NATPerAZ: natPerAZ,
 		FlowLogRetentionDays: 365, FlowLogTrafficType: "ALL",
 		VPN:           vpn,
 		AlarmTopicArn: pulumi.String("arn:aws:sns:eu-west-1:123456789012:alerts"),
-		Protect:       true,
 	}
 }
 

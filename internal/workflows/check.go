@@ -1,5 +1,5 @@
 // Package workflows checks the GitHub Actions workflows in .github/workflows against the rules
-// that keep secrets away from untrusted code and let either Pulumi backend work in CI (issue 14).
+// that keep secrets away from untrusted code and let either Pulumi backend work in CI.
 // CheckPR and CheckDeploy return every broken rule; the tests run them on the committed
 // workflows and on the old pr.yml they replace.
 package workflows

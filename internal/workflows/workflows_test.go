@@ -41,7 +41,7 @@ func checkerFor(path string) func([]byte) ([]Violation, error) {
 	return CheckPR
 }
 
-// The committed workflows follow every rule; the old pr.yml (HEAD before issue 14) breaks every
+// The committed workflows follow every rule; the pr.yml they replaced (testdata) breaks every
 // pr rule: its preview job ran the PR's code with the passphrase and the AWS role, no
 // environment, for every PR; no access token; no graph diff for forks.
 func TestWorkflows(t *testing.T) {

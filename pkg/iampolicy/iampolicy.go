@@ -67,8 +67,3 @@ func (d Document) JSON() string {
 	}
 	return string(b)
 }
-
-// AccountRoot is the ARN of an account's root principal, which delegates to IAM policies.
-func AccountRoot(partition, account string) string {
-	return "arn:" + partition + ":iam::" + account + ":root"
-}

@@ -4,7 +4,7 @@ import "testing"
 
 func TestDocumentJSON(t *testing.T) {
 	d := New(
-		Allow("Admin", []string{"kms:*"}, []string{"*"}).ForAWS(AccountRoot("aws", "123456789012")),
+		Allow("Admin", []string{"kms:*"}, []string{"*"}).ForAWS("arn:aws:iam::123456789012:root"),
 		Allow("Logs", []string{"kms:Decrypt"}, []string{"*"}).ForService("logs.eu-west-1.amazonaws.com").
 			When("ArnLike", "kms:EncryptionContext:aws:logs:arn", "arn:aws:logs:eu-west-1:123456789012:log-group:*").
 			When("StringEquals", "aws:SourceAccount", "123456789012"),

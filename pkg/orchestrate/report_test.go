@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/global-sovereign/global-sovereign/pkg/plan"
+	"github.com/global-sovereign/global-sovereign/pkg/stackgraph"
 )
 
 func TestChangedCountsEveryKindButSame(t *testing.T) {
@@ -160,7 +160,7 @@ func TestLiveRedrawsInPlace(t *testing.T) {
 
 // Stacks ready at the same time start longest remaining chain first, then by name.
 func TestCriticalPathFirst(t *testing.T) {
-	g, err := plan.New(map[string][]string{"a": {}, "b": {}, "c": {}, "c2": {"c"}, "c3": {"c2"}})
+	g, err := stackgraph.New(map[string][]string{"a": {}, "b": {}, "c": {}, "c2": {"c"}, "c3": {"c2"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +183,7 @@ func TestParallelAtLeastOne(t *testing.T) {
 // A stack skipped by one failure is not reported again by a second failure; the stacks that only
 // the second failure reaches are still skipped, not left as cancelled.
 func TestSecondFailureSkipsTheRest(t *testing.T) {
-	g, err := plan.New(map[string][]string{"x": {}, "a": {}, "b": {"x", "a"}, "c": {"a"}})
+	g, err := stackgraph.New(map[string][]string{"x": {}, "a": {}, "b": {"x", "a"}, "c": {"a"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/global-sovereign/global-sovereign/pkg/plan"
+	"github.com/global-sovereign/global-sovereign/pkg/stackgraph"
 )
 
 // Options tune a run.
@@ -30,7 +30,7 @@ type Options struct {
 // Run performs op over every stack of g in dependency order (reverse order for destroy, no
 // order for refresh) and reports what happened to each. Cancelling ctx stops scheduling:
 // running stacks finish, the others are reported cancelled.
-func Run(ctx context.Context, g *plan.Graph, op Op, eng Engine, opts Options) *Summary {
+func Run(ctx context.Context, g *stackgraph.Graph, op Op, eng Engine, opts Options) *Summary {
 	if opts.Parallel < 1 {
 		opts.Parallel = 1
 	}
@@ -70,7 +70,7 @@ func Run(ctx context.Context, g *plan.Graph, op Op, eng Engine, opts Options) *S
 }
 
 type scheduler struct {
-	g        *plan.Graph
+	g        *stackgraph.Graph
 	op       Op
 	eng      Engine
 	opts     Options

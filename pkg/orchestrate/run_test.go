@@ -13,27 +13,27 @@ import (
 	"testing"
 	"time"
 
-	"github.com/global-sovereign/global-sovereign/pkg/plan"
+	"github.com/global-sovereign/global-sovereign/pkg/stackgraph"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/orchestrate golden files")
 
 // The project's shape: ams, then five regions reading it, then global reading all six.
-func projectGraph(t *testing.T) *plan.Graph {
+func projectGraph(t *testing.T) *stackgraph.Graph {
 	t.Helper()
 	regions := []string{"iad", "jnb", "sfo", "sin", "syd"}
 	deps := map[string][]string{"ams": {}, "global": append([]string{"ams"}, regions...)}
 	for _, r := range regions {
 		deps[r] = []string{"ams"}
 	}
-	g, err := plan.New(deps)
+	g, err := stackgraph.New(deps)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return g
 }
 
-func uniform(g *plan.Graph, d time.Duration) map[string]time.Duration {
+func uniform(g *stackgraph.Graph, d time.Duration) map[string]time.Duration {
 	out := map[string]time.Duration{}
 	for _, s := range g.Stacks() {
 		out[s] = d
@@ -93,7 +93,7 @@ func TestDestroyRunsInReverse(t *testing.T) {
 // A failed stack skips only what depends on it; independent stacks finish.
 func TestFailureSkipsOnlyDependents(t *testing.T) {
 	deps := map[string][]string{"ams": {}, "iad": {"ams"}, "syd": {"ams"}, "solo": {}, "after-solo": {"solo"}, "global": {"iad", "syd", "solo"}}
-	g, err := plan.New(deps)
+	g, err := stackgraph.New(deps)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +129,7 @@ func TestFailureSkipsOnlyDependents(t *testing.T) {
 // with its final status (no "skipped" for a stack that later runs).
 func TestFailureDoesNotStopLaterIndependentStacks(t *testing.T) {
 	deps := map[string][]string{"broken": {}, "after-broken": {"broken"}, "slow": {}, "after-slow": {"slow"}, "last": {"after-slow"}}
-	g, err := plan.New(deps)
+	g, err := stackgraph.New(deps)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +236,7 @@ func TestKillUnlocksOnlyOperationsThatTookTheLock(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(fmt.Sprintf("%s/stubborn=%v/fails=%v", c.op, c.stubborn, c.fails), func(t *testing.T) {
-			g, _ := plan.New(map[string][]string{"held": {}})
+			g, _ := stackgraph.New(map[string][]string{"held": {}})
 			eng := newFake(map[string]time.Duration{"held": 10 * time.Second})
 			eng.stubborn["held"] = c.stubborn
 			if c.fails {
@@ -368,7 +368,7 @@ func TestMakespanNearCriticalPath(t *testing.T) {
 		"ams": 300 * ms, "iad": 250 * ms, "syd": 400 * ms, "sin": 200 * ms, "sfo": 150 * ms, "jnb": 350 * ms,
 		"iad-staging": 500 * ms, "syd-client": 100 * ms, "edge": 600 * ms, "global": 200 * ms,
 	}
-	g, err := plan.New(deps)
+	g, err := stackgraph.New(deps)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,7 +32,7 @@ func deployCluster(ctx *pulumi.Context, e *regionEnv) error {
 	}
 	prefix := s.Settings.NamePrefix
 	args := &cluster.Args{
-		Region: s.Settings.AWSRegion, AccountID: e.accountID, Partition: e.partition,
+		Scope:               e.scope,
 		AWSProvider:         e.provider,
 		KubernetesVersion:   c.KubernetesVersion,
 		VpcID:               e.network.VpcID,
@@ -42,7 +42,6 @@ func deployCluster(ctx *pulumi.Context, e *regionEnv) error {
 		AdminRoleArns:       c.AdminRoleArns,
 		ViewerRoleArns:      c.ViewerRoleArns,
 		Probe:               e.probe,
-		Protect:             s.Protected(),
 	}
 	for _, g := range c.NodeGroups {
 		ng := cluster.NodeGroupArgs{
@@ -62,7 +61,7 @@ func deployCluster(ctx *pulumi.Context, e *regionEnv) error {
 
 	chart := c.AutoscalerChart()
 	scaling := &autoscaling.Args{
-		Region: s.Settings.AWSRegion, AccountID: e.accountID, Partition: e.partition,
+		Scope:              e.scope,
 		ClusterName:        cl.Name,
 		AutoscalerChart:    chart.Chart,
 		AutoscalerImageTag: chart.AppVersion,
@@ -81,7 +80,7 @@ func deployCluster(ctx *pulumi.Context, e *regionEnv) error {
 
 	if g := s.Ingress; g != nil {
 		args := &ingress.Args{
-			Region: s.Settings.AWSRegion, AccountID: e.accountID, Partition: e.partition,
+			Scope:                  e.scope,
 			ClusterName:            cl.Name,
 			ClusterSecurityGroupID: cl.SecurityGroupID,
 			Kubernetes:             cl.Kubernetes,
@@ -94,8 +93,6 @@ func deployCluster(ctx *pulumi.Context, e *regionEnv) error {
 			AccessLogRetentionDays: g.AccessLogRetentionDays,
 			APIPort:                config.DefaultAPIPort,
 			APIService:             scaled.APIService, // nil without an API image
-			DeletionProtection:     s.Protected(),
-			Protect:                s.Protected(),
 		}
 		if a := c.API; a != nil {
 			args.APIPort = a.Port

@@ -13,6 +13,7 @@ import (
 	"github.com/global-sovereign/global-sovereign/components/network"
 	"github.com/global-sovereign/global-sovereign/pkg/config"
 	"github.com/global-sovereign/global-sovereign/pkg/netplan"
+	"github.com/global-sovereign/global-sovereign/pkg/scope"
 )
 
 // regionEnv is what the region's foundation hands the layers built on it.
@@ -20,8 +21,7 @@ type regionEnv struct {
 	stack      *config.Stack
 	fleet      *config.Fleet
 	provider   *aws.Provider
-	accountID  string
-	partition  string
+	scope      scope.Scope
 	alarmTopic pulumi.StringOutput
 	network    *network.Network
 	plan       netplan.Plan
@@ -59,7 +59,7 @@ func deployData(ctx *pulumi.Context, e *regionEnv) error {
 	}
 	if c := s.Cache; c != nil {
 		ch, err := cache.New(ctx, prefix, &cache.Args{
-			Region: s.Settings.AWSRegion, AccountID: e.accountID, Partition: e.partition,
+			Scope:  e.scope,
 			Engine: c.Engine, EngineVersion: c.EngineVersion, NodeType: c.NodeType,
 			Replicas: c.Replicas, SnapshotRetentionDays: *c.SnapshotRetentionDays,
 			AvailabilityZones:  s.Network.AvailabilityZones,
@@ -67,7 +67,6 @@ func deployData(ctx *pulumi.Context, e *regionEnv) error {
 			SubnetIDs:          e.network.DatabaseSubnetIDs,
 			ClientCIDRs:        e.privateCIDRs(),
 			AlarmTopicArn:      e.alarmTopic,
-			Protect:            s.Protected(),
 			SecretRecoveryDays: s.SecretRecoveryDays(),
 		}, opts)
 		if err != nil {
@@ -77,21 +76,16 @@ func deployData(ctx *pulumi.Context, e *regionEnv) error {
 		ctx.Export(OutCacheSecretArn, ch.SecretArn)
 	}
 	if b := s.Backup; b != nil && db != nil {
-		copyProvider, err := aws.NewProvider(ctx, "aws-"+b.CopyRegion+"-backup-copy", &aws.ProviderArgs{
-			Region:            pulumi.String(b.CopyRegion),
-			DefaultTags:       &aws.ProviderDefaultTagsArgs{Tags: defaultTags(ctx, s)},
-			AllowedAccountIds: allowedAccounts(s),
-		})
+		copyProvider, err := newProvider(ctx, s, b.CopyRegion, "aws-"+b.CopyRegion+"-backup-copy")
 		if err != nil {
 			return err
 		}
 		bk, err := backup.New(ctx, prefix, &backup.Args{
-			AccountID: e.accountID, Partition: e.partition,
+			Scope:         e.scope,
 			ResourceArns:  pulumi.StringArray{db.ClusterArn},
 			RetentionDays: b.RetentionDays,
 			Schedule:      b.Schedule,
 			CopyProvider:  copyProvider,
-			Protect:       s.Protected(),
 		}, opts)
 		if err != nil {
 			return err
@@ -105,7 +99,7 @@ func deployData(ctx *pulumi.Context, e *regionEnv) error {
 func deployDatabase(ctx *pulumi.Context, e *regionEnv) (*database.Database, error) {
 	s, d := e.stack, e.stack.Database
 	args := &database.Args{
-		Region: s.Settings.AWSRegion, AccountID: e.accountID, Partition: e.partition,
+		Scope:         e.scope,
 		EngineVersion: d.EngineVersion, EngineMajor: d.EngineMajor(),
 		InstanceClass: d.InstanceClass, Instances: d.Instances,
 		AvailabilityZones:     s.Network.AvailabilityZones,
@@ -114,7 +108,6 @@ func deployDatabase(ctx *pulumi.Context, e *regionEnv) (*database.Database, erro
 		ClientCIDRs:           append(e.privateCIDRs(), d.AllowedCIDRs...),
 		AlarmTopicArn:         e.alarmTopic,
 		ReplicationLagAlarmMs: d.ReplicationLagAlarmMs,
-		Protect:               s.Protected(),
 		ApplyImmediately:      d.AppliesImmediately(),
 		SecretRecoveryDays:    s.SecretRecoveryDays(),
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/global-sovereign/global-sovereign/components/cluster"
 	"github.com/global-sovereign/global-sovereign/pkg/config"
+	"github.com/global-sovereign/global-sovereign/pkg/scope"
 	"github.com/global-sovereign/global-sovereign/pkg/synth"
 )
 
@@ -100,7 +101,7 @@ func TestServicePrincipalConditions(t *testing.T) {
 func TestClusterAdminPolicyPartition(t *testing.T) {
 	for _, partition := range []string{"aws", "aws-us-gov", "aws-cn"} {
 		want := "arn:" + partition + ":eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
-		if got := cluster.ClusterAdminPolicy(partition); got != want {
+		if got := cluster.ClusterAdminPolicy(scope.Scope{Partition: partition}); got != want {
 			t.Errorf("%s: %s, want %s", partition, got, want)
 		}
 	}

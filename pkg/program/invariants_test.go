@@ -84,7 +84,7 @@ func keys[V any](m map[any]V) []any {
 	return out
 }
 
-// What the foundation issue asks of every region graph.
+// What every region graph must hold: the network, the office VPN, the data layer and the cluster.
 func TestRegionGraphHasTheFoundation(t *testing.T) {
 	for name, g := range regionGraphs(t) {
 		count := func(typ string) int { return len(g.ByType(typ)) }

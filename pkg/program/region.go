@@ -14,6 +14,7 @@ import (
 	"github.com/global-sovereign/global-sovereign/pkg/config"
 	"github.com/global-sovereign/global-sovereign/pkg/netplan"
 	"github.com/global-sovereign/global-sovereign/pkg/reach"
+	"github.com/global-sovereign/global-sovereign/pkg/scope"
 )
 
 // deployRegion declares a region stack.
@@ -33,17 +34,12 @@ func deployRegion(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet, opt
 			_ = ctx.Log.Warn(err.Error(), nil)
 		}
 	}
-	provider, err := newProvider(ctx, s)
+	provider, err := newProvider(ctx, s, s.Settings.AWSRegion, "aws-"+s.Settings.AWSRegion)
 	if err != nil {
 		return err
 	}
 	useProvider := pulumi.Provider(provider)
-
-	identity, err := aws.GetCallerIdentity(ctx, &aws.GetCallerIdentityArgs{}, useProvider)
-	if err != nil {
-		return fmt.Errorf("%s: reading the AWS account of region %s: %w", s.File, s.Settings.AWSRegion, err)
-	}
-	partition, err := aws.GetPartition(ctx, &aws.GetPartitionArgs{}, useProvider)
+	sc, err := stackScope(ctx, s, useProvider)
 	if err != nil {
 		return err
 	}
@@ -51,13 +47,7 @@ func deployRegion(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet, opt
 		return err
 	}
 
-	al, err := alerts.New(ctx, prefix, &alerts.Args{
-		Region:    s.Settings.AWSRegion,
-		AccountID: identity.AccountId,
-		Partition: partition.Partition,
-		Emails:    s.Alerts.Emails,
-		Protect:   s.Protected(),
-	}, useProvider)
+	al, err := alerts.New(ctx, prefix, &alerts.Args{Scope: sc, Emails: s.Alerts.Emails}, useProvider)
 	if err != nil {
 		return err
 	}
@@ -67,9 +57,7 @@ func deployRegion(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet, opt
 		return fmt.Errorf("%s: %s:%s: %w", s.File, config.Project, config.KeyNetwork, err)
 	}
 	net, err := network.New(ctx, prefix, &network.Args{
-		Region:               s.Settings.AWSRegion,
-		AccountID:            identity.AccountId,
-		Partition:            partition.Partition,
+		Scope:                sc,
 		VPCCIDR:              s.Network.VPCCIDR,
 		AvailabilityZones:    s.Network.AvailabilityZones,
 		Subnets:              plan,
@@ -78,14 +66,13 @@ func deployRegion(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet, opt
 		FlowLogTrafficType:   s.Network.FlowLogs.TrafficType,
 		VPN:                  vpnArgs(s.VPN),
 		AlarmTopicArn:        al.TopicArn,
-		Protect:              s.Protected(),
 	}, useProvider)
 	if err != nil {
 		return err
 	}
 
 	env := &regionEnv{
-		stack: s, fleet: fleet, provider: provider, accountID: identity.AccountId, partition: partition.Partition,
+		stack: s, fleet: fleet, provider: provider, scope: sc,
 		alarmTopic: al.TopicArn, network: net, plan: plan,
 	}
 	if guard != nil {
@@ -118,14 +105,34 @@ func deployRegion(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet, opt
 	return nil
 }
 
-// newProvider is the stack's one AWS provider: its region and default tags come from config,
-// and it refuses any account not listed in allowedAccountIds.
-func newProvider(ctx *pulumi.Context, s *config.Stack) (*aws.Provider, error) {
-	return aws.NewProvider(ctx, "aws-"+s.Settings.AWSRegion, &aws.ProviderArgs{
-		Region:            pulumi.String(s.Settings.AWSRegion),
+// newProvider is an AWS provider of the stack in one region (the stack's own, or another one
+// a component replicates to): its default tags come from config, and it refuses any account not
+// listed in allowedAccountIds. name is its resource name; the stack's own is aws-<region>.
+func newProvider(ctx *pulumi.Context, s *config.Stack, region, name string) (*aws.Provider, error) {
+	return aws.NewProvider(ctx, name, &aws.ProviderArgs{
+		Region:            pulumi.String(region),
 		DefaultTags:       &aws.ProviderDefaultTagsArgs{Tags: defaultTags(ctx, s)},
 		AllowedAccountIds: allowedAccounts(s),
 	})
+}
+
+// stackScope reads the partition and account of the stack's provider once: every ARN the
+// components write is built from them (pkg/scope).
+func stackScope(ctx *pulumi.Context, s *config.Stack, useProvider pulumi.InvokeOption) (scope.Scope, error) {
+	identity, err := aws.GetCallerIdentity(ctx, &aws.GetCallerIdentityArgs{}, useProvider)
+	if err != nil {
+		return scope.Scope{}, fmt.Errorf("%s: reading the AWS account of region %s: %w", s.File, s.Settings.AWSRegion, err)
+	}
+	partition, err := aws.GetPartition(ctx, &aws.GetPartitionArgs{}, useProvider)
+	if err != nil {
+		return scope.Scope{}, fmt.Errorf("%s: reading the AWS partition of region %s: %w", s.File, s.Settings.AWSRegion, err)
+	}
+	return scope.Scope{
+		Partition: partition.Partition,
+		AccountID: identity.AccountId,
+		Region:    s.Settings.AWSRegion,
+		Protect:   s.Protected(),
+	}, nil
 }
 
 // defaultTags are the tags every resource of the stack carries.

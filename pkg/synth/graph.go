@@ -10,6 +10,8 @@ import (
 	"sort"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+
+	"github.com/global-sovereign/global-sovereign/internal/sorted"
 )
 
 // SecretMarker replaces every secret value in a graph.
@@ -101,11 +103,11 @@ func buildGraph(project, stack string, regs []registration, outputs map[string]a
 			Custom:                  reg.custom,
 			Remote:                  reg.remote,
 			Inputs:                  plainMap(reg.inputs),
-			DependsOn:               sortedUnique(reg.dependencies),
+			DependsOn:               sorted.Unique(reg.dependencies),
 			Protect:                 reg.protect,
-			IgnoreChanges:           sortedUnique(reg.ignoreChanges),
+			IgnoreChanges:           sorted.Unique(reg.ignoreChanges),
 			DeleteBeforeReplace:     reg.deleteBeforeReplace,
-			AdditionalSecretOutputs: sortedUnique(reg.additionalSecretOutputs),
+			AdditionalSecretOutputs: sorted.Unique(reg.additionalSecretOutputs),
 			Modelled:                reg.modelled,
 			ID:                      reg.id,
 			State:                   plainMap(reg.state),
@@ -113,19 +115,6 @@ func buildGraph(project, stack string, regs []registration, outputs map[string]a
 	}
 	sort.Slice(g.Resources, func(i, j int) bool { return g.Resources[i].URN < g.Resources[j].URN })
 	return g
-}
-
-func sortedUnique(in []string) []string {
-	out := []string{}
-	seen := map[string]bool{}
-	for _, s := range in {
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, s)
-		}
-	}
-	sort.Strings(out)
-	return out
 }
 
 func plainMap(m resource.PropertyMap) map[string]any {

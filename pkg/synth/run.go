@@ -12,6 +12,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
 
 	"github.com/global-sovereign/global-sovereign/pkg/config"
+	"github.com/global-sovereign/global-sovereign/pkg/stackgraph"
 )
 
 // Organization is the organization of every stack under synth, as on a self-managed backend.
@@ -228,40 +229,11 @@ func FleetWithOptions(program pulumi.RunFunc, fleet *config.Fleet, names []strin
 }
 
 // dependencyOrder lists names and their transitive references, every stack after the stacks
-// it reads, ties broken by name.
+// it reads, ties broken by name (stackgraph's order, which also refuses cycles).
 func dependencyOrder(fleet *config.Fleet, names []string) ([]string, error) {
-	var order []string
-	state := map[string]int{} // 1 visiting, 2 done
-	var visit func(name string, path []string) error
-	visit = func(name string, path []string) error {
-		s := fleet.Stack(name)
-		if s == nil {
-			return fmt.Errorf("no stack %q; stacks: %v", name, fleet.Names())
-		}
-		switch state[name] {
-		case 1:
-			return fmt.Errorf("stack references form a cycle: %v", append(path, name))
-		case 2:
-			return nil
-		}
-		state[name] = 1
-		deps := fleet.References(s)
-		sort.Strings(deps)
-		for _, d := range deps {
-			if err := visit(d, append(path, name)); err != nil {
-				return err
-			}
-		}
-		state[name] = 2
-		order = append(order, name)
-		return nil
+	g, err := stackgraph.Closure(fleet, names)
+	if err != nil {
+		return nil, err
 	}
-	sorted := append([]string(nil), names...)
-	sort.Strings(sorted)
-	for _, n := range sorted {
-		if err := visit(n, nil); err != nil {
-			return nil, err
-		}
-	}
-	return order, nil
+	return g.Order(), nil
 }

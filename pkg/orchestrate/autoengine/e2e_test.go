@@ -24,7 +24,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 
 	"github.com/global-sovereign/global-sovereign/pkg/orchestrate"
-	"github.com/global-sovereign/global-sovereign/pkg/plan"
+	"github.com/global-sovereign/global-sovereign/pkg/stackgraph"
 )
 
 const e2eProject = "sovereign-e2e"
@@ -147,7 +147,7 @@ func (e *env) run(op orchestrate.Op, deps map[string][]string, parallel int) *or
 // works in private copies, so no encryptionsalt or other setting lands in the stack files.
 func (e *env) runWith(ctx context.Context, op orchestrate.Op, deps map[string][]string, opts orchestrate.Options) *orchestrate.Summary {
 	e.t.Helper()
-	g, err := plan.New(deps)
+	g, err := stackgraph.New(deps)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -391,7 +391,7 @@ func TestE2E(t *testing.T) {
 	//    cancels and releases its own lock (nothing is unlocked by us), and the next run works.
 	soft, stop := context.WithCancel(context.Background())
 	hard, interrupt := context.WithCancel(context.Background())
-	slowGraph, _ := plan.New(map[string][]string{"slow": {}})
+	slowGraph, _ := stackgraph.New(map[string][]string{"slow": {}})
 	time.AfterFunc(8*time.Second, func() { stop(); interrupt() })
 	start := time.Now()
 	sum = orchestrate.Run(soft, slowGraph, orchestrate.Up, e.eng, orchestrate.Options{Parallel: 1, Interrupt: hard})
@@ -520,7 +520,7 @@ func TestE2EColleaguesLockIsNeverRemoved(t *testing.T) {
 
 	theirs := make(chan *orchestrate.Summary, 1)
 	go func() {
-		g, _ := plan.New(held)
+		g, _ := stackgraph.New(held)
 		theirs <- orchestrate.Run(context.Background(), g, orchestrate.Up, colleague.eng, orchestrate.Options{Parallel: 1})
 	}()
 	us.waitForLock("held", 20*time.Second)

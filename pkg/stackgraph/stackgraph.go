@@ -1,7 +1,7 @@
-// Package plan is the dependency graph of the project's stacks and the order to run them in.
+// Package stackgraph is the dependency graph of the project's stacks and the order to run them in.
 // A stack depends on the stacks it reads through StackReferences (config.Fleet.References), so
 // the order is derived from config, never written down. It imports no Pulumi SDK.
-package plan
+package stackgraph
 
 import (
 	"fmt"
@@ -76,6 +76,41 @@ func FromFleet(f *config.Fleet, names []string) (*Graph, error) {
 	return New(deps)
 }
 
+// Closure is the graph of the named stacks and every stack they read, directly or through
+// others: what must exist for the named stacks to run (synth feeds each StackReference the
+// outputs of the stack it names, so it runs the whole closure).
+func Closure(f *config.Fleet, names []string) (*Graph, error) {
+	seen := map[string]bool{}
+	var all []string
+	var visit func(n string) error
+	visit = func(n string) error {
+		if seen[n] {
+			return nil
+		}
+		s := f.Stack(n)
+		if s == nil {
+			return fmt.Errorf("no stack %q; stacks: %v", n, f.Names())
+		}
+		seen[n] = true
+		all = append(all, n)
+		for _, d := range f.References(s) {
+			if f.Stack(d) == nil {
+				return fmt.Errorf("stack %s reads stack %s, which has no %s", n, d, config.StackFileName(d))
+			}
+			if err := visit(d); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for _, n := range sortedCopy(names) {
+		if err := visit(n); err != nil {
+			return nil, err
+		}
+	}
+	return FromFleet(f, all)
+}
+
 // Stacks lists every stack, sorted.
 func (g *Graph) Stacks() []string {
 	out := make([]string, 0, len(g.deps))
@@ -110,6 +145,29 @@ func (g *Graph) Independent() *Graph {
 		r.deps[s], r.dependents[s] = nil, nil
 	}
 	return r
+}
+
+// Order lists every stack after the stacks it depends on: a depth-first walk over the stacks in
+// name order, each stack's dependencies visited in name order before it. The same graph always
+// gives the same order.
+func (g *Graph) Order() []string {
+	done := map[string]bool{}
+	out := make([]string, 0, len(g.deps))
+	var visit func(string)
+	visit = func(s string) {
+		if done[s] {
+			return
+		}
+		done[s] = true // New refused cycles, so marking on entry cannot cut a path short
+		for _, d := range g.deps[s] {
+			visit(d)
+		}
+		out = append(out, s)
+	}
+	for _, s := range g.Stacks() {
+		visit(s)
+	}
+	return out
 }
 
 // Waves groups the stacks by depth: wave 0 depends on nothing, wave n only on earlier waves.
