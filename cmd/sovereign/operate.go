@@ -20,8 +20,8 @@ import (
 	"github.com/global-sovereign/global-sovereign/pkg/config"
 	"github.com/global-sovereign/global-sovereign/pkg/orchestrate"
 	"github.com/global-sovereign/global-sovereign/pkg/orchestrate/autoengine"
-	"github.com/global-sovereign/global-sovereign/pkg/stackgraph"
 	"github.com/global-sovereign/global-sovereign/pkg/program"
+	"github.com/global-sovereign/global-sovereign/pkg/stackgraph"
 	"github.com/global-sovereign/global-sovereign/pkg/synth"
 )
 
