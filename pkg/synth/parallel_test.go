@@ -21,7 +21,7 @@ func parallelFleet() *config.Fleet {
 	region := func(name, role string) *config.Stack {
 		s := &config.Stack{Name: name, Settings: config.Settings{Kind: config.KindRegion, Environment: config.EnvProduction}}
 		if role != "" {
-			s.Database = &config.Database{Role: role}
+			s.Database = &config.Database{Role: config.DatabaseRole(role)}
 		}
 		return s
 	}
