@@ -4,11 +4,18 @@
 //
 // Each config block has one file holding its struct, its defaults, its validation and its doc
 // comments (settings.go, network.go, vpn.go, database.go, cache.go, backup.go, cluster.go,
-// ingress.go, alerts.go, tags.go); fleet.go holds the queries and rules that span stacks.
+// ingress.go, alerts.go, tags.go); fleet.go holds the queries and rules that span stacks. The
+// config reference in README.md is generated from these files by internal/configdoc: a field's
+// doc comment is its description, a "Default:" line its default and an "Allowed:" line its
+// allowed values, and an enum type's table (the []T variable validation checks against) its
+// allowed values. Run `make docs` after changing a config struct; `make lint` fails while
+// README.md is stale.
 //
 // It imports no Pulumi or AWS SDK so that its tests, the `sovereign validate` command and the
 // deploy planner stay fast.
 package config
+
+//go:generate go run ../../internal/configdoc/cmd/configdoc -readme ../../README.md
 
 import (
 	"reflect"
@@ -39,8 +46,8 @@ const (
 var Keys = projectKeys()
 
 // Stack is the whole configuration of one stack. Each field with a `config` tag is one key of
-// the stack file (a tag without a namespace is a key of the project namespace); the config
-// reference documents them in this order, from the doc comments below.
+// the stack file (a tag without a namespace is a key of the project namespace; `,required`: every
+// stack sets it); the config reference documents them in this order, from the doc comments below.
 type Stack struct {
 	Name string // stack name, from the file name Pulumi.<name>.yaml
 	File string // file the values came from, for messages
@@ -49,9 +56,10 @@ type Stack struct {
 	// aws, and kubernetes in a stack with a cluster: a resource that forgets the stack's explicit
 	// provider would otherwise deploy to whatever region (or cluster) the caller's environment
 	// names. `*` turns them all off.
-	DisableDefaultProviders []string `config:"pulumi:disable-default-providers"`
-	// Settings say what the stack is: every stack has this block.
-	Settings Settings `config:"stack"`
+	DisableDefaultProviders []string `config:"pulumi:disable-default-providers,required"`
+	// Settings describes the stack: its kind, region and environment, and how its resources are
+	// named and protected.
+	Settings Settings `config:"stack,required"`
 	// Network is the stack's VPC: every region stack has one, a global stack none.
 	Network *Network `config:"network"`
 	// VPN is the site-to-site VPN to the office (region stacks, optional).
@@ -85,7 +93,8 @@ func projectKeys() []string {
 	var out []string
 	t := reflect.TypeFor[Stack]()
 	for i := range t.NumField() {
-		if key := t.Field(i).Tag.Get("config"); key != "" && !strings.Contains(key, ":") {
+		key, _, _ := strings.Cut(t.Field(i).Tag.Get("config"), ",")
+		if key != "" && !strings.Contains(key, ":") {
 			out = append(out, key)
 		}
 	}

@@ -37,8 +37,9 @@ type Settings struct {
 	AllowedAccountIDs []string `json:"allowedAccountIds,omitempty"`
 	// SecretRecoveryDays is how long Secrets Manager keeps a deleted secret of the stack, and with
 	// it the secret's name (RecoveryWindowInDays): 0 deletes it at once (throwaway stacks),
-	// [minSecretRecoveryDays] to [maxSecretRecoveryDays] keeps it recoverable.
-	// Default: [DefaultSecretRecoveryDays], AWS's own default and longest window.
+	// [minSecretRecoveryDays] to [maxSecretRecoveryDays] keeps it recoverable. The default is AWS's
+	// own default and longest window.
+	// Default: [DefaultSecretRecoveryDays].
 	SecretRecoveryDays *int `json:"secretRecoveryDays,omitempty"`
 }
 

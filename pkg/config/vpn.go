@@ -12,8 +12,9 @@ type VPN struct {
 	// every customer gateway's client CIDRs.
 	// Allowed: a private ASN, [privateASN16Min]-[privateASN16Max] or [privateASN32Min]-[privateASN32Max].
 	BGPASN *int64 `json:"bgpAsn,omitempty"`
-	// AmazonSideASN is the virtual private gateway's BGP ASN, different from bgpAsn.
-	// Default: [DefaultAmazonSideASN], AWS's own default.
+	// AmazonSideASN is the virtual private gateway's BGP ASN, different from bgpAsn. The default
+	// is AWS's own.
+	// Default: [DefaultAmazonSideASN].
 	// Allowed: a private ASN, as for bgpAsn.
 	AmazonSideASN *int64 `json:"amazonSideAsn,omitempty"`
 	// CustomerGateways are the office's VPN endpoints (1 to 4, e.g. primary and secondary), each
