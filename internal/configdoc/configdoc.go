@@ -16,10 +16,9 @@
 //   - Every such field needs a doc comment; a missing one is an error. The comment is the
 //     description, except for lines starting with "Default:" (the default) and "Allowed:" (the
 //     allowed values), each running to the next such line or the end of its paragraph.
-//   - Doc links: [Name] naming a constant of the package renders as its value (as code, unless
-//     the value is a phrase with spaces), and naming a variable initialized with a list or map of
-//     constants as those values. This is how defaults and allowed values come from the code
-//     rather than being written twice.
+//   - Doc links: [Name] naming a constant of the package renders as its value, and naming a
+//     variable initialized with a list or map of constants as those values. This is how defaults
+//     and allowed values come from the code rather than being written twice.
 //   - Enums: a named type of the package with constants and one table, a package-level variable
 //     of type []T (the list validation checks against). A field of such a type lists the table's
 //     values as allowed; a constant missing from the table, or a second table, is an error.
@@ -550,9 +549,6 @@ func (p *pkg) link(f *types.Var, name string) string {
 		p.errorf(f.Pos(), "doc link [%s] names nothing in the package", name)
 		return name
 	case *types.Const:
-		if v := constText(o.Val()); strings.Contains(v, " ") {
-			return escape(v) // a phrase, not a value
-		}
 		return codeList([]string{constText(o.Val())})
 	case *types.Var:
 		if lit, ok := p.inits[o].(*ast.CompositeLit); ok {

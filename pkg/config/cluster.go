@@ -64,10 +64,12 @@ type NodeGroup struct {
 	// Default: [CapacityOnDemand].
 	CapacityType CapacityType `json:"capacityType,omitempty"`
 	// MinSize is the fewest nodes the autoscaler keeps: 0 <= minSize <= desiredSize.
-	MinSize int `json:"minSize"`
-	// DesiredSize is the node count the group starts with; the autoscaler changes it later and
-	// Pulumi ignores that drift.
-	DesiredSize int `json:"desiredSize"`
+	// Default: `0`.
+	MinSize int `json:"minSize,omitempty"`
+	// DesiredSize is the node count the group starts with, minSize <= desiredSize <= maxSize; the
+	// autoscaler changes it later and Pulumi ignores that drift.
+	// Default: `0`.
+	DesiredSize int `json:"desiredSize,omitempty"`
 	// MaxSize is the most nodes the autoscaler may run: desiredSize <= maxSize <= [maxNodeGroupSize]
 	// (EKS's quota per group).
 	MaxSize int `json:"maxSize"`

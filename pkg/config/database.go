@@ -19,7 +19,7 @@ type Database struct {
 	EngineVersion string `json:"engineVersion"`
 	// InstanceClass is the class of every instance: a global database needs memory-optimized
 	// instances (no burstable, no serverless).
-	// Allowed: [auroraClassesAllowed].
+	// Allowed: memory-optimized classes, [auroraClasses].
 	InstanceClass string `json:"instanceClass"`
 	// Instances is the number of instances, the writer included: 1 to [maxAuroraInstances]; a
 	// production primary needs at least 2, a writer and a reader in another AZ to fail over to.
@@ -88,7 +88,8 @@ var (
 )
 
 const (
-	auroraClassesAllowed = "memory-optimized classes db.{r5,r6g,r6i,r7g,r7i,r8g,x2g}.{large,xlarge,2xlarge,...,24xlarge}"
+	auroraClasses        = "db.{r5,r6g,r6i,r7g,r7i,r8g,x2g}.{large,xlarge,2xlarge,...,24xlarge}"
+	auroraClassesAllowed = "memory-optimized classes " + auroraClasses
 	maxAuroraInstances   = 16 // one writer and 15 readers
 	maxSecondaryRegions  = 5  // Aurora global database limit
 )
