@@ -11,7 +11,7 @@ PULUMI_VERSION := v3.250.0
 FUZZTIME ?= 10s
 SYNTH_OUT ?= synth.out
 
-.PHONY: all build synth validate plan test unit fuzz e2e mutate bench pulumi-cli lint golden clean
+.PHONY: all build synth validate plan test unit fuzz e2e mutate bench pulumi-cli lint docs docs-check golden clean
 
 all: build
 
@@ -65,7 +65,20 @@ pulumi-cli:
 	fi
 	.tools/pulumi/bin/pulumi version
 
-lint:
+# Regenerate the config reference in README.md from the doc comments of pkg/config.
+docs:
+	$(GO) generate ./pkg/config
+
+# Fails when README.md's config reference is not what `make docs` would write: the reference is
+# generated into a temporary copy of README.md and compared, whatever the state of the git tree.
+docs-check:
+	@tmp=$$(mktemp); trap 'rm -f "$$tmp"' EXIT; \
+	  $(GO) run ./internal/configdoc/cmd/configdoc -dir pkg/config -readme README.md -o "$$tmp" || exit 1; \
+	  if ! diff -u README.md "$$tmp"; then \
+	    echo "README.md: the config reference is stale (diff above); run make docs and commit README.md"; exit 1; \
+	  fi
+
+lint: docs-check
 	@big=$$(git ls-files -z | xargs -0 -r stat -c '%s %n' 2>/dev/null | awk '$$1 > 2097152 {print $$2}'); \
 	  if [ -n "$$big" ]; then echo "tracked files over 2 MiB (build outputs belong in bin/ or .tools/): $$big"; exit 1; fi
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \

@@ -7,32 +7,44 @@ import (
 	"strings"
 )
 
-// Cluster is the region's EKS cluster and its managed node groups.
+// Cluster is the region's EKS cluster and its managed node groups (global-sovereign:cluster).
 type Cluster struct {
+	// KubernetesVersion is the cluster's Kubernetes version, quoted (e.g. "1.33").
+	// Allowed: 1.N with N at least [minKubernetesMinor]: EKS no longer creates older versions.
 	KubernetesVersion string `json:"kubernetesVersion"`
 	// AdminRoleArns get cluster-admin through EKS access entries (API authentication mode).
+	// `sovereign preflight` asks for at least one before a real deploy: otherwise only the
+	// identity that created the cluster can administer it.
 	AdminRoleArns []string `json:"adminRoleArns,omitempty"`
 	// ViewerRoleArns get read-only access to every object, Secrets included
-	// (AmazonEKSAdminViewPolicy, cluster scope): for preview roles.
+	// (AmazonEKSAdminViewPolicy, cluster scope): for preview roles. A role may appear once across
+	// adminRoleArns and viewerRoleArns: EKS allows one access entry per principal.
 	ViewerRoleArns []string `json:"viewerRoleArns,omitempty"`
-	// EndpointPublicCIDRs may reach the public API endpoint; default: the office client CIDRs.
-	// Nodes and the VPN always use the private endpoint.
-	EndpointPublicCIDRs []string     `json:"endpointPublicCidrs,omitempty"`
-	NodeGroups          []NodeGroup  `json:"nodeGroups"`
-	API                 *APIWorkload `json:"api,omitempty"`
+	// EndpointPublicCIDRs may reach the public API endpoint, besides the deployer's CIDRs; nodes
+	// and the VPN always use the private endpoint. 0.0.0.0/0 is refused.
+	// Default: the office client CIDRs of global-sovereign:vpn.
+	EndpointPublicCIDRs []string `json:"endpointPublicCidrs,omitempty"`
+	// NodeGroups are the cluster's managed node groups (AL2023, IMDSv2), 1 to 10.
+	NodeGroups []NodeGroup `json:"nodeGroups"`
+	// API is the platform's API as the cluster runs it: Deployment, Service, autoscaler and
+	// disruption budget.
+	API *APIWorkload `json:"api,omitempty"`
 	// Deployer is where `pulumi up` and `pulumi preview` reach the Kubernetes API from. Every
 	// object inside the cluster is applied from there, so a deploy from a network the endpoint
 	// does not admit fails; `sovereign preflight` asks for this block before a real deploy.
 	Deployer *Deployer `json:"deployer,omitempty"`
-	// ClusterAutoscalerChart pins the cluster-autoscaler Helm chart. Default: the newest known
-	// chart for kubernetesVersion. It must run the autoscaler built for kubernetesVersion's minor.
+	// ClusterAutoscalerChart pins the cluster-autoscaler Helm chart. It must run the autoscaler
+	// built for kubernetesVersion's minor: the autoscaler supports only its own minor version.
+	// Default: the newest known chart for kubernetesVersion.
+	// Allowed: [autoscalerCharts] (chart version, then the autoscaler it runs).
 	ClusterAutoscalerChart string `json:"clusterAutoscalerChart,omitempty"`
 }
 
 // Deployer says how the machine that runs Pulumi reaches the cluster's API. Set exactly one.
 type Deployer struct {
 	// CIDRs are the public egress addresses of the deploying machines (CI runners with fixed
-	// egress IPs, a bastion). The public endpoint admits them beside the office.
+	// egress IPs, a bastion). The public endpoint admits them beside the office. Set cidrs or
+	// private, not both.
 	CIDRs []string `json:"cidrs,omitempty"`
 	// Private: the deployer reaches the private endpoint from inside the VPC, a peered network or
 	// the office VPN (a self-hosted CI runner there, for example).
@@ -41,38 +53,82 @@ type Deployer struct {
 
 // NodeGroup is one EKS managed node group.
 type NodeGroup struct {
-	Name          string            `json:"name"`
-	InstanceTypes []string          `json:"instanceTypes"`
-	CapacityType  string            `json:"capacityType,omitempty"`
-	MinSize       int               `json:"minSize"`
-	DesiredSize   int               `json:"desiredSize"`
-	MaxSize       int               `json:"maxSize"`
-	DiskSizeGiB   int               `json:"diskSizeGiB,omitempty"`
-	Labels        map[string]string `json:"labels,omitempty"`
-	Taints        []Taint           `json:"taints,omitempty"`
+	// Name names the group: unique, lowercase letters, digits and dashes, starting with a letter.
+	Name string `json:"name"`
+	// InstanceTypes are the group's x86_64 instance types, `<family>.<size>`; a spot group lists
+	// several interchangeable types (one type's spot pool can run dry); no burstable (t) types in
+	// production.
+	// Allowed: family one of [nodeFamilies]; size one of [nodeSizes].
+	InstanceTypes []string `json:"instanceTypes"`
+	// CapacityType is how the group's instances are bought.
+	// Default: [CapacityOnDemand].
+	CapacityType CapacityType `json:"capacityType,omitempty"`
+	// MinSize is the fewest nodes the autoscaler keeps: 0 <= minSize <= desiredSize.
+	// Default: `0`.
+	MinSize int `json:"minSize,omitempty"`
+	// DesiredSize is the node count the group starts with, minSize <= desiredSize <= maxSize; the
+	// autoscaler changes it later and Pulumi ignores that drift.
+	// Default: `0`.
+	DesiredSize int `json:"desiredSize,omitempty"`
+	// MaxSize is the most nodes the autoscaler may run: desiredSize <= maxSize <= [maxNodeGroupSize]
+	// (EKS's quota per group).
+	MaxSize int `json:"maxSize"`
+	// DiskSizeGiB is each node's root volume, 20 to 16384 GiB.
+	// Default: [DefaultNodeDiskGiB].
+	DiskSizeGiB int `json:"diskSizeGiB,omitempty"`
+	// Labels are Kubernetes labels on every node of the group.
+	Labels map[string]string `json:"labels,omitempty"`
+	// Taints are Kubernetes taints on every node of the group.
+	Taints []Taint `json:"taints,omitempty"`
 }
 
 // Taint is a Kubernetes taint on every node of a group.
 type Taint struct {
-	Key    string `json:"key"`
-	Value  string `json:"value,omitempty"`
-	Effect string `json:"effect"`
+	// Key is the taint's key, a Kubernetes label key.
+	Key string `json:"key"`
+	// Value is the taint's value.
+	Value string `json:"value,omitempty"`
+	// Effect is what the taint does to pods that do not tolerate it.
+	Effect TaintEffect `json:"effect"`
 }
 
-// APIWorkload is the platform's API (the Phoenix API of the seeds) as the cluster runs it.
+// APIWorkload is the platform's API as the cluster runs it.
 type APIWorkload struct {
-	// Image of the API; the Deployment is declared only when it is set.
-	Image            string `json:"image,omitempty"`
-	Port             int    `json:"port,omitempty"`
-	MinReplicas      int    `json:"minReplicas,omitempty"`
-	MaxReplicas      int    `json:"maxReplicas,omitempty"`
-	TargetCPUPercent int    `json:"targetCpuPercent,omitempty"`
+	// Image of the API; the Deployment and its Service are declared only when it is set.
+	Image string `json:"image,omitempty"`
+	// Port is the TCP port the API listens on.
+	// Default: [DefaultAPIPort].
+	Port int `json:"port,omitempty"`
+	// MinReplicas is the fewest replicas the HorizontalPodAutoscaler keeps, at least 1; production
+	// keeps at least 2 so that a disruption budget can hold one.
+	// Default: [DefaultAPIMinReplicas].
+	MinReplicas int `json:"minReplicas,omitempty"`
+	// MaxReplicas is the most replicas the HorizontalPodAutoscaler runs, at least minReplicas.
+	// Default: [DefaultAPIMaxReplicas].
+	MaxReplicas int `json:"maxReplicas,omitempty"`
+	// TargetCPUPercent is the average CPU use, 10 to 95 percent, the HorizontalPodAutoscaler
+	// scales to.
+	// Default: [DefaultAPICPUPercent].
+	TargetCPUPercent int `json:"targetCpuPercent,omitempty"`
 }
 
-// Capacity types and taint effects as EKS names them.
+// CapacityType is how a node group's instances are bought, as EKS names it.
+type CapacityType string
+
+// Capacity types.
 const (
-	CapacityOnDemand = "ON_DEMAND"
-	CapacitySpot     = "SPOT"
+	CapacityOnDemand CapacityType = "ON_DEMAND"
+	CapacitySpot     CapacityType = "SPOT"
+)
+
+// TaintEffect is a Kubernetes taint effect, as EKS names it.
+type TaintEffect string
+
+// Taint effects.
+const (
+	TaintNoSchedule       TaintEffect = "NO_SCHEDULE"
+	TaintNoExecute        TaintEffect = "NO_EXECUTE"
+	TaintPreferNoSchedule TaintEffect = "PREFER_NO_SCHEDULE"
 )
 
 // Defaults of the cluster.
@@ -83,13 +139,13 @@ const (
 	DefaultAPIMaxReplicas   = 30
 	DefaultAPICPUPercent    = 70
 	maxNodeGroupSize        = 450 // EKS managed node group quota per group
-	minKubernetesMinor      = 33  // 1.27 (the seed's) can no longer be created
+	minKubernetesMinor      = 33  // EKS no longer creates older versions
 	supportedKubernetesNote = "1.33 or newer (EKS no longer creates older versions)"
 )
 
 var (
-	capacityTypes = []string{CapacityOnDemand, CapacitySpot}
-	taintEffects  = []string{"NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE"}
+	capacityTypes = []CapacityType{CapacityOnDemand, CapacitySpot}
+	taintEffects  = []TaintEffect{TaintNoSchedule, TaintNoExecute, TaintPreferNoSchedule}
 	k8sVersionRE  = regexp.MustCompile(`^1\.([0-9]{2})$`)
 	roleArnRE     = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$`)
 	nodeGroupRE   = regexp.MustCompile(`^[a-z][a-z0-9-]{0,30}$`)
@@ -166,9 +222,8 @@ func (c *Cluster) AutoscalerChart() AutoscalerChart {
 
 func (s *Stack) validateCluster(is *issues) {
 	c := s.Cluster
-	p := func(k string) string { return Project + ":" + KeyCluster + "." + k }
 	if m := k8sVersionRE.FindStringSubmatch(c.KubernetesVersion); m == nil || atoi(m[1]) < minKubernetesMinor {
-		is.add(p("kubernetesVersion"), "%q: want a supported version, %s, quoted (e.g. \"1.33\")", c.KubernetesVersion, supportedKubernetesNote)
+		is.add(keyPath(KeyCluster, "kubernetesVersion"), "%q: want a supported version, %s, quoted (e.g. \"1.33\")", c.KubernetesVersion, supportedKubernetesNote)
 	}
 	// EKS allows one access entry per principal: a role listed twice would fail on create.
 	principals := map[string]string{}
@@ -177,7 +232,7 @@ func (s *Stack) validateCluster(is *issues) {
 		arns []string
 	}{{"adminRoleArns", c.AdminRoleArns}, {"viewerRoleArns", c.ViewerRoleArns}} {
 		for i, arn := range list.arns {
-			path := fmt.Sprintf("%s[%d]", p(list.key), i)
+			path := fmt.Sprintf("%s[%d]", keyPath(KeyCluster, list.key), i)
 			if !roleArnRE.MatchString(arn) {
 				is.add(path, "%q is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)", arn)
 				continue
@@ -190,18 +245,18 @@ func (s *Stack) validateCluster(is *issues) {
 		}
 	}
 	for i, cidr := range c.EndpointPublicCIDRs {
-		if pr, ok := parseCIDR(is, fmt.Sprintf("%s[%d]", p("endpointPublicCidrs"), i), cidr); ok && pr.Bits() == 0 {
-			is.add(fmt.Sprintf("%s[%d]", p("endpointPublicCidrs"), i), "0.0.0.0/0 opens the Kubernetes API to the internet; list the networks that need it")
+		if pr, ok := parseCIDR(is, fmt.Sprintf("%s[%d]", keyPath(KeyCluster, "endpointPublicCidrs"), i), cidr); ok && pr.Bits() == 0 {
+			is.add(fmt.Sprintf("%s[%d]", keyPath(KeyCluster, "endpointPublicCidrs"), i), "0.0.0.0/0 opens the Kubernetes API to the internet; list the networks that need it")
 		}
 	}
 	s.validateDeployer(is)
-	validateAutoscalerChart(is, p("clusterAutoscalerChart"), c)
+	validateAutoscalerChart(is, keyPath(KeyCluster, "clusterAutoscalerChart"), c)
 	if len(c.NodeGroups) == 0 || len(c.NodeGroups) > 10 {
-		is.add(p("nodeGroups"), "%d node groups; want 1 to 10", len(c.NodeGroups))
+		is.add(keyPath(KeyCluster, "nodeGroups"), "%d node groups; want 1 to 10", len(c.NodeGroups))
 	}
 	names := map[string]bool{}
 	for i, g := range c.NodeGroups {
-		gp := fmt.Sprintf("%s[%d]", p("nodeGroups"), i)
+		gp := fmt.Sprintf("%s[%d]", keyPath(KeyCluster, "nodeGroups"), i)
 		if !nodeGroupRE.MatchString(g.Name) || names[g.Name] {
 			is.add(gp+".name", "%q: want a unique name of lowercase letters, digits and dashes", g.Name)
 		}
@@ -213,18 +268,18 @@ func (s *Stack) validateCluster(is *issues) {
 		case a.MinReplicas < 1:
 			// 0 reads as unset (the default); a negative count reaches the HorizontalPodAutoscaler,
 			// which Kubernetes rejects at deploy time.
-			is.add(p("api.minReplicas"), "%d: want at least 1 (the HorizontalPodAutoscaler's minimum)", a.MinReplicas)
+			is.add(keyPath(KeyCluster, "api", "minReplicas"), "%d: want at least 1 (the HorizontalPodAutoscaler's minimum)", a.MinReplicas)
 		case a.MinReplicas < 2 && s.Settings.Environment == EnvProduction:
-			is.add(p("api.minReplicas"), "%d: production keeps at least 2 replicas so a disruption budget can hold one", a.MinReplicas)
+			is.add(keyPath(KeyCluster, "api", "minReplicas"), "%d: production keeps at least 2 replicas so a disruption budget can hold one", a.MinReplicas)
 		}
 		if a.MaxReplicas < a.MinReplicas {
-			is.add(p("api.maxReplicas"), "%d is below minReplicas %d", a.MaxReplicas, a.MinReplicas)
+			is.add(keyPath(KeyCluster, "api", "maxReplicas"), "%d is below minReplicas %d", a.MaxReplicas, a.MinReplicas)
 		}
 		if a.TargetCPUPercent < 10 || a.TargetCPUPercent > 95 {
-			is.add(p("api.targetCpuPercent"), "%d: want 10 to 95", a.TargetCPUPercent)
+			is.add(keyPath(KeyCluster, "api", "targetCpuPercent"), "%d: want 10 to 95", a.TargetCPUPercent)
 		}
 		if a.Port < 1 || a.Port > 65535 {
-			is.add(p("api.port"), "%d is not a TCP port", a.Port)
+			is.add(keyPath(KeyCluster, "api", "port"), "%d is not a TCP port", a.Port)
 		}
 	}
 }
@@ -234,7 +289,7 @@ func (s *Stack) validateDeployer(is *issues) {
 	if d == nil {
 		return // `sovereign preflight` asks for it before a real deploy
 	}
-	p := Project + ":" + KeyCluster + ".deployer"
+	p := keyPath(KeyCluster, "deployer")
 	switch {
 	case d.Private && len(d.CIDRs) > 0:
 		is.add(p, "set cidrs or private, not both: private means the deployer does not use the public endpoint")
@@ -276,14 +331,14 @@ func validateAutoscalerChart(is *issues, path string, c *Cluster) {
 	}
 }
 
-func validateNodeGroup(is *issues, gp string, g NodeGroup, environment string) {
+func validateNodeGroup(is *issues, gp string, g NodeGroup, environment Environment) {
 	oneOf(is, gp+".capacityType", g.CapacityType, capacityTypes)
 	if len(g.InstanceTypes) == 0 {
 		is.add(gp+".instanceTypes", "missing; list one type, or several of the same size for spot")
 	}
 	for j, it := range g.InstanceTypes {
 		family, size, _ := strings.Cut(it, ".")
-		if !contains(nodeFamilies, family) || !contains(nodeSizes, size) {
+		if !slices.Contains(nodeFamilies, family) || !slices.Contains(nodeSizes, size) {
 			is.add(fmt.Sprintf("%s.instanceTypes[%d]", gp, j), "unknown instance type %q; want <family>.<size> with family one of %s and size one of %s",
 				it, strings.Join(nodeFamilies, ", "), strings.Join(nodeSizes, ", "))
 		} else if family[0] == 't' && environment == EnvProduction {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"path/filepath"
+	"slices"
 	"sort"
 )
 
@@ -81,13 +82,13 @@ func (f *Fleet) Validate() Problems {
 	}
 	var vpcs []vpcPrefix
 	byCode := map[string]*Stack{}
-	globals := map[string]*Stack{}
+	globals := map[Environment]*Stack{}
 	for _, s := range f.Stacks {
-		key := s.Settings.Code + "/" + s.Settings.Environment
+		key := s.Settings.Code + "/" + string(s.Settings.Environment)
 		switch s.Settings.Kind {
 		case KindRegion:
 			if other, dup := byCode[key]; dup {
-				all = append(all, s.problem(Project+":"+KeyStack+".code",
+				all = append(all, s.problem(keyPath(KeyStack, "code"),
 					"%s %q in environment %s is already stack %s (%s); each region code has one stack per environment",
 					KindRegion, s.Settings.Code, s.Settings.Environment, other.Name, other.File))
 			}
@@ -99,7 +100,7 @@ func (f *Fleet) Validate() Problems {
 			}
 		case KindGlobal:
 			if other, dup := globals[s.Settings.Environment]; dup {
-				all = append(all, s.problem(Project+":"+KeyStack+".kind",
+				all = append(all, s.problem(keyPath(KeyStack, "kind"),
 					"a second %s stack for environment %s; %s (%s) is the first", KindGlobal, s.Settings.Environment, other.Name, other.File))
 			}
 			globals[s.Settings.Environment] = s
@@ -124,7 +125,7 @@ func (f *Fleet) Validate() Problems {
 	})
 	for _, pair := range pairs {
 		a, b := vpcs[pair[0]], vpcs[pair[1]]
-		all = append(all, b.stack.problem(Project+":"+KeyNetwork+".vpcCidr",
+		all = append(all, b.stack.problem(keyPath(KeyNetwork, "vpcCidr"),
 			"%s overlaps %s's VPC %s (%s); VPC peering needs disjoint CIDRs", b.prefix, a.stack.Name, a.prefix, a.stack.File))
 	}
 	for _, s := range f.Stacks {
@@ -139,7 +140,7 @@ func (f *Fleet) Validate() Problems {
 				}
 				for _, i := range index.overlapping(cp) {
 					if v := vpcs[i]; v.stack != s {
-						all = append(all, s.problem(fmt.Sprintf("%s:%s.customerGateways[%d].clientCidrs[%d]", Project, KeyVPN, gi, ci),
+						all = append(all, s.problem(fmt.Sprintf("%s[%d].clientCidrs[%d]", keyPath(KeyVPN, "customerGateways"), gi, ci),
 							"%s overlaps %s's VPC %s (%s); office routes would shadow the peered VPC", cp, v.stack.Name, v.prefix, v.stack.File))
 					}
 				}
@@ -149,7 +150,7 @@ func (f *Fleet) Validate() Problems {
 	all = append(all, f.validateDatabaseFleet()...)
 	for _, g := range globals {
 		if len(f.References(g)) == 0 {
-			all = append(all, g.problem(Project+":"+KeyStack+".environment",
+			all = append(all, g.problem(keyPath(KeyStack, "environment"),
 				"no %s stack has environment %s; a %s stack needs regions to aggregate", KindRegion, g.Settings.Environment, KindGlobal))
 		}
 	}
@@ -230,15 +231,27 @@ func (f *Fleet) References(s *Stack) []string {
 	return out
 }
 
-func sortedUnique(in []string) []string {
-	sort.Strings(in)
-	out := in[:0]
-	for i, s := range in {
-		if i == 0 || s != in[i-1] {
-			out = append(out, s)
+// PrimaryDatabase returns the stack holding the primary database of an environment, or nil.
+func (f *Fleet) PrimaryDatabase(environment Environment) *Stack {
+	for _, s := range f.Stacks {
+		if s.IsRegion() && s.IsPrimary() && s.Settings.Environment == environment {
+			return s
 		}
 	}
-	return out
+	return nil
+}
+
+// SecondaryRegions lists the AWS regions of an environment's secondary database stacks, sorted
+// and without repeats: the primary replicates its credentials secret there.
+func (f *Fleet) SecondaryRegions(environment Environment) []string {
+	var out []string
+	for _, s := range f.Stacks {
+		if s.IsRegion() && s.Database != nil && s.Database.Role == RoleSecondary && s.Settings.Environment == environment {
+			out = append(out, s.Settings.AWSRegion)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 func (s *Stack) problem(path, format string, args ...any) Problem {

@@ -5,14 +5,24 @@ import (
 	"strings"
 )
 
-// Ingress is the region's public entry: an internet-facing Application Load Balancer for the API
-// with an ACM certificate for Hostname, validated in the Route 53 zone ZoneID (named ZoneName).
+// Ingress is the region's public entry (global-sovereign:ingress): an internet-facing Application
+// Load Balancer for the API with an ACM certificate for Hostname, validated in the Route 53 zone
+// ZoneID (named ZoneName).
 type Ingress struct {
-	ZoneID                 string `json:"zoneId"`
-	ZoneName               string `json:"zoneName"`
-	Hostname               string `json:"hostname,omitempty"`
-	HealthCheckPath        string `json:"healthCheckPath,omitempty"`
-	AccessLogRetentionDays int    `json:"accessLogRetentionDays,omitempty"`
+	// ZoneID is the Route 53 public hosted zone that holds hostname and validates its
+	// certificate: Z followed by letters and digits. `sovereign preflight` refuses a placeholder.
+	ZoneID string `json:"zoneId"`
+	// ZoneName is the domain name of the zone zoneId.
+	ZoneName string `json:"zoneName"`
+	// Hostname is the API's DNS name in this region, inside the zone.
+	// Default: `api-<code>.<zoneName>`.
+	Hostname string `json:"hostname,omitempty"`
+	// HealthCheckPath is the absolute HTTP path the load balancer checks the API's health on.
+	// Default: [DefaultHealthCheckPath].
+	HealthCheckPath string `json:"healthCheckPath,omitempty"`
+	// AccessLogRetentionDays is how long the load balancer's access logs are kept, 1 to 3650 days.
+	// Default: [DefaultAccessLogRetentionDays].
+	AccessLogRetentionDays int `json:"accessLogRetentionDays,omitempty"`
 }
 
 // Defaults of the ingress.
@@ -44,23 +54,22 @@ func (g *Ingress) applyDefaults(code string) {
 
 func (s *Stack) validateIngress(is *issues) {
 	g := s.Ingress
-	p := func(k string) string { return Project + ":" + KeyIngress + "." + k }
 	if s.Cluster == nil {
-		is.add(Project+":"+KeyIngress, "routes to the API in the cluster, but this stack has no %s:%s", Project, KeyCluster)
+		is.add(keyPath(KeyIngress), "routes to the API in the cluster, but this stack has no %s:%s", Project, KeyCluster)
 	}
 	if !zoneIDRE.MatchString(g.ZoneID) {
-		is.add(p("zoneId"), "%q is not a Route 53 hosted zone id (Z followed by letters and digits)", g.ZoneID)
+		is.add(keyPath(KeyIngress, "zoneId"), "%q is not a Route 53 hosted zone id (Z followed by letters and digits)", g.ZoneID)
 	}
 	if !domainRE.MatchString(g.ZoneName) {
-		is.add(p("zoneName"), "%q is not a domain name", g.ZoneName)
+		is.add(keyPath(KeyIngress, "zoneName"), "%q is not a domain name", g.ZoneName)
 	}
 	if !domainRE.MatchString(g.Hostname) || !strings.HasSuffix(g.Hostname, "."+g.ZoneName) {
-		is.add(p("hostname"), "%q: want a name inside the zone %s, e.g. api-%s.%s", g.Hostname, g.ZoneName, s.Settings.Code, g.ZoneName)
+		is.add(keyPath(KeyIngress, "hostname"), "%q: want a name inside the zone %s, e.g. api-%s.%s", g.Hostname, g.ZoneName, s.Settings.Code, g.ZoneName)
 	}
 	if !httpPathRE.MatchString(g.HealthCheckPath) {
-		is.add(p("healthCheckPath"), "%q: want an absolute HTTP path such as /health", g.HealthCheckPath)
+		is.add(keyPath(KeyIngress, "healthCheckPath"), "%q: want an absolute HTTP path such as /health", g.HealthCheckPath)
 	}
 	if g.AccessLogRetentionDays < 1 || g.AccessLogRetentionDays > 3650 {
-		is.add(p("accessLogRetentionDays"), "%d: want 1 to 3650", g.AccessLogRetentionDays)
+		is.add(keyPath(KeyIngress, "accessLogRetentionDays"), "%d: want 1 to 3650", g.AccessLogRetentionDays)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -68,7 +69,7 @@ func Parse(file string, data []byte) (*Stack, error) {
 		switch {
 		case k.Value == "config":
 			cfg = root.Content[i+1]
-		case contains(topLevelKeys, k.Value):
+		case slices.Contains(topLevelKeys, k.Value):
 		default:
 			return nil, fail(k.Line, k.Value, "unknown top-level key%s; allowed: %s",
 				suggest(k.Value, topLevelKeys), strings.Join(topLevelKeys, ", "))
@@ -89,7 +90,7 @@ func Parse(file string, data []byte) (*Stack, error) {
 		case !hasNS:
 			is.add(key, "config keys need a namespace; write %s:%s", Project, key)
 		case ns == Project:
-			if !contains(Keys, k) {
+			if !slices.Contains(Keys, k) {
 				is.add(key, "unknown key%s; allowed keys: %s", suggest(k, Keys), qualified(Keys))
 				continue
 			}
@@ -123,14 +124,14 @@ func (s *Stack) EngineConfig() (map[string]string, error) {
 			return nil, fmt.Errorf("%s: %s:%s holds an encrypted value, which only the Pulumi engine can decrypt", s.File, Project, k)
 		}
 		if str, ok := v.(string); ok {
-			out[Project+":"+k] = str
+			out[keyPath(k)] = str
 			continue
 		}
 		b, err := json.Marshal(v)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %s:%s: %w", s.File, Project, k, err)
 		}
-		out[Project+":"+k] = string(b)
+		out[keyPath(k)] = string(b)
 	}
 	return out, nil
 }
@@ -182,11 +183,10 @@ func FromEngine(name string, lookup Lookup, file *Stack) (*Stack, error) {
 }
 
 func (s *Stack) decodeValues(values map[string]any, is *issues) {
-	path := func(k string) string { return Project + ":" + k }
 	if v, ok := values[KeyStack]; ok {
-		decode(path(KeyStack), v, &s.Settings, is)
+		decode(keyPath(KeyStack), v, &s.Settings, is)
 	} else {
-		is.add(path(KeyStack), "missing; every stack needs kind, code, awsRegion and environment")
+		is.add(keyPath(KeyStack), "missing; every stack needs kind, code, awsRegion and environment")
 	}
 	decodeOptional(values, KeyNetwork, &s.Network, is)
 	decodeOptional(values, KeyVPN, &s.VPN, is)
@@ -196,10 +196,10 @@ func (s *Stack) decodeValues(values map[string]any, is *issues) {
 	decodeOptional(values, KeyCluster, &s.Cluster, is)
 	decodeOptional(values, KeyIngress, &s.Ingress, is)
 	if v, ok := values[KeyAlerts]; ok {
-		decode(path(KeyAlerts), v, &s.Alerts, is)
+		decode(keyPath(KeyAlerts), v, &s.Alerts, is)
 	}
 	if v, ok := values[KeyTags]; ok {
-		decode(path(KeyTags), v, &s.Tags, is)
+		decode(keyPath(KeyTags), v, &s.Tags, is)
 	}
 	if len(*is) == 0 {
 		s.applyDefaults()
@@ -211,7 +211,7 @@ func (s *Stack) decodeValues(values map[string]any, is *issues) {
 func decodeOptional[T any](values map[string]any, key string, dst **T, is *issues) {
 	if v, ok := values[key]; ok && v != nil {
 		*dst = new(T)
-		decode(Project+":"+key, v, *dst, is)
+		decode(keyPath(key), v, *dst, is)
 	}
 }
 
@@ -257,19 +257,10 @@ func StackFiles(dir string) ([]string, error) {
 	return out, nil
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 func qualified(keys []string) string {
 	out := make([]string, len(keys))
 	for i, k := range keys {
-		out[i] = Project + ":" + k
+		out[i] = keyPath(k)
 	}
 	return strings.Join(out, ", ")
 }

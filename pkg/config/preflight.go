@@ -25,31 +25,30 @@ func isPlaceholderDomain(name string) bool {
 // Each problem names the file, the key and what to put there.
 func (s *Stack) Preflight() Problems {
 	var is issues
-	key := func(k string) string { return Project + ":" + k }
 	if len(s.Settings.AllowedAccountIDs) == 0 {
-		is.add(key(KeyStack+".allowedAccountIds"), "empty; list the 12-digit id of the AWS account this stack deploys into, "+
+		is.add(keyPath(KeyStack, "allowedAccountIds"), "empty; list the 12-digit id of the AWS account this stack deploys into, "+
 			"so credentials for any other account fail before a change is made")
 	}
 	if !s.IsRegion() {
 		return s.report(is)
 	}
 	if len(s.Alerts.Emails) == 0 {
-		is.add(key(KeyAlerts+".emails"), "no subscriber; list the on-call address(es) that receive this stack's alarms "+
+		is.add(keyPath(KeyAlerts, "emails"), "no subscriber; list the on-call address(es) that receive this stack's alarms "+
 			"(each confirms the email AWS sends before alarms reach it)")
 	}
 	for i, e := range s.Alerts.Emails {
 		if _, domain, _ := strings.Cut(e, "@"); isPlaceholderDomain(domain) {
-			is.add(fmt.Sprintf("%s[%d]", key(KeyAlerts+".emails"), i), "%q is a placeholder address in a reserved domain; "+
+			is.add(fmt.Sprintf("%s[%d]", keyPath(KeyAlerts, "emails"), i), "%q is a placeholder address in a reserved domain; "+
 				"set the on-call address that receives this stack's alarms", e)
 		}
 	}
 	if g := s.Ingress; g != nil && (strings.Contains(strings.ToUpper(g.ZoneID), "EXAMPLE") || isPlaceholderDomain(g.ZoneName)) {
-		is.add(key(KeyIngress+".zoneId"), "placeholder hosted zone (%s, %s); set zoneId and zoneName to the Route 53 public "+
+		is.add(keyPath(KeyIngress, "zoneId"), "placeholder hosted zone (%s, %s); set zoneId and zoneName to the Route 53 public "+
 			"hosted zone that will hold %s (aws route53 list-hosted-zones)", g.ZoneID, g.ZoneName, g.Hostname)
 	}
 	if c := s.Cluster; c != nil {
 		if len(c.AdminRoleArns) == 0 {
-			is.add(key(KeyCluster+".adminRoleArns"), "empty; list the IAM roles that get cluster-admin (your SSO administrator "+
+			is.add(keyPath(KeyCluster, "adminRoleArns"), "empty; list the IAM roles that get cluster-admin (your SSO administrator "+
 				"role, a break-glass role), or only the identity that first created the cluster can administer it")
 		}
 		if c.Deployer == nil {
@@ -57,7 +56,7 @@ func (s *Stack) Preflight() Problems {
 			if cidrs := s.PublicEndpointCIDRs(); len(cidrs) > 0 {
 				allowed = strings.Join(cidrs, ", ")
 			}
-			is.add(key(KeyCluster+".deployer"), "unset; say where Pulumi runs: cidrs: [<public egress CIDRs of the deploying "+
+			is.add(keyPath(KeyCluster, "deployer"), "unset; say where Pulumi runs: cidrs: [<public egress CIDRs of the deploying "+
 				"machines>] (the public endpoint admits only %s), or private: true for a runner inside the VPC or over the VPN", allowed)
 		}
 	}

@@ -45,12 +45,12 @@ func deployCluster(ctx *pulumi.Context, e *regionEnv) error {
 	}
 	for _, g := range c.NodeGroups {
 		ng := cluster.NodeGroupArgs{
-			Name: g.Name, InstanceTypes: g.InstanceTypes, CapacityType: g.CapacityType,
+			Name: g.Name, InstanceTypes: g.InstanceTypes, CapacityType: string(g.CapacityType),
 			MinSize: g.MinSize, DesiredSize: g.DesiredSize, MaxSize: g.MaxSize,
 			DiskSizeGiB: g.DiskSizeGiB, Labels: g.Labels,
 		}
 		for _, t := range g.Taints {
-			ng.Taints = append(ng.Taints, cluster.Taint{Key: t.Key, Value: t.Value, Effect: t.Effect})
+			ng.Taints = append(ng.Taints, cluster.Taint{Key: t.Key, Value: t.Value, Effect: string(t.Effect)})
 		}
 		args.NodeGroups = append(args.NodeGroups, ng)
 	}

@@ -60,7 +60,7 @@ func deployData(ctx *pulumi.Context, e *regionEnv) error {
 	if c := s.Cache; c != nil {
 		ch, err := cache.New(ctx, prefix, &cache.Args{
 			Scope:  e.scope,
-			Engine: c.Engine, EngineVersion: c.EngineVersion, NodeType: c.NodeType,
+			Engine: string(c.Engine), EngineVersion: c.EngineVersion, NodeType: c.NodeType,
 			Replicas: c.Replicas, SnapshotRetentionDays: *c.SnapshotRetentionDays,
 			AvailabilityZones:  s.Network.AvailabilityZones,
 			VpcID:              e.network.VpcID,

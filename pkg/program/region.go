@@ -63,7 +63,7 @@ func deployRegion(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet, opt
 		Subnets:              plan,
 		NATPerAZ:             s.Network.NATGateways == config.NATPerAZ,
 		FlowLogRetentionDays: s.Network.FlowLogs.RetentionDays,
-		FlowLogTrafficType:   s.Network.FlowLogs.TrafficType,
+		FlowLogTrafficType:   string(s.Network.FlowLogs.TrafficType),
 		VPN:                  vpnArgs(s.VPN),
 		AlarmTopicArn:        al.TopicArn,
 	}, useProvider)

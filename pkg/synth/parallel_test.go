@@ -18,7 +18,7 @@ import (
 // parallelFleet: ams holds the primary database, iad and syd read it, x1..x6 read nothing and
 // global reads every region.
 func parallelFleet() *config.Fleet {
-	region := func(name, role string) *config.Stack {
+	region := func(name string, role config.DatabaseRole) *config.Stack {
 		s := &config.Stack{Name: name, Settings: config.Settings{Kind: config.KindRegion, Environment: config.EnvProduction}}
 		if role != "" {
 			s.Database = &config.Database{Role: role}

@@ -1,0 +1,176 @@
+// Package config is the typed configuration of every stack of the global-sovereign project: the
+// structs read from each Pulumi.<stack>.yaml, the strict decoder that fills them, and the
+// validation that runs before any resource is declared, per stack and across all stack files.
+//
+// Each config block has one file holding its struct, its defaults, its validation and its doc
+// comments (settings.go, network.go, vpn.go, database.go, cache.go, backup.go, cluster.go,
+// ingress.go, alerts.go, tags.go); fleet.go holds the queries and rules that span stacks. The
+// config reference in README.md is generated from these files by internal/configdoc: a field's
+// doc comment is its description, a "Default:" line its default and an "Allowed:" line its
+// allowed values, and an enum type's table (the []T variable validation checks against) its
+// allowed values. Run `make docs` after changing a config struct; `make lint` fails while
+// README.md is stale.
+//
+// It imports no Pulumi or AWS SDK so that its tests, the `sovereign validate` command and the
+// deploy planner stay fast.
+package config
+
+//go:generate go run ../../internal/configdoc/cmd/configdoc -readme ../../README.md
+
+import (
+	"reflect"
+	"slices"
+	"strings"
+)
+
+// Project is the Pulumi project name; stack config keys live in its namespace.
+const Project = "global-sovereign"
+
+// The config keys of the project namespace, as written in a stack file
+// (`global-sovereign:network:`). Each holds one structured object.
+const (
+	KeyStack    = "stack"
+	KeyNetwork  = "network"
+	KeyVPN      = "vpn"
+	KeyAlerts   = "alerts"
+	KeyTags     = "tags"
+	KeyDatabase = "database"
+	KeyCache    = "cache"
+	KeyBackup   = "backup"
+	KeyCluster  = "cluster"
+	KeyIngress  = "ingress"
+)
+
+// Keys lists the project config keys in the order they are documented: the `config` tags of
+// Stack's fields in the project namespace.
+var Keys = projectKeys()
+
+// Stack is the whole configuration of one stack. Each field with a `config` tag is one key of
+// the stack file (a tag without a namespace is a key of the project namespace; `,required`: every
+// stack sets it); the config reference documents them in this order, from the doc comments below.
+type Stack struct {
+	Name string // stack name, from the file name Pulumi.<name>.yaml
+	File string // file the values came from, for messages
+
+	// DisableDefaultProviders lists the Pulumi default providers the stack turns off. It must list
+	// aws, and kubernetes in a stack with a cluster: a resource that forgets the stack's explicit
+	// provider would otherwise deploy to whatever region (or cluster) the caller's environment
+	// names. `*` turns them all off.
+	DisableDefaultProviders []string `config:"pulumi:disable-default-providers,required"`
+	// Settings describes the stack: its kind, region and environment, and how its resources are
+	// named and protected.
+	Settings Settings `config:"stack,required"`
+	// Network is the stack's VPC: every region stack has one, a global stack none.
+	Network *Network `config:"network"`
+	// VPN is the site-to-site VPN to the office (region stacks, optional).
+	VPN *VPN `config:"vpn"`
+	// Database is the region's member of the Aurora PostgreSQL global database (region stacks,
+	// optional). The stacks of one environment hold exactly one primary.
+	Database *Database `config:"database"`
+	// Cache is the region's ElastiCache replication group (region stacks, optional).
+	Cache *Cache `config:"cache"`
+	// Backup is the AWS Backup plan of the region's Aurora cluster, with a copy in another region
+	// (region stacks with a database, optional).
+	Backup *Backup `config:"backup"`
+	// Cluster is the region's EKS cluster and its managed node groups (region stacks, optional).
+	Cluster *Cluster `config:"cluster"`
+	// Ingress is the region's public entry to the API: an Application Load Balancer with an ACM
+	// certificate and a DNS name (region stacks with a cluster, optional).
+	Ingress *Ingress `config:"ingress"`
+	// Alerts says where the stack's alarms go (any stack).
+	Alerts Alerts `config:"alerts"`
+	// Tags are added to the default tags every resource of the stack carries (any stack).
+	// Keys are 1 to 128 characters, values at most 256; the aws: prefix is reserved by AWS, and
+	// the keys the program sets itself ([reservedTags]) are refused.
+	Tags map[string]string `config:"tags"`
+
+	lines lineIndex
+	raw   map[string]any // the project keys as read, for EngineConfig
+}
+
+// projectKeys reads the project keys from Stack's `config` tags.
+func projectKeys() []string {
+	var out []string
+	t := reflect.TypeFor[Stack]()
+	for i := range t.NumField() {
+		key, _, _ := strings.Cut(t.Field(i).Tag.Get("config"), ",")
+		if key != "" && !strings.Contains(key, ":") {
+			out = append(out, key)
+		}
+	}
+	return out
+}
+
+// keyPath is the path of a key of the project namespace as problems name it:
+// keyPath(KeyNetwork, "flowLogs", "retentionDays") is global-sovereign:network.flowLogs.retentionDays.
+// Each field may itself be a dotted path ("api.port").
+func keyPath(block string, fields ...string) string {
+	if len(fields) == 0 {
+		return Project + ":" + block
+	}
+	return Project + ":" + block + "." + strings.Join(fields, ".")
+}
+
+func (s *Stack) applyDefaults() {
+	s.Settings.applyDefaults()
+	s.Network.applyDefaults()
+	s.VPN.applyDefaults()
+	s.Database.applyDefaults(s.Settings.Environment)
+	s.Cache.applyDefaults()
+	s.Backup.applyDefaults()
+	s.Cluster.applyDefaults()
+	s.Ingress.applyDefaults(s.Settings.Code)
+}
+
+// Validate checks one stack on its own. Rules that need the other stacks are in Fleet.Validate.
+func (s *Stack) Validate() Problems {
+	var is issues
+	s.validateSettings(&is)
+	switch s.Settings.Kind {
+	case KindRegion:
+		if s.Network == nil {
+			is.add(keyPath(KeyNetwork), "missing; a region stack needs vpcCidr and availabilityZones")
+		} else {
+			s.validateNetwork(&is)
+		}
+		// The optional blocks of a region stack, each checked when present.
+		for _, block := range []struct {
+			present  bool
+			validate func(*issues)
+		}{
+			{s.VPN != nil, s.validateVPN}, {s.Database != nil, s.validateDatabase}, {s.Cache != nil, s.validateCache},
+			{s.Backup != nil, s.validateBackup}, {s.Cluster != nil, s.validateCluster}, {s.Ingress != nil, s.validateIngress},
+		} {
+			if block.present {
+				block.validate(&is)
+			}
+		}
+	case KindGlobal:
+		if s.Network != nil {
+			is.add(keyPath(KeyNetwork), "only region stacks have a network; remove it from a %s stack", KindGlobal)
+		}
+		for key, set := range map[string]bool{KeyVPN: s.VPN != nil, KeyDatabase: s.Database != nil, KeyCache: s.Cache != nil, KeyBackup: s.Backup != nil, KeyCluster: s.Cluster != nil, KeyIngress: s.Ingress != nil} {
+			if set {
+				is.add(keyPath(key), "only region stacks have this; remove it from a %s stack", KindGlobal)
+			}
+		}
+	}
+	s.validateAlerts(&is)
+	s.validateTags(&is)
+	s.validateDefaultProviders(&is)
+	return s.report(is)
+}
+
+func (s *Stack) validateDefaultProviders(is *issues) {
+	off := func(provider string) bool {
+		return slices.Contains(s.DisableDefaultProviders, provider) || slices.Contains(s.DisableDefaultProviders, "*")
+	}
+	if !off("aws") {
+		is.add("pulumi:disable-default-providers", "must list aws (got %v): a resource that forgets the stack's "+
+			"explicit provider would otherwise deploy to whatever region the caller's environment names", s.DisableDefaultProviders)
+	}
+	if s.Cluster != nil && !off("kubernetes") {
+		is.add("pulumi:disable-default-providers", "must list kubernetes in a stack with a cluster (got %v): an object that "+
+			"forgets the cluster's provider would otherwise go to whatever cluster the caller's kubeconfig names", s.DisableDefaultProviders)
+	}
+}

@@ -1,0 +1,235 @@
+package config
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Database is the region's member of the Aurora PostgreSQL global database
+// (global-sovereign:database).
+type Database struct {
+	// Role is the stack's part in the global database: the primary holds the global cluster and
+	// the writer; a secondary is a read-only cluster joined to it. Each environment has exactly
+	// one primary and at most [maxSecondaryRegions] secondaries (Aurora's limit).
+	Role DatabaseRole `json:"role"`
+	// EngineVersion is the Aurora PostgreSQL version, quoted, the same on every member of the
+	// global database.
+	// Allowed: a current major, 16.x or 17.x (e.g. "16.6").
+	EngineVersion string `json:"engineVersion"`
+	// InstanceClass is the class of every instance: a global database needs memory-optimized
+	// instances (no burstable, no serverless).
+	// Allowed: memory-optimized classes, [auroraClasses].
+	InstanceClass string `json:"instanceClass"`
+	// Instances is the number of instances, the writer included: 1 to [maxAuroraInstances]; a
+	// production primary needs at least 2, a writer and a reader in another AZ to fail over to.
+	Instances int `json:"instances"`
+	// AllowedCIDRs may reach PostgreSQL (5432) besides the region's own private subnets, e.g.
+	// peered VPCs.
+	AllowedCIDRs []string `json:"allowedCidrs,omitempty"`
+	// ReplicationLagAlarmMs is the AuroraGlobalDBReplicationLag, in milliseconds (100 to 600000),
+	// above which a secondary alarms.
+	// Default: [DefaultReplicationLagAlarmMs].
+	ReplicationLagAlarmMs int `json:"replicationLagAlarmMs,omitempty"`
+	// ApplyImmediately applies changes to the cluster and its instances when Pulumi makes them;
+	// false defers what AWS lets wait to the maintenance window (the cache always applies at once).
+	// Default: `true`.
+	ApplyImmediately *bool `json:"applyImmediately,omitempty"`
+
+	// Primary only: a secondary takes all of these from the primary.
+
+	// GlobalClusterIdentifier names the global cluster (primary only): lowercase letters, digits
+	// and dashes, starting with a letter.
+	// Default: `global-sovereign-<environment>`.
+	GlobalClusterIdentifier string `json:"globalClusterIdentifier,omitempty"`
+	// DatabaseName is the database created in the cluster (primary only): lowercase letters,
+	// digits and underscores, starting with a letter.
+	// Default: [DefaultDatabaseName].
+	DatabaseName string `json:"databaseName,omitempty"`
+	// MasterUsername is the master user (primary only), its password generated and kept in
+	// Secrets Manager: lowercase letters, digits and underscores, starting with a letter, not
+	// rdsadmin.
+	// Default: [DefaultMasterUsername].
+	MasterUsername string `json:"masterUsername,omitempty"`
+	// BackupRetentionDays is how long Aurora keeps automated backups (primary only), 1 to 35 days.
+	// Default: [DefaultBackupRetentionDays].
+	BackupRetentionDays int `json:"backupRetentionDays,omitempty"`
+}
+
+// DatabaseRole is a stack's part in the Aurora global database.
+type DatabaseRole string
+
+// Database roles in the Aurora global database.
+const (
+	RolePrimary   DatabaseRole = "primary"   // holds the rds.GlobalCluster and the writer cluster
+	RoleSecondary DatabaseRole = "secondary" // a read-only cluster joined to the primary's global cluster
+)
+
+// Defaults of the database.
+const (
+	DefaultDatabaseName   = "global_db"
+	DefaultMasterUsername = "sovereign_admin"
+	// DefaultBackupRetentionDays is Aurora's longest automated-backup retention; the backup plan
+	// keeps its recovery points as long by default.
+	DefaultBackupRetentionDays   = 35
+	DefaultReplicationLagAlarmMs = 5000
+)
+
+// roles are the allowed database roles, as validation checks them.
+var roles = []DatabaseRole{RolePrimary, RoleSecondary}
+
+var (
+	// Aurora PostgreSQL versions this project supports: current majors only.
+	auroraVersionRE = regexp.MustCompile(`^1[67]\.[0-9]{1,2}$`)
+	// A global database needs memory-optimized instances (no burstable, no serverless).
+	auroraClassRE = regexp.MustCompile(`^db\.(r5|r6g|r6i|r7g|r7i|r8g|x2g)\.(large|xlarge|2xlarge|4xlarge|8xlarge|12xlarge|16xlarge|24xlarge)$`)
+	dbIdentRE     = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
+	globalIDRE    = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`)
+)
+
+const (
+	auroraClasses        = "db.{r5,r6g,r6i,r7g,r7i,r8g,x2g}.{large,xlarge,2xlarge,...,24xlarge}"
+	auroraClassesAllowed = "memory-optimized classes " + auroraClasses
+	maxAuroraInstances   = 16 // one writer and 15 readers
+	maxSecondaryRegions  = 5  // Aurora global database limit
+)
+
+func (d *Database) applyDefaults(environment Environment) {
+	if d == nil {
+		return
+	}
+	if d.ReplicationLagAlarmMs == 0 {
+		d.ReplicationLagAlarmMs = DefaultReplicationLagAlarmMs
+	}
+	if d.ApplyImmediately == nil {
+		now := true
+		d.ApplyImmediately = &now
+	}
+	if d.Role != RolePrimary {
+		return
+	}
+	if d.GlobalClusterIdentifier == "" && environment != "" {
+		d.GlobalClusterIdentifier = Project + "-" + string(environment)
+	}
+	if d.DatabaseName == "" {
+		d.DatabaseName = DefaultDatabaseName
+	}
+	if d.MasterUsername == "" {
+		d.MasterUsername = DefaultMasterUsername
+	}
+	if d.BackupRetentionDays == 0 {
+		d.BackupRetentionDays = DefaultBackupRetentionDays
+	}
+}
+
+func (s *Stack) validateDatabase(is *issues) {
+	d := s.Database
+	oneOf(is, keyPath(KeyDatabase, "role"), d.Role, roles)
+	if !auroraVersionRE.MatchString(d.EngineVersion) {
+		is.add(keyPath(KeyDatabase, "engineVersion"), "%q: want a current Aurora PostgreSQL version, 16.x or 17.x (e.g. 16.6)", d.EngineVersion)
+	}
+	if !auroraClassRE.MatchString(d.InstanceClass) {
+		is.add(keyPath(KeyDatabase, "instanceClass"), "%q: an Aurora global database needs %s", d.InstanceClass, auroraClassesAllowed)
+	}
+	if d.Instances < 1 || d.Instances > maxAuroraInstances {
+		is.add(keyPath(KeyDatabase, "instances"), "%d: want 1 to %d", d.Instances, maxAuroraInstances)
+	} else if d.Role == RolePrimary && s.Settings.Environment == EnvProduction && d.Instances < 2 {
+		is.add(keyPath(KeyDatabase, "instances"), "%d: a production primary needs a writer and at least one reader in another AZ to fail over to", d.Instances)
+	}
+	for i, c := range d.AllowedCIDRs {
+		parseCIDR(is, fmt.Sprintf("%s[%d]", keyPath(KeyDatabase, "allowedCidrs"), i), c)
+	}
+	if d.ReplicationLagAlarmMs < 100 || d.ReplicationLagAlarmMs > 600000 {
+		is.add(keyPath(KeyDatabase, "replicationLagAlarmMs"), "%d: want 100 to 600000 milliseconds", d.ReplicationLagAlarmMs)
+	}
+	if d.Role == RoleSecondary {
+		// A secondary is created empty and joined to the global cluster: AWS refuses master
+		// credentials, a database name or its own backup settings on it.
+		for key, set := range map[string]bool{
+			"globalClusterIdentifier": d.GlobalClusterIdentifier != "", "databaseName": d.DatabaseName != "",
+			"masterUsername": d.MasterUsername != "", "backupRetentionDays": d.BackupRetentionDays != 0,
+		} {
+			if set {
+				is.add(keyPath(KeyDatabase, key), "only the primary sets this; a secondary takes it from the primary's global cluster")
+			}
+		}
+		return
+	}
+	if !globalIDRE.MatchString(d.GlobalClusterIdentifier) {
+		is.add(keyPath(KeyDatabase, "globalClusterIdentifier"), "%q: want lowercase letters, digits and dashes, starting with a letter", d.GlobalClusterIdentifier)
+	}
+	if !dbIdentRE.MatchString(d.DatabaseName) {
+		is.add(keyPath(KeyDatabase, "databaseName"), "%q: want lowercase letters, digits and underscores, starting with a letter", d.DatabaseName)
+	}
+	if !dbIdentRE.MatchString(d.MasterUsername) || d.MasterUsername == "rdsadmin" {
+		is.add(keyPath(KeyDatabase, "masterUsername"), "%q: want lowercase letters, digits and underscores, starting with a letter (not rdsadmin)", d.MasterUsername)
+	}
+	if d.BackupRetentionDays < 1 || d.BackupRetentionDays > 35 {
+		is.add(keyPath(KeyDatabase, "backupRetentionDays"), "%d: Aurora keeps automated backups 1 to 35 days", d.BackupRetentionDays)
+	}
+}
+
+// validateDatabaseFleet checks the global database across stacks: per environment exactly one
+// primary, at most maxSecondaryRegions secondaries, and every member on the primary's engine
+// version.
+func (f *Fleet) validateDatabaseFleet() Problems {
+	var all Problems
+	byEnv := map[Environment][]*Stack{}
+	for _, s := range f.Stacks {
+		if s.IsRegion() && s.Database != nil {
+			byEnv[s.Settings.Environment] = append(byEnv[s.Settings.Environment], s)
+		}
+	}
+	for env, members := range byEnv {
+		var primary *Stack
+		for _, s := range members {
+			if s.Database.Role != RolePrimary {
+				continue
+			}
+			if primary != nil {
+				all = append(all, s.problem(keyPath(KeyDatabase, "role"),
+					"%q, but %s (%s) is already the primary of environment %s; a global database has exactly one", RolePrimary, primary.Name, primary.File, env))
+				continue
+			}
+			primary = s
+		}
+		if primary == nil {
+			for _, s := range members {
+				all = append(all, s.problem(keyPath(KeyDatabase, "role"),
+					"no stack of environment %s has role %q; exactly one region must hold the global database's writer", env, RolePrimary))
+			}
+			continue
+		}
+		secondaries := 0
+		for _, s := range members {
+			if s.Database.Role == RoleSecondary {
+				secondaries++
+				if secondaries > maxSecondaryRegions {
+					all = append(all, s.problem(keyPath(KeyDatabase, "role"),
+						"secondary number %d of environment %s; an Aurora global database has at most %d secondary regions", secondaries, env, maxSecondaryRegions))
+				}
+			}
+			if s.Database.EngineVersion != primary.Database.EngineVersion {
+				all = append(all, s.problem(keyPath(KeyDatabase, "engineVersion"),
+					"%q, but the primary %s runs %q; every member of a global database runs the same version", s.Database.EngineVersion, primary.Name, primary.Database.EngineVersion))
+			}
+		}
+	}
+	return all
+}
+
+// EngineMajor is the PostgreSQL major version ("16" of "16.6"), which names the parameter
+// group family.
+func (d *Database) EngineMajor() string {
+	major, _, _ := strings.Cut(d.EngineVersion, ".")
+	return major
+}
+
+// AppliesImmediately says whether changes to the Aurora cluster and instances are applied at once
+// (default) rather than in the maintenance window.
+func (d *Database) AppliesImmediately() bool {
+	return d.ApplyImmediately == nil || *d.ApplyImmediately
+}
+
+// IsPrimary reports whether the stack holds the primary of the global database.
+func (s *Stack) IsPrimary() bool { return s.Database != nil && s.Database.Role == RolePrimary }

@@ -1,0 +1,29 @@
+package config
+
+import (
+	"slices"
+	"strings"
+)
+
+// The tags of global-sovereign:tags are Stack.Tags, a map of tag keys to values.
+
+// reservedTags are the tags the program sets on every resource through the provider's default
+// tags; a stack's own tags may not replace them.
+var reservedTags = []string{"project", "stack", "region", "environment", "managed-by"}
+
+func (s *Stack) validateTags(is *issues) {
+	for k, v := range s.Tags {
+		path := keyPath(KeyTags, k)
+		switch {
+		case k == "" || len(k) > 128:
+			is.add(path, "tag keys are 1 to 128 characters")
+		case strings.HasPrefix(strings.ToLower(k), "aws:"):
+			is.add(path, "the aws: prefix is reserved by AWS")
+		case slices.Contains(reservedTags, k):
+			is.add(path, "set by the program on every resource; reserved: %s", strings.Join(reservedTags, ", "))
+		}
+		if len(v) > 256 {
+			is.add(path, "tag values are at most 256 characters")
+		}
+	}
+}

@@ -1,0 +1,142 @@
+package config
+
+import (
+	"fmt"
+	"net/netip"
+	"regexp"
+)
+
+// VPN is the site-to-site VPN to the office (global-sovereign:vpn).
+type VPN struct {
+	// BGPASN is the office side's BGP ASN. Set: dynamic (BGP) routing; unset: static routes to
+	// every customer gateway's client CIDRs.
+	// Allowed: a private ASN, [privateASN16Min]-[privateASN16Max] or [privateASN32Min]-[privateASN32Max].
+	BGPASN *int64 `json:"bgpAsn,omitempty"`
+	// AmazonSideASN is the virtual private gateway's BGP ASN, different from bgpAsn. The default
+	// is AWS's own.
+	// Default: [DefaultAmazonSideASN].
+	// Allowed: a private ASN, as for bgpAsn.
+	AmazonSideASN *int64 `json:"amazonSideAsn,omitempty"`
+	// CustomerGateways are the office's VPN endpoints (1 to 4, e.g. primary and secondary), each
+	// a VPN connection with two tunnels.
+	CustomerGateways []CustomerGateway `json:"customerGateways"`
+	// OfficeIngressPorts are the TCP ports the office security group admits from the client
+	// CIDRs: HTTPS only by default (the private Kubernetes API endpoint, internal load balancers).
+	// Default: [DefaultOfficeIngressPorts].
+	OfficeIngressPorts []int `json:"officeIngressPorts,omitempty"`
+}
+
+// CustomerGateway is one office VPN endpoint.
+type CustomerGateway struct {
+	// Name names the gateway in resource names: unique, lowercase letters, digits or dashes.
+	Name string `json:"name"`
+	// IPAddress is the office VPN device's public IPv4 address, unique: AWS allows one customer
+	// gateway per address.
+	IPAddress string `json:"ipAddress"`
+	// ClientCIDRs are the office networks that reach the VPC through this gateway: IPv4 CIDRs
+	// that overlap no stack's VPC (office routes would shadow the peered VPC).
+	ClientCIDRs []string `json:"clientCidrs"`
+}
+
+// Defaults of the VPN.
+const DefaultAmazonSideASN = 64512
+
+// DefaultOfficeIngressPorts are what the office security group admits when config names none:
+// HTTPS only (private Kubernetes API endpoint, internal load balancers).
+var DefaultOfficeIngressPorts = []int{443}
+
+// Private BGP ASN ranges (RFC 6996), the only ones a VPN to a private office may use.
+const (
+	privateASN16Min = 64512
+	privateASN16Max = 65534
+	privateASN32Min = 4200000000
+	privateASN32Max = 4294967294
+)
+
+var gatewayRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
+
+func (v *VPN) applyDefaults() {
+	if v == nil {
+		return
+	}
+	if v.AmazonSideASN == nil {
+		asn := int64(DefaultAmazonSideASN)
+		v.AmazonSideASN = &asn
+	}
+	if v.OfficeIngressPorts == nil {
+		v.OfficeIngressPorts = append([]int(nil), DefaultOfficeIngressPorts...)
+	}
+}
+
+func (s *Stack) validateVPN(is *issues) {
+	v := s.VPN
+	if v.BGPASN != nil {
+		checkPrivateASN(is, keyPath(KeyVPN, "bgpAsn"), *v.BGPASN)
+	}
+	if v.AmazonSideASN != nil {
+		checkPrivateASN(is, keyPath(KeyVPN, "amazonSideAsn"), *v.AmazonSideASN)
+		if v.BGPASN != nil && *v.AmazonSideASN == *v.BGPASN {
+			is.add(keyPath(KeyVPN, "amazonSideAsn"), "%d equals bgpAsn; the two sides of a BGP session need different ASNs", *v.AmazonSideASN)
+		}
+	}
+	if len(v.CustomerGateways) < 1 || len(v.CustomerGateways) > 4 {
+		is.add(keyPath(KeyVPN, "customerGateways"), "%d gateways; want 1 to 4 (primary and secondary office endpoints)", len(v.CustomerGateways))
+	}
+	names, ips := map[string]bool{}, map[string]bool{}
+	var vpc netip.Prefix
+	if s.Network != nil {
+		vpc, _ = netip.ParsePrefix(s.Network.VPCCIDR)
+	}
+	for i, g := range v.CustomerGateways {
+		gp := fmt.Sprintf("%s[%d]", keyPath(KeyVPN, "customerGateways"), i)
+		if !gatewayRE.MatchString(g.Name) {
+			is.add(gp+".name", "%q: want lowercase letters, digits or dashes, e.g. primary", g.Name)
+		} else if names[g.Name] {
+			is.add(gp+".name", "%q is used by another gateway", g.Name)
+		}
+		names[g.Name] = true
+		checkPublicIPv4(is, gp+".ipAddress", g.IPAddress)
+		if ips[g.IPAddress] && g.IPAddress != "" {
+			is.add(gp+".ipAddress", "%s is used by another gateway; AWS allows one customer gateway per address", g.IPAddress)
+		}
+		ips[g.IPAddress] = true
+		if len(g.ClientCIDRs) == 0 {
+			is.add(gp+".clientCidrs", "missing; list the office networks that reach the VPC through this gateway")
+		}
+		for j, c := range g.ClientCIDRs {
+			cp := fmt.Sprintf("%s.clientCidrs[%d]", gp, j)
+			pr, ok := parseCIDR(is, cp, c)
+			if ok && vpc.IsValid() && pr.Overlaps(vpc) {
+				is.add(cp, "%s overlaps this stack's VPC %s", pr, vpc)
+			}
+		}
+	}
+	for i, port := range v.OfficeIngressPorts {
+		if port < 1 || port > 65535 {
+			is.add(fmt.Sprintf("%s[%d]", keyPath(KeyVPN, "officeIngressPorts"), i), "%d is not a TCP port (1-65535)", port)
+		}
+	}
+}
+
+func checkPrivateASN(is *issues, path string, asn int64) {
+	if (asn >= privateASN16Min && asn <= privateASN16Max) || (asn >= privateASN32Min && asn <= privateASN32Max) {
+		return
+	}
+	hint := ""
+	if asn == 6500 {
+		hint = " (the seed's value, likely a typo for 65000)"
+	}
+	is.add(path, "%d is not a private ASN%s; allowed: %d-%d or %d-%d, e.g. 65000",
+		asn, hint, privateASN16Min, privateASN16Max, privateASN32Min, privateASN32Max)
+}
+
+func checkPublicIPv4(is *issues, path, s string) {
+	a, err := netip.ParseAddr(s)
+	if err != nil || !a.Is4() {
+		is.add(path, "%q is not an IPv4 address; want the office VPN device's public address, e.g. 203.0.113.10", s)
+		return
+	}
+	if !isPublicPrefix(netip.PrefixFrom(a, 32)) {
+		is.add(path, "%s is not a public address; a customer gateway must be reachable from the internet", a)
+	}
+}
