@@ -309,8 +309,12 @@ func (m *awsModel) state(token, name, urn, region string, inputs resource.Proper
 		set("region", region)
 	case "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
 		"aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
-		"aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2", "aws:s3/bucketPolicy:BucketPolicy":
+		"aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2", "aws:s3/bucketPolicy:BucketPolicy",
+		"aws:s3/bucketVersioningV2:BucketVersioningV2", "aws:s3/bucketReplicationConfig:BucketReplicationConfig":
 		id = str(inputs, "bucket")
+	case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+		id = fmt.Sprintf("arn:aws:iam::%s:oidc-provider/%s", Account, strings.TrimPrefix(str(inputs, "url"), "https://"))
+		set("arn", id)
 	case "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
 		id = str(inputs, "role") + "-" + hexOf(urn, 20)
 	case "aws:rds/globalCluster:GlobalCluster":
