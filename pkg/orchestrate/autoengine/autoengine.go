@@ -25,6 +25,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -252,7 +253,13 @@ func (e *Engine) Run(ctx context.Context, op orchestrate.Op, name string, progre
 
 	events := make(chan events.EngineEvent)
 	drained, returned := make(chan struct{}), make(chan struct{})
-	go drain(events, progress, returned, drained)
+	var drift []orchestrate.Drift
+	recordDrift := op == orchestrate.Refresh || op == orchestrate.RefreshPreview
+	go drain(events, progress, returned, drained, func(d orchestrate.Drift) {
+		if recordDrift {
+			drift = append(drift, d)
+		}
+	})
 
 	result := orchestrate.Result{LogFile: logPath}
 	ctx, killed := withKilledFlag(ctx)
@@ -286,6 +293,7 @@ func (e *Engine) Run(ctx context.Context, op orchestrate.Op, name string, progre
 	close(returned)
 	<-drained
 	result.Output = output.String()
+	result.Drift = drift
 	if runErr != nil {
 		fmt.Fprintf(logFile, "\n%s\n", runErr)
 		if killed.Load() {
@@ -322,7 +330,12 @@ func (e *Engine) Outputs(ctx context.Context, name string) (auto.OutputMap, erro
 // returned. The SDK closes the channel only when the CLI opened its event stream: a CLI that
 // fails before (a stack locked by someone else) never does. Once the call has returned no
 // event can follow (the SDK's event server has shut down), so that is the other way out.
-func drain(ch <-chan events.EngineEvent, progress func(orchestrate.Progress), returned <-chan struct{}, done chan<- struct{}) {
+//
+// Every resource whose outcome changes the state is passed to changed: in a refresh, the
+// engine reports a resource that differs from the cloud as update and one gone from the cloud
+// as delete (pkg/resource/deploy/step.go, RefreshStep.ResultOp), with the differing keys.
+func drain(ch <-chan events.EngineEvent, progress func(orchestrate.Progress), returned <-chan struct{}, done chan<- struct{},
+	changed func(orchestrate.Drift)) {
 	defer close(done)
 	var p orchestrate.Progress
 	for {
@@ -343,6 +356,9 @@ func drain(ch <-chan events.EngineEvent, progress func(orchestrate.Progress), re
 			p.Last = string(md.Op) + " " + md.Type + " " + urnName(md.URN)
 		case ev.ResOutputsEvent != nil:
 			p.Done++
+			if d, ok := driftOf(ev.ResOutputsEvent.Metadata); ok {
+				changed(d)
+			}
 		default:
 			continue
 		}
@@ -350,6 +366,24 @@ func drain(ch <-chan events.EngineEvent, progress func(orchestrate.Progress), re
 			progress(p)
 		}
 	}
+}
+
+// driftOf is the change a step's outcome makes to a custom resource's state, if any.
+func driftOf(md apitype.StepEventMetadata) (orchestrate.Drift, bool) {
+	switch md.Op {
+	case apitype.OpUpdate, apitype.OpDelete, apitype.OpReplace:
+	default:
+		return orchestrate.Drift{}, false
+	}
+	keys := md.Diffs
+	if len(keys) == 0 {
+		for k := range md.DetailedDiff {
+			keys = append(keys, k)
+		}
+	}
+	keys = append([]string(nil), keys...)
+	sort.Strings(keys)
+	return orchestrate.Drift{URN: md.URN, Type: md.Type, Name: urnName(md.URN), Op: string(md.Op), Keys: keys}, true
 }
 
 func urnName(urn string) string {
