@@ -20,6 +20,7 @@ package autoengine
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -57,6 +58,10 @@ type Options struct {
 	Env map[string]string
 	// SecretsProvider for new stacks (Pulumi's --secrets-provider); empty: the backend's default.
 	SecretsProvider string
+	// SecretsProviderFor, when SecretsProvider is empty, gives the secrets provider of the
+	// stacks up creates from the backend's URL (awskms:// on the bootstrap's S3 backend); ""
+	// leaves the backend's default.
+	SecretsProviderFor func(backendURL string) (string, error)
 	// LogDir receives one full engine log per stack and operation.
 	LogDir  string
 	Plugins []Plugin
@@ -67,6 +72,8 @@ type Engine struct {
 	opts   Options
 	cmd    auto.PulumiCommand
 	create bool // up: a stack the backend lacks is created when selected
+
+	list auto.Workspace // Prepare's own workspace
 
 	mu       sync.Mutex
 	stacks   map[string]auto.Stack
@@ -114,6 +121,18 @@ func (e *Engine) Prepare(ctx context.Context, names []string, create bool) ([]st
 	ws, err := auto.NewLocalWorkspace(ctx, append(e.workspaceOptions(dir), auto.Program(e.opts.Program))...)
 	if err != nil {
 		return nil, fmt.Errorf("opening the workspace: %s", summarize(err))
+	}
+	e.list = ws
+	if create && e.opts.SecretsProvider == "" && e.opts.SecretsProviderFor != nil {
+		url, err := e.BackendURL(ctx)
+		if err != nil {
+			return nil, err
+		}
+		sp, err := e.opts.SecretsProviderFor(url)
+		if err != nil {
+			return nil, err
+		}
+		e.opts.SecretsProvider = sp
 	}
 	var missing []string
 	if !create {
@@ -315,6 +334,52 @@ func (e *Engine) Unlock(ctx context.Context, name string) error {
 		return fmt.Errorf("%s", summarize(err))
 	}
 	return nil
+}
+
+// BackendURL is the URL of the backend the CLI uses, as `pulumi whoami` reports it (after
+// Prepare).
+func (e *Engine) BackendURL(ctx context.Context) (string, error) {
+	if e.list == nil {
+		return "", errors.New("the engine was not prepared")
+	}
+	who, err := e.list.WhoAmIDetails(ctx)
+	if err != nil {
+		return "", fmt.Errorf("asking the CLI for its backend: %s", summarize(err))
+	}
+	return who.URL, nil
+}
+
+// SecretsProvider is the secrets provider of the stacks up creates ("" for the backend's
+// default), known after Prepare.
+func (e *Engine) SecretsProvider() string { return e.opts.SecretsProvider }
+
+// PendingOperations lists the operations a stack's state records as begun and never finished
+// ("create urn:..."): a CLI killed mid-update leaves them.
+func (e *Engine) PendingOperations(ctx context.Context, name string) ([]string, error) {
+	st, err := e.stack(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	dep, err := st.Export(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%s", summarize(err))
+	}
+	var d struct {
+		Pending []struct {
+			Type     string `json:"type"`
+			Resource struct {
+				URN string `json:"urn"`
+			} `json:"resource"`
+		} `json:"pending_operations"`
+	}
+	if err := json.Unmarshal(dep.Deployment, &d); err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, p := range d.Pending {
+		out = append(out, p.Type+" "+p.Resource.URN)
+	}
+	return out, nil
 }
 
 // Outputs returns a stack's outputs (secrets included, marked as such).
