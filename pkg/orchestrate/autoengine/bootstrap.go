@@ -14,7 +14,6 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
-	"github.com/pulumi/pulumi/sdk/v3/go/auto/optremove"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
@@ -52,6 +51,8 @@ type BootstrapOptions struct {
 	// Test hooks, called after the local up and after the import into Target: an error stops
 	// the run there, as a crash would.
 	afterLocalUp, afterImport func() error
+
+	cmd auto.PulumiCommand
 }
 
 // How a bootstrap run went.
@@ -92,6 +93,7 @@ func Bootstrap(ctx context.Context, o BootstrapOptions) (*BootstrapResult, error
 	if err != nil {
 		return nil, fmt.Errorf("finding the Pulumi CLI: %w", err)
 	}
+	o.cmd = cmd
 	if dir, ok := strings.CutPrefix(o.Local.URL, "file://"); ok {
 		if err := os.MkdirAll(strings.SplitN(dir, "?", 2)[0], 0o700); err != nil {
 			return nil, err
@@ -139,8 +141,8 @@ func Bootstrap(ctx context.Context, o BootstrapOptions) (*BootstrapResult, error
 				res.Path = Resumed
 				return o.move(ctx, lst, local, target, res)
 			case reflect.DeepEqual(urns(tdep), urns(ldep)):
-				if err := local.RemoveStack(ctx, o.Stack, optremove.Force()); err != nil {
-					return nil, fmt.Errorf("removing the local copy: %s", summarize(err))
+				if err := o.removeStack(ctx, local); err != nil {
+					return nil, fmt.Errorf("removing the local copy: %w", err)
 				}
 				res.Notes = append(res.Notes, "removed the local copy an interrupted run had left beside the moved state")
 			default:
@@ -224,8 +226,8 @@ func (o *BootstrapOptions) move(ctx context.Context, lst auto.Stack, local, targ
 	if !reflect.DeepEqual(before, after) {
 		return nil, fmt.Errorf("the moved stack's outputs differ from the local ones: the local stack is kept")
 	}
-	if err := local.RemoveStack(ctx, o.Stack, optremove.Force()); err != nil {
-		return nil, fmt.Errorf("the state is in %s, but removing the local stack failed (run bootstrap again): %s", o.Target.URL, summarize(err))
+	if err := o.removeStack(ctx, local); err != nil {
+		return nil, fmt.Errorf("the state is in %s, but removing the local stack failed (run bootstrap again): %w", o.Target.URL, err)
 	}
 	pre, err := tst.Preview(ctx, optpreview.ProgressStreams(o.Output))
 	if err != nil {
@@ -324,6 +326,22 @@ func (o *BootstrapOptions) stack(ctx context.Context, ws auto.Workspace) (auto.S
 		}
 	}
 	return st, nil
+}
+
+// removeStack removes the stack from the workspace's backend with its history and backups
+// (`pulumi stack rm --force --remove-backups`; the Automation API's RemoveStack keeps a backup
+// copy of the state, which would leave it on the machine).
+func (o *BootstrapOptions) removeStack(ctx context.Context, ws auto.Workspace) error {
+	var env []string
+	for k, v := range ws.GetEnvVars() {
+		env = append(env, k+"="+v)
+	}
+	sort.Strings(env)
+	_, stderr, code, err := o.cmd.Run(ctx, ws.WorkDir(), nil, nil, nil, env, "stack", "rm", "--yes", "--force", "--remove-backups", o.Stack)
+	if err != nil {
+		return fmt.Errorf("pulumi stack rm exited %d: %s", code, strings.TrimSpace(stderr))
+	}
+	return nil
 }
 
 func hasStack(ctx context.Context, ws auto.Workspace, name string) (bool, error) {
