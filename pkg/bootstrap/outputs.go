@@ -43,6 +43,7 @@ func NextSteps(c *Config, outputs map[string]string) string {
 	}
 	envs := append(append([]string(nil), c.GitHub.PreviewEnvironments...), c.GitHub.DeployEnvironment)
 	fmt.Fprintf(&b, "  # create the environments %s (Settings > Environments; README, \"CI workflows\")\n", strings.Join(envs, ", "))
+	fmt.Fprintf(&b, "  # in every region stack file: the preview role in global-sovereign:cluster.viewerRoleArns (%s)\n", outputs[OutputPreviewRoleArn])
 	b.WriteString("  sovereign preflight --all && sovereign up --all\n")
 	return b.String()
 }
