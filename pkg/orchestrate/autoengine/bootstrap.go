@@ -89,6 +89,12 @@ func Bootstrap(ctx context.Context, o BootstrapOptions) (*BootstrapResult, error
 	if o.Output == nil {
 		o.Output = io.Discard
 	}
+	// A stack whose secrets provider changes is read afterwards with the new one; between two
+	// passphrase backends there is no change, so one passphrase must open both.
+	if isPassphrase(o.Local.SecretsProvider) && isPassphrase(o.Target.SecretsProvider) && o.passphrase(o.Local) != o.passphrase(o.Target) {
+		return nil, errors.New("bootstrap: the local and the target backend both use the passphrase provider, with different passphrases; " +
+			"the moved state keeps the local passphrase")
+	}
 	cmd, err := newCommand(o.PulumiRoot)
 	if err != nil {
 		return nil, fmt.Errorf("finding the Pulumi CLI: %w", err)
@@ -191,8 +197,8 @@ func (o *BootstrapOptions) move(ctx context.Context, lst auto.Stack, local, targ
 	}
 	// The state's secrets move under the target's provider before they leave the machine: an
 	// import keeps the deployment's own secrets manager.
-	if change, opts := o.secretsChange(); change != "" {
-		if err := lst.ChangeSecretsProvider(ctx, change, opts); err != nil {
+	if change := o.secretsChange(); change != "" {
+		if err := lst.ChangeSecretsProvider(ctx, change, nil); err != nil {
 			return nil, fmt.Errorf("changing the local stack's secrets provider to %s: %s", change, summarize(err))
 		}
 	}
@@ -250,20 +256,12 @@ func (o *BootstrapOptions) finish(ctx context.Context, tst auto.Stack, res *Boot
 }
 
 // secretsChange is the provider the local stack changes to before it moves, or "" when the
-// target uses what the local stack already has.
-func (o *BootstrapOptions) secretsChange() (string, *auto.ChangeSecretsProviderOptions) {
-	to := o.Target.SecretsProvider
-	if !isPassphrase(to) {
-		return to, nil
+// target uses the passphrase provider too (then with the same passphrase: Bootstrap checks).
+func (o *BootstrapOptions) secretsChange() string {
+	if isPassphrase(o.Target.SecretsProvider) {
+		return ""
 	}
-	if !isPassphrase(o.Local.SecretsProvider) {
-		p := o.passphrase(o.Target)
-		return "passphrase", &auto.ChangeSecretsProviderOptions{NewPassphrase: &p}
-	}
-	if p := o.passphrase(o.Target); p != o.passphrase(o.Local) {
-		return "passphrase", &auto.ChangeSecretsProviderOptions{NewPassphrase: &p}
-	}
-	return "", nil
+	return o.Target.SecretsProvider
 }
 
 func isPassphrase(provider string) bool {

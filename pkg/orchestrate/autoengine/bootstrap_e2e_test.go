@@ -49,6 +49,7 @@ func bootstrapProgram(target string) pulumi.RunFunc {
 type bootstrapEnv struct {
 	t                   *testing.T
 	tmp, local, target  string
+	targetPassphrase    string
 	afterLocalUp, after func() error
 }
 
@@ -66,10 +67,12 @@ func (b *bootstrapEnv) options() BootstrapOptions {
 			"PULUMI_SKIP_UPDATE_CHECK":                    "true",
 			"PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
 		},
-		// The local stack's passphrase is empty, as sovereign bootstrap's; the target's differs,
-		// so the move must re-encrypt the secrets (what the change to awskms:// does for real).
+		// The local stack's passphrase is empty, as sovereign bootstrap's. Offline, the target
+		// uses the passphrase provider too (with the same passphrase: the state keeps its
+		// secrets manager through the move); for real it is awskms://, and the local stack
+		// changes to it before the export.
 		Local:                   Backend{URL: "file://" + b.local, SecretsProvider: "passphrase", Env: map[string]string{"PULUMI_CONFIG_PASSPHRASE": ""}},
-		Target:                  Backend{URL: "file://" + b.target, SecretsProvider: "passphrase", Env: map[string]string{"PULUMI_CONFIG_PASSPHRASE": "bucket-passphrase"}},
+		Target:                  Backend{URL: "file://" + b.target, SecretsProvider: "passphrase", Env: map[string]string{"PULUMI_CONFIG_PASSPHRASE": b.targetPassphrase}},
 		DisableDefaultProviders: []string{"aws"},
 		Output:                  testWriter{b.t},
 		afterLocalUp:            b.afterLocalUp,
@@ -198,6 +201,19 @@ func TestE2EBootstrapRemovesACopyLeftBehind(t *testing.T) {
 		t.Errorf("path %s, notes %v", res.Path, res.Notes)
 	}
 	b.checkMoved(res)
+}
+
+// Two passphrase backends with different passphrases: the moved state would keep the local
+// one, unreadable with the target's; bootstrap refuses before running anything.
+func TestE2EBootstrapRefusesTwoPassphrases(t *testing.T) {
+	b := newBootstrapEnv(t)
+	b.targetPassphrase = "another"
+	if _, err := b.run(); err == nil || !strings.Contains(err.Error(), "with different passphrases") {
+		t.Fatalf("got %v", err)
+	}
+	if files := stateFiles(t, b.local); len(files) != 0 {
+		t.Errorf("a stack was created locally: %v", files)
+	}
 }
 
 // When the target exists but cannot be read (here: a file where the backend's directory should
