@@ -51,11 +51,17 @@ type bootstrapEnv struct {
 	tmp, local, target  string
 	targetPassphrase    string
 	afterLocalUp, after func() error
+	log                 *os.File // the engine's output
 }
 
 func newBootstrapEnv(t *testing.T) *bootstrapEnv {
 	tmp := t.TempDir()
-	return &bootstrapEnv{t: t, tmp: tmp, local: filepath.Join(tmp, "laptop-state"), target: filepath.Join(tmp, "bucket")}
+	log, err := os.Create(filepath.Join(tmp, "engine.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { log.Close() })
+	return &bootstrapEnv{t: t, tmp: tmp, local: filepath.Join(tmp, "laptop-state"), target: filepath.Join(tmp, "bucket"), log: log}
 }
 
 func (b *bootstrapEnv) options() BootstrapOptions {
@@ -74,7 +80,7 @@ func (b *bootstrapEnv) options() BootstrapOptions {
 		Local:                   Backend{URL: "file://" + b.local, SecretsProvider: "passphrase", Env: map[string]string{"PULUMI_CONFIG_PASSPHRASE": ""}},
 		Target:                  Backend{URL: "file://" + b.target, SecretsProvider: "passphrase", Env: map[string]string{"PULUMI_CONFIG_PASSPHRASE": b.targetPassphrase}},
 		DisableDefaultProviders: []string{"aws"},
-		Output:                  testWriter{b.t},
+		Output:                  b.log,
 		afterLocalUp:            b.afterLocalUp,
 		afterImport:             b.after,
 	}
