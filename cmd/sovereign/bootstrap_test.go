@@ -32,19 +32,26 @@ func projectWith(t *testing.T, bootstrapYAML string) string {
 	return dir
 }
 
-// The committed bootstrap.yaml has no account and no repository yet: bootstrap stops before
-// anything runs, naming file, key and what to set.
-func TestBootstrapRefusesTheCommittedPlaceholders(t *testing.T) {
+const placeholders = `accountId: ""
+region: eu-west-1
+replicaRegion: eu-central-1
+github:
+  repository: ""
+`
+
+// bootstrap.yaml as committed has no account and no repository yet: bootstrap stops before
+// anything runs, naming file, line, key and what to set.
+func TestBootstrapRefusesThePlaceholders(t *testing.T) {
 	called := false
 	defer swap(&runBootstrap, func(context.Context, autoengine.BootstrapOptions) (*autoengine.BootstrapResult, error) {
 		called = true
 		return nil, errors.New("must not run")
 	})()
-	code, _, errs := runCLI(t, "bootstrap", "--dir", repo)
+	code, _, errs := runCLI(t, "bootstrap", "--dir", projectWith(t, placeholders))
 	if code != exitConfig || called {
 		t.Fatalf("exit %d, engine called %v\n%s", code, called, errs)
 	}
-	for _, want := range []string{"bootstrap.yaml:", "accountId: missing", "github.repository: missing", "bootstrap creates nothing until bootstrap.yaml is valid"} {
+	for _, want := range []string{"bootstrap.yaml:1: accountId: missing", "bootstrap.yaml:5: github.repository: missing", "bootstrap creates nothing until bootstrap.yaml is valid"} {
 		if !strings.Contains(errs, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errs)
 		}
@@ -126,7 +133,7 @@ func TestSecretsProviderFor(t *testing.T) {
 	if _, err := f("s3://someone-elses-bucket?region=eu-west-1"); err == nil || !strings.Contains(err.Error(), "is not bootstrap.yaml's") {
 		t.Errorf("got %v", err)
 	}
-	if _, err := secretsProviderFor(repo)("s3://b?region=eu-west-1"); err == nil || !strings.Contains(err.Error(), "accountId: missing") {
+	if _, err := secretsProviderFor(projectWith(t, placeholders))("s3://b?region=eu-west-1"); err == nil || !strings.Contains(err.Error(), "accountId: missing") {
 		t.Errorf("with the committed placeholders: %v", err)
 	}
 }
@@ -138,8 +145,10 @@ type fakeUnlock struct {
 	pending  []string
 }
 
-func (f *fakeUnlock) Prepare(context.Context, []string, bool) ([]string, error) { return f.missing, nil }
-func (f *fakeUnlock) BackendURL(context.Context) (string, error)              { return f.backend, nil }
+func (f *fakeUnlock) Prepare(context.Context, []string, bool) ([]string, error) {
+	return f.missing, nil
+}
+func (f *fakeUnlock) BackendURL(context.Context) (string, error) { return f.backend, nil }
 func (f *fakeUnlock) Unlock(_ context.Context, s string) error {
 	f.unlocked = append(f.unlocked, s)
 	return nil

@@ -142,8 +142,8 @@ func TestLoadReportsAMissingFile(t *testing.T) {
 	}
 }
 
-// The committed bootstrap.yaml parses, holds no account or repository yet (a person sets them,
-// and bootstrap refuses until then), and its defaults are the environments the workflows use.
+// The committed bootstrap.yaml parses; until a person sets the account and the repository
+// (bootstrap refuses to run before) those two are its only problems.
 func TestCommittedFile(t *testing.T) {
 	data, err := os.ReadFile(filepath.Join("..", "..", FileName))
 	if err != nil {
@@ -153,13 +153,20 @@ func TestCommittedFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := c.Validate().Error()
-	for _, want := range []string{"accountId: missing", "github.repository: missing"} {
-		if !strings.Contains(got, want) {
-			t.Errorf("committed file: want %q among its problems, got:\n%s", want, got)
+	for _, p := range c.Validate() {
+		if !(p.Path == "accountId" || p.Path == "github.repository") || !strings.HasPrefix(p.Msg, "missing;") {
+			t.Errorf("committed file: %s", p)
 		}
 	}
-	if strings.Count(got, "\n") != 1 {
-		t.Errorf("committed file: want exactly the two unset values, got:\n%s", got)
+}
+
+// The placeholders, as committed: exactly the two values to set are reported.
+func TestPlaceholders(t *testing.T) {
+	c := parse(t, "accountId: \"\"\nregion: eu-west-1\nreplicaRegion: eu-central-1\ngithub:\n  repository: \"\"\n", Overrides{})
+	got := c.Validate().Err().Error()
+	want := "bootstrap.yaml:1: accountId: missing; the 12-digit id of the AWS account that holds the state and the CI roles (aws sts get-caller-identity)\n" +
+		"bootstrap.yaml:5: github.repository: missing; the repository whose workflows may assume the CI roles, as owner/name (e.g. acme/global-sovereign)"
+	if got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 }
