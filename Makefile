@@ -87,10 +87,12 @@ lint: docs-check
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 	$(GO) run github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
 
-# Rewrite testdata/synth/*.json after an intended change to the resource graph; review the diff.
+# Rewrite testdata/synth/*.json (and the PR-comment and drift-issue goldens) after an intended
+# change; review the diff.
 golden:
 	$(GO) test ./pkg/program -run TestGolden -update
 	$(GO) test ./pkg/orchestrate -run Golden -update
+	$(GO) test ./pkg/drift -run Golden -update
 
 clean:
 	rm -rf bin $(SYNTH_OUT)

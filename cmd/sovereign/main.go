@@ -73,6 +73,7 @@ func newRoot() *cobra.Command {
 		newOperate(g, orchestrate.Preview, "Preview every selected stack in dependency order"),
 		newOperate(g, orchestrate.Up, "Deploy every selected stack in dependency order"),
 		newOperate(g, orchestrate.Destroy, "Destroy every selected stack in reverse dependency order"),
-		newOperate(g, orchestrate.Refresh, "Refresh every selected stack's state from the cloud (--preview-only: report drift)"))
+		newOperate(g, orchestrate.Refresh, "Refresh every selected stack's state from the cloud (--preview-only: report drift)"),
+		newBootstrap(g), newUnlock(g), newDriftReport())
 	return root
 }

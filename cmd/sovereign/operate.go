@@ -98,8 +98,11 @@ func operate(cmd *cobra.Command, g *globalFlags, f *operateFlags, op orchestrate
 		Program:         program.New(program.Options{Dir: dir, CheckDeployer: true}),
 		PulumiRoot:      f.pulumiRoot,
 		SecretsProvider: f.secretsProvider,
-		LogDir:          f.logDir,
-		Plugins:         pluginsOfThisBuild(),
+		// A stack up creates on the bootstrap's S3 backend encrypts its secrets with the
+		// bootstrap's KMS key (bootstrap.yaml), not a passphrase.
+		SecretsProviderFor: secretsProviderFor(dir),
+		LogDir:             f.logDir,
+		Plugins:            pluginsOfThisBuild(),
 	})
 	if err != nil {
 		return err

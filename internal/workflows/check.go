@@ -31,6 +31,10 @@ const (
 	RuleDeployProduction = "deploy-production"
 	// pr.yml: the job every PR gets tests, lints, synthesizes, and diffs the graph against the base.
 	RulePRGraphDiff = "pr-graph-diff"
+	// drift.yml: on a schedule, one job refreshes every stack preview-only (never a refresh that
+	// writes), with main's code, the preview role, in an environment other than production, and
+	// may write issues; nothing deploys or destroys.
+	RuleDrift = "drift"
 )
 
 // SameRepoGuard is the `if` that keeps a pr.yml job away from fork pull requests.
@@ -57,6 +61,7 @@ type Violation struct{ Rule, Job, Msg string }
 func (v Violation) String() string { return fmt.Sprintf("%s: job %q: %s", v.Rule, v.Job, v.Msg) }
 
 type workflow struct {
+	On          yaml.Node            `yaml:"on"`
 	Permissions yaml.Node            `yaml:"permissions"`
 	Env         map[string]string    `yaml:"env"`
 	Concurrency yaml.Node            `yaml:"concurrency"`
@@ -202,6 +207,143 @@ func CheckDeploy(data []byte) ([]Violation, error) {
 		vs = append(vs, Violation{RuleDeployProduction, "", "no job runs `sovereign up`"})
 	}
 	return vs, nil
+}
+
+// CheckDrift checks drift.yml.
+func CheckDrift(data []byte) ([]Violation, error) {
+	w, err := parse(data)
+	if err != nil {
+		return nil, err
+	}
+	vs := commonRules(w)
+	bad := func(job, format string, args ...any) {
+		vs = append(vs, Violation{RuleDrift, job, fmt.Sprintf(format, args...)})
+	}
+	if !w.triggeredBy("schedule") {
+		bad("", "runs on no schedule")
+	}
+	checks := 0
+	for _, j := range w.jobs {
+		for _, s := range j.sovereignSteps() {
+			op := sovereignOp(s.Run)
+			if op != "refresh" {
+				bad(j.name, "step %q runs sovereign %s; a drift check only refreshes, preview-only", s.Name, op)
+				continue
+			}
+			for _, flag := range []string{"--preview-only", "--all", "--json"} {
+				if !strings.Contains(s.Run, flag) {
+					bad(j.name, "step %q refreshes without %s", s.Name, flag)
+				}
+			}
+			checks++
+			if env := j.environment(); env == "" || env == "production" {
+				bad(j.name, "refreshes in environment %q; it needs its own (drift), never production's", env)
+			}
+			if !hasGuard(j.If, MainOnlyGuard) {
+				bad(j.name, "needs `if: %s` (has %q)", MainOnlyGuard, j.If)
+			}
+			if !writesIssues(j.effectivePermissions(w)) {
+				bad(j.name, "cannot write the drift issue (permissions: issues: write)")
+			}
+			for _, r := range j.roleVars() {
+				if r != "AWS_PREVIEW_ROLE_ARN" {
+					bad(j.name, "assumes %s; a drift check reads only, with the preview role", r)
+				}
+			}
+		}
+	}
+	if checks == 0 {
+		bad("", "no job runs `sovereign refresh --all --preview-only --json`")
+	}
+	return vs, nil
+}
+
+// RoleUse is a job that assumes an AWS role through GitHub's OIDC provider.
+type RoleUse struct {
+	Job     string
+	RoleVar string // the repository variable holding the role's ARN
+	Subject string // the sub claim of the job's token
+}
+
+// RoleUses lists the roles a workflow's jobs assume, with the subject GitHub puts in each job's
+// token (docs.github.com, "OpenID Connect reference": a job that names an environment gets
+// repo:<owner>/<repo>:environment:<name>; otherwise a pull_request run gets
+// repo:<owner>/<repo>:pull_request and other events repo:<owner>/<repo>:ref:<ref>).
+func RoleUses(data []byte, repo string) ([]RoleUse, error) {
+	w, err := parse(data)
+	if err != nil {
+		return nil, err
+	}
+	var out []RoleUse
+	for _, j := range w.jobs {
+		var sub string
+		switch {
+		case j.environment() != "":
+			sub = "repo:" + repo + ":environment:" + j.environment()
+		case w.triggeredBy("pull_request"):
+			sub = "repo:" + repo + ":pull_request"
+		default:
+			sub = "repo:" + repo + ":ref:refs/heads/main"
+		}
+		for _, r := range j.roleVars() {
+			out = append(out, RoleUse{Job: j.name, RoleVar: r, Subject: sub})
+		}
+	}
+	return out, nil
+}
+
+var roleVarRe = regexp.MustCompile(`vars\.([A-Za-z0-9_]+)`)
+
+// roleVars are the variables the job's configure-aws-credentials steps take the role from.
+func (j *job) roleVars() []string {
+	var out []string
+	for _, s := range j.Steps {
+		if strings.HasPrefix(s.Uses, "aws-actions/configure-aws-credentials") {
+			for _, m := range roleVarRe.FindAllStringSubmatch(s.With["role-to-assume"], -1) {
+				out = append(out, m[1])
+			}
+		}
+	}
+	return out
+}
+
+func (w *workflow) triggeredBy(event string) bool {
+	switch w.On.Kind {
+	case yaml.ScalarNode:
+		return w.On.Value == event
+	case yaml.SequenceNode:
+		for _, e := range w.On.Content {
+			if e.Value == event {
+				return true
+			}
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(w.On.Content); i += 2 {
+			if w.On.Content[i].Value == event {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (j *job) effectivePermissions(w *workflow) *yaml.Node {
+	if j.Permissions.Kind != 0 {
+		return &j.Permissions
+	}
+	return &w.Permissions
+}
+
+func writesIssues(perms *yaml.Node) bool {
+	switch perms.Kind {
+	case yaml.ScalarNode:
+		return perms.Value == "write-all"
+	case yaml.MappingNode:
+		var m map[string]string
+		_ = perms.Decode(&m)
+		return m["issues"] == "write"
+	}
+	return false
 }
 
 // commonRules: secrets-need-environment and sovereign-backend-env, for every workflow.

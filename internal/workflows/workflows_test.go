@@ -5,13 +5,17 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/global-sovereign/global-sovereign/pkg/bootstrap"
 )
 
 const (
 	prYML     = "../../.github/workflows/pr.yml"
 	deployYML = "../../.github/workflows/deploy.yml"
+	driftYML  = "../../.github/workflows/drift.yml"
 	readme    = "../../README.md"
 )
 
@@ -35,8 +39,11 @@ func ruleNames(vs []Violation) []string {
 }
 
 func checkerFor(path string) func([]byte) ([]Violation, error) {
-	if path == deployYML {
+	switch path {
+	case deployYML:
 		return CheckDeploy
+	case driftYML:
+		return CheckDrift
 	}
 	return CheckPR
 }
@@ -51,6 +58,7 @@ func TestWorkflows(t *testing.T) {
 	}{
 		{"pr.yml", prYML, nil},
 		{"deploy.yml", deployYML, nil},
+		{"drift.yml", driftYML, nil},
 		{"old pr.yml", "testdata/pr-old.yml", []string{
 			RulePRGraphDiff, RulePRPreviewEnvironment, RulePRUntrustedJobClean,
 			RuleSecretsNeedEnvironment, RuleSovereignBackendEnv,
@@ -128,6 +136,33 @@ func TestRulesCatchRegressions(t *testing.T) {
 		{"session shorter than the job", deployYML,
 			"role-duration-seconds: 10800", "role-duration-seconds: 3600",
 			[]string{RuleDeployProduction}},
+		{"drift check that writes the state", driftYML,
+			"refresh --all --preview-only --json", "refresh --all --json",
+			[]string{RuleDrift}},
+		{"drift check deploying", driftYML,
+			"bin/sovereign refresh --all --preview-only", "bin/sovereign up --all --preview-only",
+			[]string{RuleDrift}},
+		{"drift check with the deploy role", driftYML,
+			"vars.AWS_PREVIEW_ROLE_ARN", "vars.AWS_DEPLOY_ROLE_ARN",
+			[]string{RuleDrift}},
+		{"drift check in production", driftYML,
+			"    environment: drift\n", "    environment: production\n",
+			[]string{RuleDrift}},
+		{"drift check outside an environment", driftYML,
+			"    environment: drift\n", "",
+			[]string{RuleDrift, RuleSecretsNeedEnvironment}},
+		{"drift check on any branch", driftYML,
+			"    if: github.ref == 'refs/heads/main'\n", "",
+			[]string{RuleDrift}},
+		{"drift check never scheduled", driftYML,
+			"  schedule:\n    - cron: \"23 5 * * *\"\n", "",
+			[]string{RuleDrift}},
+		{"drift check that cannot write the issue", driftYML,
+			"      issues: write    # the drift issue\n", "",
+			[]string{RuleDrift}},
+		{"drift check without the passphrase", driftYML,
+			"          PULUMI_CONFIG_PASSPHRASE: ${{ secrets.PULUMI_CONFIG_PASSPHRASE }}\n", "",
+			[]string{RuleSovereignBackendEnv}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			text := read(t, tc.path)
@@ -196,5 +231,62 @@ func TestEveryWorkflowFollowsTheCommonRules(t *testing.T) {
 		for _, v := range vs {
 			t.Errorf("%s: %v", filepath.Base(f), v)
 		}
+	}
+}
+
+// The roles bootstrap creates trust exactly the tokens the workflows' jobs present: every job
+// that assumes the preview role is in an environment the preview role trusts, the deploy job in
+// the one the deploy role trusts, and no job could assume the other role. A trust on
+// repo:<owner>/<repo>:pull_request would admit no job here: the preview job names an
+// environment, so its token's subject is the environment's.
+func TestRolesTrustTheWorkflowsJobs(t *testing.T) {
+	data, err := os.ReadFile("../../" + bootstrap.FileName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := bootstrap.Parse(bootstrap.FileName, data, bootstrap.Overrides{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const repo = "acme/global-sovereign"
+	c.GitHub.Repository = repo
+	roleOf := map[string]string{"AWS_PREVIEW_ROLE_ARN": "preview", "AWS_DEPLOY_ROLE_ARN": "deploy"}
+	seen := map[string]bool{}
+	for _, f := range []string{prYML, deployYML, driftYML} {
+		uses, err := RoleUses([]byte(read(t, f)), repo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range uses {
+			role, ok := roleOf[u.RoleVar]
+			if !ok {
+				t.Errorf("%s: job %s assumes %s, which bootstrap does not create", filepath.Base(f), u.Job, u.RoleVar)
+				continue
+			}
+			seen[role] = true
+			if !c.Trusts(role, u.Subject) {
+				t.Errorf("%s: job %s presents %s, which the %s role does not trust (it trusts %v / %s)",
+					filepath.Base(f), u.Job, u.Subject, role, c.PreviewSubjects(), c.DeploySubject())
+			}
+			other := map[string]string{"preview": "deploy", "deploy": "preview"}[role]
+			if c.Trusts(other, u.Subject) {
+				t.Errorf("%s: job %s could also assume the %s role", filepath.Base(f), u.Job, other)
+			}
+		}
+	}
+	if !seen["preview"] || !seen["deploy"] {
+		t.Errorf("roles used by the workflows: %v", seen)
+	}
+	// The subject a preview job outside its environment would present is trusted by neither.
+	uses, _ := RoleUses([]byte(strings.Replace(read(t, prYML), "    environment: preview\n", "", 1)), repo)
+	for _, u := range uses {
+		if u.Subject != "repo:"+repo+":pull_request" || c.Trusts("preview", u.Subject) {
+			t.Errorf("without its environment, job %s presents %s (trusted: %v)", u.Job, u.Subject, c.Trusts("preview", u.Subject))
+		}
+	}
+	// deploy.yml's session is what the deploy role allows.
+	duration := regexp.MustCompile(`role-duration-seconds: (\d+)`).FindStringSubmatch(read(t, deployYML))
+	if duration == nil || duration[1] != strconv.Itoa(c.GitHub.DeploySessionSeconds) {
+		t.Errorf("deploy.yml asks for a %v s session; the deploy role's MaxSessionDuration is %d", duration, c.GitHub.DeploySessionSeconds)
 	}
 }

@@ -222,7 +222,7 @@ func (s *scheduler) start(name string, done chan<- finished) {
 // colleague's deploy, which made our up fail) is not ours to remove.
 func (s *scheduler) report(f finished) StackReport {
 	r := StackReport{Stack: f.stack, Op: s.op, Status: Succeeded, Changes: f.result.Changes, Duration: f.took,
-		Seconds: f.took.Seconds(), Output: f.result.Output, LogFile: f.result.LogFile}
+		Seconds: f.took.Seconds(), Output: f.result.Output, LogFile: f.result.LogFile, Drift: f.result.Drift}
 	switch {
 	case f.err == nil:
 	case errors.Is(f.err, ErrKilled):

@@ -215,8 +215,9 @@ func TestInterruptStopsRunningStacksWithoutUnlocking(t *testing.T) {
 }
 
 // Third stage: a CLI that does not stop on the interrupt is killed, and its stack is unlocked
-// only when this run's operation held the lock: up, destroy and refresh do, preview never does,
-// and a stack whose operation failed or stopped by itself is never unlocked.
+// only when this run's operation held the lock: up, destroy and refresh do, preview and
+// refresh --preview-only never do, and a stack whose operation failed or stopped by itself is
+// never unlocked.
 func TestKillUnlocksOnlyOperationsThatTookTheLock(t *testing.T) {
 	cases := []struct {
 		op         Op
@@ -228,7 +229,7 @@ func TestKillUnlocksOnlyOperationsThatTookTheLock(t *testing.T) {
 		{Up, true, false, Interrupted, true},
 		{Destroy, true, false, Interrupted, true},
 		{Refresh, true, false, Interrupted, true},
-		{RefreshPreview, true, false, Interrupted, true},
+		{RefreshPreview, true, false, Interrupted, false}, // a preview-only refresh takes no lock
 		{Preview, true, false, Interrupted, false},
 		{Up, false, false, Interrupted, false},
 		{Preview, false, false, Interrupted, false},

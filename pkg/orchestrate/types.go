@@ -29,9 +29,11 @@ const (
 )
 
 // TakesLock reports whether op locks the stack in the backend while it runs. The self-managed
-// backends lock for up, destroy and refresh (preview-only refresh included) and never for
-// preview (pulumi pkg/backend/diy/backend.go: Preview calls apply without Lock).
-func (o Op) TakesLock() bool { return o != Preview }
+// backends lock for up, destroy and refresh, never for preview nor for refresh --preview-only
+// (pulumi v3.250.0 pkg/backend/diy/backend.go: Preview, and Refresh with PreviewOnly, go
+// straight to apply without Lock). A killed preview-only refresh therefore holds no lock of
+// its own, and unlocking after it would remove someone else's.
+func (o Op) TakesLock() bool { return o == Up || o == Destroy || o == Refresh }
 
 // CreatesStacks reports whether op creates the stacks that do not exist yet. Only up does: a
 // preview, refresh or destroy of a stack that was never deployed has nothing to look at, and
@@ -85,8 +87,21 @@ type Progress struct {
 // Result is what an engine reports for a finished operation.
 type Result struct {
 	Changes Changes
-	Output  string // the engine's human-readable output: the diff of a preview
-	LogFile string // where the full engine log of this stack went
+	Output  string  // the engine's human-readable output: the diff of a preview
+	LogFile string  // where the full engine log of this stack went
+	Drift   []Drift // refresh: the resources whose cloud state differs from the stack's state
+}
+
+// Drift is one resource a refresh found changed outside Pulumi.
+type Drift struct {
+	URN  string `json:"urn"`
+	Type string `json:"type"`
+	Name string `json:"name"`
+	// Op is what the refresh does to the state: update (the resource differs) or delete (it is
+	// gone from the cloud).
+	Op string `json:"operation"`
+	// Keys are the properties that differ, when the provider says.
+	Keys []string `json:"keys,omitempty"`
 }
 
 // Engine performs operations on single stacks.
@@ -132,6 +147,8 @@ type StackReport struct {
 	Error    string        `json:"error,omitempty"`
 	LogFile  string        `json:"logFile,omitempty"`
 	Output   string        `json:"-"`
+	// Drift lists, for a refresh, every resource found changed outside Pulumi.
+	Drift []Drift `json:"drift,omitempty"`
 }
 
 // Summary is the outcome of a run over many stacks.

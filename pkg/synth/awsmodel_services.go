@@ -163,6 +163,13 @@ var serviceModels = map[string]modelFunc{
 	"aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2": bucketSetting,
 	"aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2":                       bucketSetting,
 	"aws:s3/bucketPolicy:BucketPolicy":                                                           bucketSetting,
+	"aws:s3/bucketVersioningV2:BucketVersioningV2":                                               bucketSetting,
+	"aws:s3/bucketReplicationConfig:BucketReplicationConfig":                                     bucketSetting,
+	"aws:iam/openIdConnectProvider:OpenIdConnectProvider": func(m *awsModel, r *created) (id string) {
+		id = fmt.Sprintf("arn:aws:iam::%s:oidc-provider/%s", Account, strings.TrimPrefix(str(r.inputs, "url"), "https://"))
+		r.set("arn", id)
+		return id
+	},
 	"aws:iam/rolePolicyAttachment:RolePolicyAttachment": func(m *awsModel, r *created) (id string) {
 		id = str(r.inputs, "role") + "-" + hexOf(r.urn, 20)
 		return id

@@ -208,6 +208,9 @@ func (m *mocks) newResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		if err != nil {
 			return "", nil, err
 		}
+		if err := m.checkAPI(reg, region); err != nil {
+			return "", nil, err
+		}
 		id, state := m.aws.state(args.TypeToken, args.Name, urn, region, args.Inputs)
 		return id, state, nil
 	}

@@ -20,11 +20,13 @@ package autoengine
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -56,6 +58,10 @@ type Options struct {
 	Env map[string]string
 	// SecretsProvider for new stacks (Pulumi's --secrets-provider); empty: the backend's default.
 	SecretsProvider string
+	// SecretsProviderFor, when SecretsProvider is empty, gives the secrets provider of the
+	// stacks up creates from the backend's URL (awskms:// on the bootstrap's S3 backend); ""
+	// leaves the backend's default.
+	SecretsProviderFor func(backendURL string) (string, error)
 	// LogDir receives one full engine log per stack and operation.
 	LogDir  string
 	Plugins []Plugin
@@ -66,6 +72,8 @@ type Engine struct {
 	opts   Options
 	cmd    auto.PulumiCommand
 	create bool // up: a stack the backend lacks is created when selected
+
+	list auto.Workspace // Prepare's own workspace
 
 	mu       sync.Mutex
 	stacks   map[string]auto.Stack
@@ -113,6 +121,18 @@ func (e *Engine) Prepare(ctx context.Context, names []string, create bool) ([]st
 	ws, err := auto.NewLocalWorkspace(ctx, append(e.workspaceOptions(dir), auto.Program(e.opts.Program))...)
 	if err != nil {
 		return nil, fmt.Errorf("opening the workspace: %s", summarize(err))
+	}
+	e.list = ws
+	if create && e.opts.SecretsProvider == "" && e.opts.SecretsProviderFor != nil {
+		url, err := e.BackendURL(ctx)
+		if err != nil {
+			return nil, err
+		}
+		sp, err := e.opts.SecretsProviderFor(url)
+		if err != nil {
+			return nil, err
+		}
+		e.opts.SecretsProvider = sp
 	}
 	var missing []string
 	if !create {
@@ -252,7 +272,13 @@ func (e *Engine) Run(ctx context.Context, op orchestrate.Op, name string, progre
 
 	events := make(chan events.EngineEvent)
 	drained, returned := make(chan struct{}), make(chan struct{})
-	go drain(events, progress, returned, drained)
+	var drift []orchestrate.Drift
+	recordDrift := op == orchestrate.Refresh || op == orchestrate.RefreshPreview
+	go drain(events, progress, returned, drained, func(d orchestrate.Drift) {
+		if recordDrift {
+			drift = append(drift, d)
+		}
+	})
 
 	result := orchestrate.Result{LogFile: logPath}
 	ctx, killed := withKilledFlag(ctx)
@@ -286,6 +312,7 @@ func (e *Engine) Run(ctx context.Context, op orchestrate.Op, name string, progre
 	close(returned)
 	<-drained
 	result.Output = output.String()
+	result.Drift = drift
 	if runErr != nil {
 		fmt.Fprintf(logFile, "\n%s\n", runErr)
 		if killed.Load() {
@@ -309,6 +336,52 @@ func (e *Engine) Unlock(ctx context.Context, name string) error {
 	return nil
 }
 
+// BackendURL is the URL of the backend the CLI uses, as `pulumi whoami` reports it (after
+// Prepare).
+func (e *Engine) BackendURL(ctx context.Context) (string, error) {
+	if e.list == nil {
+		return "", errors.New("the engine was not prepared")
+	}
+	who, err := e.list.WhoAmIDetails(ctx)
+	if err != nil {
+		return "", fmt.Errorf("asking the CLI for its backend: %s", summarize(err))
+	}
+	return who.URL, nil
+}
+
+// SecretsProvider is the secrets provider of the stacks up creates ("" for the backend's
+// default), known after Prepare.
+func (e *Engine) SecretsProvider() string { return e.opts.SecretsProvider }
+
+// PendingOperations lists the operations a stack's state records as begun and never finished
+// ("create urn:..."): a CLI killed mid-update leaves them.
+func (e *Engine) PendingOperations(ctx context.Context, name string) ([]string, error) {
+	st, err := e.stack(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	dep, err := st.Export(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%s", summarize(err))
+	}
+	var d struct {
+		Pending []struct {
+			Type     string `json:"type"`
+			Resource struct {
+				URN string `json:"urn"`
+			} `json:"resource"`
+		} `json:"pending_operations"`
+	}
+	if err := json.Unmarshal(dep.Deployment, &d); err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, p := range d.Pending {
+		out = append(out, p.Type+" "+p.Resource.URN)
+	}
+	return out, nil
+}
+
 // Outputs returns a stack's outputs (secrets included, marked as such).
 func (e *Engine) Outputs(ctx context.Context, name string) (auto.OutputMap, error) {
 	st, err := e.stack(ctx, name)
@@ -322,7 +395,12 @@ func (e *Engine) Outputs(ctx context.Context, name string) (auto.OutputMap, erro
 // returned. The SDK closes the channel only when the CLI opened its event stream: a CLI that
 // fails before (a stack locked by someone else) never does. Once the call has returned no
 // event can follow (the SDK's event server has shut down), so that is the other way out.
-func drain(ch <-chan events.EngineEvent, progress func(orchestrate.Progress), returned <-chan struct{}, done chan<- struct{}) {
+//
+// Every resource whose outcome changes the state is passed to changed: in a refresh, the
+// engine reports a resource that differs from the cloud as update and one gone from the cloud
+// as delete (pkg/resource/deploy/step.go, RefreshStep.ResultOp), with the differing keys.
+func drain(ch <-chan events.EngineEvent, progress func(orchestrate.Progress), returned <-chan struct{}, done chan<- struct{},
+	changed func(orchestrate.Drift)) {
 	defer close(done)
 	var p orchestrate.Progress
 	for {
@@ -343,6 +421,9 @@ func drain(ch <-chan events.EngineEvent, progress func(orchestrate.Progress), re
 			p.Last = string(md.Op) + " " + md.Type + " " + urnName(md.URN)
 		case ev.ResOutputsEvent != nil:
 			p.Done++
+			if d, ok := driftOf(ev.ResOutputsEvent.Metadata); ok {
+				changed(d)
+			}
 		default:
 			continue
 		}
@@ -350,6 +431,24 @@ func drain(ch <-chan events.EngineEvent, progress func(orchestrate.Progress), re
 			progress(p)
 		}
 	}
+}
+
+// driftOf is the change a step's outcome makes to a custom resource's state, if any.
+func driftOf(md apitype.StepEventMetadata) (orchestrate.Drift, bool) {
+	switch md.Op {
+	case apitype.OpUpdate, apitype.OpDelete, apitype.OpReplace:
+	default:
+		return orchestrate.Drift{}, false
+	}
+	keys := md.Diffs
+	if len(keys) == 0 {
+		for k := range md.DetailedDiff {
+			keys = append(keys, k)
+		}
+	}
+	keys = append([]string(nil), keys...)
+	sort.Strings(keys)
+	return orchestrate.Drift{URN: md.URN, Type: md.Type, Name: urnName(md.URN), Op: string(md.Op), Keys: keys}, true
 }
 
 func urnName(urn string) string {

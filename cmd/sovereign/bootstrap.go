@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/global-sovereign/global-sovereign/components/statebackend"
+	"github.com/global-sovereign/global-sovereign/pkg/bootstrap"
+	"github.com/global-sovereign/global-sovereign/pkg/orchestrate/autoengine"
+)
+
+func newBootstrap(g *globalFlags) *cobra.Command {
+	var o bootstrap.Overrides
+	var pulumiRoot string
+	cmd := &cobra.Command{
+		Use:   "bootstrap [--region R] [--bucket B]",
+		Short: "Create the S3 state backend, the stack secrets key and the GitHub Actions roles, then move the bootstrap's own state into that bucket",
+		Long: "bootstrap reads bootstrap.yaml and runs its own Pulumi program (components/statebackend) in the\n" +
+			"account: the state bucket (versioned, SSE-KMS, private, TLS only, replicated to replicaRegion), the\n" +
+			"KMS key of the stacks' awskms:// secrets provider, GitHub's OIDC provider and the preview and deploy\n" +
+			"roles. The bucket cannot hold the state of its own creation, so the program first runs against a\n" +
+			"local file:// backend under .sovereign/bootstrap; once it succeeds, its state is re-encrypted with the\n" +
+			"new key, moved into the bucket and removed locally. Running it again is a no-op (an up against the\n" +
+			"bucket); an interrupted run is resumed. It prints the backend URL and the repository variables to set.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			dir, err := filepath.Abs(g.dir)
+			if err != nil {
+				return err
+			}
+			c, err := bootstrap.Load(dir, o)
+			if err != nil {
+				return configError(fmt.Errorf("%w\nbootstrap creates nothing until %s is valid", err, bootstrap.FileName))
+			}
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(cmd.ErrOrStderr(), "bootstrap of %s in account %s (%s, replica in %s)\n", c.BackendURL(), c.AccountID, c.Region, c.ReplicaRegion)
+			res, err := runBootstrap(ctx, bootstrapOptions(dir, c, pulumiRoot, cmd))
+			if err != nil {
+				return &exitError{code: exitFailed, err: err}
+			}
+			outputs := map[string]string{}
+			for k, v := range res.Outputs {
+				outputs[k] = fmt.Sprint(v.Value)
+			}
+			switch res.Path {
+			case autoengine.AlreadyThere:
+				fmt.Fprintf(out, "The bootstrap's state was already in %s; ", outputs[bootstrap.OutputBackendURL])
+			case autoengine.Resumed:
+				fmt.Fprintf(out, "Resumed an interrupted bootstrap: its state moved into %s; ", outputs[bootstrap.OutputBackendURL])
+			default:
+				fmt.Fprintf(out, "Created the state backend and moved the bootstrap's own state into it; ")
+			}
+			if n := res.Changes.Changed(); n == 0 {
+				fmt.Fprintf(out, "%d resources, nothing left to change.\n", res.Resources)
+			} else {
+				fmt.Fprintf(out, "%d resources, %d changed.\n", res.Resources, n)
+			}
+			for _, note := range res.Notes {
+				fmt.Fprintf(out, "Note: %s.\n", note)
+			}
+			if got := outputs[bootstrap.OutputBackendURL]; got != c.BackendURL() {
+				fmt.Fprintf(out, "Warning: the stack reports the backend %s, the config %s.\n", got, c.BackendURL())
+			}
+			if hint := overrideHint(dir, c, o); hint != "" {
+				fmt.Fprintln(out, hint)
+			}
+			fmt.Fprint(out, "\n"+bootstrap.NextSteps(c, outputs))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&o.Region, "region", "", "region of the state bucket and the secrets key (default: bootstrap.yaml's region)")
+	cmd.Flags().StringVar(&o.Bucket, "bucket", "", "name of the state bucket (default: bootstrap.yaml's bucket, or <namePrefix>-pulumi-state-<accountId>-<region>)")
+	cmd.Flags().StringVar(&pulumiRoot, "pulumi-root", os.Getenv("SOVEREIGN_PULUMI_ROOT"),
+		"directory with bin/pulumi to use instead of the pulumi on PATH (env SOVEREIGN_PULUMI_ROOT)")
+	return cmd
+}
+
+// runBootstrap is the Automation API driver; tests of the command put a fake in its place.
+var runBootstrap = autoengine.Bootstrap
+
+// bootstrapOptions: the program runs first on a file backend under .sovereign/bootstrap (git
+// ignores it) with an empty passphrase (the bootstrap's state holds no secret, and its secrets
+// manager becomes the new KMS key before the state leaves the machine), then moves into the
+// bucket under the awskms:// provider every stack uses.
+func bootstrapOptions(dir string, c *bootstrap.Config, pulumiRoot string, cmd *cobra.Command) autoengine.BootstrapOptions {
+	var plugins []autoengine.Plugin
+	for _, p := range pluginsOfThisBuild() {
+		if p.Name == "aws" {
+			plugins = append(plugins, p)
+		}
+	}
+	base := filepath.Join(dir, ".sovereign", "bootstrap")
+	return autoengine.BootstrapOptions{
+		Project:    bootstrap.Project,
+		Stack:      bootstrap.Stack,
+		Program:    statebackend.Program(c),
+		PulumiRoot: pulumiRoot,
+		WorkDir:    filepath.Join(base, "work"),
+		Env:        map[string]string{"PULUMI_SKIP_UPDATE_CHECK": "true"},
+		Local: autoengine.Backend{
+			URL:             "file://" + filepath.Join(base, "state"),
+			SecretsProvider: "passphrase",
+			Env:             map[string]string{"PULUMI_CONFIG_PASSPHRASE": ""},
+		},
+		Target:                  autoengine.Backend{URL: c.BackendURL(), SecretsProvider: c.SecretsProvider()},
+		DisableDefaultProviders: []string{"aws"},
+		Plugins:                 plugins,
+		Output:                  cmd.ErrOrStderr(),
+	}
+}
+
+// overrideHint asks for the command line's values to be written into bootstrap.yaml: `sovereign
+// up` takes the secrets provider of new stacks from that file.
+func overrideHint(dir string, c *bootstrap.Config, o bootstrap.Overrides) string {
+	if o.Region == "" && o.Bucket == "" {
+		return ""
+	}
+	file, err := bootstrap.Load(dir, bootstrap.Overrides{})
+	if err != nil || file.BackendURL() == c.BackendURL() {
+		return ""
+	}
+	var set []string
+	if o.Region != "" {
+		set = append(set, "region: "+c.Region)
+	}
+	if o.Bucket != "" {
+		set = append(set, "bucket: "+c.Bucket)
+	}
+	return fmt.Sprintf("Write %s into %s and commit it: `sovereign up` gives new stacks on %s the secrets provider of that file.",
+		strings.Join(set, " and "), bootstrap.FileName, c.BackendURL())
+}
+
+// secretsProviderFor gives stacks that up creates on the bootstrap's S3 backend its KMS key
+// (awskms://alias/<secretsKeyAlias>?region=<region>); other backends keep their default.
+func secretsProviderFor(dir string) func(string) (string, error) {
+	return func(backendURL string) (string, error) {
+		if !strings.HasPrefix(backendURL, "s3://") {
+			return "", nil
+		}
+		c, err := bootstrap.Load(dir, bootstrap.Overrides{})
+		if err != nil {
+			return "", configError(fmt.Errorf("%w\nnew stacks on %s get the secrets key of %s, which is not valid: fix it or pass --secrets-provider",
+				err, backendURL, bootstrap.FileName))
+		}
+		bucket := strings.SplitN(strings.TrimPrefix(backendURL, "s3://"), "?", 2)[0]
+		bucket = strings.SplitN(bucket, "/", 2)[0]
+		if bucket != c.Bucket {
+			return "", configError(fmt.Errorf("the backend's bucket %s is not %s's (%s): set bucket and region there as bootstrap used them, or pass --secrets-provider",
+				bucket, bootstrap.FileName, c.Bucket))
+		}
+		return c.SecretsProvider(), nil
+	}
+}

@@ -1,0 +1,151 @@
+package synth
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+)
+
+// Requests AWS refuses, which a mock would otherwise accept: each rule is what the real API
+// answers (or silently does) when a resource is created before what it needs, or with a
+// key of another region. The mocks fail the registration with AWS's reason, so a synth (and
+// every test over it) fails where the deployment would.
+
+const (
+	typeBucket      = "aws:s3/bucketV2:BucketV2"
+	typeVersioning  = "aws:s3/bucketVersioningV2:BucketVersioningV2"
+	typeSSE         = "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2"
+	typeReplication = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
+	typeOIDC        = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
+)
+
+// checkAPI applies the rules to a registration of an AWS resource in region, before the mocks
+// answer it.
+func (m *mocks) checkAPI(reg registration, region string) error {
+	what := reg.typ + " " + reg.name
+	switch reg.typ {
+	case typeSSE:
+		// S3 encrypts with a KMS key of the bucket's own region only.
+		for _, rule := range list(reg.inputs, "rules") {
+			key := str(object(rule, "applyServerSideEncryptionByDefault"), "kmsMasterKeyId")
+			if r := arnRegion(key); r != "" && r != region {
+				return fmt.Errorf("%s: KMS key %s is in %s, the bucket in %s; S3 uses only keys of the bucket's region", what, key, r, region)
+			}
+		}
+	case typeReplication:
+		return m.checkReplication(reg, region)
+	case typeOIDC:
+		// IAM allows one OIDC provider per URL in an account (EntityAlreadyExists).
+		url := str(reg.inputs, "url")
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		for _, r := range m.regs {
+			if r.typ == typeOIDC && r.urn != reg.urn && str(r.inputs, "url") == url {
+				return fmt.Errorf("%s: %s already declares an OIDC provider for %s; IAM allows one per URL (EntityAlreadyExists)", what, r.urn, url)
+			}
+		}
+	}
+	return nil
+}
+
+// checkReplication: PutBucketReplication fails unless versioning is enabled on the source and
+// the destination bucket (InvalidRequest), so the configuration must depend on both bucket
+// versioning resources; a rule that replicates SSE-KMS objects must name a replica key
+// (InvalidArgument), in the destination bucket's region.
+func (m *mocks) checkReplication(reg registration, region string) error {
+	what := reg.typ + " " + reg.name
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	byURN := map[string]registration{}
+	regions := map[string]string{} // bucket name -> region
+	for _, r := range m.regs {
+		byURN[r.urn] = r
+		if r.typ == typeBucket {
+			regions[str(r.inputs, "bucket")] = m.providers[providerURN(r.provider)]
+		}
+	}
+	versioned := map[string]bool{}
+	for _, d := range reg.dependencies {
+		r, ok := byURN[d]
+		if ok && r.typ == typeVersioning && str(object(r.inputs, "versioningConfiguration"), "status") == "Enabled" {
+			versioned[str(r.inputs, "bucket")] = true
+		}
+	}
+	source := str(reg.inputs, "bucket")
+	var missing []string
+	if !versioned[source] {
+		missing = append(missing, "source "+source)
+	}
+	for _, rule := range list(reg.inputs, "rules") {
+		dest := object(rule, "destination")
+		bucket := strings.TrimPrefix(str(dest, "bucket"), "arn:aws:s3:::")
+		if !versioned[bucket] {
+			missing = append(missing, "destination "+bucket)
+		}
+		sseKMS := str(object(object(rule, "sourceSelectionCriteria"), "sseKmsEncryptedObjects"), "status") == "Enabled"
+		key := str(object(dest, "encryptionConfiguration"), "replicaKmsKeyId")
+		if sseKMS && key == "" {
+			return fmt.Errorf("%s: replicating SSE-KMS objects needs destination.encryptionConfiguration.replicaKmsKeyId (InvalidArgument)", what)
+		}
+		if r := arnRegion(key); r != "" && regions[bucket] != "" && r != regions[bucket] {
+			return fmt.Errorf("%s: replica key %s is in %s, the destination bucket %s in %s; S3 uses only keys of the bucket's region",
+				what, key, r, bucket, regions[bucket])
+		}
+		if _, hasFilter := rule["filter"]; hasFilter {
+			if str(object(rule, "deleteMarkerReplication"), "status") == "" {
+				return fmt.Errorf("%s: a rule with a filter (replication configuration V2) needs deleteMarkerReplication (MalformedXML)", what)
+			}
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%s: S3 refuses a replication configuration until versioning is enabled on both buckets (InvalidRequest); "+
+			"it does not depend on an Enabled %s of the %s bucket", what, typeVersioning, strings.Join(missing, " and the "))
+	}
+	return nil
+}
+
+// list returns the objects of the list property k of m.
+func list(m resource.PropertyMap, k string) []resource.PropertyMap {
+	v, ok := m[resource.PropertyKey(k)]
+	if !ok {
+		return nil
+	}
+	for v.IsSecret() {
+		v = v.SecretValue().Element
+	}
+	if !v.IsArray() {
+		return nil
+	}
+	var out []resource.PropertyMap
+	for _, e := range v.ArrayValue() {
+		if e.IsObject() {
+			out = append(out, e.ObjectValue())
+		}
+	}
+	return out
+}
+
+// object returns the object property k of m, or nil.
+func object(m resource.PropertyMap, k string) resource.PropertyMap {
+	v, ok := m[resource.PropertyKey(k)]
+	if !ok {
+		return nil
+	}
+	for v.IsSecret() {
+		v = v.SecretValue().Element
+	}
+	if !v.IsObject() {
+		return nil
+	}
+	return v.ObjectValue()
+}
+
+// arnRegion is the region of an ARN (arn:aws:kms:<region>:...), or "".
+func arnRegion(arn string) string {
+	parts := strings.SplitN(arn, ":", 5)
+	if len(parts) < 5 || parts[0] != "arn" {
+		return ""
+	}
+	return parts[3]
+}
