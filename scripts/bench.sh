@@ -2,7 +2,8 @@
 # How `sovereign synth --all` and `sovereign validate --all` scale with the number of stacks.
 # For each fleet size it builds a fleet in a temp dir (the committed stack files plus region
 # stacks cloned from Pulumi.iad.yaml, each with its own code x001, x002, ... and a free /16
-# VPC; the clones have no database or backup, as production allows five secondary database
+# VPC, in staging (production's global stack would mesh them all); the clones have no database
+# or backup, as production allows five secondary database
 # regions), runs both commands BENCH_RUNS times under /usr/bin/time and prints the median wall
 # time per stack, the CPU time (user+sys) per stack and the peak memory (max RSS), then the
 # ratio of the per-stack synth time at the largest fleet to that at the smallest. It fails when
@@ -39,6 +40,7 @@ fleet() {
       /^  [a-z-]+:[a-zA-Z-]+:/ { skip = ($1 == "global-sovereign:database:" || $1 == "global-sovereign:backup:") }
       skip { next }
       /^    code: iad$/ { print "    code: " code; next }
+      /^    environment: production$/ { print "    environment: staging"; next }
       /^    vpcCidr: / { print "    vpcCidr: " cidr; next }
       { print }' Pulumi.iad.yaml >"$dir/Pulumi.$code.yaml"
     used="$used$octet "

@@ -20,6 +20,33 @@ const Type = "sovereign:alerts:Alerts"
 type Args struct {
 	Scope  scope.Scope // partition, account and region of the provider; whether to protect
 	Emails []string
+	// Publishers are AWS services besides CloudWatch that publish to the topic (the global
+	// stack's budgets and cost anomaly alerts): each may use the key and publish.
+	Publishers []Publisher
+}
+
+// Publisher is an AWS service that publishes to the topic.
+type Publisher struct {
+	Sid     string // statement id in the key and topic policies, e.g. "Budgets"
+	Service string // service principal, e.g. budgets.amazonaws.com
+	// SourceArn, when set, is the ArnLike pattern of the service's resources that may publish
+	// (confused-deputy protection, as the service documents it); with it, aws:SourceAccount is
+	// required too. Leave it empty where the service documents no condition: a condition that
+	// does not match drops every notification silently.
+	SourceArn string
+}
+
+// Budgets publishes budget notifications (AWS Budgets User Guide, "Creating an Amazon SNS topic
+// for budget notifications": aws:SourceAccount and aws:SourceArn arn:<partition>:budgets::<account>:*).
+func Budgets(s scope.Scope) Publisher {
+	return Publisher{Sid: "Budgets", Service: "budgets.amazonaws.com",
+		SourceArn: s.GlobalARN("budgets", "*")}
+}
+
+// CostAnomalyDetection publishes cost anomaly alerts; its documented topic policy has no
+// condition.
+func CostAnomalyDetection() Publisher {
+	return Publisher{Sid: "CostAnomalyDetection", Service: "costalerts.amazonaws.com"}
 }
 
 // Alerts is the component.
@@ -48,11 +75,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		Description: fmt.Sprintf("%s alerts topic", name),
 		Alias:       name + "-alerts",
 		Protect:     args.Scope.Protect,
-		Policy: iampolicy.New(
-			kmskey.AccountAdmin(args.Scope),
-			iampolicy.Allow("CloudWatchAlarms", []string{"kms:Decrypt", "kms:GenerateDataKey*"}, []string{"*"}).
-				ForService("cloudwatch.amazonaws.com"),
-		),
+		Policy:      iampolicy.New(keyStatements(args)...),
 	}, parent)
 	if err != nil {
 		return nil, err
@@ -69,12 +92,20 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	// issues": aws:SourceArn (this account's alarms in this region) and aws:SourceAccount.
 	alarms := args.Scope.ARN("cloudwatch", "alarm:*")
 	policy := topic.Arn.ApplyT(func(arn string) string {
-		return iampolicy.New(
+		statements := []iampolicy.Statement{
 			iampolicy.Allow("CloudWatchAlarms", []string{"sns:Publish"}, []string{arn}).
 				ForService("cloudwatch.amazonaws.com").
 				When("StringEquals", "aws:SourceAccount", args.Scope.AccountID).
 				When("ArnLike", "aws:SourceArn", alarms),
-		).JSON()
+		}
+		for _, p := range args.Publishers {
+			st := iampolicy.Allow(p.Sid, []string{"sns:Publish"}, []string{arn}).ForService(p.Service)
+			if p.SourceArn != "" {
+				st = st.When("StringEquals", "aws:SourceAccount", args.Scope.AccountID).When("ArnLike", "aws:SourceArn", p.SourceArn)
+			}
+			statements = append(statements, st)
+		}
+		return iampolicy.New(statements...).JSON()
 	}).(pulumi.StringOutput)
 	if _, err := sns.NewTopicPolicy(ctx, name+"-alerts-policy", &sns.TopicPolicyArgs{
 		Arn:    topic.Arn,
@@ -98,4 +129,18 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		"topicArn": topic.Arn,
 		"keyArn":   key.Arn,
 	})
+}
+
+// keyStatements: the account administers the key; CloudWatch and every other publisher may
+// encrypt messages to the topic with it (an encrypted topic refuses a publisher without).
+func keyStatements(args *Args) []iampolicy.Statement {
+	use := []string{"kms:Decrypt", "kms:GenerateDataKey*"}
+	out := []iampolicy.Statement{
+		kmskey.AccountAdmin(args.Scope),
+		iampolicy.Allow("CloudWatchAlarms", use, []string{"*"}).ForService("cloudwatch.amazonaws.com"),
+	}
+	for _, p := range args.Publishers {
+		out = append(out, iampolicy.Allow(p.Sid, use, []string{"*"}).ForService(p.Service))
+	}
+	return out
 }

@@ -57,6 +57,8 @@ type Ingress struct {
 
 	Endpoint pulumi.StringOutput `pulumi:"endpoint"`
 	DNSName  pulumi.StringOutput `pulumi:"dnsName"`
+	// ZoneID is the load balancer's canonical hosted zone: what an alias record to it names.
+	ZoneID pulumi.StringOutput `pulumi:"zoneId"`
 }
 
 // New declares the ingress. Pass the stack's regional aws provider with pulumi.Provider.
@@ -78,7 +80,8 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 
 	in.Endpoint = pulumi.Sprintf("https://%s", args.Hostname)
 	in.DNSName = b.alb.DnsName
-	return in, ctx.RegisterResourceOutputs(in, pulumi.Map{"endpoint": in.Endpoint, "dnsName": in.DNSName})
+	in.ZoneID = b.alb.ZoneId
+	return in, ctx.RegisterResourceOutputs(in, pulumi.Map{"endpoint": in.Endpoint, "dnsName": in.DNSName, "zoneId": in.ZoneID})
 }
 
 // check guards against Args the program's config validation would have refused.

@@ -126,6 +126,11 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	})
 }
 
+// PrivateRouteTables is how many route tables a network of azs AZs exports as
+// PrivateRouteTableIDs: one per AZ for the private tier, then the database tier's one. Routes
+// to a peered VPC go in every one of them.
+func PrivateRouteTables(azs int) int { return azs + 1 }
+
 // check guards the component against inconsistent Args from callers other than the program
 // (whose config is validated earlier): a wrong count here would index out of range later.
 func (a *Args) check() error {

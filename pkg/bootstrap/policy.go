@@ -88,7 +88,7 @@ func PreviewPolicy(s State) iampolicy.Document {
 // resources the stacks declare (ServiceOf over every synthesized graph; a test keeps the two in
 // step) and STS.
 var DeployServices = []string{
-	"acm", "backup", "backup-storage", "cloudwatch", "ec2", "eks", "elasticache",
+	"acm", "backup", "backup-storage", "budgets", "ce", "cloudwatch", "ec2", "eks", "elasticache",
 	"elasticloadbalancing", "iam", "kms", "logs", "rds", "route53", "s3", "secretsmanager",
 	"sns", "sts",
 }
@@ -97,6 +97,8 @@ var DeployServices = []string{
 var serviceOfModule = map[string][]string{
 	"acm":            {"acm"},
 	"backup":         {"backup", "backup-storage"},
+	"budgets":        {"budgets"},
+	"costexplorer":   {"ce"},
 	"ec2":            {"ec2"},
 	"vpc":            {"ec2"},
 	"eks":            {"eks"},

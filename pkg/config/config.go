@@ -39,6 +39,8 @@ const (
 	KeyBackup   = "backup"
 	KeyCluster  = "cluster"
 	KeyIngress  = "ingress"
+	KeyDNS      = "dns"
+	KeyCosts    = "costs"
 )
 
 // Keys lists the project config keys in the order they are documented: the `config` tags of
@@ -77,6 +79,11 @@ type Stack struct {
 	// Ingress is the region's public entry to the API: an Application Load Balancer with an ACM
 	// certificate and a DNS name (region stacks with a cluster, optional).
 	Ingress *Ingress `config:"ingress"`
+	// DNS is the fleet's public API name over the regions' load balancers, with health checks
+	// (global stacks, optional).
+	DNS *DNS `config:"dns"`
+	// Costs is the fleet's budgets and cost anomaly detection (global stacks, optional).
+	Costs *Costs `config:"costs"`
 	// Alerts says where the stack's alarms go (any stack).
 	Alerts Alerts `config:"alerts"`
 	// Tags are added to the default tags every resource of the stack carries (any stack).
@@ -120,6 +127,7 @@ func (s *Stack) applyDefaults() {
 	s.Backup.applyDefaults()
 	s.Cluster.applyDefaults()
 	s.Ingress.applyDefaults(s.Settings.Code)
+	s.DNS.applyDefaults()
 }
 
 // Validate checks one stack on its own. Rules that need the other stacks are in Fleet.Validate.
@@ -145,6 +153,14 @@ func (s *Stack) Validate() Problems {
 				block.validate(&is)
 			}
 		}
+		for _, block := range []struct {
+			key string
+			set bool
+		}{{KeyDNS, s.DNS != nil}, {KeyCosts, s.Costs != nil}} {
+			if block.set {
+				is.add(keyPath(block.key), "only %s stacks have this; remove it from a %s stack", KindGlobal, KindRegion)
+			}
+		}
 	case KindGlobal:
 		if s.Network != nil {
 			is.add(keyPath(KeyNetwork), "only region stacks have a network; remove it from a %s stack", KindGlobal)
@@ -153,6 +169,12 @@ func (s *Stack) Validate() Problems {
 			if set {
 				is.add(keyPath(key), "only region stacks have this; remove it from a %s stack", KindGlobal)
 			}
+		}
+		if s.DNS != nil {
+			s.validateDNS(&is)
+		}
+		if s.Costs != nil {
+			s.validateCosts(&is)
 		}
 	}
 	s.validateAlerts(&is)

@@ -152,10 +152,24 @@ func (f *Fleet) Validate() Problems {
 		if len(f.References(g)) == 0 {
 			all = append(all, g.problem(keyPath(KeyStack, "environment"),
 				"no %s stack has environment %s; a %s stack needs regions to aggregate", KindRegion, g.Settings.Environment, KindGlobal))
+		} else {
+			if n := len(f.References(g)); n-1 > MaxPeeringsPerVPC {
+				all = append(all, g.problem(keyPath(KeyStack, "environment"),
+					"environment %s has %d region stacks: the global stack peers each VPC with %d others, over the %d active peerings AWS allows per VPC by default (raise the quota, up to 125, and this limit with it)",
+					g.Settings.Environment, n, n-1, MaxPeeringsPerVPC))
+			}
+			if g.DNS != nil {
+				all = append(all, f.validateDNSFleet(g)...)
+			}
 		}
 	}
+	all = append(all, f.validateCostsFleet()...)
 	return all
 }
+
+// MaxPeeringsPerVPC is AWS's default quota of active VPC peering connections per VPC: the
+// global stack's full mesh gives each region stack one peering per other region stack.
+const MaxPeeringsPerVPC = 50
 
 // vpcPrefix is the VPC CIDR of a region stack, masked.
 type vpcPrefix struct {

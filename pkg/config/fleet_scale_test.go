@@ -186,7 +186,7 @@ func TestOverlapMessagesMatchAllPairs(t *testing.T) {
 }
 
 // scaleFleet is the committed fleet plus synthetic region stacks cloned from iad (own code, a
-// free /20 VPC, no database: production allows five secondaries), n stacks in all.
+// free /20 VPC, no database, in staging), n stacks in all.
 func scaleFleet(t testing.TB, n int) *Fleet {
 	t.Helper()
 	f, err := LoadDir("../..")
@@ -203,6 +203,9 @@ func scaleFleet(t testing.TB, n int) *Fleet {
 		network.VPCCIDR = fmt.Sprintf("10.%d.%d.0/20", 128+i/16, i%16*16)
 		c.Network = &network
 		c.Database, c.Backup = nil, nil
+		// Staging: production's global stack would peer every clone with every region (a full
+		// mesh, bounded by the peering quota) and route one latency record per AWS region.
+		c.Settings.Environment = EnvStaging
 		f.Stacks = append(f.Stacks, &c)
 	}
 	return f

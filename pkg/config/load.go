@@ -195,6 +195,8 @@ func (s *Stack) decodeValues(values map[string]any, is *issues) {
 	decodeOptional(values, KeyBackup, &s.Backup, is)
 	decodeOptional(values, KeyCluster, &s.Cluster, is)
 	decodeOptional(values, KeyIngress, &s.Ingress, is)
+	decodeOptional(values, KeyDNS, &s.DNS, is)
+	decodeOptional(values, KeyCosts, &s.Costs, is)
 	if v, ok := values[KeyAlerts]; ok {
 		decode(keyPath(KeyAlerts), v, &s.Alerts, is)
 	}

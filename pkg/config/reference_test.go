@@ -86,7 +86,13 @@ func TestReferenceRequiredKeys(t *testing.T) {
 	}
 	for _, k := range required {
 		t.Run(k, func(t *testing.T) {
-			text := withoutKey(t, minimalRegion, k)
+			// Keys of the blocks only global stacks have are left out of a global stack.
+			base := minimalRegion
+			block, _, _ := strings.Cut(strings.TrimPrefix(k, Project+":"), ".")
+			if !strings.Contains(base, Project+":"+block+":") && strings.Contains(globalWithDNSAndCosts, Project+":"+block+":") {
+				base = globalWithDNSAndCosts
+			}
+			text := withoutKey(t, base, k)
 			want := strings.ReplaceAll(k, "[]", "[0]")
 			ps := problemsOf(t, text)
 			for _, p := range ps {
@@ -150,12 +156,20 @@ func withoutKey(t *testing.T, text, keyPath string) string {
 // Every default the reference takes from a constant or table is what the stack holds when the
 // key is left out.
 func TestReferenceDefaults(t *testing.T) {
-	s := parseValid(t, "Pulumi.iad.yaml", minimalRegion)
+	// A block of region stacks is read from a minimal region stack, one of global stacks from a
+	// global stack with its blocks.
+	region := parseValid(t, "Pulumi.iad.yaml", minimalRegion)
+	global := parseValid(t, "Pulumi.global.yaml", globalWithDNSAndCosts)
 	checked := 0
 	for _, b := range loadReference(t).Blocks {
 		for _, f := range b.Fields {
 			if !f.DefaultFromCode {
 				continue
+			}
+			s := region
+			if reflect.ValueOf(region).Elem().FieldByName(f.GoPath[0]).Kind() == reflect.Pointer &&
+				reflect.ValueOf(region).Elem().FieldByName(f.GoPath[0]).IsNil() {
+				s = global
 			}
 			v := reflect.ValueOf(s).Elem()
 			for _, name := range f.GoPath {

@@ -103,6 +103,7 @@ func deployCluster(ctx *pulumi.Context, e *regionEnv) error {
 		}
 		ctx.Export(OutLoadBalancerEndpoint, in.Endpoint)
 		ctx.Export(OutLoadBalancerDNSName, in.DNSName)
+		ctx.Export(OutLoadBalancerZoneID, in.ZoneID)
 	}
 
 	ctx.Export(OutEKSCluster, pulumi.Map{

@@ -33,11 +33,21 @@ const (
 
 	OutLoadBalancerEndpoint = "loadBalancerEndpoint" // https://<hostname>
 	OutLoadBalancerDNSName  = "loadBalancerDnsName"
+	OutLoadBalancerZoneID   = "loadBalancerZoneId" // the load balancer's canonical hosted zone, for aliases
 )
 
 // Outputs of the global stack.
 const (
-	OutRegions = "regions" // region code -> the region stack outputs the peering mesh needs
+	OutRegions                = "regions"                // region code -> the region stack outputs the peering mesh needs
+	OutEKSClusters            = "eksClusters"            // region code -> eksCluster
+	OutLoadBalancerEndpoints  = "loadBalancerEndpoints"  // region code -> loadBalancerEndpoint
+	OutCassandraContactPoints = "cassandraContactPoints" // region code -> contact points
+	OutAPIEndpoint            = "apiEndpoint"            // https://<dns.name>.<dns.zoneName>
+	OutHealthCheckIDs         = "healthCheckIds"         // region code -> Route 53 health check id
+	OutPeeringConnectionIDs   = "peeringConnectionIds"   // "<a>-<b>" -> pcx id
+	OutBudgetNames            = "budgetNames"            // environment -> budget name
+	// OutRDSEndpoints and OutAlertsTopicArn are reused: region code -> rdsEndpoints, and the
+	// global alerts topic.
 )
 
 // peeringOutputs are the region outputs the global stack aggregates: what a VPC peering mesh

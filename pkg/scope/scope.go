@@ -22,6 +22,12 @@ func (s Scope) ARN(service, resource string) string {
 	return strings.Join([]string{"arn", s.Partition, service, s.Region, s.AccountID, resource}, ":")
 }
 
+// GlobalARN is the ARN of a resource of a global service of this account (no region):
+// arn:<partition>:<service>::<account>:<resource>, e.g. budgets, IAM roles.
+func (s Scope) GlobalARN(service, resource string) string {
+	return strings.Join([]string{"arn", s.Partition, service, "", s.AccountID, resource}, ":")
+}
+
 // AccountRoot is the ARN of an account's root principal in this partition, which delegates to
 // IAM policies. account may be another account (e.g. the regional ELB log-delivery account).
 func (s Scope) AccountRoot(account string) string {

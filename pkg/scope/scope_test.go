@@ -18,6 +18,10 @@ func TestARNsFollowThePartition(t *testing.T) {
 			"aws":        "arn:aws:cloudwatch:us-east-1:111122223333:alarm:*",
 			"aws-us-gov": "arn:aws-us-gov:cloudwatch:us-east-1:111122223333:alarm:*",
 		}},
+		{"global", func(s Scope) string { return s.GlobalARN("budgets", "*") }, map[string]string{
+			"aws":    "arn:aws:budgets::111122223333:*",
+			"aws-cn": "arn:aws-cn:budgets::111122223333:*",
+		}},
 		{"account root", func(s Scope) string { return s.AccountRoot("127311923021") }, map[string]string{
 			"aws":    "arn:aws:iam::127311923021:root",
 			"aws-cn": "arn:aws-cn:iam::127311923021:root",

@@ -18,6 +18,9 @@ const (
 	typeSSE         = "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2"
 	typeReplication = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
 	typeOIDC        = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
+	typePeering     = "aws:ec2/vpcPeeringConnection:VpcPeeringConnection"
+	typeAccepter    = "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter"
+	typePeeringOpts = "aws:ec2/peeringConnectionOptions:PeeringConnectionOptions"
 )
 
 // checkAPI applies the rules to a registration of an AWS resource in region, before the mocks
@@ -35,6 +38,12 @@ func (m *mocks) checkAPI(reg registration, region string) error {
 		}
 	case typeReplication:
 		return m.checkReplication(reg, region)
+	case typePeering, typeAccepter, typePeeringOpts:
+		return m.checkPeering(reg, region)
+	case typeRoute:
+		if str(reg.inputs, "vpcPeeringConnectionId") != "" {
+			return m.checkPeering(reg, region)
+		}
 	case typeOIDC:
 		// IAM allows one OIDC provider per URL in an account (EntityAlreadyExists).
 		url := str(reg.inputs, "url")
@@ -148,4 +157,64 @@ func arnRegion(arn string) string {
 		return ""
 	}
 	return parts[3]
+}
+
+// checkPeering: a cross-region request cannot auto-accept (the provider refuses autoAccept with
+// peerRegion); only the peer region sees the request, so the accepter must use its provider
+// (InvalidVpcPeeringConnectionID.NotFound elsewhere); options and routes need an active
+// connection, so they must depend on the accepter; each side's options, and its routes, are set
+// from that side's region (OperationNotPermitted).
+func (m *mocks) checkPeering(reg registration, region string) error {
+	what := reg.typ + " " + reg.name
+	if reg.typ == typePeering {
+		peer := str(reg.inputs, "peerRegion")
+		if peer != "" && peer != region && autoAcceptSet(reg.inputs) {
+			return fmt.Errorf("%s: autoAccept on a cross-region request (%s to %s); accept it with a VpcPeeringConnectionAccepter in %s", what, region, peer, peer)
+		}
+		return nil
+	}
+	id := str(reg.inputs, "vpcPeeringConnectionId")
+	m.aws.mu.Lock()
+	sides, known := m.aws.peerings[id]
+	m.aws.mu.Unlock()
+	if !known {
+		return fmt.Errorf("%s: no VPC peering connection %q was requested", what, id)
+	}
+	if reg.typ == typeAccepter {
+		if region != sides.accepter {
+			return fmt.Errorf("%s: the request for %s is visible only in its peer region %s, the accepter runs in %s (InvalidVpcPeeringConnectionID.NotFound)", what, id, sides.accepter, region)
+		}
+		return nil
+	}
+	if !m.dependsOnAccepter(reg, id) {
+		return fmt.Errorf("%s: %s is pending acceptance until its VpcPeeringConnectionAccepter exists; take the connection id from the accepter's output", what, id)
+	}
+	switch {
+	case reg.typ == typePeeringOpts && len(object(reg.inputs, "requester")) > 0 && region != sides.requester:
+		return fmt.Errorf("%s: requester options of %s are set in the requester's region %s, not %s (OperationNotPermitted)", what, id, sides.requester, region)
+	case reg.typ == typePeeringOpts && len(object(reg.inputs, "accepter")) > 0 && region != sides.accepter:
+		return fmt.Errorf("%s: accepter options of %s are set in the accepter's region %s, not %s (OperationNotPermitted)", what, id, sides.accepter, region)
+	case reg.typ == typeRoute && region != sides.requester && region != sides.accepter:
+		return fmt.Errorf("%s: a route through %s (%s-%s) in a route table of %s", what, id, sides.requester, sides.accepter, region)
+	}
+	return nil
+}
+
+// dependsOnAccepter: reg depends on the accepter of connection id.
+func (m *mocks) dependsOnAccepter(reg registration, id string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, d := range reg.dependencies {
+		for _, r := range m.regs {
+			if r.urn == d && r.typ == typeAccepter && str(r.inputs, "vpcPeeringConnectionId") == id {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func autoAcceptSet(inputs resource.PropertyMap) bool {
+	v, _ := boolInput(inputs, "autoAccept")
+	return v
 }

@@ -23,12 +23,16 @@ type awsModel struct {
 	// provider draws at random on creation (ids, auto-name suffixes) differs with it.
 	salt          string
 	mu            sync.Mutex
-	vpcDefaultSGs map[string]string // vpc id -> its default security group id
-	eipAddresses  map[string]string // allocation id -> public IP
+	vpcDefaultSGs map[string]string       // vpc id -> its default security group id
+	eipAddresses  map[string]string       // allocation id -> public IP
+	peerings      map[string]peeringSides // VPC peering connection id -> its two regions
 }
 
+// peeringSides are the regions of a VPC peering connection's requester and accepter.
+type peeringSides struct{ requester, accepter string }
+
 func newAWSModel(salt string) *awsModel {
-	return &awsModel{salt: salt, vpcDefaultSGs: map[string]string{}, eipAddresses: map[string]string{}}
+	return &awsModel{salt: salt, vpcDefaultSGs: map[string]string{}, eipAddresses: map[string]string{}, peerings: map[string]peeringSides{}}
 }
 
 // hexOf is a deterministic hex string of n characters for a seed.

@@ -140,6 +140,29 @@ var ec2Models = map[string]modelFunc{
 		r.set("defaultVersion", 1)
 		return id
 	},
+	"aws:ec2/vpcPeeringConnection:VpcPeeringConnection": func(m *awsModel, r *created) (id string) {
+		id = r.ec2ID("pcx")
+		peer := str(r.inputs, "peerRegion")
+		if peer == "" {
+			peer = r.region
+		}
+		m.mu.Lock()
+		m.peerings[id] = peeringSides{requester: r.region, accepter: peer}
+		m.mu.Unlock()
+		r.set("arn", arn("ec2", r.region, "vpc-peering-connection/"+id))
+		r.set("acceptStatus", "pending-acceptance")
+		r.set("peerOwnerId", Account)
+		return id
+	},
+	"aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter": func(m *awsModel, r *created) (id string) {
+		id = str(r.inputs, "vpcPeeringConnectionId")
+		r.set("acceptStatus", "active")
+		r.set("peerOwnerId", Account)
+		return id
+	},
+	"aws:ec2/peeringConnectionOptions:PeeringConnectionOptions": func(m *awsModel, r *created) (id string) {
+		return str(r.inputs, "vpcPeeringConnectionId")
+	},
 }
 
 // securityGroupRule answers both rule types of the vpc module: a rule has its own id and ARN.

@@ -259,6 +259,35 @@ var serviceModels = map[string]modelFunc{
 		r.ensureName()
 		return id
 	},
+	"aws:route53/healthCheck:HealthCheck": func(m *awsModel, r *created) (id string) {
+		id = uuidOf("hc" + r.urn)
+		r.set("arn", "arn:aws:route53:::healthcheck/"+id)
+		return id
+	},
+	"aws:budgets/budget:Budget": func(m *awsModel, r *created) (id string) {
+		n := r.ensureName()
+		id = Account + ":" + n
+		r.set("arn", fmt.Sprintf("arn:aws:budgets::%s:budget/%s", Account, n))
+		r.set("accountId", Account)
+		return id
+	},
+	"aws:costexplorer/costAllocationTag:CostAllocationTag": func(m *awsModel, r *created) (id string) {
+		r.set("type", "UserDefined")
+		return str(r.inputs, "tagKey")
+	},
+	"aws:costexplorer/anomalyMonitor:AnomalyMonitor": func(m *awsModel, r *created) (id string) {
+		id = fmt.Sprintf("arn:aws:ce::%s:anomalymonitor/%s", Account, uuidOf(r.urn))
+		r.ensureName()
+		r.set("arn", id)
+		return id
+	},
+	"aws:costexplorer/anomalySubscription:AnomalySubscription": func(m *awsModel, r *created) (id string) {
+		id = fmt.Sprintf("arn:aws:ce::%s:anomalysubscription/%s", Account, uuidOf(r.urn))
+		r.ensureName()
+		r.set("arn", id)
+		r.set("accountId", Account)
+		return id
+	},
 }
 
 // bucketSetting answers the resources that configure a bucket: the bucket name is their id.

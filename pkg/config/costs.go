@@ -1,0 +1,96 @@
+package config
+
+import (
+	"fmt"
+	"slices"
+)
+
+// Costs watches the fleet's spend (global-sovereign:costs, global stacks only): a monthly AWS
+// Budget per environment, filtered by the environment default tag (activated as a cost
+// allocation tag) and notifying the alerts topic and emails at 80% and 100% of actual and 100%
+// of forecast spend, and Cost Anomaly Detection over every service.
+type Costs struct {
+	// Budgets are the monthly limits, one per environment of the fleet; every environment with
+	// region stacks needs one.
+	Budgets []Budget `json:"budgets"`
+	// AnomalyThresholdUSD is the total impact in US dollars from which a cost anomaly alerts,
+	// at least 1.
+	AnomalyThresholdUSD int `json:"anomalyThresholdUsd"`
+	// ActivateTag activates the environment tag as a cost allocation tag, which budgets filter
+	// on. AWS accepts it only once the tag appears in billing data (up to 24 hours after the first
+	// tagged resource): set false for the first deploy into a new account, then true.
+	// Default: true.
+	ActivateTag *bool `json:"activateTag,omitempty"`
+}
+
+// Budget is one environment's monthly limit.
+type Budget struct {
+	// Environment is the environment the budget covers: the `environment` tag it filters on.
+	Environment Environment `json:"environment"`
+	// MonthlyLimitUSD is the monthly limit in US dollars, at least 1.
+	MonthlyLimitUSD int `json:"monthlyLimitUsd"`
+}
+
+// EnvironmentTag is the default tag that names a resource's environment; budgets filter on it.
+const EnvironmentTag = "environment"
+
+// ActivatesTag says whether the environment tag is activated for cost allocation.
+func (c *Costs) ActivatesTag() bool { return c.ActivateTag == nil || *c.ActivateTag }
+
+func (s *Stack) validateCosts(is *issues) {
+	c := s.Costs
+	if len(c.Budgets) == 0 {
+		is.add(keyPath(KeyCosts, "budgets"), "missing; list a monthly limit per environment, e.g. [{environment: %s, monthlyLimitUsd: 50000}]", s.Settings.Environment)
+	}
+	seen := map[Environment]bool{}
+	for i, b := range c.Budgets {
+		path := fmt.Sprintf("%s[%d]", keyPath(KeyCosts, "budgets"), i)
+		oneOf(is, path+".environment", b.Environment, environments)
+		if seen[b.Environment] {
+			is.add(path+".environment", "%q has a budget already; one per environment", b.Environment)
+		}
+		seen[b.Environment] = true
+		if b.MonthlyLimitUSD < 1 {
+			is.add(path+".monthlyLimitUsd", "%d: want a limit of at least 1 (US dollars)", b.MonthlyLimitUSD)
+		}
+	}
+	if c.AnomalyThresholdUSD < 1 {
+		is.add(keyPath(KeyCosts, "anomalyThresholdUsd"), "%d: want at least 1 (US dollars of total impact)", c.AnomalyThresholdUSD)
+	}
+	s.requireGlobalServicesRegion(is, KeyCosts)
+}
+
+// validateCostsFleet: a global stack with costs budgets its own environment, no environment is
+// budgeted twice across the fleet, and no budget names an environment without region stacks.
+func (f *Fleet) validateCostsFleet() Problems {
+	var out Problems
+	regions := map[Environment]bool{}
+	for _, s := range f.Stacks {
+		if s.IsRegion() {
+			regions[s.Settings.Environment] = true
+		}
+	}
+	covered := map[Environment]string{}
+	for _, s := range f.Stacks {
+		if s.Settings.Kind != KindGlobal || s.Costs == nil {
+			continue
+		}
+		own := false
+		for i, b := range s.Costs.Budgets {
+			path := fmt.Sprintf("%s[%d].environment", keyPath(KeyCosts, "budgets"), i)
+			own = own || b.Environment == s.Settings.Environment
+			if other, dup := covered[b.Environment]; dup && other != s.Name {
+				out = append(out, s.problem(path, "%q is budgeted in %s already; one budget per environment", b.Environment, other))
+			}
+			covered[b.Environment] = s.Name
+			if !regions[b.Environment] && slices.Contains(environments, b.Environment) {
+				out = append(out, s.problem(path, "%q has no region stacks to budget", b.Environment))
+			}
+		}
+		if !own && regions[s.Settings.Environment] {
+			out = append(out, s.problem(keyPath(KeyCosts, "budgets"), "environment %s has region stacks but no budget; add {environment: %s, monthlyLimitUsd: ...}",
+				s.Settings.Environment, s.Settings.Environment))
+		}
+	}
+	return out
+}
