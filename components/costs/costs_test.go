@@ -1,0 +1,106 @@
+package costs_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/global-sovereign/global-sovereign/components/costs"
+	"github.com/global-sovereign/global-sovereign/pkg/synth"
+)
+
+const topic = "arn:aws:sns:us-east-1:123456789012:alerts"
+
+func fixture(edit func(*costs.Args)) pulumi.RunFunc {
+	return func(ctx *pulumi.Context) error {
+		p, err := aws.NewProvider(ctx, "global", &aws.ProviderArgs{Region: pulumi.String("us-east-1")})
+		if err != nil {
+			return err
+		}
+		args := &costs.Args{Region: "us-east-1", TagKey: "environment", ActivateTag: true,
+			Budgets:             []costs.Budget{{Environment: "production", LimitUSD: 1000}, {Environment: "staging", LimitUSD: 50.5}},
+			AnomalyThresholdUSD: 250, TopicArn: pulumi.String(topic), Emails: []string{"oncall@example.io"}}
+		if edit != nil {
+			edit(args)
+		}
+		_, err = costs.New(ctx, "gs", args, pulumi.Provider(p))
+		return err
+	}
+}
+
+func TestCosts(t *testing.T) {
+	for _, activate := range []bool{true, false} {
+		r, err := synth.Run(fixture(func(a *costs.Args) { a.ActivateTag = activate }), "test", nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := r.Graph
+		tags := g.ByType("aws:costexplorer/costAllocationTag:CostAllocationTag")
+		if (len(tags) == 1) != activate {
+			t.Fatalf("activate %v: %d cost allocation tags", activate, len(tags))
+		}
+		budgets := g.ByType("aws:budgets/budget:Budget")
+		if len(budgets) != 2 {
+			t.Fatalf("%d budgets", len(budgets))
+		}
+		limits := map[string]string{}
+		for _, b := range budgets {
+			filter := b.Inputs["costFilters"].([]any)[0].(map[string]any)
+			value := filter["values"].([]any)[0].(string)
+			limits[value] = b.Inputs["limitAmount"].(string)
+			if filter["name"] != "TagKeyValue" || b.Inputs["timeUnit"] != "MONTHLY" || b.Inputs["limitUnit"] != "USD" {
+				t.Errorf("%s: %v", b.Name, b.Inputs)
+			}
+			if activate && (len(b.DependsOn) != 1 || b.DependsOn[0] != tags[0].URN) {
+				t.Errorf("%s does not wait for the tag activation: %v", b.Name, b.DependsOn)
+			}
+			notes := b.Inputs["notifications"].([]any)
+			if len(notes) != len(costs.Notifications) || len(notes) > costs.MaxNotifications {
+				t.Errorf("%s: %d notifications", b.Name, len(notes))
+			}
+			for _, n := range notes {
+				n := n.(map[string]any)
+				if n["subscriberSnsTopicArns"].([]any)[0] != topic || n["subscriberEmailAddresses"].([]any)[0] != "oncall@example.io" || n["thresholdType"] != "PERCENTAGE" {
+					t.Errorf("%s notification %v", b.Name, n)
+				}
+			}
+		}
+		if limits["user:environment$production"] != "1000.00" || limits["user:environment$staging"] != "50.50" {
+			t.Errorf("limits by filter: %v", limits)
+		}
+		subs := g.ByType("aws:costexplorer/anomalySubscription:AnomalySubscription")
+		monitors := g.ByType("aws:costexplorer/anomalyMonitor:AnomalyMonitor")
+		if len(subs) != 1 || len(monitors) != 1 || subs[0].Inputs["frequency"] != "IMMEDIATE" ||
+			subs[0].Inputs["monitorArnLists"].([]any)[0] != monitors[0].ID || monitors[0].Inputs["monitorDimension"] != "SERVICE" {
+			t.Fatalf("anomaly detection: %v %v", subs, monitors)
+		}
+		dim := subs[0].Inputs["thresholdExpression"].(map[string]any)["dimension"].(map[string]any)
+		if dim["values"].([]any)[0] != "250" || dim["key"] != "ANOMALY_TOTAL_IMPACT_ABSOLUTE" {
+			t.Errorf("threshold %v", dim)
+		}
+	}
+}
+
+func TestCostsRejects(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		edit func(*costs.Args)
+		want string
+	}{
+		{"not in us-east-1", func(a *costs.Args) { a.Region = "eu-west-1" }, "Budgets and Cost Explorer are served from us-east-1"},
+		{"no budgets", func(a *costs.Args) { a.Budgets = nil }, "no budgets"},
+		{"zero limit", func(a *costs.Args) { a.Budgets[0].LimitUSD = 0 }, `budget "production": one budget per environment with a positive limit`},
+		{"two for one environment", func(a *costs.Args) { a.Budgets[1].Environment = "production" }, "one budget per environment"},
+		{"no threshold", func(a *costs.Args) { a.AnomalyThresholdUSD = 0 }, "anomaly threshold 0"},
+		{"no topic", func(a *costs.Args) { a.TopicArn = nil }, "a tag key and a topic are required"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := synth.Run(fixture(tc.edit), "test", nil, nil)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
