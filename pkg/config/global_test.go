@@ -106,3 +106,17 @@ func TestMeshWithinThePeeringQuota(t *testing.T) {
 		}
 	}
 }
+
+// Preflight of a global stack: a placeholder DNS zone or alerts address must be replaced before
+// the first deploy; real ones pass.
+func TestGlobalPreflight(t *testing.T) {
+	placeholder := strings.NewReplacer("zoneId: Z0123456789ABC", "zoneId: Z0000000000EXAMPLE", "zoneName: sovereign.io", "zoneName: sovereign.example").
+		Replace(globalWithDNSAndCosts) + "  global-sovereign:alerts:\n    emails: [ops@company.example]\n"
+	ps := parseValid(t, "Pulumi.global.yaml", placeholder).Preflight()
+	requireProblem(t, ps, "global-sovereign:dns.zoneId", "placeholder hosted zone (Z0000000000EXAMPLE, sovereign.example)", 0)
+	requireProblem(t, ps, "global-sovereign:alerts.emails[0]", "placeholder address", 0)
+	real := strings.Replace(globalWithDNSAndCosts, "environment: production", "environment: production\n    allowedAccountIds: [\"123456789012\"]", 1)
+	if ps := parseValid(t, "Pulumi.global.yaml", real).Preflight(); len(ps) != 0 {
+		t.Errorf("a complete global stack has preflight problems: %v", ps.Error())
+	}
+}

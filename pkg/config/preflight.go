@@ -29,18 +29,22 @@ func (s *Stack) Preflight() Problems {
 		is.add(keyPath(KeyStack, "allowedAccountIds"), "empty; list the 12-digit id of the AWS account this stack deploys into, "+
 			"so credentials for any other account fail before a change is made")
 	}
-	if !s.IsRegion() {
-		return s.report(is)
-	}
-	if len(s.Alerts.Emails) == 0 {
-		is.add(keyPath(KeyAlerts, "emails"), "no subscriber; list the on-call address(es) that receive this stack's alarms "+
-			"(each confirms the email AWS sends before alarms reach it)")
-	}
 	for i, e := range s.Alerts.Emails {
 		if _, domain, _ := strings.Cut(e, "@"); isPlaceholderDomain(domain) {
 			is.add(fmt.Sprintf("%s[%d]", keyPath(KeyAlerts, "emails"), i), "%q is a placeholder address in a reserved domain; "+
 				"set the on-call address that receives this stack's alarms", e)
 		}
+	}
+	if !s.IsRegion() {
+		if d := s.DNS; d != nil && (strings.Contains(strings.ToUpper(d.ZoneID), "EXAMPLE") || isPlaceholderDomain(d.ZoneName)) {
+			is.add(keyPath(KeyDNS, "zoneId"), "placeholder hosted zone (%s, %s); set zoneId and zoneName to the Route 53 public "+
+				"hosted zone that will hold %s (aws route53 list-hosted-zones)", d.ZoneID, d.ZoneName, d.FQDN())
+		}
+		return s.report(is)
+	}
+	if len(s.Alerts.Emails) == 0 {
+		is.add(keyPath(KeyAlerts, "emails"), "no subscriber; list the on-call address(es) that receive this stack's alarms "+
+			"(each confirms the email AWS sends before alarms reach it)")
 	}
 	if g := s.Ingress; g != nil && (strings.Contains(strings.ToUpper(g.ZoneID), "EXAMPLE") || isPlaceholderDomain(g.ZoneName)) {
 		is.add(keyPath(KeyIngress, "zoneId"), "placeholder hosted zone (%s, %s); set zoneId and zoneName to the Route 53 public "+
