@@ -407,7 +407,7 @@ func TestSecondarySecretArnInEveryPartition(t *testing.T) {
 			t.Fatal(err)
 		}
 		got := g.Outputs["secretArn"].(string)
-		if !regexp.MustCompile(`^arn:[a-z-]+:secretsmanager:` + s.Region + `:\d{12}:secret:gs-global/master-AbCdEf$`).MatchString(got) ||
+		if !regexp.MustCompile(`^arn:[a-z-]+:secretsmanager:`+s.Region+`:\d{12}:secret:gs-global/master-AbCdEf$`).MatchString(got) ||
 			!strings.HasPrefix(got, arn[:strings.Index(arn, ":secretsmanager")]) {
 			t.Errorf("replica of %s: %s", arn, got)
 		}
