@@ -2,6 +2,7 @@ package synth
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -40,11 +41,12 @@ func NewAWSProvider(ctx *pulumi.Context, region, name string) (pulumi.ProviderRe
 }
 
 // ChildProblems checks the graph of a component run alone: exactly one component of type typ;
-// every other resource the program registers (providers aside) is its child; and every custom
-// child uses the provider whose resource name providerOf returns for it ("" skips the check,
-// e.g. for a remote component, which has providers but no provider). It returns one line per
-// problem; a test reports them.
-func ChildProblems(g *Graph, typ string, providerOf func(Resource) string) []string {
+// every other resource the program registers is its child, but for the test's own providers and
+// the fixtures it names (resources the test declares to hand the component, e.g. a security
+// group); and every custom child but a provider uses the provider whose resource name providerOf
+// returns for it ("" skips the check). Remote components have providers, not a provider: check
+// those directly. It returns one line per problem; a test reports them.
+func ChildProblems(g *Graph, typ string, providerOf func(Resource) string, fixtures ...string) []string {
 	comps := g.ByType(typ)
 	if len(comps) != 1 {
 		return []string{fmt.Sprintf("%d components of type %s, want 1", len(comps), typ)}
@@ -52,13 +54,15 @@ func ChildProblems(g *Graph, typ string, providerOf func(Resource) string) []str
 	comp := comps[0]
 	var out []string
 	for _, r := range g.Resources {
-		if r.Modelled || r.URN == comp.URN || strings.HasPrefix(r.Type, "pulumi:providers:") {
+		isProvider := strings.HasPrefix(r.Type, "pulumi:providers:")
+		topLevel := strings.HasSuffix(r.Parent, "::"+rootStack(g))
+		if r.Modelled || r.URN == comp.URN || topLevel && (isProvider || slices.Contains(fixtures, r.Name)) {
 			continue
 		}
 		if r.Parent != comp.URN {
 			out = append(out, fmt.Sprintf("%s %s is not a child of the component (parent %q)", r.Type, r.Name, r.Parent))
 		}
-		if !r.Custom {
+		if !r.Custom || isProvider {
 			continue
 		}
 		if want := providerOf(r); want != "" && !strings.HasSuffix(r.Provider, "::"+want) {
@@ -66,6 +70,12 @@ func ChildProblems(g *Graph, typ string, providerOf func(Resource) string) []str
 		}
 	}
 	return out
+}
+
+// rootStack is the name of the root stack resource of a graph, which parents what the program
+// declares at the top level.
+func rootStack(g *Graph) string {
+	return "pulumi:pulumi:Stack::" + g.Project + "-" + g.Stack
 }
 
 // Named returns the resource the program registers under a logical name and type.
