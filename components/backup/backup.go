@@ -50,6 +50,10 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	if args.CopyProvider == nil || args.ResourceArns == nil {
 		return nil, fmt.Errorf("backup %s: a copy-region provider and the resources to back up are required", name)
 	}
+	if args.RetentionDays < 1 || args.Schedule == "" {
+		return nil, fmt.Errorf("backup %s: a schedule and a retention of at least one day are required (retention %d, schedule %q)",
+			name, args.RetentionDays, args.Schedule)
+	}
 	b := &Backup{}
 	if err := ctx.RegisterComponentResource(Type, name, b, opts...); err != nil {
 		return nil, err

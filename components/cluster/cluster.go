@@ -113,8 +113,8 @@ type Cluster struct {
 // New declares the cluster. Pass the stack's regional aws provider with pulumi.Provider; it is
 // also handed to the pulumi-eks component and all its children.
 func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Cluster, error) {
-	if len(args.NodeGroups) == 0 || args.AWSProvider == nil {
-		return nil, fmt.Errorf("cluster %s: node groups and the regional aws provider are required", name)
+	if err := args.check(); err != nil {
+		return nil, fmt.Errorf("cluster %s: %w", name, err)
 	}
 	c := &Cluster{}
 	if err := ctx.RegisterComponentResource(Type, name, c, opts...); err != nil {
@@ -240,6 +240,32 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		"oidcProviderArn":      c.OIDCProviderArn,
 		"keyArn":               c.KeyArn,
 	})
+}
+
+// check refuses Args the program's config validation would have refused. Without a VPC and
+// subnets pulumi-eks would place the cluster in the account's default VPC; node groups of one
+// name would collide in AWS, which the mocks do not show.
+func (a *Args) check() error {
+	if len(a.NodeGroups) == 0 || a.AWSProvider == nil {
+		return fmt.Errorf("node groups and the regional aws provider are required")
+	}
+	if a.KubernetesVersion == "" || a.VpcID == nil || a.PrivateSubnetIDs == nil {
+		return fmt.Errorf("a Kubernetes version, the VPC and its private subnets are required")
+	}
+	seen := map[string]bool{}
+	for i, g := range a.NodeGroups {
+		switch {
+		case g.Name == "":
+			return fmt.Errorf("node group [%d] has no name", i)
+		case seen[g.Name]:
+			return fmt.Errorf("two node groups named %q", g.Name)
+		case g.MinSize < 0 || g.MinSize > g.DesiredSize || g.DesiredSize > g.MaxSize || g.MaxSize < 1:
+			return fmt.Errorf("node group %s: want 0 <= min <= desired <= max and max >= 1, got %d, %d, %d",
+				g.Name, g.MinSize, g.DesiredSize, g.MaxSize)
+		}
+		seen[g.Name] = true
+	}
+	return nil
 }
 
 type builder struct {

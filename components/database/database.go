@@ -166,6 +166,10 @@ func (a *Args) check() error {
 		return fmt.Errorf("no availability zones")
 	case a.AlarmTopicArn == nil || a.VpcID == nil || a.DatabaseSubnetIDs == nil:
 		return fmt.Errorf("alarm topic, VPC and subnets are required")
+	case a.Primary != nil && (a.Primary.GlobalClusterIdentifier == "" || a.Primary.MasterUsername == ""):
+		return fmt.Errorf("a primary needs a global cluster identifier and a master username")
+	case a.Secondary != nil && (a.Secondary.GlobalClusterID == nil || a.Secondary.SourceRegion == nil || a.Secondary.SecretArn == nil):
+		return fmt.Errorf("a secondary needs the primary's global cluster id, region and credentials secret")
 	}
 	return nil
 }

@@ -4,6 +4,8 @@ package kmskey
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -42,6 +44,9 @@ const DeletionWindowDays = 30
 
 // New declares the key and its alias with the given options (parent, provider).
 func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (*kms.Key, error) {
+	if err := args.check(); err != nil {
+		return nil, fmt.Errorf("kms key %s: %w", name, err)
+	}
 	keyOpts := append([]pulumi.ResourceOption{pulumi.Protect(args.Protect)}, opts...)
 	key, err := kms.NewKey(ctx, name, &kms.KeyArgs{
 		Description:          pulumi.String(args.Description),
@@ -61,4 +66,22 @@ func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOpt
 		return nil, err
 	}
 	return key, nil
+}
+
+// check refuses a key no one could manage or find: without the AccountAdmin statement (kms:*
+// for an account root), or without an alias.
+func (a Args) check() error {
+	switch {
+	case a.Alias == "":
+		return fmt.Errorf("an alias is required")
+	case strings.HasPrefix(a.Alias, "alias/"):
+		return fmt.Errorf("alias %q: give it without the alias/ prefix", a.Alias)
+	}
+	for _, s := range a.Policy.Statement {
+		if s.Effect == "Allow" && slices.Contains(s.Action, "kms:*") &&
+			slices.ContainsFunc(s.Principal["AWS"], func(p string) bool { return strings.HasSuffix(p, ":root") }) {
+			return nil
+		}
+	}
+	return fmt.Errorf("the key policy lacks the AccountAdmin statement (kmskey.AccountAdmin): the key would be unmanageable")
 }

@@ -5,6 +5,7 @@ package sgrules
 
 import (
 	"fmt"
+	"net/netip"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -27,8 +28,14 @@ func FromCIDRs(prefix string, cidrs []string, port int, what string) []Rule {
 	return out
 }
 
-// Ingress declares the rules on the security group.
+// Ingress declares the rules on the security group. A rule without a name, a TCP port or an
+// IPv4 CIDR is an error before any rule is declared.
 func Ingress(ctx *pulumi.Context, securityGroupID pulumi.IDOutput, rules []Rule, opts ...pulumi.ResourceOption) error {
+	for _, r := range rules {
+		if err := r.check(); err != nil {
+			return err
+		}
+	}
 	for _, r := range rules {
 		if _, err := vpc.NewSecurityGroupIngressRule(ctx, r.Name, &vpc.SecurityGroupIngressRuleArgs{
 			SecurityGroupId: securityGroupID,
@@ -40,6 +47,19 @@ func Ingress(ctx *pulumi.Context, securityGroupID pulumi.IDOutput, rules []Rule,
 		}, opts...); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+func (r Rule) check() error {
+	if r.Name == "" {
+		return fmt.Errorf("security group rule %q: no name", r.Description)
+	}
+	if r.Port < 1 || r.Port > 65535 {
+		return fmt.Errorf("security group rule %s: port %d is not a TCP port (1-65535)", r.Name, r.Port)
+	}
+	if p, err := netip.ParsePrefix(r.CIDR); err != nil || !p.Addr().Is4() {
+		return fmt.Errorf("security group rule %s: %q is not an IPv4 CIDR", r.Name, r.CIDR)
 	}
 	return nil
 }

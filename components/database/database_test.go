@@ -1,0 +1,415 @@
+package database_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/global-sovereign/global-sovereign/components/database"
+	"github.com/global-sovereign/global-sovereign/pkg/iampolicy"
+	"github.com/global-sovereign/global-sovereign/pkg/scope"
+	"github.com/global-sovereign/global-sovereign/pkg/synth"
+)
+
+const (
+	tKey       = "aws:kms/key:Key"
+	tAlias     = "aws:kms/alias:Alias"
+	tSubnets   = "aws:rds/subnetGroup:SubnetGroup"
+	tSG        = "aws:ec2/securityGroup:SecurityGroup"
+	tRule      = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+	tParams    = "aws:rds/clusterParameterGroup:ClusterParameterGroup"
+	tGlobal    = "aws:rds/globalCluster:GlobalCluster"
+	tCluster   = "aws:rds/cluster:Cluster"
+	tInstance  = "aws:rds/clusterInstance:ClusterInstance"
+	tPassword  = "random:index/randomPassword:RandomPassword"
+	tRandomID  = "random:index/randomId:RandomId"
+	tSecret    = "aws:secretsmanager/secret:Secret"
+	tVersion   = "aws:secretsmanager/secretVersion:SecretVersion"
+	tAlarm     = "aws:cloudwatch/metricAlarm:MetricAlarm"
+	topic      = "arn:aws:sns:eu-west-1:111122223333:gs-test-alerts"
+	primaryArn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:gs-global/master-AbCdEf"
+)
+
+var (
+	ams = scope.Scope{Partition: "aws", AccountID: "111122223333", Region: "eu-west-1", Protect: true}
+	iad = scope.Scope{Partition: "aws", AccountID: "111122223333", Region: "us-east-1", Protect: true}
+	gov = scope.Scope{Partition: "aws-us-gov", AccountID: "444455556666", Region: "us-gov-west-1", Protect: true}
+)
+
+func base(s scope.Scope, instances int, azs ...string) *database.Args {
+	return &database.Args{
+		Scope:         s,
+		EngineVersion: "16.6", EngineMajor: "16", InstanceClass: "db.r6i.2xlarge", Instances: instances,
+		AvailabilityZones:     azs,
+		VpcID:                 pulumi.String("vpc-0123"),
+		DatabaseSubnetIDs:     pulumi.StringArray{pulumi.String("subnet-0a"), pulumi.String("subnet-0b")},
+		ClientCIDRs:           []string{"10.1.0.0/20", "10.1.16.0/20", "192.168.7.0/24"},
+		AlarmTopicArn:         pulumi.String(topic),
+		ReplicationLagAlarmMs: 2000,
+		ApplyImmediately:      true,
+		SecretRecoveryDays:    7,
+	}
+}
+
+func primary(s scope.Scope, instances int, azs ...string) *database.Args {
+	a := base(s, instances, azs...)
+	a.Primary = &database.PrimaryArgs{GlobalClusterIdentifier: "gs-global", DatabaseName: "sovereign", MasterUsername: "sovereign_admin",
+		BackupRetentionDays: 35, ReplicaRegions: []string{"us-east-1", "ap-southeast-2"}}
+	return a
+}
+
+func secondary(s scope.Scope, instances int, azs ...string) *database.Args {
+	a := base(s, instances, azs...)
+	a.Secondary = &database.SecondaryArgs{GlobalClusterID: pulumi.String("gs-global"), SourceRegion: pulumi.String("eu-west-1"),
+		SecretArn: pulumi.String(primaryArn)}
+	return a
+}
+
+var outputs = []string{"clusterIdentifier", "clusterArn", "writerEndpoint", "readerEndpoint", "globalClusterId", "secretArn", "keyArn", "securityGroupId"}
+
+func synthDatabase(a *database.Args) (*synth.Graph, error) {
+	r, err := synth.RunComponent(a.Scope.Region, func(ctx *pulumi.Context, p pulumi.ProviderResource) error {
+		d, err := database.New(ctx, "gs-test", a, pulumi.Provider(p))
+		if err != nil {
+			return err
+		}
+		for k, v := range map[string]pulumi.StringOutput{
+			"clusterIdentifier": d.ClusterIdentifier, "clusterArn": d.ClusterArn, "writerEndpoint": d.WriterEndpoint,
+			"readerEndpoint": d.ReaderEndpoint, "globalClusterId": d.GlobalClusterID, "secretArn": d.SecretArn,
+			"keyArn": d.KeyArn, "securityGroupId": d.SecurityGroupID,
+		} {
+			ctx.Export(k, v)
+		}
+		return nil
+	})
+	if r == nil {
+		return nil, err
+	}
+	return r.Graph, err
+}
+
+func one(t *testing.T, g *synth.Graph, typ string) synth.Resource {
+	t.Helper()
+	rs := g.ByType(typ)
+	if len(rs) != 1 {
+		t.Fatalf("%d %s, want 1", len(rs), typ)
+	}
+	return rs[0]
+}
+
+func strs(v any) []string {
+	var out []string
+	for _, e := range v.([]any) {
+		out = append(out, e.(string))
+	}
+	return out
+}
+
+func TestDatabase(t *testing.T) {
+	tests := []struct {
+		name string
+		args *database.Args
+		root string // the key administrator the partition makes of the account
+	}{
+		{"primary, three instances in three AZs", primary(ams, 3, "eu-west-1a", "eu-west-1b", "eu-west-1c"), "arn:aws:iam::111122223333:root"},
+		{"primary, unprotected, deferred changes, one instance", func() *database.Args {
+			a := primary(scope.Scope{Partition: "aws", AccountID: "111122223333", Region: "eu-west-1"}, 1, "eu-west-1a", "eu-west-1b")
+			a.ApplyImmediately, a.SecretRecoveryDays, a.Primary.ReplicaRegions = false, 0, nil
+			return a
+		}(), "arn:aws:iam::111122223333:root"},
+		{"secondary, two instances round three AZs", secondary(iad, 2, "us-east-1a", "us-east-1b", "us-east-1c"), "arn:aws:iam::111122223333:root"},
+		{"secondary, four instances round two AZs", secondary(iad, 4, "us-east-1a", "us-east-1b"), "arn:aws:iam::111122223333:root"},
+		{"GovCloud primary", primary(gov, 2, "us-gov-west-1a", "us-gov-west-1b"), "arn:aws-us-gov:iam::444455556666:root"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := tt.args
+			isPrimary := a.Primary != nil
+			g, err := synthDatabase(a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			protect := a.Scope.Protect
+			provider := synth.ProviderName(a.Scope.Region)
+			for _, p := range synth.ChildProblems(g, database.Type, func(r synth.Resource) string {
+				if strings.HasPrefix(r.Type, "random:") {
+					return ""
+				}
+				return provider
+			}) {
+				t.Error(p)
+			}
+			roleOnly := 0
+			if isPrimary {
+				roleOnly = 1
+			}
+			alarms := 2 + 1 - roleOnly // a secondary also alarms on replication lag
+			counts := map[string]int{tKey: 1, tAlias: 1, tSubnets: 1, tSG: 1, tRule: len(a.ClientCIDRs), tParams: 1, tCluster: 1,
+				tInstance: a.Instances, tAlarm: alarms,
+				// Credentials and the global cluster exist only in the primary region.
+				tGlobal: roleOnly, tPassword: roleOnly, tRandomID: roleOnly, tSecret: roleOnly, tVersion: roleOnly}
+			for typ, want := range counts {
+				if got := len(g.ByType(typ)); got != want {
+					t.Errorf("%d %s, want %d", got, typ, want)
+				}
+			}
+
+			key := one(t, g, tKey)
+			keyArn := key.State["arn"].(string)
+			var kp iampolicy.Document
+			if err := json.Unmarshal([]byte(key.Inputs["policy"].(string)), &kp); err != nil {
+				t.Fatal(err)
+			}
+			if key.Protect != protect || kp.Statement[0].Principal["AWS"][0] != tt.root {
+				t.Errorf("key protect %v policy %+v", key.Protect, kp)
+			}
+			sg, subnets, params := one(t, g, tSG), one(t, g, tSubnets), one(t, g, tParams)
+			if sg.Inputs["vpcId"] != "vpc-0123" || len(subnets.Inputs["subnetIds"].([]any)) != 2 {
+				t.Errorf("placement: sg %v, subnets %v", sg.Inputs, subnets.Inputs)
+			}
+			var cidrs []string
+			for _, r := range g.ByType(tRule) {
+				if r.Inputs["securityGroupId"] != sg.ID || r.Inputs["fromPort"] != float64(database.Port) {
+					t.Errorf("rule %s: %v", r.Name, r.Inputs)
+				}
+				cidrs = append(cidrs, r.Inputs["cidrIpv4"].(string))
+			}
+			if slices.Sort(cidrs); !slices.Equal(cidrs, a.ClientCIDRs) {
+				t.Errorf("5432 open to %v, want %v", cidrs, a.ClientCIDRs)
+			}
+			if params.Inputs["family"] != "aurora-postgresql"+a.EngineMajor ||
+				!strings.Contains(fmt.Sprint(params.Inputs["parameters"]), "name:rds.force_ssl value:1") {
+				t.Errorf("parameter group %v", params.Inputs)
+			}
+
+			// The cluster: encrypted with the region's key, protected twice over as the scope
+			// says, in the subnets and security group, members ignoring what AWS changes.
+			cluster := one(t, g, tCluster)
+			in := cluster.Inputs
+			for k, want := range map[string]any{
+				"clusterIdentifier": "gs-test-aurora", "engine": database.Engine, "engineVersion": a.EngineVersion,
+				"storageEncrypted": true, "kmsKeyId": keyArn, "deletionProtection": protect, "applyImmediately": a.ApplyImmediately,
+				"dbSubnetGroupName": subnets.State["name"], "dbClusterParameterGroupName": params.State["name"],
+				"iamDatabaseAuthenticationEnabled": true, "port": float64(database.Port), "skipFinalSnapshot": !isPrimary,
+			} {
+				if in[k] != want {
+					t.Errorf("cluster %s = %v, want %v", k, in[k], want)
+				}
+			}
+			if ids := strs(in["vpcSecurityGroupIds"]); len(ids) != 1 || ids[0] != sg.ID {
+				t.Errorf("cluster security groups %v", ids)
+			}
+			if !slices.Equal(strs(in["enabledCloudwatchLogsExports"]), []string{"postgresql"}) {
+				t.Errorf("log exports %v", in["enabledCloudwatchLogsExports"])
+			}
+			if cluster.Protect != protect {
+				t.Errorf("cluster protect %v, want %v", cluster.Protect, protect)
+			}
+			if !slices.Equal(cluster.IgnoreChanges, []string{"engineVersion", "globalClusterIdentifier", "replicationSourceIdentifier"}) {
+				t.Errorf("cluster ignores %v", cluster.IgnoreChanges)
+			}
+
+			if isPrimary {
+				p := a.Primary
+				global := one(t, g, tGlobal)
+				if global.Inputs["globalClusterIdentifier"] != p.GlobalClusterIdentifier || global.Inputs["storageEncrypted"] != true ||
+					global.Inputs["deletionProtection"] != protect || global.Protect != protect || global.Inputs["engineVersion"] != a.EngineVersion {
+					t.Errorf("global cluster %v protect %v", global.Inputs, global.Protect)
+				}
+				if in["globalClusterIdentifier"] != global.ID || in["masterPassword"] != synth.SecretMarker ||
+					in["masterUsername"] != p.MasterUsername || in["databaseName"] != p.DatabaseName ||
+					in["backupRetentionPeriod"] != float64(p.BackupRetentionDays) || in["sourceRegion"] != nil ||
+					!slices.Contains(cluster.AdditionalSecretOutputs, "masterPassword") {
+					t.Errorf("primary cluster %v secret outputs %v", in, cluster.AdditionalSecretOutputs)
+				}
+				suffix := one(t, g, tRandomID).State["hex"].(string)
+				if in["finalSnapshotIdentifier"] != "gs-test-aurora-final-"+suffix {
+					t.Errorf("final snapshot %v, want gs-test-aurora-final-%s", in["finalSnapshotIdentifier"], suffix)
+				}
+				pw := one(t, g, tPassword).Inputs
+				if pw["length"] != float64(40) || strings.ContainsAny(pw["overrideSpecial"].(string), `/@" `) {
+					t.Errorf("master password %v", pw)
+				}
+				secret := one(t, g, tSecret)
+				var replicas []string
+				for _, r := range secret.Inputs["replicas"].([]any) {
+					replicas = append(replicas, r.(map[string]any)["region"].(string))
+				}
+				if secret.Inputs["name"] != p.GlobalClusterIdentifier+"/master" || secret.Inputs["kmsKeyId"] != keyArn ||
+					secret.Inputs["recoveryWindowInDays"] != float64(a.SecretRecoveryDays) || secret.Protect != protect ||
+					!slices.Equal(replicas, p.ReplicaRegions) {
+					t.Errorf("credentials secret %v protect %v", secret.Inputs, secret.Protect)
+				}
+				if v := one(t, g, tVersion); v.Inputs["secretId"] != secret.ID || v.Inputs["secretString"] != synth.SecretMarker {
+					t.Errorf("secret version %v", v.Inputs)
+				}
+				if g.Outputs["globalClusterId"] != global.ID || g.Outputs["secretArn"] != secret.State["arn"] {
+					t.Errorf("primary outputs %v", g.Outputs)
+				}
+			} else {
+				// A secondary joins the global cluster and carries nothing AWS takes from the primary.
+				for _, k := range []string{"masterUsername", "masterPassword", "databaseName", "backupRetentionPeriod", "finalSnapshotIdentifier"} {
+					if in[k] != nil {
+						t.Errorf("secondary cluster sets %s = %v", k, in[k])
+					}
+				}
+				if in["globalClusterIdentifier"] != "gs-global" || in["sourceRegion"] != "eu-west-1" {
+					t.Errorf("secondary cluster %v", in)
+				}
+				want := strings.Replace(primaryArn, ":eu-west-1:", ":"+a.Scope.Region+":", 1)
+				if g.Outputs["globalClusterId"] != "gs-global" || g.Outputs["secretArn"] != want {
+					t.Errorf("secondary outputs %v, want the replica secret %s", g.Outputs, want)
+				}
+			}
+
+			// Instances: round the AZs, the first the writer, private, Performance Insights under
+			// the key, upgraded through the global cluster.
+			for i := 0; i < a.Instances; i++ {
+				id := fmt.Sprintf("gs-test-aurora-%d", i+1)
+				inst, ok := g.Named(tInstance, id)
+				if !ok {
+					t.Errorf("no instance %s", id)
+					continue
+				}
+				for k, want := range map[string]any{
+					"identifier": id, "clusterIdentifier": cluster.ID, "instanceClass": a.InstanceClass, "engine": database.Engine,
+					"availabilityZone": a.AvailabilityZones[i%len(a.AvailabilityZones)], "promotionTier": float64(i),
+					"publiclyAccessible": false, "performanceInsightsEnabled": true, "performanceInsightsKmsKeyId": keyArn,
+					"autoMinorVersionUpgrade": false, "applyImmediately": a.ApplyImmediately,
+				} {
+					if inst.Inputs[k] != want {
+						t.Errorf("instance %s %s = %v, want %v", id, k, inst.Inputs[k], want)
+					}
+				}
+				if !slices.Equal(inst.IgnoreChanges, []string{"engineVersion"}) {
+					t.Errorf("instance %s ignores %v", id, inst.IgnoreChanges)
+				}
+			}
+
+			// Alarms on the cluster, to the topic; a secondary's lag alarm treats silence as lag.
+			metrics := map[string]synth.Resource{}
+			for _, al := range g.ByType(tAlarm) {
+				metrics[al.Inputs["metricName"].(string)] = al
+				if al.Inputs["dimensions"].(map[string]any)["DBClusterIdentifier"] != "gs-test-aurora" ||
+					strs(al.Inputs["alarmActions"])[0] != topic || strs(al.Inputs["okActions"])[0] != topic {
+					t.Errorf("alarm %s: %v", al.Name, al.Inputs)
+				}
+			}
+			if _, ok := metrics["CPUUtilization"]; !ok {
+				t.Error("no CPU alarm")
+			}
+			if _, ok := metrics["FreeableMemory"]; !ok {
+				t.Error("no freeable memory alarm")
+			}
+			lag, ok := metrics["AuroraGlobalDBReplicationLag"]
+			if ok == isPrimary {
+				t.Errorf("replication lag alarm present %v in a primary %v", ok, isPrimary)
+			}
+			if ok && (lag.Inputs["threshold"] != float64(a.ReplicationLagAlarmMs) || lag.Inputs["treatMissingData"] != "breaching") {
+				t.Errorf("lag alarm %v", lag.Inputs)
+			}
+
+			for k, want := range map[string]any{
+				"clusterIdentifier": "gs-test-aurora", "clusterArn": cluster.State["arn"], "writerEndpoint": cluster.State["endpoint"],
+				"readerEndpoint": cluster.State["readerEndpoint"], "keyArn": keyArn, "securityGroupId": sg.ID,
+			} {
+				if g.Outputs[k] != want || want == nil {
+					t.Errorf("output %s = %v, want %v", k, g.Outputs[k], want)
+				}
+			}
+			for _, k := range outputs {
+				if g.Outputs[k] == nil || g.Outputs[k] == "" {
+					t.Errorf("output %s is empty", k)
+				}
+			}
+		})
+	}
+}
+
+func TestDatabaseRejects(t *testing.T) {
+	tests := []struct {
+		name string
+		args func() *database.Args
+		want string
+	}{
+		{"both primary and secondary", func() *database.Args {
+			a := primary(ams, 3, "eu-west-1a", "eu-west-1b")
+			a.Secondary = secondary(ams, 1, "eu-west-1a").Secondary
+			return a
+		}, "set exactly one of Primary and Secondary"},
+		{"neither primary nor secondary", func() *database.Args { return base(ams, 3, "eu-west-1a", "eu-west-1b") },
+			"set exactly one of Primary and Secondary"},
+		{"no instances", func() *database.Args { return primary(ams, 0, "eu-west-1a", "eu-west-1b") }, "no instances"},
+		{"negative instances", func() *database.Args { return secondary(iad, -1, "us-east-1a") }, "no instances"},
+		{"no AZs", func() *database.Args { return primary(ams, 3) }, "no availability zones"},
+		{"no alarm topic", func() *database.Args { a := primary(ams, 1, "eu-west-1a"); a.AlarmTopicArn = nil; return a },
+			"alarm topic, VPC and subnets are required"},
+		{"no VPC", func() *database.Args { a := secondary(iad, 1, "us-east-1a"); a.VpcID = nil; return a },
+			"alarm topic, VPC and subnets are required"},
+		{"no subnets", func() *database.Args { a := primary(ams, 1, "eu-west-1a"); a.DatabaseSubnetIDs = nil; return a },
+			"alarm topic, VPC and subnets are required"},
+		{"primary without a global cluster identifier", func() *database.Args {
+			a := primary(ams, 1, "eu-west-1a")
+			a.Primary.GlobalClusterIdentifier = ""
+			return a
+		}, "a primary needs a global cluster identifier and a master username"},
+		{"primary without a master username", func() *database.Args {
+			a := primary(ams, 1, "eu-west-1a")
+			a.Primary.MasterUsername = ""
+			return a
+		}, "a primary needs a global cluster identifier and a master username"},
+		{"secondary without the global cluster", func() *database.Args {
+			a := secondary(iad, 1, "us-east-1a")
+			a.Secondary.GlobalClusterID = nil
+			return a
+		}, "a secondary needs the primary's global cluster id, region and credentials secret"},
+		{"secondary without the source region", func() *database.Args {
+			a := secondary(iad, 1, "us-east-1a")
+			a.Secondary.SourceRegion = nil
+			return a
+		}, "a secondary needs the primary's global cluster id, region and credentials secret"},
+		{"secondary without the credentials secret", func() *database.Args {
+			a := secondary(iad, 1, "us-east-1a")
+			a.Secondary.SecretArn = nil
+			return a
+		}, "a secondary needs the primary's global cluster id, region and credentials secret"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g, err := synthDatabase(tt.args())
+			if err == nil || !strings.Contains(err.Error(), "database gs-test: "+tt.want) {
+				t.Fatalf("want %q, got %v", tt.want, err)
+			}
+			if len(g.ByType(database.Type)) != 0 {
+				t.Errorf("the component was declared before its Args were checked")
+			}
+		})
+	}
+}
+
+// The replica of the primary's secret is the same ARN in the secondary's region, whatever the
+// partition.
+func TestSecondarySecretArnInEveryPartition(t *testing.T) {
+	for _, arn := range []string{primaryArn, "arn:aws-us-gov:secretsmanager:us-gov-east-1:444455556666:secret:gs-global/master-AbCdEf"} {
+		s := gov
+		if strings.HasPrefix(arn, "arn:aws:") {
+			s = iad
+		}
+		a := secondary(s, 1, s.Region+"a")
+		a.Secondary.SecretArn = pulumi.String(arn)
+		g, err := synthDatabase(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := g.Outputs["secretArn"].(string)
+		if !regexp.MustCompile(`^arn:[a-z-]+:secretsmanager:`+s.Region+`:\d{12}:secret:gs-global/master-AbCdEf$`).MatchString(got) ||
+			!strings.HasPrefix(got, arn[:strings.Index(arn, ":secretsmanager")]) {
+			t.Errorf("replica of %s: %s", arn, got)
+		}
+	}
+}
