@@ -151,3 +151,37 @@ func TestAlerts(t *testing.T) {
 		})
 	}
 }
+
+// Publishers besides CloudWatch (the global stack's budgets and cost anomaly alerts) may use the
+// key and publish; budgets only from this account's budgets, as AWS Budgets documents it, cost
+// anomaly alerts without a condition, as Cost Anomaly Detection documents it.
+func TestAlertsPublishers(t *testing.T) {
+	sc := scope.Scope{Partition: "aws-us-gov", AccountID: "111122223333", Region: "us-gov-west-1"}
+	g := synthAlerts(t, &alerts.Args{Scope: sc, Publishers: []alerts.Publisher{alerts.Budgets(sc), alerts.CostAnomalyDetection()}})
+	key, topic := policyOf(t, g.ByType(tKey)[0]), policyOf(t, g.ByType(tPolicy)[0])
+	for _, tc := range []struct {
+		sid, service, sourceArn string
+	}{
+		{"Budgets", "budgets.amazonaws.com", "arn:aws-us-gov:budgets::111122223333:*"},
+		{"CostAnomalyDetection", "costalerts.amazonaws.com", ""},
+	} {
+		for _, d := range []iampolicy.Document{key, topic} {
+			st, ok := statement(d, tc.sid)
+			if !ok || len(st.Principal["Service"]) != 1 || st.Principal["Service"][0] != tc.service {
+				t.Errorf("%s: no statement for %s: %+v", tc.sid, tc.service, d)
+				continue
+			}
+			if d.Statement[0].Sid == "AccountAdmin" {
+				continue // the key: use of the key, no conditions
+			}
+			if got := st.Condition["ArnLike"]["aws:SourceArn"]; got != tc.sourceArn {
+				t.Errorf("%s topic statement: aws:SourceArn %q, want %q", tc.sid, got, tc.sourceArn)
+			}
+		}
+	}
+	// Without publishers the policies hold CloudWatch only, as a region stack's do.
+	plain := synthAlerts(t, &alerts.Args{Scope: sc})
+	if _, ok := statement(policyOf(t, plain.ByType(tPolicy)[0]), "Budgets"); ok {
+		t.Error("a topic without publishers admits budgets")
+	}
+}
