@@ -1,0 +1,148 @@
+package ingress_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
+	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/global-sovereign/global-sovereign/components/ingress"
+	"github.com/global-sovereign/global-sovereign/pkg/scope"
+	"github.com/global-sovereign/global-sovereign/pkg/synth"
+)
+
+var ams = scope.Scope{Partition: "aws", AccountID: "111122223333", Region: "eu-west-1", Protect: true}
+
+// fixture builds the ingress alone with a Kubernetes provider and, unless noService, an API
+// Service to bind; edit changes the Args before New.
+func fixture(s scope.Scope, noService bool, edit func(*ingress.Args)) (*synth.Result, error) {
+	return synth.RunComponent(s.Region, func(ctx *pulumi.Context, p pulumi.ProviderResource) error {
+		k8s, err := kubernetes.NewProvider(ctx, "k8s", &kubernetes.ProviderArgs{Kubeconfig: pulumi.String("{}")})
+		if err != nil {
+			return err
+		}
+		args := &ingress.Args{
+			Scope: s, ClusterName: pulumi.String("gs-test").ToStringOutput(), ClusterSecurityGroupID: pulumi.String("sg-0cluster"),
+			Kubernetes: k8s, VpcID: pulumi.String("vpc-0a"), VpcCIDR: "10.1.0.0/16",
+			PublicSubnetIDs: pulumi.ToStringArray([]string{"subnet-a", "subnet-b"}),
+			ZoneID:          "Z0123456789ABC", Hostname: "api-ams.example.io", HealthCheckPath: "/health",
+			AccessLogRetentionDays: 90, APIPort: 8080,
+		}
+		if !noService {
+			svc, err := corev1.NewService(ctx, "api", &corev1.ServiceArgs{
+				Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String("api"), Namespace: pulumi.String("api")},
+			}, pulumi.Provider(k8s))
+			if err != nil {
+				return err
+			}
+			args.APIService = svc
+		}
+		if edit != nil {
+			edit(args)
+		}
+		in, err := ingress.New(ctx, "gs-test", args, pulumi.Provider(p))
+		if err != nil {
+			return err
+		}
+		ctx.Export("endpoint", in.Endpoint)
+		ctx.Export("dnsName", in.DNSName)
+		ctx.Export("zoneId", in.ZoneID)
+		return nil
+	})
+}
+
+func TestIngress(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		scope     scope.Scope
+		noService bool
+	}{
+		{"protected, bound", ams, false},
+		{"throwaway, no API yet", scope.Scope{Partition: "aws-us-gov", AccountID: "111122223333", Region: "us-gov-west-1"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := fixture(tc.scope, tc.noService, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			g := r.Graph
+			for _, p := range synth.ChildProblems(g, ingress.Type, func(res synth.Resource) string {
+				if strings.HasPrefix(res.Type, "kubernetes:") {
+					return "k8s"
+				}
+				return synth.ProviderName(tc.scope.Region)
+			}, "api") {
+				t.Error(p)
+			}
+			alb := g.ByType("aws:lb/loadBalancer:LoadBalancer")
+			if len(alb) != 1 || alb[0].Inputs["internal"] != false || alb[0].Inputs["dropInvalidHeaderFields"] != true ||
+				alb[0].Inputs["enableDeletionProtection"] != tc.scope.Protect {
+				t.Fatalf("load balancer: %v", alb)
+			}
+			bucket := g.ByType("aws:s3/bucketV2:BucketV2")
+			if len(bucket) != 1 || bucket[0].Protect != tc.scope.Protect || bucket[0].Inputs["forceDestroy"] != !tc.scope.Protect {
+				t.Errorf("access log bucket: %v", bucket)
+			}
+			listeners := map[any]map[string]any{}
+			for _, l := range g.ByType("aws:lb/listener:Listener") {
+				listeners[l.Inputs["port"]] = l.Inputs
+			}
+			if https := listeners[float64(443)]; https == nil || https["sslPolicy"] != ingress.TLSPolicy || https["certificateArn"] == nil {
+				t.Errorf("HTTPS listener: %v", https)
+			}
+			if http := listeners[float64(80)]; http == nil || !strings.Contains(mustString(http["defaultActions"]), "redirect") {
+				t.Errorf("HTTP listener must only redirect: %v", http)
+			}
+			open := 0
+			for _, rule := range g.ByType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") {
+				if rule.Inputs["cidrIpv4"] == "0.0.0.0/0" {
+					open++
+					if p := rule.Inputs["fromPort"]; p != float64(443) && p != float64(80) {
+						t.Errorf("world-open port %v", p)
+					}
+				}
+			}
+			if open != 2 {
+				t.Errorf("%d world-open rules, want 443 and 80", open)
+			}
+			bindings := g.ByType("kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding")
+			if (len(bindings) == 1) == tc.noService {
+				t.Errorf("%d target group bindings with a Service %v", len(bindings), !tc.noService)
+			}
+			if !strings.Contains(mustString(g.ByType("aws:iam/rolePolicy:RolePolicy")), "elasticloadbalancing:RegisterTargets") {
+				t.Error("the controller role cannot register targets")
+			}
+			if r.Graph.Outputs["endpoint"] != "https://api-ams.example.io" || r.Graph.Outputs["zoneId"] == "" || r.Graph.Outputs["dnsName"] == "" {
+				t.Errorf("outputs %v", r.Graph.Outputs)
+			}
+		})
+	}
+}
+
+// mustString is v printed, for substring checks on nested inputs.
+func mustString(v any) string { return fmt.Sprint(v) }
+
+func TestIngressRejects(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		edit func(*ingress.Args)
+		want string
+	}{
+		{"no Kubernetes provider", func(a *ingress.Args) { a.Kubernetes = nil }, "a cluster, its Kubernetes provider, a hosted zone and a hostname are required"},
+		{"no zone", func(a *ingress.Args) { a.ZoneID = "" }, "a hosted zone and a hostname are required"},
+		{"no hostname", func(a *ingress.Args) { a.Hostname = "" }, "a hosted zone and a hostname are required"},
+		{"port", func(a *ingress.Args) { a.APIPort = 0 }, "API port 0 is not a TCP port (1-65535)"},
+		{"VPC CIDR", func(a *ingress.Args) { a.VpcCIDR = "10.1.0.0" }, "VPC CIDR"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := fixture(ams, false, tc.edit)
+			if err == nil || !strings.Contains(err.Error(), "ingress gs-test: ") || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
