@@ -68,8 +68,8 @@ type Autoscaling struct {
 // New declares the autoscaling. Pass the stack's regional aws provider with pulumi.Provider;
 // Kubernetes objects use Args.Kubernetes.
 func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Autoscaling, error) {
-	if args.Kubernetes == nil || args.AutoscalerChart == "" || args.AutoscalerImageTag == "" {
-		return nil, fmt.Errorf("autoscaling %s: the cluster's Kubernetes provider and the autoscaler chart are required", name)
+	if err := args.check(); err != nil {
+		return nil, fmt.Errorf("autoscaling %s: %w", name, err)
 	}
 	a := &Autoscaling{}
 	if err := ctx.RegisterComponentResource(Type, name, a, opts...); err != nil {
@@ -164,4 +164,28 @@ func AutoscalerPolicy(clusterName string) iampolicy.Document {
 			"autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup",
 		}, []string{"*"}).When("StringEquals", "aws:ResourceTag/k8s.io/cluster-autoscaler/"+clusterName, "owned"),
 	)
+}
+
+// check refuses Args the program's config validation would have refused, or that would fail
+// inside an apply (a zero output) rather than here with a message.
+func (a *Args) check() error {
+	if a.Kubernetes == nil || a.AutoscalerChart == "" || a.AutoscalerImageTag == "" || a.ClusterName.OutputState == nil || a.AlarmTopicArn == nil {
+		return fmt.Errorf("the cluster's name and Kubernetes provider, the autoscaler chart and an alarm topic are required")
+	}
+	for _, g := range a.NodeGroups {
+		if g.AsgName.OutputState == nil {
+			return fmt.Errorf("node group %s has no Auto Scaling group name", g.Name)
+		}
+	}
+	if api := a.API; api != nil {
+		switch {
+		case api.Port < 1 || api.Port > 65535:
+			return fmt.Errorf("API: want port 1-65535, got %d", api.Port)
+		case api.MinReplicas < 1 || api.MinReplicas > api.MaxReplicas:
+			return fmt.Errorf("API: want 1 <= min <= max replicas, got %d and %d", api.MinReplicas, api.MaxReplicas)
+		case api.TargetCPUPercent < 1 || api.TargetCPUPercent > 100:
+			return fmt.Errorf("API: want a CPU target of 1-100%%, got %d", api.TargetCPUPercent)
+		}
+	}
+	return nil
 }
