@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/global-sovereign/global-sovereign/internal/fleettest"
+	"github.com/global-sovereign/global-sovereign/pkg/config"
 	"github.com/global-sovereign/global-sovereign/pkg/synth"
 )
 
@@ -116,8 +117,12 @@ func TestSynthAll(t *testing.T) {
 		t.Fatalf("exit %d\n%s%s", code, stdout, errs)
 	}
 	files, _ := filepath.Glob(filepath.Join(out, "*.json"))
-	if len(files) != 7 {
-		t.Fatalf("%d graphs, want 7: %v", len(files), files)
+	fleet, err := config.LoadDir(repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != len(fleet.Stacks) || len(files) == 0 {
+		t.Fatalf("%d graphs for %d stack files: %v", len(files), len(fleet.Stacks), files)
 	}
 	for _, f := range files {
 		data, _ := os.ReadFile(f)
