@@ -85,7 +85,7 @@ func TestClusterRules(t *testing.T) {
 	tests := []struct {
 		name, old, new, wantPath, wantInMsg string
 	}{
-		{"the seed's version", `"1.33"`, `"1.27"`, "global-sovereign:cluster.kubernetesVersion", "1.33 or newer"},
+		{"a version EKS no longer creates", `"1.33"`, `"1.27"`, "global-sovereign:cluster.kubernetesVersion", "1.33 or newer"},
 		{"version as number", `"1.33"`, `1.33`, "global-sovereign:cluster.kubernetesVersion", "want a string"},
 		{"min above max", "        minSize: 3\n        desiredSize: 5\n        maxSize: 20", "        minSize: 30\n        desiredSize: 35\n        maxSize: 20",
 			"global-sovereign:cluster.nodeGroups[0].desiredSize", "want min <= desired <= max"},

@@ -110,7 +110,7 @@ func TestStackRules(t *testing.T) {
 		{"subnet outside VPC", "    flowLogs:\n", "    subnets:\n      database: [10.9.0.0/24, 10.2.225.0/24, 10.2.226.0/24]\n    flowLogs:\n", "global-sovereign:network.subnets.database[0]", "outside the VPC", 0},
 		{"subnet count", "    flowLogs:\n", "    subnets:\n      public: [10.2.192.0/22]\n    flowLogs:\n", "global-sovereign:network.subnets.public", "one per AZ", 0},
 		{"subnet overlaps planned", "    flowLogs:\n", "    subnets:\n      public: [10.2.0.0/24, 10.2.196.0/22, 10.2.200.0/22]\n    flowLogs:\n", "global-sovereign:network.subnets.public[0]", "overlaps", 0},
-		{"public ASN from the seed", "bgpAsn: 65000", "bgpAsn: 6500", "global-sovereign:vpn.bgpAsn", "6500 is not a private ASN (the seed's value", 15},
+		{"public ASN", "bgpAsn: 65000", "bgpAsn: 6500", "global-sovereign:vpn.bgpAsn", "6500 is not a private ASN (a public ASN that belongs to another network", 15},
 		{"ASN as string", "bgpAsn: 65000", `bgpAsn: "65000"`, "global-sovereign:vpn.bgpAsn", "want a whole number", 15},
 		{"amazon ASN equal", "bgpAsn: 65000", "bgpAsn: 65000\n    amazonSideAsn: 65000", "global-sovereign:vpn.amazonSideAsn", "equals bgpAsn", 0},
 		{"32-bit private ASN ok then public", "bgpAsn: 65000", "bgpAsn: 4294967295", "global-sovereign:vpn.bgpAsn", "4200000000-4294967294", 15},

@@ -124,7 +124,7 @@ func checkPrivateASN(is *issues, path string, asn int64) {
 	}
 	hint := ""
 	if asn == 6500 {
-		hint = " (the seed's value, likely a typo for 65000)"
+		hint = " (a public ASN that belongs to another network; likely a typo for 65000)"
 	}
 	is.add(path, "%d is not a private ASN%s; allowed: %d-%d or %d-%d, e.g. 65000",
 		asn, hint, privateASN16Min, privateASN16Max, privateASN32Min, privateASN32Max)
