@@ -10,6 +10,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/global-sovereign/global-sovereign/components/cache"
+	"github.com/global-sovereign/global-sovereign/internal/graphtest"
 	"github.com/global-sovereign/global-sovereign/pkg/iampolicy"
 	"github.com/global-sovereign/global-sovereign/pkg/scope"
 	"github.com/global-sovereign/global-sovereign/pkg/synth"
@@ -62,15 +63,6 @@ func synthCache(a *cache.Args) (*synth.Graph, error) {
 		return nil, err
 	}
 	return r.Graph, err
-}
-
-func one(t *testing.T, g *synth.Graph, typ string) synth.Resource {
-	t.Helper()
-	rs := g.ByType(typ)
-	if len(rs) != 1 {
-		t.Fatalf("%d %s, want 1", len(rs), typ)
-	}
-	return rs[0]
 }
 
 func TestCache(t *testing.T) {
@@ -138,7 +130,7 @@ func TestCache(t *testing.T) {
 
 			// The key encrypts data, slow logs and the secret; CloudWatch Logs of this region
 			// and account may use it.
-			key := one(t, g, tKey)
+			key := graphtest.One(t, g, tKey)
 			keyArn := key.State["arn"].(string)
 			var kp iampolicy.Document
 			if err := json.Unmarshal([]byte(key.Inputs["policy"].(string)), &kp); err != nil {
@@ -151,7 +143,7 @@ func TestCache(t *testing.T) {
 
 			// The replication group: one node per AZ in turn, failover across AZs, encrypted at
 			// rest with the key and in transit, the token secret, protected as the scope says.
-			group := one(t, g, tGroup)
+			group := graphtest.One(t, g, tGroup)
 			in := group.Inputs
 			var azs []string
 			for _, z := range in["preferredCacheClusterAzs"].([]any) {
@@ -165,20 +157,20 @@ func TestCache(t *testing.T) {
 				"transitEncryptionEnabled": true, "kmsKeyId": keyArn, "authToken": synth.SecretMarker,
 				"port": float64(cache.Port), "engine": a.Engine, "engineVersion": a.EngineVersion, "nodeType": a.NodeType,
 				"snapshotRetentionLimit": float64(a.SnapshotRetentionDays), "replicationGroupId": "gs-test-cache",
-				"subnetGroupName": one(t, g, tSubnetGroup).State["name"], "applyImmediately": true,
+				"subnetGroupName": graphtest.One(t, g, tSubnetGroup).State["name"], "applyImmediately": true,
 			} {
 				if in[k] != want {
 					t.Errorf("replication group %s = %v, want %v", k, in[k], want)
 				}
 			}
-			sg := one(t, g, tSG)
+			sg := graphtest.One(t, g, tSG)
 			if ids := in["securityGroupIds"].([]any); len(ids) != 1 || ids[0] != sg.ID {
 				t.Errorf("replication group security groups %v, want %s", ids, sg.ID)
 			}
 			if group.Protect != protect || !slices.Contains(group.AdditionalSecretOutputs, "authToken") {
 				t.Errorf("replication group protect %v secret outputs %v", group.Protect, group.AdditionalSecretOutputs)
 			}
-			logGroup := one(t, g, tLogGroup)
+			logGroup := graphtest.One(t, g, tLogGroup)
 			delivery := in["logDeliveryConfigurations"].([]any)
 			if len(delivery) != 1 || delivery[0].(map[string]any)["destination"] != logGroup.State["name"] {
 				t.Errorf("slow log delivered to %v, want %v", delivery, logGroup.State["name"])
@@ -188,7 +180,7 @@ func TestCache(t *testing.T) {
 			}
 
 			// Placement: the given subnets; the port open to the client CIDRs only.
-			sn := one(t, g, tSubnetGroup).Inputs["subnetIds"].([]any)
+			sn := graphtest.One(t, g, tSubnetGroup).Inputs["subnetIds"].([]any)
 			if len(sn) != len(subnets) || sn[0] != subnets[0] {
 				t.Errorf("subnet group %v", sn)
 			}
@@ -208,14 +200,14 @@ func TestCache(t *testing.T) {
 			}
 
 			// The auth token: a secret everywhere, stored under the key.
-			secret := one(t, g, tSecret)
+			secret := graphtest.One(t, g, tSecret)
 			if secret.Inputs["kmsKeyId"] != keyArn || secret.Inputs["recoveryWindowInDays"] != float64(a.SecretRecoveryDays) || secret.Protect != protect {
 				t.Errorf("secret %v protect %v", secret.Inputs, secret.Protect)
 			}
-			if v := one(t, g, tVersion); v.Inputs["secretId"] != secret.ID || v.Inputs["secretString"] != synth.SecretMarker {
+			if v := graphtest.One(t, g, tVersion); v.Inputs["secretId"] != secret.ID || v.Inputs["secretString"] != synth.SecretMarker {
 				t.Errorf("secret version %v", v.Inputs)
 			}
-			if pw := one(t, g, tPassword); pw.Inputs["length"] != float64(64) || pw.Inputs["special"] != false {
+			if pw := graphtest.One(t, g, tPassword); pw.Inputs["length"] != float64(64) || pw.Inputs["special"] != false {
 				t.Errorf("auth token %v", pw.Inputs)
 			}
 

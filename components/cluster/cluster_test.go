@@ -14,6 +14,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/global-sovereign/global-sovereign/components/cluster"
+	"github.com/global-sovereign/global-sovereign/internal/graphtest"
 	"github.com/global-sovereign/global-sovereign/pkg/iampolicy"
 	"github.com/global-sovereign/global-sovereign/pkg/scope"
 	"github.com/global-sovereign/global-sovereign/pkg/synth"
@@ -114,23 +115,6 @@ func synthCluster(f fixture) (*synth.Graph, error) {
 	return r.Graph, err
 }
 
-func one(t *testing.T, g *synth.Graph, typ string) synth.Resource {
-	t.Helper()
-	rs := g.ByType(typ)
-	if len(rs) != 1 {
-		t.Fatalf("%d %s, want 1", len(rs), typ)
-	}
-	return rs[0]
-}
-
-func strs(v any) []string {
-	var out []string
-	for _, e := range v.([]any) {
-		out = append(out, e.(string))
-	}
-	return out
-}
-
 func TestCluster(t *testing.T) {
 	tests := []struct {
 		name string
@@ -200,12 +184,12 @@ func TestCluster(t *testing.T) {
 			}
 
 			// The control plane through pulumi-eks, on the regional provider.
-			key := one(t, g, tKey)
+			key := graphtest.One(t, g, tKey)
 			keyArn := key.State["arn"].(string)
 			if key.Protect != f.scope.Protect {
 				t.Errorf("key protect %v", key.Protect)
 			}
-			eks := one(t, g, tEKS)
+			eks := graphtest.One(t, g, tEKS)
 			in := eks.Inputs
 			if !strings.HasSuffix(eks.Providers["aws"], "::"+provider) {
 				t.Errorf("pulumi-eks gets providers %v, want %s", eks.Providers, provider)
@@ -222,10 +206,10 @@ func TestCluster(t *testing.T) {
 			if in["corednsAddonOptions"].(map[string]any)["enabled"] != false {
 				t.Errorf("pulumi-eks would install CoreDNS too: %v", in["corednsAddonOptions"])
 			}
-			if !slices.Equal(strs(in["enabledClusterLogTypes"]), cluster.ControlPlaneLogs) || !slices.Equal(strs(in["privateSubnetIds"]), subnets) {
+			if !slices.Equal(graphtest.Strings(in["enabledClusterLogTypes"]), cluster.ControlPlaneLogs) || !slices.Equal(graphtest.Strings(in["privateSubnetIds"]), subnets) {
 				t.Errorf("logs %v subnets %v", in["enabledClusterLogTypes"], in["privateSubnetIds"])
 			}
-			if len(f.public) > 0 && !slices.Equal(strs(in["publicAccessCidrs"]), f.public) || len(f.public) == 0 && in["publicAccessCidrs"] != nil {
+			if len(f.public) > 0 && !slices.Equal(graphtest.Strings(in["publicAccessCidrs"]), f.public) || len(f.public) == 0 && in["publicAccessCidrs"] != nil {
 				t.Errorf("public endpoint open to %v, want %v", in["publicAccessCidrs"], f.public)
 			}
 			if office, ok := g.Named(tSG, "office"); f.office != ok || ok && fmt.Sprint(in["clusterSecurityGroup"]) != fmt.Sprint(map[string]any{"urn": office.URN}) {
@@ -287,7 +271,7 @@ func TestCluster(t *testing.T) {
 
 			// The Kubernetes provider waits for nodes, CoreDNS and the agent; the default
 			// StorageClass goes through it after the CSI driver.
-			kp := one(t, g, tK8sProvider)
+			kp := graphtest.One(t, g, tK8sProvider)
 			for _, u := range append(groupURNs, addons["coredns"].URN, addons["eks-pod-identity-agent"].URN) {
 				if !slices.Contains(kp.DependsOn, u) {
 					t.Errorf("the Kubernetes provider does not wait for %s", u)
@@ -296,7 +280,7 @@ func TestCluster(t *testing.T) {
 			if kp.Inputs["kubeconfig"] != synth.SecretMarker {
 				t.Errorf("kubeconfig in plain text")
 			}
-			sc := one(t, g, tStorageClass)
+			sc := graphtest.One(t, g, tStorageClass)
 			if !slices.Contains(sc.DependsOn, ebs.URN) || sc.Inputs["volumeBindingMode"] != "WaitForFirstConsumer" ||
 				sc.Inputs["reclaimPolicy"] != "Retain" || sc.Inputs["provisioner"] != "ebs.csi.aws.com" ||
 				sc.Inputs["parameters"].(map[string]any)["encrypted"] != "true" || sc.Inputs["parameters"].(map[string]any)["type"] != "gp3" {
@@ -398,7 +382,7 @@ func checkNodeGroup(t *testing.T, g *synth.Graph, want cluster.NodeGroupArgs, cl
 			t.Errorf("node group %s %s = %v, want %v", want.Name, k, got, v)
 		}
 	}
-	if in["diskSize"] != nil || !slices.Equal(strs(in["instanceTypes"]), want.InstanceTypes) || !slices.Equal(strs(in["subnetIds"]), subnets) {
+	if in["diskSize"] != nil || !slices.Equal(graphtest.Strings(in["instanceTypes"]), want.InstanceTypes) || !slices.Equal(graphtest.Strings(in["subnetIds"]), subnets) {
 		t.Errorf("node group %s: %v", want.Name, in)
 	}
 	if fmt.Sprint(in["labels"]) != fmt.Sprint(want.Labels) {

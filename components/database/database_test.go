@@ -11,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/global-sovereign/global-sovereign/components/database"
+	"github.com/global-sovereign/global-sovereign/internal/graphtest"
 	"github.com/global-sovereign/global-sovereign/pkg/iampolicy"
 	"github.com/global-sovereign/global-sovereign/pkg/scope"
 	"github.com/global-sovereign/global-sovereign/pkg/synth"
@@ -93,23 +94,6 @@ func synthDatabase(a *database.Args) (*synth.Graph, error) {
 	return r.Graph, err
 }
 
-func one(t *testing.T, g *synth.Graph, typ string) synth.Resource {
-	t.Helper()
-	rs := g.ByType(typ)
-	if len(rs) != 1 {
-		t.Fatalf("%d %s, want 1", len(rs), typ)
-	}
-	return rs[0]
-}
-
-func strs(v any) []string {
-	var out []string
-	for _, e := range v.([]any) {
-		out = append(out, e.(string))
-	}
-	return out
-}
-
 func TestDatabase(t *testing.T) {
 	tests := []struct {
 		name string
@@ -159,7 +143,7 @@ func TestDatabase(t *testing.T) {
 				}
 			}
 
-			key := one(t, g, tKey)
+			key := graphtest.One(t, g, tKey)
 			keyArn := key.State["arn"].(string)
 			var kp iampolicy.Document
 			if err := json.Unmarshal([]byte(key.Inputs["policy"].(string)), &kp); err != nil {
@@ -168,7 +152,7 @@ func TestDatabase(t *testing.T) {
 			if key.Protect != protect || kp.Statement[0].Principal["AWS"][0] != tt.root {
 				t.Errorf("key protect %v policy %+v", key.Protect, kp)
 			}
-			sg, subnets, params := one(t, g, tSG), one(t, g, tSubnets), one(t, g, tParams)
+			sg, subnets, params := graphtest.One(t, g, tSG), graphtest.One(t, g, tSubnets), graphtest.One(t, g, tParams)
 			if sg.Inputs["vpcId"] != "vpc-0123" || len(subnets.Inputs["subnetIds"].([]any)) != 2 {
 				t.Errorf("placement: sg %v, subnets %v", sg.Inputs, subnets.Inputs)
 			}
@@ -189,7 +173,7 @@ func TestDatabase(t *testing.T) {
 
 			// The cluster: encrypted with the region's key, protected twice over as the scope
 			// says, in the subnets and security group, members ignoring what AWS changes.
-			cluster := one(t, g, tCluster)
+			cluster := graphtest.One(t, g, tCluster)
 			in := cluster.Inputs
 			for k, want := range map[string]any{
 				"clusterIdentifier": "gs-test-aurora", "engine": database.Engine, "engineVersion": a.EngineVersion,
@@ -201,10 +185,10 @@ func TestDatabase(t *testing.T) {
 					t.Errorf("cluster %s = %v, want %v", k, in[k], want)
 				}
 			}
-			if ids := strs(in["vpcSecurityGroupIds"]); len(ids) != 1 || ids[0] != sg.ID {
+			if ids := graphtest.Strings(in["vpcSecurityGroupIds"]); len(ids) != 1 || ids[0] != sg.ID {
 				t.Errorf("cluster security groups %v", ids)
 			}
-			if !slices.Equal(strs(in["enabledCloudwatchLogsExports"]), []string{"postgresql"}) {
+			if !slices.Equal(graphtest.Strings(in["enabledCloudwatchLogsExports"]), []string{"postgresql"}) {
 				t.Errorf("log exports %v", in["enabledCloudwatchLogsExports"])
 			}
 			if cluster.Protect != protect {
@@ -216,7 +200,7 @@ func TestDatabase(t *testing.T) {
 
 			if isPrimary {
 				p := a.Primary
-				global := one(t, g, tGlobal)
+				global := graphtest.One(t, g, tGlobal)
 				if global.Inputs["globalClusterIdentifier"] != p.GlobalClusterIdentifier || global.Inputs["storageEncrypted"] != true ||
 					global.Inputs["deletionProtection"] != protect || global.Protect != protect || global.Inputs["engineVersion"] != a.EngineVersion {
 					t.Errorf("global cluster %v protect %v", global.Inputs, global.Protect)
@@ -227,15 +211,15 @@ func TestDatabase(t *testing.T) {
 					!slices.Contains(cluster.AdditionalSecretOutputs, "masterPassword") {
 					t.Errorf("primary cluster %v secret outputs %v", in, cluster.AdditionalSecretOutputs)
 				}
-				suffix := one(t, g, tRandomID).State["hex"].(string)
+				suffix := graphtest.One(t, g, tRandomID).State["hex"].(string)
 				if in["finalSnapshotIdentifier"] != "gs-test-aurora-final-"+suffix {
 					t.Errorf("final snapshot %v, want gs-test-aurora-final-%s", in["finalSnapshotIdentifier"], suffix)
 				}
-				pw := one(t, g, tPassword).Inputs
+				pw := graphtest.One(t, g, tPassword).Inputs
 				if pw["length"] != float64(40) || strings.ContainsAny(pw["overrideSpecial"].(string), `/@" `) {
 					t.Errorf("master password %v", pw)
 				}
-				secret := one(t, g, tSecret)
+				secret := graphtest.One(t, g, tSecret)
 				var replicas []string
 				for _, r := range secret.Inputs["replicas"].([]any) {
 					replicas = append(replicas, r.(map[string]any)["region"].(string))
@@ -245,7 +229,7 @@ func TestDatabase(t *testing.T) {
 					!slices.Equal(replicas, p.ReplicaRegions) {
 					t.Errorf("credentials secret %v protect %v", secret.Inputs, secret.Protect)
 				}
-				if v := one(t, g, tVersion); v.Inputs["secretId"] != secret.ID || v.Inputs["secretString"] != synth.SecretMarker {
+				if v := graphtest.One(t, g, tVersion); v.Inputs["secretId"] != secret.ID || v.Inputs["secretString"] != synth.SecretMarker {
 					t.Errorf("secret version %v", v.Inputs)
 				}
 				if g.Outputs["globalClusterId"] != global.ID || g.Outputs["secretArn"] != secret.State["arn"] {
@@ -296,7 +280,7 @@ func TestDatabase(t *testing.T) {
 			for _, al := range g.ByType(tAlarm) {
 				metrics[al.Inputs["metricName"].(string)] = al
 				if al.Inputs["dimensions"].(map[string]any)["DBClusterIdentifier"] != "gs-test-aurora" ||
-					strs(al.Inputs["alarmActions"])[0] != topic || strs(al.Inputs["okActions"])[0] != topic {
+					graphtest.Strings(al.Inputs["alarmActions"])[0] != topic || graphtest.Strings(al.Inputs["okActions"])[0] != topic {
 					t.Errorf("alarm %s: %v", al.Name, al.Inputs)
 				}
 			}
