@@ -429,6 +429,10 @@ func (p *pkg) typeName(t types.Type) (string, *enum, bool) {
 	case *types.Slice:
 		elem, e, ok := p.typeName(u.Elem())
 		return "list of " + plural(elem), e, ok
+	case *types.Interface:
+		if u.Empty() {
+			return "value", nil, true
+		}
 	case *types.Map:
 		if k, ok := u.Key().Underlying().(*types.Basic); !ok || k.Info()&types.IsString == 0 {
 			return "", nil, false

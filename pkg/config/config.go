@@ -41,6 +41,7 @@ const (
 	KeyIngress  = "ingress"
 	KeyDNS      = "dns"
 	KeyCosts    = "costs"
+	KeyDefaults = "defaults"
 )
 
 // Keys lists the project config keys in the order they are documented: the `config` tags of
@@ -90,9 +91,19 @@ type Stack struct {
 	// Keys are 1 to 128 characters, values at most 256; the aws: prefix is reserved by AWS, and
 	// the keys the program sets itself ([reservedTags]) are refused.
 	Tags map[string]string `config:"tags"`
+	// Defaults are the values most stacks share, written once in Pulumi.yaml as project-level
+	// config (`global-sovereign:defaults: {value: ...}`), which the engine gives every stack. Its
+	// sections are `all` (every stack) and one per stack kind (`region`, `environment`, `client`,
+	// `global`); each maps block keys (network, cluster, ...) to values. A stack's own block is laid
+	// over the section's block, then over `all`'s: maps merge key by key, and a list or scalar the
+	// stack sets replaces the default whole. A stack file that sets this key replaces the project's
+	// defaults entirely (as the engine does with every key).
+	Defaults map[string]map[string]any `config:"defaults"`
 
-	lines lineIndex
-	raw   map[string]any // the project keys as read, for EngineConfig
+	lines     lineIndex
+	raw       map[string]any    // the project keys as the engine would pass them, for EngineConfig
+	project   *ProjectConfig    // the project-level config the stack was read with
+	inherited map[string]string // key paths taken from Pulumi.yaml -> the path there
 }
 
 // projectKeys reads the project keys from Stack's `config` tags.
@@ -126,7 +137,7 @@ func (s *Stack) applyDefaults() {
 	s.Cache.applyDefaults()
 	s.Backup.applyDefaults()
 	s.Cluster.applyDefaults()
-	s.Ingress.applyDefaults(s.Settings.Code)
+	s.Ingress.applyDefaults(s.Settings.Code, s.Settings.Environment)
 	s.DNS.applyDefaults()
 }
 
@@ -134,53 +145,62 @@ func (s *Stack) applyDefaults() {
 func (s *Stack) Validate() Problems {
 	var is issues
 	s.validateSettings(&is)
-	switch s.Settings.Kind {
-	case KindRegion:
-		if s.Network == nil {
-			is.add(keyPath(KeyNetwork), "missing; a region stack needs vpcCidr and availabilityZones")
-		} else {
-			s.validateNetwork(&is)
-		}
-		// The optional blocks of a region stack, each checked when present.
-		for _, block := range []struct {
-			present  bool
-			validate func(*issues)
-		}{
-			{s.VPN != nil, s.validateVPN}, {s.Database != nil, s.validateDatabase}, {s.Cache != nil, s.validateCache},
-			{s.Backup != nil, s.validateBackup}, {s.Cluster != nil, s.validateCluster}, {s.Ingress != nil, s.validateIngress},
-		} {
-			if block.present {
-				block.validate(&is)
+	if s.Settings.Kind == KindRegion && s.Network == nil {
+		is.add(keyPath(KeyNetwork), "missing; a region stack needs vpcCidr and availabilityZones")
+	}
+	for _, b := range s.blocks() {
+		switch {
+		case !b.present:
+		case !slices.Contains(b.kinds, s.Settings.Kind):
+			if slices.Contains(kinds, s.Settings.Kind) {
+				is.add(keyPath(b.key), "only %s stacks have this; remove it from a %s stack", kindList(b.kinds), s.Settings.Kind)
 			}
-		}
-		for _, block := range []struct {
-			key string
-			set bool
-		}{{KeyDNS, s.DNS != nil}, {KeyCosts, s.Costs != nil}} {
-			if block.set {
-				is.add(keyPath(block.key), "only %s stacks have this; remove it from a %s stack", KindGlobal, KindRegion)
-			}
-		}
-	case KindGlobal:
-		if s.Network != nil {
-			is.add(keyPath(KeyNetwork), "only region stacks have a network; remove it from a %s stack", KindGlobal)
-		}
-		for key, set := range map[string]bool{KeyVPN: s.VPN != nil, KeyDatabase: s.Database != nil, KeyCache: s.Cache != nil, KeyBackup: s.Backup != nil, KeyCluster: s.Cluster != nil, KeyIngress: s.Ingress != nil} {
-			if set {
-				is.add(keyPath(key), "only region stacks have this; remove it from a %s stack", KindGlobal)
-			}
-		}
-		if s.DNS != nil {
-			s.validateDNS(&is)
-		}
-		if s.Costs != nil {
-			s.validateCosts(&is)
+		default:
+			b.validate(&is)
 		}
 	}
 	s.validateAlerts(&is)
 	s.validateTags(&is)
 	s.validateDefaultProviders(&is)
 	return s.report(is)
+}
+
+// block is one optional config block: which kinds of stack may have it, and its validation.
+type block struct {
+	key      string
+	present  bool
+	kinds    []Kind
+	validate func(*issues)
+}
+
+// blocks are the optional blocks of a stack and the kinds of stack that may hold each: a region
+// owns the network and the office VPN; an environment shares its region's network and brings
+// its own data and compute; the global stack holds what spans regions.
+func (s *Stack) blocks() []block {
+	compute := []Kind{KindRegion, KindEnvironment}
+	return []block{
+		{KeyNetwork, s.Network != nil, []Kind{KindRegion}, s.validateNetwork},
+		{KeyVPN, s.VPN != nil, []Kind{KindRegion}, s.validateVPN},
+		{KeyDatabase, s.Database != nil, compute, s.validateDatabase},
+		{KeyCache, s.Cache != nil, compute, s.validateCache},
+		{KeyBackup, s.Backup != nil, compute, s.validateBackup},
+		{KeyCluster, s.Cluster != nil, compute, s.validateCluster},
+		{KeyIngress, s.Ingress != nil, compute, s.validateIngress},
+		{KeyDNS, s.DNS != nil, []Kind{KindGlobal}, s.validateDNS},
+		{KeyCosts, s.Costs != nil, []Kind{KindGlobal}, s.validateCosts},
+	}
+}
+
+// kindList writes kinds for a message: "region and environment".
+func kindList(ks []Kind) string {
+	out := make([]string, len(ks))
+	for i, k := range ks {
+		out[i] = string(k)
+	}
+	if len(out) > 1 {
+		return strings.Join(out[:len(out)-1], ", ") + " and " + out[len(out)-1]
+	}
+	return strings.Join(out, "")
 }
 
 func (s *Stack) validateDefaultProviders(is *issues) {

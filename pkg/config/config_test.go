@@ -362,7 +362,7 @@ func TestFleetRules(t *testing.T) {
 		{
 			name:     "global with a network",
 			files:    map[string]string{"Pulumi.ams.yaml": ams, "Pulumi.global.yaml": validGlobal + "  global-sovereign:network:\n    vpcCidr: 10.8.0.0/16\n"},
-			wantFile: "Pulumi.global.yaml", wantPath: "global-sovereign:network", wantInMsg: "only region stacks have a network",
+			wantFile: "Pulumi.global.yaml", wantPath: "global-sovereign:network", wantInMsg: "only region stacks have this; remove it from a global stack",
 		},
 	}
 	for _, tt := range tests {

@@ -64,9 +64,10 @@ func (s *Stack) validateCosts(is *issues) {
 // budgeted twice across the fleet, and no budget names an environment without region stacks.
 func (f *Fleet) validateCostsFleet() Problems {
 	var out Problems
+	// Every environment that has stacks other than global ones costs money and needs a budget.
 	regions := map[Environment]bool{}
 	for _, s := range f.Stacks {
-		if s.IsRegion() {
+		if s.Settings.Kind != KindGlobal {
 			regions[s.Settings.Environment] = true
 		}
 	}
@@ -84,7 +85,7 @@ func (f *Fleet) validateCostsFleet() Problems {
 			}
 			covered[b.Environment] = s.Name
 			if !regions[b.Environment] && slices.Contains(environments, b.Environment) {
-				out = append(out, s.problem(path, "%q has no region stacks to budget", b.Environment))
+				out = append(out, s.problem(path, "%q has no stacks to budget", b.Environment))
 			}
 		}
 		if !own && regions[s.Settings.Environment] {
@@ -92,5 +93,31 @@ func (f *Fleet) validateCostsFleet() Problems {
 				s.Settings.Environment, s.Settings.Environment))
 		}
 	}
+	// An environment stack's costs are budgeted by the global stack of its region's environment.
+	if len(covered) > 0 {
+		for _, s := range f.Stacks {
+			if s.Settings.Kind == KindEnvironment {
+				if _, ok := covered[s.Settings.Environment]; !ok {
+					covered[s.Settings.Environment] = "" // reported once per environment
+					if home := f.NetworkStack(s); home != nil {
+						if g := f.globalOf(home.Settings.Environment); g != nil && g.Costs != nil {
+							out = append(out, g.problem(keyPath(KeyCosts, "budgets"), "environment %s (stack %s) has no budget; add {environment: %s, monthlyLimitUsd: ...}",
+								s.Settings.Environment, s.Name, s.Settings.Environment))
+						}
+					}
+				}
+			}
+		}
+	}
 	return out
+}
+
+// globalOf is the global stack of an environment, or nil.
+func (f *Fleet) globalOf(env Environment) *Stack {
+	for _, s := range f.Stacks {
+		if s.Settings.Kind == KindGlobal && s.Settings.Environment == env {
+			return s
+		}
+	}
+	return nil
 }

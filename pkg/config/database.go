@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -10,8 +11,10 @@ import (
 // (global-sovereign:database).
 type Database struct {
 	// Role is the stack's part in the global database: the primary holds the global cluster and
-	// the writer; a secondary is a read-only cluster joined to it. Each environment has exactly
-	// one primary and at most [maxSecondaryRegions] secondaries (Aurora's limit).
+	// the writer; a secondary is a read-only cluster joined to it. Each environment of region
+	// stacks has exactly one primary and at most [maxSecondaryRegions] secondaries (Aurora's
+	// limit). An environment stack's database is standalone: its own cluster, in no global
+	// database.
 	Role DatabaseRole `json:"role"`
 	// EngineVersion is the Aurora PostgreSQL version, quoted, the same on every member of the
 	// global database.
@@ -61,8 +64,9 @@ type DatabaseRole string
 
 // Database roles in the Aurora global database.
 const (
-	RolePrimary   DatabaseRole = "primary"   // holds the rds.GlobalCluster and the writer cluster
-	RoleSecondary DatabaseRole = "secondary" // a read-only cluster joined to the primary's global cluster
+	RolePrimary    DatabaseRole = "primary"    // holds the rds.GlobalCluster and the writer cluster
+	RoleSecondary  DatabaseRole = "secondary"  // a read-only cluster joined to the primary's global cluster
+	RoleStandalone DatabaseRole = "standalone" // an environment stack's own cluster, in no global database
 )
 
 // Defaults of the database.
@@ -76,7 +80,7 @@ const (
 )
 
 // roles are the allowed database roles, as validation checks them.
-var roles = []DatabaseRole{RolePrimary, RoleSecondary}
+var roles = []DatabaseRole{RolePrimary, RoleSecondary, RoleStandalone}
 
 var (
 	// Aurora PostgreSQL versions this project supports: current majors only.
@@ -105,10 +109,10 @@ func (d *Database) applyDefaults(environment Environment) {
 		now := true
 		d.ApplyImmediately = &now
 	}
-	if d.Role != RolePrimary {
+	if d.Role != RolePrimary && d.Role != RoleStandalone {
 		return
 	}
-	if d.GlobalClusterIdentifier == "" && environment != "" {
+	if d.Role == RolePrimary && d.GlobalClusterIdentifier == "" && environment != "" {
 		d.GlobalClusterIdentifier = Project + "-" + string(environment)
 	}
 	if d.DatabaseName == "" {
@@ -125,6 +129,12 @@ func (d *Database) applyDefaults(environment Environment) {
 func (s *Stack) validateDatabase(is *issues) {
 	d := s.Database
 	oneOf(is, keyPath(KeyDatabase, "role"), d.Role, roles)
+	switch {
+	case s.Settings.Kind == KindEnvironment && d.Role != RoleStandalone && slices.Contains(roles, d.Role):
+		is.add(keyPath(KeyDatabase, "role"), "%q: an environment stack's database is %q (the global database spans the region stacks)", d.Role, RoleStandalone)
+	case s.Settings.Kind == KindRegion && d.Role == RoleStandalone:
+		is.add(keyPath(KeyDatabase, "role"), "%q: a region stack's database is the global database's %q or a %q", d.Role, RolePrimary, RoleSecondary)
+	}
 	if !auroraVersionRE.MatchString(d.EngineVersion) {
 		is.add(keyPath(KeyDatabase, "engineVersion"), "%q: want a current Aurora PostgreSQL version, 16.x or 17.x (e.g. 16.6)", d.EngineVersion)
 	}
@@ -155,7 +165,11 @@ func (s *Stack) validateDatabase(is *issues) {
 		}
 		return
 	}
-	if !globalIDRE.MatchString(d.GlobalClusterIdentifier) {
+	if d.Role == RoleStandalone {
+		if d.GlobalClusterIdentifier != "" {
+			is.add(keyPath(KeyDatabase, "globalClusterIdentifier"), "a standalone database is in no global cluster; remove it")
+		}
+	} else if !globalIDRE.MatchString(d.GlobalClusterIdentifier) {
 		is.add(keyPath(KeyDatabase, "globalClusterIdentifier"), "%q: want lowercase letters, digits and dashes, starting with a letter", d.GlobalClusterIdentifier)
 	}
 	if !dbIdentRE.MatchString(d.DatabaseName) {

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -36,13 +37,14 @@ func (ps Problems) Error() string {
 	return strings.Join(lines, "\n")
 }
 
-// Err returns ps as an error, or nil when there are none.
+// Err returns ps as an error, or nil when there are none. A problem found more than once (a bad
+// value in Pulumi.yaml that several stacks inherit) is reported once.
 func (ps Problems) Err() error {
 	if len(ps) == 0 {
 		return nil
 	}
 	ps.sort()
-	return ps
+	return slices.Compact(ps)
 }
 
 func (ps Problems) sort() {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 )
 
 // Fleet is every stack of the project: the Pulumi.<stack>.yaml files of one directory.
@@ -24,10 +25,14 @@ func LoadDir(dir string) (*Fleet, error) {
 		abs, _ := filepath.Abs(dir)
 		return nil, Problems{{File: abs, Msg: "no Pulumi.<stack>.yaml files here; run from the project root or pass --dir"}}
 	}
+	proj, err := ReadProject(dir)
+	if err != nil {
+		return nil, err
+	}
 	f := &Fleet{}
 	var all Problems
 	for _, file := range files {
-		s, err := ReadFile(file)
+		s, err := proj.ReadFile(file)
 		if err != nil {
 			all = append(all, asProblems(err)...)
 			continue
@@ -82,15 +87,16 @@ func (f *Fleet) Validate() Problems {
 	}
 	var vpcs []vpcPrefix
 	byCode := map[string]*Stack{}
+	clients := map[string]*Stack{}
 	globals := map[Environment]*Stack{}
 	for _, s := range f.Stacks {
 		key := s.Settings.Code + "/" + string(s.Settings.Environment)
 		switch s.Settings.Kind {
-		case KindRegion:
+		case KindRegion, KindEnvironment:
 			if other, dup := byCode[key]; dup {
 				all = append(all, s.problem(keyPath(KeyStack, "code"),
-					"%s %q in environment %s is already stack %s (%s); each region code has one stack per environment",
-					KindRegion, s.Settings.Code, s.Settings.Environment, other.Name, other.File))
+					"%q in environment %s is already stack %s (%s); each region code has one region or environment stack per environment",
+					s.Settings.Code, s.Settings.Environment, other.Name, other.File))
 			}
 			byCode[key] = s
 			if s.Network != nil {
@@ -98,6 +104,13 @@ func (f *Fleet) Validate() Problems {
 					vpcs = append(vpcs, vpcPrefix{s, p.Masked()})
 				}
 			}
+		case KindClient:
+			key += "/" + s.Settings.Client
+			if other, dup := clients[key]; dup {
+				all = append(all, s.problem(keyPath(KeyStack, "client"),
+					"client %q of %s in environment %s is already stack %s (%s)", s.Settings.Client, s.Settings.Code, s.Settings.Environment, other.Name, other.File))
+			}
+			clients[key] = s
 		case KindGlobal:
 			if other, dup := globals[s.Settings.Environment]; dup {
 				all = append(all, s.problem(keyPath(KeyStack, "kind"),
@@ -106,6 +119,7 @@ func (f *Fleet) Validate() Problems {
 			globals[s.Settings.Environment] = s
 		}
 	}
+	all = append(all, f.validateHomes()...)
 	index := newPrefixIndex(vpcs)
 	// Every overlapping pair once, reported on the later stack of the pair, in the order of the
 	// first stack and then the second (as comparing all pairs in fleet order would).
@@ -226,7 +240,9 @@ func (x *prefixIndex) overlapping(p netip.Prefix) []int {
 
 // References lists the stacks that s reads through StackReferences, sorted: the deploy order
 // and the program's cross-stack reads both come from here. A global stack reads every region
-// stack of its environment; a secondary database region reads the primary's.
+// stack of its environment; a secondary database region reads the primary's; an environment
+// stack reads the region stack whose network it shares; a client stack reads the stack of the
+// cluster and database it lives in.
 func (f *Fleet) References(s *Stack) []string {
 	var out []string
 	switch {
@@ -236,6 +252,14 @@ func (f *Fleet) References(s *Stack) []string {
 				out = append(out, x.Name)
 			}
 		}
+	case s.Settings.Kind == KindEnvironment:
+		if n := f.NetworkStack(s); n != nil {
+			out = append(out, n.Name)
+		}
+	case s.Settings.Kind == KindClient:
+		if h := f.HomeStack(s); h != nil {
+			out = append(out, h.Name)
+		}
 	case s.Database != nil && s.Database.Role == RoleSecondary:
 		if p := f.PrimaryDatabase(s.Settings.Environment); p != nil {
 			out = append(out, p.Name)
@@ -243,6 +267,108 @@ func (f *Fleet) References(s *Stack) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// NetworkStack is the stack whose VPC s uses: s itself for a region stack, the region stack of
+// the same code for an environment stack, its home's network for a client; nil when there is
+// none (validation says so).
+func (f *Fleet) NetworkStack(s *Stack) *Stack {
+	switch s.Settings.Kind {
+	case KindRegion:
+		return s
+	case KindEnvironment:
+		var found *Stack
+		for _, x := range f.Stacks {
+			if x.Settings.Kind == KindRegion && x.Settings.Code == s.Settings.Code {
+				if found != nil {
+					return nil // ambiguous: validateHomes reports it
+				}
+				found = x
+			}
+		}
+		return found
+	case KindClient:
+		if h := f.HomeStack(s); h != nil {
+			return f.NetworkStack(h)
+		}
+	}
+	return nil
+}
+
+// HomeStack is the stack a client lives in: the region or environment stack of the client's
+// code and environment, which holds the cluster and the database; nil when there is none.
+func (f *Fleet) HomeStack(s *Stack) *Stack {
+	if s.Settings.Kind != KindClient {
+		return nil
+	}
+	for _, x := range f.Stacks {
+		if x.HasCompute() && x.Settings.Code == s.Settings.Code && x.Settings.Environment == s.Settings.Environment {
+			return x
+		}
+	}
+	return nil
+}
+
+// validateHomes checks that every environment stack has one region stack to share the network
+// of, and every client a home with a cluster, both in the same AWS region.
+func (f *Fleet) validateHomes() Problems {
+	var all Problems
+	for _, s := range f.Stacks {
+		var home *Stack
+		switch s.Settings.Kind {
+		case KindEnvironment:
+			n := 0
+			for _, x := range f.Stacks {
+				if x.Settings.Kind == KindRegion && x.Settings.Code == s.Settings.Code {
+					n++
+				}
+			}
+			switch {
+			case n == 0:
+				all = append(all, s.problem(keyPath(KeyStack, "code"), "no %s stack has code %q; an %s stack shares its region's network (regions: %s)",
+					KindRegion, s.Settings.Code, KindEnvironment, strings.Join(f.codes(KindRegion), ", ")))
+				continue
+			case n > 1:
+				all = append(all, s.problem(keyPath(KeyStack, "code"), "%d %s stacks have code %q; an %s stack shares the network of exactly one",
+					n, KindRegion, s.Settings.Code, KindEnvironment))
+				continue
+			}
+			home = f.NetworkStack(s)
+			if home.Settings.Environment == s.Settings.Environment {
+				all = append(all, s.problem(keyPath(KeyStack, "environment"), "%s is the environment of region stack %s; an %s stack adds another one",
+					s.Settings.Environment, home.Name, KindEnvironment))
+			}
+		case KindClient:
+			home = f.HomeStack(s)
+			if home == nil {
+				all = append(all, s.problem(keyPath(KeyStack, "environment"), "no %s or %s stack has code %q and environment %s; a client lives in one",
+					KindRegion, KindEnvironment, s.Settings.Code, s.Settings.Environment))
+				continue
+			}
+			if home.Cluster == nil {
+				all = append(all, s.problem(keyPath(KeyStack, "environment"), "%s (%s) has no cluster for the client's namespace", home.Name, home.File))
+			}
+		default:
+			continue
+		}
+		if home.Settings.AWSRegion != s.Settings.AWSRegion {
+			all = append(all, s.problem(keyPath(KeyStack, "awsRegion"), "%q, but %s is in %s; a stack on another's network is in the same AWS region",
+				s.Settings.AWSRegion, home.Name, home.Settings.AWSRegion))
+		}
+	}
+	return all
+}
+
+// codes lists the codes of the stacks of one kind, sorted.
+func (f *Fleet) codes(kind Kind) []string {
+	var out []string
+	for _, s := range f.Stacks {
+		if s.Settings.Kind == kind {
+			out = append(out, s.Settings.Code)
+		}
+	}
+	sort.Strings(out)
+	return slices.Compact(out)
 }
 
 // PrimaryDatabase returns the stack holding the primary database of an environment, or nil.
@@ -269,7 +395,8 @@ func (f *Fleet) SecondaryRegions(environment Environment) []string {
 }
 
 func (s *Stack) problem(path, format string, args ...any) Problem {
-	return Problem{File: s.File, Line: s.lineOf(path), Path: path, Msg: fmt.Sprintf(format, args...)}
+	file, line := s.locate(path)
+	return Problem{File: file, Line: line, Path: path, Msg: fmt.Sprintf(format, args...)}
 }
 
 func asProblems(err error) Problems {

@@ -68,7 +68,7 @@ func TestGlobalFleetRules(t *testing.T) {
 			"global-sovereign:dns.defaultRegion", `"xyz" is not a region stack with an ingress in environment production; allowed: ams, iad`},
 		{"budget for an environment without stacks", []fleettest.Edit{{File: "Pulumi.global.yaml", Old: "        monthlyLimitUsd: 250000\n",
 			New: "        monthlyLimitUsd: 250000\n      - environment: staging\n        monthlyLimitUsd: 10\n"}},
-			"global-sovereign:costs.budgets[1].environment", `"staging" has no region stacks to budget`},
+			"global-sovereign:costs.budgets[1].environment", `"staging" has no stacks to budget`},
 		{"environment without a budget", []fleettest.Edit{{File: "Pulumi.global.yaml", Old: "- environment: production", New: "- environment: development"}},
 			"global-sovereign:costs.budgets", "environment production has region stacks but no budget"},
 	} {

@@ -37,12 +37,16 @@ var (
 	httpPathRE = regexp.MustCompile(`^/[A-Za-z0-9/._~-]*$`)
 )
 
-func (g *Ingress) applyDefaults(code string) {
+func (g *Ingress) applyDefaults(code string, env Environment) {
 	if g == nil {
 		return
 	}
 	if g.Hostname == "" && g.ZoneName != "" {
-		g.Hostname = "api-" + code + "." + g.ZoneName
+		g.Hostname = "api-" + code
+		if env != EnvProduction && env != "" {
+			g.Hostname += "-" + string(env) // an environment's API never takes production's name
+		}
+		g.Hostname += "." + g.ZoneName
 	}
 	if g.HealthCheckPath == "" {
 		g.HealthCheckPath = DefaultHealthCheckPath

@@ -3,6 +3,7 @@ package config
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -31,23 +32,38 @@ func StackNameFromFile(path string) (string, bool) {
 // topLevelKeys are the keys Pulumi itself allows at the top of a stack file.
 var topLevelKeys = []string{"config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment"}
 
-// ReadFile parses one stack file. It returns the stack (its defaults applied, not yet validated)
-// or Problems naming the file, line and key of everything that could not be read.
+// ReadFile parses one stack file with the project-level config of the Pulumi.yaml beside it. It
+// returns the stack (its defaults applied, not yet validated) or Problems naming the file, line
+// and key of everything that could not be read.
 func ReadFile(path string) (*Stack, error) {
+	proj, err := ReadProject(filepath.Dir(path))
+	if err != nil {
+		return nil, err
+	}
+	return proj.ReadFile(path)
+}
+
+// ReadFile parses one stack file of the project.
+func (p *ProjectConfig) ReadFile(path string) (*Stack, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, Problems{{File: filepath.Base(path), Msg: err.Error()}}
 	}
-	return Parse(filepath.Base(path), data)
+	return p.Parse(filepath.Base(path), data)
 }
 
-// Parse reads the stack file named file from data.
+// Parse reads the stack file named file from data, without project-level config.
 func Parse(file string, data []byte) (*Stack, error) {
+	return (*ProjectConfig)(nil).Parse(file, data)
+}
+
+// Parse reads the stack file named file from data, with the project's project-level config.
+func (p *ProjectConfig) Parse(file string, data []byte) (*Stack, error) {
 	name, ok := StackNameFromFile(file)
 	if !ok {
 		return nil, Problems{{File: file, Msg: "a stack file must be named Pulumi.<stack>.yaml"}}
 	}
-	s := &Stack{Name: name, File: file, lines: lineIndex{}}
+	s := &Stack{Name: name, File: file, lines: lineIndex{}, project: p}
 	fail := func(line int, path, format string, args ...any) error {
 		return Problems{{File: file, Line: line, Path: path, Msg: fmt.Sprintf(format, args...)}}
 	}
@@ -106,11 +122,12 @@ func Parse(file string, data []byte) (*Stack, error) {
 			is.add(key, "unknown config namespace %q; allowed: %s:*, pulumi:*", ns, Project)
 		}
 	}
-	s.decodeValues(values, &is)
+	fromProject := p.apply(values)
+	s.raw = maps.Clone(values)
+	s.decodeValues(values, fromProject, &is)
 	if len(is) > 0 {
 		return nil, s.report(is).Err()
 	}
-	s.raw = values
 	return s, nil
 }
 
@@ -164,25 +181,38 @@ type Lookup func(key string) (value string, ok bool)
 // version, when there is one, supplies the line numbers for messages.
 func FromEngine(name string, lookup Lookup, file *Stack) (*Stack, error) {
 	s := &Stack{Name: name, File: StackFileName(name), lines: lineIndex{}}
-	if file != nil {
-		s.lines = file.lines
-		s.DisableDefaultProviders = file.DisableDefaultProviders
-	}
+	var fromProject []string
 	values := map[string]any{}
 	for _, k := range Keys {
 		if raw, ok := lookup(k); ok {
 			values[k] = jsonToTree(raw)
 		}
 	}
+	if file != nil {
+		s.lines = file.lines
+		s.project = file.project
+		s.DisableDefaultProviders = file.DisableDefaultProviders
+		// The keys the file took from Pulumi.yaml: where the engine passes the same value, a
+		// problem in it names Pulumi.yaml's line.
+		for k := range file.raw {
+			if _, own := file.lines[keyPath(k)]; !own {
+				fromProject = append(fromProject, k)
+			}
+		}
+	}
 	var is issues
-	s.decodeValues(values, &is)
+	s.decodeValues(values, fromProject, &is)
 	if len(is) > 0 {
 		return nil, s.report(is).Err()
 	}
 	return s, nil
 }
 
-func (s *Stack) decodeValues(values map[string]any, is *issues) {
+// decodeValues decodes the project keys of a stack: values as the engine passes them (fromProject
+// names the keys that came from Pulumi.yaml), with global-sovereign:defaults laid under them.
+func (s *Stack) decodeValues(values map[string]any, fromProject []string, is *issues) {
+	s.inherited = applyDefaults(values, is)
+	qualifiedInherited(s.inherited, fromProject)
 	if v, ok := values[KeyStack]; ok {
 		decode(keyPath(KeyStack), v, &s.Settings, is)
 	} else {
@@ -217,12 +247,12 @@ func decodeOptional[T any](values map[string]any, key string, dst **T, is *issue
 	}
 }
 
-// report attaches this stack's file and the line of each key path to the issues.
+// report attaches the file and line that wrote each key path to the issues: the stack file, or
+// Pulumi.yaml for a value the stack took from the project.
 func (s *Stack) report(is issues) Problems {
 	out := make(Problems, len(is))
 	for i, p := range is {
-		p.File = s.File
-		p.Line = s.lineOf(p.Path)
+		p.File, p.Line = s.locate(p.Path)
 		out[i] = p
 	}
 	return out

@@ -10,8 +10,10 @@ import (
 
 // Settings says what a stack is (global-sovereign:stack).
 type Settings struct {
-	// Kind says what the stack deploys: a region (network, data and compute in one AWS region) or
-	// the global stack that aggregates the region stacks of its environment.
+	// Kind says what the stack deploys: a region (the network, data and compute of one AWS region,
+	// in production), an environment (its own data and compute on a region's network: staging,
+	// development), a client (a tenant in an environment's cluster and database), or the global
+	// stack that aggregates the region stacks of its environment.
 	Kind Kind `json:"kind"`
 	// Code is the short name of the region in resource names and tags, e.g. ams: 2-10 lowercase
 	// letters or digits starting with a letter, one stack per code and environment.
@@ -20,11 +22,16 @@ type Settings struct {
 	// Allowed: a region known to pkg/regions (an unknown one is refused with the list).
 	AWSRegion string `json:"awsRegion"`
 	// Environment groups stacks: a global stack aggregates, and a global database spans, the
-	// stacks of one environment.
+	// stacks of one environment. An environment stack names the environment it adds to its
+	// region; a client stack names the environment whose cluster it lives in.
 	Environment Environment `json:"environment"`
+	// Client is the client's name in a client stack (and only there): 2-10 lowercase letters or
+	// digits starting with a letter, one stack per client, region code and environment.
+	Client string `json:"client,omitempty"`
 	// NamePrefix starts the name of every resource of the stack: 2-20 lowercase letters, digits or
-	// dashes starting with a letter.
-	// Default: `gs-<code>` in production, `gs-<code>-<environment>` elsewhere.
+	// dashes starting with a letter (2-28 in a client stack, which has no load balancer).
+	// Default: `gs-<code>` in production, `gs-<code>-<environment>` elsewhere, with `-<client>`
+	// added in a client stack.
 	NamePrefix string `json:"namePrefix,omitempty"`
 	// Protect puts pulumi.Protect on stateful resources and AWS deletion protection on Aurora and
 	// the load balancer; false also empties the log bucket and the backup vault on destroy, for
@@ -48,8 +55,10 @@ type Kind string
 
 // Stack kinds.
 const (
-	KindRegion Kind = "region" // a regional stack: network, data, compute in one AWS region
-	KindGlobal Kind = "global" // the cross-region stack: aggregates the region stacks
+	KindRegion      Kind = "region"      // a regional stack: network, data, compute in one AWS region
+	KindEnvironment Kind = "environment" // data and compute of another environment on a region's network
+	KindClient      Kind = "client"      // one client's namespace, identity, bucket and database in an environment
+	KindGlobal      Kind = "global"      // the cross-region stack: aggregates the region stacks
 )
 
 // Environment names a set of stacks deployed together.
@@ -64,7 +73,7 @@ const (
 
 // The allowed values of the settings' enums, as validation checks them.
 var (
-	kinds        = []Kind{KindRegion, KindGlobal}
+	kinds        = []Kind{KindRegion, KindEnvironment, KindClient, KindGlobal}
 	environments = []Environment{EnvProduction, EnvStaging, EnvDevelopment}
 )
 
@@ -78,9 +87,10 @@ const (
 )
 
 var (
-	codeRE       = regexp.MustCompile(`^[a-z][a-z0-9]{1,9}$`)
-	namePrefixRE = regexp.MustCompile(`^[a-z][a-z0-9-]{1,19}$`)
-	accountRE    = regexp.MustCompile(`^[0-9]{12}$`)
+	codeRE             = regexp.MustCompile(`^[a-z][a-z0-9]{1,9}$`)
+	namePrefixRE       = regexp.MustCompile(`^[a-z][a-z0-9-]{1,19}$`)
+	clientNamePrefixRE = regexp.MustCompile(`^[a-z][a-z0-9-]{1,27}$`)
+	accountRE          = regexp.MustCompile(`^[0-9]{12}$`)
 )
 
 func (st *Settings) applyDefaults() {
@@ -92,6 +102,9 @@ func (st *Settings) applyDefaults() {
 		st.NamePrefix = "gs-" + st.Code
 		if st.Environment != "" && st.Environment != EnvProduction {
 			st.NamePrefix += "-" + string(st.Environment)
+		}
+		if st.Kind == KindClient && st.Client != "" {
+			st.NamePrefix += "-" + st.Client
 		}
 	}
 }
@@ -109,8 +122,21 @@ func (s *Stack) validateSettings(is *issues) {
 			suggest(st.AWSRegion, regions.Names()), strings.Join(regions.Names(), ", "))
 	}
 	oneOf(is, keyPath(KeyStack, "environment"), st.Environment, environments)
-	if !namePrefixRE.MatchString(st.NamePrefix) {
-		is.add(keyPath(KeyStack, "namePrefix"), "%q: want 2-20 lowercase letters, digits or dashes starting with a letter", st.NamePrefix)
+	switch {
+	case st.Kind == KindClient:
+		if !codeRE.MatchString(st.Client) {
+			is.add(keyPath(KeyStack, "client"), "%q: a client stack names its client: 2-10 lowercase letters or digits starting with a letter, e.g. ezra", st.Client)
+		}
+		if !clientNamePrefixRE.MatchString(st.NamePrefix) {
+			is.add(keyPath(KeyStack, "namePrefix"), "%q: want 2-28 lowercase letters, digits or dashes starting with a letter", st.NamePrefix)
+		}
+	case st.Client != "":
+		is.add(keyPath(KeyStack, "client"), "only %s stacks name a client; remove it from a %s stack", KindClient, st.Kind)
+		fallthrough
+	case !namePrefixRE.MatchString(st.NamePrefix):
+		if !namePrefixRE.MatchString(st.NamePrefix) {
+			is.add(keyPath(KeyStack, "namePrefix"), "%q: want 2-20 lowercase letters, digits or dashes starting with a letter", st.NamePrefix)
+		}
 	}
 	if d := st.SecretRecoveryDays; d != nil && *d != 0 && (*d < minSecretRecoveryDays || *d > maxSecretRecoveryDays) {
 		is.add(keyPath(KeyStack, "secretRecoveryDays"), "%d: Secrets Manager allows 0 (delete at once, for throwaway stacks) or %d to %d days",
@@ -139,3 +165,9 @@ func (s *Stack) SecretRecoveryDays() int {
 
 // IsRegion reports whether s is a regional stack.
 func (s *Stack) IsRegion() bool { return s.Settings.Kind == KindRegion }
+
+// HasCompute reports whether s is a stack that may hold a cluster, database and cache: a region
+// or an environment stack.
+func (s *Stack) HasCompute() bool {
+	return s.Settings.Kind == KindRegion || s.Settings.Kind == KindEnvironment
+}
