@@ -42,7 +42,8 @@ fleet() {
       /^    code: iad$/ { print "    code: " code; next }
       /^    environment: production$/ { print "    environment: staging"; next }
       /^    vpcCidr: / { print "    vpcCidr: " cidr; next }
-      { print }' Pulumi.iad.yaml >"$dir/Pulumi.$code.yaml"
+      { print }
+      END { print "  global-sovereign:database: null" }' Pulumi.iad.yaml >"$dir/Pulumi.$code.yaml"
     used="$used$octet "
     have=$((have + 1))
   done

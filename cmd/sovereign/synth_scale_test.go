@@ -61,6 +61,9 @@ func grownFleet(t *testing.T, n int) string {
 			}
 			out = append(out, line)
 		}
+		// No database: the region defaults would make each clone a secondary of a staging
+		// global database that has no primary.
+		out = append(out, "  global-sovereign:database: null")
 		path := filepath.Join(dir, config.StackFileName(code))
 		if err := os.WriteFile(path, []byte(strings.Join(out, "\n")), 0o644); err != nil {
 			t.Fatal(err)

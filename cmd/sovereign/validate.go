@@ -38,10 +38,10 @@ func newValidate(g *globalFlags) *cobra.Command {
 			}
 			selected := map[string]bool{}
 			for _, n := range names {
-				selected[fleet.Stack(n).File] = true
+				selected[n] = true
 			}
 			for _, p := range fleet.Validate() {
-				if selected[p.File] {
+				if selected[p.Stack] {
 					problems = append(problems, p)
 				}
 			}

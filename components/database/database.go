@@ -59,8 +59,11 @@ type Args struct {
 	Secondary *SecondaryArgs
 }
 
-// PrimaryArgs are what only the primary region sets.
+// PrimaryArgs are what only the primary region sets: the writer cluster and its credentials.
 type PrimaryArgs struct {
+	// Standalone makes the writer a cluster of its own, in no global database (an environment
+	// stack's database): no rds.GlobalCluster, and GlobalClusterIdentifier is unused.
+	Standalone              bool
 	GlobalClusterIdentifier string
 	DatabaseName            string
 	MasterUsername          string
@@ -166,8 +169,8 @@ func (a *Args) check() error {
 		return fmt.Errorf("no availability zones")
 	case a.AlarmTopicArn == nil || a.VpcID == nil || a.DatabaseSubnetIDs == nil:
 		return fmt.Errorf("alarm topic, VPC and subnets are required")
-	case a.Primary != nil && (a.Primary.GlobalClusterIdentifier == "" || a.Primary.MasterUsername == ""):
-		return fmt.Errorf("a primary needs a global cluster identifier and a master username")
+	case a.Primary != nil && ((a.Primary.GlobalClusterIdentifier == "") != a.Primary.Standalone || a.Primary.MasterUsername == ""):
+		return fmt.Errorf("a primary needs a master username and a global cluster identifier, a standalone cluster a master username and none")
 	case a.Secondary != nil && (a.Secondary.GlobalClusterID == nil || a.Secondary.SourceRegion == nil || a.Secondary.SecretArn == nil):
 		return fmt.Errorf("a secondary needs the primary's global cluster id, region and credentials secret")
 	}

@@ -341,12 +341,17 @@ func TestDatabaseRejects(t *testing.T) {
 			a := primary(ams, 1, "eu-west-1a")
 			a.Primary.GlobalClusterIdentifier = ""
 			return a
-		}, "a primary needs a global cluster identifier and a master username"},
+		}, "a primary needs a master username and a global cluster identifier"},
 		{"primary without a master username", func() *database.Args {
 			a := primary(ams, 1, "eu-west-1a")
 			a.Primary.MasterUsername = ""
 			return a
-		}, "a primary needs a global cluster identifier and a master username"},
+		}, "a primary needs a master username and a global cluster identifier"},
+		{"standalone with a global cluster identifier", func() *database.Args {
+			a := primary(ams, 1, "eu-west-1a")
+			a.Primary.Standalone = true
+			return a
+		}, "a primary needs a master username and a global cluster identifier, a standalone cluster a master username and none"},
 		{"secondary without the global cluster", func() *database.Args {
 			a := secondary(iad, 1, "us-east-1a")
 			a.Secondary.GlobalClusterID = nil
@@ -378,6 +383,28 @@ func TestDatabaseRejects(t *testing.T) {
 
 // The replica of the primary's secret is the same ARN in the secondary's region, whatever the
 // partition.
+// A standalone cluster (an environment stack's) is a writer with its own credentials and no
+// global cluster; its secret is named after the cluster, not a global database.
+func TestStandalone(t *testing.T) {
+	a := primary(ams, 1, "eu-west-1a")
+	a.Primary.Standalone, a.Primary.GlobalClusterIdentifier = true, ""
+	g, err := synthDatabase(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(g.ByType("aws:rds/globalCluster:GlobalCluster")); n != 0 {
+		t.Errorf("%d global clusters", n)
+	}
+	c := g.ByType("aws:rds/cluster:Cluster")
+	if len(c) != 1 || c[0].Inputs["globalClusterIdentifier"] != nil || c[0].Inputs["masterUsername"] == nil || c[0].Inputs["masterPassword"] != "[secret]" {
+		t.Fatalf("want one writer with its own secret credentials and no global cluster: %v", c)
+	}
+	secrets := g.ByType("aws:secretsmanager/secret:Secret")
+	if len(secrets) != 1 || secrets[0].Inputs["name"] != "gs-test-aurora/master" {
+		t.Errorf("secret %v, want gs-test-aurora/master", secrets)
+	}
+}
+
 func TestSecondarySecretArnInEveryPartition(t *testing.T) {
 	for _, arn := range []string{primaryArn, "arn:aws-us-gov:secretsmanager:us-gov-east-1:444455556666:secret:gs-global/master-AbCdEf"} {
 		s := gov

@@ -15,20 +15,26 @@ import (
 // refuses /, @, " and space).
 const passwordSpecials = "!#$%&*()-_=+[]{}<>:?"
 
-// primary declares the global cluster, the writer cluster and its credentials.
+// primary declares the global cluster (unless standalone), the writer cluster and its
+// credentials.
 func (b *builder) primary() (*rds.Cluster, error) {
 	a, p := b.args, b.args.Primary
-	global, err := rds.NewGlobalCluster(b.ctx, b.n("global"), &rds.GlobalClusterArgs{
-		GlobalClusterIdentifier: pulumi.String(p.GlobalClusterIdentifier),
-		Engine:                  pulumi.String(Engine),
-		EngineVersion:           pulumi.String(a.EngineVersion),
-		StorageEncrypted:        pulumi.Bool(true),
-		// AWS's deletion protection follows the stack's protect setting, as pulumi.Protect does:
-		// a production global cluster survives a stray delete, a throwaway stack can be destroyed.
-		DeletionProtection: pulumi.Bool(a.Scope.Protect),
-	}, b.parent, pulumi.Protect(a.Scope.Protect))
-	if err != nil {
-		return nil, err
+	var globalID pulumi.StringPtrInput
+	if !p.Standalone {
+		global, err := rds.NewGlobalCluster(b.ctx, b.n("global"), &rds.GlobalClusterArgs{
+			GlobalClusterIdentifier: pulumi.String(p.GlobalClusterIdentifier),
+			Engine:                  pulumi.String(Engine),
+			EngineVersion:           pulumi.String(a.EngineVersion),
+			StorageEncrypted:        pulumi.Bool(true),
+			// AWS's deletion protection follows the stack's protect setting, as pulumi.Protect
+			// does: a production global cluster survives a stray delete, a throwaway stack can be
+			// destroyed.
+			DeletionProtection: pulumi.Bool(a.Scope.Protect),
+		}, b.parent, pulumi.Protect(a.Scope.Protect))
+		if err != nil {
+			return nil, err
+		}
+		globalID = global.ID()
 	}
 
 	password, err := random.NewRandomPassword(b.ctx, b.n("aurora-master"), &random.RandomPasswordArgs{
@@ -58,7 +64,7 @@ func (b *builder) primary() (*rds.Cluster, error) {
 		// A fixed identifier: runbooks and dashboards name it, and an accidental replacement
 		// fails on the name instead of quietly building a second cluster.
 		ClusterIdentifier:                pulumi.String(id),
-		GlobalClusterIdentifier:          global.ID(),
+		GlobalClusterIdentifier:          globalID,
 		Engine:                           pulumi.String(Engine),
 		EngineVersion:                    pulumi.String(a.EngineVersion),
 		DatabaseName:                     pulumi.String(p.DatabaseName),
@@ -95,6 +101,12 @@ func (b *builder) primary() (*rds.Cluster, error) {
 // applications read them locally and a promoted secondary already has them.
 func (b *builder) credentials(cluster *rds.Cluster, password *random.RandomPassword) error {
 	a, p := b.args, b.args.Primary
+	name := p.GlobalClusterIdentifier + "/master"
+	description := fmt.Sprintf("Master credentials of the %s Aurora global database", p.GlobalClusterIdentifier)
+	if p.Standalone {
+		name = b.n("aurora") + "/master"
+		description = fmt.Sprintf("Master credentials of the %s Aurora cluster", b.n("aurora"))
+	}
 	replicas := secretsmanager.SecretReplicaArray{}
 	for _, r := range p.ReplicaRegions {
 		// The replica uses the AWS-managed key of its region: a customer key there would
@@ -106,8 +118,8 @@ func (b *builder) credentials(cluster *rds.Cluster, password *random.RandomPassw
 		// a deleted secret's name for its recovery window: a stack re-created within that window
 		// fails on this name unless the window was 0 (global-sovereign:stack.secretRecoveryDays)
 		// or the old secret is restored or force-deleted first (README, "Tearing down a stack").
-		Name:                 pulumi.String(p.GlobalClusterIdentifier + "/master"),
-		Description:          pulumi.String(fmt.Sprintf("Master credentials of the %s Aurora global database", p.GlobalClusterIdentifier)),
+		Name:                 pulumi.String(name),
+		Description:          pulumi.String(description),
 		KmsKeyId:             b.key.Arn,
 		RecoveryWindowInDays: pulumi.Int(a.SecretRecoveryDays),
 		Replicas:             replicas,

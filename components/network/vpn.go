@@ -162,14 +162,5 @@ func (b *builder) officeSecurityGroup() error {
 	if err != nil {
 		return err
 	}
-	var rules []sgrules.Rule
-	for _, g := range b.args.VPN.Gateways {
-		for ci, cidr := range g.ClientCIDRs {
-			for _, port := range b.args.VPN.OfficeIngressPorts {
-				rules = append(rules, sgrules.Rule{Name: b.n("office-%s-%d-%d", g.Name, ci, port), CIDR: cidr, Port: port,
-					Description: fmt.Sprintf("office %s (%s) on %d", g.Name, cidr, port)})
-			}
-		}
-	}
-	return sgrules.Ingress(b.ctx, b.officeSG.ID(), rules, b.parent)
+	return sgrules.Ingress(b.ctx, b.officeSG.ID(), officeRules(b.n, b.args.VPN), b.parent)
 }

@@ -266,7 +266,7 @@ func TestSecondaryRegionsBoundary(t *testing.T) {
 	}
 	ps := fleetOf(t, append(five, secondaryData)...).Validate()
 	want := Problem{File: "Pulumi.r6.yaml", Line: 28, Path: "global-sovereign:database.role",
-		Msg: "secondary number 6 of environment production; an Aurora global database has at most 5 secondary regions"}
+		Msg: "secondary number 6 of environment production; an Aurora global database has at most 5 secondary regions", Stack: "r6"}
 	if len(ps) != 1 || ps[0] != want {
 		t.Fatalf("want exactly %v; got:\n%v", want, ps.Error())
 	}

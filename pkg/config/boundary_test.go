@@ -84,7 +84,7 @@ func (b boundary) check(t *testing.T) {
 	for _, v := range b.bad {
 		t.Run(b.name+"/"+label(v)+" rejected", func(t *testing.T) {
 			ps := problemsOf(t, fill(v))
-			want := Problem{File: "Pulumi.iad.yaml", Line: line, Path: strings.Replace(b.path, marker, v, 1), Msg: b.msg(v)}
+			want := Problem{File: "Pulumi.iad.yaml", Line: line, Path: strings.Replace(b.path, marker, v, 1), Msg: b.msg(v), Stack: "iad"}
 			if len(ps) != 1 || ps[0] != want {
 				t.Fatalf("%s = %s: want exactly\n  %v\ngot:\n%v", b.path, label(v), want, ps.Error())
 			}

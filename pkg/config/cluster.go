@@ -191,15 +191,28 @@ func (c *Cluster) applyDefaults() {
 // PublicEndpointCIDRs is who may reach the public API endpoint: the configured CIDRs, else the
 // office's client CIDRs, and in both cases the deployer's CIDRs. Empty means the endpoint is
 // private only.
-func (s *Stack) PublicEndpointCIDRs() []string {
+func (s *Stack) PublicEndpointCIDRs() []string { return s.publicEndpointCIDRs(s.VPN) }
+
+// PublicEndpointCIDRs is who may reach the public API endpoint of s's cluster: as
+// Stack.PublicEndpointCIDRs, with the office networks of the VPN of the region whose network s
+// uses (an environment stack has no VPN of its own).
+func (f *Fleet) PublicEndpointCIDRs(s *Stack) []string {
+	vpn := s.VPN
+	if n := f.NetworkStack(s); vpn == nil && n != nil {
+		vpn = n.VPN
+	}
+	return s.publicEndpointCIDRs(vpn)
+}
+
+func (s *Stack) publicEndpointCIDRs(vpn *VPN) []string {
 	if s.Cluster == nil {
 		return nil
 	}
 	var out []string
 	if len(s.Cluster.EndpointPublicCIDRs) > 0 {
 		out = append(out, s.Cluster.EndpointPublicCIDRs...)
-	} else if s.VPN != nil {
-		for _, g := range s.VPN.CustomerGateways {
+	} else if vpn != nil {
+		for _, g := range vpn.CustomerGateways {
 			out = append(out, g.ClientCIDRs...)
 		}
 	}

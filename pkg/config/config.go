@@ -95,9 +95,10 @@ type Stack struct {
 	// config (`global-sovereign:defaults: {value: ...}`), which the engine gives every stack. Its
 	// sections are `all` (every stack) and one per stack kind (`region`, `environment`, `client`,
 	// `global`); each maps block keys (network, cluster, ...) to values. A stack's own block is laid
-	// over the section's block, then over `all`'s: maps merge key by key, and a list or scalar the
-	// stack sets replaces the default whole. A stack file that sets this key replaces the project's
-	// defaults entirely (as the engine does with every key).
+	// over the section's block, then over `all`'s: maps merge key by key, a list or scalar the
+	// stack sets replaces the default whole, and a block set to null (`global-sovereign:cache:
+	// null`) is left out. A stack file that sets this key replaces the project's defaults entirely
+	// (as the engine does with every key).
 	Defaults map[string]map[string]any `config:"defaults"`
 
 	lines     lineIndex

@@ -13,6 +13,9 @@ type Problem struct {
 	Line int    // 0 when the value did not come from a file
 	Path string // key path, e.g. global-sovereign:network.vpcCidr
 	Msg  string // the bad value and what is allowed
+	// Stack is the stack whose config has the problem; File is where the value is written,
+	// Pulumi.yaml for a value the stack inherited. Not part of the message.
+	Stack string
 }
 
 func (p Problem) String() string {
@@ -44,7 +47,9 @@ func (ps Problems) Err() error {
 		return nil
 	}
 	ps.sort()
-	return slices.Compact(ps)
+	return slices.CompactFunc(ps, func(a, b Problem) bool {
+		return a.File == b.File && a.Line == b.Line && a.Path == b.Path && a.Msg == b.Msg
+	})
 }
 
 func (ps Problems) sort() {

@@ -89,7 +89,16 @@ func (f *Fleet) Validate() Problems {
 	byCode := map[string]*Stack{}
 	clients := map[string]*Stack{}
 	globals := map[Environment]*Stack{}
+	prefixes := map[string]*Stack{}
 	for _, s := range f.Stacks {
+		if other, dup := prefixes[s.Settings.NamePrefix]; dup && s.Settings.Kind != KindGlobal {
+			all = append(all, s.problem(keyPath(KeyStack, "namePrefix"),
+				"%q is already the name prefix of %s (%s); two stacks with one prefix would give their roles, keys and clusters the same names",
+				s.Settings.NamePrefix, other.Name, other.File))
+		}
+		if s.Settings.Kind != KindGlobal {
+			prefixes[s.Settings.NamePrefix] = s
+		}
 		key := s.Settings.Code + "/" + string(s.Settings.Environment)
 		switch s.Settings.Kind {
 		case KindRegion, KindEnvironment:
@@ -396,7 +405,7 @@ func (f *Fleet) SecondaryRegions(environment Environment) []string {
 
 func (s *Stack) problem(path, format string, args ...any) Problem {
 	file, line := s.locate(path)
-	return Problem{File: file, Line: line, Path: path, Msg: fmt.Sprintf(format, args...)}
+	return Problem{File: file, Line: line, Path: path, Msg: fmt.Sprintf(format, args...), Stack: s.Name}
 }
 
 func asProblems(err error) Problems {

@@ -199,6 +199,7 @@ func scaleFleet(t testing.TB, n int) *Fleet {
 		c.Name = fmt.Sprintf("x%04d", i)
 		c.File = StackFileName(c.Name)
 		c.Settings.Code = c.Name
+		c.Settings.NamePrefix = "gs-" + c.Name
 		network := *iad.Network
 		network.VPCCIDR = fmt.Sprintf("10.%d.%d.0/20", 128+i/16, i%16*16)
 		c.Network = &network

@@ -66,11 +66,12 @@ func TestGlobalFleetRules(t *testing.T) {
 	}{
 		{"default region without an ingress", []fleettest.Edit{{File: "Pulumi.global.yaml", Old: "defaultRegion: ams", New: "defaultRegion: xyz"}},
 			"global-sovereign:dns.defaultRegion", `"xyz" is not a region stack with an ingress in environment production; allowed: ams, iad`},
-		{"budget for an environment without stacks", []fleettest.Edit{{File: "Pulumi.global.yaml", Old: "        monthlyLimitUsd: 250000\n",
-			New: "        monthlyLimitUsd: 250000\n      - environment: staging\n        monthlyLimitUsd: 10\n"}},
+		{"budget for an environment without stacks", []fleettest.Edit{{File: "Pulumi.iad-staging.yaml", Old: "environment: staging", New: "environment: development"}},
 			"global-sovereign:costs.budgets[1].environment", `"staging" has no stacks to budget`},
 		{"environment without a budget", []fleettest.Edit{{File: "Pulumi.global.yaml", Old: "- environment: production", New: "- environment: development"}},
 			"global-sovereign:costs.budgets", "environment production has region stacks but no budget"},
+		{"environment stack without a budget", []fleettest.Edit{{File: "Pulumi.global.yaml", Old: "- environment: staging", New: "- environment: production"}},
+			"global-sovereign:costs.budgets", "environment staging (stack iad-staging) has no budget"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			f, err := LoadDir(fleettest.Copy(t, "../..", tt.edits...))

@@ -185,6 +185,12 @@ func FromEngine(name string, lookup Lookup, file *Stack) (*Stack, error) {
 	values := map[string]any{}
 	for _, k := range Keys {
 		if raw, ok := lookup(k); ok {
+			// The engine passes a key the stack file sets to null as an empty string: the stack
+			// has no such block, whatever the defaults say.
+			if raw == "" {
+				values[k] = nil
+				continue
+			}
 			values[k] = jsonToTree(raw)
 		}
 	}
@@ -253,6 +259,7 @@ func (s *Stack) report(is issues) Problems {
 	out := make(Problems, len(is))
 	for i, p := range is {
 		p.File, p.Line = s.locate(p.Path)
+		p.Stack = s.Name
 		out[i] = p
 	}
 	return out

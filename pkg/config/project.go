@@ -154,7 +154,7 @@ const defaultsForAll = "all"
 
 // applyDefaults deep-merges the sections of values[KeyDefaults] that apply to the stack's kind
 // under the stack's own blocks: maps merge key by key, a list or scalar the stack sets replaces
-// the default whole. It returns, for each key path the stack took from the defaults, the path in
+// the default whole, and a block the stack sets to null is left out (a region without a cache). It returns, for each key path the stack took from the defaults, the path in
 // the defaults it came from, so that a problem names the line that wrote the value.
 func applyDefaults(values map[string]any, is *issues) map[string]string {
 	inherited := map[string]string{}
@@ -193,6 +193,9 @@ func applyDefaults(values map[string]any, is *issues) map[string]string {
 				is.add(keyPath(KeyDefaults, section, block), "not a block that has defaults%s; allowed: %s",
 					suggest(block, allowed), strings.Join(allowed, ", "))
 				continue
+			}
+			if own, set := values[block]; set && own == nil {
+				continue // the stack writes `global-sovereign:<block>: null`: it has no such block
 			}
 			values[block] = mergeTree(m[block], values[block], keyPath(block), keyPath(KeyDefaults, section, block), inherited)
 		}

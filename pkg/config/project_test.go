@@ -113,6 +113,13 @@ func TestStackValuesOverDefaults(t *testing.T) {
 				}
 				return ""
 			}},
+		{"a block set to null is left out", "  global-sovereign:vpn: null\n",
+			func(s *Stack) string {
+				if s.VPN != nil || s.Cluster == nil {
+					return "want no VPN and the default cluster"
+				}
+				return ""
+			}},
 		{"a whole project key the stack sets is the stack's (the engine does not merge)", "  global-sovereign:tags:\n    team: data\n",
 			func(s *Stack) string {
 				if s.Tags["team"] != "data" || s.Tags["owner"] != "" {

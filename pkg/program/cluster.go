@@ -11,16 +11,37 @@ import (
 )
 
 // deployerGuard is how this stack's deployer reaches the cluster's API, or nil without a cluster.
-func deployerGuard(s *config.Stack) *reach.Guard {
+func deployerGuard(s *config.Stack, fleet *config.Fleet) *reach.Guard {
 	if s.Cluster == nil {
 		return nil
 	}
 	return &reach.Guard{
 		File:    s.File,
 		Cluster: s.Settings.NamePrefix,
-		Allowed: s.PublicEndpointCIDRs(),
+		Allowed: fleet.PublicEndpointCIDRs(s),
 		Private: s.Cluster.Deployer != nil && s.Cluster.Deployer.Private,
 	}
+}
+
+// checkDeployer checks, before anything is declared, that this machine reaches the API of the
+// stack's cluster (when opts asks for it); the guard it returns probes the endpoint again once
+// it is known. A preview of a cluster that does not exist yet needs no API, so there it only
+// warns; once the cluster exists the endpoint probe fails the preview too.
+func checkDeployer(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet, opts Options) (*reach.Guard, error) {
+	if !opts.CheckDeployer {
+		return nil, nil
+	}
+	guard := deployerGuard(s, fleet)
+	if guard == nil {
+		return nil, nil
+	}
+	if err := guard.BeforeDeploy(ctx.Context()); err != nil {
+		if !ctx.DryRun() {
+			return nil, err
+		}
+		_ = ctx.Log.Warn(err.Error(), nil)
+	}
+	return guard, nil
 }
 
 // deployCluster declares the Kubernetes layer the config asks for: the EKS cluster with its node
@@ -38,7 +59,7 @@ func deployCluster(ctx *pulumi.Context, e *regionEnv) error {
 		VpcID:               e.network.VpcID,
 		PrivateSubnetIDs:    e.network.PrivateSubnetIDs,
 		OfficeSecurityGroup: e.network.OfficeSecurityGroup,
-		PublicAccessCIDRs:   s.PublicEndpointCIDRs(),
+		PublicAccessCIDRs:   e.fleet.PublicEndpointCIDRs(s),
 		AdminRoleArns:       c.AdminRoleArns,
 		ViewerRoleArns:      c.ViewerRoleArns,
 		Probe:               e.probe,
@@ -85,7 +106,7 @@ func deployCluster(ctx *pulumi.Context, e *regionEnv) error {
 			ClusterSecurityGroupID: cl.SecurityGroupID,
 			Kubernetes:             cl.Kubernetes,
 			VpcID:                  e.network.VpcID,
-			VpcCIDR:                s.Network.VPCCIDR,
+			VpcCIDR:                e.network.VpcCIDR,
 			PublicSubnetIDs:        e.network.PublicSubnetIDs,
 			ZoneID:                 g.ZoneID,
 			Hostname:               g.Hostname,

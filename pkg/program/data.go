@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/global-sovereign/global-sovereign/components/backup"
@@ -16,22 +17,45 @@ import (
 	"github.com/global-sovereign/global-sovereign/pkg/scope"
 )
 
-// regionEnv is what the region's foundation hands the layers built on it.
+// regionEnv is what the stack's foundation hands the data and compute layers built on it: a
+// region stack's own network, or the network an environment stack shares with its region.
 type regionEnv struct {
 	stack      *config.Stack
 	fleet      *config.Fleet
 	provider   *aws.Provider
 	scope      scope.Scope
 	alarmTopic pulumi.StringOutput
-	network    *network.Network
-	plan       netplan.Plan
+	network    netView
 	probe      cluster.APIProbe // nil under synth
 }
 
-// privateCIDRs are the region's private subnets: where its applications run.
+// netView is the network the data and compute layers run in.
+type netView struct {
+	VpcID             pulumi.StringOutput
+	VpcCIDR           string
+	AvailabilityZones []string
+	PublicSubnetIDs   pulumi.StringArrayOutput
+	PrivateSubnetIDs  pulumi.StringArrayOutput
+	DatabaseSubnetIDs pulumi.StringArrayOutput
+	// OfficeSecurityGroup admits the office over the VPN (nil without one); the cluster's
+	// control plane carries it.
+	OfficeSecurityGroup *ec2.SecurityGroup
+	Plan                netplan.Plan // the subnets' CIDRs
+}
+
+// ownNetwork is a region stack's view of the network it declares.
+func ownNetwork(n *network.Network, cfg *config.Network, plan netplan.Plan) netView {
+	return netView{
+		VpcID: n.VpcID, VpcCIDR: cfg.VPCCIDR, AvailabilityZones: cfg.AvailabilityZones,
+		PublicSubnetIDs: n.PublicSubnetIDs, PrivateSubnetIDs: n.PrivateSubnetIDs, DatabaseSubnetIDs: n.DatabaseSubnetIDs,
+		OfficeSecurityGroup: n.OfficeSecurityGroup, Plan: plan,
+	}
+}
+
+// privateCIDRs are the network's private subnets: where its applications run.
 func (e *regionEnv) privateCIDRs() []string {
-	out := make([]string, len(e.plan.Private))
-	for i, p := range e.plan.Private {
+	out := make([]string, len(e.network.Plan.Private))
+	for i, p := range e.network.Plan.Private {
 		out[i] = p.String()
 	}
 	return out
@@ -62,7 +86,7 @@ func deployData(ctx *pulumi.Context, e *regionEnv) error {
 			Scope:  e.scope,
 			Engine: string(c.Engine), EngineVersion: c.EngineVersion, NodeType: c.NodeType,
 			Replicas: c.Replicas, SnapshotRetentionDays: *c.SnapshotRetentionDays,
-			AvailabilityZones:  s.Network.AvailabilityZones,
+			AvailabilityZones:  e.network.AvailabilityZones,
 			VpcID:              e.network.VpcID,
 			SubnetIDs:          e.network.DatabaseSubnetIDs,
 			ClientCIDRs:        e.privateCIDRs(),
@@ -102,7 +126,7 @@ func deployDatabase(ctx *pulumi.Context, e *regionEnv) (*database.Database, erro
 		Scope:         e.scope,
 		EngineVersion: d.EngineVersion, EngineMajor: d.EngineMajor(),
 		InstanceClass: d.InstanceClass, Instances: d.Instances,
-		AvailabilityZones:     s.Network.AvailabilityZones,
+		AvailabilityZones:     e.network.AvailabilityZones,
 		VpcID:                 e.network.VpcID,
 		DatabaseSubnetIDs:     e.network.DatabaseSubnetIDs,
 		ClientCIDRs:           append(e.privateCIDRs(), d.AllowedCIDRs...),
@@ -111,7 +135,8 @@ func deployDatabase(ctx *pulumi.Context, e *regionEnv) (*database.Database, erro
 		ApplyImmediately:      d.AppliesImmediately(),
 		SecretRecoveryDays:    s.SecretRecoveryDays(),
 	}
-	if s.IsPrimary() {
+	switch d.Role {
+	case config.RolePrimary:
 		args.Primary = &database.PrimaryArgs{
 			GlobalClusterIdentifier: d.GlobalClusterIdentifier,
 			DatabaseName:            d.DatabaseName,
@@ -119,7 +144,14 @@ func deployDatabase(ctx *pulumi.Context, e *regionEnv) (*database.Database, erro
 			BackupRetentionDays:     d.BackupRetentionDays,
 			ReplicaRegions:          e.fleet.SecondaryRegions(s.Settings.Environment),
 		}
-	} else {
+	case config.RoleStandalone:
+		args.Primary = &database.PrimaryArgs{
+			Standalone:          true,
+			DatabaseName:        d.DatabaseName,
+			MasterUsername:      d.MasterUsername,
+			BackupRetentionDays: d.BackupRetentionDays,
+		}
+	default:
 		primary := e.fleet.PrimaryDatabase(s.Settings.Environment)
 		if primary == nil { // the fleet validation guarantees one
 			return nil, fmt.Errorf("%s: no primary database stack in environment %s", s.File, s.Settings.Environment)

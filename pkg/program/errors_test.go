@@ -28,8 +28,15 @@ func TestProgramStopsBeforeDeclaring(t *testing.T) {
 		},
 		{
 			name: "public ASN", stack: "syd",
-			edits: []fleettest.Edit{{File: "Pulumi.syd.yaml", Old: "bgpAsn: 65000", New: "bgpAsn: 6500"}},
-			want:  []string{"Pulumi.syd.yaml:", "global-sovereign:vpn.bgpAsn", "not a private ASN"},
+			edits: []fleettest.Edit{{File: "Pulumi.syd.yaml", Old: "    copyRegion: ap-southeast-1\n", New: "    copyRegion: ap-southeast-1\n  global-sovereign:vpn:\n    bgpAsn: 6500\n"}},
+			want:  []string{"Pulumi.syd.yaml:20", "global-sovereign:vpn.bgpAsn", "not a private ASN"},
+		},
+		{
+			// A bad value in Pulumi.yaml's defaults stops every stack that inherits it, named at
+			// its line there.
+			name: "public ASN shared by every region", stack: "syd",
+			edits: []fleettest.Edit{{File: "Pulumi.yaml", Old: "bgpAsn: 65000", New: "bgpAsn: 6500"}},
+			want:  []string{"Pulumi.yaml:26: global-sovereign:vpn.bgpAsn", "not a private ASN"},
 		},
 		{
 			name: "AZ the account does not have", stack: "sfo",

@@ -18,6 +18,7 @@ const (
 	OutVpnConnections        = "vpnConnections"
 	OutOfficeSecurityGroupID = "officeSecurityGroupId"
 	OutAlertsTopicArn        = "alertsTopicArn"
+	OutNetworkStack          = "networkStack" // an environment stack: the region stack whose network it uses
 
 	OutRDSEndpoints          = "rdsEndpoints" // {writer, reader}
 	OutAuroraClusterArn      = "auroraClusterArn"

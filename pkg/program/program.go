@@ -48,6 +48,8 @@ func New(opts Options) pulumi.RunFunc {
 		switch cur.Settings.Kind {
 		case config.KindRegion:
 			return deployRegion(ctx, cur, fleet, opts)
+		case config.KindEnvironment:
+			return deployEnvironment(ctx, cur, fleet, opts)
 		case config.KindGlobal:
 			return deployGlobal(ctx, cur, fleet)
 		}

@@ -13,26 +13,15 @@ import (
 	"github.com/global-sovereign/global-sovereign/components/network"
 	"github.com/global-sovereign/global-sovereign/pkg/config"
 	"github.com/global-sovereign/global-sovereign/pkg/netplan"
-	"github.com/global-sovereign/global-sovereign/pkg/reach"
 	"github.com/global-sovereign/global-sovereign/pkg/scope"
 )
 
 // deployRegion declares a region stack.
 func deployRegion(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet, opts Options) error {
 	prefix := s.Settings.NamePrefix
-	var guard *reach.Guard
-	if opts.CheckDeployer {
-		guard = deployerGuard(s)
-	}
-	if guard != nil {
-		if err := guard.BeforeDeploy(ctx.Context()); err != nil {
-			if !ctx.DryRun() {
-				return err
-			}
-			// A preview of a cluster that does not exist yet needs no API; once it exists the
-			// endpoint probe fails the preview too.
-			_ = ctx.Log.Warn(err.Error(), nil)
-		}
+	guard, err := checkDeployer(ctx, s, fleet, opts)
+	if err != nil {
+		return err
 	}
 	provider, err := newProvider(ctx, s, s.Settings.AWSRegion, "aws-"+s.Settings.AWSRegion)
 	if err != nil {
@@ -73,7 +62,7 @@ func deployRegion(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet, opt
 
 	env := &regionEnv{
 		stack: s, fleet: fleet, provider: provider, scope: sc,
-		alarmTopic: al.TopicArn, network: net, plan: plan,
+		alarmTopic: al.TopicArn, network: ownNetwork(net, s.Network, plan),
 	}
 	if guard != nil {
 		env.probe = guard.Probe

@@ -447,3 +447,28 @@ func (a *auditor) duplicates() []Violation {
 	}
 	return out
 }
+
+// PhysicalName is the name a resource has in AWS's APIs (see physicalNames), as the mocks
+// answered it when the program let AWS or Pulumi choose it.
+type PhysicalName struct {
+	Type, Name, URN string
+}
+
+// PhysicalNames lists the AWS names of the resources of g whose type has one.
+func PhysicalNames(g *Graph) []PhysicalName {
+	var out []PhysicalName
+	for _, r := range g.Resources {
+		key, ok := physicalNames[r.Type]
+		if !ok {
+			continue
+		}
+		v := r.Inputs[key]
+		if v == nil {
+			v = r.State[key]
+		}
+		if name, ok := v.(string); ok && name != "" {
+			out = append(out, PhysicalName{Type: r.Type, Name: name, URN: r.URN})
+		}
+	}
+	return out
+}
