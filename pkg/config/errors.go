@@ -46,6 +46,12 @@ func (ps Problems) Err() error {
 	if len(ps) == 0 {
 		return nil
 	}
+	return ps.unique()
+}
+
+// unique sorts ps and drops repeats of a problem (same place, same message) that several
+// stacks found.
+func (ps Problems) unique() Problems {
 	ps.sort()
 	return slices.CompactFunc(ps, func(a, b Problem) bool {
 		return a.File == b.File && a.Line == b.Line && a.Path == b.Path && a.Msg == b.Msg

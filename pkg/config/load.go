@@ -144,6 +144,10 @@ func (s *Stack) EngineConfig() (map[string]string, error) {
 			out[keyPath(k)] = str
 			continue
 		}
+		if v == nil {
+			out[keyPath(k)] = "" // a null block: the engine passes an empty string
+			continue
+		}
 		b, err := json.Marshal(v)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %s:%s: %w", s.File, Project, k, err)

@@ -23,7 +23,11 @@ func isPlaceholderDomain(name string) bool {
 // validate (so synth and reviews work offline) but are placeholders or leave the stack without
 // a safety net. `sovereign preflight` prints them and `sovereign up` refuses while any remain.
 // Each problem names the file, the key and what to put there.
-func (s *Stack) Preflight() Problems {
+func (s *Stack) Preflight() Problems { return s.preflight(s.PublicEndpointCIDRs()) }
+
+// preflight is Preflight with who the cluster's public endpoint admits (which, for a stack on
+// another's network, comes from that stack's VPN).
+func (s *Stack) preflight(endpointCIDRs []string) Problems {
 	var is issues
 	if len(s.Settings.AllowedAccountIDs) == 0 {
 		is.add(keyPath(KeyStack, "allowedAccountIds"), "empty; list the 12-digit id of the AWS account this stack deploys into, "+
@@ -35,7 +39,7 @@ func (s *Stack) Preflight() Problems {
 				"set the on-call address that receives this stack's alarms", e)
 		}
 	}
-	if !s.IsRegion() {
+	if !s.HasCompute() {
 		if d := s.DNS; d != nil && (strings.Contains(strings.ToUpper(d.ZoneID), "EXAMPLE") || isPlaceholderDomain(d.ZoneName)) {
 			is.add(keyPath(KeyDNS, "zoneId"), "placeholder hosted zone (%s, %s); set zoneId and zoneName to the Route 53 public "+
 				"hosted zone that will hold %s (aws route53 list-hosted-zones)", d.ZoneID, d.ZoneName, d.FQDN())
@@ -57,7 +61,7 @@ func (s *Stack) Preflight() Problems {
 		}
 		if c.Deployer == nil {
 			allowed := "none: the endpoint is private"
-			if cidrs := s.PublicEndpointCIDRs(); len(cidrs) > 0 {
+			if cidrs := endpointCIDRs; len(cidrs) > 0 {
 				allowed = strings.Join(cidrs, ", ")
 			}
 			is.add(keyPath(KeyCluster, "deployer"), "unset; say where Pulumi runs: cidrs: [<public egress CIDRs of the deploying "+
@@ -72,9 +76,8 @@ func (f *Fleet) Preflight(names []string) Problems {
 	var out Problems
 	for _, n := range names {
 		if s := f.Stack(n); s != nil {
-			out = append(out, s.Preflight()...)
+			out = append(out, s.preflight(f.PublicEndpointCIDRs(s))...)
 		}
 	}
-	out.sort()
-	return out
+	return out.unique()
 }

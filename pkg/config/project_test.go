@@ -270,3 +270,26 @@ func TestCommittedRegionFilesAreShort(t *testing.T) {
 		}
 	}
 }
+
+// An environment stack's preflight names the placeholders it inherits at their line in
+// Pulumi.yaml, once for the whole fleet, and its cluster endpoint admits its region's office.
+func TestPreflightOfAnEnvironmentStack(t *testing.T) {
+	f, err := LoadDir("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := f.Preflight([]string{"iad-staging", "iad-development"}).Error()
+	for _, want := range []string{
+		"Pulumi.iad-staging.yaml:6: global-sovereign:stack.allowedAccountIds",
+		"Pulumi.yaml:15: global-sovereign:alerts.emails[0]",
+		"the public endpoint admits only 178.162.141.130/32, 165.90.14.138/32",
+		"api-iad-staging.global-sovereign.example",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("preflight lacks %q:\n%s", want, got)
+		}
+	}
+	if n := strings.Count(got, "Pulumi.yaml:15:"); n != 1 {
+		t.Errorf("the shared placeholder address is listed %d times, want once:\n%s", n, got)
+	}
+}
