@@ -154,7 +154,7 @@ func (s *Stack) Validate() Problems {
 		case !b.present:
 		case !slices.Contains(b.kinds, s.Settings.Kind):
 			if slices.Contains(kinds, s.Settings.Kind) {
-				is.add(keyPath(b.key), "only %s stacks have this; remove it from a %s stack", kindList(b.kinds), s.Settings.Kind)
+				is.add(keyPath(b.key), "only %s stacks have this; remove it from %s %s stack", kindList(b.kinds), article(string(s.Settings.Kind)), s.Settings.Kind)
 			}
 		default:
 			b.validate(&is)
@@ -190,6 +190,14 @@ func (s *Stack) blocks() []block {
 		{KeyDNS, s.DNS != nil, []Kind{KindGlobal}, s.validateDNS},
 		{KeyCosts, s.Costs != nil, []Kind{KindGlobal}, s.validateCosts},
 	}
+}
+
+// article is "an" before a vowel, else "a".
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an"
+	}
+	return "a"
 }
 
 // kindList writes kinds for a message: "region and environment".

@@ -57,7 +57,7 @@ func TestHomeRules(t *testing.T) {
 		{"environment named like its region's", []fleettest.Edit{{File: "Pulumi.iad-staging.yaml", Old: "environment: staging", New: "environment: production"}},
 			"iad-staging", "global-sovereign:stack.environment", "production is the environment of region stack iad; an environment stack adds another one"},
 		{"environment with a network", []fleettest.Edit{{File: "Pulumi.iad-staging.yaml", Old: "environment: staging\n", New: "environment: staging\n  global-sovereign:network:\n    vpcCidr: 10.9.0.0/16\n    availabilityZones: [us-east-1a, us-east-1b]\n"}},
-			"iad-staging", "global-sovereign:network", "only region stacks have this; remove it from a environment stack"},
+			"iad-staging", "global-sovereign:network", "only region stacks have this; remove it from an environment stack"},
 		{"environment in the global database", []fleettest.Edit{{File: "Pulumi.iad-staging.yaml", Old: "environment: staging\n", New: "environment: staging\n  global-sovereign:database:\n    role: secondary\n"}},
 			"iad-staging", "global-sovereign:database.role", `"secondary": an environment stack's database is "standalone"`},
 		{"standalone region database", []fleettest.Edit{{File: "Pulumi.iad.yaml", Old: "    copyRegion: us-west-2\n", New: "    copyRegion: us-west-2\n  global-sovereign:database:\n    role: standalone\n"}},
