@@ -23,7 +23,7 @@ import (
 
 // The loader that validate and synth use gives each stack the config the Pulumi engine gives the
 // program: the project's Pulumi.yaml values for the keys a stack file does not set, the stack
-// file's for the others, a null block as no block. A preview of every committed stack (plus one
+// file's for the others, a null block as no block. An up of every committed stack (plus one
 // that drops a default block) runs an inline program that records what the engine passed; the
 // record must equal the loader's EngineConfig, and decode to the same stack.
 func TestE2EProjectConfigAsTheEngineMergesIt(t *testing.T) {
@@ -107,11 +107,11 @@ func TestE2EProjectConfigAsTheEngineMergesIt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum := orchestrate.Run(context.Background(), g, orchestrate.Preview, eng, orchestrate.Options{Parallel: 2, Observer: orchestrate.NewLines(testWriter{t})})
+	sum := orchestrate.Run(context.Background(), g, orchestrate.Up, eng, orchestrate.Options{Parallel: 2, Observer: orchestrate.NewLines(testWriter{t})})
 	logTable(t, sum)
 	for name, st := range statuses(sum) {
 		if st != orchestrate.Succeeded {
-			t.Fatalf("preview of %s: %s", name, st)
+			t.Fatalf("up of %s: %s", name, st)
 		}
 	}
 
