@@ -17,7 +17,7 @@ import (
 
 // grownFleet is the committed fleet plus region stacks cloned from Pulumi.iad.yaml, n stacks
 // in all, as scripts/bench.sh builds them: each clone has its own code (x001, ...), a free /16
-// VPC, no database or backup, in staging: production allows five secondary database regions,
+// VPC, no database or backup, in staging: production allows ten secondary database regions,
 // one latency record per AWS region and a peering mesh within the VPC peering quota.
 func grownFleet(t *testing.T, n int) string {
 	t.Helper()
