@@ -42,17 +42,18 @@ func TestValidateRejects(t *testing.T) {
 		want                 []string // all must appear in stderr
 	}{
 		{"overlapping CIDRs", "Pulumi.syd.yaml", "vpcCidr: 10.3.0.0/16", "vpcCidr: 10.2.0.0/16",
-			[]string{"Pulumi.syd.yaml:13: global-sovereign:network.vpcCidr: 10.2.0.0/16 overlaps iad's VPC"}},
-		{"bad gateway address", "Pulumi.iad.yaml", "ipAddress: 165.90.14.138", "ipAddress: 165.90.14.300",
-			[]string{"Pulumi.iad.yaml:", "global-sovereign:vpn.customerGateways[1].ipAddress", `"165.90.14.300" is not an IPv4 address`}},
+			[]string{"Pulumi.syd.yaml:14: global-sovereign:network.vpcCidr: 10.2.0.0/16 overlaps iad's VPC"}},
+		// Values every region inherits from Pulumi.yaml are reported there, once.
+		{"bad gateway address", "Pulumi.yaml", "ipAddress: 165.90.14.138", "ipAddress: 165.90.14.300",
+			[]string{"Pulumi.yaml:32: global-sovereign:vpn.customerGateways[1].ipAddress", `"165.90.14.300" is not an IPv4 address`}},
 		{"bad CIDR", "Pulumi.jnb.yaml", "vpcCidr: 10.6.0.0/16", "vpcCidr: 10.6.0.0/36",
 			[]string{"Pulumi.jnb.yaml:", "global-sovereign:network.vpcCidr", "not an IPv4 CIDR"}},
-		{"public ASN", "Pulumi.ams.yaml", "bgpAsn: 65000", "bgpAsn: 6500",
-			[]string{"Pulumi.ams.yaml:20: global-sovereign:vpn.bgpAsn: 6500 is not a private ASN", "64512-65534"}},
+		{"public ASN", "Pulumi.yaml", "bgpAsn: 65000", "bgpAsn: 6500",
+			[]string{"Pulumi.yaml:26: global-sovereign:vpn.bgpAsn: 6500 is not a private ASN", "64512-65534"}},
 		{"unknown region", "Pulumi.sin.yaml", "awsRegion: ap-southeast-1", "awsRegion: ap-southeast-9",
-			[]string{"Pulumi.sin.yaml:10: global-sovereign:stack.awsRegion", `unknown AWS region "ap-southeast-9"`, "allowed: af-south-1"}},
-		{"unknown key", "Pulumi.sfo.yaml", "natGateways: perAz", "natGateway: perAz",
-			[]string{"Pulumi.sfo.yaml:16: global-sovereign:network.natGateway: unknown key", `did you mean "natGateways"`}},
+			[]string{"Pulumi.sin.yaml:11: global-sovereign:stack.awsRegion", `unknown AWS region "ap-southeast-9"`, "allowed: af-south-1"}},
+		{"unknown key", "Pulumi.yaml", "natGateways: perAz", "natGateway: perAz",
+			[]string{"Pulumi.yaml:21: global-sovereign:network.natGateway: unknown key", `did you mean "natGateways"`}},
 		{"broken YAML", "Pulumi.global.yaml", "kind: global", "kind: [global",
 			[]string{"Pulumi.global.yaml: not valid YAML"}},
 	}
@@ -86,12 +87,17 @@ func TestValidateRejects(t *testing.T) {
 
 // validate --stack reports only that stack's problems (plus files that do not parse at all).
 func TestValidateOneStack(t *testing.T) {
-	dir := brokenFleet(t, "Pulumi.syd.yaml", "bgpAsn: 65000", "bgpAsn: 6500")
+	dir := brokenFleet(t, "Pulumi.syd.yaml", "copyRegion: ap-southeast-1", "copyRegion: ap-southeast-2")
 	if code, out, errs := runCLI(t, "validate", "--stack", "iad", "--dir", dir); code != 0 {
 		t.Errorf("iad is fine: exit %d %s%s", code, out, errs)
 	}
 	if code, _, errs := runCLI(t, "validate", "--stack", "syd", "--dir", dir); code != exitConfig || !strings.Contains(errs, "Pulumi.syd.yaml") {
 		t.Errorf("syd is broken: exit %d %s", code, errs)
+	}
+	// A bad value in Pulumi.yaml is the problem of every stack that inherits it.
+	dir = brokenFleet(t, "Pulumi.yaml", "bgpAsn: 65000", "bgpAsn: 6500")
+	if code, _, errs := runCLI(t, "validate", "--stack", "iad", "--dir", dir); code != exitConfig || !strings.Contains(errs, "Pulumi.yaml:26: global-sovereign:vpn.bgpAsn: 6500") {
+		t.Errorf("a bad default: exit %d %s", code, errs)
 	}
 }
 
@@ -241,10 +247,12 @@ func TestPreflightAndUpRefusal(t *testing.T) {
 	// Everything set: preflight passes.
 	dir := fleettest.Copy(t, repo,
 		fleettest.Edit{File: "Pulumi.ams.yaml", Old: "    environment: production\n", New: "    environment: production\n    allowedAccountIds: [\"111122223333\"]\n"},
-		fleettest.Edit{File: "Pulumi.ams.yaml", Old: "platform-oncall@global-sovereign.example", New: "oncall@corp.net"},
-		fleettest.Edit{File: "Pulumi.ams.yaml", Old: "zoneId: Z0000000000EXAMPLE", New: "zoneId: Z04151873QH0YK4A1QZX1"},
-		fleettest.Edit{File: "Pulumi.ams.yaml", Old: "zoneName: global-sovereign.example", New: "zoneName: sovereign.corp.net"},
-		fleettest.Edit{File: "Pulumi.ams.yaml", Old: "    nodeGroups:\n", New: "    adminRoleArns: [\"arn:aws:iam::111122223333:role/platform-admin\"]\n    deployer: {cidrs: [198.51.100.10/32]}\n    nodeGroups:\n"},
+		// The placeholders are the defaults of Pulumi.yaml: the stack sets its own values.
+		fleettest.Edit{File: "Pulumi.ams.yaml", Old: "  global-sovereign:backup:\n", New: "" +
+			"  global-sovereign:alerts:\n    emails: [oncall@corp.net]\n" +
+			"  global-sovereign:ingress:\n    zoneId: Z04151873QH0YK4A1QZX1\n    zoneName: sovereign.corp.net\n" +
+			"  global-sovereign:cluster:\n    adminRoleArns: [\"arn:aws:iam::111122223333:role/platform-admin\"]\n    deployer: {cidrs: [198.51.100.10/32]}\n" +
+			"  global-sovereign:backup:\n"},
 	)
 	if code, out, errs := runCLI(t, "preflight", "--stack", "ams", "--dir", dir); code != 0 || !strings.Contains(out, "ok: nothing left") {
 		t.Errorf("preflight with every value set: exit %d\n%s%s", code, out, errs)

@@ -16,11 +16,15 @@ import (
 )
 
 // grownFleet is the committed fleet plus region stacks cloned from Pulumi.iad.yaml, n stacks
-// in all, as scripts/bench.sh builds them: each clone has its own code (x001, ...), a free /16
-// VPC, no database or backup, in staging: production allows ten secondary database regions,
-// one latency record per AWS region and a peering mesh within the VPC peering quota.
+// in all: each clone has its own code (x001, ...), a free /16 VPC and no backup, in staging
+// (production allows one latency record per AWS region and a peering mesh within the VPC peering
+// quota). Every region stack has a database (Pulumi.yaml's defaults give it one): x001 holds
+// staging's primary and the others are its secondaries, at most ten, so n <= 18.
 func grownFleet(t *testing.T, n int) string {
 	t.Helper()
+	if n > 18 {
+		t.Fatalf("grownFleet(%d): a global database has at most ten secondaries", n)
+	}
 	dir := fleettest.Copy(t, repo)
 	iad, err := os.ReadFile(filepath.Join(repo, "Pulumi.iad.yaml"))
 	if err != nil {
@@ -60,6 +64,9 @@ func grownFleet(t *testing.T, n int) string {
 				line = fmt.Sprintf("    vpcCidr: 10.%d.0.0/16", octet)
 			}
 			out = append(out, line)
+		}
+		if i == 1 {
+			out = append(out, "  global-sovereign:database:", "    role: primary")
 		}
 		path := filepath.Join(dir, config.StackFileName(code))
 		if err := os.WriteFile(path, []byte(strings.Join(out, "\n")), 0o644); err != nil {

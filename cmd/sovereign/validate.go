@@ -31,12 +31,14 @@ func newValidate(g *globalFlags) *cobra.Command {
 				return err
 			}
 			// Files that do not parse are always reported: the cross-stack rules cannot run
-			// without them. Of the rest, report the problems of the selected stacks.
+			// without them. Of the rest, report the problems of the selected stacks and of the
+			// project defaults they inherit.
 			var problems config.Problems
 			if loadErr != nil {
 				problems = append(problems, loadErr.(config.Problems)...)
 			}
-			selected := map[string]bool{}
+			// Pulumi.yaml's values are every stack's: its problems are always reported.
+			selected := map[string]bool{config.ProjectFileName: true}
 			for _, n := range names {
 				selected[fleet.Stack(n).File] = true
 			}
