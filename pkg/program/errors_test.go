@@ -28,8 +28,9 @@ func TestProgramStopsBeforeDeclaring(t *testing.T) {
 		},
 		{
 			name: "public ASN", stack: "syd",
-			edits: []fleettest.Edit{{File: "Pulumi.syd.yaml", Old: "bgpAsn: 65000", New: "bgpAsn: 6500"}},
-			want:  []string{"Pulumi.syd.yaml:", "global-sovereign:vpn.bgpAsn", "not a private ASN"},
+			// Every region inherits the VPN from Pulumi.yaml: the problem names the line there.
+			edits: []fleettest.Edit{{File: "Pulumi.yaml", Old: "bgpAsn: 65000", New: "bgpAsn: 6500"}},
+			want:  []string{"Pulumi.yaml:26: global-sovereign:vpn.bgpAsn", "not a private ASN"},
 		},
 		{
 			name: "AZ the account does not have", stack: "sfo",
