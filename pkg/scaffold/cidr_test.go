@@ -44,6 +44,7 @@ func TestFreeVPC(t *testing.T) {
 		{"VPCs outside the pool do not count", vpcs("172.16.0.0/16", "192.168.0.0/16", "10.1.0.0/16"), "10.2.0.0/16"},
 		{"the top is used: lowest free", vpcs("10.1.0.0/16", "10.2.0.0/16", "10.255.0.0/16"), "10.3.0.0/16"},
 		{"an office /9 leaves the upper half", offices("10.0.0.0/9"), "10.128.0.0/16"},
+		{"an office network does not move the start", append(vpcs("10.1.0.0/16"), offices("10.200.0.0/16")...), "10.2.0.0/16"},
 		{"only 10.0.0.0/16 is left", firstToLast, "10.0.0.0/16"},
 	}
 	for _, tt := range tests {

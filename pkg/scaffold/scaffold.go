@@ -58,6 +58,21 @@ type Change struct {
 	Notes []string
 }
 
+// String names the change for messages: file, kind and, for a region, its VPC.
+func (c *Change) String() string {
+	if c == nil {
+		return "no change"
+	}
+	out := fmt.Sprintf("%s (%s", c.File, c.Kind)
+	if c.VPCCIDR != "" {
+		out += ", VPC " + c.VPCCIDR
+	}
+	for _, e := range c.Edits {
+		out += ", edits " + e.File
+	}
+	return out + ")"
+}
+
 // Edit replaces the content of an existing file.
 type Edit struct {
 	File     string // base name in Dir

@@ -161,6 +161,31 @@ func TestNewRegionAvoidsOfficeNetworks(t *testing.T) {
 	}
 }
 
+// The office networks the new region inherits are avoided even when no existing stack has them:
+// here every region stack sets its own VPN, and the defaults' VPN (which only the new region
+// takes) has an office in 10.7.0.0/16.
+func TestNewRegionAvoidsItsOwnOfficeNetworks(t *testing.T) {
+	edits := []fleettest.Edit{{File: "Pulumi.yaml", Old: "clientCidrs: [165.90.14.138/32]", New: "clientCidrs: [165.90.14.138/32, 10.7.0.0/24]"}}
+	for _, code := range []string{"ams", "iad", "jnb", "sfo", "sin", "syd"} {
+		edits = append(edits, fleettest.Edit{File: "Pulumi." + code + ".yaml", Old: "  global-sovereign:backup:\n",
+			New: "  global-sovereign:vpn:\n    customerGateways:\n      - {name: primary, ipAddress: 178.162.141.150, clientCidrs: [178.162.141.130/32]}\n  global-sovereign:backup:\n"})
+	}
+	dir := fleettest.Copy(t, repo, edits...)
+	p := load(t, dir)
+	for _, off := range p.taken() {
+		if !off.VPC && off.Prefix.Addr().As4()[0] == 10 {
+			t.Fatalf("an existing stack has office network %s: the test no longer tests the new stack's own", off.Prefix)
+		}
+	}
+	c, err := p.Region("fra", "eu-central-1")
+	if err != nil || c.VPCCIDR != "10.8.0.0/16" {
+		t.Fatalf("%v %v", c, err)
+	}
+	if _, err := c.Apply(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // The eleventh secondary region of the global database passes every check of its own but not the
 // fleet's: the file is removed again and the problem reported.
 func TestNewRegionRollsBack(t *testing.T) {
@@ -335,6 +360,18 @@ func TestNewClient(t *testing.T) {
 }
 
 // Apply never overwrites: a file that appeared since the plan stops it, and stays as it was.
+func TestChangeString(t *testing.T) {
+	for c, want := range map[*Change]string{
+		nil: "no change",
+		{File: "Pulumi.fra.yaml", Kind: config.KindRegion, VPCCIDR: "10.7.0.0/16"}:                              "Pulumi.fra.yaml (region, VPC 10.7.0.0/16)",
+		{File: "Pulumi.iad-qa.yaml", Kind: config.KindEnvironment, Edits: []Edit{{File: "Pulumi.global.yaml"}}}: "Pulumi.iad-qa.yaml (environment, edits Pulumi.global.yaml)",
+	} {
+		if got := c.String(); got != want {
+			t.Errorf("String() = %q, want %q", got, want)
+		}
+	}
+}
+
 func TestApplyNeverOverwrites(t *testing.T) {
 	dir := fleettest.Copy(t, repo)
 	c, err := load(t, dir).Client("iad", "ezra")
