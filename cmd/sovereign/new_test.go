@@ -10,8 +10,12 @@ import (
 	"github.com/global-sovereign/global-sovereign/internal/fleettest"
 )
 
+// scaffoldFleet is pkg/scaffold's frozen copy of the fleet: stacks merged into the repository
+// later do not change what these tests add.
+var scaffoldFleet = filepath.Join(repo, "pkg", "scaffold", "testdata", "fleet")
+
 func TestNewRegionCommand(t *testing.T) {
-	dir := fleettest.Copy(t, repo)
+	dir := fleettest.Copy(t, scaffoldFleet)
 	code, out, errs := runCLI(t, "new", "region", "--code", "fra", "--aws-region", "eu-central-1", "--dir", dir)
 	if code != 0 {
 		t.Fatalf("exit %d\n%s%s", code, out, errs)
@@ -46,7 +50,7 @@ func TestNewRegionCommand(t *testing.T) {
 
 // Every refusal exits 2 with the reason and leaves the directory as it was.
 func TestNewRefusals(t *testing.T) {
-	dir := fleettest.Copy(t, repo)
+	dir := fleettest.Copy(t, scaffoldFleet)
 	tests := []struct {
 		args []string
 		want string
@@ -76,8 +80,8 @@ func TestNewRefusals(t *testing.T) {
 
 // A stack the fleet refuses after it was written is removed again, with the budget it added.
 func TestNewRollsBack(t *testing.T) {
-	dir := fleettest.Copy(t, repo, fleettest.Edit{File: "Pulumi.yaml", Old: "      # Every region stack",
-		New: "      environment:\n        tags:\n          aws:team: platform\n      # Every region stack"})
+	dir := fleettest.Copy(t, scaffoldFleet, fleettest.Edit{File: "Pulumi.yaml", Old: "      environment:\n",
+		New: "      environment:\n        tags:\n          aws:team: platform\n"})
 	global, _ := os.ReadFile(filepath.Join(dir, "Pulumi.global.yaml"))
 	code, out, errs := runCLI(t, "new", "env", "--region", "iad", "--name", "staging", "--monthly-budget-usd", "100", "--dir", dir)
 	if code != exitConfig || out != "" {
@@ -97,7 +101,7 @@ func TestNewRollsBack(t *testing.T) {
 
 // --env and --region select stacks on every command; plan lists region, environment, client.
 func TestSelectors(t *testing.T) {
-	dir := fleettest.Copy(t, repo)
+	dir := fleettest.Copy(t, scaffoldFleet)
 	for _, args := range [][]string{
 		{"env", "--region", "iad", "--name", "staging", "--monthly-budget-usd", "20000"},
 		{"client", "--env", "iad", "--name", "ezra"},

@@ -9,9 +9,9 @@ import (
 	"github.com/global-sovereign/global-sovereign/pkg/config"
 )
 
-// The committed global stack gains two lines after its last budget and nothing else changes.
-func TestInsertBudgetCommitted(t *testing.T) {
-	old, err := os.ReadFile(filepath.Join(repo, "Pulumi.global.yaml"))
+// The global stack gains two lines after its last budget and nothing else changes.
+func TestInsertBudgetGlobal(t *testing.T) {
+	old, err := os.ReadFile(filepath.Join(fixture, "Pulumi.global.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +12,9 @@ import (
 	"github.com/global-sovereign/global-sovereign/internal/fleettest"
 	"github.com/global-sovereign/global-sovereign/pkg/config"
 )
+
+// fixture is a frozen copy of the repository's fleet (testdata/fleet/Pulumi.yaml says why).
+const fixture = "testdata/fleet"
 
 func load(t *testing.T, dir string) *Project {
 	t.Helper()
@@ -57,7 +61,7 @@ func sameFiles(t *testing.T, dir string, before map[string]string) {
 }
 
 func TestNewRegion(t *testing.T) {
-	dir := fleettest.Copy(t, repo)
+	dir := fleettest.Copy(t, fixture)
 	c, err := load(t, dir).Region("fra", "eu-central-1")
 	if err != nil {
 		t.Fatal(err)
@@ -91,17 +95,17 @@ func TestNewRegion(t *testing.T) {
 // A region whose code is a region code elsewhere, whose file exists, or whose AWS region is not
 // known or already hosts a region stack is refused, and nothing is written.
 func TestNewRegionRefuses(t *testing.T) {
-	dir := fleettest.Copy(t, repo)
+	dir := fleettest.Copy(t, fixture)
 	if err := os.WriteFile(filepath.Join(dir, "Pulumi.lhr.yaml"), []byte("not: a stack\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	before := snapshot(t, dir)
 	p := &Project{Dir: dir}
 	var err error
-	if p.Fleet, err = config.LoadDir(filepath.Join(repo)); err != nil {
+	if p.Fleet, err = config.LoadDir(fixture); err != nil {
 		t.Fatal(err)
 	}
-	if p.proj, err = config.ReadProject(repo); err != nil {
+	if p.proj, err = config.ReadProject(fixture); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct{ code, region, want string }{
@@ -125,7 +129,7 @@ func TestNewRegionRefuses(t *testing.T) {
 	sameFiles(t, dir, before)
 
 	// A code in use by a stack of another name.
-	dir = fleettest.Copy(t, repo)
+	dir = fleettest.Copy(t, fixture)
 	if err := os.Rename(filepath.Join(dir, "Pulumi.syd.yaml"), filepath.Join(dir, "Pulumi.sydney.yaml")); err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +141,7 @@ func TestNewRegionRefuses(t *testing.T) {
 
 // A fleet that does not validate is refused before anything is planned.
 func TestNewRefusesAnInvalidFleet(t *testing.T) {
-	dir := fleettest.Copy(t, repo, fleettest.Edit{File: "Pulumi.syd.yaml", Old: "10.3.0.0/16", New: "10.2.0.0/16"})
+	dir := fleettest.Copy(t, fixture, fleettest.Edit{File: "Pulumi.syd.yaml", Old: "10.3.0.0/16", New: "10.2.0.0/16"})
 	_, err := Load(dir)
 	if err == nil || !strings.Contains(err.Error(), "Pulumi.syd.yaml:14: global-sovereign:network.vpcCidr: 10.2.0.0/16 overlaps iad's VPC") ||
 		!strings.Contains(err.Error(), "fix it before adding a stack") {
@@ -147,7 +151,7 @@ func TestNewRefusesAnInvalidFleet(t *testing.T) {
 
 // An office network the new region inherits from the defaults is never its VPC.
 func TestNewRegionAvoidsOfficeNetworks(t *testing.T) {
-	dir := fleettest.Copy(t, repo, fleettest.Edit{File: "Pulumi.yaml", Old: "clientCidrs: [165.90.14.138/32]", New: "clientCidrs: [165.90.14.138/32, 10.7.0.0/24, 10.9.0.0/16]"})
+	dir := fleettest.Copy(t, fixture, fleettest.Edit{File: "Pulumi.yaml", Old: "clientCidrs: [165.90.14.138/32]", New: "clientCidrs: [165.90.14.138/32, 10.7.0.0/24, 10.9.0.0/16]"})
 	c, err := load(t, dir).Region("fra", "eu-central-1")
 	if err != nil || c.VPCCIDR != "10.8.0.0/16" {
 		t.Fatalf("%v %v", c, err)
@@ -170,7 +174,7 @@ func TestNewRegionAvoidsItsOwnOfficeNetworks(t *testing.T) {
 		edits = append(edits, fleettest.Edit{File: "Pulumi." + code + ".yaml", Old: "  global-sovereign:backup:\n",
 			New: "  global-sovereign:vpn:\n    customerGateways:\n      - {name: primary, ipAddress: 178.162.141.150, clientCidrs: [178.162.141.130/32]}\n  global-sovereign:backup:\n"})
 	}
-	dir := fleettest.Copy(t, repo, edits...)
+	dir := fleettest.Copy(t, fixture, edits...)
 	p := load(t, dir)
 	for _, off := range p.taken() {
 		if !off.VPC && off.Prefix.Addr().As4()[0] == 10 {
@@ -189,7 +193,7 @@ func TestNewRegionAvoidsItsOwnOfficeNetworks(t *testing.T) {
 // The eleventh secondary region of the global database passes every check of its own but not the
 // fleet's: the file is removed again and the problem reported.
 func TestNewRegionRollsBack(t *testing.T) {
-	dir := fleettest.Copy(t, repo)
+	dir := fleettest.Copy(t, fixture)
 	for i, r := range []string{"eu-central-1", "eu-north-1", "eu-west-2", "eu-west-3", "ca-central-1"} {
 		c, err := load(t, dir).Region(fmt.Sprintf("r%d", i), r)
 		if err != nil {
@@ -217,7 +221,7 @@ func TestNewRegionRollsBack(t *testing.T) {
 }
 
 func TestNewEnvironment(t *testing.T) {
-	dir := fleettest.Copy(t, repo)
+	dir := fleettest.Copy(t, fixture)
 	before := snapshot(t, dir)
 	p := load(t, dir)
 	// Without a budget for staging the fleet would not validate: refused before writing, with
@@ -256,13 +260,13 @@ func TestNewEnvironment(t *testing.T) {
 }
 
 func TestNewEnvironmentRefuses(t *testing.T) {
-	dir := fleettest.Copy(t, repo)
+	dir := fleettest.Copy(t, fixture)
 	if err := os.WriteFile(filepath.Join(dir, "Pulumi.sin-development.yaml"), []byte("hand-written\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	p := &Project{Dir: dir}
 	var err error
-	if p.Fleet, err = config.LoadDir(repo); err != nil {
+	if p.Fleet, err = config.LoadDir(fixture); err != nil {
 		t.Fatal(err)
 	}
 	before := snapshot(t, dir)
@@ -290,8 +294,8 @@ func TestNewEnvironmentRefuses(t *testing.T) {
 
 // When the fleet fails after the environment and its budget were written, both are undone.
 func TestNewEnvironmentRollsBackTheBudget(t *testing.T) {
-	dir := fleettest.Copy(t, repo, fleettest.Edit{File: "Pulumi.yaml", Old: "      # Every region stack",
-		New: "      environment:\n        tags:\n          aws:team: platform\n      # Every region stack"})
+	dir := fleettest.Copy(t, fixture, fleettest.Edit{File: "Pulumi.yaml", Old: "      environment:\n",
+		New: "      environment:\n        tags:\n          aws:team: platform\n"})
 	before := snapshot(t, dir)
 	c, err := load(t, dir).Environment("iad", config.EnvStaging, 20000)
 	if err != nil {
@@ -306,7 +310,7 @@ func TestNewEnvironmentRollsBackTheBudget(t *testing.T) {
 }
 
 func TestNewClient(t *testing.T) {
-	dir := fleettest.Copy(t, repo)
+	dir := fleettest.Copy(t, fixture)
 	c, err := load(t, dir).Client("iad", "ezra")
 	if err != nil {
 		t.Fatal(err)
@@ -328,21 +332,18 @@ func TestNewClient(t *testing.T) {
 	if _, err := env.Apply(); err != nil {
 		t.Fatal(err)
 	}
-	// An environment stack has a cluster once global-sovereign:defaults.environment gives it one
-	// (the environment program's part of Pulumi.yaml); until then a client there is refused.
-	p := load(t, dir)
-	c, err = p.Client("iad-staging", "ezra")
-	if p.Fleet.Stack("iad-staging").Cluster == nil {
-		if err == nil || !strings.Contains(err.Error(), "--env iad-staging: Pulumi.iad-staging.yaml has no cluster for the client's namespace") {
-			t.Fatalf("a client in an environment without a cluster: %v %v", c, err)
-		}
-	} else if err != nil || c.File != "Pulumi.iad-staging-ezra.yaml" || !strings.Contains(string(c.Data), "    environment: staging\n    client: ezra\n") {
+	c, err = load(t, dir).Client("iad-staging", "ezra")
+	if err != nil || c.File != "Pulumi.iad-staging-ezra.yaml" || !strings.Contains(string(c.Data), "    environment: staging\n    client: ezra\n") {
 		t.Fatalf("%v %v", c, err)
+	}
+	if _, err := c.Apply(); err != nil {
+		t.Fatal(err)
 	}
 	before := snapshot(t, dir)
 	tests := []struct{ home, name, want string }{
 		{"iad", "ezra", "Pulumi.iad-ezra.yaml exists already"},
 		{"iad-ezra", "kim", `--env "iad-ezra": not a region or environment stack; allowed: ams, iad, iad-staging, jnb, sfo, sin, syd`},
+		{"iad-staging", "ezra", "Pulumi.iad-staging-ezra.yaml exists already"},
 		{"global", "kim", `--env "global": not a region or environment stack`},
 		{"iax", "kim", `(did you mean "iad"?)`},
 		{"iad", "Kim", `--name "Kim": want 2-10 lowercase letters or digits`},
@@ -359,6 +360,30 @@ func TestNewClient(t *testing.T) {
 	sameFiles(t, dir, before)
 }
 
+// A client needs a cluster in its home: an environment without one is refused.
+func TestNewClientNeedsACluster(t *testing.T) {
+	project, err := os.ReadFile(filepath.Join(fixture, "Pulumi.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	section := regexp.MustCompile(`(?m)^      # Every environment stack.*\n      environment:\n(        .*\n)+`).FindString(string(project))
+	if section == "" {
+		t.Fatal("no environment section in the fixture's Pulumi.yaml")
+	}
+	dir := fleettest.Copy(t, fixture, fleettest.Edit{File: "Pulumi.yaml", Old: section, New: ""})
+	env, err := load(t, dir).Environment("iad", config.EnvStaging, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Apply(); err != nil {
+		t.Fatal(err)
+	}
+	c, err := load(t, dir).Client("iad-staging", "ezra")
+	if err == nil || !strings.Contains(err.Error(), "--env iad-staging: Pulumi.iad-staging.yaml has no cluster for the client's namespace") {
+		t.Fatalf("got %v, %v", c, err)
+	}
+}
+
 // Apply never overwrites: a file that appeared since the plan stops it, and stays as it was.
 func TestChangeString(t *testing.T) {
 	for c, want := range map[*Change]string{
@@ -373,7 +398,7 @@ func TestChangeString(t *testing.T) {
 }
 
 func TestApplyNeverOverwrites(t *testing.T) {
-	dir := fleettest.Copy(t, repo)
+	dir := fleettest.Copy(t, fixture)
 	c, err := load(t, dir).Client("iad", "ezra")
 	if err != nil {
 		t.Fatal(err)
