@@ -120,7 +120,7 @@ func TestSelectors(t *testing.T) {
 			order = append(order, f[1]+" "+f[2])
 		}
 	}
-	if strings.Join(order, ", ") != "iad-staging environment, iad-ezra client, global global" {
+	if strings.Join(order, ", ") != "global global, iad-staging environment, iad-ezra client" {
 		t.Errorf("wave 3 in order %v:\n%s", order, out)
 	}
 	if !regexp.MustCompile(`(?m)^1 +ams +region +eu-west-1 +production +-$`).MatchString(out) {

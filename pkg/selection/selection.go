@@ -84,10 +84,11 @@ func values(fleet *config.Fleet) (envs, codes []string) {
 	return slices.Compact(envs), slices.Compact(codes)
 }
 
-// kindRank orders kinds for display: what others build on first.
-var kindRank = map[config.Kind]int{config.KindRegion: 0, config.KindEnvironment: 1, config.KindClient: 2, config.KindGlobal: 3}
+// kindRank orders kinds for display: production's shared stacks (regions, then the global stack
+// over them), then environments, then clients.
+var kindRank = map[config.Kind]int{config.KindRegion: 0, config.KindGlobal: 1, config.KindEnvironment: 2, config.KindClient: 3}
 
-// ByKind sorts stack names by kind (region, environment, client, global), then name, in place.
+// ByKind sorts stack names by kind (region, global, environment, client), then name, in place.
 // Within a wave of the deploy order it lists a region before the environments on its network and
 // those before the clients in them.
 func ByKind(fleet *config.Fleet, names []string) {

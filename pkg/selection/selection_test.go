@@ -91,7 +91,7 @@ func TestEmptyAndFiltered(t *testing.T) {
 func TestByKind(t *testing.T) {
 	names := []string{"iad-staging-kim", "global", "iad-ezra", "iad-staging", "unknown", "iad", "ams-development", "ams"}
 	ByKind(fake(), names)
-	want := []string{"ams", "iad", "ams-development", "iad-staging", "iad-ezra", "iad-staging-kim", "global", "unknown"}
+	want := []string{"ams", "iad", "global", "ams-development", "iad-staging", "iad-ezra", "iad-staging-kim", "unknown"}
 	if !slices.Equal(names, want) {
 		t.Errorf("ByKind = %v, want %v", names, want)
 	}
