@@ -59,6 +59,7 @@ type addition struct {
 	stack    string   // the stack it adds
 	region   string   // a new region's AWS region, "" for other kinds
 	needsNew bool     // the new stack's kind has its program on this branch
+	gains    string   // the name of a resource the global stack must gain, if any
 }
 
 func checkIsolation(t *testing.T, dir string, before map[string][]byte, oldFleet *config.Fleet, add addition) {
@@ -95,6 +96,17 @@ func checkIsolation(t *testing.T, dir string, before map[string][]byte, oldFleet
 			reportAll(t, onlyReplicaAdded(name, old, cur, add.region))
 		default:
 			t.Errorf("%s: the graph changed when %s was added:\n%s", name, add.stack, firstDifference(old, cur))
+		}
+	}
+	if add.gains != "" {
+		found := false
+		for _, g := range oldFleet.Stacks {
+			if g.Settings.Kind == config.KindGlobal {
+				found = found || strings.Contains(string(after[g.Name]), `"name": "`+add.gains+`"`) && !strings.Contains(string(before[g.Name]), `"name": "`+add.gains+`"`)
+			}
+		}
+		if !found {
+			t.Errorf("no global stack gained %s", add.gains)
 		}
 	}
 	t.Run("the new stack synthesizes", func(t *testing.T) {
@@ -304,10 +316,12 @@ func TestIsolationAddEnvironment(t *testing.T) {
 				continue
 			}
 			args := []string{"env", "--region", s.Settings.Code, "--name", string(env)}
-			if !budgeted[env] {
-				args = append(args, "--monthly-budget-usd", "20000") // the global stack gains the budget
+			add := addition{args: args, stack: name}
+			if !budgeted[env] { // the global stack gains the budget
+				add.args = append(add.args, "--monthly-budget-usd", "20000")
+				add.gains = "gs-global-" + string(env)
 			}
-			checkIsolation(t, dir, before, fleet, addition{args: args, stack: name})
+			checkIsolation(t, dir, before, fleet, add)
 			return
 		}
 	}
