@@ -69,7 +69,7 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().StringVar(&g.dir, "dir", ".", "project directory holding Pulumi.yaml and the Pulumi.<stack>.yaml files")
-	root.AddCommand(newValidate(g), newSynth(g), newPlan(g), newPreflight(g),
+	root.AddCommand(newValidate(g), newSynth(g), newPlan(g), newPreflight(g), newNew(g),
 		newOperate(g, orchestrate.Preview, "Preview every selected stack in dependency order"),
 		newOperate(g, orchestrate.Up, "Deploy every selected stack in dependency order"),
 		newOperate(g, orchestrate.Destroy, "Destroy every selected stack in reverse dependency order"),

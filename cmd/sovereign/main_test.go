@@ -99,6 +99,11 @@ func TestValidateOneStack(t *testing.T) {
 	if code, _, errs := runCLI(t, "validate", "--stack", "syd", "--dir", dir); code != exitConfig || !strings.Contains(errs, "Pulumi.syd.yaml") {
 		t.Errorf("syd is broken: exit %d %s", code, errs)
 	}
+	// A bad value in Pulumi.yaml is the problem of every stack that inherits it.
+	dir = brokenFleet(t, "Pulumi.yaml", "bgpAsn: 65000", "bgpAsn: 6500")
+	if code, _, errs := runCLI(t, "validate", "--stack", "iad", "--dir", dir); code != exitConfig || !strings.Contains(errs, "Pulumi.yaml:26: global-sovereign:vpn.bgpAsn: 6500") {
+		t.Errorf("a bad default: exit %d %s", code, errs)
+	}
 }
 
 func TestUsageErrors(t *testing.T) {

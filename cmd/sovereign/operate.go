@@ -43,7 +43,7 @@ type operateFlags struct {
 func newOperate(g *globalFlags, op orchestrate.Op, short string) *cobra.Command {
 	f := &operateFlags{}
 	cmd := &cobra.Command{
-		Use:   string(op) + " [--stack S | --all] [--parallel N]",
+		Use:   string(op) + " [--stack S | --all | --env E --region C] [--parallel N]",
 		Short: short,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/global-sovereign/global-sovereign/pkg/selection"
 	"github.com/global-sovereign/global-sovereign/pkg/stackgraph"
 )
 
@@ -28,7 +29,7 @@ func newPlan(g *globalFlags) *cobra.Command {
 	sel := &stackSelection{}
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "plan [--stack S | --all] [--json]",
+		Use:   "plan [--stack S | --all | --env E --region C] [--json]",
 		Short: "Print the order the stacks deploy in: waves derived from their StackReferences",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -36,8 +37,8 @@ func newPlan(g *globalFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if len(sel.stacks) == 0 {
-				sel.all = true // plan shows everything unless asked for less
+			if sel.Empty() {
+				sel.All = true // plan shows everything unless asked for less
 			}
 			names, err := sel.resolve(fleet)
 			if err != nil {
@@ -48,6 +49,9 @@ func newPlan(g *globalFlags) *cobra.Command {
 				return configError(err)
 			}
 			waves := graph.Waves()
+			for _, wave := range waves {
+				selection.ByKind(fleet, wave) // a region before its environments, those before their clients
+			}
 			if asJSON {
 				out := planJSON{Waves: waves, DestroyWaves: graph.Reverse().Waves(), Stacks: map[string]planStack{}}
 				for i, wave := range waves {
@@ -60,14 +64,15 @@ func newPlan(g *globalFlags) *cobra.Command {
 				return enc.Encode(out)
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "WAVE\tSTACK\tREGION\tREADS")
+			fmt.Fprintln(tw, "WAVE\tSTACK\tKIND\tREGION\tENVIRONMENT\tREADS")
 			for i, wave := range waves {
 				for _, s := range wave {
 					reads := strings.Join(graph.Deps(s), ", ")
 					if reads == "" {
 						reads = "-"
 					}
-					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", i+1, s, fleet.Stack(s).Settings.AWSRegion, reads)
+					st := fleet.Stack(s).Settings
+					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", i+1, s, st.Kind, st.AWSRegion, st.Environment, reads)
 				}
 			}
 			if err := tw.Flush(); err != nil {

@@ -10,7 +10,7 @@ import (
 func newPreflight(g *globalFlags) *cobra.Command {
 	sel := &stackSelection{}
 	cmd := &cobra.Command{
-		Use:   "preflight [--stack S | --all]",
+		Use:   "preflight [--stack S | --all | --env E --region C]",
 		Short: "List what a person must set before the first real deploy; exit 2 while anything remains",
 		Long: "preflight lists values that validate, so that synth and reviews work offline, but that a real\n" +
 			"deploy must not use: placeholder hosted zones and alert addresses, no allowedAccountIds, no\n" +

@@ -1,43 +1,31 @@
 package main
 
 import (
-	"fmt"
-	"sort"
-
 	"github.com/spf13/cobra"
 
 	"github.com/global-sovereign/global-sovereign/pkg/config"
+	"github.com/global-sovereign/global-sovereign/pkg/selection"
 )
 
-// stackSelection is the --stack/--all pair of flags.
+// stackSelection is the --stack/--all/--env/--region set of flags (pkg/selection).
 type stackSelection struct {
-	stacks []string
-	all    bool
+	selection.Selector
 }
 
 func (sel *stackSelection) register(cmd *cobra.Command) {
-	cmd.Flags().StringSliceVarP(&sel.stacks, "stack", "s", nil, "stack to operate on (repeatable, or comma-separated)")
-	cmd.Flags().BoolVar(&sel.all, "all", false, "operate on every stack")
+	cmd.Flags().StringSliceVarP(&sel.Stacks, "stack", "s", nil, "stack to operate on (repeatable, or comma-separated)")
+	cmd.Flags().BoolVar(&sel.All, "all", false, "operate on every stack")
+	cmd.Flags().StringSliceVar(&sel.Envs, "env", nil, "the stacks of this environment, e.g. staging (repeatable; with --region: the stacks of both)")
+	cmd.Flags().StringSliceVar(&sel.Codes, "region", nil, "the stacks of this region code, e.g. iad: its region, environment and client stacks (repeatable)")
 }
 
 // resolve returns the selected stack names, sorted, checking that each exists.
 func (sel *stackSelection) resolve(fleet *config.Fleet) ([]string, error) {
-	switch {
-	case sel.all && len(sel.stacks) > 0:
-		return nil, configError(fmt.Errorf("give --stack or --all, not both"))
-	case sel.all:
-		return fleet.Names(), nil
-	case len(sel.stacks) == 0:
-		return nil, configError(fmt.Errorf("give --stack <name> or --all; stacks: %v", fleet.Names()))
+	names, err := sel.Resolve(fleet)
+	if err != nil {
+		return nil, configError(err)
 	}
-	for _, s := range sel.stacks {
-		if fleet.Stack(s) == nil {
-			return nil, configError(fmt.Errorf("no stack %q (no %s); stacks: %v", s, config.StackFileName(s), fleet.Names()))
-		}
-	}
-	out := append([]string(nil), sel.stacks...)
-	sort.Strings(out)
-	return out, nil
+	return names, nil
 }
 
 // loadFleet reads every stack file and validates them together. Any problem is a config error

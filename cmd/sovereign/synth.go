@@ -20,7 +20,7 @@ func newSynth(g *globalFlags) *cobra.Command {
 	sel := &stackSelection{}
 	var out string
 	cmd := &cobra.Command{
-		Use:   "synth [--stack S | --all] [--out DIR]",
+		Use:   "synth [--stack S | --all | --env E --region C] [--out DIR]",
 		Short: "Run the program offline under mocks and write each stack's resource graph as DIR/<stack>.json",
 		Long: "synth runs the same program as `pulumi up` under Pulumi mocks that answer like AWS, with no cloud\n" +
 			"account, and writes the resources, their inputs and options, and the stack outputs as JSON.\n" +

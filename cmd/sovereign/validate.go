@@ -13,7 +13,7 @@ import (
 func newValidate(g *globalFlags) *cobra.Command {
 	sel := &stackSelection{}
 	cmd := &cobra.Command{
-		Use:   "validate [--stack S | --all]",
+		Use:   "validate [--stack S | --all | --env E --region C]",
 		Short: "Check stack config, alone and across all stack files; exit 2 on any problem",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -25,13 +25,14 @@ func newValidate(g *globalFlags) *cobra.Command {
 			if err != nil {
 				// A selected stack whose file does not parse is missing from the fleet: show
 				// why, not that it does not exist.
-				if unparsed := problemsOfSelected(sel.stacks, loadErr); len(unparsed) > 0 {
+				if unparsed := problemsOfSelected(sel.Stacks, loadErr); len(unparsed) > 0 {
 					return configError(unparsed)
 				}
 				return err
 			}
 			// Files that do not parse are always reported: the cross-stack rules cannot run
-			// without them. Of the rest, report the problems of the selected stacks.
+			// without them. Of the rest, report the problems of the selected stacks, including
+			// those of the Pulumi.yaml values they inherit.
 			var problems config.Problems
 			if loadErr != nil {
 				problems = append(problems, loadErr.(config.Problems)...)

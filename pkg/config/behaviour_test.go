@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -257,16 +258,16 @@ func TestSecondaryRegions(t *testing.T) {
 	}
 }
 
-// A global database has at most 5 secondary regions.
+// A global database has at most 10 secondary regions (Aurora's limit, raised from 5).
 func TestSecondaryRegionsBoundary(t *testing.T) {
 	primary := strings.Split(primaryData, "  global-sovereign:cache:")[0]
-	five := []string{primary, secondaryData, secondaryData, secondaryData, secondaryData, secondaryData}
-	if ps := fleetOf(t, five...).Validate(); len(ps) > 0 {
-		t.Fatalf("five secondaries rejected:\n%v", ps.Err())
+	ten := append([]string{primary}, slices.Repeat([]string{secondaryData}, 10)...)
+	if ps := fleetOf(t, ten...).Validate(); len(ps) > 0 {
+		t.Fatalf("ten secondaries rejected:\n%v", ps.Err())
 	}
-	ps := fleetOf(t, append(five, secondaryData)...).Validate()
-	want := Problem{File: "Pulumi.r6.yaml", Line: 28, Path: "global-sovereign:database.role",
-		Msg: "secondary number 6 of environment production; an Aurora global database has at most 5 secondary regions", Stack: "r6"}
+	ps := fleetOf(t, append(ten, secondaryData)...).Validate() // r9 sorts last: r0, r1, r10, r11, r2, ...
+	want := Problem{File: "Pulumi.r9.yaml", Line: 28, Path: "global-sovereign:database.role",
+		Msg: "secondary number 11 of environment production; an Aurora global database has at most 10 secondary regions", Stack: "r9"}
 	if len(ps) != 1 || ps[0] != want {
 		t.Fatalf("want exactly %v; got:\n%v", want, ps.Error())
 	}

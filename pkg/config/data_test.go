@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -119,8 +120,8 @@ func TestDatabaseFleetRules(t *testing.T) {
 		{"two primaries", []string{primary, primary}, "Pulumi.r1.yaml", "r0 (Pulumi.r0.yaml) is already the primary"},
 		{"no primary", []string{secondaryData, secondaryData}, "Pulumi.r0.yaml", "no stack of environment production has role \"primary\""},
 		{"version mismatch", []string{primary, strings.Replace(secondaryData, `"16.6"`, `"16.8"`, 1)}, "Pulumi.r1.yaml", "the primary r0 runs \"16.6\""},
-		{"six secondaries", []string{primary, secondaryData, secondaryData, secondaryData, secondaryData, secondaryData, secondaryData},
-			"Pulumi.r6.yaml", "at most 5 secondary regions"},
+		{"eleven secondaries", append([]string{primary}, slices.Repeat([]string{secondaryData}, 11)...),
+			"Pulumi.r9.yaml", "at most 10 secondary regions"}, // r9 sorts last: r0, r1, r10, r11, r2, ...,
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -95,7 +95,7 @@ const (
 	auroraClasses        = "db.{r5,r6g,r6i,r7g,r7i,r8g,x2g}.{large,xlarge,2xlarge,...,24xlarge}"
 	auroraClassesAllowed = "memory-optimized classes " + auroraClasses
 	maxAuroraInstances   = 16 // one writer and 15 readers
-	maxSecondaryRegions  = 5  // Aurora global database limit
+	maxSecondaryRegions  = 10 // Aurora global database limit (it was 5; AWS raised it to 10)
 )
 
 func (d *Database) applyDefaults(environment Environment) {
