@@ -44,6 +44,9 @@ type Args struct {
 	VpcID             pulumi.StringInput
 	SubnetIDs         pulumi.StringArrayInput
 	ClientCIDRs       []string // may connect on 6379
+	// ClientSecurityGroups may connect on 6379, by name: the members of each group (the stack's
+	// cluster), not everything else in the subnets they share.
+	ClientSecurityGroups map[string]pulumi.StringInput
 
 	AlarmTopicArn pulumi.StringInput
 	// SecretRecoveryDays is the Secrets Manager recovery window of the auth token secret: 0
@@ -173,7 +176,9 @@ func (b *builder) network() (err error) {
 	if err != nil {
 		return err
 	}
-	return sgrules.Ingress(b.ctx, b.sg.ID(), sgrules.FromCIDRs(b.n("cache-in"), b.args.ClientCIDRs, Port, "Redis protocol"), b.parent)
+	rules := append(sgrules.FromCIDRs(b.n("cache-in"), b.args.ClientCIDRs, Port, "Redis protocol"),
+		sgrules.FromGroups(b.n("cache-from"), b.args.ClientSecurityGroups, Port, "Redis protocol")...)
+	return sgrules.Ingress(b.ctx, b.sg.ID(), rules, b.parent)
 }
 
 func (b *builder) slowLog() (err error) {

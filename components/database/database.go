@@ -43,8 +43,12 @@ type Args struct {
 
 	VpcID             pulumi.StringInput
 	DatabaseSubnetIDs pulumi.StringArrayInput
-	// ClientCIDRs may connect on 5432: the region's private subnets and configured peers.
+	// ClientCIDRs may connect on 5432: configured peers, and the private subnets when no cluster
+	// runs the stack's applications.
 	ClientCIDRs []string
+	// ClientSecurityGroups may connect on 5432, by name: the members of each security group (the
+	// stack's cluster's nodes and pods), not everything else in the subnets they share.
+	ClientSecurityGroups map[string]pulumi.StringInput
 
 	AlarmTopicArn         pulumi.StringInput
 	ReplicationLagAlarmMs int
@@ -228,7 +232,9 @@ func (b *builder) foundation() error {
 	if err != nil {
 		return err
 	}
-	if err := sgrules.Ingress(b.ctx, b.sg.ID(), sgrules.FromCIDRs(b.n("aurora-in"), a.ClientCIDRs, Port, "PostgreSQL"), b.parent); err != nil {
+	rules := append(sgrules.FromCIDRs(b.n("aurora-in"), a.ClientCIDRs, Port, "PostgreSQL"),
+		sgrules.FromGroups(b.n("aurora-from"), a.ClientSecurityGroups, Port, "PostgreSQL")...)
+	if err := sgrules.Ingress(b.ctx, b.sg.ID(), rules, b.parent); err != nil {
 		return err
 	}
 	b.parameterGroup, err = rds.NewClusterParameterGroup(b.ctx, b.n("aurora"), &rds.ClusterParameterGroupArgs{

@@ -6,15 +6,18 @@ package sgrules
 import (
 	"fmt"
 	"net/netip"
+	"sort"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// Rule admits TCP on Port from CIDR. Name is the rule's logical name.
+// Rule admits TCP on Port from CIDR, or from the members of the security group Source (set
+// exactly one). Name is the rule's logical name.
 type Rule struct {
 	Name        string
 	CIDR        string
+	Source      pulumi.StringInput // a security group id: its members, wherever they are
 	Port        int
 	Description string
 }
@@ -28,6 +31,21 @@ func FromCIDRs(prefix string, cidrs []string, port int, what string) []Rule {
 	return out
 }
 
+// FromGroups is one rule per named source security group on one port, named <prefix>-<name>,
+// in name order.
+func FromGroups(prefix string, groups map[string]pulumi.StringInput, port int, what string) []Rule {
+	names := make([]string, 0, len(groups))
+	for n := range groups {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	out := make([]Rule, len(names))
+	for i, n := range names {
+		out[i] = Rule{Name: prefix + "-" + n, Source: groups[n], Port: port, Description: fmt.Sprintf("%s from the %s security group", what, n)}
+	}
+	return out
+}
+
 // Ingress declares the rules on the security group. A rule without a name, a TCP port or an
 // IPv4 CIDR is an error before any rule is declared.
 func Ingress(ctx *pulumi.Context, securityGroupID pulumi.IDOutput, rules []Rule, opts ...pulumi.ResourceOption) error {
@@ -37,14 +55,19 @@ func Ingress(ctx *pulumi.Context, securityGroupID pulumi.IDOutput, rules []Rule,
 		}
 	}
 	for _, r := range rules {
-		if _, err := vpc.NewSecurityGroupIngressRule(ctx, r.Name, &vpc.SecurityGroupIngressRuleArgs{
+		args := &vpc.SecurityGroupIngressRuleArgs{
 			SecurityGroupId: securityGroupID,
 			Description:     pulumi.String(r.Description),
-			CidrIpv4:        pulumi.String(r.CIDR),
 			IpProtocol:      pulumi.String("tcp"),
 			FromPort:        pulumi.Int(r.Port),
 			ToPort:          pulumi.Int(r.Port),
-		}, opts...); err != nil {
+		}
+		if r.Source != nil {
+			args.ReferencedSecurityGroupId = r.Source
+		} else {
+			args.CidrIpv4 = pulumi.String(r.CIDR)
+		}
+		if _, err := vpc.NewSecurityGroupIngressRule(ctx, r.Name, args, opts...); err != nil {
 			return err
 		}
 	}
@@ -57,6 +80,12 @@ func (r Rule) check() error {
 	}
 	if r.Port < 1 || r.Port > 65535 {
 		return fmt.Errorf("security group rule %s: port %d is not a TCP port (1-65535)", r.Name, r.Port)
+	}
+	if r.Source != nil {
+		if r.CIDR != "" {
+			return fmt.Errorf("security group rule %s: set a CIDR or a source security group, not both", r.Name)
+		}
+		return nil
 	}
 	if p, err := netip.ParsePrefix(r.CIDR); err != nil || !p.Addr().Is4() {
 		return fmt.Errorf("security group rule %s: %q is not an IPv4 CIDR", r.Name, r.CIDR)

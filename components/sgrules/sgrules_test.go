@@ -76,6 +76,9 @@ func TestIngress(t *testing.T) {
 			{Name: "redis", CIDR: "10.2.32.0/20", Port: 6379, Description: "Redis"},
 			{Name: "max-port", CIDR: "192.168.0.1/32", Port: 65535, Description: "edge"},
 		}},
+		{"a source group and a CIDR", append(
+			sgrules.FromGroups("gs-test-from", map[string]pulumi.StringInput{"cluster": pulumi.String("sg-0cluster")}, 5432, "PostgreSQL"),
+			sgrules.Rule{Name: "peer", CIDR: "10.9.0.0/16", Port: 5432, Description: "peer"})},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -98,7 +101,17 @@ func TestIngress(t *testing.T) {
 					continue
 				}
 				in := r.Inputs
-				if in["securityGroupId"] != sg.ID || in["ipProtocol"] != "tcp" || in["cidrIpv4"] != want.CIDR ||
+				var source any
+				if want.Source != nil {
+					source = "sg-0cluster" // the only source group of these cases
+				}
+				if in["referencedSecurityGroupId"] != source || (want.Source != nil && in["cidrIpv4"] != nil) {
+					t.Errorf("rule %s: source %v cidr %v, want source %v", want.Name, in["referencedSecurityGroupId"], in["cidrIpv4"], source)
+				}
+				if want.Source == nil && in["cidrIpv4"] != want.CIDR {
+					t.Errorf("rule %s: cidr %v, want %v", want.Name, in["cidrIpv4"], want.CIDR)
+				}
+				if in["securityGroupId"] != sg.ID || in["ipProtocol"] != "tcp" ||
 					in["fromPort"] != float64(want.Port) || in["toPort"] != float64(want.Port) || in["description"] != want.Description {
 					t.Errorf("rule %s: %v, want %+v on %s", want.Name, in, want, sg.ID)
 				}
@@ -122,6 +135,7 @@ func TestIngressRejects(t *testing.T) {
 		{"IPv6 CIDR", sgrules.Rule{Name: "r", CIDR: "2001:db8::/32", Port: 443}, `"2001:db8::/32"`},
 		{"empty CIDR", sgrules.Rule{Name: "r", Port: 443}, `""`},
 		{"no name", sgrules.Rule{CIDR: "10.1.0.0/20", Port: 443}, "no name"},
+		{"a CIDR and a source group", sgrules.Rule{Name: "r", CIDR: "10.1.0.0/20", Source: pulumi.String("sg-1"), Port: 443}, "not both"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

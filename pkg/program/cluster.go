@@ -79,6 +79,7 @@ func deployCluster(ctx *pulumi.Context, e *regionEnv) error {
 	if err != nil {
 		return err
 	}
+	e.clusterSG = cl.SecurityGroupID
 
 	chart := c.AutoscalerChart()
 	scaling := &autoscaling.Args{

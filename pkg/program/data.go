@@ -27,6 +27,19 @@ type regionEnv struct {
 	alarmTopic pulumi.StringOutput
 	network    netView
 	probe      cluster.APIProbe // nil under synth
+	// clusterSG is the security group of the stack's cluster nodes (nil without a cluster): the
+	// database and cache admit it rather than the whole private subnets, which an environment
+	// stack's cluster shares with its region's.
+	clusterSG pulumi.StringInput
+}
+
+// dataClients are who may connect to the stack's database or cache besides extra CIDRs: the
+// cluster's security group when the stack has a cluster, else the private subnets.
+func (e *regionEnv) dataClients(extra []string) ([]string, map[string]pulumi.StringInput) {
+	if e.clusterSG == nil {
+		return append(e.privateCIDRs(), extra...), nil
+	}
+	return extra, map[string]pulumi.StringInput{"cluster": e.clusterSG}
 }
 
 // netView is the network the data and compute layers run in.
@@ -82,16 +95,18 @@ func deployData(ctx *pulumi.Context, e *regionEnv) error {
 		}
 	}
 	if c := s.Cache; c != nil {
+		cidrs, groups := e.dataClients(nil)
 		ch, err := cache.New(ctx, prefix, &cache.Args{
 			Scope:  e.scope,
 			Engine: string(c.Engine), EngineVersion: c.EngineVersion, NodeType: c.NodeType,
 			Replicas: c.Replicas, SnapshotRetentionDays: *c.SnapshotRetentionDays,
-			AvailabilityZones:  e.network.AvailabilityZones,
-			VpcID:              e.network.VpcID,
-			SubnetIDs:          e.network.DatabaseSubnetIDs,
-			ClientCIDRs:        e.privateCIDRs(),
-			AlarmTopicArn:      e.alarmTopic,
-			SecretRecoveryDays: s.SecretRecoveryDays(),
+			AvailabilityZones:    e.network.AvailabilityZones,
+			VpcID:                e.network.VpcID,
+			SubnetIDs:            e.network.DatabaseSubnetIDs,
+			ClientCIDRs:          cidrs,
+			ClientSecurityGroups: groups,
+			AlarmTopicArn:        e.alarmTopic,
+			SecretRecoveryDays:   s.SecretRecoveryDays(),
 		}, opts)
 		if err != nil {
 			return err
@@ -122,6 +137,7 @@ func deployData(ctx *pulumi.Context, e *regionEnv) error {
 
 func deployDatabase(ctx *pulumi.Context, e *regionEnv) (*database.Database, error) {
 	s, d := e.stack, e.stack.Database
+	cidrs, groups := e.dataClients(d.AllowedCIDRs)
 	args := &database.Args{
 		Scope:         e.scope,
 		EngineVersion: d.EngineVersion, EngineMajor: d.EngineMajor(),
@@ -129,7 +145,8 @@ func deployDatabase(ctx *pulumi.Context, e *regionEnv) (*database.Database, erro
 		AvailabilityZones:     e.network.AvailabilityZones,
 		VpcID:                 e.network.VpcID,
 		DatabaseSubnetIDs:     e.network.DatabaseSubnetIDs,
-		ClientCIDRs:           append(e.privateCIDRs(), d.AllowedCIDRs...),
+		ClientCIDRs:           cidrs,
+		ClientSecurityGroups:  groups,
 		AlarmTopicArn:         e.alarmTopic,
 		ReplicationLagAlarmMs: d.ReplicationLagAlarmMs,
 		ApplyImmediately:      d.AppliesImmediately(),

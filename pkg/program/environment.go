@@ -47,10 +47,11 @@ func deployEnvironment(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet
 	if guard != nil {
 		env.probe = guard.Probe
 	}
-	if err := deployData(ctx, env); err != nil {
+	// The cluster first: the data layer admits its security group.
+	if err := deployCluster(ctx, env); err != nil {
 		return err
 	}
-	if err := deployCluster(ctx, env); err != nil {
+	if err := deployData(ctx, env); err != nil {
 		return err
 	}
 

@@ -125,3 +125,50 @@ func TestEnvironmentAPINames(t *testing.T) {
 		}
 	}
 }
+
+// A stack's database and cache admit its own cluster's security group, never the private
+// subnets an environment's cluster shares with production's: staging pods cannot reach
+// production's Aurora or cache by network, nor production's pods staging's.
+func TestDataAdmitsOnlyItsOwnCluster(t *testing.T) {
+	fleet, err := config.LoadDir(repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	results := synthAll(t)
+	checked := 0
+	for _, s := range fleet.Stacks {
+		if !s.HasCompute() || s.Cluster == nil {
+			continue
+		}
+		g := results[s.Name].Graph
+		clusterSG := ""
+		for _, c := range g.Resources { // the EKS cluster pulumi-eks creates is modelled: not in ByType
+			if c.Type != "aws:eks/cluster:Cluster" {
+				continue
+			}
+			if vc, ok := c.State["vpcConfig"].(map[string]any); ok {
+				clusterSG, _ = vc["clusterSecurityGroupId"].(string)
+			}
+		}
+		if clusterSG == "" {
+			t.Fatalf("%s: the EKS cluster has no cluster security group in the mocks' answer", s.Name)
+		}
+		for _, r := range g.ByType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") {
+			port := r.Inputs["fromPort"]
+			if port != float64(5432) && port != float64(6379) {
+				continue
+			}
+			checked++
+			src, cidr := r.Inputs["referencedSecurityGroupId"], r.Inputs["cidrIpv4"]
+			switch {
+			case src != nil && src != clusterSG:
+				t.Errorf("%s %s admits %v, not its own cluster's group %s", s.Name, r.Name, src, clusterSG)
+			case cidr != nil && (s.Database == nil || !slices.Contains(s.Database.AllowedCIDRs, cidr.(string))):
+				t.Errorf("%s %s admits %v: only configured peers (database.allowedCidrs) get a CIDR rule", s.Name, r.Name, cidr)
+			}
+		}
+	}
+	if checked < len(fleet.Stacks) {
+		t.Fatalf("only %d data rules checked", checked)
+	}
+}
