@@ -85,6 +85,11 @@ func (p *ProjectConfig) Parse(file string, data []byte) (*Stack, error) {
 		switch {
 		case k.Value == "config":
 			cfg = root.Content[i+1]
+		case k.Value == "environment":
+			// ESC environments add config the engine merges before project values; the loader
+			// (validate, synth) cannot read them and would check other values than `up` deploys.
+			return nil, fail(k.Line, k.Value, "Pulumi ESC environments are not supported: validate and synth could not see "+
+				"the values they add; write the values in this file or in Pulumi.yaml's %s:%s", Project, KeyDefaults)
 		case slices.Contains(topLevelKeys, k.Value):
 		default:
 			return nil, fail(k.Line, k.Value, "unknown top-level key%s; allowed: %s",
@@ -109,6 +114,11 @@ func (p *ProjectConfig) Parse(file string, data []byte) (*Stack, error) {
 			if !slices.Contains(Keys, k) {
 				is.add(key, "unknown key%s; allowed keys: %s", suggest(k, Keys), qualified(Keys))
 				continue
+			}
+			if v == "" {
+				// `key: null` that the Pulumi CLI wrote back as "" (it does on any `pulumi config
+				// set`): every project key holds a map, so an empty string is the same null.
+				v = nil
 			}
 			values[k] = v
 		case ns == "pulumi":

@@ -86,6 +86,10 @@ func ParseProject(file string, data []byte) (*ProjectConfig, error) {
 			continue
 		}
 		valueNode := v
+		if v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
+			is.add(key, "null is not a project-level value (Pulumi refuses to load the file); remove the key, or set null in the stack files that have no such block")
+			continue
+		}
 		if v.Kind == yaml.MappingNode {
 			// A map is a declaration: {value: ...} or {default: ...}, with a description.
 			valueNode = nil
@@ -105,6 +109,12 @@ func ParseProject(file string, data []byte) (*ProjectConfig, error) {
 			}
 			if valueNode == nil {
 				is.add(key, "no value; write `value:` with the value every stack gets")
+				continue
+			}
+			if valueNode.Kind == yaml.ScalarNode && valueNode.Tag == "!!null" {
+				// The engine would find neither value nor default and fail every stack without
+				// the key as missing a required value.
+				is.add(key, "a null value is no value: every stack without the key would fail as missing it; remove the key")
 				continue
 			}
 		}

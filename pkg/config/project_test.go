@@ -120,6 +120,13 @@ func TestStackValuesOverDefaults(t *testing.T) {
 				}
 				return ""
 			}},
+		{"a block the Pulumi CLI rewrote from null to an empty string is left out", "  global-sovereign:vpn: \"\"\n",
+			func(s *Stack) string {
+				if s.VPN != nil {
+					return "want no VPN"
+				}
+				return ""
+			}},
 		{"a whole project key the stack sets is the stack's (the engine does not merge)", "  global-sovereign:tags:\n    team: data\n",
 			func(s *Stack) string {
 				if s.Tags["team"] != "data" || s.Tags["owner"] != "" {
@@ -192,6 +199,8 @@ func TestProjectConfigRejections(t *testing.T) {
 		{"a typed declaration", "  global-sovereign:tags:\n    type: string\n", "global-sovereign:tags.type: unknown declaration key"},
 		{"a secret", "  global-sovereign:tags:\n    value: {a: {secure: v1:x}}\n", "encrypted values cannot be shared"},
 		{"unqualified key in the project namespace", "  netwrk: x\n", "global-sovereign:netwrk: not a project-level key"},
+		{"a null shorthand", "  global-sovereign:cache: null\n", "Pulumi.yaml:4: global-sovereign:cache: null is not a project-level value"},
+		{"a null value", "  global-sovereign:cache:\n    value: null\n", "global-sovereign:cache: a null value is no value"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -291,5 +300,13 @@ func TestPreflightOfAnEnvironmentStack(t *testing.T) {
 	}
 	if n := strings.Count(got, "Pulumi.yaml:15:"); n != 1 {
 		t.Errorf("the shared placeholder address is listed %d times, want once:\n%s", n, got)
+	}
+}
+
+// ESC environments add values the loader cannot see: a stack file that imports one is refused.
+func TestESCEnvironmentRefused(t *testing.T) {
+	_, err := parseWithProject(t, projectWithDefaults, "environment: [sovereign/prod]\n"+shortRegion)
+	if err == nil || !strings.Contains(err.Error(), "Pulumi.iad.yaml:1: environment: Pulumi ESC environments are not supported") {
+		t.Errorf("got %v", err)
 	}
 }

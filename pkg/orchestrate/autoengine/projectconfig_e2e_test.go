@@ -55,6 +55,12 @@ func TestE2EProjectConfigAsTheEngineMergesIt(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(work, "Pulumi.iad-nocache.yaml"), []byte(nocache), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// The same null as the Pulumi CLI writes it back after a `pulumi config set`.
+	rewritten := strings.NewReplacer("gs-iad-nocache", "gs-iad-rewritten", "environment: development", "environment: staging",
+		"global-sovereign:cache: null", `global-sovereign:cache: ""`).Replace(nocache)
+	if err := os.WriteFile(filepath.Join(work, "Pulumi.iad-rewritten.yaml"), []byte(rewritten), 0o644); err != nil {
+		t.Fatal(err)
+	}
 
 	proj, err := config.ReadProject(work)
 	if err != nil {
@@ -62,7 +68,7 @@ func TestE2EProjectConfigAsTheEngineMergesIt(t *testing.T) {
 	}
 	stacks := map[string]*config.Stack{}
 	deps := map[string][]string{}
-	for _, f := range append(files, filepath.Join(work, "Pulumi.iad-nocache.yaml")) {
+	for _, f := range append(files, filepath.Join(work, "Pulumi.iad-nocache.yaml"), filepath.Join(work, "Pulumi.iad-rewritten.yaml")) {
 		name, ok := config.StackNameFromFile(f)
 		if !ok {
 			continue
@@ -152,8 +158,10 @@ func TestE2EProjectConfigAsTheEngineMergesIt(t *testing.T) {
 			t.Errorf("%s: decoded from the engine %+v\nfrom the files %+v", name, public(got), public(s))
 		}
 	}
-	if c := stacks["iad-nocache"]; c.Cache != nil {
-		t.Errorf("iad-nocache has a cache from the defaults although its file sets it to null")
+	for _, name := range []string{"iad-nocache", "iad-rewritten"} {
+		if c := stacks[name]; c.Cache != nil {
+			t.Errorf("%s has a cache from the defaults although its file sets it to null", name)
+		}
 	}
 	if stacks["iad"].Cluster == nil || stacks["iad"].VPN == nil {
 		t.Errorf("iad took no cluster or VPN from Pulumi.yaml's defaults")
