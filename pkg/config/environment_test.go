@@ -64,6 +64,10 @@ func TestHomeRules(t *testing.T) {
 			"iad", "global-sovereign:database.role", `"standalone": a region stack's database is the global database's "primary" or a "secondary"`},
 		{"two stacks with one prefix", []fleettest.Edit{{File: "Pulumi.iad-staging.yaml", Old: "environment: staging\n", New: "environment: staging\n    namePrefix: gs-iad\n"}},
 			"iad", "global-sovereign:stack.namePrefix", `"gs-iad" is already the name prefix of iad-staging`},
+		{"an environment serving production's API name", []fleettest.Edit{{File: "Pulumi.iad-staging.yaml", Old: "environment: staging\n", New: "environment: staging\n  global-sovereign:ingress:\n    hostname: api-iad.global-sovereign.example\n"}},
+			"iad-staging", "global-sovereign:ingress.hostname", `"api-iad.global-sovereign.example" is already iad's API name`},
+		{"a region serving the global name", []fleettest.Edit{{File: "Pulumi.iad.yaml", Old: "    copyRegion: us-west-2\n", New: "    copyRegion: us-west-2\n  global-sovereign:ingress:\n    hostname: api.global-sovereign.example\n"}},
+			"iad", "global-sovereign:ingress.hostname", `"api.global-sovereign.example" is already global's API name`},
 		{"client name on a region", []fleettest.Edit{{File: "Pulumi.iad.yaml", Old: "environment: production\n", New: "environment: production\n    client: ezra\n"}},
 			"iad", "global-sovereign:stack.client", "only client stacks name a client"},
 	}

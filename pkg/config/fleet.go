@@ -129,6 +129,7 @@ func (f *Fleet) Validate() Problems {
 		}
 	}
 	all = append(all, f.validateHomes()...)
+	all = append(all, f.validateHostnames()...)
 	index := newPrefixIndex(vpcs)
 	// Every overlapping pair once, reported on the later stack of the pair, in the order of the
 	// first stack and then the second (as comparing all pairs in fleet order would).
@@ -366,6 +367,48 @@ func (f *Fleet) validateHomes() Problems {
 		}
 	}
 	return all
+}
+
+// validateHostnames checks that no two stacks serve the same API name: each creates the name's
+// record and its certificate's validation record, and destroying one would delete the other's.
+func (f *Fleet) validateHostnames() Problems {
+	var all Problems
+	owner := map[string]*Stack{}
+	for _, s := range f.Stacks {
+		if s.DNS != nil {
+			owner[strings.ToLower(s.DNS.FQDN())] = s
+		}
+	}
+	// Region stacks claim their names first: a conflict is reported on the environment stack
+	// that took a region's name.
+	ordered := slices.Clone(f.Stacks)
+	slices.SortStableFunc(ordered, func(a, b *Stack) int {
+		return cmpBool(a.Settings.Kind != KindRegion, b.Settings.Kind != KindRegion)
+	})
+	for _, s := range ordered {
+		if s.Ingress == nil || s.Ingress.Hostname == "" {
+			continue
+		}
+		name := strings.ToLower(s.Ingress.Hostname)
+		if other, dup := owner[name]; dup && other != s {
+			all = append(all, s.problem(keyPath(KeyIngress, "hostname"), "%q is already %s's API name (%s); each stack serves its own name",
+				s.Ingress.Hostname, other.Name, other.File))
+			continue
+		}
+		owner[name] = s
+	}
+	return all
+}
+
+// cmpBool orders false before true.
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case !a:
+		return -1
+	}
+	return 1
 }
 
 // codes lists the codes of the stacks of one kind, sorted.

@@ -204,6 +204,11 @@ func scaleFleet(t testing.TB, n int) *Fleet {
 		network.VPCCIDR = fmt.Sprintf("10.%d.%d.0/20", 128+i/16, i%16*16)
 		c.Network = &network
 		c.Database, c.Backup = nil, nil
+		if iad.Ingress != nil {
+			ingress := *iad.Ingress
+			ingress.Hostname = "api-" + c.Name + "." + ingress.ZoneName
+			c.Ingress = &ingress
+		}
 		// Staging: production's global stack would peer every clone with every region (a full
 		// mesh, bounded by the peering quota) and route one latency record per AWS region.
 		c.Settings.Environment = EnvStaging
