@@ -30,7 +30,7 @@ type Settings struct {
 	Client string `json:"client,omitempty"`
 	// NamePrefix starts the name of every resource of the stack: 2-20 lowercase letters, digits or
 	// dashes starting with a letter (2-28 in a client stack, which has no load balancer).
-	// Default: `gs-<code>` in production, `gs-<code>-<environment>` elsewhere, with `-<client>`
+	// Default: `gs-<code>` in production, `gs-<code>-<environment>` elsewhere, with `-c-<client>`
 	// added in a client stack.
 	NamePrefix string `json:"namePrefix,omitempty"`
 	// Protect puts pulumi.Protect on stateful resources and AWS deletion protection on Aurora and
@@ -104,7 +104,10 @@ func (st *Settings) applyDefaults() {
 			st.NamePrefix += "-" + string(st.Environment)
 		}
 		if st.Kind == KindClient && st.Client != "" {
-			st.NamePrefix += "-" + st.Client
+			// "-c-" keeps a client's names apart from its home's: a client called aurora, cache
+			// or staging would otherwise name its resources like the home's database, cache or
+			// an environment stack.
+			st.NamePrefix += "-c-" + st.Client
 		}
 	}
 }
