@@ -101,8 +101,19 @@ func checkIsolation(t *testing.T, dir string, before map[string][]byte, oldFleet
 	if add.gains != "" {
 		found := false
 		for _, g := range oldFleet.Stacks {
-			if g.Settings.Kind == config.KindGlobal {
-				found = found || strings.Contains(string(after[g.Name]), `"name": "`+add.gains+`"`) && !strings.Contains(string(before[g.Name]), `"name": "`+add.gains+`"`)
+			if g.Settings.Kind != config.KindGlobal {
+				continue
+			}
+			if strings.Contains(string(after[g.Name]), `"name": "`+add.gains+`"`) && !strings.Contains(string(before[g.Name]), `"name": "`+add.gains+`"`) {
+				found = true
+				// The budget and nothing else: onlyGains above checked nothing changed.
+				var o, c graphFile
+				if err := errors.Join(json.Unmarshal(before[g.Name], &o), json.Unmarshal(after[g.Name], &c)); err != nil {
+					t.Fatal(err)
+				}
+				if len(c.Resources) != len(o.Resources)+1 {
+					t.Errorf("%s gained %d resources, want the budget only", g.Name, len(c.Resources)-len(o.Resources))
+				}
 			}
 		}
 		if !found {
@@ -262,10 +273,13 @@ func firstDifference(a, b []byte) string {
 	return "(no line differs)"
 }
 
-// setup copies the committed fleet and synthesizes it.
-func setup(t *testing.T) (string, map[string][]byte, *config.Fleet) {
+// setup copies the committed fleet, lets prepare change the copy, and synthesizes it.
+func setup(t *testing.T, prepare ...func(dir string)) (string, map[string][]byte, *config.Fleet) {
 	t.Helper()
 	dir := fleettest.Copy(t, repo)
+	for _, p := range prepare {
+		p(dir)
+	}
 	before, msg, code := synthFleet(t, dir, "--all")
 	if code != 0 {
 		t.Fatalf("synth --all of the committed fleet: exit %d\n%s", code, msg)
@@ -326,6 +340,32 @@ func TestIsolationAddEnvironment(t *testing.T) {
 		}
 	}
 	t.Fatal("every region has every environment")
+}
+
+// A new environment that the global stack does not budget yet: `new env --monthly-budget-usd`
+// adds its budget, and the global stack gains exactly that budget. The copy first loses
+// iad-development and the development budget.
+func TestIsolationAddEnvironmentWithItsBudget(t *testing.T) {
+	dir, before, fleet := setup(t, func(dir string) {
+		if err := os.Remove(filepath.Join(dir, "Pulumi.iad-development.yaml")); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, "Pulumi.global.yaml")
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		budget := "      - environment: development\n        monthlyLimitUsd: 5000\n"
+		if !strings.Contains(string(data), budget) {
+			t.Fatalf("Pulumi.global.yaml has no development budget to remove:\n%s", data)
+		}
+		if err := os.WriteFile(path, []byte(strings.Replace(string(data), budget, "", 1)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	})
+	checkIsolation(t, dir, before, fleet, addition{
+		args:  []string{"env", "--region", "iad", "--name", "development", "--monthly-budget-usd", "5000"},
+		stack: "iad-development", gains: "gs-global-development"})
 }
 
 func TestIsolationAddClient(t *testing.T) {
