@@ -280,19 +280,7 @@ func (s *Stack) report(is issues) Problems {
 }
 
 // lineOf finds the line of a key path, or of its nearest ancestor that the file has.
-func (s *Stack) lineOf(path string) int {
-	for p := path; p != ""; {
-		if l, ok := s.lines[p]; ok {
-			return l
-		}
-		i := strings.LastIndexAny(p, ".[")
-		if i < 0 {
-			break
-		}
-		p = p[:i]
-	}
-	return 0
-}
+func (s *Stack) lineOf(path string) int { return s.lines.nearest(path) }
 
 // StackFiles lists the Pulumi.<stack>.yaml files in dir, sorted by name.
 func StackFiles(dir string) ([]string, error) {

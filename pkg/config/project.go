@@ -279,19 +279,7 @@ func (s *Stack) locate(path string) (string, int) {
 }
 
 // lineOf finds the line of a key path of Pulumi.yaml, or of its nearest ancestor.
-func (p *ProjectConfig) lineOf(path string) int {
-	for q := path; q != ""; {
-		if l, ok := p.lines[q]; ok {
-			return l
-		}
-		i := strings.LastIndexAny(q, ".[")
-		if i < 0 {
-			break
-		}
-		q = q[:i]
-	}
-	return 0
-}
+func (p *ProjectConfig) lineOf(path string) int { return p.lines.nearest(path) }
 
 // qualifiedInherited records, for project keys the engine supplied whole, that they came from
 // Pulumi.yaml under the same key.

@@ -21,6 +21,21 @@ type secureValue struct{}
 // lineIndex maps a key path to the line of the stack file it came from.
 type lineIndex map[string]int
 
+// nearest is the line of a key path, or of its nearest ancestor the index has; 0 for none.
+func (l lineIndex) nearest(path string) int {
+	for p := path; p != ""; {
+		if line, ok := l[p]; ok {
+			return line
+		}
+		i := strings.LastIndexAny(p, ".[")
+		if i < 0 {
+			break
+		}
+		p = p[:i]
+	}
+	return 0
+}
+
 // yamlToTree converts a YAML node into the generic tree, recording the line of every key path.
 func yamlToTree(n *yaml.Node, path string, lines lineIndex) (any, error) {
 	if lines != nil {

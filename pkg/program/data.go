@@ -14,6 +14,7 @@ import (
 	"github.com/global-sovereign/global-sovereign/components/network"
 	"github.com/global-sovereign/global-sovereign/pkg/config"
 	"github.com/global-sovereign/global-sovereign/pkg/netplan"
+	"github.com/global-sovereign/global-sovereign/pkg/reach"
 	"github.com/global-sovereign/global-sovereign/pkg/scope"
 )
 
@@ -72,6 +73,27 @@ func (e *regionEnv) privateCIDRs() []string {
 		out[i] = p.String()
 	}
 	return out
+}
+
+// deployCompute declares what a region or environment stack runs on its network: the cluster
+// first (the data layer admits its security group), then the data layer; and exports where the
+// stack is.
+func deployCompute(ctx *pulumi.Context, e *regionEnv, guard *reach.Guard) error {
+	if guard != nil {
+		e.probe = guard.Probe
+	}
+	if err := deployCluster(ctx, e); err != nil {
+		return err
+	}
+	if err := deployData(ctx, e); err != nil {
+		return err
+	}
+	s := e.stack.Settings
+	ctx.Export(OutAWSRegion, pulumi.String(s.AWSRegion))
+	ctx.Export(OutRegionCode, pulumi.String(s.Code))
+	ctx.Export(OutEnvironment, pulumi.String(s.Environment))
+	ctx.Export(OutAvailabilityZones, pulumi.ToStringArray(e.network.AvailabilityZones))
+	return nil
 }
 
 // deployData declares the data layer the config asks for: the Aurora member, the cache and

@@ -44,22 +44,10 @@ func deployEnvironment(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet
 		return err
 	}
 	env := &regionEnv{stack: s, fleet: fleet, provider: provider, scope: sc, alarmTopic: al.TopicArn, network: net}
-	if guard != nil {
-		env.probe = guard.Probe
-	}
-	// The cluster first: the data layer admits its security group.
-	if err := deployCluster(ctx, env); err != nil {
+	if err := deployCompute(ctx, env, guard); err != nil {
 		return err
 	}
-	if err := deployData(ctx, env); err != nil {
-		return err
-	}
-
-	ctx.Export(OutAWSRegion, pulumi.String(s.Settings.AWSRegion))
-	ctx.Export(OutRegionCode, pulumi.String(s.Settings.Code))
-	ctx.Export(OutEnvironment, pulumi.String(s.Settings.Environment))
 	ctx.Export(OutNetworkStack, pulumi.String(region.Name))
-	ctx.Export(OutAvailabilityZones, pulumi.ToStringArray(net.AvailabilityZones))
 	ctx.Export(OutVpcID, net.VpcID)
 	ctx.Export(OutVpcCIDR, pulumi.String(net.VpcCIDR))
 	ctx.Export(OutAlertsTopicArn, al.TopicArn)

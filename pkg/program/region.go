@@ -64,21 +64,9 @@ func deployRegion(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet, opt
 		stack: s, fleet: fleet, provider: provider, scope: sc,
 		alarmTopic: al.TopicArn, network: ownNetwork(net, s.Network, plan),
 	}
-	if guard != nil {
-		env.probe = guard.Probe
-	}
-	// The cluster first: the data layer admits its security group.
-	if err := deployCluster(ctx, env); err != nil {
+	if err := deployCompute(ctx, env, guard); err != nil {
 		return err
 	}
-	if err := deployData(ctx, env); err != nil {
-		return err
-	}
-
-	ctx.Export(OutAWSRegion, pulumi.String(s.Settings.AWSRegion))
-	ctx.Export(OutRegionCode, pulumi.String(s.Settings.Code))
-	ctx.Export(OutEnvironment, pulumi.String(s.Settings.Environment))
-	ctx.Export(OutAvailabilityZones, pulumi.ToStringArray(s.Network.AvailabilityZones))
 	ctx.Export(OutVpcID, net.VpcID)
 	ctx.Export(OutVpcCIDR, net.VpcCIDR)
 	ctx.Export(OutPublicSubnetIDs, net.PublicSubnetIDs)
