@@ -50,6 +50,8 @@ func New(opts Options) pulumi.RunFunc {
 			return deployRegion(ctx, cur, fleet, opts)
 		case config.KindGlobal:
 			return deployGlobal(ctx, cur, fleet)
+		case config.KindClient:
+			return deployClient(ctx, cur, fleet)
 		}
 		return fmt.Errorf("%s: unhandled stack kind %q", cur.File, cur.Settings.Kind) // validated: unreachable
 	}
