@@ -114,8 +114,12 @@ func TestClientProvidersAndCIDRs(t *testing.T) {
 	}
 
 	// The Pod Identity association names iad's cluster; the Job connects to ams's writer.
-	eks := func(stack string) map[string]any { return results[stack].Graph.Outputs[program.OutEKSCluster].(map[string]any) }
-	rds := func(stack string) map[string]any { return results[stack].Graph.Outputs[program.OutRDSEndpoints].(map[string]any) }
+	eks := func(stack string) map[string]any {
+		return results[stack].Graph.Outputs[program.OutEKSCluster].(map[string]any)
+	}
+	rds := func(stack string) map[string]any {
+		return results[stack].Graph.Outputs[program.OutRDSEndpoints].(map[string]any)
+	}
 	assoc := one(t, g, clientStack, "aws:eks/podIdentityAssociation:PodIdentityAssociation")
 	if assoc.Inputs["clusterName"] != eks("iad")["name"] {
 		t.Errorf("association for cluster %v, want iad's %v", assoc.Inputs["clusterName"], eks("iad")["name"])
