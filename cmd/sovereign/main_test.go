@@ -47,17 +47,17 @@ func TestValidateRejects(t *testing.T) {
 		want                 []string // all must appear in stderr
 	}{
 		{"overlapping CIDRs", "Pulumi.syd.yaml", "vpcCidr: 10.3.0.0/16", "vpcCidr: 10.2.0.0/16",
-			[]string{"Pulumi.syd.yaml:13: global-sovereign:network.vpcCidr: 10.2.0.0/16 overlaps iad's VPC"}},
-		{"bad gateway address", "Pulumi.iad.yaml", "ipAddress: 165.90.14.138", "ipAddress: 165.90.14.300",
-			[]string{"Pulumi.iad.yaml:", "global-sovereign:vpn.customerGateways[1].ipAddress", `"165.90.14.300" is not an IPv4 address`}},
+			[]string{"Pulumi.syd.yaml:14: global-sovereign:network.vpcCidr: 10.2.0.0/16 overlaps iad's VPC"}},
+		{"bad gateway address", "Pulumi.yaml", "ipAddress: 165.90.14.138", "ipAddress: 165.90.14.300",
+			[]string{"Pulumi.yaml:", "global-sovereign:vpn.customerGateways[1].ipAddress", `"165.90.14.300" is not an IPv4 address`}},
 		{"bad CIDR", "Pulumi.jnb.yaml", "vpcCidr: 10.6.0.0/16", "vpcCidr: 10.6.0.0/36",
 			[]string{"Pulumi.jnb.yaml:", "global-sovereign:network.vpcCidr", "not an IPv4 CIDR"}},
-		{"public ASN", "Pulumi.ams.yaml", "bgpAsn: 65000", "bgpAsn: 6500",
-			[]string{"Pulumi.ams.yaml:20: global-sovereign:vpn.bgpAsn: 6500 is not a private ASN", "64512-65534"}},
+		{"public ASN", "Pulumi.ams.yaml", "  global-sovereign:backup:\n", "  global-sovereign:vpn:\n    bgpAsn: 6500\n  global-sovereign:backup:\n",
+			[]string{"Pulumi.ams.yaml:23: global-sovereign:vpn.bgpAsn: 6500 is not a private ASN", "64512-65534"}},
 		{"unknown region", "Pulumi.sin.yaml", "awsRegion: ap-southeast-1", "awsRegion: ap-southeast-9",
-			[]string{"Pulumi.sin.yaml:10: global-sovereign:stack.awsRegion", `unknown AWS region "ap-southeast-9"`, "allowed: af-south-1"}},
-		{"unknown key", "Pulumi.sfo.yaml", "natGateways: perAz", "natGateway: perAz",
-			[]string{"Pulumi.sfo.yaml:16: global-sovereign:network.natGateway: unknown key", `did you mean "natGateways"`}},
+			[]string{"Pulumi.sin.yaml:11: global-sovereign:stack.awsRegion", `unknown AWS region "ap-southeast-9"`, "allowed: af-south-1"}},
+		{"unknown key", "Pulumi.sfo.yaml", "    availabilityZones: [us-west-1a, us-west-1c]\n", "    availabilityZones: [us-west-1a, us-west-1c]\n    natGateway: perAz\n",
+			[]string{"Pulumi.sfo.yaml:17: global-sovereign:network.natGateway: unknown key", `did you mean "natGateways"`}},
 		{"broken YAML", "Pulumi.global.yaml", "kind: global", "kind: [global",
 			[]string{"Pulumi.global.yaml: not valid YAML"}},
 	}
@@ -91,7 +91,7 @@ func TestValidateRejects(t *testing.T) {
 
 // validate --stack reports only that stack's problems (plus files that do not parse at all).
 func TestValidateOneStack(t *testing.T) {
-	dir := brokenFleet(t, "Pulumi.syd.yaml", "bgpAsn: 65000", "bgpAsn: 6500")
+	dir := brokenFleet(t, "Pulumi.syd.yaml", "  global-sovereign:backup:\n", "  global-sovereign:vpn:\n    bgpAsn: 6500\n  global-sovereign:backup:\n")
 	if code, out, errs := runCLI(t, "validate", "--stack", "iad", "--dir", dir); code != 0 {
 		t.Errorf("iad is fine: exit %d %s%s", code, out, errs)
 	}
@@ -246,10 +246,11 @@ func TestPreflightAndUpRefusal(t *testing.T) {
 	// Everything set: preflight passes.
 	dir := fleettest.Copy(t, repo,
 		fleettest.Edit{File: "Pulumi.ams.yaml", Old: "    environment: production\n", New: "    environment: production\n    allowedAccountIds: [\"111122223333\"]\n"},
-		fleettest.Edit{File: "Pulumi.ams.yaml", Old: "platform-oncall@global-sovereign.example", New: "oncall@corp.net"},
-		fleettest.Edit{File: "Pulumi.ams.yaml", Old: "zoneId: Z0000000000EXAMPLE", New: "zoneId: Z04151873QH0YK4A1QZX1"},
-		fleettest.Edit{File: "Pulumi.ams.yaml", Old: "zoneName: global-sovereign.example", New: "zoneName: sovereign.corp.net"},
-		fleettest.Edit{File: "Pulumi.ams.yaml", Old: "    nodeGroups:\n", New: "    adminRoleArns: [\"arn:aws:iam::111122223333:role/platform-admin\"]\n    deployer: {cidrs: [198.51.100.10/32]}\n    nodeGroups:\n"},
+		// The shared values live in Pulumi.yaml (global-sovereign:defaults).
+		fleettest.Edit{File: "Pulumi.yaml", Old: "platform-oncall@global-sovereign.example", New: "oncall@corp.net"},
+		fleettest.Edit{File: "Pulumi.yaml", Old: "zoneId: Z0000000000EXAMPLE", New: "zoneId: Z04151873QH0YK4A1QZX1"},
+		fleettest.Edit{File: "Pulumi.yaml", Old: "zoneName: global-sovereign.example", New: "zoneName: sovereign.corp.net"},
+		fleettest.Edit{File: "Pulumi.yaml", Old: "          nodeGroups:\n", New: "          adminRoleArns: [\"arn:aws:iam::111122223333:role/platform-admin\"]\n          deployer: {cidrs: [198.51.100.10/32]}\n          nodeGroups:\n"},
 	)
 	if code, out, errs := runCLI(t, "preflight", "--stack", "ams", "--dir", dir); code != 0 || !strings.Contains(out, "ok: nothing left") {
 		t.Errorf("preflight with every value set: exit %d\n%s%s", code, out, errs)

@@ -17,7 +17,8 @@ import (
 
 // grownFleet is the committed fleet plus region stacks cloned from Pulumi.iad.yaml, n stacks
 // in all, as scripts/bench.sh builds them: each clone has its own code (x001, ...), a free /16
-// VPC, no database or backup, in staging: production allows five secondary database regions,
+// VPC, no backup, in staging (the first clone the primary database, the others secondaries, as
+// Pulumi.yaml gives every region a database): production allows five secondary database regions,
 // one latency record per AWS region and a peering mesh within the VPC peering quota.
 func grownFleet(t *testing.T, n int) string {
 	t.Helper()
@@ -60,6 +61,11 @@ func grownFleet(t *testing.T, n int) string {
 				line = fmt.Sprintf("    vpcCidr: 10.%d.0.0/16", octet)
 			}
 			out = append(out, line)
+		}
+		// Pulumi.yaml gives every region a secondary database: the first clone holds the
+		// staging environment's primary.
+		if i == 1 {
+			out = append(out, "  global-sovereign:database:", "    role: primary", "")
 		}
 		path := filepath.Join(dir, config.StackFileName(code))
 		if err := os.WriteFile(path, []byte(strings.Join(out, "\n")), 0o644); err != nil {

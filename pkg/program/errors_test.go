@@ -28,7 +28,7 @@ func TestProgramStopsBeforeDeclaring(t *testing.T) {
 		},
 		{
 			name: "public ASN", stack: "syd",
-			edits: []fleettest.Edit{{File: "Pulumi.syd.yaml", Old: "bgpAsn: 65000", New: "bgpAsn: 6500"}},
+			edits: []fleettest.Edit{{File: "Pulumi.syd.yaml", Old: "  global-sovereign:backup:\n", New: "  global-sovereign:vpn:\n    bgpAsn: 6500\n  global-sovereign:backup:\n"}},
 			want:  []string{"Pulumi.syd.yaml:", "global-sovereign:vpn.bgpAsn", "not a private ASN"},
 		},
 		{

@@ -67,7 +67,8 @@ func TestIngress(t *testing.T) {
 // to the Service.
 func TestAPIWorkloadIsBound(t *testing.T) {
 	g, iad := synthEdited(t, "iad", map[string]synth.StackOutputs{"ams": synthAll(t)["ams"].Outputs},
-		fleettest.Edit{File: "Pulumi.iad.yaml", Old: "    api:\n", New: "    api:\n      image: ghcr.io/global-sovereign/api:1.4.2\n"})
+		fleettest.Edit{File: "Pulumi.iad.yaml", Old: "  global-sovereign:backup:\n",
+			New: "  global-sovereign:cluster:\n    api:\n      image: ghcr.io/global-sovereign/api:1.4.2\n  global-sovereign:backup:\n"})
 	// With the workload, the graph still deploys in order (the binding lives in its namespace).
 	for _, v := range synth.Audit(g) {
 		t.Errorf("iad with an API image: %s", v)

@@ -74,8 +74,8 @@ func TestPreviewOfAnUndeployedUpstream(t *testing.T) {
 // creates both kinds as the model of its source shows.
 func TestViewerAccessEntries(t *testing.T) {
 	const admin, viewer = "arn:aws:iam::123456789012:role/platform-admin", "arn:aws:iam::123456789012:role/sovereign-preview"
-	g, _ := synthEdited(t, "ams", nil, fleettest.Edit{File: "Pulumi.ams.yaml", Old: "    kubernetesVersion: \"1.33\"\n",
-		New: "    kubernetesVersion: \"1.33\"\n    adminRoleArns: [" + admin + "]\n    viewerRoleArns: [" + viewer + "]\n"})
+	g, _ := synthEdited(t, "ams", nil, fleettest.Edit{File: "Pulumi.ams.yaml", Old: "  global-sovereign:backup:\n",
+		New: "  global-sovereign:cluster:\n    adminRoleArns: [" + admin + "]\n    viewerRoleArns: [" + viewer + "]\n  global-sovereign:backup:\n"})
 	entries := map[string]string{}
 	for _, e := range one(t, g, "ams", "eks:index:Cluster").Inputs["accessEntries"].(map[string]any) {
 		e := e.(map[string]any)

@@ -52,7 +52,7 @@ func TestSharedFleetChecksConfigThatDiffersFromTheFile(t *testing.T) {
 	}
 	cfg[key] = strings.Replace(cfg[key], `"10.3.0.0/16"`, `"10.2.0.0/16"`, 1)
 	_, err = synth.Run(program.New(program.Options{Dir: repo, Fleet: fleet}), "syd", cfg, nil)
-	if err == nil || !strings.Contains(err.Error(), "Pulumi.syd.yaml:13: global-sovereign:network.vpcCidr: 10.2.0.0/16 overlaps iad's VPC") {
+	if err == nil || !strings.Contains(err.Error(), "Pulumi.syd.yaml:14: global-sovereign:network.vpcCidr: 10.2.0.0/16 overlaps iad's VPC") {
 		t.Fatalf("want syd's VPC reported overlapping iad's, got %v", err)
 	}
 }
