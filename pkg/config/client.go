@@ -72,13 +72,12 @@ type ClientDatabase struct {
 	Enabled *bool `json:"enabled,omitempty"`
 	// Name is the database's name: lowercase letters, digits and underscores, starting with a
 	// letter, at most 63; not postgres, rdsadmin or template0/1, and unique among the clients of
-	// one Aurora cluster.
+	// one Aurora cluster (nor the cluster's own database).
 	// Default: `<client>`.
 	Name string `json:"name,omitempty"`
 	// User is the role that owns the database, its password generated and kept in the client's
 	// secret: the same characters as name, not postgres nor starting with pg_ or rds (reserved),
-	// and unique among the clients of
-	// one Aurora cluster.
+	// and unique among the clients of one Aurora cluster (nor its master user).
 	// Default: `<client>_app`.
 	User string `json:"user,omitempty"`
 }
