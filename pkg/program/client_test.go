@@ -9,6 +9,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
 	"github.com/global-sovereign/global-sovereign/components/tenant"
+	"github.com/global-sovereign/global-sovereign/internal/fleettest"
 	"github.com/global-sovereign/global-sovereign/pkg/config"
 	"github.com/global-sovereign/global-sovereign/pkg/program"
 	"github.com/global-sovereign/global-sovereign/pkg/stackgraph"
@@ -195,5 +196,38 @@ func TestClientNeedsItsHomesOutputs(t *testing.T) {
 				t.Errorf("preview: %v", err)
 			}
 		})
+	}
+}
+
+// A throwaway client stack (protect false, secrets deleted at once) destroys completely (its
+// bucket emptied on delete) and is re-created under the same stack name without colliding with
+// a name AWS keeps; a protected one refuses, naming the client's bucket, key and secret.
+func TestClientTeardown(t *testing.T) {
+	dir := fleettest.Copy(t, repo, fleettest.Edit{File: config.StackFileName(clientStack), Old: "    client: ezra\n",
+		New: "    client: ezra\n    protect: false\n    secretRecoveryDays: 0\n"})
+	fleet, err := config.LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, second := generations(t, dir, fleet, clientStack)
+	g1 := first[clientStack].Graph
+	if vs := synth.DestroyAudit(g1); len(vs) > 0 {
+		t.Errorf("destroy would not finish:\n%s", synth.FormatViolations(vs))
+	}
+	if b := one(t, g1, clientStack, "aws:s3/bucketV2:BucketV2"); b.Inputs["forceDestroy"] != true || b.Protect {
+		t.Errorf("throwaway bucket: forceDestroy %v protect %v", b.Inputs["forceDestroy"], b.Protect)
+	}
+	if c := synth.NameCollisions(g1, second[clientStack].Graph); len(c) > 0 {
+		t.Errorf("re-creating after destroy would fail on names AWS still keeps:\n%v", c)
+	}
+
+	found := map[string]bool{}
+	for _, v := range synth.DestroyAudit(synthAll(t)[clientStack].Graph) {
+		found[v.Rule+" "+v.Holder[strings.LastIndex(v.Holder, "::")+2:]] = true
+	}
+	for _, want := range []string{"protected gs-iad-ezra-data", "protected gs-iad-ezra-key", "protected gs-iad-ezra-app"} {
+		if !found[want] {
+			t.Errorf("the audit of the protected client misses %q; got %v", want, found)
+		}
 	}
 }
