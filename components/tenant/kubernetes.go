@@ -224,9 +224,10 @@ const SQL = `\set ON_ERROR_STOP on
 SELECT format('CREATE ROLE %I LOGIN', :'client_user')
   WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'client_user') \gexec
 SELECT format('ALTER ROLE %I WITH LOGIN PASSWORD %L', :'client_user', :'client_password') \gexec
--- PostgreSQL 16: the master may hand a database to a role only as a member of it.
-SELECT format('GRANT %I TO %I', :'client_user', current_user)
-  WHERE NOT pg_has_role(current_user, :'client_user', 'MEMBER') \gexec
+-- PostgreSQL 16: the master may hand a database to a role only if it may SET ROLE to it (as
+-- creator it holds the role WITH ADMIN, not SET).
+SELECT format('GRANT %I TO %I WITH SET TRUE', :'client_user', current_user)
+  WHERE NOT pg_has_role(current_user, :'client_user', 'SET') \gexec
 SELECT format('CREATE DATABASE %I OWNER %I', :'client_db', :'client_user')
   WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'client_db') \gexec
 SELECT format('ALTER DATABASE %I OWNER TO %I', :'client_db', :'client_user') \gexec

@@ -534,7 +534,7 @@ func TestSQLIsIdempotent(t *testing.T) {
 		"WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'client_user')",
 		"WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'client_db')",
 		"ON_ERROR_STOP on", `\getenv client_password CLIENT_PASSWORD`, "PASSWORD %L",
-		"REVOKE ALL ON DATABASE %I FROM PUBLIC",
+		"REVOKE ALL ON DATABASE %I FROM PUBLIC", "WITH SET TRUE", "pg_has_role(current_user, :'client_user', 'SET')",
 	} {
 		if !strings.Contains(tenant.SQL, want) {
 			t.Errorf("SQL lacks %q", want)
