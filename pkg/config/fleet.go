@@ -243,7 +243,8 @@ func (x *prefixIndex) overlapping(p netip.Prefix) []int {
 // and the program's cross-stack reads both come from here. A global stack reads every region
 // stack of its environment; a secondary database region reads the primary's; an environment
 // stack reads the region stack whose network it shares; a client stack reads the stack of the
-// cluster and database it lives in.
+// cluster and database it lives in, and the stack of its database's writer when that is another
+// (DatabaseWriterStack).
 func (f *Fleet) References(s *Stack) []string {
 	var out []string
 	switch {
