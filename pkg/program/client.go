@@ -1,6 +1,7 @@
 package program
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
@@ -80,10 +81,28 @@ func (u *upstream) field(ctx *pulumi.Context, key, field string) pulumi.StringOu
 
 // kubernetes is a provider for the upstream stack's cluster, from the kubeconfig it exports (a
 // secret). The cluster, its node groups and add-ons exist: the upstream stack is deployed before
-// this one (config.Fleet.References orders it).
-func (u *upstream) kubernetes(ctx *pulumi.Context) (*kubernetes.Provider, error) {
+// this one (config.Fleet.References orders it). On real runs (opts.CheckDeployer) this machine
+// must reach that cluster's API, as the upstream stack's own deployer must: checked before
+// anything is declared, and on the endpoint before any object is applied.
+func (u *upstream) kubernetes(ctx *pulumi.Context, opts Options) (*kubernetes.Provider, error) {
+	kubeconfig := u.str(ctx, OutKubeconfig)
+	if guard := deployerGuard(u.stack); opts.CheckDeployer && guard != nil {
+		if err := guard.BeforeDeploy(ctx.Context()); err != nil {
+			if !ctx.DryRun() {
+				return nil, fmt.Errorf("client stack %s: %w", u.client.Name, err)
+			}
+			_ = ctx.Log.Warn(err.Error(), nil)
+		}
+		kubeconfig = pulumi.All(kubeconfig, u.field(ctx, OutEKSCluster, "endpoint")).ApplyTWithContext(ctx.Context(),
+			func(probeCtx context.Context, v []any) (string, error) {
+				if err := guard.Probe(probeCtx, v[1].(string)); err != nil {
+					return "", fmt.Errorf("client stack %s: %w", u.client.Name, err)
+				}
+				return v[0].(string), nil
+			}).(pulumi.StringOutput)
+	}
 	return kubernetes.NewProvider(ctx, "k8s-"+u.stack.Name, &kubernetes.ProviderArgs{
-		Kubeconfig:            pulumi.ToSecret(u.str(ctx, OutKubeconfig)).(pulumi.StringOutput),
+		Kubeconfig:            pulumi.ToSecret(kubeconfig).(pulumi.StringOutput),
 		EnableServerSideApply: pulumi.Bool(true),
 	})
 }
@@ -109,7 +128,7 @@ func databaseCIDRs(fleet *config.Fleet, s *config.Stack) ([]string, error) {
 // deployClient declares a client stack: the tenant in its home stack's cluster, and its database
 // in the Aurora writer of its environment. It declares no network and no cluster: it reads the
 // home stack (and the writer's, when that is another stack) through StackReferences.
-func deployClient(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet) error {
+func deployClient(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet, opts Options) error {
 	homeStack := fleet.HomeStack(s)
 	if homeStack == nil { // validated: unreachable
 		return fmt.Errorf("%s: client stack %s has no home stack", s.File, s.Name)
@@ -127,7 +146,7 @@ func deployClient(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet) err
 	if err != nil {
 		return err
 	}
-	homeK8s, err := home.kubernetes(ctx)
+	homeK8s, err := home.kubernetes(ctx, opts)
 	if err != nil {
 		return err
 	}
@@ -156,7 +175,7 @@ func deployClient(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet) err
 		SecretRecoveryDays:    s.SecretRecoveryDays(),
 	}
 	if writerStack := fleet.DatabaseWriterStack(s); writerStack != nil {
-		if args.Database, err = clientDatabase(ctx, s, fleet, home, writerStack, provider, homeK8s); err != nil {
+		if args.Database, err = clientDatabase(ctx, s, fleet, home, writerStack, provider, homeK8s, opts); err != nil {
 			return err
 		}
 	}
@@ -184,14 +203,14 @@ func deployClient(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet) err
 // read-only secondary, the writer is the environment's primary stack, read through its own
 // StackReference.
 func clientDatabase(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet, home *upstream, writerStack *config.Stack,
-	homeAWS *aws.Provider, homeK8s *kubernetes.Provider) (*tenant.DatabaseArgs, error) {
+	homeAWS *aws.Provider, homeK8s *kubernetes.Provider, opts Options) (*tenant.DatabaseArgs, error) {
 	writer, writerK8s, writerAWS := home, homeK8s, homeAWS
 	var err error
 	if writerStack != home.stack {
 		if writer, err = newUpstream(ctx, s, writerStack); err != nil {
 			return nil, err
 		}
-		if writerK8s, err = writer.kubernetes(ctx); err != nil {
+		if writerK8s, err = writer.kubernetes(ctx, opts); err != nil {
 			return nil, err
 		}
 		if writerAWS, err = newProvider(ctx, s, writerStack.Settings.AWSRegion, "aws-"+writerStack.Settings.AWSRegion+"-db-writer"); err != nil {

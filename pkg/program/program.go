@@ -51,7 +51,7 @@ func New(opts Options) pulumi.RunFunc {
 		case config.KindGlobal:
 			return deployGlobal(ctx, cur, fleet)
 		case config.KindClient:
-			return deployClient(ctx, cur, fleet)
+			return deployClient(ctx, cur, fleet, opts)
 		}
 		return fmt.Errorf("%s: unhandled stack kind %q", cur.File, cur.Settings.Kind) // validated: unreachable
 	}
