@@ -177,27 +177,29 @@ func TestClientFleetRules(t *testing.T) {
 		name                      string
 		extra                     map[string]string
 		wantFile, wantPath, inMsg string
+		// wantLine: the key's line when the stack file writes it, else the client's name (line 8)
+		wantLine int
 	}{
 		{"home without a database", map[string]string{"Pulumi.iad.yaml": k8s(validRegion) + clusterData},
-			"Pulumi.iad-ezra.yaml", "global-sovereign:client.database.enabled", "the home stack iad (Pulumi.iad.yaml) has no global-sovereign:database"},
+			"Pulumi.iad-ezra.yaml", "global-sovereign:client.database.enabled", "the home stack iad (Pulumi.iad.yaml) has no global-sovereign:database", 8},
 		{"writer without a cluster", map[string]string{"Pulumi.ams.yaml": k8s(regionFile("ams", "eu-west-1", "10.1.0.0/16", "[eu-west-1a, eu-west-1b]")) + primaryData},
-			"Pulumi.iad-ezra.yaml", "global-sovereign:client.database.enabled", "ams (Pulumi.ams.yaml), whose Aurora writer holds the client's database, has no cluster"},
+			"Pulumi.iad-ezra.yaml", "global-sovereign:client.database.enabled", "ams (Pulumi.ams.yaml), whose Aurora writer holds the client's database, has no cluster", 8},
 		{"two clients of one writer with one database", map[string]string{"Pulumi.ams-ezra.yaml": amsClient},
-			"Pulumi.iad-ezra.yaml", "global-sovereign:client.database.name", `"ezra" is already client stack ams-ezra's database in ams's Aurora cluster`},
+			"Pulumi.iad-ezra.yaml", "global-sovereign:client.database.name", `"ezra" is already client stack ams-ezra's database in ams's Aurora cluster`, 8},
 		{"the writer's own database", map[string]string{"Pulumi.iad-ezra.yaml": minimalClient + "    database: {name: global_db}\n"},
-			"Pulumi.iad-ezra.yaml", "global-sovereign:client.database.name", `"global_db" is already its own database in ams's Aurora cluster`},
+			"Pulumi.iad-ezra.yaml", "global-sovereign:client.database.name", `"global_db" is already its own database in ams's Aurora cluster`, 21},
 		{"the master user", map[string]string{"Pulumi.iad-ezra.yaml": minimalClient + "    database: {user: sovereign_admin}\n"},
-			"Pulumi.iad-ezra.yaml", "global-sovereign:client.database.user", `"sovereign_admin" is already its master user in ams's Aurora cluster`},
+			"Pulumi.iad-ezra.yaml", "global-sovereign:client.database.user", `"sovereign_admin" is already its master user in ams's Aurora cluster`, 21},
 		{"no home", map[string]string{"Pulumi.iad-ezra.yaml": strings.Replace(minimalClient, "environment: production", "environment: staging", 1)},
-			"Pulumi.iad-ezra.yaml", "global-sovereign:stack.environment", "no region or environment stack has code \"iad\" and environment staging"},
+			"Pulumi.iad-ezra.yaml", "global-sovereign:stack.environment", "no region or environment stack has code \"iad\" and environment staging", 7},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ps := clientFleet(t, tt.extra).Validate()
 			for _, p := range ps {
 				if p.File == tt.wantFile && p.Path == tt.wantPath && strings.Contains(p.Msg, tt.inMsg) {
-					if p.Line == 0 && tt.wantPath != keyPath(KeyClient, "database.enabled") {
-						t.Errorf("problem without a line: %v", p)
+					if p.Line != tt.wantLine {
+						t.Errorf("problem at line %d, want %d: %v", p.Line, tt.wantLine, p)
 					}
 					return
 				}

@@ -353,7 +353,7 @@ func (f *Fleet) validateClients() Problems {
 			continue // validateHomes reports it
 		}
 		if home.Database == nil {
-			all = append(all, s.problem(keyPath(KeyClient, "database.enabled"),
+			all = append(all, s.clientProblem(keyPath(KeyClient, "database.enabled"),
 				"true, but the home stack %s (%s) has no %s:%s; give it one or set enabled: false", home.Name, home.File, Project, KeyDatabase))
 			continue
 		}
@@ -362,7 +362,7 @@ func (f *Fleet) validateClients() Problems {
 			continue // the home's environment has no primary: validateDatabaseFleet reports it
 		}
 		if w.Cluster == nil {
-			all = append(all, s.problem(keyPath(KeyClient, "database.enabled"),
+			all = append(all, s.clientProblem(keyPath(KeyClient, "database.enabled"),
 				"true, but %s (%s), whose Aurora writer holds the client's database, has no cluster to run the Job that creates it from inside the VPC",
 				w.Name, w.File))
 		}
@@ -371,7 +371,7 @@ func (f *Fleet) validateClients() Problems {
 		} {
 			id := w.Name + "/" + k.kind + "/" + k.name
 			if o, dup := taken[id]; dup {
-				all = append(all, s.problem(keyPath(KeyClient, k.key),
+				all = append(all, s.clientProblem(keyPath(KeyClient, k.key),
 					"%q is already %s in %s's Aurora cluster; each client of one cluster has its own", k.name, o.what, o.stack))
 				continue
 			}
@@ -379,6 +379,18 @@ func (f *Fleet) validateClients() Problems {
 		}
 	}
 	return all
+}
+
+// clientProblem is a problem of a client stack with the stacks it lives in: at the key when the
+// stack file writes it; otherwise the value is a default (from Pulumi.yaml or from the client's
+// name) that only this stack gets wrong, so the problem is on the stack file's client name.
+func (s *Stack) clientProblem(path, format string, args ...any) Problem {
+	if _, own := s.lines[path]; own {
+		return s.problem(path, format, args...)
+	}
+	p := s.problem(keyPath(KeyStack, "client"), format, args...)
+	p.Path = path
+	return p
 }
 
 // validateHomes checks that every environment stack has one region stack to share the network

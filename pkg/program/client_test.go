@@ -1,6 +1,8 @@
 package program_test
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -230,4 +232,86 @@ func TestClientTeardown(t *testing.T) {
 			t.Errorf("the audit of the protected client misses %q; got %v", want, found)
 		}
 	}
+}
+
+// A client of the region that holds the global database's writer (ams) creates its database
+// there: it reads one stack, and the Job runs on its home's cluster through the home's provider.
+func TestClientOfTheWriterRegion(t *testing.T) {
+	dir := fleettest.Copy(t, repo)
+	// Another client name: ezra of iad already has database ezra in ams's Aurora.
+	amsClient := strings.NewReplacer("Stack iad-ezra", "Stack ams-ada", "code: iad", "code: ams", "awsRegion: us-east-1", "awsRegion: eu-west-1",
+		"client: ezra", "client: ada").
+		Replace(readFile(t, filepath.Join(repo, config.StackFileName(clientStack))))
+	if err := os.WriteFile(filepath.Join(dir, config.StackFileName("ams-ada")), []byte(amsClient), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fleet, err := config.LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ps := fleet.Validate(); len(ps) > 0 {
+		t.Fatal(ps.Err())
+	}
+	r, err := synth.Stack(program.New(program.Options{Dir: dir}), fleet.Stack("ams-ada"),
+		map[string]synth.StackOutputs{"ams": synthAll(t)["ams"].Outputs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := r.Graph
+	var providers []string
+	for _, p := range append(g.ByType("pulumi:providers:aws"), g.ByType("pulumi:providers:kubernetes")...) {
+		providers = append(providers, p.Name)
+	}
+	if want := []string{"aws-eu-west-1", "k8s-ams"}; !slices.Equal(providers, want) {
+		t.Errorf("providers %v, want %v", providers, want)
+	}
+	if refs := g.ByType("pulumi:pulumi:StackReference"); len(refs) != 1 || refs[0].Inputs["name"] != "organization/global-sovereign/ams" {
+		t.Errorf("references %v", refs)
+	}
+	job := one(t, g, "ams-ada", "kubernetes:batch/v1:Job")
+	md := job.Inputs["metadata"].(map[string]any)
+	if md["namespace"] != "platform-dbinit-ams-ada" || !strings.HasSuffix(job.Provider, "::k8s-ams") {
+		t.Errorf("job %v on %s", md, job.Provider)
+	}
+	for _, v := range synth.Audit(g) {
+		t.Error(v)
+	}
+}
+
+// Adding a client changes no other stack: without iad-ezra every other stack synthesizes to
+// its golden graph byte for byte.
+func TestAddingAClientChangesNoOtherStack(t *testing.T) {
+	dir := fleettest.Copy(t, repo)
+	if err := os.Remove(filepath.Join(dir, config.StackFileName(clientStack))); err != nil {
+		t.Fatal(err)
+	}
+	fleet, err := config.LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	results, err := synth.Fleet(program.New(program.Options{Dir: dir, Fleet: fleet}), fleet, fleet.Names())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(results) == 0 {
+		t.Fatal("no stacks")
+	}
+	for name, r := range results {
+		got, err := r.Graph.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := readFile(t, filepath.Join(goldenDir, name+".json")); string(got) != want {
+			t.Errorf("%s without the client differs from its golden graph", name)
+		}
+	}
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
 }
