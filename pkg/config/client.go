@@ -76,7 +76,7 @@ type ClientDatabase struct {
 	// Default: `<client>`.
 	Name string `json:"name,omitempty"`
 	// User is the role that owns the database, its password generated and kept in the client's
-	// secret: the same characters as name, not postgres nor starting with pg_ or rds (reserved),
+	// secret: the same characters as name, not starting with pg_ or rds_ nor postgres or rdsadmin,
 	// and unique among the clients of one Aurora cluster (nor its master user).
 	// Default: `<client>_app`.
 	User string `json:"user,omitempty"`
@@ -107,6 +107,8 @@ var (
 	memoryRE = regexp.MustCompile(`^([0-9]+)(Ki|Mi|Gi|Ti|k|M|G|T)?$`)
 	// reservedNamespaces are the cluster's and the platform's own namespaces.
 	reservedNamespaces = []string{"default", "kube-system", "kube-public", "kube-node-lease", "platform"}
+	// reservedRoles are roles every Aurora PostgreSQL cluster has (besides pg_* and rds_*).
+	reservedRoles = []string{"postgres", "rdsadmin", "rdsrepladmin", "rdsproxyadmin"}
 	// reservedDatabases are the databases every Aurora PostgreSQL cluster has.
 	reservedDatabases = []string{"postgres", "rdsadmin", "template0", "template1"}
 )
@@ -182,8 +184,8 @@ func (s *Stack) validateClient(is *issues) {
 	switch {
 	case !dbIdentRE.MatchString(d.User):
 		is.add(keyPath(KeyClient, "database.user"), "%q: want lowercase letters, digits and underscores, starting with a letter, at most 63", d.User)
-	case strings.HasPrefix(d.User, "pg_") || strings.HasPrefix(d.User, "rds") || d.User == "postgres":
-		is.add(keyPath(KeyClient, "database.user"), "%q: pg_*, rds* and postgres are PostgreSQL's and Aurora's own roles", d.User)
+	case strings.HasPrefix(d.User, "pg_") || strings.HasPrefix(d.User, "rds_") || slices.Contains(reservedRoles, d.User):
+		is.add(keyPath(KeyClient, "database.user"), "%q: pg_*, rds_*, %s are PostgreSQL's and Aurora's own roles", d.User, strings.Join(reservedRoles, ", "))
 	}
 
 	if n := c.Bucket.NoncurrentVersionDays; n < 1 || n > 3650 {

@@ -28,6 +28,16 @@ func TestClientDefaults(t *testing.T) {
 	}
 }
 
+// Only the reserved prefixes and names are refused: a user that merely starts with "rds" or "pg"
+// is the client's.
+func TestClientUserNotReserved(t *testing.T) {
+	for _, u := range []string{"rdsx_app", "pgadmin", "postgres2"} {
+		if s := parseValid(t, "Pulumi.iad-ezra.yaml", minimalClient+"    database: {user: "+u+"}\n"); s.Client.Database.User != u {
+			t.Errorf("user %q became %q", u, s.Client.Database.User)
+		}
+	}
+}
+
 // clientBoundary is a boundary of the client block: the minimal client stack with {v} at old.
 func clientBoundary(t *testing.T, name, old, new, path string, msg func(string) string, ok, bad []string) boundary {
 	return boundary{name: name, tmpl: mark(t, minimalClient, old, new), path: path, msg: msg, ok: ok, bad: bad}
@@ -96,6 +106,8 @@ func TestClientRules(t *testing.T) {
 		{"template database", withClient("    database: {name: template1}\n"), "global-sovereign:client.database.name", "every Aurora cluster has", 21},
 		{"database with a dash", withClient("    database: {name: ezra-db}\n"), "global-sovereign:client.database.name", "lowercase letters, digits and underscores", 21},
 		{"pg_ user", withClient("    database: {user: pg_ezra}\n"), "global-sovereign:client.database.user", "PostgreSQL's and Aurora's own roles", 21},
+		{"rds_ user", withClient("    database: {user: rds_ezra}\n"), "global-sovereign:client.database.user", "PostgreSQL's and Aurora's own roles", 21},
+		{"postgres user", withClient("    database: {user: postgres}\n"), "global-sovereign:client.database.user", "PostgreSQL's and Aurora's own roles", 21},
 		{"rds user", withClient("    database: {user: rdsadmin}\n"), "global-sovereign:client.database.user", "PostgreSQL's and Aurora's own roles", 21},
 		{"user with a capital", withClient("    database: {user: Ezra}\n"), "global-sovereign:client.database.user", "lowercase letters", 21},
 		{"unknown key", withClient("    quotas: {}\n"), "global-sovereign:client.quotas", `unknown key (did you mean "quota"?)`, 21},
