@@ -220,3 +220,15 @@ func TestClientFleetRules(t *testing.T) {
 		})
 	}
 }
+
+// A client stack raises no alarms: preflight asks only for its account, not for an alarm address.
+func TestClientPreflight(t *testing.T) {
+	s := parseValid(t, "Pulumi.iad-ezra.yaml", minimalClient+"  global-sovereign:alerts:\n    emails: [oncall@corp.example]\n")
+	var paths []string
+	for _, p := range s.Preflight() {
+		paths = append(paths, p.Path)
+	}
+	if want := []string{"global-sovereign:stack.allowedAccountIds"}; !slices.Equal(paths, want) {
+		t.Errorf("preflight asks for %v, want %v", paths, want)
+	}
+}
