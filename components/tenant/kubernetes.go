@@ -38,6 +38,9 @@ const (
 	labelManagedBy        = "app.kubernetes.io/managed-by"
 	managedBy             = "pulumi"
 	labelClient           = "global-sovereign/client"
+	podSecurityEnforce    = "pod-security.kubernetes.io/enforce"
+	podSecurityWarn       = "pod-security.kubernetes.io/warn"
+	podSecurityAudit      = "pod-security.kubernetes.io/audit"
 	clientSecretName      = "client-credentials"
 	masterSecretName      = "master-credentials"
 	sqlConfigMapName      = "client-sql"
@@ -69,11 +72,12 @@ func (b *builder) k8s(more ...pulumi.ResourceOption) []pulumi.ResourceOption {
 func (b *builder) namespace() error {
 	a := b.args
 	var err error
+	// Pod Security admission: the client's pods may not be privileged or share the node's
+	// namespaces (baseline, enforced); what the restricted profile would refuse is reported.
+	labels := pulumi.StringMap{labelClient: pulumi.String(a.Client), labelManagedBy: pulumi.String(managedBy),
+		podSecurityEnforce: pulumi.String("baseline"), podSecurityWarn: pulumi.String("restricted"), podSecurityAudit: pulumi.String("restricted")}
 	b.ns, err = corev1.NewNamespace(b.ctx, b.n("ns"), &corev1.NamespaceArgs{
-		Metadata: &metav1.ObjectMetaArgs{
-			Name:   pulumi.String(a.Namespace),
-			Labels: pulumi.StringMap{labelClient: pulumi.String(a.Client), labelManagedBy: pulumi.String(managedBy)},
-		},
+		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(a.Namespace), Labels: labels},
 	}, b.k8s()...)
 	if err != nil {
 		return err
@@ -244,10 +248,12 @@ func (b *builder) database() error {
 	k8s := func(more ...pulumi.ResourceOption) []pulumi.ResourceOption {
 		return append([]pulumi.ResourceOption{b.parent, pulumi.Provider(d.Kubernetes)}, more...)
 	}
+	// The platform's Job meets the restricted Pod Security profile, which is enforced here.
 	ns, err := corev1.NewNamespace(b.ctx, b.n("dbinit-ns"), &corev1.NamespaceArgs{
 		Metadata: &metav1.ObjectMetaArgs{
-			Name:   pulumi.String(d.Namespace),
-			Labels: pulumi.StringMap{labelClient: pulumi.String(b.args.Client), labelManagedBy: pulumi.String(managedBy)},
+			Name: pulumi.String(d.Namespace),
+			Labels: pulumi.StringMap{labelClient: pulumi.String(b.args.Client), labelManagedBy: pulumi.String(managedBy),
+				podSecurityEnforce: pulumi.String("restricted")},
 		},
 	}, k8s()...)
 	if err != nil {

@@ -253,6 +253,16 @@ func TestTenant(t *testing.T) {
 				namespaces = append(namespaces, metadata(n)["name"].(string))
 			}
 			sort.Strings(namespaces)
+			for _, n := range g.ByType(tNamespace) {
+				labels := metadata(n)["labels"].(map[string]any)
+				want := "baseline" // the client's pods; the platform's Job meets restricted
+				if isWriterSide(n) {
+					want = "restricted"
+				}
+				if labels["pod-security.kubernetes.io/enforce"] != want {
+					t.Errorf("namespace %v enforces pod security %v, want %s", metadata(n)["name"], labels["pod-security.kubernetes.io/enforce"], want)
+				}
+			}
 			if want := []string{clientNS}; tc.database && !slices.Equal(namespaces, []string{clientNS, platformNS}) || !tc.database && !slices.Equal(namespaces, want) {
 				t.Errorf("namespaces %v", namespaces)
 			}
