@@ -92,6 +92,9 @@ func (b *builder) namespace() error {
 			"requests.cpu": pulumi.String(a.Quota.RequestsCPU), "requests.memory": pulumi.String(a.Quota.RequestsMemory),
 			"limits.cpu": pulumi.String(a.Quota.LimitsCPU), "limits.memory": pulumi.String(a.Quota.LimitsMemory),
 			"pods": pulumi.String(fmt.Sprint(a.Quota.Pods)),
+			// No Service of the client's opens a load balancer or a port on every node: what is
+			// exposed outside the cluster is the platform's ingress to decide.
+			"services.loadbalancers": pulumi.String("0"), "services.nodeports": pulumi.String("0"),
 		}},
 	}, b.k8s()...); err != nil {
 		return err

@@ -301,7 +301,8 @@ func TestTenant(t *testing.T) {
 			}
 
 			quota := graphtest.One(t, g, tQuota).Inputs["spec"].(map[string]any)["hard"].(map[string]any)
-			if quota["requests.cpu"] != "4" || quota["limits.memory"] != "16Gi" || quota["pods"] != "50" {
+			if quota["requests.cpu"] != "4" || quota["limits.memory"] != "16Gi" || quota["pods"] != "50" ||
+				quota["services.loadbalancers"] != "0" || quota["services.nodeports"] != "0" {
 				t.Errorf("quota %v", quota)
 			}
 			limits := graphtest.One(t, g, tLimitRange).Inputs["spec"].(map[string]any)["limits"].([]any)[0].(map[string]any)
