@@ -199,6 +199,10 @@ func TestPlan(t *testing.T) {
 		p.DestroyWaves[0][0] != "global" || p.Stacks["iad"].Wave != 2 || p.Stacks["iad"].DependsOn[0] != "ams" {
 		t.Errorf("plan json %+v", p)
 	}
+	// A client deploys after its home region (iad) and its database's writer (ams).
+	if ezra := p.Stacks["iad-ezra"]; ezra.Wave <= p.Stacks["iad"].Wave || strings.Join(ezra.DependsOn, ",") != "ams,iad" {
+		t.Errorf("iad-ezra in wave %d after %v; iad in wave %d", ezra.Wave, ezra.DependsOn, p.Stacks["iad"].Wave)
+	}
 }
 
 // Without a usable Pulumi CLI nothing runs: every stack is reported failed with the reason,

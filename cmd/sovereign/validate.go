@@ -41,6 +41,9 @@ func newValidate(g *globalFlags) *cobra.Command {
 			for _, n := range names {
 				selected[n] = true
 			}
+			// A value written in Pulumi.yaml (project-level defaults) is reported with the
+			// stacks: the selected ones may inherit it.
+			selected[config.ProjectFileName] = true
 			for _, p := range fleet.Validate() {
 				if selected[p.Stack] {
 					problems = append(problems, p)

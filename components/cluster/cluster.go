@@ -175,6 +175,10 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		// security group pulumi-eks would add is used by nothing, and its rule would land on
 		// the office security group passed as clusterSecurityGroup.
 		SkipDefaultSecurityGroups: pulumi.BoolRef(true),
+		// The VPC CNI enforces Kubernetes NetworkPolicies only with its network policy agent
+		// turned on; off (the add-on's default) every policy, a client namespace's default deny
+		// included, is accepted by the API and silently not enforced.
+		VpcCniOptions: &eks.VpcCniOptionsArgs{EnableNetworkPolicy: pulumi.Bool(true)},
 	}
 	if len(args.PublicAccessCIDRs) > 0 {
 		clusterArgs.PublicAccessCidrs = pulumi.ToStringArray(args.PublicAccessCIDRs)

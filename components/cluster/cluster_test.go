@@ -206,6 +206,10 @@ func TestCluster(t *testing.T) {
 			if in["corednsAddonOptions"].(map[string]any)["enabled"] != false {
 				t.Errorf("pulumi-eks would install CoreDNS too: %v", in["corednsAddonOptions"])
 			}
+			// Without the VPC CNI's network policy agent no NetworkPolicy is enforced.
+			if cni, _ := in["vpcCniOptions"].(map[string]any); cni["enableNetworkPolicy"] != true {
+				t.Errorf("the VPC CNI does not enforce network policies: %v", in["vpcCniOptions"])
+			}
 			if !slices.Equal(graphtest.Strings(in["enabledClusterLogTypes"]), cluster.ControlPlaneLogs) || !slices.Equal(graphtest.Strings(in["privateSubnetIds"]), subnets) {
 				t.Errorf("logs %v subnets %v", in["enabledClusterLogTypes"], in["privateSubnetIds"])
 			}

@@ -4,7 +4,7 @@
 //
 // Each config block has one file holding its struct, its defaults, its validation and its doc
 // comments (settings.go, network.go, vpn.go, database.go, cache.go, backup.go, cluster.go,
-// ingress.go, alerts.go, tags.go); fleet.go holds the queries and rules that span stacks. The
+// ingress.go, alerts.go, tags.go, client.go); fleet.go holds the queries and rules that span stacks. The
 // config reference in README.md is generated from these files by internal/configdoc: a field's
 // doc comment is its description, a "Default:" line its default and an "Allowed:" line its
 // allowed values, and an enum type's table (the []T variable validation checks against) its
@@ -41,6 +41,7 @@ const (
 	KeyIngress  = "ingress"
 	KeyDNS      = "dns"
 	KeyCosts    = "costs"
+	KeyClient   = "client"
 	KeyDefaults = "defaults"
 )
 
@@ -85,6 +86,9 @@ type Stack struct {
 	DNS *DNS `config:"dns"`
 	// Costs is the fleet's budgets and cost anomaly detection (global stacks, optional).
 	Costs *Costs `config:"costs"`
+	// Client is the client's namespace, identity, bucket, secret and database in its home
+	// stack's cluster (client stacks, required).
+	Client *Client `config:"client"`
 	// Alerts says where the stack's alarms go (any stack).
 	Alerts Alerts `config:"alerts"`
 	// Tags are added to the default tags every resource of the stack carries (any stack).
@@ -140,6 +144,7 @@ func (s *Stack) applyDefaults() {
 	s.Cluster.applyDefaults()
 	s.Ingress.applyDefaults(s.Settings.Code, s.Settings.Environment)
 	s.DNS.applyDefaults()
+	s.Client.applyDefaults(s.Settings.Client)
 }
 
 // Validate checks one stack on its own. Rules that need the other stacks are in Fleet.Validate.
@@ -148,6 +153,9 @@ func (s *Stack) Validate() Problems {
 	s.validateSettings(&is)
 	if s.Settings.Kind == KindRegion && s.Network == nil {
 		is.add(keyPath(KeyNetwork), "missing; a region stack needs vpcCidr and availabilityZones")
+	}
+	if s.Settings.Kind == KindClient && s.Client == nil {
+		is.add(keyPath(KeyClient), "missing; a client stack needs its quota and limits (Pulumi.yaml's client defaults give them)")
 	}
 	for _, b := range s.blocks() {
 		switch {
@@ -189,6 +197,7 @@ func (s *Stack) blocks() []block {
 		{KeyIngress, s.Ingress != nil, compute, s.validateIngress},
 		{KeyDNS, s.DNS != nil, []Kind{KindGlobal}, s.validateDNS},
 		{KeyCosts, s.Costs != nil, []Kind{KindGlobal}, s.validateCosts},
+		{KeyClient, s.Client != nil, []Kind{KindClient}, s.validateClient},
 	}
 }
 
@@ -220,8 +229,8 @@ func (s *Stack) validateDefaultProviders(is *issues) {
 		is.add("pulumi:disable-default-providers", "must list aws (got %v): a resource that forgets the stack's "+
 			"explicit provider would otherwise deploy to whatever region the caller's environment names", s.DisableDefaultProviders)
 	}
-	if s.Cluster != nil && !off("kubernetes") {
-		is.add("pulumi:disable-default-providers", "must list kubernetes in a stack with a cluster (got %v): an object that "+
+	if (s.Cluster != nil || s.Settings.Kind == KindClient) && !off("kubernetes") {
+		is.add("pulumi:disable-default-providers", "must list kubernetes in a stack with a cluster or a client stack (got %v): an object that "+
 			"forgets the cluster's provider would otherwise go to whatever cluster the caller's kubeconfig names", s.DisableDefaultProviders)
 	}
 }

@@ -130,6 +130,7 @@ func (f *Fleet) Validate() Problems {
 	}
 	all = append(all, f.validateHomes()...)
 	all = append(all, f.validateHostnames()...)
+	all = append(all, f.validateClients()...)
 	index := newPrefixIndex(vpcs)
 	// Every overlapping pair once, reported on the later stack of the pair, in the order of the
 	// first stack and then the second (as comparing all pairs in fleet order would).
@@ -252,7 +253,8 @@ func (x *prefixIndex) overlapping(p netip.Prefix) []int {
 // and the program's cross-stack reads both come from here. A global stack reads every region
 // stack of its environment; a secondary database region reads the primary's; an environment
 // stack reads the region stack whose network it shares; a client stack reads the stack of the
-// cluster and database it lives in.
+// cluster and database it lives in, and the stack of its database's writer when that is another
+// (DatabaseWriterStack).
 func (f *Fleet) References(s *Stack) []string {
 	var out []string
 	switch {
@@ -269,6 +271,9 @@ func (f *Fleet) References(s *Stack) []string {
 	case s.Settings.Kind == KindClient:
 		if h := f.HomeStack(s); h != nil {
 			out = append(out, h.Name)
+		}
+		if w := f.DatabaseWriterStack(s); w != nil && w != f.HomeStack(s) {
+			out = append(out, w.Name)
 		}
 	case s.Database != nil && s.Database.Role == RoleSecondary:
 		if p := f.PrimaryDatabase(s.Settings.Environment); p != nil {
@@ -317,6 +322,85 @@ func (f *Fleet) HomeStack(s *Stack) *Stack {
 		}
 	}
 	return nil
+}
+
+// DatabaseWriterStack is the stack whose Aurora writer holds a client's database, whose
+// cluster runs the Job that creates it: the home stack when its database is a primary or
+// standalone; when the home's database is a secondary of a global database (read-only: neither
+// DDL nor CREATE ROLE can be forwarded to the writer), the environment's primary, from which the
+// database replicates to the home region. nil for a client without a database, or when there is
+// no such stack (validation says so).
+func (f *Fleet) DatabaseWriterStack(s *Stack) *Stack {
+	home := f.HomeStack(s)
+	if home == nil || home.Database == nil || s.Client == nil || !s.Client.Database.DatabaseEnabled() {
+		return nil
+	}
+	if home.Database.Role == RoleSecondary {
+		return f.PrimaryDatabase(home.Settings.Environment)
+	}
+	return home
+}
+
+// validateClients checks what a client's database needs of the stacks it lives in: a home with
+// a database, a writer with a cluster for the Job, and a database name and role no other client
+// of the same writer (nor the writer's own database) has.
+func (f *Fleet) validateClients() Problems {
+	var all Problems
+	type owner struct{ stack, what string }
+	taken := map[string]owner{} // writer/kind/name -> who has it
+	for _, w := range f.Stacks {
+		if w.HasCompute() && w.Database != nil && w.Database.Role != RoleSecondary {
+			taken[w.Name+"/database/"+w.Database.DatabaseName] = owner{w.Name, "its own database"}
+			taken[w.Name+"/user/"+w.Database.MasterUsername] = owner{w.Name, "its master user"}
+		}
+	}
+	for _, s := range f.Stacks {
+		if s.Settings.Kind != KindClient || s.Client == nil || !s.Client.Database.DatabaseEnabled() {
+			continue
+		}
+		home := f.HomeStack(s)
+		if home == nil {
+			continue // validateHomes reports it
+		}
+		if home.Database == nil {
+			all = append(all, s.clientProblem(keyPath(KeyClient, "database.enabled"),
+				"true, but the home stack %s (%s) has no %s:%s; give it one or set enabled: false", home.Name, home.File, Project, KeyDatabase))
+			continue
+		}
+		w := f.DatabaseWriterStack(s)
+		if w == nil {
+			continue // the home's environment has no primary: validateDatabaseFleet reports it
+		}
+		if w.Cluster == nil {
+			all = append(all, s.clientProblem(keyPath(KeyClient, "database.enabled"),
+				"true, but %s (%s), whose Aurora writer holds the client's database, has no cluster to run the Job that creates it from inside the VPC",
+				w.Name, w.File))
+		}
+		for _, k := range []struct{ kind, name, key string }{
+			{"database", s.Client.Database.Name, "database.name"}, {"user", s.Client.Database.User, "database.user"},
+		} {
+			id := w.Name + "/" + k.kind + "/" + k.name
+			if o, dup := taken[id]; dup {
+				all = append(all, s.clientProblem(keyPath(KeyClient, k.key),
+					"%q is already %s in %s's Aurora cluster; each client of one cluster has its own", k.name, o.what, o.stack))
+				continue
+			}
+			taken[id] = owner{w.Name, "client stack " + s.Name + "'s " + k.kind}
+		}
+	}
+	return all
+}
+
+// clientProblem is a problem of a client stack with the stacks it lives in: at the key when the
+// stack file writes it; otherwise the value is a default (from Pulumi.yaml or from the client's
+// name) that only this stack gets wrong, so the problem is on the stack file's client name.
+func (s *Stack) clientProblem(path, format string, args ...any) Problem {
+	if _, own := s.lines[path]; own {
+		return s.problem(path, format, args...)
+	}
+	p := s.problem(keyPath(KeyStack, "client"), format, args...)
+	p.Path = path
+	return p
 }
 
 // validateHomes checks that every environment stack has one region stack to share the network

@@ -247,6 +247,7 @@ func (s *Stack) decodeValues(values map[string]any, fromProject []string, is *is
 	decodeOptional(values, KeyIngress, &s.Ingress, is)
 	decodeOptional(values, KeyDNS, &s.DNS, is)
 	decodeOptional(values, KeyCosts, &s.Costs, is)
+	decodeOptional(values, KeyClient, &s.Client, is)
 	if v, ok := values[KeyAlerts]; ok {
 		decode(keyPath(KeyAlerts), v, &s.Alerts, is)
 	}

@@ -34,6 +34,9 @@ func (s *Stack) preflight(endpointCIDRs []string) Problems {
 			"so credentials for any other account fail before a change is made")
 	}
 	for i, e := range s.Alerts.Emails {
+		if s.Settings.Kind == KindClient {
+			break // a client stack raises no alarms: its home's and the platform's do
+		}
 		if _, domain, _ := strings.Cut(e, "@"); isPlaceholderDomain(domain) {
 			is.add(fmt.Sprintf("%s[%d]", keyPath(KeyAlerts, "emails"), i), "%q is a placeholder address in a reserved domain; "+
 				"set the on-call address that receives this stack's alarms", e)

@@ -57,6 +57,29 @@ const minimalRegion = `config:
     zoneName: global-sovereign.example
 `
 
+// minimalClient is a client stack with the keys of its block the reference marks as required.
+const minimalClient = `config:
+  pulumi:disable-default-providers: ["aws", "kubernetes"]
+  global-sovereign:stack:
+    kind: client
+    code: iad
+    awsRegion: us-east-1
+    environment: production
+    client: ezra
+  global-sovereign:client:
+    quota:
+      requestsCpu: "2"
+      requestsMemory: 4Gi
+      limitsCpu: "4"
+      limitsMemory: 8Gi
+      pods: 20
+    limitRange:
+      defaultRequestCpu: 100m
+      defaultRequestMemory: 128Mi
+      defaultLimitCpu: 500m
+      defaultLimitMemory: 512Mi
+`
+
 func loadReference(t *testing.T) *configdoc.Reference {
 	t.Helper()
 	ref, err := configdoc.Load(".")
@@ -70,6 +93,7 @@ func loadReference(t *testing.T) *configdoc.Reference {
 // that key; every other key can be left out (the minimal stack leaves them out and is valid).
 func TestReferenceRequiredKeys(t *testing.T) {
 	parseValid(t, "Pulumi.iad.yaml", minimalRegion)
+	parseValid(t, "Pulumi.iad-ezra.yaml", minimalClient)
 	var required []string
 	for _, b := range loadReference(t).Blocks {
 		if b.Required && len(b.Fields) > 1 {
@@ -91,6 +115,9 @@ func TestReferenceRequiredKeys(t *testing.T) {
 			block, _, _ := strings.Cut(strings.TrimPrefix(k, Project+":"), ".")
 			if !strings.Contains(base, Project+":"+block+":") && strings.Contains(globalWithDNSAndCosts, Project+":"+block+":") {
 				base = globalWithDNSAndCosts
+			}
+			if block == KeyClient {
+				base = minimalClient
 			}
 			text := withoutKey(t, base, k)
 			want := strings.ReplaceAll(k, "[]", "[0]")
@@ -160,6 +187,7 @@ func TestReferenceDefaults(t *testing.T) {
 	// global stack with its blocks.
 	region := parseValid(t, "Pulumi.iad.yaml", minimalRegion)
 	global := parseValid(t, "Pulumi.global.yaml", globalWithDNSAndCosts)
+	client := parseValid(t, "Pulumi.iad-ezra.yaml", minimalClient)
 	checked := 0
 	for _, b := range loadReference(t).Blocks {
 		for _, f := range b.Fields {
@@ -170,6 +198,9 @@ func TestReferenceDefaults(t *testing.T) {
 			if reflect.ValueOf(region).Elem().FieldByName(f.GoPath[0]).Kind() == reflect.Pointer &&
 				reflect.ValueOf(region).Elem().FieldByName(f.GoPath[0]).IsNil() {
 				s = global
+			}
+			if f.GoPath[0] == "Client" {
+				s = client
 			}
 			v := reflect.ValueOf(s).Elem()
 			for _, name := range f.GoPath {

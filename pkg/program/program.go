@@ -52,6 +52,8 @@ func New(opts Options) pulumi.RunFunc {
 			return deployEnvironment(ctx, cur, fleet, opts)
 		case config.KindGlobal:
 			return deployGlobal(ctx, cur, fleet)
+		case config.KindClient:
+			return deployClient(ctx, cur, fleet, opts)
 		}
 		return fmt.Errorf("%s: unhandled stack kind %q", cur.File, cur.Settings.Kind) // validated: unreachable
 	}

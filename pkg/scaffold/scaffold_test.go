@@ -366,7 +366,7 @@ func TestNewClientNeedsACluster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	section := regexp.MustCompile(`(?m)^      # Every environment stack.*\n      environment:\n(        .*\n)+`).FindString(string(project))
+	section := regexp.MustCompile(`(?m)^      # Every environment stack.*\n(      #.*\n)*      environment:\n(        .*\n)+`).FindString(string(project))
 	if section == "" {
 		t.Fatal("no environment section in the fixture's Pulumi.yaml")
 	}

@@ -44,6 +44,8 @@ func (m *mocks) checkAPI(reg registration, region string) error {
 		if str(reg.inputs, "vpcPeeringConnectionId") != "" {
 			return m.checkPeering(reg, region)
 		}
+	case typePodIdent:
+		return m.checkPodIdentity(reg)
 	case typeOIDC:
 		// IAM allows one OIDC provider per URL in an account (EntityAlreadyExists).
 		url := str(reg.inputs, "url")
@@ -217,4 +219,42 @@ func (m *mocks) dependsOnAccepter(reg registration, id string) bool {
 func autoAcceptSet(inputs resource.PropertyMap) bool {
 	v, _ := boolInput(inputs, "autoAccept")
 	return v
+}
+
+// checkPodIdentity: EKS refuses a Pod Identity association for a cluster that does not exist
+// (ResourceNotFoundException). In a stack of the fleet the cluster is one the stack declares or
+// the eksCluster a stack it reads through a StackReference exports.
+func (m *mocks) checkPodIdentity(reg registration) error {
+	if !m.knownClustersOnly {
+		return nil
+	}
+	name := str(reg.inputs, "clusterName")
+	if name == "" {
+		return nil // unknown in a preview: the mock monitor drops unknown inputs
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var known []string
+	for urn := range m.standIns {
+		if a, ok := m.answers[urn]; ok && str(a.state, "name") != "" {
+			known = append(known, str(a.state, "name"))
+		}
+	}
+	for _, r := range m.regs {
+		switch {
+		case r.typ == typeCluster:
+			known = append(known, str(r.inputs, "name"))
+		case r.typ == typeStackReference:
+			if outs, ok := m.refs[str(r.inputs, "name")]; ok {
+				known = append(known, str(object(outs, "eksCluster"), "name"))
+			}
+		}
+	}
+	for _, k := range known {
+		if k != "" && k == name {
+			return nil
+		}
+	}
+	return fmt.Errorf("%s %s: no EKS cluster %q exists for the association (ResourceNotFoundException); known: %v",
+		reg.typ, reg.name, name, known)
 }

@@ -76,6 +76,8 @@ const (
 	typeAddon     = "aws:eks/addon:Addon"
 	typeCluster   = "aws:eks/cluster:Cluster"
 	typePodIdent  = "aws:eks/podIdentityAssociation:PodIdentityAssociation"
+	// typeStackReference is another stack's outputs, read before this stack's resources.
+	typeStackReference = "pulumi:pulumi:StackReference"
 )
 
 // Audit checks that the graph can be created in the order Pulumi will create it, which comes
@@ -353,6 +355,27 @@ func (a *auditor) clusterOf(r Resource) string {
 	return ""
 }
 
+// referencedCluster reports whether a Kubernetes object's provider is a cluster another stack
+// declares: its closure holds a StackReference (the kubeconfig comes from there) and no EKS
+// cluster of this graph.
+func (a *auditor) referencedCluster(r Resource) bool {
+	provider := a.byURN[r.Provider]
+	if provider == nil || provider.Type != "pulumi:providers:kubernetes" {
+		return false
+	}
+	ref := false
+	for u := range a.closure(provider.URN) {
+		switch d := a.byURN[u]; {
+		case d == nil:
+		case d.Type == typeCluster:
+			return false
+		case d.Type == typeStackReference:
+			ref = true
+		}
+	}
+	return ref
+}
+
 func (a *auditor) podsNeedNodes() []Violation {
 	var out []Violation
 	for _, r := range a.g.Resources {
@@ -360,6 +383,11 @@ func (a *auditor) podsNeedNodes() []Violation {
 			continue
 		}
 		cluster := a.clusterOf(r)
+		if cluster == "" && a.referencedCluster(r) {
+			// The cluster of another stack (a client's home): its nodes and add-ons exist
+			// before this stack deploys, which reads it and is ordered after it.
+			continue
+		}
 		if cluster == "" {
 			out = append(out, Violation{Rule: "pods-need-nodes", Holder: r.URN,
 				Msg: "makes pods but waits for no single EKS cluster; give it the cluster's Kubernetes provider"})

@@ -3,6 +3,7 @@ package synth
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -183,6 +184,8 @@ func (m *awsModel) invoke(token, region string, args resource.PropertyMap) (reso
 		return resource.NewPropertyMapFromMap(map[string]any{
 			"id": region, "names": ns, "zoneIds": ids, "groupNames": []any{region}, "state": "available",
 		}), nil
+	case "aws:secretsmanager/getSecretVersion:getSecretVersion":
+		return secretVersion(region, str(args, "secretId"))
 	}
 	return nil, fmt.Errorf("the synth mocks have no answer for invoke %s; add one to pkg/synth/awsmodel.go", token)
 }
@@ -222,4 +225,39 @@ func zoneID(az string) string {
 	short := map[string]string{"east": "e", "west": "w", "north": "n", "south": "s", "central": "c",
 		"southeast": "se", "northeast": "ne", "northwest": "nw", "southwest": "sw"}[parts[1]]
 	return fmt.Sprintf("%s%s%s-az%d", parts[0], short, parts[2], int(letter-'a')+1)
+}
+
+// MockMasterUsername is the user of every master secret getSecretVersion answers.
+const MockMasterUsername = "sovereign_admin"
+
+// secretVersion answers getSecretVersion as Secrets Manager does for an RDS master secret: the
+// current version, its value (a secret) in the RDS format with a MockPasswordPrefix password.
+// Secrets Manager finds a secret only in its own region, so an ARN of another region is refused
+// as AWS refuses it; so is an id that is not a secret's ARN.
+func secretVersion(region, id string) (resource.PropertyMap, error) {
+	if !strings.HasPrefix(id, "arn:") || !strings.Contains(id, ":secretsmanager:") || !strings.Contains(id, ":secret:") {
+		return nil, fmt.Errorf("getSecretVersion: %q is not a Secrets Manager secret ARN", id)
+	}
+	if r := arnRegion(id); r != region {
+		return nil, fmt.Errorf("getSecretVersion: secret %s is in %s, read through a provider of %s; Secrets Manager "+
+			"can't find the specified secret (ResourceNotFoundException): use a provider of the secret's region", id, r, region)
+	}
+	value, err := json.Marshal(map[string]any{
+		"engine": "postgres", "username": MockMasterUsername, "password": MockPasswordPrefix + hexOf("master"+id, 34), "port": 5432,
+	})
+	if err != nil {
+		return nil, err
+	}
+	version := uuidOf("version" + id)
+	return resource.PropertyMap{
+		"arn":           resource.NewStringProperty(id),
+		"id":            resource.NewStringProperty(id + "|AWSCURRENT"),
+		"secretId":      resource.NewStringProperty(id),
+		"versionId":     resource.NewStringProperty(version),
+		"versionStage":  resource.NewStringProperty("AWSCURRENT"),
+		"versionStages": resource.NewArrayProperty([]resource.PropertyValue{resource.NewStringProperty("AWSCURRENT")}),
+		"createdDate":   resource.NewStringProperty("2026-01-01T00:00:00Z"),
+		"secretString":  resource.MakeSecret(resource.NewStringProperty(string(value))),
+		"secretBinary":  resource.MakeSecret(resource.NewStringProperty("")),
+	}, nil
 }

@@ -83,6 +83,10 @@ type mocks struct {
 	modelled   []registration
 	// answers holds what the mocks returned for each URN, stand-ins included.
 	answers map[string]answer
+	// knownClustersOnly refuses a Pod Identity association for a cluster that neither this
+	// stack declares nor a stack it references exports (a component run alone is given names
+	// of clusters it does not declare).
+	knownClustersOnly bool
 }
 
 type answer struct {

@@ -39,6 +39,10 @@ type Options struct {
 	// Parallelism is how many stacks FleetWithOptions synthesizes at once; 0 means one per CPU
 	// (runtime.NumCPU). The results do not depend on it.
 	Parallelism int
+
+	// fleetStack is set for a stack of the fleet (Stack), not a component run alone: only a
+	// whole stack can be held to naming EKS clusters that exist (see checkPodIdentity).
+	fleetStack bool
 }
 
 // Stack synthesizes one stack: it runs program with the stack file's config under mocks.
@@ -53,6 +57,7 @@ func StackWithOptions(program pulumi.RunFunc, s *config.Stack, refs map[string]S
 	if err != nil {
 		return nil, err
 	}
+	opts.fleetStack = true
 	r, err := RunWithOptions(program, s.Name, cfg, refs, opts)
 	if err != nil {
 		return r, fmt.Errorf("stack %s: %w", s.Name, err)
@@ -74,6 +79,7 @@ func RunWithOptions(program pulumi.RunFunc, stack string, cfg map[string]string,
 		qualified[fmt.Sprintf("%s/%s/%s", Organization, config.Project, name)] = outs
 	}
 	m := newMocks(config.Project, stack, qualified, opts.Generation)
+	m.knownClustersOnly = opts.fleetStack
 
 	var outputs StackOutputs
 	body := func(ctx *pulumi.Context) error {

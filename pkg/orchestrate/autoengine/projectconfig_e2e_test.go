@@ -200,6 +200,6 @@ func public(s *config.Stack) config.Stack {
 	return config.Stack{
 		Name: s.Name, File: s.File, DisableDefaultProviders: s.DisableDefaultProviders, Settings: s.Settings,
 		Network: s.Network, VPN: s.VPN, Database: s.Database, Cache: s.Cache, Backup: s.Backup, Cluster: s.Cluster,
-		Ingress: s.Ingress, DNS: s.DNS, Costs: s.Costs, Alerts: s.Alerts, Tags: s.Tags,
+		Ingress: s.Ingress, DNS: s.DNS, Costs: s.Costs, Client: s.Client, Alerts: s.Alerts, Tags: s.Tags,
 	}
 }

@@ -1,0 +1,236 @@
+package program
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/global-sovereign/global-sovereign/components/tenant"
+	"github.com/global-sovereign/global-sovereign/pkg/config"
+)
+
+// Stack outputs of a client stack.
+const (
+	OutNamespace      = "namespace"
+	OutServiceAccount = "serviceAccount"
+	OutRoleArn        = "roleArn"
+	OutBucketName     = "bucketName"
+	OutSecretArn      = "secretArn"
+	OutDatabaseName   = "databaseName" // "" when the client has no database
+)
+
+// upstream is a stack a client stack reads: its config and, through a StackReference, its
+// outputs, with a Kubernetes provider for its cluster.
+type upstream struct {
+	client *config.Stack
+	stack  *config.Stack
+	ref    *pulumi.StackReference
+}
+
+func newUpstream(ctx *pulumi.Context, client, stack *config.Stack) (*upstream, error) {
+	ref, err := pulumi.NewStackReference(ctx, "ref-"+stack.Name, &pulumi.StackReferenceArgs{
+		Name: pulumi.String(StackReferenceName(ctx, stack.Name)),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &upstream{client: client, stack: stack, ref: ref}, nil
+}
+
+// output is one output of the upstream stack. One it has not exported is unknown in a preview
+// (as requireOutput makes it) and fails `up` with a message that names both stacks.
+func (u *upstream) output(ctx *pulumi.Context, key string) pulumi.AnyOutput {
+	return u.ref.GetOutput(pulumi.String(key)).ApplyT(func(v any) (any, error) {
+		if v == nil {
+			if ctx.DryRun() {
+				return pulumi.UnsafeUnknownOutput([]pulumi.Resource{u.ref}), nil
+			}
+			return nil, fmt.Errorf("client stack %s reads output %q of stack %s, which has none; deploy %s first (sovereign up --stack %s)",
+				u.client.Name, key, u.stack.Name, u.stack.Name, u.stack.Name)
+		}
+		return v, nil
+	}).(pulumi.AnyOutput)
+}
+
+// str is a string output of the upstream stack.
+func (u *upstream) str(ctx *pulumi.Context, key string) pulumi.StringOutput {
+	return u.output(ctx, key).ApplyT(func(v any) (string, error) {
+		s, ok := v.(string)
+		if !ok || s == "" {
+			return "", fmt.Errorf("client stack %s reads output %q of stack %s: got %T, want a string", u.client.Name, key, u.stack.Name, v)
+		}
+		return s, nil
+	}).(pulumi.StringOutput)
+}
+
+// field is one string field of a map output of the upstream stack (eksCluster.name).
+func (u *upstream) field(ctx *pulumi.Context, key, field string) pulumi.StringOutput {
+	return u.output(ctx, key).ApplyT(func(v any) (string, error) {
+		m, _ := v.(map[string]any)
+		s, ok := m[field].(string)
+		if !ok || s == "" {
+			return "", fmt.Errorf("client stack %s reads %s.%s from stack %s, which has none (got %v); deploy %s with its %s first",
+				u.client.Name, key, field, u.stack.Name, v, u.stack.Name, key)
+		}
+		return s, nil
+	}).(pulumi.StringOutput)
+}
+
+// kubernetes is a provider for the upstream stack's cluster, from the kubeconfig it exports (a
+// secret). The cluster, its node groups and add-ons exist: the upstream stack is deployed before
+// this one (config.Fleet.References orders it). On real runs (opts.CheckDeployer) this machine
+// must reach that cluster's API, as the upstream stack's own deployer must: checked before
+// anything is declared, and on the endpoint before any object is applied.
+func (u *upstream) kubernetes(ctx *pulumi.Context, fleet *config.Fleet, opts Options) (*kubernetes.Provider, error) {
+	kubeconfig := u.str(ctx, OutKubeconfig)
+	if guard := deployerGuard(u.stack, fleet); opts.CheckDeployer && guard != nil {
+		if err := guard.BeforeDeploy(ctx.Context()); err != nil {
+			if !ctx.DryRun() {
+				return nil, fmt.Errorf("client stack %s: %w", u.client.Name, err)
+			}
+			_ = ctx.Log.Warn(err.Error(), nil)
+		}
+		kubeconfig = pulumi.All(kubeconfig, u.field(ctx, OutEKSCluster, "endpoint")).ApplyTWithContext(ctx.Context(),
+			func(probeCtx context.Context, v []any) (string, error) {
+				if err := guard.Probe(probeCtx, v[1].(string)); err != nil {
+					return "", fmt.Errorf("client stack %s: %w", u.client.Name, err)
+				}
+				return v[0].(string), nil
+			}).(pulumi.StringOutput)
+	}
+	return kubernetes.NewProvider(ctx, "k8s-"+u.stack.Name, &kubernetes.ProviderArgs{
+		Kubeconfig:            pulumi.ToSecret(kubeconfig).(pulumi.StringOutput),
+		EnableServerSideApply: pulumi.Bool(true),
+	})
+}
+
+// databaseCIDRs are the database subnets of the VPC a stack's Aurora lives in, from the config of
+// the region stack that owns the network.
+func databaseCIDRs(fleet *config.Fleet, s *config.Stack) ([]string, error) {
+	n := fleet.NetworkStack(s)
+	if n == nil || n.Network == nil {
+		return nil, fmt.Errorf("%s: no network stack for %s", s.File, s.Name) // validated: unreachable
+	}
+	plan, err := subnetPlan(n.Network)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s:%s: %w", n.File, config.Project, config.KeyNetwork, err)
+	}
+	out := make([]string, len(plan.Database))
+	for i, p := range plan.Database {
+		out[i] = p.String()
+	}
+	return out, nil
+}
+
+// deployClient declares a client stack: the tenant in its home stack's cluster, and its database
+// in the Aurora writer of its environment. It declares no network and no cluster: it reads the
+// home stack (and the writer's, when that is another stack) through StackReferences.
+func deployClient(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet, opts Options) error {
+	homeStack := fleet.HomeStack(s)
+	if homeStack == nil { // validated: unreachable
+		return fmt.Errorf("%s: client stack %s has no home stack", s.File, s.Name)
+	}
+	provider, err := newProvider(ctx, s, s.Settings.AWSRegion, "aws-"+s.Settings.AWSRegion)
+	if err != nil {
+		return err
+	}
+	useProvider := pulumi.Provider(provider)
+	sc, err := stackScope(ctx, s, useProvider)
+	if err != nil {
+		return err
+	}
+	home, err := newUpstream(ctx, s, homeStack)
+	if err != nil {
+		return err
+	}
+	homeK8s, err := home.kubernetes(ctx, fleet, opts)
+	if err != nil {
+		return err
+	}
+	homeDB, err := databaseCIDRs(fleet, homeStack)
+	if err != nil {
+		return err
+	}
+	c := s.Client
+	args := &tenant.Args{
+		Scope:          sc,
+		Client:         s.Settings.Client,
+		ClusterName:    home.field(ctx, OutEKSCluster, "name"),
+		Kubernetes:     homeK8s,
+		Namespace:      c.Namespace,
+		ServiceAccount: c.ServiceAccount,
+		Quota: tenant.Quota{
+			RequestsCPU: c.Quota.RequestsCPU, RequestsMemory: c.Quota.RequestsMemory,
+			LimitsCPU: c.Quota.LimitsCPU, LimitsMemory: c.Quota.LimitsMemory, Pods: c.Quota.Pods,
+		},
+		Limits: tenant.Limits{
+			DefaultRequestCPU: c.LimitRange.DefaultRequestCPU, DefaultRequestMemory: c.LimitRange.DefaultRequestMemory,
+			DefaultLimitCPU: c.LimitRange.DefaultLimitCPU, DefaultLimitMemory: c.LimitRange.DefaultLimitMemory,
+		},
+		DatabaseCIDRs:         homeDB,
+		NoncurrentVersionDays: c.Bucket.NoncurrentVersionDays,
+		SecretRecoveryDays:    s.SecretRecoveryDays(),
+	}
+	if writerStack := fleet.DatabaseWriterStack(s); writerStack != nil {
+		if args.Database, err = clientDatabase(ctx, s, fleet, home, writerStack, provider, homeK8s, opts); err != nil {
+			return err
+		}
+	}
+	t, err := tenant.New(ctx, s.Settings.NamePrefix, args, useProvider)
+	if err != nil {
+		return err
+	}
+
+	ctx.Export(OutAWSRegion, pulumi.String(s.Settings.AWSRegion))
+	ctx.Export(OutRegionCode, pulumi.String(s.Settings.Code))
+	ctx.Export(OutEnvironment, pulumi.String(s.Settings.Environment))
+	ctx.Export(OutNamespace, t.Namespace)
+	ctx.Export(OutServiceAccount, t.ServiceAccount)
+	ctx.Export(OutRoleArn, t.RoleArn)
+	ctx.Export(OutBucketName, t.BucketName)
+	ctx.Export(OutSecretArn, t.SecretArn)
+	ctx.Export(OutDatabaseName, t.DatabaseName)
+	return nil
+}
+
+// clientDatabase is where the client's database goes: the hosts the client connects to are its
+// home's Aurora endpoints; the Job that creates the database connects to the writer's, from the
+// writer's cluster, with the master credentials read in the writer's region. When the home holds
+// the writer (a primary or standalone database) that is all the home stack; when it holds a
+// read-only secondary, the writer is the environment's primary stack, read through its own
+// StackReference.
+func clientDatabase(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet, home *upstream, writerStack *config.Stack,
+	homeAWS *aws.Provider, homeK8s *kubernetes.Provider, opts Options) (*tenant.DatabaseArgs, error) {
+	writer, writerK8s, writerAWS := home, homeK8s, homeAWS
+	var err error
+	if writerStack != home.stack {
+		if writer, err = newUpstream(ctx, s, writerStack); err != nil {
+			return nil, err
+		}
+		if writerK8s, err = writer.kubernetes(ctx, fleet, opts); err != nil {
+			return nil, err
+		}
+		if writerAWS, err = newProvider(ctx, s, writerStack.Settings.AWSRegion, "aws-"+writerStack.Settings.AWSRegion+"-db-writer"); err != nil {
+			return nil, err
+		}
+	}
+	writerDB, err := databaseCIDRs(fleet, writerStack)
+	if err != nil {
+		return nil, err
+	}
+	return &tenant.DatabaseArgs{
+		Name:            s.Client.Database.Name,
+		User:            s.Client.Database.User,
+		Host:            home.field(ctx, OutRDSEndpoints, "writer"),
+		ReaderHost:      home.field(ctx, OutRDSEndpoints, "reader"),
+		WriterHost:      writer.field(ctx, OutRDSEndpoints, "writer"),
+		MasterSecretArn: writer.str(ctx, OutAuroraSecretArn),
+		AWS:             writerAWS,
+		Kubernetes:      writerK8s,
+		Namespace:       s.PlatformNamespace(),
+		WriterCIDRs:     writerDB,
+	}, nil
+}
