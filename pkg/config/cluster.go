@@ -286,7 +286,8 @@ func (s *Stack) validateCluster(is *issues) {
 			is.add(keyPath(KeyCluster, "api", "minReplicas"), "%d: production keeps at least 2 replicas so a disruption budget can hold one", a.MinReplicas)
 		}
 		if a.MaxReplicas < a.MinReplicas {
-			is.add(keyPath(KeyCluster, "api", "maxReplicas"), "%d is below minReplicas %d", a.MaxReplicas, a.MinReplicas)
+			is.addPair(keyPath(KeyCluster, "api", "maxReplicas"), keyPath(KeyCluster, "api", "minReplicas"),
+				"%d is below minReplicas %d", a.MaxReplicas, a.MinReplicas)
 		}
 		if a.TargetCPUPercent < 10 || a.TargetCPUPercent > 95 {
 			is.add(keyPath(KeyCluster, "api", "targetCpuPercent"), "%d: want 10 to 95", a.TargetCPUPercent)

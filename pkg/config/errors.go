@@ -16,6 +16,8 @@ type Problem struct {
 	// Stack is the stack whose config has the problem; File is where the value is written,
 	// Pulumi.yaml for a value the stack inherited. Not part of the message.
 	Stack string
+
+	also string // another key path the problem involves: located there when Path was inherited
 }
 
 func (p Problem) String() string {
@@ -79,4 +81,11 @@ type issues []Problem
 
 func (is *issues) add(path, format string, args ...any) {
 	*is = append(*is, Problem{Path: path, Msg: fmt.Sprintf(format, args...)})
+}
+
+// addPair is add for a problem between two keys (max below min): when path's value came from
+// Pulumi.yaml and also's from the stack file, the problem is located at also, the value the stack
+// changed, so the fix lands in the stack and not in what every stack shares.
+func (is *issues) addPair(path, also, format string, args ...any) {
+	*is = append(*is, Problem{Path: path, also: also, Msg: fmt.Sprintf(format, args...)})
 }

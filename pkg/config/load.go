@@ -274,6 +274,12 @@ func (s *Stack) report(is issues) Problems {
 	out := make(Problems, len(is))
 	for i, p := range is {
 		p.File, p.Line = s.locate(p.Path)
+		if p.also != "" && p.File != s.File {
+			if file, line := s.locate(p.also); file == s.File && line > 0 {
+				p.File, p.Line = file, line
+			}
+		}
+		p.also = ""
 		p.Stack = s.Name
 		out[i] = p
 	}

@@ -310,3 +310,17 @@ func TestESCEnvironmentRefused(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// A problem between a shared value and the stack's own (maxReplicas inherited, minReplicas set by
+// the stack) is located at the stack's line: the fix belongs there, not in what every stack shares.
+func TestPairProblemAtTheStacksValue(t *testing.T) {
+	project := strings.Replace(projectWithDefaults, "              maxSize: 20\n", "              maxSize: 20\n          api:\n            minReplicas: 2\n            maxReplicas: 30\n", 1)
+	s, err := parseWithProject(t, project, shortRegion+"  global-sovereign:cluster:\n    api:\n      minReplicas: 50\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := s.Validate().Err()
+	if got == nil || !strings.Contains(got.Error(), "Pulumi.iad.yaml:13: global-sovereign:cluster.api.maxReplicas: 30 is below minReplicas 50") {
+		t.Errorf("got %v", got)
+	}
+}
