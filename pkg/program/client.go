@@ -133,15 +133,11 @@ func deployClient(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet, opt
 	if homeStack == nil { // validated: unreachable
 		return fmt.Errorf("%s: client stack %s has no home stack", s.File, s.Name)
 	}
-	provider, err := newProvider(ctx, s, s.Settings.AWSRegion, "aws-"+s.Settings.AWSRegion)
+	provider, sc, err := ownProvider(ctx, s)
 	if err != nil {
 		return err
 	}
 	useProvider := pulumi.Provider(provider)
-	sc, err := stackScope(ctx, s, useProvider)
-	if err != nil {
-		return err
-	}
 	home, err := newUpstream(ctx, s, homeStack)
 	if err != nil {
 		return err

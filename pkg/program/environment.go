@@ -25,15 +25,11 @@ func deployEnvironment(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet
 	if err != nil {
 		return err
 	}
-	provider, err := newProvider(ctx, s, s.Settings.AWSRegion, "aws-"+s.Settings.AWSRegion)
+	provider, sc, err := ownProvider(ctx, s)
 	if err != nil {
 		return err
 	}
 	useProvider := pulumi.Provider(provider)
-	sc, err := stackScope(ctx, s, useProvider)
-	if err != nil {
-		return err
-	}
 	al, err := alerts.New(ctx, prefix, &alerts.Args{Scope: sc, Emails: s.Alerts.Emails}, useProvider)
 	if err != nil {
 		return err

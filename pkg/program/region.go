@@ -23,15 +23,11 @@ func deployRegion(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet, opt
 	if err != nil {
 		return err
 	}
-	provider, err := newProvider(ctx, s, s.Settings.AWSRegion, "aws-"+s.Settings.AWSRegion)
+	provider, sc, err := ownProvider(ctx, s)
 	if err != nil {
 		return err
 	}
 	useProvider := pulumi.Provider(provider)
-	sc, err := stackScope(ctx, s, useProvider)
-	if err != nil {
-		return err
-	}
 	if err := checkAZs(ctx, s, useProvider); err != nil {
 		return err
 	}
@@ -81,6 +77,17 @@ func deployRegion(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet, opt
 		ctx.Export(OutOfficeSecurityGroupID, net.OfficeSecurityGroupID)
 	}
 	return nil
+}
+
+// ownProvider is the stack's provider for its own region (aws-<region>) and the scope read
+// through it.
+func ownProvider(ctx *pulumi.Context, s *config.Stack) (*aws.Provider, scope.Scope, error) {
+	provider, err := newProvider(ctx, s, s.Settings.AWSRegion, "aws-"+s.Settings.AWSRegion)
+	if err != nil {
+		return nil, scope.Scope{}, err
+	}
+	sc, err := stackScope(ctx, s, pulumi.Provider(provider))
+	return provider, sc, err
 }
 
 // newProvider is an AWS provider of the stack in one region (the stack's own, or another one
