@@ -63,6 +63,9 @@ type nsObjects struct {
 }
 
 // k8s are the options of an object in the home cluster.
+// previewStandIn is what a preview shows for a value only `up` reads.
+const previewStandIn = "(read from Secrets Manager on up)"
+
 func (b *builder) k8s(more ...pulumi.ResourceOption) []pulumi.ResourceOption {
 	return append([]pulumi.ResourceOption{b.parent, pulumi.Provider(b.args.Kubernetes)}, more...)
 }
@@ -268,11 +271,22 @@ func (b *builder) database() error {
 		return err
 	}
 
-	master := secretsmanager.LookupSecretVersionOutput(b.ctx, secretsmanager.LookupSecretVersionOutputArgs{
-		SecretId: d.MasterSecretArn,
-	}, pulumi.Provider(d.AWS))
-	masterJSON := pulumi.ToSecret(master.SecretString()).(pulumi.StringOutput)
+	// The master secret is read on `up` only: previews run with the read-only preview role, which
+	// may not read secret values. A preview shows the Secret with a stand-in (it would show an
+	// unknown value as a change all the same); `up` writes the real one.
+	master := func() pulumi.StringOutput {
+		return secretsmanager.LookupSecretVersionOutput(b.ctx, secretsmanager.LookupSecretVersionOutputArgs{
+			SecretId: d.MasterSecretArn,
+		}, pulumi.Provider(d.AWS)).SecretString()
+	}
+	var masterJSON pulumi.StringOutput
+	if !b.ctx.DryRun() {
+		masterJSON = pulumi.ToSecret(master()).(pulumi.StringOutput)
+	}
 	field := func(key string) pulumi.StringOutput {
+		if b.ctx.DryRun() {
+			return pulumi.ToSecret(pulumi.String(previewStandIn)).(pulumi.StringOutput)
+		}
 		return pulumi.ToSecret(masterJSON.ApplyT(func(s string) (string, error) {
 			var v map[string]any
 			if err := json.Unmarshal([]byte(s), &v); err != nil {

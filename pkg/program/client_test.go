@@ -315,3 +315,25 @@ func readFile(t *testing.T, path string) string {
 	}
 	return string(data)
 }
+
+// A pull request's preview of a client stack runs with the read-only preview role, which may
+// not read secret values: the preview reads no master secret (the mocks refuse it as AWS would)
+// and leaves the Secret holding it unknown.
+func TestClientPreviewReadsNoSecretValue(t *testing.T) {
+	fleet, err := config.LoadDir(repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := synthAll(t)
+	refs := map[string]synth.StackOutputs{}
+	for _, d := range fleet.References(fleet.Stack("iad-ezra")) {
+		refs[d] = all[d].Outputs
+	}
+	r, err := synth.StackWithOptions(program.New(program.Options{Dir: repo}), fleet.Stack("iad-ezra"), refs, synth.Options{DryRun: true})
+	if err != nil {
+		t.Fatalf("preview of iad-ezra: %v", err)
+	}
+	if len(r.Graph.ByType("kubernetes:batch/v1:Job")) != 1 {
+		t.Errorf("the preview has no database Job")
+	}
+}

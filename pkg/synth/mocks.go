@@ -257,6 +257,12 @@ func (m *mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 		if err != nil {
 			return nil, err
 		}
+		if args.Token == "aws:secretsmanager/getSecretVersion:getSecretVersion" && m.ctx != nil && m.ctx.DryRun() {
+			// Previews run with the read-only preview role (AWS ReadOnlyAccess), which may not
+			// read secret values: a program that reads one at preview fails every PR's preview.
+			return nil, fmt.Errorf("invoke %s during a preview: the preview role may not call secretsmanager:GetSecretValue "+
+				"(AccessDeniedException); read secret values only when not ctx.DryRun()", args.Token)
+		}
 		return m.aws.invoke(args.Token, region, args.Args)
 	}
 	return nil, fmt.Errorf("the synth mocks have no answer for invoke %s", args.Token)
