@@ -230,7 +230,7 @@ func (b *builder) serviceAccount() error {
 const SQL = `\set ON_ERROR_STOP on
 \getenv client_user CLIENT_USER
 \getenv client_db CLIENT_DB
-\getenv client_password CLIENT_PASSWORD
+\getenv client_password CLIENT_PASSWORD_VERIFIER
 SELECT format('CREATE ROLE %I LOGIN', :'client_user')
   WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'client_user') \gexec
 SELECT format('ALTER ROLE %I WITH LOGIN PASSWORD %L', :'client_user', :'client_password') \gexec
@@ -310,7 +310,12 @@ func (b *builder) database() error {
 	if err != nil {
 		return err
 	}
-	clientSecret, err := secret("dbinit-client", clientSecretName, pulumi.StringMap{"password": pulumi.ToSecret(b.pw.Result).(pulumi.StringOutput)})
+	// The Job sets the client's password as its SCRAM verifier: the plain password stays in the
+	// client's Secrets Manager secret and never reaches this cluster or the database server.
+	verifier := pulumi.ToSecret(b.pw.Result.ApplyT(func(pw string) (string, error) {
+		return SCRAMVerifier(d.User, pw)
+	})).(pulumi.StringOutput)
+	clientSecret, err := secret("dbinit-client", clientSecretName, pulumi.StringMap{"verifier": verifier})
 	if err != nil {
 		return err
 	}
@@ -372,7 +377,7 @@ func (b *builder) database() error {
 							secretEnv("PGPASSWORD", masterSecretName, "password"),
 							plainEnv("CLIENT_DB", pulumi.String(d.Name)),
 							plainEnv("CLIENT_USER", pulumi.String(d.User)),
-							secretEnv("CLIENT_PASSWORD", clientSecretName, "password"),
+							secretEnv("CLIENT_PASSWORD_VERIFIER", clientSecretName, "verifier"),
 						},
 						VolumeMounts: corev1.VolumeMountArray{corev1.VolumeMountArgs{
 							Name: pulumi.String("sql"), MountPath: pulumi.String(sqlMountPath), ReadOnly: pulumi.Bool(true),

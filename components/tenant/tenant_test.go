@@ -431,7 +431,7 @@ func TestTenant(t *testing.T) {
 					env[em["name"].(string)] = em["value"]
 				}
 			}
-			if env["PGPASSWORD"] != "master-credentials" || env["CLIENT_PASSWORD"] != "client-credentials" || env["PGUSER"] != "master-credentials" ||
+			if env["PGPASSWORD"] != "master-credentials" || env["CLIENT_PASSWORD_VERIFIER"] != "client-credentials" || env["PGUSER"] != "master-credentials" ||
 				env["PGHOST"] != "gs-ams-aurora.cluster-def.eu-west-1.rds.amazonaws.com" || env["PGSSLMODE"] != "require" {
 				t.Errorf("job env %v", env)
 			}
@@ -544,7 +544,7 @@ func TestSQLIsIdempotent(t *testing.T) {
 	for _, want := range []string{
 		"WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'client_user')",
 		"WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'client_db')",
-		"ON_ERROR_STOP on", `\getenv client_password CLIENT_PASSWORD`, "PASSWORD %L",
+		"ON_ERROR_STOP on", `\getenv client_password CLIENT_PASSWORD_VERIFIER`, "PASSWORD %L",
 		"REVOKE ALL ON DATABASE %I FROM PUBLIC", "WITH SET TRUE", "pg_has_role(current_user, :'client_user', 'SET')",
 	} {
 		if !strings.Contains(tenant.SQL, want) {
