@@ -358,7 +358,9 @@ func (b *builder) identity() error {
 	var err error
 	b.role, err = iam.NewRole(b.ctx, b.n("app"), &iam.RoleArgs{
 		Description:      pulumi.String(fmt.Sprintf("Pods of client %s (%s): service account %s/%s", b.args.Client, b.name, b.args.Namespace, b.args.ServiceAccount)),
-		AssumeRolePolicy: pulumi.String(Trust(s).JSON()),
+		AssumeRolePolicy: b.args.ClusterName.ToStringOutput().ApplyT(func(cluster string) string {
+			return Trust(s, cluster, b.args.Namespace, b.args.ServiceAccount).JSON()
+		}).(pulumi.StringOutput),
 	}, b.parent)
 	if err != nil {
 		return err
@@ -372,12 +374,18 @@ func (b *builder) identity() error {
 	return b.serviceAccount()
 }
 
-// Trust is the client role's trust policy: the EKS Pod Identity service, for this account's
-// clusters only (a Pod Identity association elsewhere cannot hand it out).
-func Trust(s scope.Scope) iampolicy.Document {
+// Trust is the client role's trust policy: the EKS Pod Identity service of this account, for the
+// client's service account in its namespace of one cluster only. The session tags Pod Identity
+// sets on every AssumeRole (eks-cluster-name, kubernetes-namespace, kubernetes-service-account)
+// are the conditions, as the EKS user guide documents: a Pod Identity association made for
+// another cluster, namespace or service account cannot hand the role out.
+func Trust(s scope.Scope, cluster, namespace, serviceAccount string) iampolicy.Document {
 	return iampolicy.New(iampolicy.Allow("EKSPodIdentity", []string{"sts:AssumeRole", "sts:TagSession"}, nil).
 		ForService("pods.eks.amazonaws.com").
-		When("StringEquals", "aws:SourceAccount", s.AccountID))
+		When("StringEquals", "aws:SourceAccount", s.AccountID).
+		When("StringEquals", "aws:RequestTag/eks-cluster-name", cluster).
+		When("StringEquals", "aws:RequestTag/kubernetes-namespace", namespace).
+		When("StringEquals", "aws:RequestTag/kubernetes-service-account", serviceAccount))
 }
 
 // Policy is what the client's pods may do: read and write the objects of their bucket (and list

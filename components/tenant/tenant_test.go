@@ -321,7 +321,10 @@ func TestTenant(t *testing.T) {
 			st := trust.Statement[0]
 			if st.Effect != "Allow" || !slices.Equal(st.Action, []string{"sts:AssumeRole", "sts:TagSession"}) ||
 				len(st.Principal) != 1 || !slices.Equal(st.Principal["Service"], []string{"pods.eks.amazonaws.com"}) ||
-				st.Condition["StringEquals"]["aws:SourceAccount"] != tc.fix.scope.AccountID {
+				st.Condition["StringEquals"]["aws:SourceAccount"] != tc.fix.scope.AccountID ||
+				st.Condition["StringEquals"]["aws:RequestTag/eks-cluster-name"] != clusterName ||
+				st.Condition["StringEquals"]["aws:RequestTag/kubernetes-namespace"] != clientNS ||
+				st.Condition["StringEquals"]["aws:RequestTag/kubernetes-service-account"] != "app" {
 				t.Errorf("trust statement %+v", st)
 			}
 			assoc := graphtest.One(t, g, tAssoc)
