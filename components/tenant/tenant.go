@@ -357,7 +357,7 @@ func (b *builder) identity() error {
 	s := b.args.Scope
 	var err error
 	b.role, err = iam.NewRole(b.ctx, b.n("app"), &iam.RoleArgs{
-		Description:      pulumi.String(fmt.Sprintf("Pods of client %s (%s): service account %s/%s", b.args.Client, b.name, b.args.Namespace, b.args.ServiceAccount)),
+		Description: pulumi.String(fmt.Sprintf("Pods of client %s (%s): service account %s/%s", b.args.Client, b.name, b.args.Namespace, b.args.ServiceAccount)),
 		AssumeRolePolicy: b.args.ClusterName.ToStringOutput().ApplyT(func(cluster string) string {
 			return Trust(s, cluster, b.args.Namespace, b.args.ServiceAccount).JSON()
 		}).(pulumi.StringOutput),
