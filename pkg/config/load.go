@@ -233,6 +233,15 @@ func FromEngine(name string, lookup Lookup, file *Stack) (*Stack, error) {
 func (s *Stack) decodeValues(values map[string]any, fromProject []string, is *issues) {
 	s.inherited = applyDefaults(values, is)
 	qualifiedInherited(s.inherited, fromProject)
+	if sections, ok := values[KeyDefaults].(map[string]any); ok {
+		// Kept as read (applyDefaults checked its shape): what the stack's blocks were laid over.
+		s.Defaults = map[string]map[string]any{}
+		for name, blocks := range sections {
+			if m, ok := blocks.(map[string]any); ok {
+				s.Defaults[name] = m
+			}
+		}
+	}
 	if v, ok := values[KeyStack]; ok {
 		decode(keyPath(KeyStack), v, &s.Settings, is)
 	} else {

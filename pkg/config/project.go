@@ -164,8 +164,9 @@ const defaultsForAll = "all"
 
 // applyDefaults deep-merges the sections of values[KeyDefaults] that apply to the stack's kind
 // under the stack's own blocks: maps merge key by key, a list or scalar the stack sets replaces
-// the default whole, and a block the stack sets to null is left out (a region without a cache). It returns, for each key path the stack took from the defaults, the path in
-// the defaults it came from, so that a problem names the line that wrote the value.
+// the default whole, and a block the stack sets to null is left out (a region without a cache).
+// It returns, for each key path the stack took from the defaults, the path in the defaults it
+// came from, so that a problem names the line that wrote the value.
 func applyDefaults(values map[string]any, is *issues) map[string]string {
 	inherited := map[string]string{}
 	raw, ok := values[KeyDefaults]

@@ -82,6 +82,9 @@ func TestProjectDefaultsFillTheStack(t *testing.T) {
 	if s.Cluster == nil || s.Cluster.NodeGroups[0].MinSize != 3 {
 		t.Errorf("cluster from the region defaults: %+v", s.Cluster)
 	}
+	if s.Defaults["region"]["vpn"] == nil || s.Defaults["all"]["alerts"] == nil {
+		t.Errorf("the defaults the stack was laid over: %v", s.Defaults)
+	}
 	if !slices.Equal(s.Alerts.Emails, []string{"oncall@corp.example.org"}) || s.Tags["owner"] != "platform" {
 		t.Errorf("alerts from defaults.all and tags from a whole project key: %v %v", s.Alerts.Emails, s.Tags)
 	}
