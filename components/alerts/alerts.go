@@ -34,6 +34,8 @@ type Publisher struct {
 	// required too. Leave it empty where the service documents no condition: a condition that
 	// does not match drops every notification silently.
 	SourceArn string
+	// Actions on the topic besides sns:Publish that the service documents it needs.
+	Actions []string
 }
 
 // Budgets publishes budget notifications (AWS Budgets User Guide, "Creating an Amazon SNS topic
@@ -47,6 +49,15 @@ func Budgets(s scope.Scope) Publisher {
 // condition.
 func CostAnomalyDetection() Publisher {
 	return Publisher{Sid: "CostAnomalyDetection", Service: "costalerts.amazonaws.com"}
+}
+
+// ManagedPrometheus publishes the alerts of the region's Amazon Managed Service for Prometheus
+// workspaces (AMP User Guide, "Give Amazon Managed Service for Prometheus permission to send
+// alert messages to your Amazon SNS topic": aws:SourceAccount and aws:SourceArn of the
+// workspace).
+func ManagedPrometheus(s scope.Scope) Publisher {
+	return Publisher{Sid: "ManagedPrometheus", Service: "aps.amazonaws.com", SourceArn: s.ARN("aps", "workspace/*"),
+		Actions: []string{"sns:GetTopicAttributes"}}
 }
 
 // Alerts is the component.
@@ -99,7 +110,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 				When("ArnLike", "aws:SourceArn", alarms),
 		}
 		for _, p := range args.Publishers {
-			st := iampolicy.Allow(p.Sid, []string{"sns:Publish"}, []string{arn}).ForService(p.Service)
+			st := iampolicy.Allow(p.Sid, append([]string{"sns:Publish"}, p.Actions...), []string{arn}).ForService(p.Service)
 			if p.SourceArn != "" {
 				st = st.When("StringEquals", "aws:SourceAccount", args.Scope.AccountID).When("ArnLike", "aws:SourceArn", p.SourceArn)
 			}

@@ -57,7 +57,16 @@ type Args struct {
 	// over the VPN on 443. Nil: no office access.
 	OfficeSecurityGroup *ec2.SecurityGroup
 	PublicAccessCIDRs   []string // empty: private endpoint only
-	AdminRoleArns       []string
+	// PeerAPIClients are public addresses (/32) that also reach the public endpoint when there
+	// is one: the NAT gateways of the region whose Cassandra control plane manages this
+	// cluster's datacenter.
+	PeerAPIClients pulumi.StringArrayInput
+	// ExternalSNAT stops the VPC CNI from translating pod addresses to the node's for traffic
+	// that leaves the VPC: peered VPCs then see (and can answer) pod IPs, which Cassandra's
+	// gossip between datacenters needs. The private subnets' NAT gateways translate what goes
+	// to the internet.
+	ExternalSNAT  bool
+	AdminRoleArns []string
 	// ViewerRoleArns get read-only access (AmazonEKSAdminViewPolicy, cluster scope), e.g. the role
 	// pull-request previews run as.
 	ViewerRoleArns []string
@@ -75,6 +84,11 @@ type NodeGroupArgs struct {
 	DiskSizeGiB                   int
 	Labels                        map[string]string
 	Taints                        []Taint
+	// SubnetIDs, when set, place the group in these private subnets only (a group per AZ for
+	// pods whose volumes are bound to a zone); nil: every private subnet.
+	SubnetIDs pulumi.StringArrayInput
+	// SecurityGroupIDs, when set, go on the group's nodes beside the cluster security group.
+	SecurityGroupIDs pulumi.StringArrayInput
 }
 
 // Taint is a node taint as EKS names the effect (NO_SCHEDULE...).
@@ -180,8 +194,16 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		// included, is accepted by the API and silently not enforced.
 		VpcCniOptions: &eks.VpcCniOptionsArgs{EnableNetworkPolicy: pulumi.Bool(true)},
 	}
+	if args.ExternalSNAT {
+		clusterArgs.VpcCniOptions.ExternalSnat = pulumi.Bool(true)
+	}
 	if len(args.PublicAccessCIDRs) > 0 {
 		clusterArgs.PublicAccessCidrs = pulumi.ToStringArray(args.PublicAccessCIDRs)
+		if args.PeerAPIClients != nil {
+			clusterArgs.PublicAccessCidrs = pulumi.All(pulumi.ToStringArray(args.PublicAccessCIDRs), args.PeerAPIClients).ApplyT(func(v []any) []string {
+				return append(append([]string{}, v[0].([]string)...), v[1].([]string)...)
+			}).(pulumi.StringArrayOutput)
+		}
 	}
 	if args.OfficeSecurityGroup != nil {
 		clusterArgs.ClusterSecurityGroup = args.OfficeSecurityGroup
@@ -192,7 +214,8 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	}
 	clusterName := cl.EksCluster.Name()
 
-	b := &builder{ctx: ctx, name: name, args: args, parent: parent, clusterName: clusterName}
+	clusterSG := cl.EksCluster.VpcConfig().ClusterSecurityGroupId().Elem()
+	b := &builder{ctx: ctx, name: name, args: args, parent: parent, clusterName: clusterName, clusterSG: clusterSG}
 	var nodes []pulumi.Resource
 	for _, g := range args.NodeGroups {
 		ng, err := b.nodeGroup(g)
@@ -230,7 +253,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	}
 
 	c.Name = clusterName
-	c.SecurityGroupID = cl.EksCluster.VpcConfig().ClusterSecurityGroupId().Elem()
+	c.SecurityGroupID = clusterSG
 	c.Endpoint = endpoint
 	c.CertificateAuthority = cl.EksCluster.CertificateAuthority().Data().Elem()
 	c.Kubeconfig = kubeconfig
@@ -278,4 +301,5 @@ type builder struct {
 	args        *Args
 	parent      pulumi.ResourceOption
 	clusterName pulumi.StringOutput
+	clusterSG   pulumi.StringOutput
 }

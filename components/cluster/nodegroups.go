@@ -48,7 +48,7 @@ func (b *builder) nodeGroup(g NodeGroupArgs) (NodeGroup, error) {
 		attachments = append(attachments, a)
 	}
 
-	lt, err := ec2.NewLaunchTemplate(b.ctx, n(""), &ec2.LaunchTemplateArgs{
+	ltArgs := &ec2.LaunchTemplateArgs{
 		Description:          pulumi.String(fmt.Sprintf("%s node group %s: IMDSv2, encrypted gp3 root", b.name, g.Name)),
 		UpdateDefaultVersion: pulumi.Bool(true),
 		BlockDeviceMappings: ec2.LaunchTemplateBlockDeviceMappingArray{ec2.LaunchTemplateBlockDeviceMappingArgs{
@@ -74,11 +74,24 @@ func (b *builder) nodeGroup(g NodeGroupArgs) (NodeGroup, error) {
 			ec2.LaunchTemplateTagSpecificationArgs{ResourceType: pulumi.String("instance"), Tags: pulumi.StringMap{"Name": pulumi.String(n(""))}},
 			ec2.LaunchTemplateTagSpecificationArgs{ResourceType: pulumi.String("volume"), Tags: pulumi.StringMap{"Name": pulumi.String(n(""))}},
 		},
-	}, b.parent)
+	}
+	if g.SecurityGroupIDs != nil {
+		// Security groups in the launch template replace the cluster security group EKS would
+		// put on the nodes, so it is listed first: without it nodes cannot join or reach the
+		// control plane.
+		ltArgs.VpcSecurityGroupIds = pulumi.All(b.clusterSG, g.SecurityGroupIDs).ApplyT(func(v []any) []string {
+			return append([]string{v[0].(string)}, v[1].([]string)...)
+		}).(pulumi.StringArrayOutput)
+	}
+	lt, err := ec2.NewLaunchTemplate(b.ctx, n(""), ltArgs, b.parent)
 	if err != nil {
 		return NodeGroup{}, err
 	}
 
+	subnets := b.args.PrivateSubnetIDs
+	if g.SubnetIDs != nil {
+		subnets = g.SubnetIDs
+	}
 	taints := awseks.NodeGroupTaintArray{}
 	for _, t := range g.Taints {
 		taints = append(taints, awseks.NodeGroupTaintArgs{Key: pulumi.String(t.Key), Value: pulumi.String(t.Value), Effect: pulumi.String(t.Effect)})
@@ -87,7 +100,7 @@ func (b *builder) nodeGroup(g NodeGroupArgs) (NodeGroup, error) {
 		ClusterName:         b.clusterName,
 		NodeGroupNamePrefix: pulumi.String(g.Name + "-"), // a replacement gets a new name, so it can come up before the old one goes
 		NodeRoleArn:         role.Arn,
-		SubnetIds:           b.args.PrivateSubnetIDs,
+		SubnetIds:           subnets,
 		AmiType:             pulumi.String(AMIType),
 		CapacityType:        pulumi.String(g.CapacityType),
 		InstanceTypes:       pulumi.ToStringArray(g.InstanceTypes),

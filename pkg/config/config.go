@@ -43,6 +43,11 @@ const (
 	KeyCosts    = "costs"
 	KeyClient   = "client"
 	KeyDefaults = "defaults"
+
+	KeyCassandra        = "cassandra"
+	KeyCassandraCluster = "cassandraCluster"
+	KeyMonitoring       = "monitoring"
+	KeyGrafana          = "grafana"
 )
 
 // Keys lists the project config keys in the order they are documented: the `config` tags of
@@ -81,11 +86,24 @@ type Stack struct {
 	// Ingress is the region's public entry to the API: an Application Load Balancer with an ACM
 	// certificate and a DNS name (region stacks with a cluster, optional).
 	Ingress *Ingress `config:"ingress"`
+	// Cassandra is the region's datacenter of its environment's Cassandra cluster: size,
+	// replication, nodes and whether its cluster runs the operator's control plane (region
+	// stacks with a cluster, optional).
+	Cassandra *Cassandra `config:"cassandra"`
+	// Monitoring is the region's Amazon Managed Service for Prometheus workspace,
+	// kube-prometheus-stack and alert rules (region stacks with a cluster, optional).
+	Monitoring *Monitoring `config:"monitoring"`
 	// DNS is the fleet's public API name over the regions' load balancers, with health checks
 	// (global stacks, optional).
 	DNS *DNS `config:"dns"`
 	// Costs is the fleet's budgets and cost anomaly detection (global stacks, optional).
 	Costs *Costs `config:"costs"`
+	// CassandraCluster names the environment's Cassandra cluster, its version and keyspaces
+	// (global stacks, optional; required when a region of the environment has a datacenter).
+	CassandraCluster *CassandraCluster `config:"cassandraCluster"`
+	// Grafana is the fleet's one Grafana and the region whose cluster runs it (global stacks,
+	// optional).
+	Grafana *Grafana `config:"grafana"`
 	// Client is the client's namespace, identity, bucket, secret and database in its home
 	// stack's cluster (client stacks, required).
 	Client *Client `config:"client"`
@@ -144,6 +162,9 @@ func (s *Stack) applyDefaults() {
 	s.Cluster.applyDefaults()
 	s.Ingress.applyDefaults(s.Settings.Code, s.Settings.Environment)
 	s.DNS.applyDefaults()
+	s.Cassandra.applyDefaults()
+	s.Monitoring.applyDefaults()
+	s.Grafana.applyDefaults()
 	s.Client.applyDefaults(s.Settings.Client)
 }
 
@@ -195,7 +216,11 @@ func (s *Stack) blocks() []block {
 		{KeyBackup, s.Backup != nil, compute, s.validateBackup},
 		{KeyCluster, s.Cluster != nil, compute, s.validateCluster},
 		{KeyIngress, s.Ingress != nil, compute, s.validateIngress},
+		{KeyCassandra, s.Cassandra != nil, []Kind{KindRegion}, s.validateCassandra},
+		{KeyMonitoring, s.Monitoring != nil, []Kind{KindRegion}, s.validateMonitoring},
 		{KeyDNS, s.DNS != nil, []Kind{KindGlobal}, s.validateDNS},
+		{KeyCassandraCluster, s.CassandraCluster != nil, []Kind{KindGlobal}, s.validateCassandraCluster},
+		{KeyGrafana, s.Grafana != nil, []Kind{KindGlobal}, s.validateGrafana},
 		{KeyCosts, s.Costs != nil, []Kind{KindGlobal}, s.validateCosts},
 		{KeyClient, s.Client != nil, []Kind{KindClient}, s.validateClient},
 	}
@@ -229,8 +254,8 @@ func (s *Stack) validateDefaultProviders(is *issues) {
 		is.add("pulumi:disable-default-providers", "must list aws (got %v): a resource that forgets the stack's "+
 			"explicit provider would otherwise deploy to whatever region the caller's environment names", s.DisableDefaultProviders)
 	}
-	if (s.Cluster != nil || s.Settings.Kind == KindClient) && !off("kubernetes") {
-		is.add("pulumi:disable-default-providers", "must list kubernetes in a stack with a cluster or a client stack (got %v): an object that "+
+	if (s.Cluster != nil || s.Settings.Kind == KindClient || s.CassandraCluster != nil || s.Grafana != nil) && !off("kubernetes") {
+		is.add("pulumi:disable-default-providers", "must list kubernetes in a stack with a cluster, a client stack, or a global stack that deploys into region clusters (got %v): an object that "+
 			"forgets the cluster's provider would otherwise go to whatever cluster the caller's kubeconfig names", s.DisableDefaultProviders)
 	}
 }

@@ -189,6 +189,7 @@ func (f *Fleet) Validate() Problems {
 		}
 	}
 	all = append(all, f.validateCostsFleet()...)
+	all = append(all, f.validateCassandraFleet()...)
 	return all
 }
 
@@ -256,6 +257,21 @@ func (x *prefixIndex) overlapping(p netip.Prefix) []int {
 // cluster and database it lives in, and the stack of its database's writer when that is another
 // (DatabaseWriterStack).
 func (f *Fleet) References(s *Stack) []string {
+	out := f.baseReferences(s)
+	// A data-plane region of the Cassandra cluster admits the control plane's NAT addresses on
+	// its API endpoint: the control-plane operator manages the datacenter through it.
+	if s.Settings.Kind == KindRegion && s.Cassandra != nil && !s.Cassandra.ControlPlane {
+		if cp := f.CassandraControlPlane(s.Settings.Environment); cp != nil && !slices.Contains(out, cp.Name) {
+			out = append(out, cp.Name)
+			sort.Strings(out)
+		}
+	}
+	return out
+}
+
+// baseReferences are the stacks s reads for its network, home, database writer or the global
+// database's primary.
+func (f *Fleet) baseReferences(s *Stack) []string {
 	var out []string
 	switch {
 	case s.Settings.Kind == KindGlobal:

@@ -203,7 +203,7 @@ func scaleFleet(t testing.TB, n int) *Fleet {
 		network := *iad.Network
 		network.VPCCIDR = fmt.Sprintf("10.%d.%d.0/20", 128+i/16, i%16*16)
 		c.Network = &network
-		c.Database, c.Backup = nil, nil
+		c.Database, c.Backup, c.Cassandra = nil, nil, nil
 		if iad.Ingress != nil {
 			ingress := *iad.Ingress
 			ingress.Hostname = "api-" + c.Name + "." + ingress.ZoneName

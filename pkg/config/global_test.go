@@ -16,6 +16,12 @@ const globalWithDNSAndCosts = validGlobal + `  global-sovereign:dns:
       - environment: production
         monthlyLimitUsd: 1000
     anomalyThresholdUsd: 100
+  global-sovereign:cassandraCluster:
+    name: sovereign
+    serverVersion: "5.0.4"
+    keyspaces: [platform]
+  global-sovereign:grafana:
+    region: ams
 `
 
 // The dns and costs blocks: defaults, and every rule with file, key and what is allowed.

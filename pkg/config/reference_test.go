@@ -55,6 +55,14 @@ const minimalRegion = `config:
   global-sovereign:ingress:
     zoneId: Z0000000000EXAMPLE
     zoneName: global-sovereign.example
+  global-sovereign:cassandra:
+    size: 2
+    replicationFactor: 1
+    instanceType: r6i.2xlarge
+    heapSize: 16G
+    cpu: "6"
+    memory: 48Gi
+  global-sovereign:monitoring: {}
 `
 
 // minimalClient is a client stack with the keys of its block the reference marks as required.

@@ -75,6 +75,9 @@ func deployCluster(ctx *pulumi.Context, e *regionEnv) error {
 		}
 		args.NodeGroups = append(args.NodeGroups, ng)
 	}
+	if err := prepareCassandra(ctx, e, args); err != nil {
+		return err
+	}
 	cl, err := cluster.New(ctx, prefix, args, pulumi.Provider(e.provider))
 	if err != nil {
 		return err
@@ -135,5 +138,5 @@ func deployCluster(ctx *pulumi.Context, e *regionEnv) error {
 		"region":               pulumi.String(s.Settings.AWSRegion),
 	})
 	ctx.Export(OutKubeconfig, cl.Kubeconfig)
-	return nil
+	return deployWorkloads(ctx, e, cl)
 }

@@ -32,6 +32,27 @@ type regionEnv struct {
 	// database and cache admit it rather than the whole private subnets, which an environment
 	// stack's cluster shares with its region's.
 	clusterSG pulumi.StringInput
+	// refs are the StackReferences the stack has declared, by stack name: the Aurora primary
+	// and the Cassandra control plane may be one stack, read once.
+	refs map[string]*pulumi.StackReference
+}
+
+// reference is the stack's StackReference to another stack of the project, declared once.
+func (e *regionEnv) reference(ctx *pulumi.Context, stack string) (*pulumi.StackReference, error) {
+	if ref, ok := e.refs[stack]; ok {
+		return ref, nil
+	}
+	ref, err := pulumi.NewStackReference(ctx, "ref-"+stack, &pulumi.StackReferenceArgs{
+		Name: pulumi.String(StackReferenceName(ctx, stack)),
+	})
+	if err != nil {
+		return nil, err
+	}
+	if e.refs == nil {
+		e.refs = map[string]*pulumi.StackReference{}
+	}
+	e.refs[stack] = ref
+	return ref, nil
 }
 
 // dataClients are who may connect to the stack's database or cache besides extra CIDRs: the
@@ -195,9 +216,7 @@ func deployDatabase(ctx *pulumi.Context, e *regionEnv) (*database.Database, erro
 		if primary == nil { // the fleet validation guarantees one
 			return nil, fmt.Errorf("%s: no primary database stack in environment %s", s.File, s.Settings.Environment)
 		}
-		ref, err := pulumi.NewStackReference(ctx, "ref-"+primary.Name, &pulumi.StackReferenceArgs{
-			Name: pulumi.String(StackReferenceName(ctx, primary.Name)),
-		})
+		ref, err := e.reference(ctx, primary.Name)
 		if err != nil {
 			return nil, err
 		}

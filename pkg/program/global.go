@@ -76,8 +76,11 @@ func deployGlobal(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet) err
 		return err
 	}
 
-	peerings, err := deployMesh(ctx, prefix, regions, providers)
+	peerings, mesh, err := deployMesh(ctx, prefix, regions, providers)
 	if err != nil {
+		return err
+	}
+	if err := deployFleetWorkloads(ctx, s, fleet, regions, mesh, providers[s.Settings.AWSRegion]); err != nil {
 		return err
 	}
 
@@ -140,8 +143,9 @@ func regionProviders(ctx *pulumi.Context, s *config.Stack, regions []regionRef) 
 // deployMesh peers every pair of region VPCs once: n(n-1)/2 peerings. The side whose code sorts
 // first requests, the other accepts; names carry both codes, so a region added later only adds
 // its own pairs.
-func deployMesh(ctx *pulumi.Context, prefix string, regions []regionRef, providers map[string]*aws.Provider) (pulumi.StringMap, error) {
+func deployMesh(ctx *pulumi.Context, prefix string, regions []regionRef, providers map[string]*aws.Provider) (pulumi.StringMap, []pulumi.Resource, error) {
 	ids := pulumi.StringMap{}
+	var mesh []pulumi.Resource
 	for i, a := range regions {
 		for _, b := range regions[i+1:] {
 			pair := a.code() + "-" + b.code()
@@ -150,12 +154,13 @@ func deployMesh(ctx *pulumi.Context, prefix string, regions []regionRef, provide
 				Accepter:  meshSide(ctx, b, providers),
 			})
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			ids[pair] = p.ConnectionID
+			mesh = append(mesh, p)
 		}
 	}
-	return ids, nil
+	return ids, mesh, nil
 }
 
 func meshSide(ctx *pulumi.Context, r regionRef, providers map[string]*aws.Provider) peering.Side {
@@ -221,8 +226,13 @@ func exportFleet(ctx *pulumi.Context, regions []regionRef) {
 	ctx.Export(OutEKSClusters, clusters)
 	ctx.Export(OutRDSEndpoints, databases)
 	ctx.Export(OutLoadBalancerEndpoints, balancers)
-	// No region runs Cassandra yet: the key exists so consumers can rely on it.
-	ctx.Export(OutCassandraContactPoints, pulumi.Map{})
+	contactPoints := pulumi.Map{}
+	for _, r := range regions {
+		if r.stack.Cassandra != nil {
+			contactPoints[r.code()] = r.output(ctx, OutCassandraContactPoints)
+		}
+	}
+	ctx.Export(OutCassandraContactPoints, contactPoints)
 }
 
 // requireString is requireOutput for a string output.

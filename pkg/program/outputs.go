@@ -31,6 +31,15 @@ const (
 
 	OutEKSCluster = "eksCluster" // {name, endpoint, certificateAuthority, region}
 	OutKubeconfig = "kubeconfig" // secret
+	// OutOIDCProviderArn is the cluster's IAM OIDC provider: what an IRSA role of another stack
+	// (the fleet's Grafana) trusts.
+	OutOIDCProviderArn = "oidcProviderArn"
+
+	// OutCassandraKubeconfig (secret, data-plane regions only) reaches the cluster as its
+	// k8ssandra-operator's service account: the control plane's ClientConfig for the region.
+	OutCassandraKubeconfig = "cassandraKubeconfig"
+	// OutAMPWorkspace is the region's Prometheus workspace: {id, arn, endpoint, region}.
+	OutAMPWorkspace = "ampWorkspace"
 
 	OutLoadBalancerEndpoint = "loadBalancerEndpoint" // https://<hostname>
 	OutLoadBalancerDNSName  = "loadBalancerDnsName"

@@ -32,7 +32,7 @@ func deployRegion(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet, opt
 		return err
 	}
 
-	al, err := alerts.New(ctx, prefix, &alerts.Args{Scope: sc, Emails: s.Alerts.Emails}, useProvider)
+	al, err := alerts.New(ctx, prefix, &alerts.Args{Scope: sc, Emails: s.Alerts.Emails, Publishers: alertPublishers(s, sc)}, useProvider)
 	if err != nil {
 		return err
 	}

@@ -357,6 +357,15 @@ func (m *mocks) kubernetesObject(args pulumi.MockResourceArgs, urn string) (stri
 		}
 		namespace = str(md.ObjectValue(), "namespace")
 	}
+	if args.TypeToken == "kubernetes:core/v1:Secret" && str(args.Inputs, "type") == "kubernetes.io/service-account-token" {
+		// The token controller fills a service-account token Secret's data (the provider waits
+		// for it): the token, the cluster CA and the namespace, base64 as in every Secret.
+		token := "eyJhbGciOiJSUzI1NiJ9." + hexOf("token"+m.seed(urn), 32) + ".signature"
+		state["data"] = resource.MakeSecret(resource.NewObjectProperty(resource.NewPropertyMapFromMap(map[string]any{
+			"token":     base64.StdEncoding.EncodeToString([]byte(token)),
+			"namespace": base64.StdEncoding.EncodeToString([]byte(namespace)),
+		})))
+	}
 	if args.TypeToken == "kubernetes:helm.sh/v3:Release" {
 		name, namespace = str(args.Inputs, "name"), str(args.Inputs, "namespace")
 		state["status"] = resource.NewObjectProperty(resource.NewPropertyMapFromMap(map[string]any{

@@ -1,0 +1,71 @@
+package monitoring
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Rules are the alert rules a region's workspace evaluates. Aurora replication lag is not here:
+// Aurora publishes it to CloudWatch (AuroraGlobalDBReplicationLag), where the database
+// component's alarm watches it and notifies the same topic.
+type Rules struct {
+	Code string // region code, a label on every alert
+	// CassandraNamespace is where the region's Cassandra pods and volumes live; empty: the
+	// region has no datacenter and no Cassandra rules.
+	CassandraNamespace string
+	DiskPercent        int // a Cassandra data volume fuller than this alerts
+	NodeCPUPercent     int // a node busier than this for 10 minutes alerts
+}
+
+// Rule is one alert rule.
+type Rule struct {
+	Alert, Expr, For, Severity, Summary string
+}
+
+// List is the rules in the order the file holds them.
+func (r Rules) List() []Rule {
+	var out []Rule
+	if ns := r.CassandraNamespace; ns != "" {
+		out = append(out,
+			// kube-state-metrics: the cassandra container of a pod that is not ready is a node
+			// the ring sees as down (or about to). A pod that is gone entirely shows as a
+			// StatefulSet below its replicas.
+			Rule{Alert: "CassandraNodeDown", For: "5m", Severity: "critical",
+				Expr: fmt.Sprintf(`kube_pod_container_status_ready{namespace=%q, container="cassandra"} == 0 or on (namespace, statefulset) `+
+					`(kube_statefulset_status_replicas_ready{namespace=%q} < kube_statefulset_replicas{namespace=%q})`, ns, ns, ns),
+				Summary: "A Cassandra node in " + r.Code + " is down: {{ $labels.pod }}{{ $labels.statefulset }}"},
+			// The kubelet's volume stats of the operator's data claims (server-data-<pod>).
+			Rule{Alert: "CassandraDiskFull", For: "10m", Severity: "warning",
+				Expr: fmt.Sprintf(`100 * kubelet_volume_stats_used_bytes{namespace=%q, persistentvolumeclaim=~"server-data-.*"} `+
+					`/ kubelet_volume_stats_capacity_bytes{namespace=%q, persistentvolumeclaim=~"server-data-.*"} > %d`, ns, ns, r.DiskPercent),
+				Summary: fmt.Sprintf("Cassandra volume {{ $labels.persistentvolumeclaim }} in %s is over %d%% full", r.Code, r.DiskPercent)},
+		)
+	}
+	out = append(out, Rule{Alert: "NodeCPUHigh", For: "10m", Severity: "warning",
+		Expr:    fmt.Sprintf(`100 * (1 - avg by (instance) (rate(node_cpu_seconds_total{mode="idle"}[5m]))) > %d`, r.NodeCPUPercent),
+		Summary: fmt.Sprintf("Node {{ $labels.instance }} in %s is over %d%% CPU", r.Code, r.NodeCPUPercent)})
+	return out
+}
+
+// YAML is the rules as a Prometheus rules file, the format Amazon Managed Service for
+// Prometheus takes.
+func (r Rules) YAML() string {
+	var b strings.Builder
+	b.WriteString("groups:\n  - name: sovereign\n    rules:\n")
+	for _, rule := range r.List() {
+		fmt.Fprintf(&b, "      - alert: %s\n        expr: %s\n        for: %s\n", rule.Alert, quote(rule.Expr), rule.For)
+		fmt.Fprintf(&b, "        labels:\n          severity: %s\n          region: %s\n", rule.Severity, r.Code)
+		fmt.Fprintf(&b, "        annotations:\n          summary: %s\n", quote(rule.Summary))
+	}
+	return b.String()
+}
+
+// quote writes s as a single-quoted YAML scalar.
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+func (r Rules) check() error {
+	if r.Code == "" || r.NodeCPUPercent < 1 || r.NodeCPUPercent > 100 || (r.CassandraNamespace != "" && (r.DiskPercent < 1 || r.DiskPercent > 100)) {
+		return fmt.Errorf("rules: want a region code and thresholds of 1-100%%, got %+v", r)
+	}
+	return nil
+}

@@ -1,0 +1,445 @@
+package config
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Cassandra is the region's datacenter of its environment's Cassandra cluster
+// (global-sovereign:cassandra, region stacks with a cluster). The datacenter is named after the
+// region code and runs one rack per availability zone on a node group of its own in each zone;
+// the K8ssandraCluster that joins the datacenters is declared by the global stack
+// (global-sovereign:cassandraCluster), which reads every region. A region without this block
+// has no datacenter.
+type Cassandra struct {
+	// ControlPlane runs the k8ssandra-operator in control-plane mode in this region's cluster:
+	// the K8ssandraCluster lives there and reaches the other regions' clusters through their
+	// operators' service-account kubeconfigs. Exactly one region with a datacenter per
+	// environment sets it, and its stack must read no other region stack (the Aurora primary or
+	// a region without a database), so that the data-plane regions can read it without a cycle.
+	ControlPlane bool `json:"controlPlane,omitempty"`
+	// Size is the number of Cassandra nodes in the datacenter: a multiple of the number of
+	// availability zones (every rack holds the same number), at most [maxCassandraSize].
+	Size int `json:"size"`
+	// ReplicationFactor is how many copies of each row of the user keyspaces this datacenter
+	// keeps: 1 to size; production keeps at least 2 so a local read survives a node's loss.
+	ReplicationFactor int `json:"replicationFactor"`
+	// InstanceType is the memory-optimised x86_64 instance type of the datacenter's nodes, one
+	// Cassandra node per instance.
+	// Allowed: family one of [cassandraFamilies]; size one of [nodeSizes].
+	InstanceType string `json:"instanceType"`
+	// StorageGiB is each node's data volume (gp3, encrypted, on the cluster's gp3 StorageClass),
+	// 100 to 16384 GiB.
+	// Default: [DefaultCassandraStorageGiB].
+	StorageGiB int `json:"storageGiB,omitempty"`
+	// HeapSize is the JVM heap of each node, a whole number of gigabytes such as "16G": at least
+	// 1G, at most 31G (compressed object pointers) and at most half of memory (the rest is the
+	// page cache and off-heap structures Cassandra relies on).
+	HeapSize string `json:"heapSize"`
+	// CPU is the cores each Cassandra pod requests and is limited to, a Kubernetes quantity ("6"
+	// or "6500m"); it must leave room on the instance for the node's agents.
+	CPU string `json:"cpu"`
+	// Memory is the memory each Cassandra pod requests and is limited to, in Gi ("48Gi"); it
+	// must fit the instance type with room for the node's agents.
+	Memory string `json:"memory"`
+}
+
+// CassandraCluster is the environment's Cassandra cluster (global-sovereign:cassandraCluster,
+// global stacks): its name, version and user keyspaces. The global stack declares the
+// K8ssandraCluster in the control-plane region's cluster, one datacenter per region stack with
+// a global-sovereign:cassandra block, and the Job that creates the keyspaces.
+type CassandraCluster struct {
+	// Name is the Cassandra cluster's name, a lowercase DNS label of at most 20 characters (the
+	// operator builds Service and StatefulSet names from it).
+	Name string `json:"name"`
+	// ServerVersion is the Cassandra version every datacenter runs, quoted.
+	// Allowed: [cassandraVersions].
+	ServerVersion string `json:"serverVersion"`
+	// Keyspaces are the user keyspaces, created if missing and given the replication of every
+	// datacenter (NetworkTopologyStrategy); lowercase letters, digits and underscores, starting
+	// with a letter, not system*.
+	Keyspaces []string `json:"keyspaces"`
+}
+
+// Grafana is the fleet's one Grafana (global-sovereign:grafana, global stacks): the Grafana
+// chart with a persistent volume in one region's cluster, with every region's Amazon Managed
+// Service for Prometheus workspace as a data source.
+type Grafana struct {
+	// Region is the code of the region stack whose cluster runs Grafana; it needs a cluster and
+	// global-sovereign:monitoring.
+	Region string `json:"region"`
+	// StorageGiB is Grafana's volume (dashboards, users), 1 to 100 GiB.
+	// Default: [DefaultGrafanaStorageGiB].
+	StorageGiB int `json:"storageGiB,omitempty"`
+}
+
+// Monitoring is the region's metrics and alerting (global-sovereign:monitoring, region stacks
+// with a cluster): an Amazon Managed Service for Prometheus workspace, kube-prometheus-stack in
+// the cluster remote-writing to it, and alert rules evaluated in the workspace that notify the
+// region's alerts topic.
+type Monitoring struct {
+	// DiskAlertPercent alerts when a Cassandra data volume is fuller than this, 50 to 95.
+	// Default: [DefaultDiskAlertPercent].
+	DiskAlertPercent int `json:"diskAlertPercent,omitempty"`
+	// NodeCPUAlertPercent alerts when a node's CPU use stays above this for 10 minutes, 50 to 99.
+	// Default: [DefaultNodeCPUAlertPercent].
+	NodeCPUAlertPercent int `json:"nodeCpuAlertPercent,omitempty"`
+}
+
+// Defaults of the Cassandra, Grafana and monitoring blocks.
+const (
+	DefaultCassandraStorageGiB = 500
+	DefaultGrafanaStorageGiB   = 10
+	DefaultDiskAlertPercent    = 80
+	DefaultNodeCPUAlertPercent = 80
+	maxCassandraSize           = 90
+	maxHeapGiB                 = 31
+)
+
+var (
+	// cassandraVersions are the Cassandra releases the pinned k8ssandra-operator runs.
+	cassandraVersions = []string{"4.1.8", "4.1.9", "5.0.4", "5.0.5"}
+	// cassandraFamilies are the memory-optimised x86_64 families for Cassandra nodes.
+	cassandraFamilies = []string{"r5", "r5a", "r6i", "r6a", "r7i"}
+	cassandraLabelRE  = regexp.MustCompile(`^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$`)
+	keyspaceRE        = regexp.MustCompile(`^[a-z][a-z0-9_]{0,47}$`)
+	heapRE            = regexp.MustCompile(`^([0-9]{1,3})G$`)
+	cassandraMemoryRE = regexp.MustCompile(`^([0-9]{1,4})Gi$`)
+	cassandraCPURE    = regexp.MustCompile(`^([0-9]{1,3})(m?)$`)
+)
+
+// cassandraSizeGiB is the memory of the instance sizes the node families offer: a "large" of an
+// r family has 16 GiB, and every step doubles it (2xlarge 64 GiB, ...).
+var cassandraSizeGiB = map[string]int{"large": 16, "xlarge": 32, "2xlarge": 64, "4xlarge": 128, "8xlarge": 256,
+	"12xlarge": 384, "16xlarge": 512, "24xlarge": 768}
+
+// cassandraSizeCPU is the vCPUs of each size.
+var cassandraSizeCPU = map[string]int{"large": 2, "xlarge": 4, "2xlarge": 8, "4xlarge": 16, "8xlarge": 32,
+	"12xlarge": 48, "16xlarge": 64, "24xlarge": 96}
+
+// Room the node's own agents (kubelet, aws-node, kube-proxy, the CSI node plugin, node-exporter,
+// the Pod Identity agent) keep on a Cassandra node: what a pod may not request.
+const (
+	nodeReservedGiB   = 4
+	nodeReservedMilli = 1000
+)
+
+func (c *Cassandra) applyDefaults() {
+	if c == nil {
+		return
+	}
+	if c.StorageGiB == 0 {
+		c.StorageGiB = DefaultCassandraStorageGiB
+	}
+}
+
+func (g *Grafana) applyDefaults() {
+	if g != nil && g.StorageGiB == 0 {
+		g.StorageGiB = DefaultGrafanaStorageGiB
+	}
+}
+
+func (m *Monitoring) applyDefaults() {
+	if m == nil {
+		return
+	}
+	if m.DiskAlertPercent == 0 {
+		m.DiskAlertPercent = DefaultDiskAlertPercent
+	}
+	if m.NodeCPUAlertPercent == 0 {
+		m.NodeCPUAlertPercent = DefaultNodeCPUAlertPercent
+	}
+}
+
+// RacksPerZone is how many Cassandra nodes each availability zone's rack holds.
+func (s *Stack) RacksPerZone() int {
+	if s.Cassandra == nil || s.Network == nil || len(s.Network.AvailabilityZones) == 0 {
+		return 0
+	}
+	return s.Cassandra.Size / len(s.Network.AvailabilityZones)
+}
+
+// HeapGiB is the heap size in GiB (validated).
+func (c *Cassandra) HeapGiB() int {
+	m := heapRE.FindStringSubmatch(c.HeapSize)
+	if m == nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
+}
+
+func (s *Stack) validateCassandra(is *issues) {
+	c := s.Cassandra
+	if s.Cluster == nil {
+		is.add(keyPath(KeyCassandra), "a Cassandra datacenter runs in the region's cluster; add global-sovereign:cluster or remove this block")
+	}
+	zones := 0
+	if s.Network != nil {
+		zones = len(s.Network.AvailabilityZones)
+	}
+	switch {
+	case c.Size < 1 || c.Size > maxCassandraSize:
+		is.add(keyPath(KeyCassandra, "size"), "%d: want 1 to %d nodes", c.Size, maxCassandraSize)
+	case zones > 0 && c.Size%zones != 0:
+		is.add(keyPath(KeyCassandra, "size"), "%d nodes over %d availability zones: want a multiple of %d (one rack per zone, the same number of nodes in each)",
+			c.Size, zones, zones)
+	}
+	switch {
+	case c.ReplicationFactor < 1:
+		is.add(keyPath(KeyCassandra, "replicationFactor"), "%d: want at least 1", c.ReplicationFactor)
+	case c.ReplicationFactor > c.Size:
+		is.addPair(keyPath(KeyCassandra, "replicationFactor"), keyPath(KeyCassandra, "size"),
+			"%d is more than the datacenter's %d nodes: a keyspace cannot keep more copies than there are nodes", c.ReplicationFactor, c.Size)
+	case c.ReplicationFactor < 2 && s.Settings.Environment == EnvProduction:
+		is.add(keyPath(KeyCassandra, "replicationFactor"), "%d: production keeps at least 2 copies per datacenter", c.ReplicationFactor)
+	}
+	family, size, _ := strings.Cut(c.InstanceType, ".")
+	memGiB, cpus := cassandraSizeGiB[size], cassandraSizeCPU[size]
+	if !slices.Contains(cassandraFamilies, family) || !slices.Contains(nodeSizes, size) {
+		is.add(keyPath(KeyCassandra, "instanceType"), "%q: want a memory-optimised <family>.<size> with family one of %s and size one of %s",
+			c.InstanceType, strings.Join(cassandraFamilies, ", "), strings.Join(nodeSizes, ", "))
+		memGiB, cpus = 0, 0
+	}
+	if c.StorageGiB < 100 || c.StorageGiB > 16384 {
+		is.add(keyPath(KeyCassandra, "storageGiB"), "%d: want 100 to 16384 GiB", c.StorageGiB)
+	}
+	mem := 0
+	if m := cassandraMemoryRE.FindStringSubmatch(c.Memory); m == nil {
+		is.add(keyPath(KeyCassandra, "memory"), "%q: want whole gibibytes such as \"48Gi\"", c.Memory)
+	} else {
+		mem, _ = strconv.Atoi(m[1])
+		if memGiB > 0 && mem > memGiB-nodeReservedGiB {
+			is.add(keyPath(KeyCassandra, "memory"), "%s does not fit a %s (%d GiB) with %d GiB kept for the node's agents; want at most %dGi",
+				c.Memory, c.InstanceType, memGiB, nodeReservedGiB, memGiB-nodeReservedGiB)
+		}
+	}
+	if m := cassandraCPURE.FindStringSubmatch(c.CPU); m == nil || m[1] == "0" {
+		is.add(keyPath(KeyCassandra, "cpu"), "%q: want cores (\"6\") or millicores (\"6500m\")", c.CPU)
+	} else {
+		milli, _ := strconv.Atoi(m[1])
+		if m[2] == "" {
+			milli *= 1000
+		}
+		if cpus > 0 && milli > cpus*1000-nodeReservedMilli {
+			is.add(keyPath(KeyCassandra, "cpu"), "%s does not fit a %s (%d vCPUs) with one core kept for the node's agents; want at most %dm",
+				c.CPU, c.InstanceType, cpus, cpus*1000-nodeReservedMilli)
+		}
+	}
+	heap := c.HeapGiB()
+	switch {
+	case heap == 0:
+		is.add(keyPath(KeyCassandra, "heapSize"), "%q: want whole gigabytes such as \"16G\"", c.HeapSize)
+	case heap > maxHeapGiB:
+		is.add(keyPath(KeyCassandra, "heapSize"), "%s: at most %dG (above it the JVM loses compressed object pointers)", c.HeapSize, maxHeapGiB)
+	case mem > 0 && heap*2 > mem:
+		is.addPair(keyPath(KeyCassandra, "heapSize"), keyPath(KeyCassandra, "memory"),
+			"%s is more than half of the pod's %s: Cassandra needs the rest for the page cache and off-heap memory", c.HeapSize, c.Memory)
+	}
+}
+
+func (s *Stack) validateCassandraCluster(is *issues) {
+	c := s.CassandraCluster
+	if !cassandraLabelRE.MatchString(c.Name) {
+		is.add(keyPath(KeyCassandraCluster, "name"), "%q: want a lowercase DNS label of at most 20 characters (letters, digits, dashes)", c.Name)
+	}
+	if !slices.Contains(cassandraVersions, c.ServerVersion) {
+		is.add(keyPath(KeyCassandraCluster, "serverVersion"), "%q: allowed: %s (quoted)", c.ServerVersion, strings.Join(cassandraVersions, ", "))
+	}
+	if len(c.Keyspaces) == 0 {
+		is.add(keyPath(KeyCassandraCluster, "keyspaces"), "missing; list the user keyspaces to create, e.g. [platform]")
+	}
+	seen := map[string]bool{}
+	for i, k := range c.Keyspaces {
+		path := fmt.Sprintf("%s[%d]", keyPath(KeyCassandraCluster, "keyspaces"), i)
+		switch {
+		case !keyspaceRE.MatchString(k) || strings.HasPrefix(k, "system"):
+			is.add(path, "%q: want lowercase letters, digits and underscores, starting with a letter, at most 48, not system*", k)
+		case seen[k]:
+			is.add(path, "%q is listed twice", k)
+		}
+		seen[k] = true
+	}
+}
+
+func (s *Stack) validateGrafana(is *issues) {
+	g := s.Grafana
+	if g.Region == "" {
+		is.add(keyPath(KeyGrafana, "region"), "missing; name the region stack code whose cluster runs Grafana")
+	}
+	if g.StorageGiB < 1 || g.StorageGiB > 100 {
+		is.add(keyPath(KeyGrafana, "storageGiB"), "%d: want 1 to 100 GiB", g.StorageGiB)
+	}
+}
+
+func (s *Stack) validateMonitoring(is *issues) {
+	m := s.Monitoring
+	if s.Cluster == nil {
+		is.add(keyPath(KeyMonitoring), "monitoring runs in the region's cluster; add global-sovereign:cluster or remove this block")
+	}
+	if m.DiskAlertPercent < 50 || m.DiskAlertPercent > 95 {
+		is.add(keyPath(KeyMonitoring, "diskAlertPercent"), "%d: want 50 to 95", m.DiskAlertPercent)
+	}
+	if m.NodeCPUAlertPercent < 50 || m.NodeCPUAlertPercent > 99 {
+		is.add(keyPath(KeyMonitoring, "nodeCpuAlertPercent"), "%d: want 50 to 99", m.NodeCPUAlertPercent)
+	}
+}
+
+// CassandraDatacenters are the region stacks of env with a Cassandra datacenter, in code order.
+func (f *Fleet) CassandraDatacenters(env Environment) []*Stack {
+	var out []*Stack
+	for _, x := range f.Stacks {
+		if x.Settings.Kind == KindRegion && x.Settings.Environment == env && x.Cassandra != nil {
+			out = append(out, x)
+		}
+	}
+	slices.SortFunc(out, func(a, b *Stack) int { return strings.Compare(a.Settings.Code, b.Settings.Code) })
+	return out
+}
+
+// CassandraControlPlane is the region stack of env whose cluster runs the control-plane
+// operator, or nil.
+func (f *Fleet) CassandraControlPlane(env Environment) *Stack {
+	for _, x := range f.CassandraDatacenters(env) {
+		if x.Cassandra.ControlPlane {
+			return x
+		}
+	}
+	return nil
+}
+
+// CassandraClusterOf is the Cassandra cluster config of env (its global stack's), or nil.
+func (f *Fleet) CassandraClusterOf(env Environment) *CassandraCluster {
+	if g := f.globalOf(env); g != nil {
+		return g.CassandraCluster
+	}
+	return nil
+}
+
+// CassandraPeerCIDRs are the VPC CIDRs of the other datacenters of s's environment: what may
+// reach s's Cassandra ports besides its own private subnets.
+func (f *Fleet) CassandraPeerCIDRs(s *Stack) []string {
+	var out []string
+	for _, x := range f.CassandraDatacenters(s.Settings.Environment) {
+		if x != s && x.Network != nil {
+			out = append(out, x.Network.VPCCIDR)
+		}
+	}
+	return out
+}
+
+// validateCassandraFleet checks what spans stacks: per environment with datacenters, one
+// control plane whose stack reads no other region, a global stack with the cluster's config;
+// a Grafana region that has monitoring.
+func (f *Fleet) validateCassandraFleet() Problems {
+	var out Problems
+	envs := map[Environment]bool{}
+	for _, x := range f.Stacks {
+		if x.Settings.Kind == KindRegion && x.Cassandra != nil {
+			envs[x.Settings.Environment] = true
+		}
+	}
+	for _, env := range sortedEnvs(envs) {
+		dcs := f.CassandraDatacenters(env)
+		var planes []*Stack
+		for _, x := range dcs {
+			if x.Cassandra.ControlPlane {
+				planes = append(planes, x)
+			}
+		}
+		switch len(planes) {
+		case 0:
+			out = append(out, dcs[0].problem(keyPath(KeyCassandra, "controlPlane"),
+				"no region of environment %s runs the Cassandra control plane; set controlPlane: true in exactly one of %s", env, stackNames(dcs)))
+		case 1:
+			if refs := f.regionReferences(planes[0]); len(refs) > 0 {
+				out = append(out, planes[0].problem(keyPath(KeyCassandra, "controlPlane"),
+					"stack %s reads %v, and every data-plane region reads the control plane: choose a region that reads no other region stack (the Aurora primary or one without a database)",
+					planes[0].Name, refs))
+			}
+		default:
+			for _, p := range planes[1:] {
+				out = append(out, p.problem(keyPath(KeyCassandra, "controlPlane"),
+					"stack %s also runs the control plane; exactly one region of environment %s may (%s does)", p.Name, env, planes[0].Name))
+			}
+		}
+		g := f.globalOf(env)
+		if g == nil || g.CassandraCluster == nil {
+			out = append(out, dcs[0].problem(keyPath(KeyCassandra),
+				"environment %s has Cassandra datacenters but no global stack with global-sovereign:cassandraCluster (name, serverVersion, keyspaces) to join them", env))
+		}
+	}
+	for _, g := range f.Stacks {
+		if g.Settings.Kind != KindGlobal {
+			continue
+		}
+		if g.CassandraCluster != nil && len(f.CassandraDatacenters(g.Settings.Environment)) == 0 {
+			out = append(out, g.problem(keyPath(KeyCassandraCluster),
+				"no region stack of environment %s has global-sovereign:cassandra; add a datacenter or remove this block", g.Settings.Environment))
+		}
+		if gr := g.Grafana; gr != nil && gr.Region != "" {
+			var host *Stack
+			for _, x := range f.Stacks {
+				if x.Settings.Kind == KindRegion && x.Settings.Environment == g.Settings.Environment && x.Settings.Code == gr.Region {
+					host = x
+				}
+			}
+			switch {
+			case host == nil:
+				out = append(out, g.problem(keyPath(KeyGrafana, "region"), "%q is not a region stack of environment %s; allowed: %s",
+					gr.Region, g.Settings.Environment, strings.Join(f.regionCodes(g.Settings.Environment), ", ")))
+			case host.Cluster == nil || host.Monitoring == nil:
+				out = append(out, g.problem(keyPath(KeyGrafana, "region"), "region %s has no cluster with global-sovereign:monitoring to run Grafana in", gr.Region))
+			}
+		}
+	}
+	return out
+}
+
+// regionReferences are the region stacks s reads apart from the Cassandra control plane.
+func (f *Fleet) regionReferences(s *Stack) []string {
+	var out []string
+	for _, name := range f.baseReferences(s) {
+		if x := f.Stack(name); x != nil && x.Settings.Kind == KindRegion {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+func (f *Fleet) regionCodes(env Environment) []string {
+	var out []string
+	for _, x := range f.Stacks {
+		if x.Settings.Kind == KindRegion && x.Settings.Environment == env {
+			out = append(out, x.Settings.Code)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func sortedEnvs(m map[Environment]bool) []Environment {
+	out := make([]Environment, 0, len(m))
+	for e := range m {
+		out = append(out, e)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// stackNames lists the first few stacks' names for a message.
+func stackNames(stacks []*Stack) string {
+	const most = 6
+	var out []string
+	for i, x := range stacks {
+		if i == most {
+			out = append(out, fmt.Sprintf("and %d more", len(stacks)-most))
+			break
+		}
+		out = append(out, x.Name)
+	}
+	return strings.Join(out, ", ")
+}

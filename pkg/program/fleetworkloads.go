@@ -1,0 +1,110 @@
+package program
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/global-sovereign/global-sovereign/components/cassandracluster"
+	clustercomp "github.com/global-sovereign/global-sovereign/components/cluster"
+	"github.com/global-sovereign/global-sovereign/components/grafana"
+	"github.com/global-sovereign/global-sovereign/pkg/config"
+)
+
+// deployFleetWorkloads declares, in region clusters, what needs every region: the Cassandra
+// cluster (in the control plane's cluster, after the peering mesh its datacenters gossip over)
+// and the fleet's Grafana. The global stack reaches those clusters with their stacks' kubeconfig
+// outputs, as the deployer's own identity.
+func deployFleetWorkloads(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet, regions []regionRef, mesh []pulumi.Resource, own *aws.Provider) error {
+	byCode := map[string]regionRef{}
+	for _, r := range regions {
+		byCode[r.code()] = r
+	}
+	clusters := map[string]*kubernetes.Provider{}
+	clusterOf := func(code string) (*kubernetes.Provider, error) {
+		if p, ok := clusters[code]; ok {
+			return p, nil
+		}
+		r, ok := byCode[code]
+		if !ok { // validated: unreachable
+			return nil, fmt.Errorf("%s: no region stack %s in environment %s", s.File, code, s.Settings.Environment)
+		}
+		p, err := kubernetes.NewProvider(ctx, "k8s-"+code, &kubernetes.ProviderArgs{
+			Kubeconfig:            r.str(ctx, OutKubeconfig),
+			EnableServerSideApply: pulumi.Bool(true),
+		})
+		clusters[code] = p
+		return p, err
+	}
+	prefix := s.Settings.NamePrefix
+
+	if cc := s.CassandraCluster; cc != nil {
+		cp := fleet.CassandraControlPlane(s.Settings.Environment)
+		if cp == nil { // validated: unreachable
+			return fmt.Errorf("%s: no Cassandra control plane in environment %s", s.File, s.Settings.Environment)
+		}
+		k8s, err := clusterOf(cp.Settings.Code)
+		if err != nil {
+			return err
+		}
+		args := &cassandracluster.Args{Name: cc.Name, ServerVersion: cc.ServerVersion, Keyspaces: cc.Keyspaces, Kubernetes: k8s}
+		for _, x := range fleet.CassandraDatacenters(s.Settings.Environment) {
+			c := x.Cassandra
+			dc := cassandracluster.Datacenter{
+				Code: x.Settings.Code, Zones: x.Network.AvailabilityZones, Size: c.Size, ReplicationFactor: c.ReplicationFactor,
+				StorageGiB: c.StorageGiB, HeapGiB: c.HeapGiB(), CPU: c.CPU, Memory: c.Memory,
+			}
+			if !c.ControlPlane {
+				dc.Kubeconfig = byCode[x.Settings.Code].str(ctx, OutCassandraKubeconfig)
+			}
+			args.Datacenters = append(args.Datacenters, dc)
+		}
+		if _, err := cassandracluster.New(ctx, prefix+"-cassandra", args, pulumi.DependsOn(mesh)); err != nil {
+			return err
+		}
+	}
+
+	if g := s.Grafana; g != nil {
+		k8s, err := clusterOf(g.Region)
+		if err != nil {
+			return err
+		}
+		args := &grafana.Args{
+			OIDCProviderArn: byCode[g.Region].str(ctx, OutOIDCProviderArn),
+			Kubernetes:      k8s,
+			StorageClass:    clustercomp.StorageClassName,
+			StorageGiB:      g.StorageGiB,
+		}
+		for _, r := range regions {
+			if r.stack.Monitoring == nil {
+				continue
+			}
+			ws := r.output(ctx, OutAMPWorkspace)
+			args.Workspaces = append(args.Workspaces, grafana.Workspace{
+				Code: r.code(), Region: r.stack.Settings.AWSRegion,
+				Arn: field(ws, r.stack.Name, OutAMPWorkspace, "arn"), Endpoint: field(ws, r.stack.Name, OutAMPWorkspace, "endpoint"),
+			})
+		}
+		if _, err := grafana.New(ctx, prefix+"-grafana", args, pulumi.Provider(own)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// field is one string of a map output of a referenced stack.
+func field(v pulumi.AnyOutput, stack, key, name string) pulumi.StringOutput {
+	return v.ApplyT(func(x any) (string, error) {
+		m, ok := x.(map[string]any)
+		if !ok {
+			return "", fmt.Errorf("stack %s output %q is %T, want a map", stack, key, x)
+		}
+		s, ok := m[name].(string)
+		if !ok {
+			return "", fmt.Errorf("stack %s output %q has no string %q", stack, key, name)
+		}
+		return s, nil
+	}).(pulumi.StringOutput)
+}

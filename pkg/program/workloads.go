@@ -1,0 +1,146 @@
+package program
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/global-sovereign/global-sovereign/components/alerts"
+	"github.com/global-sovereign/global-sovereign/components/cassandra"
+	"github.com/global-sovereign/global-sovereign/components/cluster"
+	"github.com/global-sovereign/global-sovereign/components/monitoring"
+	"github.com/global-sovereign/global-sovereign/pkg/config"
+	"github.com/global-sovereign/global-sovereign/pkg/scope"
+)
+
+// Cassandra node groups: root volumes only hold the OS and images (the data is on the
+// datacenter's claims).
+const cassandraRootDiskGiB = 50
+
+// prepareCassandra readies the cluster's arguments for the region's Cassandra datacenter before
+// the cluster is declared: the nodes' security group, one fixed-size node group per AZ (one
+// rack each), pod addresses kept over the peering (no SNAT), and, in a data-plane region, the
+// control plane's NAT addresses on the public API endpoint (its operator manages this
+// datacenter through it).
+func prepareCassandra(ctx *pulumi.Context, e *regionEnv, args *cluster.Args) error {
+	s := e.stack
+	c := s.Cassandra
+	if c == nil {
+		return nil
+	}
+	prefix := s.Settings.NamePrefix
+	access, err := cassandra.NewAccess(ctx, prefix+"-cassandra", &cassandra.AccessArgs{
+		VpcID:        e.network.VpcID,
+		PrivateCIDRs: e.privateCIDRs(),
+		PeerCIDRs:    e.fleet.CassandraPeerCIDRs(s),
+	}, pulumi.Provider(e.provider))
+	if err != nil {
+		return err
+	}
+	perZone := s.RacksPerZone()
+	for i, az := range s.Network.AvailabilityZones {
+		args.NodeGroups = append(args.NodeGroups, cluster.NodeGroupArgs{
+			Name:          "cassandra-" + az,
+			InstanceTypes: []string{c.InstanceType},
+			CapacityType:  string(config.CapacityOnDemand),
+			// min = max: the autoscaler has nothing to resize, so it never drains a node.
+			MinSize: perZone, DesiredSize: perZone, MaxSize: perZone,
+			DiskSizeGiB: cassandraRootDiskGiB,
+			Labels:      map[string]string{cassandra.NodeLabel: cassandra.NodeValue, cassandra.RackLabel: az},
+			Taints:      []cluster.Taint{{Key: cassandra.NodeLabel, Value: cassandra.NodeValue, Effect: string(config.TaintNoSchedule)}},
+			SubnetIDs: e.network.PrivateSubnetIDs.ApplyT(func(ids []string) ([]string, error) {
+				if i >= len(ids) {
+					return nil, fmt.Errorf("%s: no private subnet for %s", s.File, az)
+				}
+				return []string{ids[i]}, nil
+			}).(pulumi.StringArrayOutput),
+			SecurityGroupIDs: pulumi.StringArray{access.SecurityGroupID},
+		})
+	}
+	args.ExternalSNAT = true
+	if c.ControlPlane {
+		return nil
+	}
+	cp := e.fleet.CassandraControlPlane(s.Settings.Environment)
+	if cp == nil { // validated: unreachable
+		return fmt.Errorf("%s: no Cassandra control plane in environment %s", s.File, s.Settings.Environment)
+	}
+	ref, err := e.reference(ctx, cp.Name)
+	if err != nil {
+		return err
+	}
+	args.PeerAPIClients = requireStringArray(ctx, ref, cp.Name, OutNatPublicIPs).ApplyT(func(ips []string) []string {
+		out := make([]string, len(ips))
+		for i, ip := range ips {
+			out[i] = ip + "/32"
+		}
+		return out
+	}).(pulumi.StringArrayOutput)
+	return nil
+}
+
+// deployWorkloads declares what runs in the region's cluster beside the platform: monitoring
+// (first: its chart brings the ServiceMonitor CRD the Cassandra telemetry needs) and the
+// region's Cassandra operators.
+func deployWorkloads(ctx *pulumi.Context, e *regionEnv, cl *cluster.Cluster) error {
+	s := e.stack
+	prefix := s.Settings.NamePrefix
+	ctx.Export(OutOIDCProviderArn, cl.OIDCProviderArn)
+	if m := s.Monitoring; m != nil {
+		rules := monitoring.Rules{Code: s.Settings.Code, DiskPercent: m.DiskAlertPercent, NodeCPUPercent: m.NodeCPUAlertPercent}
+		if s.Cassandra != nil {
+			rules.CassandraNamespace = cassandra.Namespace
+		}
+		mon, err := monitoring.New(ctx, prefix+"-monitoring", &monitoring.Args{
+			Scope:           e.scope,
+			Code:            s.Settings.Code,
+			ClusterName:     cl.Name,
+			OIDCProviderArn: cl.OIDCProviderArn,
+			Kubernetes:      cl.Kubernetes,
+			AlarmTopicArn:   e.alarmTopic,
+			Rules:           rules,
+		}, pulumi.Provider(e.provider))
+		if err != nil {
+			return err
+		}
+		ctx.Export(OutAMPWorkspace, pulumi.Map{
+			"id":       mon.WorkspaceID,
+			"arn":      mon.WorkspaceArn,
+			"endpoint": mon.WorkspaceEndpoint,
+			"region":   pulumi.String(s.Settings.AWSRegion),
+		})
+	}
+	c := s.Cassandra
+	if c == nil {
+		return nil
+	}
+	dc, err := cassandra.New(ctx, prefix+"-cassandra", &cassandra.Args{
+		Code:                 s.Settings.Code,
+		ControlPlane:         c.ControlPlane,
+		Endpoint:             cl.Endpoint,
+		CertificateAuthority: cl.CertificateAuthority,
+		Kubernetes:           cl.Kubernetes,
+	})
+	if err != nil {
+		return err
+	}
+	if !c.ControlPlane {
+		ctx.Export(OutCassandraKubeconfig, dc.Kubeconfig)
+	}
+	if cc := e.fleet.CassandraClusterOf(s.Settings.Environment); cc != nil {
+		ctx.Export(OutCassandraContactPoints, pulumi.Map{
+			"datacenter": pulumi.String(s.Settings.Code),
+			"service":    pulumi.String(cassandra.ServiceHost(cc.Name, s.Settings.Code)),
+			"port":       pulumi.Int(cassandra.NativePort),
+		})
+	}
+	return nil
+}
+
+// alertPublishers are the services besides CloudWatch that notify a region's alerts topic.
+func alertPublishers(s *config.Stack, sc scope.Scope) []alerts.Publisher {
+	if s.Monitoring == nil {
+		return nil
+	}
+	return []alerts.Publisher{alerts.ManagedPrometheus(sc)}
+}
