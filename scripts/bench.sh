@@ -3,7 +3,7 @@
 # For each fleet size it builds a fleet in a temp dir (the committed stack files plus region
 # stacks cloned from Pulumi.iad.yaml, each with its own code x001, x002, ... and a free /16
 # VPC, in staging (production's global stack would mesh them all); the clones have no database
-# or backup, as production allows five secondary database
+# or backup (nor a Cassandra datacenter: staging has no Cassandra cluster), as production allows five secondary database
 # regions), runs both commands BENCH_RUNS times under /usr/bin/time and prints the median wall
 # time per stack, the CPU time (user+sys) per stack and the peak memory (max RSS), then the
 # ratio of the per-stack synth time at the largest fleet to that at the smallest. It fails when
@@ -37,7 +37,7 @@ fleet() {
     i=$((i + 1))
     code=$(printf 'x%03d' "$i")
     awk -v code="$code" -v cidr="10.$octet.0.0/16" '
-      /^  [a-z-]+:[a-zA-Z-]+:/ { skip = ($1 == "global-sovereign:database:" || $1 == "global-sovereign:backup:") }
+      /^  [a-z-]+:[a-zA-Z-]+:/ { skip = ($1 == "global-sovereign:database:" || $1 == "global-sovereign:backup:" || $1 == "global-sovereign:cassandra:") }
       skip { next }
       /^    code: iad$/ { print "    code: " code; next }
       /^    environment: production$/ { print "    environment: staging"; next }

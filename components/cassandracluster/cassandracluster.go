@@ -9,6 +9,7 @@ package cassandracluster
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -49,6 +50,27 @@ type Args struct {
 	Datacenters   []Datacenter
 	// Kubernetes deploys into the control-plane region's cluster.
 	Kubernetes *kubernetes.Provider
+	// After are what the datacenters need before they can form one cluster: the peering routes
+	// between their VPCs.
+	After []pulumi.Resource
+}
+
+// readyTimeoutSeconds bounds the wait for every datacenter: the first deploy starts every
+// node of every region, one at a time per datacenter.
+const readyTimeoutSeconds = 7200
+
+// WaitFor is the K8ssandraCluster's pulumi.com/waitFor annotation: a JSON list of conditions,
+// all of which Pulumi waits for before what depends on the cluster (the keyspace Job) is applied:
+// the cluster initialised and every datacenter Ready. A datacenter added later is not initialised
+// by the first condition alone, and Cassandra refuses a replication naming a datacenter it does
+// not know.
+func WaitFor(dcs []Datacenter) string {
+	conds := []string{"condition=CassandraInitialized"}
+	for _, dc := range dcs {
+		conds = append(conds, fmt.Sprintf("jsonpath={.status.datacenters.%s.cassandra.cassandraOperatorProgress}=Ready", dc.Code))
+	}
+	b, _ := json.Marshal(conds)
+	return string(b)
 }
 
 // Cluster is the component.
@@ -75,7 +97,8 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 			continue
 		}
 		secret, err := corev1.NewSecret(ctx, fmt.Sprintf("%s-%s-kubeconfig", name, dc.Code), &corev1.SecretArgs{
-			Metadata:   &metav1.ObjectMetaArgs{Name: pulumi.String(dc.Code + "-kubeconfig"), Namespace: pulumi.String(cassandra.Namespace)},
+			Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(dc.Code + "-kubeconfig"), Namespace: pulumi.String(cassandra.Namespace)},
+			// The SDK makes stringData secret (input and output).
 			StringData: pulumi.StringMap{cassandra.KubeconfigKey: dc.Kubeconfig},
 		}, inCluster...)
 		if err != nil {
@@ -102,12 +125,13 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		Metadata: &metav1.ObjectMetaArgs{
 			Name:      pulumi.String(args.Name),
 			Namespace: pulumi.String(cassandra.Namespace),
-			// Pulumi waits until the operator reports the cluster initialised (every datacenter
-			// up) before anything that needs it, the keyspace Job, is applied.
-			Annotations: pulumi.StringMap{"pulumi.com/waitFor": pulumi.String("condition=CassandraInitialized")},
+			Annotations: pulumi.StringMap{
+				"pulumi.com/waitFor":        pulumi.String(WaitFor(args.Datacenters)),
+				"pulumi.com/timeoutSeconds": pulumi.String(fmt.Sprint(readyTimeoutSeconds)),
+			},
 		},
 		OtherFields: kubernetes.UntypedArgs{"spec": Spec(args)},
-	}, append(inCluster, pulumi.DependsOn(clientConfigs))...)
+	}, append(inCluster, pulumi.DependsOn(append(clientConfigs, args.After...)))...)
 	if err != nil {
 		return nil, err
 	}
@@ -261,8 +285,8 @@ exit 1
 // replication factor above a datacenter's size, racks that do not divide the size, more than one
 // local (control-plane) datacenter.
 func (a *Args) Check() error {
-	if a.Kubernetes == nil || a.Name == "" || a.ServerVersion == "" || len(a.Keyspaces) == 0 || len(a.Datacenters) == 0 {
-		return fmt.Errorf("a name, server version, keyspaces, datacenters and the control plane's Kubernetes provider are required")
+	if a.Name == "" || a.ServerVersion == "" || len(a.Keyspaces) == 0 || len(a.Datacenters) == 0 {
+		return fmt.Errorf("a name, server version, keyspaces and datacenters are required")
 	}
 	local := 0
 	for _, dc := range a.Datacenters {
@@ -278,6 +302,9 @@ func (a *Args) Check() error {
 	}
 	if local != 1 {
 		return fmt.Errorf("%d datacenters without a kubeconfig; exactly one (the control plane's) is local", local)
+	}
+	if a.Kubernetes == nil {
+		return fmt.Errorf("the control plane's Kubernetes provider is required")
 	}
 	return nil
 }

@@ -95,14 +95,16 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	if err != nil {
 		return nil, err
 	}
-	var before []pulumi.Resource
+	// The release waits for none of the per-region ConfigMaps and policies: the sidecar
+	// provisions a data source whenever its ConfigMap appears, so a region added later adds its
+	// own and changes nothing else.
 	for _, w := range args.Workspaces {
 		policy := w.Arn.ToStringOutput().ApplyT(func(arn string) string { return QueryPolicy(arn).JSON() }).(pulumi.StringOutput)
-		rp, err := iam.NewRolePolicy(ctx, fmt.Sprintf("%s-query-%s", name, w.Code), &iam.RolePolicyArgs{Role: role.Name, Policy: policy}, parent)
+		_, err := iam.NewRolePolicy(ctx, fmt.Sprintf("%s-query-%s", name, w.Code), &iam.RolePolicyArgs{Role: role.Name, Policy: policy}, parent)
 		if err != nil {
 			return nil, err
 		}
-		cm, err := corev1.NewConfigMap(ctx, fmt.Sprintf("%s-datasource-%s", name, w.Code), &corev1.ConfigMapArgs{
+		_, err = corev1.NewConfigMap(ctx, fmt.Sprintf("%s-datasource-%s", name, w.Code), &corev1.ConfigMapArgs{
 			Metadata: &metav1.ObjectMetaArgs{
 				Name:      pulumi.String("datasource-" + w.Code),
 				Namespace: ns.Metadata.Name().Elem(),
@@ -115,7 +117,6 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		if err != nil {
 			return nil, err
 		}
-		before = append(before, rp, cm)
 	}
 	if _, err := helmv3.NewRelease(ctx, name, &helmv3.ReleaseArgs{
 		Name:           pulumi.String(Chart),
@@ -142,7 +143,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 			"deploymentStrategy": pulumi.Map{"type": pulumi.String("Recreate")},
 			"testFramework":      pulumi.Map{"enabled": pulumi.Bool(false)},
 		},
-	}, append(inCluster, pulumi.DependsOn(before))...); err != nil {
+	}, append(inCluster, pulumi.DependsOn([]pulumi.Resource{ns}))...); err != nil {
 		return nil, err
 	}
 	g.RoleArn = role.Arn

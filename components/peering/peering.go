@@ -38,6 +38,10 @@ type Peering struct {
 	pulumi.ResourceState
 
 	ConnectionID pulumi.StringOutput `pulumi:"connectionId"`
+	// Routes are the routes through the peering on both sides: traffic between the VPCs flows
+	// once they exist. Depend on them (not on the component, whose children a dependent would
+	// see only as far as they have registered).
+	Routes []pulumi.Resource
 }
 
 // New declares the peering. The component takes no provider: each child names its side's.
@@ -90,19 +94,23 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		return nil, err
 	}
 
-	if err := routes(ctx, name, req, acc.VpcCIDR, active, onRequester); err != nil {
+	out, err := routes(ctx, name, req, acc.VpcCIDR, active, onRequester)
+	if err != nil {
 		return nil, err
 	}
-	if err := routes(ctx, name, acc, req.VpcCIDR, active, onAccepter); err != nil {
+	back, err := routes(ctx, name, acc, req.VpcCIDR, active, onAccepter)
+	if err != nil {
 		return nil, err
 	}
+	p.Routes = append(out, back...)
 
 	p.ConnectionID = active
 	return p, ctx.RegisterResourceOutputs(p, pulumi.Map{"connectionId": p.ConnectionID})
 }
 
 // routes sends the peer's CIDR through the peering from every route table of one side.
-func routes(ctx *pulumi.Context, name string, side Side, peerCIDR pulumi.StringInput, connection pulumi.StringOutput, opts []pulumi.ResourceOption) error {
+func routes(ctx *pulumi.Context, name string, side Side, peerCIDR pulumi.StringInput, connection pulumi.StringOutput, opts []pulumi.ResourceOption) ([]pulumi.Resource, error) {
+	var out []pulumi.Resource
 	tables := side.RouteTableIDs.ToStringArrayOutput()
 	for i := 0; i < side.RouteTables; i++ {
 		table := tables.ApplyT(func(ids []string) (string, error) {
@@ -111,15 +119,17 @@ func routes(ctx *pulumi.Context, name string, side Side, peerCIDR pulumi.StringI
 			}
 			return ids[i], nil
 		}).(pulumi.StringOutput)
-		if _, err := ec2.NewRoute(ctx, fmt.Sprintf("%s-%s-rt%d", name, side.Code, i), &ec2.RouteArgs{
+		r, err := ec2.NewRoute(ctx, fmt.Sprintf("%s-%s-rt%d", name, side.Code, i), &ec2.RouteArgs{
 			RouteTableId:           table,
 			DestinationCidrBlock:   peerCIDR,
 			VpcPeeringConnectionId: connection,
-		}, opts...); err != nil {
-			return err
+		}, opts...)
+		if err != nil {
+			return nil, err
 		}
+		out = append(out, r)
 	}
-	return nil
+	return out, nil
 }
 
 // check refuses Args that would declare a half mesh.

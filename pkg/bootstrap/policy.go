@@ -88,7 +88,7 @@ func PreviewPolicy(s State) iampolicy.Document {
 // resources the stacks declare (ServiceOf over every synthesized graph; a test keeps the two in
 // step) and STS.
 var DeployServices = []string{
-	"acm", "backup", "backup-storage", "budgets", "ce", "cloudwatch", "ec2", "eks", "elasticache",
+	"acm", "aps", "backup", "backup-storage", "budgets", "ce", "cloudwatch", "ec2", "eks", "elasticache",
 	"elasticloadbalancing", "iam", "kms", "logs", "rds", "route53", "s3", "secretsmanager",
 	"sns", "sts",
 }
@@ -96,6 +96,7 @@ var DeployServices = []string{
 // serviceOfModule maps a pulumi-aws module to the IAM prefixes its resources are managed with.
 var serviceOfModule = map[string][]string{
 	"acm":            {"acm"},
+	"amp":            {"aps"}, // Amazon Managed Service for Prometheus
 	"backup":         {"backup", "backup-storage"},
 	"budgets":        {"budgets"},
 	"costexplorer":   {"ce"},

@@ -108,7 +108,7 @@ var (
 	keyspaceRE        = regexp.MustCompile(`^[a-z][a-z0-9_]{0,47}$`)
 	heapRE            = regexp.MustCompile(`^([0-9]{1,3})G$`)
 	cassandraMemoryRE = regexp.MustCompile(`^([0-9]{1,4})Gi$`)
-	cassandraCPURE    = regexp.MustCompile(`^([0-9]{1,3})(m?)$`)
+	cassandraCPURE    = regexp.MustCompile(`^([0-9]{1,3}|[0-9]{1,6}m)$`)
 )
 
 // cassandraSizeGiB is the memory of the instance sizes the node families offer: a "large" of an
@@ -177,6 +177,11 @@ func (s *Stack) validateCassandra(is *issues) {
 	if s.Cluster == nil {
 		is.add(keyPath(KeyCassandra), "a Cassandra datacenter runs in the region's cluster; add global-sovereign:cluster or remove this block")
 	}
+	// The operator's telemetry creates a ServiceMonitor for the datacenter, a kind that
+	// kube-prometheus-stack (global-sovereign:monitoring) installs.
+	if s.Monitoring == nil {
+		is.add(keyPath(KeyCassandra), "a Cassandra datacenter is monitored: add global-sovereign:monitoring (its chart brings the ServiceMonitor kind the datacenter's telemetry needs)")
+	}
 	zones := 0
 	if s.Network != nil {
 		zones = len(s.Network.AvailabilityZones)
@@ -191,7 +196,7 @@ func (s *Stack) validateCassandra(is *issues) {
 	switch {
 	case c.ReplicationFactor < 1:
 		is.add(keyPath(KeyCassandra, "replicationFactor"), "%d: want at least 1", c.ReplicationFactor)
-	case c.ReplicationFactor > c.Size:
+	case c.ReplicationFactor > c.Size && c.Size >= 1:
 		is.addPair(keyPath(KeyCassandra, "replicationFactor"), keyPath(KeyCassandra, "size"),
 			"%d is more than the datacenter's %d nodes: a keyspace cannot keep more copies than there are nodes", c.ReplicationFactor, c.Size)
 	case c.ReplicationFactor < 2 && s.Settings.Environment == EnvProduction:
@@ -208,22 +213,26 @@ func (s *Stack) validateCassandra(is *issues) {
 		is.add(keyPath(KeyCassandra, "storageGiB"), "%d: want 100 to 16384 GiB", c.StorageGiB)
 	}
 	mem := 0
-	if m := cassandraMemoryRE.FindStringSubmatch(c.Memory); m == nil {
-		is.add(keyPath(KeyCassandra, "memory"), "%q: want whole gibibytes such as \"48Gi\"", c.Memory)
+	if m := cassandraMemoryRE.FindStringSubmatch(c.Memory); m == nil || atoi(m[1]) == 0 {
+		is.add(keyPath(KeyCassandra, "memory"), "%q: want whole gibibytes such as \"48Gi\" (at least 1)", c.Memory)
 	} else {
-		mem, _ = strconv.Atoi(m[1])
+		mem = atoi(m[1])
 		if memGiB > 0 && mem > memGiB-nodeReservedGiB {
 			is.add(keyPath(KeyCassandra, "memory"), "%s does not fit a %s (%d GiB) with %d GiB kept for the node's agents; want at most %dGi",
 				c.Memory, c.InstanceType, memGiB, nodeReservedGiB, memGiB-nodeReservedGiB)
 		}
 	}
-	if m := cassandraCPURE.FindStringSubmatch(c.CPU); m == nil || m[1] == "0" {
-		is.add(keyPath(KeyCassandra, "cpu"), "%q: want cores (\"6\") or millicores (\"6500m\")", c.CPU)
-	} else {
-		milli, _ := strconv.Atoi(m[1])
-		if m[2] == "" {
-			milli *= 1000
+	milli := 0
+	if cassandraCPURE.MatchString(c.CPU) {
+		if n, ok := strings.CutSuffix(c.CPU, "m"); ok {
+			milli = atoi(n)
+		} else {
+			milli = atoi(n) * 1000
 		}
+	}
+	if milli == 0 {
+		is.add(keyPath(KeyCassandra, "cpu"), "%q: want cores (\"6\") or millicores (\"6500m\"), more than 0", c.CPU)
+	} else {
 		if cpus > 0 && milli > cpus*1000-nodeReservedMilli {
 			is.add(keyPath(KeyCassandra, "cpu"), "%s does not fit a %s (%d vCPUs) with one core kept for the node's agents; want at most %dm",
 				c.CPU, c.InstanceType, cpus, cpus*1000-nodeReservedMilli)
@@ -324,7 +333,7 @@ func (f *Fleet) CassandraClusterOf(env Environment) *CassandraCluster {
 func (f *Fleet) CassandraPeerCIDRs(s *Stack) []string {
 	var out []string
 	for _, x := range f.CassandraDatacenters(s.Settings.Environment) {
-		if x != s && x.Network != nil {
+		if x.Name != s.Name && x.Network != nil {
 			out = append(out, x.Network.VPCCIDR)
 		}
 	}
@@ -364,6 +373,12 @@ func (f *Fleet) validateCassandraFleet() Problems {
 			for _, p := range planes[1:] {
 				out = append(out, p.problem(keyPath(KeyCassandra, "controlPlane"),
 					"stack %s also runs the control plane; exactly one region of environment %s may (%s does)", p.Name, env, planes[0].Name))
+			}
+		}
+		for _, x := range dcs {
+			if !x.Cassandra.ControlPlane && len(f.PublicEndpointCIDRs(x)) == 0 {
+				out = append(out, x.problem(keyPath(KeyCassandra),
+					"the control plane's operator manages this datacenter through the cluster's public API endpoint (admitting its NAT addresses), and %s has none: give global-sovereign:cluster.endpointPublicCidrs or an office VPN", x.Name))
 			}
 		}
 		g := f.globalOf(env)

@@ -255,7 +255,7 @@ func (s *Stack) validateDefaultProviders(is *issues) {
 			"explicit provider would otherwise deploy to whatever region the caller's environment names", s.DisableDefaultProviders)
 	}
 	if (s.Cluster != nil || s.Settings.Kind == KindClient || s.CassandraCluster != nil || s.Grafana != nil) && !off("kubernetes") {
-		is.add("pulumi:disable-default-providers", "must list kubernetes in a stack with a cluster, a client stack, or a global stack that deploys into region clusters (got %v): an object that "+
+		is.add("pulumi:disable-default-providers", "must list kubernetes in a stack with a cluster or a client stack, or a global stack that deploys into region clusters (got %v): an object that "+
 			"forgets the cluster's provider would otherwise go to whatever cluster the caller's kubeconfig names", s.DisableDefaultProviders)
 	}
 }

@@ -303,7 +303,7 @@ func writeFleet(t *testing.T, files map[string]string) string {
 }
 
 const validGlobal = `config:
-  pulumi:disable-default-providers: ["aws"]
+  pulumi:disable-default-providers: ["aws", "kubernetes"]
   global-sovereign:stack:
     kind: global
     code: global

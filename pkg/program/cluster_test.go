@@ -21,7 +21,8 @@ func one(t *testing.T, g *synth.Graph, stack, typ string) synth.Resource {
 
 func TestClusterControlPlane(t *testing.T) {
 	fleet, _ := config.LoadDir(repo)
-	for name, g := range regionGraphs(t) {
+	graphs := regionGraphs(t)
+	for name, g := range graphs {
 		c := one(t, g, name, "eks:index:Cluster")
 		in := c.Inputs
 		if !c.Remote || in["version"] != "1.33" || in["authenticationMode"] != "API" || in["skipDefaultNodeGroup"] != true ||
@@ -38,8 +39,17 @@ func TestClusterControlPlane(t *testing.T) {
 		for _, cidr := range fleet.Stack(name).PublicEndpointCIDRs() {
 			want = append(want, cidr)
 		}
-		if got, _ := json.Marshal(in["publicAccessCidrs"]); string(got) != mustJSON(want) || len(want) != 2 {
-			t.Errorf("%s: public endpoint open to %s, want the office %s", name, got, mustJSON(want))
+		office := len(want)
+		// A Cassandra data-plane region also admits the control plane's NAT gateways: its
+		// operator manages the region's datacenter through this endpoint.
+		if dc := fleet.Stack(name).Cassandra; dc != nil && !dc.ControlPlane {
+			cp := fleet.CassandraControlPlane(fleet.Stack(name).Settings.Environment)
+			for _, ip := range graphs[cp.Name].Outputs["natPublicIps"].([]any) {
+				want = append(want, ip.(string)+"/32")
+			}
+		}
+		if got, _ := json.Marshal(in["publicAccessCidrs"]); string(got) != mustJSON(want) || office != 2 {
+			t.Errorf("%s: public endpoint open to %s, want the office and the Cassandra control plane %s", name, got, mustJSON(want))
 		}
 		if c.Providers["aws"] == "" {
 			t.Errorf("%s: pulumi-eks does not get the regional aws provider: %v", name, c.Providers)
@@ -56,6 +66,18 @@ func TestClusterControlPlane(t *testing.T) {
 	}
 }
 
+// platformGroups leaves out the Cassandra datacenter's node groups and launch templates (see
+// TestCassandraNodes): what remains is the cluster's own nodeGroups.
+func platformGroups(rs []synth.Resource) []synth.Resource {
+	var out []synth.Resource
+	for _, r := range rs {
+		if !strings.Contains(r.Name, "-ng-cassandra-") {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 func mustJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
@@ -63,7 +85,7 @@ func mustJSON(v any) string {
 
 func TestNodeGroups(t *testing.T) {
 	for name, g := range regionGraphs(t) {
-		groups := g.ByType("aws:eks/nodeGroup:NodeGroup")
+		groups := platformGroups(g.ByType("aws:eks/nodeGroup:NodeGroup"))
 		if len(groups) != 3 {
 			t.Fatalf("%s: %d node groups", name, len(groups))
 		}
@@ -92,7 +114,7 @@ func TestNodeGroups(t *testing.T) {
 		if onDemand != 2 || spot != 1 {
 			t.Errorf("%s: %d on-demand and %d spot groups", name, onDemand, spot)
 		}
-		for _, lt := range g.ByType("aws:ec2/launchTemplate:LaunchTemplate") {
+		for _, lt := range platformGroups(g.ByType("aws:ec2/launchTemplate:LaunchTemplate")) {
 			md := lt.Inputs["metadataOptions"].(map[string]any)
 			ebs := lt.Inputs["blockDeviceMappings"].([]any)[0].(map[string]any)["ebs"].(map[string]any)
 			if md["httpTokens"] != "required" || ebs["encrypted"] != "true" || ebs["volumeType"] != "gp3" || ebs["volumeSize"] != float64(100) {
@@ -107,7 +129,7 @@ func TestNodeGroups(t *testing.T) {
 				t.Errorf("%s: launch template %s without detailed monitoring: %v", name, lt.Name, lt.Inputs["monitoring"])
 			}
 		}
-		if n := len(g.ByType("aws:ec2/launchTemplate:LaunchTemplate")); n != 3 {
+		if n := len(platformGroups(g.ByType("aws:ec2/launchTemplate:LaunchTemplate"))); n != 3 {
 			t.Errorf("%s: %d launch templates", name, n)
 		}
 	}
@@ -179,8 +201,9 @@ func TestAddonsStorageAndScaling(t *testing.T) {
 				t.Errorf("%s: node CPU alarm %v", name, a.Inputs)
 			}
 		}
-		if cpu != 3 {
-			t.Errorf("%s: %d node group CPU alarms, want 3", name, cpu)
+		// Every node group has one, the Cassandra groups too.
+		if groups := len(g.ByType("aws:eks/nodeGroup:NodeGroup")); cpu != groups {
+			t.Errorf("%s: %d node group CPU alarms, want %d", name, cpu, groups)
 		}
 		hpa := one(t, g, name, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler")
 		target := hpa.Inputs["spec"].(map[string]any)["metrics"].([]any)[0].(map[string]any)["resource"].(map[string]any)["target"].(map[string]any)

@@ -40,7 +40,9 @@ func TestProgramStopsBeforeDeclaring(t *testing.T) {
 		},
 		{
 			name: "AZ the account does not have", stack: "sfo",
-			edits:      []fleettest.Edit{{File: "Pulumi.sfo.yaml", Old: "[us-west-1a, us-west-1c]", New: "[us-west-1a, us-west-1b, us-west-1c]"}},
+			edits: []fleettest.Edit{{File: "Pulumi.sfo.yaml", Old: "[us-west-1a, us-west-1c]", New: "[us-west-1a, us-west-1b, us-west-1c]"},
+				// Three racks: the datacenter's size must divide.
+				{File: "Pulumi.sfo.yaml", Old: "size: 4", New: "size: 3"}},
 			want:       []string{"Pulumi.sfo.yaml", "global-sovereign:network.availabilityZones", "us-west-1b not available", "available: us-west-1a, us-west-1c"},
 			allowTypes: []string{"pulumi:providers:aws"},
 		},

@@ -17,7 +17,7 @@ import (
 // cluster (in the control plane's cluster, after the peering mesh its datacenters gossip over)
 // and the fleet's Grafana. The global stack reaches those clusters with their stacks' kubeconfig
 // outputs, as the deployer's own identity.
-func deployFleetWorkloads(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet, regions []regionRef, mesh []pulumi.Resource, own *aws.Provider) error {
+func deployFleetWorkloads(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet, regions []regionRef, mesh []meshLink, own *aws.Provider) error {
 	byCode := map[string]regionRef{}
 	for _, r := range regions {
 		byCode[r.code()] = r
@@ -57,11 +57,22 @@ func deployFleetWorkloads(ctx *pulumi.Context, s *config.Stack, fleet *config.Fl
 				StorageGiB: c.StorageGiB, HeapGiB: c.HeapGiB(), CPU: c.CPU, Memory: c.Memory,
 			}
 			if !c.ControlPlane {
-				dc.Kubeconfig = byCode[x.Settings.Code].str(ctx, OutCassandraKubeconfig)
+				if dc.Kubeconfig, err = secretString(ctx, byCode[x.Settings.Code], OutCassandraKubeconfig); err != nil {
+					return err
+				}
 			}
 			args.Datacenters = append(args.Datacenters, dc)
 		}
-		if _, err := cassandracluster.New(ctx, prefix+"-cassandra", args, pulumi.DependsOn(mesh)); err != nil {
+		// The datacenters gossip over the peerings between their regions: the cluster waits for
+		// those (and only those: a region without a datacenter changes nothing here).
+		var links []pulumi.Resource
+		for _, l := range mesh {
+			if l.a.Cassandra != nil && l.b.Cassandra != nil {
+				links = append(links, l.routes...)
+			}
+		}
+		args.After = links
+		if _, err := cassandracluster.New(ctx, prefix+"-cassandra", args); err != nil {
 			return err
 		}
 	}
@@ -92,6 +103,24 @@ func deployFleetWorkloads(ctx *pulumi.Context, s *config.Stack, fleet *config.Fl
 		}
 	}
 	return nil
+}
+
+// secretString is a secret string output of a region stack. In a preview of a region that has
+// not exported it yet (never deployed) it is a stand-in, marked secret like the real value: a
+// secret whose value is unknown cannot be passed to a resource under the SDK's mocks, and a
+// preview shows a secret as [secret] either way. An update still stops and says to deploy the
+// region first.
+func secretString(ctx *pulumi.Context, r regionRef, key string) (pulumi.StringInput, error) {
+	if ctx.DryRun() {
+		d, err := r.ref.GetOutputDetails(key)
+		if err != nil {
+			return nil, fmt.Errorf("reading output %q of stack %s: %w", key, r.stack.Name, err)
+		}
+		if d.Value == nil && d.SecretValue == nil {
+			return pulumi.ToSecret(pulumi.String("(stack " + r.stack.Name + " not deployed yet)")).(pulumi.StringOutput), nil
+		}
+	}
+	return r.str(ctx, key), nil
 }
 
 // field is one string of a map output of a referenced stack.

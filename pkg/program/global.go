@@ -143,9 +143,9 @@ func regionProviders(ctx *pulumi.Context, s *config.Stack, regions []regionRef) 
 // deployMesh peers every pair of region VPCs once: n(n-1)/2 peerings. The side whose code sorts
 // first requests, the other accepts; names carry both codes, so a region added later only adds
 // its own pairs.
-func deployMesh(ctx *pulumi.Context, prefix string, regions []regionRef, providers map[string]*aws.Provider) (pulumi.StringMap, []pulumi.Resource, error) {
+func deployMesh(ctx *pulumi.Context, prefix string, regions []regionRef, providers map[string]*aws.Provider) (pulumi.StringMap, []meshLink, error) {
 	ids := pulumi.StringMap{}
-	var mesh []pulumi.Resource
+	var mesh []meshLink
 	for i, a := range regions {
 		for _, b := range regions[i+1:] {
 			pair := a.code() + "-" + b.code()
@@ -157,10 +157,16 @@ func deployMesh(ctx *pulumi.Context, prefix string, regions []regionRef, provide
 				return nil, nil, err
 			}
 			ids[pair] = p.ConnectionID
-			mesh = append(mesh, p)
+			mesh = append(mesh, meshLink{a: a.stack, b: b.stack, routes: p.Routes})
 		}
 	}
 	return ids, mesh, nil
+}
+
+// meshLink is one peering of the mesh and the two region stacks it joins.
+type meshLink struct {
+	a, b   *config.Stack
+	routes []pulumi.Resource
 }
 
 func meshSide(ctx *pulumi.Context, r regionRef, providers map[string]*aws.Provider) peering.Side {

@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/global-sovereign/global-sovereign/components/autoscaling"
+	"github.com/global-sovereign/global-sovereign/components/cassandra"
+	"github.com/global-sovereign/global-sovereign/components/monitoring"
 	"github.com/global-sovereign/global-sovereign/pkg/config"
 	"github.com/global-sovereign/global-sovereign/pkg/synth"
 )
@@ -185,7 +187,8 @@ func podMakerDiff(g *synth.Graph, s *config.Stack) string {
 // expectedPodMakers is what starts pods in a region stack, as "kind name": the add-ons the
 // cluster component declares (pulumi-eks owns vpc-cni and kube-proxy, which a node needs to
 // join and the audit does not count), the charts of the autoscaling and ingress components,
-// and the API Deployment when config names an image.
+// kube-prometheus-stack with monitoring, cert-manager and the k8ssandra-operator with a
+// Cassandra datacenter, and the API Deployment when config names an image.
 func expectedPodMakers(s *config.Stack) []string {
 	var out []string
 	if c := s.Cluster; c != nil {
@@ -196,6 +199,12 @@ func expectedPodMakers(s *config.Stack) []string {
 		}
 		if s.Ingress != nil {
 			out = append(out, "Release aws-load-balancer-controller")
+		}
+		if s.Monitoring != nil {
+			out = append(out, "Release "+monitoring.Chart)
+		}
+		if s.Cassandra != nil {
+			out = append(out, "Release "+cassandra.CertManagerChart, "Release "+cassandra.OperatorChart)
 		}
 	}
 	sort.Strings(out)

@@ -120,7 +120,7 @@ func deployWorkloads(ctx *pulumi.Context, e *regionEnv, cl *cluster.Cluster) err
 		Endpoint:             cl.Endpoint,
 		CertificateAuthority: cl.CertificateAuthority,
 		Kubernetes:           cl.Kubernetes,
-	})
+	}, pulumi.Provider(e.provider))
 	if err != nil {
 		return err
 	}

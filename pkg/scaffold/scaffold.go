@@ -140,7 +140,11 @@ func (p *Project) Region(code, awsRegion string) (*Change, error) {
 	}
 	for _, s := range p.Fleet.Stacks {
 		if s.Settings.Kind == config.KindGlobal && s.Settings.Environment == config.EnvProduction {
-			c.Notes = append(c.Notes, fmt.Sprintf("%s adds the VPC peerings with %s, its latency record and health check, after %s", s.Name, code, code))
+			note := fmt.Sprintf("%s adds the VPC peerings with %s, its latency record and health check", s.Name, code)
+			if s.Grafana != nil && stack.Monitoring != nil {
+				note += ", and its Prometheus workspace to Grafana (a data source and a query policy)"
+			}
+			c.Notes = append(c.Notes, note+", after "+code)
 		}
 	}
 	return c, nil

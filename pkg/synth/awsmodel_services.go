@@ -14,6 +14,22 @@ var serviceModels = map[string]modelFunc{
 		r.set("arn", arn("logs", r.region, "log-group:"+n))
 		return id
 	},
+	// Amazon Managed Service for Prometheus: a workspace id is ws- and a UUID; its endpoint is
+	// the regional aps-workspaces host, what remote write and queries append their paths to.
+	"aws:amp/workspace:Workspace": func(m *awsModel, r *created) (id string) {
+		id = "ws-" + uuidOf("aps"+r.urn)
+		r.set("arn", arn("aps", r.region, "workspace/"+id))
+		r.set("prometheusEndpoint", fmt.Sprintf("https://aps-workspaces.%s.amazonaws.com/workspaces/%s/", r.region, id))
+		return id
+	},
+	"aws:amp/ruleGroupNamespace:RuleGroupNamespace": func(m *awsModel, r *created) (id string) {
+		id = arn("aps", r.region, "rulegroupsnamespace/"+str(r.inputs, "workspaceId")+"/"+str(r.inputs, "name"))
+		r.set("arn", id)
+		return id
+	},
+	"aws:amp/alertManagerDefinition:AlertManagerDefinition": func(m *awsModel, r *created) (id string) {
+		return str(r.inputs, "workspaceId")
+	},
 	"aws:cloudwatch/metricAlarm:MetricAlarm": func(m *awsModel, r *created) (id string) {
 		n := r.ensureName()
 		id = n

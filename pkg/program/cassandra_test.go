@@ -1,0 +1,591 @@
+package program_test
+
+// The Cassandra cluster and the monitoring, read from the synthesized graphs of the committed
+// fleet: where the control plane runs, what every datacenter gets, who reaches Cassandra's
+// ports, the replication the keyspace Job sets, and that each alert and write path is scoped.
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/global-sovereign/global-sovereign/components/cassandra"
+	"github.com/global-sovereign/global-sovereign/components/cassandracluster"
+	"github.com/global-sovereign/global-sovereign/components/monitoring"
+	"github.com/global-sovereign/global-sovereign/internal/fleettest"
+	"github.com/global-sovereign/global-sovereign/pkg/config"
+	"github.com/global-sovereign/global-sovereign/pkg/program"
+	"github.com/global-sovereign/global-sovereign/pkg/synth"
+)
+
+const (
+	tK8ssandraCluster = "kubernetes:k8ssandra.io/v1alpha1:K8ssandraCluster"
+	tClientConfig     = "kubernetes:config.k8ssandra.io/v1beta1:ClientConfig"
+	tRelease          = "kubernetes:helm.sh/v3:Release"
+	tIngressRule      = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+)
+
+func committedFleet(t *testing.T) *config.Fleet {
+	t.Helper()
+	fleet, err := config.LoadDir(repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fleet
+}
+
+// datacenterSpecs are the K8ssandraCluster's datacenters by name.
+func datacenterSpecs(t *testing.T, g *synth.Graph) map[string]map[string]any {
+	t.Helper()
+	k := one(t, g, "global", tK8ssandraCluster)
+	out := map[string]map[string]any{}
+	for _, d := range asList(k.Inputs["spec"].(map[string]any)["cassandra"].(map[string]any)["datacenters"]) {
+		dc := d.(map[string]any)
+		out[dc["metadata"].(map[string]any)["name"].(string)] = dc
+	}
+	return out
+}
+
+// The control plane runs in exactly one cluster, the one config names; the K8ssandraCluster is
+// declared once, by the global stack, with that cluster's Kubernetes provider.
+func TestCassandraControlPlaneInOneCluster(t *testing.T) {
+	fleet := committedFleet(t)
+	cp := fleet.CassandraControlPlane(config.EnvProduction)
+	if cp == nil {
+		t.Fatal("no control plane in production")
+	}
+	var planes []string
+	for name, g := range regionGraphs(t) {
+		for _, r := range mustFind(t, g, name, "k8ssandra-operator release", withInput(tRelease, "chart", cassandra.OperatorChart)) {
+			if r.Inputs["values"].(map[string]any)["controlPlane"] == true {
+				planes = append(planes, name)
+			}
+		}
+		if len(g.ByType(tK8ssandraCluster)) != 0 {
+			t.Errorf("%s declares a K8ssandraCluster; only the global stack does", name)
+		}
+	}
+	if !slices.Equal(planes, []string{cp.Name}) {
+		t.Errorf("control-plane operators in %v, want only %s", planes, cp.Name)
+	}
+	g := synthAll(t)["global"].Graph
+	k := one(t, g, "global", tK8ssandraCluster)
+	if !strings.HasSuffix(k.Provider, "::k8s-"+cp.Settings.Code) {
+		t.Errorf("the K8ssandraCluster goes to %s, want the control plane's cluster (k8s-%s)", k.Provider, cp.Settings.Code)
+	}
+	if md := k.Inputs["metadata"].(map[string]any); md["namespace"] != cassandra.Namespace {
+		t.Errorf("K8ssandraCluster in namespace %v", md["namespace"])
+	}
+	// The global stack deploys after every datacenter's region: it reads them all.
+	refs := fleet.References(fleet.Stack("global"))
+	for _, dc := range fleet.CassandraDatacenters(config.EnvProduction) {
+		if !slices.Contains(refs, dc.Name) {
+			t.Errorf("global does not read %s, whose cluster it deploys a datacenter into", dc.Name)
+		}
+	}
+}
+
+// Every data-plane region's cluster is reachable from the control plane: a ClientConfig of the
+// region's name pointing at a Secret with the region's kubeconfig (a secret output of the
+// region: its operator's token, never the exec-based EKS kubeconfig), and the datacenter's
+// k8sContext names it.
+func TestEveryDatacenterHasAClientConfig(t *testing.T) {
+	fleet := committedFleet(t)
+	results := synthAll(t)
+	g := results["global"].Graph
+	specs := datacenterSpecs(t, g)
+	configs := map[string]map[string]any{}
+	for _, c := range g.ByType(tClientConfig) {
+		configs[c.Inputs["metadata"].(map[string]any)["name"].(string)] = c.Inputs["spec"].(map[string]any)
+	}
+	secrets := map[string]synth.Resource{}
+	for _, s := range g.ByType("kubernetes:core/v1:Secret") {
+		secrets[s.Inputs["metadata"].(map[string]any)["name"].(string)] = s
+	}
+	dcs := fleet.CassandraDatacenters(config.EnvProduction)
+	if len(specs) != len(dcs) {
+		t.Errorf("%d datacenters in the K8ssandraCluster, %d regions with one", len(specs), len(dcs))
+	}
+	for _, x := range dcs {
+		code := x.Settings.Code
+		spec, ok := specs[code]
+		if !ok {
+			t.Errorf("no datacenter %s", code)
+			continue
+		}
+		if x.Cassandra.ControlPlane {
+			if _, has := spec["k8sContext"]; has || configs[code] != nil {
+				t.Errorf("%s: the control plane's own datacenter is local: k8sContext %v, ClientConfig %v", code, spec["k8sContext"], configs[code])
+			}
+			continue
+		}
+		cc := configs[code]
+		if cc == nil || spec["k8sContext"] != code || cc["contextName"] != code {
+			t.Errorf("%s: ClientConfig %v, k8sContext %v", code, cc, spec["k8sContext"])
+			continue
+		}
+		secretName := cc["kubeConfigSecret"].(map[string]any)["name"].(string)
+		s, ok := secrets[secretName]
+		if !ok || s.Inputs["stringData"] != synth.SecretMarker {
+			t.Errorf("%s: kubeconfig Secret %q: %v", code, secretName, s.Inputs)
+		}
+		region := results[x.Name].Graph
+		if region.Outputs[program.OutCassandraKubeconfig] != synth.SecretMarker {
+			t.Errorf("%s: cassandraKubeconfig output is %v, want a secret", x.Name, region.Outputs[program.OutCassandraKubeconfig])
+		}
+		// The kubeconfig is the operator's service-account token, from a token Secret.
+		tokens := mustFind(t, region, x.Name, "operator token Secret", func(r synth.Resource) bool {
+			return r.Type == "kubernetes:core/v1:Secret" && r.Inputs["type"] == "kubernetes.io/service-account-token"
+		})
+		ann := tokens[0].Inputs["metadata"].(map[string]any)["annotations"].(map[string]any)
+		if ann["kubernetes.io/service-account.name"] != cassandra.OperatorServiceAccount {
+			t.Errorf("%s: token Secret for %v", x.Name, ann)
+		}
+	}
+	// The kubeconfig built from the token reaches the cluster as that account, in context code.
+	k, err := cassandra.TokenKubeconfig("iad", "https://example.eks.amazonaws.com", "Q0E=", "dG9rZW4=")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kc struct {
+		Current  string `json:"current-context"`
+		Contexts []struct {
+			Name string `json:"name"`
+		} `json:"contexts"`
+		Users []struct {
+			User map[string]any `json:"user"`
+		} `json:"users"`
+	}
+	if err := json.Unmarshal([]byte(k), &kc); err != nil || kc.Current != "iad" || kc.Contexts[0].Name != "iad" || kc.Users[0].User["token"] != "token" ||
+		kc.Users[0].User["exec"] != nil {
+		t.Errorf("token kubeconfig %s (%v)", k, err)
+	}
+	if _, err := cassandra.TokenKubeconfig("iad", "https://x", "Q0E=", ""); err == nil {
+		t.Error("a token Secret the controller has not filled gives a kubeconfig")
+	}
+}
+
+// Each datacenter: one rack per AZ on a fixed node group in that AZ (tainted, labelled, never
+// resized by the autoscaler, its pods not evictable), 500Gi encrypted gp3 claims, resources and
+// heap from config.
+func TestDatacenterRacksNodesAndStorage(t *testing.T) {
+	fleet := committedFleet(t)
+	results := synthAll(t)
+	specs := datacenterSpecs(t, results["global"].Graph)
+	for _, x := range fleet.CassandraDatacenters(config.EnvProduction) {
+		c, code, g := x.Cassandra, x.Settings.Code, results[x.Name].Graph
+		spec := specs[code]
+		claim := spec["storageConfig"].(map[string]any)["cassandraDataVolumeClaimSpec"].(map[string]any)
+		if claim["storageClassName"] != "gp3" || claim["resources"].(map[string]any)["requests"].(map[string]any)["storage"] != "500Gi" {
+			t.Errorf("%s: claims %v", code, claim)
+		}
+		sc := one(t, g, x.Name, "kubernetes:storage.k8s.io/v1:StorageClass")
+		if p := sc.Inputs["parameters"].(map[string]any); sc.Inputs["metadata"].(map[string]any)["name"] != "gp3" || p["type"] != "gp3" || p["encrypted"] != "true" {
+			t.Errorf("%s: StorageClass %v", x.Name, sc.Inputs)
+		}
+		if spec["size"] != float64(c.Size) || mustJSON(spec["resources"].(map[string]any)["limits"]) != mustJSON(map[string]any{"cpu": c.CPU, "memory": c.Memory}) {
+			t.Errorf("%s: size %v resources %v", code, spec["size"], spec["resources"])
+		}
+		heap := spec["config"].(map[string]any)["jvmOptions"].(map[string]any)
+		if heap["heap_max_size"] != fmt.Sprintf("%dGi", c.HeapGiB()) || heap["heap_initial_size"] != heap["heap_max_size"] {
+			t.Errorf("%s: heap %v", code, heap)
+		}
+		if spec["metadata"].(map[string]any)["pods"].(map[string]any)["annotations"].(map[string]any)[cassandra.SafeToEvict] != "false" {
+			t.Errorf("%s: pods may be evicted by the autoscaler: %v", code, spec["metadata"])
+		}
+		tol := asList(spec["tolerations"])
+		if len(tol) != 1 || mustJSON(tol[0]) != mustJSON(map[string]any{"effect": "NoSchedule", "key": cassandra.NodeLabel, "operator": "Equal", "value": cassandra.NodeValue}) {
+			t.Errorf("%s: tolerations %v", code, tol)
+		}
+		var racks []string
+		for _, r := range asList(spec["racks"]) {
+			rack := r.(map[string]any)
+			racks = append(racks, rack["name"].(string))
+			if rack["nodeAffinityLabels"].(map[string]any)[cassandra.RackLabel] != rack["name"] {
+				t.Errorf("%s: rack %v", code, rack)
+			}
+		}
+		if !slices.Equal(racks, x.Network.AvailabilityZones) {
+			t.Errorf("%s: racks %v, want one per AZ %v", code, racks, x.Network.AvailabilityZones)
+		}
+		// The node groups: one per AZ, in that AZ's private subnet only.
+		subnetAZ := map[string]string{}
+		for _, s := range g.ByType("aws:ec2/subnet:Subnet") {
+			subnetAZ[s.ID] = s.Inputs["availabilityZone"].(string)
+		}
+		groups := mustFind(t, g, x.Name, "Cassandra node groups", named("aws:eks/nodeGroup:NodeGroup", "-ng-cassandra-"))
+		if len(groups) != len(x.Network.AvailabilityZones) {
+			t.Errorf("%s: %d Cassandra node groups for %d AZs", x.Name, len(groups), len(x.Network.AvailabilityZones))
+		}
+		perZone := float64(c.Size / len(x.Network.AvailabilityZones))
+		for _, ng := range groups {
+			in := ng.Inputs
+			az := in["labels"].(map[string]any)[cassandra.RackLabel]
+			subnets := asList(in["subnetIds"])
+			sc := in["scalingConfig"].(map[string]any)
+			taints := asList(in["taints"])
+			switch {
+			case len(subnets) != 1 || subnetAZ[subnets[0].(string)] != az:
+				t.Errorf("%s: %s (rack %v) in subnets %v", x.Name, ng.Name, az, subnets)
+			case in["labels"].(map[string]any)[cassandra.NodeLabel] != cassandra.NodeValue || len(taints) != 1 ||
+				mustJSON(taints[0]) != mustJSON(map[string]any{"effect": "NO_SCHEDULE", "key": cassandra.NodeLabel, "value": cassandra.NodeValue}):
+				t.Errorf("%s: %s labels %v taints %v", x.Name, ng.Name, in["labels"], taints)
+			case sc["minSize"] != perZone || sc["maxSize"] != perZone || sc["desiredSize"] != perZone:
+				t.Errorf("%s: %s sizes %v, want fixed at %v", x.Name, ng.Name, sc, perZone)
+			case mustJSON(in["instanceTypes"]) != mustJSON([]string{c.InstanceType}) || in["capacityType"] != "ON_DEMAND":
+				t.Errorf("%s: %s instances %v %v", x.Name, ng.Name, in["instanceTypes"], in["capacityType"])
+			}
+		}
+		// Everything in the cluster (the operators, the datacenter's pods through them) waits for
+		// the Cassandra node groups too.
+		k8s := one(t, g, x.Name, "pulumi:providers:kubernetes")
+		for _, ng := range groups {
+			if !slices.Contains(k8s.DependsOn, ng.URN) {
+				t.Errorf("%s: the Kubernetes provider does not wait for %s", x.Name, ng.Name)
+			}
+		}
+		// Pod addresses cross the peering untranslated.
+		if cni := one(t, g, x.Name, "eks:index:Cluster").Inputs["vpcCniOptions"].(map[string]any); cni["externalSnat"] != true {
+			t.Errorf("%s: VPC CNI options %v: pods would reach peer VPCs as their node", x.Name, cni)
+		}
+	}
+}
+
+// The keyspace Job sets each keyspace's replication to each datacenter's configured factor, and
+// a factor is never above its datacenter's size (config refuses it; the component refuses it).
+func TestReplicationPerDatacenter(t *testing.T) {
+	fleet := committedFleet(t)
+	g := synthAll(t)["global"].Graph
+	job := one(t, g, "global", "kubernetes:batch/v1:Job")
+	var cql string
+	for _, e := range asList(job.Inputs["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)["containers"].([]any)[0].(map[string]any)["env"]) {
+		if env := e.(map[string]any); env["name"] == "CQL" {
+			cql = env["value"].(string)
+		}
+	}
+	want := map[string]int{}
+	for _, x := range fleet.CassandraDatacenters(config.EnvProduction) {
+		want[x.Settings.Code] = x.Cassandra.ReplicationFactor
+		if x.Cassandra.ReplicationFactor > x.Cassandra.Size {
+			t.Errorf("%s: replication factor %d above size %d", x.Name, x.Cassandra.ReplicationFactor, x.Cassandra.Size)
+		}
+	}
+	if got := want["ams"]; got != 3 || want["iad"] != 2 || want["syd"] != 2 {
+		t.Errorf("committed replication %v, want ams 3, iad 2, syd 2", want)
+	}
+	re := regexp.MustCompile(`'([a-z]+)': ([0-9]+)`)
+	keyspaces := fleet.CassandraClusterOf(config.EnvProduction).Keyspaces
+	for _, stmt := range strings.Split(strings.TrimSpace(cql), "\n") {
+		got := map[string]int{}
+		for _, m := range re.FindAllStringSubmatch(stmt, -1) {
+			got[m[1]] = atoi(m[2])
+		}
+		if mustJSON(got) != mustJSON(want) || !strings.Contains(stmt, "'class': 'NetworkTopologyStrategy'") {
+			t.Errorf("statement %q: replication %v, want %v", stmt, got, want)
+		}
+	}
+	for _, ks := range keyspaces {
+		if !strings.Contains(cql, "CREATE KEYSPACE IF NOT EXISTS "+ks+" ") || !strings.Contains(cql, "ALTER KEYSPACE "+ks+" ") {
+			t.Errorf("keyspace %s is not created idempotently: %q", ks, cql)
+		}
+	}
+	// The Job waits for the cluster, which waits for every datacenter to be Ready.
+	k := one(t, g, "global", tK8ssandraCluster)
+	if !slices.Contains(job.DependsOn, k.URN) {
+		t.Errorf("the keyspace Job does not wait for the K8ssandraCluster: %v", job.DependsOn)
+	}
+	var conds []string
+	if err := json.Unmarshal([]byte(k.Inputs["metadata"].(map[string]any)["annotations"].(map[string]any)["pulumi.com/waitFor"].(string)), &conds); err != nil {
+		t.Fatal(err)
+	}
+	for code := range want {
+		if !slices.Contains(conds, "jsonpath={.status.datacenters."+code+".cassandra.cassandraOperatorProgress}=Ready") {
+			t.Errorf("the cluster's readiness does not wait for datacenter %s: %v", code, conds)
+		}
+	}
+	// The component refuses what config would: a factor above the size, racks that do not
+	// divide the size, no or two local datacenters.
+	base := func() *cassandracluster.Args {
+		return &cassandracluster.Args{Name: "c", ServerVersion: "5.0.4", Keyspaces: []string{"k"},
+			Datacenters: []cassandracluster.Datacenter{{Code: "a", Zones: []string{"z1", "z2", "z3"}, Size: 3, ReplicationFactor: 3}}}
+	}
+	for _, tt := range []struct {
+		name string
+		edit func(*cassandracluster.Args)
+		want string
+	}{
+		{"factor above size", func(a *cassandracluster.Args) { a.Datacenters[0].ReplicationFactor = 4 }, "replication factor 4"},
+		{"racks do not divide", func(a *cassandracluster.Args) { a.Datacenters[0].Size = 4 }, "do not divide into 3 racks"},
+		{"two local datacenters", func(a *cassandracluster.Args) { a.Datacenters = append(a.Datacenters, a.Datacenters[0]) }, "2 datacenters without a kubeconfig"},
+		{"no provider", func(a *cassandracluster.Args) {}, "Kubernetes provider is required"},
+	} {
+		a := base()
+		tt.edit(a)
+		if err := a.Check(); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: %v, want %q", tt.name, err, tt.want)
+		}
+	}
+}
+
+// No security-group rule opens a Cassandra port to the internet or to anything but the region's
+// private subnets and the other datacenters' VPCs; the Cassandra nodes' group admits exactly
+// those, on every port.
+func TestCassandraPortsOnlyFromPeersAndPrivateSubnets(t *testing.T) {
+	fleet := committedFleet(t)
+	for name, g := range regionGraphs(t) {
+		s := fleet.Stack(name)
+		allowed := map[string]bool{}
+		for _, c := range fleet.CassandraPeerCIDRs(s) {
+			allowed[c] = true
+		}
+		private := 0
+		for _, sub := range g.ByType("aws:ec2/subnet:Subnet") {
+			if strings.Contains(sub.Name, "-private-") {
+				allowed[sub.Inputs["cidrBlock"].(string)] = true
+				private++
+			}
+		}
+		want := len(cassandra.Ports) * (private + len(fleet.CassandraPeerCIDRs(s)))
+		found := 0
+		for _, r := range g.ByType(tIngressRule) {
+			from, _ := r.Inputs["fromPort"].(float64)
+			to, _ := r.Inputs["toPort"].(float64)
+			proto := r.Inputs["ipProtocol"]
+			for _, p := range cassandra.Ports {
+				if proto != "-1" && (float64(p) < from || float64(p) > to) {
+					continue
+				}
+				cidr, _ := r.Inputs["cidrIpv4"].(string)
+				if !allowed[cidr] {
+					t.Errorf("%s: %s opens Cassandra port %d to %q (referenced group %v)", name, r.Name, p, cidr, r.Inputs["referencedSecurityGroupId"])
+				}
+				if strings.Contains(r.URN, cassandra.AccessType) {
+					found++
+				}
+			}
+		}
+		if s.Cassandra != nil && (found != want || private == 0) {
+			t.Errorf("%s: %d Cassandra rules, want %d (%d ports x (%d private subnets + %d peers))", name, found, want,
+				len(cassandra.Ports), private, len(fleet.CassandraPeerCIDRs(s)))
+		}
+	}
+}
+
+// Every Helm release of every stack is pinned to an exact chart version from an https repository.
+func TestEveryReleasePinned(t *testing.T) {
+	exact := regexp.MustCompile(`^v?[0-9]+\.[0-9]+\.[0-9]+$`)
+	charts := map[string]bool{}
+	for name, r := range synthAll(t) {
+		for _, rel := range r.Graph.ByType(tRelease) {
+			repo, _ := rel.Inputs["repositoryOpts"].(map[string]any)["repo"].(string)
+			if v, _ := rel.Inputs["version"].(string); !exact.MatchString(v) || !strings.HasPrefix(repo, "https://") {
+				t.Errorf("%s: release %s: chart %v version %q from %q", name, rel.Name, rel.Inputs["chart"], v, repo)
+			}
+			charts[rel.Inputs["chart"].(string)] = true
+		}
+	}
+	for _, c := range []string{cassandra.CertManagerChart, cassandra.OperatorChart, monitoring.Chart, "grafana"} {
+		if !charts[c] {
+			t.Errorf("no %s release in any stack (have %v)", c, charts)
+		}
+	}
+}
+
+// Prometheus writes to its own region's workspace only: the IRSA role's policy names that one
+// workspace and one action, its trust names the chart's service account of this cluster, and
+// the release remote-writes there with SigV4 in the region.
+func TestPrometheusWritesToItsWorkspaceOnly(t *testing.T) {
+	fleet := committedFleet(t)
+	for name, g := range regionGraphs(t) {
+		s := fleet.Stack(name)
+		if s.Monitoring == nil {
+			continue
+		}
+		ws := one(t, g, name, "aws:amp/workspace:Workspace")
+		arn, endpoint := ws.State["arn"].(string), ws.State["prometheusEndpoint"].(string)
+		policy := mustFind(t, g, name, "Prometheus role policy", named("aws:iam/rolePolicy:RolePolicy", "-monitoring-prometheus"))[0]
+		if policy.Inputs["policy"] != monitoring.WriterPolicy(arn).JSON() {
+			t.Errorf("%s: Prometheus policy %v, want remote write to %s only", name, policy.Inputs["policy"], arn)
+		}
+		role := mustFind(t, g, name, "Prometheus role", named("aws:iam/role:Role", "-monitoring-prometheus"))[0]
+		trust := role.Inputs["assumeRolePolicy"].(string)
+		oidc := g.Outputs[program.OutOIDCProviderArn].(string)
+		if !strings.Contains(trust, `"Federated":["`+oidc+`"]`) ||
+			!strings.Contains(trust, `:sub":"system:serviceaccount:`+monitoring.Namespace+`:`+monitoring.ServiceAccount+`"`) ||
+			!strings.Contains(trust, `:aud":"sts.amazonaws.com"`) {
+			t.Errorf("%s: Prometheus role trust %s (provider %s)", name, trust, oidc)
+		}
+		rel := mustFind(t, g, name, "kube-prometheus-stack release", withInput(tRelease, "chart", monitoring.Chart))[0]
+		prom := rel.Inputs["values"].(map[string]any)["prometheus"].(map[string]any)
+		sa := prom["serviceAccount"].(map[string]any)
+		rw := asList(prom["prometheusSpec"].(map[string]any)["remoteWrite"])
+		if sa["name"] != monitoring.ServiceAccount || sa["annotations"].(map[string]any)["eks.amazonaws.com/role-arn"] != role.State["arn"] ||
+			len(rw) != 1 || rw[0].(map[string]any)["url"] != endpoint+"api/v1/remote_write" ||
+			rw[0].(map[string]any)["sigv4"].(map[string]any)["region"] != s.Settings.AWSRegion {
+			t.Errorf("%s: Prometheus service account %v, remote write %v", name, sa, rw)
+		}
+		// It scrapes every ServiceMonitor: the operator's Cassandra one is not the chart's.
+		if prom["prometheusSpec"].(map[string]any)["serviceMonitorSelectorNilUsesHelmValues"] != false {
+			t.Errorf("%s: Prometheus selects only the chart's ServiceMonitors", name)
+		}
+		if s.Cassandra != nil {
+			if spec := datacenterSpecs(t, synthAll(t)["global"].Graph)[s.Settings.Code]; spec == nil {
+				t.Errorf("%s: no datacenter", name)
+			}
+		}
+	}
+	k := one(t, synthAll(t)["global"].Graph, "global", tK8ssandraCluster)
+	if tel := k.Inputs["spec"].(map[string]any)["cassandra"].(map[string]any)["telemetry"]; mustJSON(tel) != `{"prometheus":{"enabled":true}}` {
+		t.Errorf("Cassandra telemetry %v", tel)
+	}
+}
+
+// The workspace's alerts (Cassandra node down, disk over the configured percent, node CPU) go to
+// the region's alerts topic, which lets the service publish; Aurora's replication lag alarm goes
+// to the same topic.
+func TestAlertsReachTheRegionTopic(t *testing.T) {
+	fleet := committedFleet(t)
+	for name, g := range regionGraphs(t) {
+		s := fleet.Stack(name)
+		if s.Monitoring == nil {
+			continue
+		}
+		topic := one(t, g, name, "aws:sns/topic:Topic")
+		topicArn := topic.State["arn"].(string)
+		def := one(t, g, name, "aws:amp/alertManagerDefinition:AlertManagerDefinition").Inputs["definition"].(string)
+		if !strings.Contains(def, "topic_arn: "+topicArn+"\n") || !strings.Contains(def, "region: "+s.Settings.AWSRegion+"\n") {
+			t.Errorf("%s: alert manager definition does not send to %s:\n%s", name, topicArn, def)
+		}
+		rules := one(t, g, name, "aws:amp/ruleGroupNamespace:RuleGroupNamespace").Inputs["data"].(string)
+		for _, want := range []string{"alert: NodeCPUHigh", fmt.Sprintf("> %d'", s.Monitoring.NodeCPUAlertPercent)} {
+			if !strings.Contains(rules, want) {
+				t.Errorf("%s: rules lack %q:\n%s", name, want, rules)
+			}
+		}
+		if s.Cassandra != nil {
+			for _, want := range []string{"alert: CassandraNodeDown", "alert: CassandraDiskFull", fmt.Sprintf("> %d'", s.Monitoring.DiskAlertPercent), `namespace="` + cassandra.Namespace + `"`} {
+				if !strings.Contains(rules, want) {
+					t.Errorf("%s: rules lack %q:\n%s", name, want, rules)
+				}
+			}
+		}
+		policy := one(t, g, name, "aws:sns/topicPolicy:TopicPolicy").Inputs["policy"].(string)
+		if !strings.Contains(policy, `"Sid":"ManagedPrometheus"`) || !strings.Contains(policy, `"aws:SourceArn":"arn:aws:aps:`+s.Settings.AWSRegion+`:`) ||
+			!strings.Contains(policy, `"sns:GetTopicAttributes"`) {
+			t.Errorf("%s: the alerts topic does not admit the workspace: %s", name, policy)
+		}
+		if s.Database != nil && s.Database.Role == config.RoleSecondary {
+			lag := mustFind(t, g, name, "replication lag alarm", named("aws:cloudwatch/metricAlarm:MetricAlarm", "replication-lag"))[0]
+			if mustJSON(lag.Inputs["alarmActions"]) != mustJSON([]string{topicArn}) {
+				t.Errorf("%s: replication lag alarm notifies %v", name, lag.Inputs["alarmActions"])
+			}
+		}
+	}
+}
+
+// The global stack gives every datacenter's contact points in one place, as each region exports
+// them: the datacenter's CQL Service inside its cluster and the port.
+func TestGlobalAggregatesContactPoints(t *testing.T) {
+	fleet := committedFleet(t)
+	results := synthAll(t)
+	got := results["global"].Graph.Outputs[program.OutCassandraContactPoints].(map[string]any)
+	var codes []string
+	for _, x := range fleet.CassandraDatacenters(config.EnvProduction) {
+		codes = append(codes, x.Settings.Code)
+		own := results[x.Name].Graph.Outputs[program.OutCassandraContactPoints]
+		want := map[string]any{"datacenter": x.Settings.Code, "port": float64(cassandra.NativePort),
+			"service": "sovereign-" + x.Settings.Code + "-service.k8ssandra-operator.svc.cluster.local"}
+		if mustJSON(own) != mustJSON(want) || mustJSON(got[x.Settings.Code]) != mustJSON(want) {
+			t.Errorf("%s: contact points %v, global has %v, want %v", x.Name, own, got[x.Settings.Code], want)
+		}
+	}
+	var keys []string
+	for k := range got {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	if !slices.Equal(keys, codes) {
+		t.Errorf("global contact points for %v, want %v", keys, codes)
+	}
+}
+
+// A new datacenter changes only what must know it: the other datacenters' security groups gain
+// its VPC (one rule per port), the K8ssandraCluster gains the datacenter and the keyspace Job
+// the replication; every other resource of every stack is unchanged.
+func TestNewDatacenterChangesOnlyTheCassandraCluster(t *testing.T) {
+	fleet := committedFleet(t)
+	before := synthAll(t)
+	iad, err := os.ReadFile(filepath.Join(repo, "Pulumi.iad.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const cidr = "10.77.0.0/16"
+	fra := strings.NewReplacer("code: iad", "code: fra", "us-east-1", "eu-central-1", "10.2.0.0/16", cidr).Replace(string(iad))
+	dir := fleettest.Copy(t, repo)
+	if err := os.WriteFile(filepath.Join(dir, "Pulumi.fra.yaml"), []byte(fra), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	grown, err := config.LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := synth.Fleet(program.New(program.Options{Dir: dir, Fleet: grown}), grown, grown.Names())
+	if err != nil {
+		t.Fatal(err)
+	}
+	allowedChange := map[string]bool{}
+	for _, r := range before["global"].Graph.Resources {
+		if r.Type == tK8ssandraCluster || r.Type == "kubernetes:batch/v1:Job" {
+			allowedChange[r.URN] = true
+		}
+	}
+	for _, name := range fleet.Names() {
+		old, cur := byURN(before[name].Graph), byURN(after[name].Graph)
+		for urn, r := range old {
+			n, ok := cur[urn]
+			switch {
+			case !ok:
+				t.Errorf("%s: %s disappeared", name, urn)
+			case mustJSON(r) != mustJSON(n) && !allowedChange[urn]:
+				if strings.HasSuffix(urn, "-aurora-master") && r.Type == "aws:secretsmanager/secret:Secret" {
+					continue // the primary replicates its credentials to the new region (TestSeventhRegionOnlyAdds)
+				}
+				t.Errorf("%s: %s changed", name, urn)
+			}
+		}
+		s := fleet.Stack(name)
+		if !s.IsRegion() {
+			continue
+		}
+		added := 0
+		for urn, r := range cur {
+			if _, existed := old[urn]; existed {
+				continue
+			}
+			if r.Type != tIngressRule || r.Inputs["cidrIpv4"] != cidr || s.Cassandra == nil {
+				t.Errorf("%s: new %s %v", name, r.Type, r.Inputs)
+			}
+			added++
+		}
+		if s.Cassandra != nil && added != len(cassandra.Ports) {
+			t.Errorf("%s: %d new rules for the new datacenter, want %d", name, added, len(cassandra.Ports))
+		}
+	}
+	if _, ok := datacenterSpecs(t, after["global"].Graph)["fra"]; !ok {
+		t.Error("the K8ssandraCluster has no datacenter fra")
+	}
+}
+
+func atoi(s string) int {
+	n := 0
+	for _, c := range s {
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
