@@ -43,7 +43,7 @@ func (r regionRef) str(ctx *pulumi.Context, key string) pulumi.StringOutput {
 // detection, and the fleet's outputs in one place. Everything regional is declared with one
 // provider per AWS region; what is global (Route 53, Budgets, Cost Explorer, the alerts topic
 // their alarms use) with the stack's own provider.
-func deployGlobal(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet) error {
+func deployGlobal(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet, opts Options) error {
 	regions := make([]regionRef, 0)
 	for _, name := range fleet.References(s) {
 		ref, err := pulumi.NewStackReference(ctx, "ref-"+name, &pulumi.StackReferenceArgs{
@@ -80,7 +80,7 @@ func deployGlobal(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet) err
 	if err != nil {
 		return err
 	}
-	if err := deployFleetWorkloads(ctx, s, fleet, regions, mesh, providers[s.Settings.AWSRegion]); err != nil {
+	if err := deployFleetWorkloads(ctx, s, fleet, opts, regions, mesh, providers[s.Settings.AWSRegion]); err != nil {
 		return err
 	}
 

@@ -51,7 +51,7 @@ func New(opts Options) pulumi.RunFunc {
 		case config.KindEnvironment:
 			return deployEnvironment(ctx, cur, fleet, opts)
 		case config.KindGlobal:
-			return deployGlobal(ctx, cur, fleet)
+			return deployGlobal(ctx, cur, fleet, opts)
 		case config.KindClient:
 			return deployClient(ctx, cur, fleet, opts)
 		}
