@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/global-sovereign/global-sovereign/components/cassandra"
 	"github.com/global-sovereign/global-sovereign/components/cassandracluster"
 	"github.com/global-sovereign/global-sovereign/components/monitoring"
@@ -462,7 +464,51 @@ func TestAlertsReachTheRegionTopic(t *testing.T) {
 		if !strings.Contains(def, "topic_arn: "+topicArn+"\n") || !strings.Contains(def, "region: "+s.Settings.AWSRegion+"\n") {
 			t.Errorf("%s: alert manager definition does not send to %s:\n%s", name, topicArn, def)
 		}
+		// Both documents are YAML the service parses: a wrong indent fails only at deploy time.
+		var am struct {
+			Config string `yaml:"alertmanager_config"`
+		}
+		var amc struct {
+			Route     map[string]any `yaml:"route"`
+			Receivers []struct {
+				Name string `yaml:"name"`
+				SNS  []struct {
+					TopicArn string            `yaml:"topic_arn"`
+					SigV4    map[string]string `yaml:"sigv4"`
+				} `yaml:"sns_configs"`
+			} `yaml:"receivers"`
+		}
+		if err := yaml.Unmarshal([]byte(def), &am); err != nil || yaml.Unmarshal([]byte(am.Config), &amc) != nil || len(amc.Receivers) != 1 ||
+			len(amc.Receivers[0].SNS) != 1 || amc.Receivers[0].SNS[0].TopicArn != topicArn || amc.Receivers[0].SNS[0].SigV4["region"] != s.Settings.AWSRegion ||
+			amc.Route["receiver"] != amc.Receivers[0].Name {
+			t.Errorf("%s: alert manager definition does not parse to one SNS receiver for %s (%v):\n%s", name, topicArn, err, def)
+		}
 		rules := one(t, g, name, "aws:amp/ruleGroupNamespace:RuleGroupNamespace").Inputs["data"].(string)
+		var file struct {
+			Groups []struct {
+				Rules []struct {
+					Alert  string            `yaml:"alert"`
+					Expr   string            `yaml:"expr"`
+					For    string            `yaml:"for"`
+					Labels map[string]string `yaml:"labels"`
+				} `yaml:"rules"`
+			} `yaml:"groups"`
+		}
+		if err := yaml.Unmarshal([]byte(rules), &file); err != nil || len(file.Groups) != 1 {
+			t.Fatalf("%s: rules do not parse (%v):\n%s", name, err, rules)
+		}
+		wantRules := 1
+		if s.Cassandra != nil {
+			wantRules = 3
+		}
+		if len(file.Groups[0].Rules) != wantRules {
+			t.Errorf("%s: %d rules, want %d", name, len(file.Groups[0].Rules), wantRules)
+		}
+		for _, r := range file.Groups[0].Rules {
+			if r.Expr == "" || r.For == "" || r.Labels["region"] != s.Settings.Code || r.Labels["severity"] == "" {
+				t.Errorf("%s: rule %+v", name, r)
+			}
+		}
 		for _, want := range []string{"alert: NodeCPUHigh", fmt.Sprintf("> %d'", s.Monitoring.NodeCPUAlertPercent)} {
 			if !strings.Contains(rules, want) {
 				t.Errorf("%s: rules lack %q:\n%s", name, want, rules)
@@ -486,6 +532,56 @@ func TestAlertsReachTheRegionTopic(t *testing.T) {
 				t.Errorf("%s: replication lag alarm notifies %v", name, lag.Inputs["alarmActions"])
 			}
 		}
+	}
+}
+
+// The fleet's Grafana has every region's workspace as a data source (YAML the sidecar provisions,
+// queried with SigV4 in the workspace's region) and may query exactly those workspaces.
+func TestGrafanaReadsEveryWorkspace(t *testing.T) {
+	fleet := committedFleet(t)
+	results := synthAll(t)
+	g := results["global"].Graph
+	sources := map[string]synth.Resource{}
+	for _, cm := range g.ByType("kubernetes:core/v1:ConfigMap") {
+		sources[cm.Inputs["metadata"].(map[string]any)["name"].(string)] = cm
+	}
+	policies := map[string]string{}
+	for _, p := range mustFind(t, g, "global", "Grafana query policies", named("aws:iam/rolePolicy:RolePolicy", "-grafana-query-")) {
+		policies[p.Name[strings.LastIndex(p.Name, "-")+1:]] = p.Inputs["policy"].(string)
+	}
+	n := 0
+	for _, name := range fleet.References(fleet.Stack("global")) {
+		s := fleet.Stack(name)
+		if s.Monitoring == nil {
+			continue
+		}
+		n++
+		code := s.Settings.Code
+		ws := results[name].Graph.Outputs[program.OutAMPWorkspace].(map[string]any)
+		cm, ok := sources["datasource-"+code]
+		if !ok || cm.Inputs["metadata"].(map[string]any)["labels"].(map[string]any)["grafana_datasource"] != "1" {
+			t.Errorf("%s: data source ConfigMap %v", code, cm.Inputs)
+			continue
+		}
+		var doc struct {
+			Datasources []struct {
+				Type, URL string
+				JSONData  map[string]any `yaml:"jsonData"`
+			} `yaml:"datasources"`
+		}
+		if err := yaml.Unmarshal([]byte(cm.Inputs["data"].(map[string]any)[code+".yaml"].(string)), &doc); err != nil || len(doc.Datasources) != 1 {
+			t.Fatalf("%s: data source does not parse: %v", code, err)
+		}
+		d := doc.Datasources[0]
+		if d.URL != ws["endpoint"] || d.JSONData["sigV4Auth"] != true || d.JSONData["sigV4Region"] != s.Settings.AWSRegion {
+			t.Errorf("%s: data source %+v, want %v in %s", code, d, ws["endpoint"], s.Settings.AWSRegion)
+		}
+		if !strings.Contains(policies[code], `"Resource":["`+ws["arn"].(string)+`"]`) || strings.Contains(policies[code], "aps:RemoteWrite") {
+			t.Errorf("%s: Grafana's policy %s, want queries of %s only", code, policies[code], ws["arn"])
+		}
+	}
+	if n == 0 || len(sources) != n || len(policies) != n {
+		t.Errorf("%d regions with monitoring, %d data sources, %d policies", n, len(sources), len(policies))
 	}
 }
 
