@@ -53,6 +53,9 @@ type Args struct {
 	// After are what the datacenters need before they can form one cluster: the peering routes
 	// between their VPCs.
 	After []pulumi.Resource
+	// Protect keeps `pulumi destroy` from deleting the K8ssandraCluster: the operator would
+	// delete every datacenter with it.
+	Protect bool
 }
 
 // readyTimeoutSeconds bounds the wait for every datacenter: the first deploy starts every
@@ -131,7 +134,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 			},
 		},
 		OtherFields: kubernetes.UntypedArgs{"spec": Spec(args)},
-	}, append(inCluster, pulumi.DependsOn(append(clientConfigs, args.After...)))...)
+	}, append(inCluster, pulumi.DependsOn(append(clientConfigs, args.After...)), pulumi.Protect(args.Protect))...)
 	if err != nil {
 		return nil, err
 	}

@@ -81,6 +81,9 @@ func TestCassandraControlPlaneInOneCluster(t *testing.T) {
 	if !strings.HasSuffix(k.Provider, "::k8s-"+cp.Settings.Code) {
 		t.Errorf("the K8ssandraCluster goes to %s, want the control plane's cluster (k8s-%s)", k.Provider, cp.Settings.Code)
 	}
+	if !k.Protect {
+		t.Error("the K8ssandraCluster is not protected: destroying the global stack would delete every datacenter")
+	}
 	if md := k.Inputs["metadata"].(map[string]any); md["namespace"] != cassandra.Namespace {
 		t.Errorf("K8ssandraCluster in namespace %v", md["namespace"])
 	}

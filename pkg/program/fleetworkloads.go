@@ -92,6 +92,7 @@ func deployFleetWorkloads(ctx *pulumi.Context, s *config.Stack, fleet *config.Fl
 			}
 		}
 		args.After = links
+		args.Protect = s.Protected()
 		if _, err := cassandracluster.New(ctx, prefix+"-cassandra", args); err != nil {
 			return err
 		}
