@@ -54,14 +54,18 @@ func NewAccess(ctx *pulumi.Context, name string, args *AccessArgs, opts ...pulum
 	// Rules are named by port and CIDR, not by position: a datacenter added or removed adds or
 	// removes its own rules and renames no other.
 	var rules []sgrules.Rule
-	for _, port := range Ports {
+	for _, pr := range PortRanges {
 		for _, src := range []struct {
 			what  string
 			cidrs []string
 		}{{"private subnet", args.PrivateCIDRs}, {"peer datacenter", args.PeerCIDRs}} {
 			for _, c := range src.cidrs {
-				rules = append(rules, sgrules.Rule{Name: fmt.Sprintf("%s-%d-%s", name, port, cidrName.Replace(c)), CIDR: c, Port: port,
-					Description: fmt.Sprintf("Cassandra %d from %s %s", port, src.what, c)})
+				ports := fmt.Sprint(pr.From)
+				if pr.To != pr.From {
+					ports += "-" + fmt.Sprint(pr.To)
+				}
+				rules = append(rules, sgrules.Rule{Name: fmt.Sprintf("%s-%s-%s", name, ports, cidrName.Replace(c)), CIDR: c, Port: pr.From, ToPort: pr.To,
+					Description: fmt.Sprintf("Cassandra %s from %s %s", ports, src.what, c)})
 			}
 		}
 	}

@@ -51,6 +51,13 @@ const NativePort = 9042
 // operators call on every pod.
 var Ports = []int{7000, 7001, 7199, NativePort, 8080}
 
+// PortRange is a range of Ports admitted by one security-group rule per source.
+type PortRange struct{ From, To int }
+
+// PortRanges are Ports as the rules admit them: 7000-7001 in one, so that each source costs four
+// of the security group's inbound rules (config.MaxCassandraSources bounds the sources).
+var PortRanges = []PortRange{{7000, 7001}, {7199, 7199}, {8080, 8080}, {NativePort, NativePort}}
+
 // Node placement: Cassandra nodes carry this taint and label, and the datacenter tolerates and
 // selects them. The autoscaler never removes them: their groups have min = max, and the pods
 // say they are not safe to evict.
@@ -121,8 +128,10 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		Version:         pulumi.String(OperatorVersion),
 		RepositoryOpts:  &helmv3.RepositoryOptsArgs{Repo: pulumi.String(OperatorRepo)},
 		Values: pulumi.Map{
-			"controlPlane":   pulumi.Bool(args.ControlPlane),
-			"serviceAccount": pulumi.Map{"create": pulumi.Bool(true), "name": pulumi.String(OperatorServiceAccount)},
+			"controlPlane": pulumi.Bool(args.ControlPlane),
+			// The chart creates the account (its full name is the release name); the name is
+			// pinned because the control plane's token is that account's.
+			"serviceAccount": pulumi.Map{"name": pulumi.String(OperatorServiceAccount)},
 		},
 	}, append(inCluster, pulumi.DependsOn([]pulumi.Resource{certManager}))...)
 	if err != nil {

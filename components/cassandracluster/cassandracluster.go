@@ -58,6 +58,10 @@ type Args struct {
 	Protect bool
 }
 
+// ClientConfigLoaded is a ClientConfig's pulumi.com/waitFor: the annotations the operator writes
+// once it has loaded the ClientConfig (k8ssandra-operator controllers/config: InitClientConfigs).
+const ClientConfigLoaded = `["jsonpath={.metadata.annotations.k8ssandra\\.io/secret-hash}","jsonpath={.metadata.annotations.k8ssandra\\.io/resource-hash}"]`
+
 // readyTimeoutSeconds bounds the wait for every datacenter: the first deploy starts every
 // node of every region, one at a time per datacenter.
 const readyTimeoutSeconds = 7200
@@ -110,7 +114,13 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		cc, err := apiextensions.NewCustomResource(ctx, fmt.Sprintf("%s-%s-clientconfig", name, dc.Code), &apiextensions.CustomResourceArgs{
 			ApiVersion: pulumi.String("config.k8ssandra.io/v1beta1"),
 			Kind:       pulumi.String("ClientConfig"),
-			Metadata:   &metav1.ObjectMetaArgs{Name: pulumi.String(dc.Code), Namespace: pulumi.String(cassandra.Namespace)},
+			Metadata: &metav1.ObjectMetaArgs{
+				Name: pulumi.String(dc.Code), Namespace: pulumi.String(cassandra.Namespace),
+				// The operator loads ClientConfigs only when it starts: a new one makes it restart,
+				// and it then stamps the ClientConfig with the hashes of what it loaded. Until then
+				// its webhook refuses a K8ssandraCluster naming the context, so that waits for these.
+				Annotations: pulumi.StringMap{"pulumi.com/waitFor": pulumi.String(ClientConfigLoaded)},
+			},
 			OtherFields: kubernetes.UntypedArgs{"spec": pulumi.Map{
 				"contextName":      pulumi.String(dc.Code),
 				"kubeConfigSecret": pulumi.Map{"name": secret.Metadata.Name().Elem()},
@@ -258,6 +268,9 @@ exit 1
 		Metadata: &metav1.ObjectMetaArgs{
 			Name:      pulumi.String("cassandra-keyspaces-" + hex.EncodeToString(sum[:])[:10]),
 			Namespace: pulumi.String(cassandra.Namespace),
+			// A Job that failed (the cluster down past its deadline) is replaced on the next
+			// update rather than left failed under the same name.
+			Annotations: pulumi.StringMap{"pulumi.com/replaceUnready": pulumi.String("true")},
 		},
 		Spec: batchv1.JobSpecArgs{
 			BackoffLimit:          pulumi.Int(3),
@@ -281,7 +294,7 @@ exit 1
 				},
 			},
 		},
-	}, append(inCluster, pulumi.DependsOn([]pulumi.Resource{k8c}))...)
+	}, append(inCluster, pulumi.DependsOn([]pulumi.Resource{k8c}), pulumi.DeleteBeforeReplace(true))...)
 }
 
 // Check refuses a cluster the operator or Cassandra would refuse later: no datacenter, a

@@ -12,13 +12,15 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// Rule admits TCP on Port from CIDR, or from the members of the security group Source (set
+// Rule admits TCP on Port (through ToPort when set: a range counts as one rule of the group's
+// quota) from CIDR, or from the members of the security group Source (set
 // exactly one). Name is the rule's logical name.
 type Rule struct {
 	Name        string
 	CIDR        string
 	Source      pulumi.StringInput // a security group id: its members, wherever they are
 	Port        int
+	ToPort      int // 0: Port only
 	Description string
 }
 
@@ -60,7 +62,7 @@ func Ingress(ctx *pulumi.Context, securityGroupID pulumi.IDOutput, rules []Rule,
 			Description:     pulumi.String(r.Description),
 			IpProtocol:      pulumi.String("tcp"),
 			FromPort:        pulumi.Int(r.Port),
-			ToPort:          pulumi.Int(r.Port),
+			ToPort:          pulumi.Int(r.lastPort()),
 		}
 		if r.Source != nil {
 			args.ReferencedSecurityGroupId = r.Source
@@ -74,12 +76,22 @@ func Ingress(ctx *pulumi.Context, securityGroupID pulumi.IDOutput, rules []Rule,
 	return nil
 }
 
+func (r Rule) lastPort() int {
+	if r.ToPort == 0 {
+		return r.Port
+	}
+	return r.ToPort
+}
+
 func (r Rule) check() error {
 	if r.Name == "" {
 		return fmt.Errorf("security group rule %q: no name", r.Description)
 	}
 	if r.Port < 1 || r.Port > 65535 {
 		return fmt.Errorf("security group rule %s: port %d is not a TCP port (1-65535)", r.Name, r.Port)
+	}
+	if r.lastPort() < r.Port || r.lastPort() > 65535 {
+		return fmt.Errorf("security group rule %s: ports %d-%d are not a TCP port range (%d-65535)", r.Name, r.Port, r.lastPort(), r.Port)
 	}
 	if r.Source != nil {
 		if r.CIDR != "" {

@@ -131,6 +131,8 @@ func TestIngressRejects(t *testing.T) {
 		{"port 0", sgrules.Rule{Name: "r", CIDR: "10.1.0.0/20", Port: 0}, "port 0"},
 		{"port above 65535", sgrules.Rule{Name: "r", CIDR: "10.1.0.0/20", Port: 65536}, "port 65536"},
 		{"negative port", sgrules.Rule{Name: "r", CIDR: "10.1.0.0/20", Port: -1}, "port -1"},
+		{"range ending below its start", sgrules.Rule{Name: "r", CIDR: "10.1.0.0/20", Port: 7001, ToPort: 7000}, "ports 7001-7000"},
+		{"range past 65535", sgrules.Rule{Name: "r", CIDR: "10.1.0.0/20", Port: 7000, ToPort: 70000}, "ports 7000-70000"},
 		{"address without prefix", sgrules.Rule{Name: "r", CIDR: "10.1.0.1", Port: 443}, `"10.1.0.1"`},
 		{"IPv6 CIDR", sgrules.Rule{Name: "r", CIDR: "2001:db8::/32", Port: 443}, `"2001:db8::/32"`},
 		{"empty CIDR", sgrules.Rule{Name: "r", Port: 443}, `""`},

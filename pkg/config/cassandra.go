@@ -120,12 +120,33 @@ var cassandraSizeGiB = map[string]int{"large": 16, "xlarge": 32, "2xlarge": 64, 
 var cassandraSizeCPU = map[string]int{"large": 2, "xlarge": 4, "2xlarge": 8, "4xlarge": 16, "8xlarge": 32,
 	"12xlarge": 48, "16xlarge": 64, "24xlarge": 96}
 
-// Room the node's own agents (kubelet, aws-node, kube-proxy, the CSI node plugin, node-exporter,
-// the Pod Identity agent) keep on a Cassandra node: what a pod may not request.
-const (
-	nodeReservedGiB   = 4
-	nodeReservedMilli = 1000
-)
+// cassandraMaxPods is the kubelet's max pods per size of the r families (the VPC CNI's ENI and
+// IP limits, as the EKS AMI computes them): the memory the kubelet reserves grows with it.
+var cassandraMaxPods = map[string]int{"large": 29, "xlarge": 58, "2xlarge": 58, "4xlarge": 234, "8xlarge": 234,
+	"12xlarge": 234, "16xlarge": 737, "24xlarge": 737}
+
+// nodeReservedMilli is the CPU a Cassandra pod may not request: the kubelet's reservation and the
+// node's agents (aws-node, kube-proxy, the CSI node plugin, node-exporter, the Pod Identity agent).
+const nodeReservedMilli = 1000
+
+// CassandraMemoryCeilingGiB is the most memory a Cassandra pod of the instance type may request
+// and still schedule: the instance's memory, less what the kernel keeps (about 5%), the
+// kubelet's reservation on AL2023 (255 MiB + 11 MiB per pod of max pods, and 100 MiB for
+// eviction), and 1 GiB for the node's agents and the datacenter's logging sidecar. 0 for an
+// unknown size.
+func CassandraMemoryCeilingGiB(size string) int {
+	mem, pods := cassandraSizeGiB[size], cassandraMaxPods[size]
+	if mem == 0 || pods == 0 {
+		return 0
+	}
+	reservedMiB := 255 + 11*pods + 100 + 1024
+	return (mem*1024*95/100 - reservedMiB) / 1024
+}
+
+// MaxCassandraSources is how many source networks (the region's private subnets and the other
+// datacenters' VPCs) a Cassandra nodes' security group can admit: four rules each (7000-7001,
+// 7199, 8080, 9042) within the 60 inbound rules AWS allows per security group by default.
+const MaxCassandraSources = 15
 
 func (c *Cassandra) applyDefaults() {
 	if c == nil {
@@ -217,9 +238,9 @@ func (s *Stack) validateCassandra(is *issues) {
 		is.add(keyPath(KeyCassandra, "memory"), "%q: want whole gibibytes such as \"48Gi\" (at least 1)", c.Memory)
 	} else {
 		mem = atoi(m[1])
-		if memGiB > 0 && mem > memGiB-nodeReservedGiB {
-			is.add(keyPath(KeyCassandra, "memory"), "%s does not fit a %s (%d GiB) with %d GiB kept for the node's agents; want at most %dGi",
-				c.Memory, c.InstanceType, memGiB, nodeReservedGiB, memGiB-nodeReservedGiB)
+		if ceiling := CassandraMemoryCeilingGiB(size); memGiB > 0 && mem > ceiling {
+			is.add(keyPath(KeyCassandra, "memory"), "%s does not fit a %s (%d GiB, of which the kernel, the kubelet and the node's agents keep the rest); want at most %dGi",
+				c.Memory, c.InstanceType, memGiB, ceiling)
 		}
 	}
 	milli := 0
@@ -376,6 +397,11 @@ func (f *Fleet) validateCassandraFleet() Problems {
 			}
 		}
 		for _, x := range dcs {
+			if n := len(x.Network.AvailabilityZones) + len(dcs) - 1; n > MaxCassandraSources {
+				out = append(out, x.problem(keyPath(KeyCassandra),
+					"%d datacenters: %s's Cassandra security group would admit %d networks (%d private subnets, %d peer VPCs), more than the %d that fit AWS's default of 60 inbound rules per security group; raise the quota and this limit with it",
+					len(dcs), x.Name, n, len(x.Network.AvailabilityZones), len(dcs)-1, MaxCassandraSources))
+			}
 			if !x.Cassandra.ControlPlane && len(f.PublicEndpointCIDRs(x)) == 0 {
 				out = append(out, x.problem(keyPath(KeyCassandra),
 					"the control plane's operator manages this datacenter through the cluster's public API endpoint (admitting its NAT addresses), and %s has none: give global-sovereign:cluster.endpointPublicCidrs or an office VPN", x.Name))

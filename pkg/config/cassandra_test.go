@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -116,9 +117,9 @@ func TestCassandraRules(t *testing.T) {
 		{"memory in G", "memory: 48Gi", "memory: 48G", cass + "memory", `"48G": want whole gibibytes such as "48Gi"`, 52},
 		{"memory in Mi", "memory: 48Gi", "memory: 49152Mi", cass + "memory", `"49152Mi": want whole gibibytes`, 52},
 		{"memory of the whole instance", "memory: 48Gi", "memory: 64Gi", cass + "memory",
-			"64Gi does not fit a r6i.2xlarge (64 GiB) with 4 GiB kept for the node's agents; want at most 60Gi", 52},
+			"64Gi does not fit a r6i.2xlarge (64 GiB, of which the kernel, the kubelet and the node's agents keep the rest); want at most 58Gi", 52},
 		{"memory on a smaller instance", "instanceType: r6i.2xlarge", "instanceType: r6i.xlarge", cass + "memory",
-			"48Gi does not fit a r6i.xlarge (32 GiB) with 4 GiB kept for the node's agents; want at most 28Gi", 52},
+			"48Gi does not fit a r6i.xlarge (32 GiB, of which the kernel, the kubelet and the node's agents keep the rest); want at most 28Gi", 52},
 		{"cpu 0", `cpu: "6"`, `cpu: "0"`, cass + "cpu", `"0": want cores ("6") or millicores ("6500m")`, 51},
 		{"cpu 0m", `cpu: "6"`, `cpu: "0m"`, cass + "cpu", `"0m": want cores ("6") or millicores ("6500m")`, 51},
 		{"cpu fraction", `cpu: "6"`, `cpu: "6.5"`, cass + "cpu", `"6.5": want cores ("6") or millicores ("6500m")`, 51},
@@ -158,7 +159,7 @@ func TestCassandraLimitsAccepted(t *testing.T) {
 	for _, r := range [][2]string{
 		{"size: 3", "size: 90"},
 		{"replicationFactor: 2", "replicationFactor: 3"},
-		{"memory: 48Gi", "memory: 60Gi"},
+		{"memory: 48Gi", "memory: 58Gi"},
 		{`cpu: "6"`, `cpu: "7"`},
 		{`cpu: "6"`, `cpu: "500m"`},
 		{"heapSize: 16G", "heapSize: 24G"},
@@ -532,5 +533,58 @@ func TestCassandraQuantityForms(t *testing.T) {
 		t.Run(tt.new, func(t *testing.T) {
 			requireProblem(t, problemsOf(t, strings.Replace(cassandraRegion, tt.old, tt.new, 1)), tt.path, tt.inMsg, 0)
 		})
+	}
+}
+
+// The memory ceiling per size: the kubelet's reservation grows with max pods, so the large sizes
+// keep more than a flat margin would (r6i.4xlarge: 234 pods).
+func TestCassandraMemoryCeiling(t *testing.T) {
+	for _, tt := range []struct {
+		size string
+		want int
+	}{{"large", 13}, {"xlarge", 28}, {"2xlarge", 58}, {"4xlarge", 117}, {"8xlarge", 239}, {"16xlarge", 477}, {"24xlarge", 720}, {"3xlarge", 0}} {
+		if got := CassandraMemoryCeilingGiB(tt.size); got != tt.want {
+			t.Errorf("%s: ceiling %dGi, want %dGi", tt.size, got, tt.want)
+		}
+	}
+}
+
+// Each datacenter's node security group admits four rules per source network: a fleet whose
+// datacenters would pass AWS's default of 60 inbound rules per group is refused, naming the count.
+func TestCassandraSecurityGroupQuota(t *testing.T) {
+	for _, tt := range []struct {
+		extra   int // datacenters added to the committed six
+		refused bool
+	}{{7, false}, {8, true}} {
+		f, err := LoadDir("../..")
+		if err != nil {
+			t.Fatal(err)
+		}
+		iad := f.Stack("iad")
+		for i := 0; i < tt.extra; i++ {
+			c := *iad
+			c.Name = fmt.Sprintf("dc%02d", i)
+			c.File = StackFileName(c.Name)
+			c.Settings.Code = c.Name
+			c.Settings.NamePrefix = "gs-" + c.Name
+			network := *iad.Network
+			network.VPCCIDR = fmt.Sprintf("10.%d.0.0/16", 100+i)
+			c.Network = &network
+			c.Database, c.Backup, c.Ingress = nil, nil, nil
+			f.Stacks = append(f.Stacks, &c)
+		}
+		// 3 private subnets + (6 + extra - 1) peers: 15 fit, 16 do not.
+		var found []Problem
+		for _, p := range f.Validate() {
+			if strings.Contains(p.Msg, "inbound rules per security group") {
+				found = append(found, p)
+			}
+		}
+		if tt.refused != (len(found) > 0) {
+			t.Errorf("%d more datacenters: quota problems %v", tt.extra, found)
+		}
+		if tt.refused && (found[0].Path != "global-sovereign:cassandra" || !strings.Contains(found[0].Msg, "admit 16 networks") || found[0].File == "") {
+			t.Errorf("problem %+v", found[0])
+		}
 	}
 }

@@ -106,8 +106,21 @@ func TestEveryDatacenterHasAClientConfig(t *testing.T) {
 	g := results["global"].Graph
 	specs := datacenterSpecs(t, g)
 	configs := map[string]map[string]any{}
+	k := one(t, g, "global", tK8ssandraCluster)
 	for _, c := range g.ByType(tClientConfig) {
-		configs[c.Inputs["metadata"].(map[string]any)["name"].(string)] = c.Inputs["spec"].(map[string]any)
+		md := c.Inputs["metadata"].(map[string]any)
+		configs[md["name"].(string)] = c.Inputs["spec"].(map[string]any)
+		// The operator restarts to load a new ClientConfig; its webhook refuses the cluster's
+		// k8sContext until then, so the K8ssandraCluster waits for the ClientConfig to be loaded.
+		var conds []string
+		if err := json.Unmarshal([]byte(md["annotations"].(map[string]any)["pulumi.com/waitFor"].(string)), &conds); err != nil ||
+			!slices.Contains(conds, `jsonpath={.metadata.annotations.k8ssandra\.io/secret-hash}`) || !slices.Contains(k.DependsOn, c.URN) {
+			t.Errorf("ClientConfig %s: waitFor %v (%v); the K8ssandraCluster waits for %v", md["name"], conds, err, k.DependsOn)
+		}
+	}
+	job := one(t, g, "global", "kubernetes:batch/v1:Job")
+	if job.Inputs["metadata"].(map[string]any)["annotations"].(map[string]any)["pulumi.com/replaceUnready"] != "true" || !job.DeleteBeforeReplace {
+		t.Errorf("a failed keyspace Job would stay failed: %v, deleteBeforeReplace %v", job.Inputs["metadata"], job.DeleteBeforeReplace)
 	}
 	secrets := map[string]synth.Resource{}
 	for _, s := range g.ByType("kubernetes:core/v1:Secret") {
@@ -154,7 +167,7 @@ func TestEveryDatacenterHasAClientConfig(t *testing.T) {
 		}
 	}
 	// The kubeconfig built from the token reaches the cluster as that account, in context code.
-	k, err := cassandra.TokenKubeconfig("iad", "https://example.eks.amazonaws.com", "Q0E=", "dG9rZW4=")
+	kc0, err := cassandra.TokenKubeconfig("iad", "https://example.eks.amazonaws.com", "Q0E=", "dG9rZW4=")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,9 +180,9 @@ func TestEveryDatacenterHasAClientConfig(t *testing.T) {
 			User map[string]any `json:"user"`
 		} `json:"users"`
 	}
-	if err := json.Unmarshal([]byte(k), &kc); err != nil || kc.Current != "iad" || kc.Contexts[0].Name != "iad" || kc.Users[0].User["token"] != "token" ||
+	if err := json.Unmarshal([]byte(kc0), &kc); err != nil || kc.Current != "iad" || kc.Contexts[0].Name != "iad" || kc.Users[0].User["token"] != "token" ||
 		kc.Users[0].User["exec"] != nil {
-		t.Errorf("token kubeconfig %s (%v)", k, err)
+		t.Errorf("token kubeconfig %s (%v)", kc0, err)
 	}
 	if _, err := cassandra.TokenKubeconfig("iad", "https://x", "Q0E=", ""); err == nil {
 		t.Error("a token Secret the controller has not filled gives a kubeconfig")
@@ -356,29 +369,53 @@ func TestCassandraPortsOnlyFromPeersAndPrivateSubnets(t *testing.T) {
 				private++
 			}
 		}
-		want := len(cassandra.Ports) * (private + len(fleet.CassandraPeerCIDRs(s)))
+		want := len(cassandra.PortRanges) * (private + len(fleet.CassandraPeerCIDRs(s)))
 		found := 0
+		covered := map[string]map[int]bool{} // source CIDR -> Cassandra ports the node group admits from it
 		for _, r := range g.ByType(tIngressRule) {
 			from, _ := r.Inputs["fromPort"].(float64)
 			to, _ := r.Inputs["toPort"].(float64)
 			proto := r.Inputs["ipProtocol"]
+			cidr, _ := r.Inputs["cidrIpv4"].(string)
+			ours := strings.Contains(r.URN, cassandra.AccessType)
+			if ours {
+				found++
+				if covered[cidr] == nil {
+					covered[cidr] = map[int]bool{}
+				}
+			}
 			for _, p := range cassandra.Ports {
 				if proto != "-1" && (float64(p) < from || float64(p) > to) {
 					continue
 				}
-				cidr, _ := r.Inputs["cidrIpv4"].(string)
 				if !allowed[cidr] {
 					t.Errorf("%s: %s opens Cassandra port %d to %q (referenced group %v)", name, r.Name, p, cidr, r.Inputs["referencedSecurityGroupId"])
 				}
-				if strings.Contains(r.URN, cassandra.AccessType) {
-					found++
+				if ours {
+					covered[cidr][p] = true
 				}
 			}
 		}
 		if s.Cassandra != nil && (found != want || private == 0) {
-			t.Errorf("%s: %d Cassandra rules, want %d (%d ports x (%d private subnets + %d peers))", name, found, want,
-				len(cassandra.Ports), private, len(fleet.CassandraPeerCIDRs(s)))
+			t.Errorf("%s: %d Cassandra rules, want %d (%d port ranges x (%d private subnets + %d peers))", name, found, want,
+				len(cassandra.PortRanges), private, len(fleet.CassandraPeerCIDRs(s)))
 		}
+		// Every allowed source gets every port: the peers' gossip and the control plane's calls.
+		for cidr := range allowed {
+			if s.Cassandra != nil && len(covered[cidr]) != len(cassandra.Ports) {
+				t.Errorf("%s: from %s the Cassandra nodes admit ports %v, want %v", name, cidr, covered[cidr], cassandra.Ports)
+			}
+		}
+	}
+}
+
+// config.MaxCassandraSources assumes the rules per source the component declares.
+func TestCassandraRulesPerSourceFitTheQuota(t *testing.T) {
+	if n := len(cassandra.PortRanges) * config.MaxCassandraSources; n > 60 {
+		t.Errorf("%d rules per security group at config's limit of %d sources; AWS allows 60 inbound rules by default", n, config.MaxCassandraSources)
+	}
+	if len(cassandra.PortRanges)*(config.MaxCassandraSources+1) <= 60 {
+		t.Errorf("config.MaxCassandraSources (%d) is below what %d rules per source allow", config.MaxCassandraSources, len(cassandra.PortRanges))
 	}
 }
 
@@ -672,8 +709,8 @@ func TestNewDatacenterChangesOnlyTheCassandraCluster(t *testing.T) {
 			}
 			added++
 		}
-		if s.Cassandra != nil && added != len(cassandra.Ports) {
-			t.Errorf("%s: %d new rules for the new datacenter, want %d", name, added, len(cassandra.Ports))
+		if s.Cassandra != nil && added != len(cassandra.PortRanges) {
+			t.Errorf("%s: %d new rules for the new datacenter, want %d", name, added, len(cassandra.PortRanges))
 		}
 	}
 	if _, ok := datacenterSpecs(t, after["global"].Graph)["fra"]; !ok {
