@@ -48,13 +48,22 @@ type Args struct {
 	AlarmTopicArn pulumi.StringInput
 	// Rules are the alert rules evaluated in the workspace.
 	Rules Rules
+	// Workspace, when set, is the region's workspace that this cluster writes to (an environment
+	// stack's cluster on its region's network): no workspace, rules or alert manager are declared,
+	// and the region's rules see this cluster's series under its cluster label.
+	Workspace *Workspace
+}
+
+// Workspace is an existing workspace: its ARN and endpoint.
+type Workspace struct {
+	Arn, Endpoint pulumi.StringOutput
 }
 
 // Monitoring is the component.
 type Monitoring struct {
 	pulumi.ResourceState
 
-	WorkspaceID       pulumi.StringOutput `pulumi:"workspaceId"`
+	WorkspaceID       pulumi.StringOutput `pulumi:"workspaceId"` // unset when Args.Workspace is given
 	WorkspaceArn      pulumi.StringOutput `pulumi:"workspaceArn"`
 	WorkspaceEndpoint pulumi.StringOutput `pulumi:"workspaceEndpoint"` // https://aps-workspaces.<region>.amazonaws.com/workspaces/<id>/
 	WriterRoleArn     pulumi.StringOutput `pulumi:"writerRoleArn"`
@@ -75,9 +84,17 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	}
 	parent := pulumi.Parent(m)
 
-	ws, err := amp.NewWorkspace(ctx, name, &amp.WorkspaceArgs{Alias: pulumi.String(name)}, parent, pulumi.Protect(args.Scope.Protect))
-	if err != nil {
-		return nil, err
+	ws := args.Workspace
+	if ws == nil {
+		w, err := amp.NewWorkspace(ctx, name, &amp.WorkspaceArgs{Alias: pulumi.String(name)}, parent, pulumi.Protect(args.Scope.Protect))
+		if err != nil {
+			return nil, err
+		}
+		if err := alerting(ctx, name, args, w, parent); err != nil {
+			return nil, err
+		}
+		ws = &Workspace{Arn: w.Arn, Endpoint: w.PrometheusEndpoint}
+		m.WorkspaceID = w.ID().ToStringOutput()
 	}
 	policy := ws.Arn.ApplyT(func(arn string) string { return WriterPolicy(arn).JSON() }).(pulumi.StringOutput)
 	role, rolePolicy, err := cluster.IRSARole(ctx, name+"-prometheus", args.OIDCProviderArn, Namespace, ServiceAccount,
@@ -85,7 +102,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	if err != nil {
 		return nil, err
 	}
-	remoteWrite := ws.PrometheusEndpoint.ApplyT(func(e string) string { return e + "api/v1/remote_write" }).(pulumi.StringOutput)
+	remoteWrite := ws.Endpoint.ApplyT(func(e string) string { return e + "api/v1/remote_write" }).(pulumi.StringOutput)
 	m.Release, err = helmv3.NewRelease(ctx, name+"-kube-prometheus-stack", &helmv3.ReleaseArgs{
 		Name:            pulumi.String(Chart),
 		Namespace:       pulumi.String(Namespace),
@@ -99,33 +116,38 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		return nil, err
 	}
 
+	m.WorkspaceArn = ws.Arn
+	m.WorkspaceEndpoint = ws.Endpoint
+	m.WriterRoleArn = role.Arn
+	outputs := pulumi.Map{
+		"workspaceArn":      m.WorkspaceArn,
+		"workspaceEndpoint": m.WorkspaceEndpoint,
+		"writerRoleArn":     m.WriterRoleArn,
+	}
+	if args.Workspace == nil {
+		outputs["workspaceId"] = m.WorkspaceID
+	}
+	return m, ctx.RegisterResourceOutputs(m, outputs)
+}
+
+// alerting declares the workspace's alert rules and the alert manager that sends them to the
+// alarm topic.
+func alerting(ctx *pulumi.Context, name string, args *Args, ws *amp.Workspace, parent pulumi.ResourceOption) error {
 	if _, err := amp.NewRuleGroupNamespace(ctx, name+"-rules", &amp.RuleGroupNamespaceArgs{
 		Name:        pulumi.String("sovereign"),
 		WorkspaceId: ws.ID(),
 		Data:        pulumi.String(args.Rules.YAML()),
 	}, parent); err != nil {
-		return nil, err
+		return err
 	}
 	definition := pulumi.All(args.AlarmTopicArn).ApplyT(func(v []any) string {
 		return AlertManagerDefinition(v[0].(string), args.Scope.Region)
 	}).(pulumi.StringOutput)
-	if _, err := amp.NewAlertManagerDefinition(ctx, name+"-alertmanager", &amp.AlertManagerDefinitionArgs{
+	_, err := amp.NewAlertManagerDefinition(ctx, name+"-alertmanager", &amp.AlertManagerDefinitionArgs{
 		WorkspaceId: ws.ID(),
 		Definition:  definition,
-	}, parent); err != nil {
-		return nil, err
-	}
-
-	m.WorkspaceID = ws.ID().ToStringOutput()
-	m.WorkspaceArn = ws.Arn
-	m.WorkspaceEndpoint = ws.PrometheusEndpoint
-	m.WriterRoleArn = role.Arn
-	return m, ctx.RegisterResourceOutputs(m, pulumi.Map{
-		"workspaceId":       m.WorkspaceID,
-		"workspaceArn":      m.WorkspaceArn,
-		"workspaceEndpoint": m.WorkspaceEndpoint,
-		"writerRoleArn":     m.WriterRoleArn,
-	})
+	}, parent)
+	return err
 }
 
 // WriterPolicy lets Prometheus write series to one workspace and do nothing else.

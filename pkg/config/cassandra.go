@@ -76,10 +76,12 @@ type Grafana struct {
 	StorageGiB int `json:"storageGiB,omitempty"`
 }
 
-// Monitoring is the region's metrics and alerting (global-sovereign:monitoring, region stacks
-// with a cluster): an Amazon Managed Service for Prometheus workspace, kube-prometheus-stack in
-// the cluster remote-writing to it, and alert rules evaluated in the workspace that notify the
-// region's alerts topic.
+// Monitoring is the region's metrics and alerting (global-sovereign:monitoring, region and
+// environment stacks with a cluster): in a region stack an Amazon Managed Service for Prometheus
+// workspace, kube-prometheus-stack in the cluster remote-writing to it, and alert rules evaluated
+// in the workspace that notify the region's alerts topic; in an environment stack
+// kube-prometheus-stack writing to its region's workspace (the region's rules see its series
+// under its cluster label), so the region needs monitoring too.
 type Monitoring struct {
 	// DiskAlertPercent alerts when a Cassandra data volume is fuller than this, 50 to 95.
 	// Default: [DefaultDiskAlertPercent].
@@ -308,7 +310,7 @@ func (s *Stack) validateGrafana(is *issues) {
 func (s *Stack) validateMonitoring(is *issues) {
 	m := s.Monitoring
 	if s.Cluster == nil {
-		is.add(keyPath(KeyMonitoring), "monitoring runs in the region's cluster; add global-sovereign:cluster or remove this block")
+		is.add(keyPath(KeyMonitoring), "monitoring runs in the stack's cluster; add global-sovereign:cluster or remove this block")
 	}
 	if m.DiskAlertPercent < 50 || m.DiskAlertPercent > 95 {
 		is.add(keyPath(KeyMonitoring, "diskAlertPercent"), "%d: want 50 to 95", m.DiskAlertPercent)
@@ -411,6 +413,15 @@ func (f *Fleet) validateCassandraFleet() Problems {
 		if g == nil || g.CassandraCluster == nil {
 			out = append(out, dcs[0].problem(keyPath(KeyCassandra),
 				"environment %s has Cassandra datacenters but no global stack with global-sovereign:cassandraCluster (name, serverVersion, keyspaces) to join them", env))
+		}
+	}
+	for _, x := range f.Stacks {
+		if x.Settings.Kind != KindEnvironment || x.Monitoring == nil {
+			continue
+		}
+		if r := f.NetworkStack(x); r != nil && r.Monitoring == nil {
+			out = append(out, x.problem(keyPath(KeyMonitoring),
+				"writes to the Prometheus workspace of region stack %s, which has no global-sovereign:monitoring; add it there or remove this block", r.Name))
 		}
 	}
 	for _, g := range f.Stacks {

@@ -203,11 +203,11 @@ func TestCassandraBlockPlacement(t *testing.T) {
 		{"datacenter in an environment stack", environment + datacenter, "global-sovereign:cassandra",
 			"only region stacks have this; remove it from an environment stack", 8},
 		{"monitoring in a global stack", validGlobal + monitoring, "global-sovereign:monitoring",
-			"only region stacks have this; remove it from a global stack", 8},
+			"only region and environment stacks have this; remove it from a global stack", 8},
 		{"datacenter without a cluster", validRegion + datacenter, "global-sovereign:cassandra",
 			"a Cassandra datacenter runs in the region's cluster; add global-sovereign:cluster or remove this block", 27},
 		{"monitoring without a cluster", validRegion + monitoring, "global-sovereign:monitoring",
-			"monitoring runs in the region's cluster; add global-sovereign:cluster or remove this block", 27},
+			"monitoring runs in the stack's cluster; add global-sovereign:cluster or remove this block", 27},
 		{"cluster config in a region stack", withCluster(clusterData) + "  global-sovereign:cassandraCluster:\n    name: sovereign\n",
 			"global-sovereign:cassandraCluster", "only global stacks have this; remove it from a region stack", 46},
 		{"grafana in a region stack", withCluster(clusterData) + "  global-sovereign:grafana:\n    region: iad\n",
@@ -585,6 +585,27 @@ func TestCassandraSecurityGroupQuota(t *testing.T) {
 		}
 		if tt.refused && (found[0].Path != "global-sovereign:cassandra" || !strings.Contains(found[0].Msg, "admit 16 networks") || found[0].File == "") {
 			t.Errorf("problem %+v", found[0])
+		}
+	}
+}
+
+// An environment's cluster writes to its region's workspace: the region needs monitoring.
+func TestEnvironmentMonitoringNeedsTheRegions(t *testing.T) {
+	dir := fleettest.Copy(t, "../..", fleettest.Edit{File: "Pulumi.iad.yaml", Old: "  global-sovereign:cassandra:\n",
+		New: "  global-sovereign:monitoring: null\n  global-sovereign:cassandra:\n"})
+	f, err := LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, p := range f.Validate() {
+		if p.Path == "global-sovereign:monitoring" && strings.Contains(p.Msg, "workspace of region stack iad, which has no global-sovereign:monitoring") {
+			got[p.Stack] = p.File != "" // the block comes from Pulumi.yaml's environment defaults, which it names
+		}
+	}
+	for _, stack := range []string{"iad-staging", "iad-development"} {
+		if !got[stack] {
+			t.Errorf("%s: no problem on its monitoring with a file (got %v)", stack, got)
 		}
 	}
 }

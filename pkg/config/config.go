@@ -91,7 +91,8 @@ type Stack struct {
 	// stacks with a cluster, optional).
 	Cassandra *Cassandra `config:"cassandra"`
 	// Monitoring is the region's Amazon Managed Service for Prometheus workspace,
-	// kube-prometheus-stack and alert rules (region stacks with a cluster, optional).
+	// kube-prometheus-stack and alert rules (region stacks with a cluster, optional); in an
+	// environment stack, kube-prometheus-stack writing to its region's workspace.
 	Monitoring *Monitoring `config:"monitoring"`
 	// DNS is the fleet's public API name over the regions' load balancers, with health checks
 	// (global stacks, optional).
@@ -217,7 +218,7 @@ func (s *Stack) blocks() []block {
 		{KeyCluster, s.Cluster != nil, compute, s.validateCluster},
 		{KeyIngress, s.Ingress != nil, compute, s.validateIngress},
 		{KeyCassandra, s.Cassandra != nil, []Kind{KindRegion}, s.validateCassandra},
-		{KeyMonitoring, s.Monitoring != nil, []Kind{KindRegion}, s.validateMonitoring},
+		{KeyMonitoring, s.Monitoring != nil, compute, s.validateMonitoring},
 		{KeyDNS, s.DNS != nil, []Kind{KindGlobal}, s.validateDNS},
 		{KeyCassandraCluster, s.CassandraCluster != nil, []Kind{KindGlobal}, s.validateCassandraCluster},
 		{KeyGrafana, s.Grafana != nil, []Kind{KindGlobal}, s.validateGrafana},

@@ -444,12 +444,20 @@ func TestEveryReleasePinned(t *testing.T) {
 // the release remote-writes there with SigV4 in the region.
 func TestPrometheusWritesToItsWorkspaceOnly(t *testing.T) {
 	fleet := committedFleet(t)
-	for name, g := range regionGraphs(t) {
-		s := fleet.Stack(name)
+	results := synthAll(t)
+	checked := map[config.Kind]int{}
+	for name, r := range results {
+		s, g := fleet.Stack(name), r.Graph
 		if s.Monitoring == nil {
 			continue
 		}
-		ws := one(t, g, name, "aws:amp/workspace:Workspace")
+		checked[s.Settings.Kind]++
+		// A region's own workspace; an environment writes to its region's and declares none.
+		home := fleet.NetworkStack(s)
+		if home != s && len(g.ByType("aws:amp/workspace:Workspace")) != 0 {
+			t.Errorf("%s declares a workspace; it writes to %s's", name, home.Name)
+		}
+		ws := one(t, results[home.Name].Graph, home.Name, "aws:amp/workspace:Workspace")
 		arn, endpoint := ws.State["arn"].(string), ws.State["prometheusEndpoint"].(string)
 		policy := mustFind(t, g, name, "Prometheus role policy", named("aws:iam/rolePolicy:RolePolicy", "-monitoring-prometheus"))[0]
 		if policy.Inputs["policy"] != monitoring.WriterPolicy(arn).JSON() {
@@ -477,10 +485,13 @@ func TestPrometheusWritesToItsWorkspaceOnly(t *testing.T) {
 			t.Errorf("%s: Prometheus selects only the chart's ServiceMonitors", name)
 		}
 		if s.Cassandra != nil {
-			if spec := datacenterSpecs(t, synthAll(t)["global"].Graph)[s.Settings.Code]; spec == nil {
+			if spec := datacenterSpecs(t, results["global"].Graph)[s.Settings.Code]; spec == nil {
 				t.Errorf("%s: no datacenter", name)
 			}
 		}
+	}
+	if checked[config.KindRegion] == 0 || checked[config.KindEnvironment] == 0 {
+		t.Errorf("checked %v: want region and environment stacks", checked)
 	}
 	k := one(t, synthAll(t)["global"].Graph, "global", tK8ssandraCluster)
 	if tel := k.Inputs["spec"].(map[string]any)["cassandra"].(map[string]any)["telemetry"]; mustJSON(tel) != `{"prometheus":{"enabled":true}}` {

@@ -35,11 +35,12 @@ func deployEnvironment(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet
 		return err
 	}
 
-	net, err := sharedNetwork(ctx, s, region, prefix, useProvider)
+	net, ref, err := sharedNetwork(ctx, s, region, prefix, useProvider)
 	if err != nil {
 		return err
 	}
-	env := &regionEnv{stack: s, fleet: fleet, provider: provider, scope: sc, alarmTopic: al.TopicArn, network: net}
+	env := &regionEnv{stack: s, fleet: fleet, provider: provider, scope: sc, alarmTopic: al.TopicArn, network: net,
+		refs: map[string]*pulumi.StackReference{region.Name: ref}}
 	if err := deployCompute(ctx, env, guard); err != nil {
 		return err
 	}
@@ -54,16 +55,16 @@ func deployEnvironment(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet
 // stack's outputs, the CIDRs and AZs from the region's config (the same plan the region declared
 // its subnets from), and an office security group of the environment's own when the region has
 // an office VPN.
-func sharedNetwork(ctx *pulumi.Context, s, region *config.Stack, prefix string, opts ...pulumi.ResourceOption) (netView, error) {
+func sharedNetwork(ctx *pulumi.Context, s, region *config.Stack, prefix string, opts ...pulumi.ResourceOption) (netView, *pulumi.StackReference, error) {
 	plan, err := subnetPlan(region.Network)
 	if err != nil {
-		return netView{}, fmt.Errorf("%s: %s:%s: %w", region.File, config.Project, config.KeyNetwork, err)
+		return netView{}, nil, fmt.Errorf("%s: %s:%s: %w", region.File, config.Project, config.KeyNetwork, err)
 	}
 	ref, err := pulumi.NewStackReference(ctx, "ref-"+region.Name, &pulumi.StackReferenceArgs{
 		Name: pulumi.String(StackReferenceName(ctx, region.Name)),
 	})
 	if err != nil {
-		return netView{}, err
+		return netView{}, nil, err
 	}
 	net := netView{
 		VpcID:             requireString(ctx, ref, region.Name, OutVpcID),
@@ -80,9 +81,9 @@ func sharedNetwork(ctx *pulumi.Context, s, region *config.Stack, prefix string, 
 			VPN:   vpnArgs(region.VPN),
 		}, opts...)
 		if err != nil {
-			return netView{}, err
+			return netView{}, nil, err
 		}
 		net.OfficeSecurityGroup = office.SecurityGroup
 	}
-	return net, nil
+	return net, ref, nil
 }

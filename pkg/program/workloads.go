@@ -91,7 +91,7 @@ func deployWorkloads(ctx *pulumi.Context, e *regionEnv, cl *cluster.Cluster) err
 		if s.Cassandra != nil {
 			rules.CassandraNamespace = cassandra.Namespace
 		}
-		mon, err := monitoring.New(ctx, prefix+"-monitoring", &monitoring.Args{
+		args := &monitoring.Args{
 			Scope:           e.scope,
 			Code:            s.Settings.Code,
 			ClusterName:     cl.Name,
@@ -99,16 +99,35 @@ func deployWorkloads(ctx *pulumi.Context, e *regionEnv, cl *cluster.Cluster) err
 			Kubernetes:      cl.Kubernetes,
 			AlarmTopicArn:   e.alarmTopic,
 			Rules:           rules,
-		}, pulumi.Provider(e.provider))
+		}
+		if s.Settings.Kind != config.KindRegion {
+			// An environment's cluster writes to its region's workspace.
+			region := e.fleet.NetworkStack(s)
+			if region == nil { // validated: unreachable
+				return fmt.Errorf("%s: no region stack with code %q", s.File, s.Settings.Code)
+			}
+			ref, err := e.reference(ctx, region.Name)
+			if err != nil {
+				return err
+			}
+			ws := requireOutput(ctx, ref, region.Name, OutAMPWorkspace)
+			args.Workspace = &monitoring.Workspace{
+				Arn:      field(ws, region.Name, OutAMPWorkspace, "arn"),
+				Endpoint: field(ws, region.Name, OutAMPWorkspace, "endpoint"),
+			}
+		}
+		mon, err := monitoring.New(ctx, prefix+"-monitoring", args, pulumi.Provider(e.provider))
 		if err != nil {
 			return err
 		}
-		ctx.Export(OutAMPWorkspace, pulumi.Map{
-			"id":       mon.WorkspaceID,
-			"arn":      mon.WorkspaceArn,
-			"endpoint": mon.WorkspaceEndpoint,
-			"region":   pulumi.String(s.Settings.AWSRegion),
-		})
+		if args.Workspace == nil {
+			ctx.Export(OutAMPWorkspace, pulumi.Map{
+				"id":       mon.WorkspaceID,
+				"arn":      mon.WorkspaceArn,
+				"endpoint": mon.WorkspaceEndpoint,
+				"region":   pulumi.String(s.Settings.AWSRegion),
+			})
+		}
 	}
 	c := s.Cassandra
 	if c == nil {
@@ -139,7 +158,7 @@ func deployWorkloads(ctx *pulumi.Context, e *regionEnv, cl *cluster.Cluster) err
 
 // alertPublishers are the services besides CloudWatch that notify a region's alerts topic.
 func alertPublishers(s *config.Stack, sc scope.Scope) []alerts.Publisher {
-	if s.Monitoring == nil {
+	if s.Monitoring == nil || s.Settings.Kind != config.KindRegion {
 		return nil
 	}
 	return []alerts.Publisher{alerts.ManagedPrometheus(sc)}
