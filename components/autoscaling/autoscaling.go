@@ -99,7 +99,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	}
 
 	policy := args.ClusterName.ApplyT(func(n string) string { return AutoscalerPolicy(n).JSON() }).(pulumi.StringOutput)
-	role, assoc, err := cluster.PodIdentityRole(ctx, name+"-cluster-autoscaler", args.ClusterName, "kube-system", autoscalerSA,
+	role, assoc, err := cluster.PodIdentityRole(ctx, name+"-cluster-autoscaler", args.Scope.AccountID, args.ClusterName, "kube-system", autoscalerSA,
 		"cluster-autoscaler of "+name, policy, parent)
 	if err != nil {
 		return nil, err

@@ -173,7 +173,7 @@ func TestAutoscaling(t *testing.T) {
 			role := named(t, g, tRole, "gs-test-cluster-autoscaler")
 			policy := named(t, g, tRolePolicy, "gs-test-cluster-autoscaler")
 			assoc := named(t, g, tAssociation, "gs-test-cluster-autoscaler")
-			if role.Inputs["assumeRolePolicy"] != cluster.PodIdentityTrust().JSON() || policy.Inputs["role"] != role.ID ||
+			if role.Inputs["assumeRolePolicy"] != cluster.PodIdentityTrust(f.scope.AccountID, "gs-test", "kube-system", "cluster-autoscaler").JSON() || policy.Inputs["role"] != role.ID ||
 				policy.Inputs["policy"] != autoscaling.AutoscalerPolicy("gs-test").JSON() {
 				t.Errorf("autoscaler role %v policy %v", role.Inputs, policy.Inputs)
 			}

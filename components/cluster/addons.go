@@ -10,21 +10,38 @@ import (
 	"github.com/global-sovereign/global-sovereign/pkg/iampolicy"
 )
 
-// PodIdentityTrust is the trust policy of a role that EKS Pod Identity hands to a service account.
-func PodIdentityTrust() iampolicy.Document {
+// PodIdentityTrust is the trust policy of a role that EKS Pod Identity hands to one service
+// account: the Pod Identity service of this account, for that service account in its namespace
+// of one cluster only. The session tags Pod Identity sets on every AssumeRole (eks-cluster-name,
+// kubernetes-namespace, kubernetes-service-account) are the conditions, as the EKS user guide
+// documents: an association made for another cluster, namespace or service account cannot hand
+// the role out.
+func PodIdentityTrust(accountID, cluster, namespace, serviceAccount string) iampolicy.Document {
 	return iampolicy.New(iampolicy.Allow("EKSPodIdentity", []string{"sts:AssumeRole", "sts:TagSession"}, nil).
-		ForService("pods.eks.amazonaws.com"))
+		ForService("pods.eks.amazonaws.com").
+		When("StringEquals", "aws:SourceAccount", accountID).
+		When("StringEquals", "aws:RequestTag/eks-cluster-name", cluster).
+		When("StringEquals", "aws:RequestTag/kubernetes-namespace", namespace).
+		When("StringEquals", "aws:RequestTag/kubernetes-service-account", serviceAccount))
+}
+
+// podIdentityTrust is PodIdentityTrust for a cluster whose name is an output.
+func podIdentityTrust(accountID string, cluster pulumi.StringInput, namespace, serviceAccount string) pulumi.StringOutput {
+	return cluster.ToStringOutput().ApplyT(func(c string) string {
+		return PodIdentityTrust(accountID, c, namespace, serviceAccount).JSON()
+	}).(pulumi.StringOutput)
 }
 
 // PodIdentityRole declares an IAM role with one inline policy and hands it to one service
 // account of the cluster through EKS Pod Identity. The role, its policy and the association all
 // take name. clusterName must be the cluster's output (Cluster.Name), so that the association
-// waits for the cluster. Workloads using the service account should depend on the association.
-func PodIdentityRole(ctx *pulumi.Context, name string, clusterName pulumi.StringInput, namespace, serviceAccount, description string,
+// waits for the cluster; accountID is the account the cluster is in. Workloads using the
+// service account should depend on the association.
+func PodIdentityRole(ctx *pulumi.Context, name, accountID string, clusterName pulumi.StringInput, namespace, serviceAccount, description string,
 	policy pulumi.StringInput, opts ...pulumi.ResourceOption) (*iam.Role, *awseks.PodIdentityAssociation, error) {
 	role, err := iam.NewRole(ctx, name, &iam.RoleArgs{
 		Description:      pulumi.String(description),
-		AssumeRolePolicy: pulumi.String(PodIdentityTrust().JSON()),
+		AssumeRolePolicy: podIdentityTrust(accountID, clusterName, namespace, serviceAccount),
 	}, opts...)
 	if err != nil {
 		return nil, nil, err
@@ -40,6 +57,9 @@ func PodIdentityRole(ctx *pulumi.Context, name string, clusterName pulumi.String
 	}, opts...)
 	return role, assoc, err
 }
+
+// EBSCSIServiceAccount is the EBS CSI driver's controller service account (kube-system).
+const EBSCSIServiceAccount = "ebs-csi-controller-sa"
 
 // addons installs the EKS add-ons pulumi-eks does not: coredns, the Pod Identity agent, and the
 // EBS CSI driver with its own role (pulumi-eks owns vpc-cni and kube-proxy). They wait for the
@@ -69,7 +89,7 @@ func (b *builder) addons(nodes []pulumi.Resource) ([]pulumi.Resource, *awseks.Ad
 	}
 	role, err := iam.NewRole(b.ctx, b.name+"-ebs-csi", &iam.RoleArgs{
 		Description:      pulumi.String("EBS CSI driver of " + b.name),
-		AssumeRolePolicy: pulumi.String(PodIdentityTrust().JSON()),
+		AssumeRolePolicy: podIdentityTrust(b.args.Scope.AccountID, b.clusterName, "kube-system", EBSCSIServiceAccount),
 	}, b.parent)
 	if err != nil {
 		return nil, nil, err
@@ -83,7 +103,7 @@ func (b *builder) addons(nodes []pulumi.Resource) ([]pulumi.Resource, *awseks.Ad
 	ebs, err := addon("aws-ebs-csi-driver", &awseks.AddonArgs{
 		PodIdentityAssociations: awseks.AddonPodIdentityAssociationArray{awseks.AddonPodIdentityAssociationArgs{
 			RoleArn:        role.Arn,
-			ServiceAccount: pulumi.String("ebs-csi-controller-sa"),
+			ServiceAccount: pulumi.String(EBSCSIServiceAccount),
 		}},
 	}, podAddons...)
 	return podAddons, ebs, err

@@ -269,7 +269,7 @@ func TestCluster(t *testing.T) {
 				pia[0].(map[string]any)["serviceAccount"] != "ebs-csi-controller-sa" || csiAttach.Inputs["policyArn"] != tt.csiPolicy {
 				t.Errorf("CSI driver identity %v, policy %v", pia, csiAttach.Inputs["policyArn"])
 			}
-			if trust := csiRole.Inputs["assumeRolePolicy"]; trust != cluster.PodIdentityTrust().JSON() {
+			if trust := csiRole.Inputs["assumeRolePolicy"]; trust != cluster.PodIdentityTrust(f.scope.AccountID, ebs.Inputs["clusterName"].(string), "kube-system", cluster.EBSCSIServiceAccount).JSON() {
 				t.Errorf("CSI role trust %v", trust)
 			}
 

@@ -33,7 +33,7 @@ func ControllerPolicy(targetGroupArn string) iampolicy.Document {
 // target group to the API Service.
 func controller(ctx *pulumi.Context, name string, args *Args, tg *lb.TargetGroup, parent pulumi.ResourceOption) error {
 	policy := tg.Arn.ApplyT(func(arn string) string { return ControllerPolicy(arn).JSON() }).(pulumi.StringOutput)
-	_, assoc, err := cluster.PodIdentityRole(ctx, name+"-lb-controller", args.ClusterName, "kube-system", controllerSA,
+	_, assoc, err := cluster.PodIdentityRole(ctx, name+"-lb-controller", args.Scope.AccountID, args.ClusterName, "kube-system", controllerSA,
 		"AWS Load Balancer Controller of "+name, policy, parent)
 	if err != nil {
 		return err

@@ -19,6 +19,7 @@ import (
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	clustercomp "github.com/global-sovereign/global-sovereign/components/cluster"
 	"github.com/global-sovereign/global-sovereign/components/kmskey"
 	"github.com/global-sovereign/global-sovereign/pkg/iampolicy"
 	"github.com/global-sovereign/global-sovereign/pkg/scope"
@@ -380,12 +381,7 @@ func (b *builder) identity() error {
 // are the conditions, as the EKS user guide documents: a Pod Identity association made for
 // another cluster, namespace or service account cannot hand the role out.
 func Trust(s scope.Scope, cluster, namespace, serviceAccount string) iampolicy.Document {
-	return iampolicy.New(iampolicy.Allow("EKSPodIdentity", []string{"sts:AssumeRole", "sts:TagSession"}, nil).
-		ForService("pods.eks.amazonaws.com").
-		When("StringEquals", "aws:SourceAccount", s.AccountID).
-		When("StringEquals", "aws:RequestTag/eks-cluster-name", cluster).
-		When("StringEquals", "aws:RequestTag/kubernetes-namespace", namespace).
-		When("StringEquals", "aws:RequestTag/kubernetes-service-account", serviceAccount))
+	return clustercomp.PodIdentityTrust(s.AccountID, cluster, namespace, serviceAccount)
 }
 
 // Policy is what the client's pods may do: read and write the objects of their bucket (and list

@@ -1,11 +1,13 @@
 package program_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
 	"github.com/global-sovereign/global-sovereign/components/cluster"
 	"github.com/global-sovereign/global-sovereign/pkg/config"
+	"github.com/global-sovereign/global-sovereign/pkg/iampolicy"
 	"github.com/global-sovereign/global-sovereign/pkg/scope"
 	"github.com/global-sovereign/global-sovereign/pkg/synth"
 )
@@ -104,5 +106,54 @@ func TestClusterAdminPolicyPartition(t *testing.T) {
 		if got := cluster.ClusterAdminPolicy(scope.Scope{Partition: partition}); got != want {
 			t.Errorf("%s: %s, want %s", partition, got, want)
 		}
+	}
+}
+
+// Every role EKS Pod Identity hands out trusts exactly the association that hands it out: the
+// session tags Pod Identity sets (cluster, namespace, service account) are conditions of its trust,
+// with the account, so an association made elsewhere cannot obtain it. Checked for every
+// association of every stack, the ones inside an add-on included.
+func TestPodIdentityRolesTrustOnlyTheirAssociation(t *testing.T) {
+	type assoc struct{ role, cluster, namespace, sa string }
+	checked := 0
+	for name, r := range synthAll(t) {
+		g := r.Graph
+		roles := map[string]synth.Resource{}
+		for _, role := range g.ByType("aws:iam/role:Role") {
+			if arn, _ := role.State["arn"].(string); arn != "" {
+				roles[arn] = role
+			}
+		}
+		var all []assoc
+		for _, a := range g.ByType("aws:eks/podIdentityAssociation:PodIdentityAssociation") {
+			all = append(all, assoc{asString(a.Inputs["roleArn"]), asString(a.Inputs["clusterName"]), asString(a.Inputs["namespace"]), asString(a.Inputs["serviceAccount"])})
+		}
+		for _, ad := range g.ByType("aws:eks/addon:Addon") {
+			for _, p := range asList(ad.Inputs["podIdentityAssociations"]) {
+				p := p.(map[string]any)
+				// EKS add-ons run their controllers in kube-system.
+				all = append(all, assoc{asString(p["roleArn"]), asString(ad.Inputs["clusterName"]), "kube-system", asString(p["serviceAccount"])})
+			}
+		}
+		for _, a := range all {
+			role, ok := roles[a.role]
+			if !ok {
+				continue // a role of another stack: its own stack's graph checks it
+			}
+			var doc iampolicy.Document
+			if err := json.Unmarshal([]byte(asString(role.Inputs["assumeRolePolicy"])), &doc); err != nil || len(doc.Statement) != 1 {
+				t.Errorf("%s: %s trust %v (%v)", name, role.Name, role.Inputs["assumeRolePolicy"], err)
+				continue
+			}
+			want := map[string]string{"aws:SourceAccount": synth.Account, "aws:RequestTag/eks-cluster-name": a.cluster,
+				"aws:RequestTag/kubernetes-namespace": a.namespace, "aws:RequestTag/kubernetes-service-account": a.sa}
+			if got := doc.Statement[0].Condition["StringEquals"]; mustJSON(got) != mustJSON(want) {
+				t.Errorf("%s: %s is handed to %s/%s in %s but trusts %v", name, role.Name, a.namespace, a.sa, a.cluster, got)
+			}
+			checked++
+		}
+	}
+	if checked < 20 {
+		t.Errorf("only %d Pod Identity roles checked", checked)
 	}
 }
