@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -374,7 +375,7 @@ func (f *Fleet) validateCassandraFleet() Problems {
 			envs[x.Settings.Environment] = true
 		}
 	}
-	for _, env := range sortedEnvs(envs) {
+	for _, env := range slices.Sorted(maps.Keys(envs)) {
 		dcs := f.CassandraDatacenters(env)
 		var planes []*Stack
 		for _, x := range dcs {
@@ -468,15 +469,6 @@ func (f *Fleet) regionCodes(env Environment) []string {
 		if x.Settings.Kind == KindRegion && x.Settings.Environment == env {
 			out = append(out, x.Settings.Code)
 		}
-	}
-	slices.Sort(out)
-	return out
-}
-
-func sortedEnvs(m map[Environment]bool) []Environment {
-	out := make([]Environment, 0, len(m))
-	for e := range m {
-		out = append(out, e)
 	}
 	slices.Sort(out)
 	return out

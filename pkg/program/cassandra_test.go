@@ -7,11 +7,10 @@ package program_test
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -20,7 +19,6 @@ import (
 	"github.com/global-sovereign/global-sovereign/components/cassandra"
 	"github.com/global-sovereign/global-sovereign/components/cassandracluster"
 	"github.com/global-sovereign/global-sovereign/components/monitoring"
-	"github.com/global-sovereign/global-sovereign/internal/fleettest"
 	"github.com/global-sovereign/global-sovereign/pkg/config"
 	"github.com/global-sovereign/global-sovereign/pkg/program"
 	"github.com/global-sovereign/global-sovereign/pkg/synth"
@@ -302,7 +300,7 @@ func TestReplicationPerDatacenter(t *testing.T) {
 	for _, stmt := range strings.Split(strings.TrimSpace(cql), "\n") {
 		got := map[string]int{}
 		for _, m := range re.FindAllStringSubmatch(stmt, -1) {
-			got[m[1]] = atoi(m[2])
+			got[m[1]], _ = strconv.Atoi(m[2])
 		}
 		if mustJSON(got) != mustJSON(want) || !strings.Contains(stmt, "'class': 'NetworkTopologyStrategy'") {
 			t.Errorf("statement %q: replication %v, want %v", stmt, got, want)
@@ -668,24 +666,7 @@ func TestGlobalAggregatesContactPoints(t *testing.T) {
 func TestNewDatacenterChangesOnlyTheCassandraCluster(t *testing.T) {
 	fleet := committedFleet(t)
 	before := synthAll(t)
-	iad, err := os.ReadFile(filepath.Join(repo, "Pulumi.iad.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	const cidr = "10.77.0.0/16"
-	fra := strings.NewReplacer("code: iad", "code: fra", "us-east-1", "eu-central-1", "10.2.0.0/16", cidr).Replace(string(iad))
-	dir := fleettest.Copy(t, repo)
-	if err := os.WriteFile(filepath.Join(dir, "Pulumi.fra.yaml"), []byte(fra), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	grown, err := config.LoadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	after, err := synth.Fleet(program.New(program.Options{Dir: dir, Fleet: grown}), grown, grown.Names())
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, after := withFra(t, true)
 	allowedChange := map[string]bool{}
 	for _, r := range before["global"].Graph.Resources {
 		if r.Type == tK8ssandraCluster || r.Type == "kubernetes:batch/v1:Job" {
@@ -715,7 +696,7 @@ func TestNewDatacenterChangesOnlyTheCassandraCluster(t *testing.T) {
 			if _, existed := old[urn]; existed {
 				continue
 			}
-			if r.Type != tIngressRule || r.Inputs["cidrIpv4"] != cidr || s.Cassandra == nil {
+			if r.Type != tIngressRule || r.Inputs["cidrIpv4"] != fraCIDR || s.Cassandra == nil {
 				t.Errorf("%s: new %s %v", name, r.Type, r.Inputs)
 			}
 			added++
@@ -727,12 +708,4 @@ func TestNewDatacenterChangesOnlyTheCassandraCluster(t *testing.T) {
 	if _, ok := datacenterSpecs(t, after["global"].Graph)["fra"]; !ok {
 		t.Error("the K8ssandraCluster has no datacenter fra")
 	}
-}
-
-func atoi(s string) int {
-	n := 0
-	for _, c := range s {
-		n = n*10 + int(c-'0')
-	}
-	return n
 }

@@ -1,7 +1,6 @@
 package program
 
 import (
-	"context"
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
@@ -79,32 +78,10 @@ func (u *upstream) field(ctx *pulumi.Context, key, field string) pulumi.StringOu
 	}).(pulumi.StringOutput)
 }
 
-// kubernetes is a provider for the upstream stack's cluster, from the kubeconfig it exports (a
-// secret). The cluster, its node groups and add-ons exist: the upstream stack is deployed before
-// this one (config.Fleet.References orders it). On real runs (opts.CheckDeployer) this machine
-// must reach that cluster's API, as the upstream stack's own deployer must: checked before
-// anything is declared, and on the endpoint before any object is applied.
+// kubernetes is a provider for the upstream stack's cluster (see upstreamCluster).
 func (u *upstream) kubernetes(ctx *pulumi.Context, fleet *config.Fleet, opts Options) (*kubernetes.Provider, error) {
-	kubeconfig := u.str(ctx, OutKubeconfig)
-	if guard := deployerGuard(u.stack, fleet); opts.CheckDeployer && guard != nil {
-		if err := guard.BeforeDeploy(ctx.Context()); err != nil {
-			if !ctx.DryRun() {
-				return nil, fmt.Errorf("client stack %s: %w", u.client.Name, err)
-			}
-			_ = ctx.Log.Warn(err.Error(), nil)
-		}
-		kubeconfig = pulumi.All(kubeconfig, u.field(ctx, OutEKSCluster, "endpoint")).ApplyTWithContext(ctx.Context(),
-			func(probeCtx context.Context, v []any) (string, error) {
-				if err := guard.Probe(probeCtx, v[1].(string)); err != nil {
-					return "", fmt.Errorf("client stack %s: %w", u.client.Name, err)
-				}
-				return v[0].(string), nil
-			}).(pulumi.StringOutput)
-	}
-	return kubernetes.NewProvider(ctx, "k8s-"+u.stack.Name, &kubernetes.ProviderArgs{
-		Kubeconfig:            pulumi.ToSecret(kubeconfig).(pulumi.StringOutput),
-		EnableServerSideApply: pulumi.Bool(true),
-	})
+	return upstreamCluster(ctx, "client stack "+u.client.Name, u.stack.Name, u.stack, fleet, opts,
+		u.str(ctx, OutKubeconfig), u.field(ctx, OutEKSCluster, "endpoint"))
 }
 
 // databaseCIDRs are the database subnets of the VPC a stack's Aurora lives in, from the config of

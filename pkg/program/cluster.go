@@ -1,6 +1,10 @@
 package program
 
 import (
+	"context"
+	"fmt"
+
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/global-sovereign/global-sovereign/components/autoscaling"
@@ -42,6 +46,34 @@ func checkDeployer(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet, op
 		_ = ctx.Log.Warn(err.Error(), nil)
 	}
 	return guard, nil
+}
+
+// upstreamCluster is a Kubernetes provider for the cluster of another stack, from the kubeconfig
+// it exports (a secret output) and its API endpoint. That stack is deployed first
+// (config.Fleet.References orders it). On real runs (opts.CheckDeployer) this machine must reach
+// that cluster's API, as the upstream stack's own deployer must: checked before anything is
+// declared, and on the endpoint before any object is applied. who names the stack applying, for
+// messages; the provider is named k8s-<name>.
+func upstreamCluster(ctx *pulumi.Context, who, name string, upstream *config.Stack, fleet *config.Fleet, opts Options,
+	kubeconfig, endpoint pulumi.StringOutput) (*kubernetes.Provider, error) {
+	if guard := deployerGuard(upstream, fleet); opts.CheckDeployer && guard != nil {
+		if err := guard.BeforeDeploy(ctx.Context()); err != nil {
+			if !ctx.DryRun() {
+				return nil, fmt.Errorf("%s: %w", who, err)
+			}
+			_ = ctx.Log.Warn(err.Error(), nil)
+		}
+		kubeconfig = pulumi.All(kubeconfig, endpoint).ApplyTWithContext(ctx.Context(), func(probeCtx context.Context, v []any) (string, error) {
+			if err := guard.Probe(probeCtx, v[1].(string)); err != nil {
+				return "", fmt.Errorf("%s: %w", who, err)
+			}
+			return v[0].(string), nil
+		}).(pulumi.StringOutput)
+	}
+	return kubernetes.NewProvider(ctx, "k8s-"+name, &kubernetes.ProviderArgs{
+		Kubeconfig:            kubeconfig,
+		EnableServerSideApply: pulumi.Bool(true),
+	})
 }
 
 // deployCluster declares the Kubernetes layer the config asks for: the EKS cluster with its node

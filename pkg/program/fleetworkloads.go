@@ -1,7 +1,6 @@
 package program
 
 import (
-	"context"
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
@@ -32,29 +31,8 @@ func deployFleetWorkloads(ctx *pulumi.Context, s *config.Stack, fleet *config.Fl
 		if !ok { // validated: unreachable
 			return nil, fmt.Errorf("%s: no region stack %s in environment %s", s.File, code, s.Settings.Environment)
 		}
-		kubeconfig := r.str(ctx, OutKubeconfig)
-		// This machine applies into the region's cluster, as the region's own deployer does: on
-		// real runs it must reach the API, checked before anything is declared and again on the
-		// endpoint before any object is applied (as client stacks do).
-		if guard := deployerGuard(r.stack, fleet); opts.CheckDeployer && guard != nil {
-			if err := guard.BeforeDeploy(ctx.Context()); err != nil {
-				if !ctx.DryRun() {
-					return nil, fmt.Errorf("%s: %w", s.File, err)
-				}
-				_ = ctx.Log.Warn(err.Error(), nil)
-			}
-			endpoint := field(r.output(ctx, OutEKSCluster), r.stack.Name, OutEKSCluster, "endpoint")
-			kubeconfig = pulumi.All(kubeconfig, endpoint).ApplyTWithContext(ctx.Context(), func(probeCtx context.Context, v []any) (string, error) {
-				if err := guard.Probe(probeCtx, v[1].(string)); err != nil {
-					return "", fmt.Errorf("%s: %w", s.File, err)
-				}
-				return v[0].(string), nil
-			}).(pulumi.StringOutput)
-		}
-		p, err := kubernetes.NewProvider(ctx, "k8s-"+code, &kubernetes.ProviderArgs{
-			Kubeconfig:            kubeconfig, // secret: the region exports it as one
-			EnableServerSideApply: pulumi.Bool(true),
-		})
+		p, err := upstreamCluster(ctx, s.File, code, r.stack, fleet, opts,
+			r.str(ctx, OutKubeconfig), field(r.output(ctx, OutEKSCluster), r.stack.Name, OutEKSCluster, "endpoint"))
 		clusters[code] = p
 		return p, err
 	}

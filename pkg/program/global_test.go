@@ -307,24 +307,24 @@ func TestGlobalOutputs(t *testing.T) {
 // cassandraBlock is a stack file's Cassandra datacenter.
 var cassandraBlock = regexp.MustCompile(`(?m)^  global-sovereign:cassandra:\n(    .*\n)+`)
 
-// A seventh region is one new stack file: every other region stack's graph is unchanged except
-// that the primary database replicates its credentials to the new region, and the global graph
-// only grows, by exactly the new region's pairs (and its provider, DNS records and check).
-func TestSeventhRegionOnlyAdds(t *testing.T) {
-	fleet, err := config.LoadDir(repo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	before := synthAll(t)
+// fraCIDR is the VPC of fra, the seventh region the tests add.
+const fraCIDR = "10.77.0.0/16"
+
+// withFra is the committed fleet plus region fra (eu-central-1), a copy of iad's stack file with
+// its Cassandra datacenter or without, validated and synthesized.
+func withFra(t *testing.T, datacenter bool) (*config.Fleet, map[string]*synth.Result) {
+	t.Helper()
 	iad, err := os.ReadFile(filepath.Join(repo, "Pulumi.iad.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A region that does not join the Cassandra cluster (TestNewDatacenter covers one that does).
-	seventh := strings.NewReplacer("code: iad", "code: fra", "us-east-1", "eu-central-1", "10.2.0.0/16", "10.77.0.0/16").Replace(
-		cassandraBlock.ReplaceAllString(string(iad), ""))
+	text := string(iad)
+	if !datacenter {
+		text = cassandraBlock.ReplaceAllString(text, "")
+	}
+	fra := strings.NewReplacer("code: iad", "code: fra", "us-east-1", "eu-central-1", "10.2.0.0/16", fraCIDR).Replace(text)
 	dir := fleettest.Copy(t, repo)
-	if err := os.WriteFile(filepath.Join(dir, "Pulumi.fra.yaml"), []byte(seventh), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "Pulumi.fra.yaml"), []byte(fra), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	grown, err := config.LoadDir(dir)
@@ -335,6 +335,20 @@ func TestSeventhRegionOnlyAdds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return grown, after
+}
+
+// A seventh region is one new stack file: every other region stack's graph is unchanged except
+// that the primary database replicates its credentials to the new region, and the global graph
+// only grows, by exactly the new region's pairs (and its provider, DNS records and check).
+func TestSeventhRegionOnlyAdds(t *testing.T) {
+	fleet, err := config.LoadDir(repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := synthAll(t)
+	// A region that does not join the Cassandra cluster (TestNewDatacenter covers one that does).
+	grown, after := withFra(t, false)
 	primary := grown.PrimaryDatabase(config.EnvProduction)
 	for _, name := range fleet.Names() {
 		old, cur := byURN(before[name].Graph), byURN(after[name].Graph)
