@@ -1,34 +1,81 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/global-sovereign/global-sovereign/pkg/awscheck"
+	"github.com/global-sovereign/global-sovereign/pkg/config"
 )
+
+// offlineNotes are what preflight says from the config alone without refusing: warnings (a
+// version in extended support, an estimate over budget) and facts (which path a deploy takes).
+// Each entry is one check; add yours as one line.
+var offlineNotes = []func(fleet *config.Fleet, names []string) []awscheck.Finding{}
+
+// onlineChecks are what preflight --online asks AWS. Add yours as one line.
+var onlineChecks = []awscheck.Check{}
 
 func newPreflight(g *globalFlags) *cobra.Command {
 	sel := &stackSelection{}
+	var online bool
+	var endpoint string
 	cmd := &cobra.Command{
-		Use:   "preflight [--stack S | --all | --env E --region C]",
+		Use:   "preflight [--stack S | --all | --env E --region C] [--online]",
 		Short: "List what a person must set before the first real deploy; exit 2 while anything remains",
 		Long: "preflight lists values that validate, so that synth and reviews work offline, but that a real\n" +
 			"deploy must not use: placeholder hosted zones and alert addresses, no allowedAccountIds, no\n" +
 			"cluster admin roles, no deployer network path to the Kubernetes API. `sovereign up` refuses to\n" +
-			"start while any remain for the stacks it would deploy.",
+			"start while any remain for the stacks it would deploy.\n\n" +
+			"With --online it also asks AWS, with the caller's credentials, what only the account can\n" +
+			"answer (the caller's identity against the configured roles, instance types offered per AZ,\n" +
+			"unconfirmed alert subscriptions, account-wide singletons).",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			fleet, names, err := loadSelected(g.dir, sel)
 			if err != nil {
 				return err
 			}
-			if ps := fleet.Preflight(names); len(ps) > 0 {
-				return configError(fmt.Errorf("%w\n%d item(s) to set before `sovereign up`", ps.Err(), len(ps)))
+			out := cmd.OutOrStdout()
+			var findings []awscheck.Finding
+			for _, note := range offlineNotes {
+				findings = append(findings, note(fleet, names)...)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "ok: nothing left to set for %s\n", strings.Join(names, ", "))
+			if online {
+				env, err := awscheck.Load(contextOf(cmd), endpoint)
+				if err != nil {
+					return configError(err)
+				}
+				findings = append(findings, awscheck.Run(contextOf(cmd), env, fleet, names, onlineChecks)...)
+			}
+			for _, f := range findings {
+				fmt.Fprintln(out, f)
+			}
+			ps := fleet.Preflight(names)
+			if n := len(ps) + awscheck.Problems(findings); n > 0 {
+				if len(ps) == 0 {
+					return configError(fmt.Errorf("%d item(s) to fix before `sovereign up` (above)", n))
+				}
+				return configError(fmt.Errorf("%w\n%d item(s) to set before `sovereign up`", ps.Err(), n))
+			}
+			fmt.Fprintf(out, "ok: nothing left to set for %s\n", strings.Join(names, ", "))
 			return nil
 		},
 	}
 	sel.register(cmd)
+	cmd.Flags().BoolVar(&online, "online", false, "also ask AWS (with the caller's credentials) what only the account can answer")
+	cmd.Flags().StringVar(&endpoint, "aws-endpoint", "", "send every AWS call to this endpoint (tests: a fake AWS API)")
+	_ = cmd.Flags().MarkHidden("aws-endpoint")
 	return cmd
+}
+
+// contextOf is the command's context, or the background one when cobra ran without one.
+func contextOf(cmd *cobra.Command) context.Context {
+	if ctx := cmd.Context(); ctx != nil {
+		return ctx
+	}
+	return context.Background()
 }
