@@ -118,10 +118,11 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		}
 		return iampolicy.New(statements...).JSON()
 	}).(pulumi.StringOutput)
-	if _, err := sns.NewTopicPolicy(ctx, name+"-alerts-policy", &sns.TopicPolicyArgs{
+	topicPolicy, err := sns.NewTopicPolicy(ctx, name+"-alerts-policy", &sns.TopicPolicyArgs{
 		Arn:    topic.Arn,
 		Policy: policy,
-	}, parent); err != nil {
+	}, parent)
+	if err != nil {
 		return nil, err
 	}
 	for i, email := range args.Emails {
@@ -134,7 +135,10 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		}
 	}
 
-	c.TopicArn = topic.Arn
+	// The topic's ARN as the policy's output: whatever publishes to the topic waits for the
+	// policy that lets it (AWS Budgets and Cost Anomaly Detection check it when a subscriber
+	// is added; an alarm created first would drop its notifications).
+	c.TopicArn = topicPolicy.Arn
 	c.KeyArn = key.Arn
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
 		"topicArn": topic.Arn,

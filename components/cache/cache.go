@@ -170,7 +170,7 @@ func (b *builder) network() (err error) {
 	}
 	b.sg, err = ec2.NewSecurityGroup(b.ctx, b.n("cache"), &ec2.SecurityGroupArgs{
 		VpcId:       b.args.VpcID,
-		Description: pulumi.String("ElastiCache: 6379 from the region's private subnets"),
+		Description: pulumi.String("ElastiCache: 6379 from the cluster nodes of this stack"),
 		Tags:        pulumi.StringMap{"Name": pulumi.String(b.n("cache"))},
 	}, b.parent)
 	if err != nil {

@@ -71,6 +71,12 @@ type Args struct {
 	// pull-request previews run as.
 	ViewerRoleArns []string
 	NodeGroups     []NodeGroupArgs
+	// Tags are the stack's default tags. The provider puts them on what it creates, but EC2
+	// does not copy them to what it launches from a template (instances, their volumes and
+	// network interfaces) nor does the EBS CSI driver put them on the volumes it creates: those,
+	// the largest part of the bill, get them here, so budgets filtering on the environment tag
+	// see them.
+	Tags map[string]string
 	// Probe runs on the endpoint before anything is applied inside the cluster.
 	Probe APIProbe
 }

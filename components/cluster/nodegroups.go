@@ -69,11 +69,8 @@ func (b *builder) nodeGroup(g NodeGroupArgs) (NodeGroup, error) {
 			HttpPutResponseHopLimit: pulumi.Int(IMDSHopLimit),
 		},
 		// Detailed monitoring: CPU every minute, so the node CPU alarms see every period.
-		Monitoring: &ec2.LaunchTemplateMonitoringArgs{Enabled: pulumi.Bool(true)},
-		TagSpecifications: ec2.LaunchTemplateTagSpecificationArray{
-			ec2.LaunchTemplateTagSpecificationArgs{ResourceType: pulumi.String("instance"), Tags: pulumi.StringMap{"Name": pulumi.String(n(""))}},
-			ec2.LaunchTemplateTagSpecificationArgs{ResourceType: pulumi.String("volume"), Tags: pulumi.StringMap{"Name": pulumi.String(n(""))}},
-		},
+		Monitoring:        &ec2.LaunchTemplateMonitoringArgs{Enabled: pulumi.Bool(true)},
+		TagSpecifications: launchedTags(b.args.Tags, n("")),
 	}
 	if g.SecurityGroupIDs != nil {
 		// Security groups in the launch template replace the cluster security group EKS would
@@ -126,4 +123,22 @@ func (b *builder) nodeGroup(g NodeGroupArgs) (NodeGroup, error) {
 	}
 	asg := group.Resources.Index(pulumi.Int(0)).AutoscalingGroups().Index(pulumi.Int(0)).Name().Elem()
 	return NodeGroup{Name: g.Name, Group: group, AsgName: asg}, nil
+}
+
+// LaunchedResourceTypes are what EC2 creates from a node group's launch template; each gets the
+// stack's tags (the provider's default tags do not reach them).
+var LaunchedResourceTypes = []string{"instance", "volume", "network-interface"}
+
+// launchedTags are the tag specifications of a launch template: the stack's tags and the
+// group's Name on everything EC2 launches from it.
+func launchedTags(tags map[string]string, name string) ec2.LaunchTemplateTagSpecificationArray {
+	out := ec2.LaunchTemplateTagSpecificationArray{}
+	for _, t := range LaunchedResourceTypes {
+		m := pulumi.StringMap{"Name": pulumi.String(name)}
+		for k, v := range tags {
+			m[k] = pulumi.String(v)
+		}
+		out = append(out, ec2.LaunchTemplateTagSpecificationArgs{ResourceType: pulumi.String(t), Tags: m})
+	}
+	return out
 }

@@ -1,6 +1,10 @@
 package cluster
 
 import (
+	"fmt"
+	"maps"
+	"slices"
+
 	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
@@ -21,10 +25,21 @@ func (b *builder) storageClass(k8s *kubernetes.Provider, csi *awseks.Addon) erro
 			Annotations: pulumi.StringMap{"storageclass.kubernetes.io/is-default-class": pulumi.String("true")},
 		},
 		Provisioner:          pulumi.String("ebs.csi.aws.com"),
-		Parameters:           pulumi.StringMap{"type": pulumi.String("gp3"), "encrypted": pulumi.String("true")},
+		Parameters:           volumeParameters(b.args.Tags),
 		VolumeBindingMode:    pulumi.String("WaitForFirstConsumer"),
 		AllowVolumeExpansion: pulumi.Bool(true),
 		ReclaimPolicy:        pulumi.String("Retain"),
 	}, b.parent, pulumi.Provider(k8s), pulumi.DependsOn([]pulumi.Resource{csi}))
 	return err
+}
+
+// volumeParameters are the StorageClass's parameters for the EBS CSI driver: encrypted gp3,
+// and the stack's tags on every volume it creates (parameters tagSpecification_<n> = "key=value",
+// aws-ebs-csi-driver docs/tagging.md); the provider's default tags never reach those volumes.
+func volumeParameters(tags map[string]string) pulumi.StringMap {
+	out := pulumi.StringMap{"type": pulumi.String("gp3"), "encrypted": pulumi.String("true")}
+	for i, k := range slices.Sorted(maps.Keys(tags)) {
+		out[fmt.Sprintf("tagSpecification_%d", i+1)] = pulumi.String(k + "=" + tags[k])
+	}
+	return out
 }

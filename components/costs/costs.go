@@ -49,8 +49,12 @@ type Args struct {
 	ActivateTag         bool
 	Budgets             []Budget
 	AnomalyThresholdUSD float64
-	TopicArn            pulumi.StringInput // where notifications go
-	Emails              []string           // budget notifications also go to these addresses
+	// AnomalyMonitorArn, when set, is the account's existing AWS-services anomaly monitor,
+	// adopted instead of created: AWS allows one DIMENSIONAL SERVICE monitor per account, and
+	// a second CreateAnomalyMonitor fails.
+	AnomalyMonitorArn string
+	TopicArn          pulumi.StringInput // where notifications go
+	Emails            []string           // budget notifications also go to these addresses
 }
 
 // Costs is the component.
@@ -118,19 +122,23 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		names[b.Environment] = budget.Name
 	}
 
-	monitor, err := costexplorer.NewAnomalyMonitor(ctx, name+"-services", &costexplorer.AnomalyMonitorArgs{
-		Name:             pulumi.String(name + "-services"),
-		MonitorType:      pulumi.String("DIMENSIONAL"),
-		MonitorDimension: pulumi.String("SERVICE"),
-	}, parent)
-	if err != nil {
-		return nil, err
+	monitorArn := pulumi.String(args.AnomalyMonitorArn).ToStringOutput()
+	if args.AnomalyMonitorArn == "" {
+		monitor, err := costexplorer.NewAnomalyMonitor(ctx, name+"-services", &costexplorer.AnomalyMonitorArgs{
+			Name:             pulumi.String(name + "-services"),
+			MonitorType:      pulumi.String("DIMENSIONAL"),
+			MonitorDimension: pulumi.String("SERVICE"),
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+		monitorArn = monitor.Arn
 	}
 	// SNS subscribers take immediate alerts only; daily and weekly digests go to email.
 	if _, err := costexplorer.NewAnomalySubscription(ctx, name+"-anomalies", &costexplorer.AnomalySubscriptionArgs{
 		Name:            pulumi.String(name + "-anomalies"),
 		Frequency:       pulumi.String("IMMEDIATE"),
-		MonitorArnLists: pulumi.StringArray{monitor.Arn},
+		MonitorArnLists: pulumi.StringArray{monitorArn},
 		Subscribers: costexplorer.AnomalySubscriptionSubscriberArray{costexplorer.AnomalySubscriptionSubscriberArgs{
 			Type: pulumi.String("SNS"), Address: args.TopicArn,
 		}},
@@ -146,7 +154,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	}
 
 	c.BudgetNames = names.ToStringMapOutput()
-	c.AnomalyMonitorArn = monitor.Arn
+	c.AnomalyMonitorArn = monitorArn
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{"budgetNames": c.BudgetNames, "anomalyMonitorArn": c.AnomalyMonitorArn})
 }
 

@@ -1,27 +1,47 @@
 package costs_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sns"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/global-sovereign/global-sovereign/components/costs"
 	"github.com/global-sovereign/global-sovereign/pkg/synth"
 )
 
-const topic = "arn:aws:sns:us-east-1:123456789012:alerts"
-
+// fixture declares the component over a topic whose policy lets Budgets and Cost Anomaly
+// Detection publish; the subscribers take the topic's ARN from the policy, so they wait for it.
 func fixture(edit func(*costs.Args)) pulumi.RunFunc {
+	return fixtureTopic(true, edit)
+}
+
+func fixtureTopic(fromPolicy bool, edit func(*costs.Args)) pulumi.RunFunc {
 	return func(ctx *pulumi.Context) error {
 		p, err := aws.NewProvider(ctx, "global", &aws.ProviderArgs{Region: pulumi.String("us-east-1")})
 		if err != nil {
 			return err
 		}
+		t, err := sns.NewTopic(ctx, "alerts", &sns.TopicArgs{}, pulumi.Provider(p))
+		if err != nil {
+			return err
+		}
+		policy, err := sns.NewTopicPolicy(ctx, "alerts", &sns.TopicPolicyArgs{Arn: t.Arn,
+			Policy: pulumi.String(`{"Statement":[{"Effect":"Allow","Principal":{"Service":["budgets.amazonaws.com","costalerts.amazonaws.com"]},"Action":"sns:Publish","Resource":"*"}]}`)},
+			pulumi.Provider(p))
+		if err != nil {
+			return err
+		}
+		topicArn := policy.Arn
+		if !fromPolicy {
+			topicArn = t.Arn
+		}
 		args := &costs.Args{Region: "us-east-1", TagKey: "environment", ActivateTag: true,
 			Budgets:             []costs.Budget{{Environment: "production", LimitUSD: 1000}, {Environment: "staging", LimitUSD: 50.5}},
-			AnomalyThresholdUSD: 250, TopicArn: pulumi.String(topic), Emails: []string{"oncall@example.io"}}
+			AnomalyThresholdUSD: 250, TopicArn: topicArn, Emails: []string{"oncall@example.io"}}
 		if edit != nil {
 			edit(args)
 		}
@@ -53,7 +73,7 @@ func TestCosts(t *testing.T) {
 			if filter["name"] != "TagKeyValue" || b.Inputs["timeUnit"] != "MONTHLY" || b.Inputs["limitUnit"] != "USD" {
 				t.Errorf("%s: %v", b.Name, b.Inputs)
 			}
-			if activate && (len(b.DependsOn) != 1 || b.DependsOn[0] != tags[0].URN) {
+			if activate && !slices.Contains(b.DependsOn, tags[0].URN) {
 				t.Errorf("%s does not wait for the tag activation: %v", b.Name, b.DependsOn)
 			}
 			notes := b.Inputs["notifications"].([]any)
@@ -62,7 +82,7 @@ func TestCosts(t *testing.T) {
 			}
 			for _, n := range notes {
 				n := n.(map[string]any)
-				if n["subscriberSnsTopicArns"].([]any)[0] != topic || n["subscriberEmailAddresses"].([]any)[0] != "oncall@example.io" || n["thresholdType"] != "PERCENTAGE" {
+				if n["subscriberSnsTopicArns"].([]any)[0] != topic(g) || n["subscriberEmailAddresses"].([]any)[0] != "oncall@example.io" || n["thresholdType"] != "PERCENTAGE" {
 					t.Errorf("%s notification %v", b.Name, n)
 				}
 			}
@@ -102,5 +122,37 @@ func TestCostsRejects(t *testing.T) {
 				t.Fatalf("got %v, want %q", err, tc.want)
 			}
 		})
+	}
+}
+
+func topic(g *synth.Graph) any { return g.ByType("aws:sns/topicPolicy:TopicPolicy")[0].Inputs["arn"] }
+
+// TestSubscribersWaitForTheTopicPolicy: Budgets and Cost Anomaly Detection test the topic when
+// a subscriber is added; one created before the policy that lets them publish fails.
+func TestSubscribersWaitForTheTopicPolicy(t *testing.T) {
+	_, err := synth.Run(fixtureTopic(false, nil), "test", nil, nil)
+	if err == nil || !strings.Contains(err.Error(), "does not let budgets.amazonaws.com publish yet") {
+		t.Fatalf("a budget on the topic before its policy: %v", err)
+	}
+	_, err = synth.Run(fixtureTopic(false, func(a *costs.Args) { a.Budgets = a.Budgets[:1] }), "test", nil, nil)
+	if err == nil {
+		t.Fatal("accepted")
+	}
+}
+
+// TestCostsAdoptsAnExistingMonitor: AWS allows one AWS-services anomaly monitor per account;
+// with one configured, none is created and the subscription watches it.
+func TestCostsAdoptsAnExistingMonitor(t *testing.T) {
+	const arn = "arn:aws:ce::123456789012:anomalymonitor/0b5fa6d1-3c5e-4a2b-9f0e-1c2d3e4f5a6b"
+	r, err := synth.Run(fixture(func(a *costs.Args) { a.AnomalyMonitorArn = arn }), "test", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(r.Graph.ByType("aws:costexplorer/anomalyMonitor:AnomalyMonitor")); n != 0 {
+		t.Errorf("%d monitors created beside the adopted one", n)
+	}
+	subs := r.Graph.ByType("aws:costexplorer/anomalySubscription:AnomalySubscription")
+	if len(subs) != 1 || subs[0].Inputs["monitorArnLists"].([]any)[0] != arn {
+		t.Errorf("subscription: %v", subs)
 	}
 }

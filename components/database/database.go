@@ -226,7 +226,7 @@ func (b *builder) foundation() error {
 	}
 	b.sg, err = ec2.NewSecurityGroup(b.ctx, b.n("aurora"), &ec2.SecurityGroupArgs{
 		VpcId:       a.VpcID,
-		Description: pulumi.String("Aurora PostgreSQL: 5432 from the region's private subnets and peers"),
+		Description: pulumi.String("Aurora PostgreSQL: 5432 from the cluster nodes of this stack and the peer networks"),
 		Tags:        pulumi.StringMap{"Name": pulumi.String(b.n("aurora"))},
 	}, b.parent)
 	if err != nil {

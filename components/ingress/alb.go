@@ -91,7 +91,7 @@ func (b *builder) listeners() error {
 	if err != nil {
 		return err
 	}
-	if _, err := lb.NewListener(b.ctx, b.n("https"), &lb.ListenerArgs{
+	if b.https, err = lb.NewListener(b.ctx, b.n("https"), &lb.ListenerArgs{
 		LoadBalancerArn: b.alb.Arn,
 		Port:            pulumi.Int(443),
 		Protocol:        pulumi.String("HTTPS"),

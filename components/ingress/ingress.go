@@ -45,6 +45,11 @@ type Args struct {
 	ZoneID, Hostname       string
 	HealthCheckPath        string
 	AccessLogRetentionDays int
+	// WAFRateLimit is how many requests one client IP may send in RateWindowSeconds before the
+	// web ACL blocks it; WAFLogRetentionDays keeps the web ACL's logs (a CloudWatch Logs
+	// retention value).
+	WAFRateLimit        int
+	WAFLogRetentionDays int
 	// APIService, when set, is the Service the target group is bound to: its name and namespace
 	// are read from its outputs, so the binding waits for it.
 	APIService *corev1.Service
@@ -59,6 +64,9 @@ type Ingress struct {
 	DNSName  pulumi.StringOutput `pulumi:"dnsName"`
 	// ZoneID is the load balancer's canonical hosted zone: what an alias record to it names.
 	ZoneID pulumi.StringOutput `pulumi:"zoneId"`
+	// HTTPSListenerArn is the HTTPS listener: the global stack adds the public name's
+	// certificate to it.
+	HTTPSListenerArn pulumi.StringOutput `pulumi:"httpsListenerArn"`
 }
 
 // New declares the ingress. Pass the stack's regional aws provider with pulumi.Provider.
@@ -71,7 +79,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		return nil, err
 	}
 	b := &builder{ctx: ctx, name: name, args: args, parent: pulumi.Parent(in)}
-	steps := []func() error{b.accessLogs, b.securityGroup, b.loadBalancer, b.targetGroup, b.listeners, b.dnsRecord, b.controller}
+	steps := []func() error{b.accessLogs, b.securityGroup, b.loadBalancer, b.waf, b.targetGroup, b.listeners, b.dnsRecord, b.controller}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return nil, err
@@ -81,7 +89,9 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	in.Endpoint = pulumi.Sprintf("https://%s", args.Hostname)
 	in.DNSName = b.alb.DnsName
 	in.ZoneID = b.alb.ZoneId
-	return in, ctx.RegisterResourceOutputs(in, pulumi.Map{"endpoint": in.Endpoint, "dnsName": in.DNSName, "zoneId": in.ZoneID})
+	in.HTTPSListenerArn = b.https.Arn
+	return in, ctx.RegisterResourceOutputs(in, pulumi.Map{"endpoint": in.Endpoint, "dnsName": in.DNSName, "zoneId": in.ZoneID,
+		"httpsListenerArn": in.HTTPSListenerArn})
 }
 
 // check guards against Args the program's config validation would have refused.
@@ -91,6 +101,9 @@ func (a *Args) check() error {
 	}
 	if a.APIPort < 1 || a.APIPort > 65535 {
 		return fmt.Errorf("API port %d is not a TCP port (1-65535)", a.APIPort)
+	}
+	if a.WAFRateLimit < 10 || a.WAFRateLimit > 2000000000 {
+		return fmt.Errorf("WAF rate limit %d: AWS WAF takes 10 to 2000000000 requests", a.WAFRateLimit)
 	}
 	if _, err := netip.ParsePrefix(a.VpcCIDR); err != nil {
 		return fmt.Errorf("VPC CIDR: %w", err)
@@ -105,10 +118,11 @@ type builder struct {
 	args   *Args
 	parent pulumi.ResourceOption
 
-	logs *logBucket
-	sg   *ec2.SecurityGroup
-	alb  *lb.LoadBalancer
-	tg   *lb.TargetGroup
+	logs  *logBucket
+	sg    *ec2.SecurityGroup
+	alb   *lb.LoadBalancer
+	tg    *lb.TargetGroup
+	https *lb.Listener
 }
 
 func (b *builder) n(s string) string { return b.name + "-" + s }

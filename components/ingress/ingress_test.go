@@ -30,7 +30,7 @@ func fixture(s scope.Scope, noService bool, edit func(*ingress.Args)) (*synth.Re
 			Kubernetes: k8s, VpcID: pulumi.String("vpc-0a"), VpcCIDR: "10.1.0.0/16",
 			PublicSubnetIDs: pulumi.ToStringArray([]string{"subnet-a", "subnet-b"}),
 			ZoneID:          "Z0123456789ABC", Hostname: "api-ams.example.io", HealthCheckPath: "/health",
-			AccessLogRetentionDays: 90, APIPort: 8080,
+			AccessLogRetentionDays: 90, APIPort: 8080, WAFRateLimit: 1500, WAFLogRetentionDays: 30,
 		}
 		if !noService {
 			svc, err := corev1.NewService(ctx, "api", &corev1.ServiceArgs{
@@ -116,6 +116,7 @@ func TestIngress(t *testing.T) {
 			if !strings.Contains(mustString(g.ByType("aws:iam/rolePolicy:RolePolicy")), "elasticloadbalancing:RegisterTargets") {
 				t.Error("the controller role cannot register targets")
 			}
+			checkWAF(t, g, alb[0])
 			if r.Graph.Outputs["endpoint"] != "https://api-ams.example.io" || r.Graph.Outputs["zoneId"] == "" || r.Graph.Outputs["dnsName"] == "" {
 				t.Errorf("outputs %v", r.Graph.Outputs)
 			}
@@ -137,6 +138,7 @@ func TestIngressRejects(t *testing.T) {
 		{"no hostname", func(a *ingress.Args) { a.Hostname = "" }, "a hosted zone and a hostname are required"},
 		{"port", func(a *ingress.Args) { a.APIPort = 0 }, "API port 0 is not a TCP port (1-65535)"},
 		{"VPC CIDR", func(a *ingress.Args) { a.VpcCIDR = "10.1.0.0" }, "VPC CIDR"},
+		{"WAF rate limit", func(a *ingress.Args) { a.WAFRateLimit = 9 }, "WAF rate limit 9: AWS WAF takes 10 to 2000000000"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := fixture(ams, false, tc.edit)
@@ -144,5 +146,40 @@ func TestIngressRejects(t *testing.T) {
 				t.Fatalf("got %v, want %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// checkWAF: the load balancer sits behind a regional web ACL with the rate limit first and the
+// managed rule groups after it, logging to an aws-waf-logs- group with credentials redacted.
+func checkWAF(t *testing.T, g *synth.Graph, alb synth.Resource) {
+	t.Helper()
+	acls := g.ByType("aws:wafv2/webAcl:WebAcl")
+	if len(acls) != 1 || acls[0].Inputs["scope"] != "REGIONAL" {
+		t.Fatalf("web ACLs: %v", acls)
+	}
+	rules := acls[0].Inputs["rules"].([]any)
+	if len(rules) != 1+len(ingress.ManagedRuleGroups) {
+		t.Fatalf("%d rules", len(rules))
+	}
+	rate := rules[0].(map[string]any)["statement"].(map[string]any)["rateBasedStatement"].(map[string]any)
+	if rate["limit"] != float64(1500) || rate["aggregateKeyType"] != "IP" || rules[0].(map[string]any)["priority"] != float64(0) {
+		t.Errorf("rate rule: %v", rules[0])
+	}
+	for i, group := range ingress.ManagedRuleGroups {
+		m := rules[i+1].(map[string]any)["statement"].(map[string]any)["managedRuleGroupStatement"].(map[string]any)
+		if m["name"] != group || m["vendorName"] != "AWS" {
+			t.Errorf("rule %d: %v", i+1, m)
+		}
+	}
+	assoc := g.ByType("aws:wafv2/webAclAssociation:WebAclAssociation")
+	if len(assoc) != 1 || assoc[0].Inputs["resourceArn"] != alb.ID || assoc[0].Inputs["webAclArn"] != acls[0].State["arn"] {
+		t.Errorf("association %v (load balancer %s, acl %s)", assoc, alb.ID, acls[0].ID)
+	}
+	logging := g.ByType("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration")
+	groups := g.ByType("aws:cloudwatch/logGroup:LogGroup")
+	if len(logging) != 1 || len(groups) != 1 || !strings.HasPrefix(groups[0].Inputs["namePrefix"].(string), "aws-waf-logs-") ||
+		groups[0].Inputs["kmsKeyId"] == nil || groups[0].Inputs["retentionInDays"] != float64(30) ||
+		!strings.Contains(mustString(logging[0].Inputs["redactedFields"]), "authorization") {
+		t.Errorf("logging %v to %v", logging, groups)
 	}
 }

@@ -36,6 +36,10 @@ type Endpoint struct {
 	Hostname  string // the region's own API name, which the health check requests
 	DNSName   pulumi.StringInput
 	ZoneID    pulumi.StringInput // the load balancer's canonical hosted zone
+	// ListenerArn is the load balancer's HTTPS listener: it gets the public name's
+	// certificate, requested with Provider (an aws provider of the endpoint's region).
+	ListenerArn pulumi.StringInput
+	Provider    pulumi.ProviderResource
 }
 
 // Args configures the name.
@@ -108,9 +112,11 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 			EvaluationPeriods:  pulumi.Int(3),
 			ComparisonOperator: pulumi.String("LessThanThreshold"),
 			Threshold:          pulumi.Float64(1),
-			TreatMissingData:   pulumi.String("breaching"),
-			AlarmActions:       pulumi.Array{args.AlarmTopicArn},
-			OkActions:          pulumi.Array{args.AlarmTopicArn},
+			// Missing data is no evidence either way: a new check publishes its first point
+			// minutes after creation, and an alarm breaching on it would page on every up.
+			TreatMissingData: pulumi.String("missing"),
+			AlarmActions:     pulumi.Array{args.AlarmTopicArn},
+			OkActions:        pulumi.Array{args.AlarmTopicArn},
 		}, parent); err != nil {
 			return nil, err
 		}
@@ -148,15 +154,21 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		return nil, err
 	}
 	if _, err := route53.NewRecord(ctx, name+"-secondary", &route53.RecordArgs{
-		ZoneId:                  pulumi.String(args.ZoneID),
-		Name:                    pulumi.String(args.FQDN()),
-		Type:                    pulumi.String("A"),
-		SetIdentifier:           pulumi.String("default-" + fallback.Code),
+		ZoneId: pulumi.String(args.ZoneID),
+		Name:   pulumi.String(args.FQDN()),
+		Type:   pulumi.String("A"),
+		// Stable whatever the default region: Route 53 refuses two SECONDARY records of one name,
+		// and Pulumi creates a renamed identifier before deleting the old one.
+		SetIdentifier:           pulumi.String("default"),
 		FailoverRoutingPolicies: route53.RecordFailoverRoutingPolicyArray{route53.RecordFailoverRoutingPolicyArgs{Type: pulumi.String("SECONDARY")}},
 		Aliases: route53.RecordAliasArray{route53.RecordAliasArgs{
 			Name: fallback.DNSName, ZoneId: fallback.ZoneID, EvaluateTargetHealth: pulumi.Bool(false),
 		}},
 	}, parent); err != nil {
+		return nil, err
+	}
+
+	if err := publicTLS(ctx, name, args, parent); err != nil {
 		return nil, err
 	}
 
@@ -182,8 +194,8 @@ func (a *Args) check() error {
 	seen := map[string]bool{}
 	found := false
 	for _, e := range a.Endpoints {
-		if e.Code == "" || e.AWSRegion == "" || e.Hostname == "" || e.DNSName == nil || e.ZoneID == nil {
-			return fmt.Errorf("endpoint %q: code, AWS region, hostname and load balancer are required", e.Code)
+		if e.Code == "" || e.AWSRegion == "" || e.Hostname == "" || e.DNSName == nil || e.ZoneID == nil || e.ListenerArn == nil || e.Provider == nil {
+			return fmt.Errorf("endpoint %q: code, AWS region, hostname, load balancer, HTTPS listener and the region's provider are required", e.Code)
 		}
 		if seen[e.AWSRegion] {
 			return fmt.Errorf("two endpoints in %s: a latency set holds one record per AWS region", e.AWSRegion)

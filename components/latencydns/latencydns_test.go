@@ -1,6 +1,7 @@
 package latencydns_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -23,8 +24,16 @@ func fixture(edit func(*latencydns.Args)) pulumi.RunFunc {
 			AlarmTopicArn: pulumi.String("arn:aws:sns:us-east-1:123456789012:alerts"),
 		}
 		for _, e := range [][3]string{{"ams", "eu-west-1", "Z32O12XQLNTSW2"}, {"iad", "us-east-1", "Z35SXDOTRQ7X7K"}} {
+			regional := p
+			if e[1] != "us-east-1" {
+				if regional, err = aws.NewProvider(ctx, e[1], &aws.ProviderArgs{Region: pulumi.String(e[1])}); err != nil {
+					return err
+				}
+			}
 			args.Endpoints = append(args.Endpoints, latencydns.Endpoint{Code: e[0], AWSRegion: e[1], Hostname: "api-" + e[0] + ".example.io",
-				DNSName: pulumi.String(e[0] + "-alb.elb.amazonaws.com"), ZoneID: pulumi.String(e[2])})
+				DNSName: pulumi.String(e[0] + "-alb.elb.amazonaws.com"), ZoneID: pulumi.String(e[2]),
+				ListenerArn: pulumi.String("arn:aws:elasticloadbalancing:" + e[1] + ":123456789012:listener/app/" + e[0] + "/https"),
+				Provider:    regional})
 		}
 		if edit != nil {
 			edit(args)
@@ -47,9 +56,16 @@ func TestLatencyDNS(t *testing.T) {
 	checks := g.ByType("aws:route53/healthCheck:HealthCheck")
 	alarms := g.ByType("aws:cloudwatch/metricAlarm:MetricAlarm")
 	records := g.ByType("aws:route53/record:Record")
-	if len(checks) != 2 || len(alarms) != 2 || len(records) != 4 {
-		t.Fatalf("%d checks, %d alarms, %d records; want 2, 2, 4", len(checks), len(alarms), len(records))
+	if len(checks) != 2 || len(alarms) != 2 || len(records) != 6 {
+		t.Fatalf("%d checks, %d alarms, %d records; want 2, 2, 6 (4 routing, 2 validation)", len(checks), len(alarms), len(records))
 	}
+	var routing []synth.Resource
+	for _, rec := range records {
+		if rec.Inputs["aliases"] != nil {
+			routing = append(routing, rec)
+		}
+	}
+	records = routing
 	ids := map[string]string{} // health check id -> fqdn
 	for _, hc := range checks {
 		ids[hc.ID] = hc.Inputs["fqdn"].(string)
@@ -80,7 +96,7 @@ func TestLatencyDNS(t *testing.T) {
 			}
 		default:
 			secondary++
-			if alias["name"] != "ams-alb.elb.amazonaws.com" || alias["evaluateTargetHealth"] != false {
+			if alias["name"] != "ams-alb.elb.amazonaws.com" || alias["evaluateTargetHealth"] != false || rec.Inputs["setIdentifier"] != "default" {
 				t.Errorf("secondary %v", rec.Inputs)
 			}
 		}
@@ -102,7 +118,8 @@ func TestLatencyDNSRejects(t *testing.T) {
 		{"two in one AWS region", func(a *latencydns.Args) { a.Endpoints[1].AWSRegion = "eu-west-1" }, "one record per AWS region"},
 		{"unknown default", func(a *latencydns.Args) { a.DefaultRegion = "syd" }, `default region "syd" has no endpoint`},
 		{"no zone", func(a *latencydns.Args) { a.ZoneID = "" }, "a zone id, zone name, record name and alarm topic are required"},
-		{"endpoint without load balancer", func(a *latencydns.Args) { a.Endpoints[0].DNSName = nil }, `endpoint "ams": code, AWS region, hostname and load balancer are required`},
+		{"endpoint without load balancer", func(a *latencydns.Args) { a.Endpoints[0].DNSName = nil }, `endpoint "ams": code, AWS region, hostname, load balancer`},
+		{"endpoint without listener", func(a *latencydns.Args) { a.Endpoints[0].ListenerArn = nil }, `HTTPS listener and the region's provider are required`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := synth.Run(fixture(tc.edit), "test", nil, nil)
@@ -110,5 +127,48 @@ func TestLatencyDNSRejects(t *testing.T) {
 				t.Fatalf("got %v, want %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestPublicNameTLS: every region's HTTPS listener gets a certificate for the public name (and
+// the latency set's name), requested in that region; the names' validation records are declared
+// once, and every region's validation waits for all of them.
+func TestPublicNameTLS(t *testing.T) {
+	r, err := synth.Run(fixture(nil), "test", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := r.Graph
+	certs := g.ByType("aws:acm/certificate:Certificate")
+	listenerCerts := g.ByType("aws:lb/listenerCertificate:ListenerCertificate")
+	validations := g.ByType("aws:acm/certificateValidation:CertificateValidation")
+	if len(certs) != 2 || len(listenerCerts) != 2 || len(validations) != 2 {
+		t.Fatalf("%d certificates, %d listener certificates, %d validations; want one each per region", len(certs), len(listenerCerts), len(validations))
+	}
+	var validationRecords []string
+	for _, rec := range g.ByType("aws:route53/record:Record") {
+		if rec.Inputs["type"] == "CNAME" {
+			validationRecords = append(validationRecords, rec.Inputs["name"].(string))
+		}
+	}
+	if len(validationRecords) != 2 {
+		t.Errorf("validation records %v: want one per name, not one per region", validationRecords)
+	}
+	regionOf := map[string]string{} // certificate ARN -> provider
+	for _, c := range certs {
+		if c.Inputs["domainName"] != "api.example.io" || fmt.Sprint(c.Inputs["subjectAlternativeNames"]) != "[latency.api.example.io]" {
+			t.Errorf("certificate %s covers %v %v", c.Name, c.Inputs["domainName"], c.Inputs["subjectAlternativeNames"])
+		}
+		regionOf[c.ID] = c.Provider
+	}
+	for _, lc := range listenerCerts {
+		if regionOf[lc.Inputs["certificateArn"].(string)] != lc.Provider {
+			t.Errorf("listener certificate %s: certificate of another region (%v)", lc.Name, lc.Inputs)
+		}
+	}
+	for _, v := range validations {
+		if n := len(v.Inputs["validationRecordFqdns"].([]any)); n != 2 {
+			t.Errorf("validation %s waits for %d records, want both names'", v.Name, n)
+		}
 	}
 }

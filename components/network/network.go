@@ -83,7 +83,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		return nil, err
 	}
 	b := &builder{ctx: ctx, name: name, args: args, parent: pulumi.Parent(n)}
-	steps := []func() error{b.vpc, b.publicTier, b.natGateways, b.privateTier, b.databaseTier, b.flowLogs, b.vpn}
+	steps := []func() error{b.vpc, b.publicTier, b.natGateways, b.privateTier, b.databaseTier, b.s3Endpoint, b.flowLogs, b.vpn}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return nil, err

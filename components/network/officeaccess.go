@@ -57,7 +57,7 @@ func NewOfficeAccess(ctx *pulumi.Context, name string, args *OfficeAccessArgs, o
 	n := func(suffix string, args ...any) string { return name + "-" + fmt.Sprintf(suffix, args...) }
 	sg, err := ec2.NewSecurityGroup(ctx, n("office"), &ec2.SecurityGroupArgs{
 		VpcId:       args.VpcID,
-		Description: pulumi.String("Admits the office networks over the region's site-to-site VPN"),
+		Description: pulumi.String("Admits the office networks over the site-to-site VPN of the region"),
 		Tags:        nameTag(n("office"), nil),
 	}, parent)
 	if err != nil {

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 )
 
@@ -17,10 +18,18 @@ type Costs struct {
 	// at least 1.
 	AnomalyThresholdUSD int `json:"anomalyThresholdUsd"`
 	// ActivateTag activates the environment tag as a cost allocation tag, which budgets filter
-	// on. AWS accepts it only once the tag appears in billing data (up to 24 hours after the first
-	// tagged resource): set false for the first deploy into a new account, then true.
-	// Default: true.
+	// on. AWS accepts the activation only from the organization's management account or a
+	// standalone account, and only once the tag appears in billing data (up to 24 hours after
+	// the first tagged resource), so a first `up` with it fails: leave it false, and once the tag
+	// shows in the Billing console's cost allocation tags, activate it there (or from the
+	// management account) or set true in a standalone account. `sovereign preflight` says which.
+	// Default: false.
 	ActivateTag *bool `json:"activateTag,omitempty"`
+	// AnomalyMonitorArn adopts the account's existing AWS-services cost anomaly monitor
+	// (DIMENSIONAL, SERVICE), of which AWS allows one per account, instead of creating one;
+	// `aws ce get-anomaly-monitors` lists it and `sovereign preflight --online` finds it.
+	// Format: arn:aws:ce::<account>:anomalymonitor/<id>. Default: create one.
+	AnomalyMonitorArn string `json:"anomalyMonitorArn,omitempty"`
 }
 
 // Budget is one environment's monthly limit.
@@ -35,7 +44,10 @@ type Budget struct {
 const EnvironmentTag = "environment"
 
 // ActivatesTag says whether the environment tag is activated for cost allocation.
-func (c *Costs) ActivatesTag() bool { return c.ActivateTag == nil || *c.ActivateTag }
+func (c *Costs) ActivatesTag() bool { return c.ActivateTag != nil && *c.ActivateTag }
+
+// anomalyMonitorARN is the form of a Cost Explorer anomaly monitor's ARN.
+var anomalyMonitorARN = regexp.MustCompile(`^arn:aws[a-z-]*:ce::\d{12}:anomalymonitor/[0-9a-f-]{1,64}$`)
 
 func (s *Stack) validateCosts(is *issues) {
 	c := s.Costs
@@ -53,6 +65,10 @@ func (s *Stack) validateCosts(is *issues) {
 		if b.MonthlyLimitUSD < 1 {
 			is.add(path+".monthlyLimitUsd", "%d: want a limit of at least 1 (US dollars)", b.MonthlyLimitUSD)
 		}
+	}
+	if c.AnomalyMonitorArn != "" && !anomalyMonitorARN.MatchString(c.AnomalyMonitorArn) {
+		is.add(keyPath(KeyCosts, "anomalyMonitorArn"), "%q is not an anomaly monitor ARN; want arn:aws:ce::<account>:anomalymonitor/<id> "+
+			"(aws ce get-anomaly-monitors), or leave it out to create one", c.AnomalyMonitorArn)
 	}
 	if c.AnomalyThresholdUSD < 1 {
 		is.add(keyPath(KeyCosts, "anomalyThresholdUsd"), "%d: want at least 1 (US dollars of total impact)", c.AnomalyThresholdUSD)

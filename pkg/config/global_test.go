@@ -28,7 +28,7 @@ const globalWithDNSAndCosts = validGlobal + `  global-sovereign:dns:
 func TestGlobalBlocks(t *testing.T) {
 	s := parseValid(t, "Pulumi.global.yaml", globalWithDNSAndCosts)
 	if s.DNS.Name != DefaultDNSName || s.DNS.HealthCheckPath != DefaultHealthCheckPath || strings.Join(s.DNS.CheckerRegions, ",") != strings.Join(DefaultCheckerRegions, ",") ||
-		s.DNS.FQDN() != "api.sovereign.io" || !s.Costs.ActivatesTag() {
+		s.DNS.FQDN() != "api.sovereign.io" || s.Costs.ActivatesTag() {
 		t.Errorf("defaults: %+v %+v", s.DNS, s.Costs)
 	}
 	for _, tt := range []struct {

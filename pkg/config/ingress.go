@@ -2,6 +2,7 @@ package config
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -23,12 +24,22 @@ type Ingress struct {
 	// AccessLogRetentionDays is how long the load balancer's access logs are kept, 1 to 3650 days.
 	// Default: [DefaultAccessLogRetentionDays].
 	AccessLogRetentionDays int `json:"accessLogRetentionDays,omitempty"`
+	// WAFRateLimit is how many requests one client IP may send in 5 minutes before the AWS WAF
+	// web ACL in front of the load balancer blocks it, 10 to 2000000000.
+	// Default: [DefaultWAFRateLimit].
+	WAFRateLimit int `json:"wafRateLimit,omitempty"`
+	// WAFLogRetentionDays is how long the web ACL's request logs are kept: a CloudWatch Logs
+	// retention (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192,
+	// 2557, 2922, 3288 or 3653). Default: [DefaultWAFLogRetentionDays].
+	WAFLogRetentionDays int `json:"wafLogRetentionDays,omitempty"`
 }
 
 // Defaults of the ingress.
 const (
 	DefaultHealthCheckPath        = "/health"
 	DefaultAccessLogRetentionDays = 365
+	DefaultWAFRateLimit           = 2000
+	DefaultWAFLogRetentionDays    = 90
 )
 
 var (
@@ -54,6 +65,12 @@ func (g *Ingress) applyDefaults(code string, env Environment) {
 	if g.AccessLogRetentionDays == 0 {
 		g.AccessLogRetentionDays = DefaultAccessLogRetentionDays
 	}
+	if g.WAFRateLimit == 0 {
+		g.WAFRateLimit = DefaultWAFRateLimit
+	}
+	if g.WAFLogRetentionDays == 0 {
+		g.WAFLogRetentionDays = DefaultWAFLogRetentionDays
+	}
 }
 
 func (s *Stack) validateIngress(is *issues) {
@@ -75,5 +92,11 @@ func (s *Stack) validateIngress(is *issues) {
 	}
 	if g.AccessLogRetentionDays < 1 || g.AccessLogRetentionDays > 3650 {
 		is.add(keyPath(KeyIngress, "accessLogRetentionDays"), "%d: want 1 to 3650", g.AccessLogRetentionDays)
+	}
+	if g.WAFRateLimit < 10 || g.WAFRateLimit > 2000000000 {
+		is.add(keyPath(KeyIngress, "wafRateLimit"), "%d: want 10 to 2000000000 requests per client IP in 5 minutes", g.WAFRateLimit)
+	}
+	if !slices.Contains(logRetentionDays, g.WAFLogRetentionDays) {
+		is.add(keyPath(KeyIngress, "wafLogRetentionDays"), "%d: CloudWatch Logs allows %v", g.WAFLogRetentionDays, logRetentionDays)
 	}
 }

@@ -88,6 +88,7 @@ func deployCluster(ctx *pulumi.Context, e *regionEnv) error {
 		Scope:               e.scope,
 		AWSProvider:         e.provider,
 		KubernetesVersion:   c.KubernetesVersion,
+		Tags:                stackTags(ctx, e.stack),
 		VpcID:               e.network.VpcID,
 		PrivateSubnetIDs:    e.network.PrivateSubnetIDs,
 		OfficeSecurityGroup: e.network.OfficeSecurityGroup,
@@ -148,6 +149,8 @@ func deployCluster(ctx *pulumi.Context, e *regionEnv) error {
 			Hostname:               g.Hostname,
 			HealthCheckPath:        g.HealthCheckPath,
 			AccessLogRetentionDays: g.AccessLogRetentionDays,
+			WAFRateLimit:           g.WAFRateLimit,
+			WAFLogRetentionDays:    g.WAFLogRetentionDays,
 			APIPort:                config.DefaultAPIPort,
 			APIService:             scaled.APIService, // nil without an API image
 		}
@@ -161,6 +164,7 @@ func deployCluster(ctx *pulumi.Context, e *regionEnv) error {
 		ctx.Export(OutLoadBalancerEndpoint, in.Endpoint)
 		ctx.Export(OutLoadBalancerDNSName, in.DNSName)
 		ctx.Export(OutLoadBalancerZoneID, in.ZoneID)
+		ctx.Export(OutLoadBalancerListenerArn, in.HTTPSListenerArn)
 	}
 
 	ctx.Export(OutEKSCluster, pulumi.Map{

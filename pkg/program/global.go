@@ -85,7 +85,7 @@ func deployGlobal(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet, opt
 	}
 
 	if d := s.DNS; d != nil {
-		dns, err := deployDNS(ctx, s, d, regions, al.TopicArn, own)
+		dns, err := deployDNS(ctx, s, d, regions, providers, al.TopicArn, own)
 		if err != nil {
 			return err
 		}
@@ -103,6 +103,7 @@ func deployGlobal(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet, opt
 			ActivateTag:         c.ActivatesTag(),
 			Budgets:             budgets,
 			AnomalyThresholdUSD: float64(c.AnomalyThresholdUSD),
+			AnomalyMonitorArn:   c.AnomalyMonitorArn,
 			TopicArn:            al.TopicArn,
 			Emails:              s.Alerts.Emails,
 		}, own)
@@ -182,7 +183,8 @@ func meshSide(ctx *pulumi.Context, r regionRef, providers map[string]*aws.Provid
 }
 
 // deployDNS declares the latency-routed API name over every region that has an ingress.
-func deployDNS(ctx *pulumi.Context, s *config.Stack, d *config.DNS, regions []regionRef, topic pulumi.StringOutput, own pulumi.ResourceOption) (*latencydns.LatencyDNS, error) {
+func deployDNS(ctx *pulumi.Context, s *config.Stack, d *config.DNS, regions []regionRef, providers map[string]*aws.Provider,
+	topic pulumi.StringOutput, own pulumi.ResourceOption) (*latencydns.LatencyDNS, error) {
 	args := &latencydns.Args{
 		Region:         s.Settings.AWSRegion,
 		ZoneID:         d.ZoneID,
@@ -203,6 +205,9 @@ func deployDNS(ctx *pulumi.Context, s *config.Stack, d *config.DNS, regions []re
 			Hostname:  r.stack.Ingress.Hostname,
 			DNSName:   r.str(ctx, OutLoadBalancerDNSName),
 			ZoneID:    r.str(ctx, OutLoadBalancerZoneID),
+			// The public name's certificate goes on the region's listener, in its region.
+			ListenerArn: r.str(ctx, OutLoadBalancerListenerArn),
+			Provider:    providers[r.stack.Settings.AWSRegion],
 		})
 	}
 	return latencydns.New(ctx, s.Settings.NamePrefix+"-api", args, own)

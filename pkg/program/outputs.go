@@ -44,6 +44,9 @@ const (
 	OutLoadBalancerEndpoint = "loadBalancerEndpoint" // https://<hostname>
 	OutLoadBalancerDNSName  = "loadBalancerDnsName"
 	OutLoadBalancerZoneID   = "loadBalancerZoneId" // the load balancer's canonical hosted zone, for aliases
+	// OutLoadBalancerListenerArn is the HTTPS listener, where the global stack adds the public
+	// name's certificate.
+	OutLoadBalancerListenerArn = "loadBalancerHttpsListenerArn"
 )
 
 // Outputs of the global stack.

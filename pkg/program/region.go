@@ -122,15 +122,21 @@ func stackScope(ctx *pulumi.Context, s *config.Stack, useProvider pulumi.InvokeO
 
 // defaultTags are the tags every resource of the stack carries.
 func defaultTags(ctx *pulumi.Context, s *config.Stack) pulumi.StringMap {
-	tags := pulumi.StringMap{
-		"project":     pulumi.String(config.Project),
-		"stack":       pulumi.String(ctx.Stack()),
-		"region":      pulumi.String(s.Settings.Code),
-		"environment": pulumi.String(s.Settings.Environment),
-		"managed-by":  pulumi.String("pulumi"),
+	return pulumi.ToStringMap(stackTags(ctx, s))
+}
+
+// stackTags are the default tags as values, for what the provider's default tags do not reach
+// (launch templates' tag specifications, the EBS CSI driver's volumes).
+func stackTags(ctx *pulumi.Context, s *config.Stack) map[string]string {
+	tags := map[string]string{
+		"project":             config.Project,
+		"stack":               ctx.Stack(),
+		"region":              s.Settings.Code,
+		config.EnvironmentTag: string(s.Settings.Environment),
+		"managed-by":          "pulumi",
 	}
 	for k, v := range s.Tags {
-		tags[k] = pulumi.String(v)
+		tags[k] = v
 	}
 	return tags
 }

@@ -26,6 +26,9 @@ const (
 // checkAPI applies the rules to a registration of an AWS resource in region, before the mocks
 // answer it.
 func (m *mocks) checkAPI(reg registration, region string) error {
+	if err := checkConstraints(reg); err != nil {
+		return err
+	}
 	what := reg.typ + " " + reg.name
 	switch reg.typ {
 	case typeSSE:
@@ -46,6 +49,10 @@ func (m *mocks) checkAPI(reg registration, region string) error {
 		}
 	case typePodIdent:
 		return m.checkPodIdentity(reg)
+	case typeCertValid:
+		return m.checkCertificateValidation(reg)
+	case typeBudget, typeAnomalySub:
+		return m.checkPublisherTopics(reg)
 	case typeOIDC:
 		// IAM allows one OIDC provider per URL in an account (EntityAlreadyExists).
 		url := str(reg.inputs, "url")
@@ -257,4 +264,122 @@ func (m *mocks) checkPodIdentity(reg registration) error {
 	}
 	return fmt.Errorf("%s %s: no EKS cluster %q exists for the association (ResourceNotFoundException); known: %v",
 		reg.typ, reg.name, name, known)
+}
+
+const (
+	typeCertificate = "aws:acm/certificate:Certificate"
+	typeCertValid   = "aws:acm/certificateValidation:CertificateValidation"
+)
+
+// certificateNames are the names a certificate request covers: its domain name and its
+// subject alternative names, once each.
+func certificateNames(inputs resource.PropertyMap) []string {
+	names := []string{str(inputs, "domainName")}
+	if v, ok := inputs["subjectAlternativeNames"]; ok && v.IsArray() {
+		for _, e := range v.ArrayValue() {
+			if e.IsString() && e.StringValue() != names[0] {
+				names = append(names, e.StringValue())
+			}
+		}
+	}
+	return names
+}
+
+// checkCertificateValidation: ACM issues a DNS-validated certificate only once the CNAME of
+// every name it covers resolves; the provider then waits (75 minutes by default) and fails. A
+// validation that does not name a record for each of the certificate's names never completes.
+func (m *mocks) checkCertificateValidation(reg registration) error {
+	arnIn := str(reg.inputs, "certificateArn")
+	if arnIn == "" {
+		return nil // unknown in a preview
+	}
+	m.mu.Lock()
+	var cert *answer
+	for _, r := range m.regs {
+		if a, ok := m.answers[r.urn]; ok && r.typ == typeCertificate && a.id == arnIn {
+			cert = &a
+			break
+		}
+	}
+	m.mu.Unlock()
+	if cert == nil {
+		return fmt.Errorf("%s %s: no certificate %s was requested (ResourceNotFoundException)", reg.typ, reg.name, arnIn)
+	}
+	have := map[string]bool{}
+	if v, ok := reg.inputs["validationRecordFqdns"]; ok && v.IsArray() {
+		for _, e := range v.ArrayValue() {
+			if e.IsString() {
+				have[strings.TrimSuffix(e.StringValue(), ".")] = true
+			}
+		}
+	}
+	if len(have) == 0 {
+		return fmt.Errorf("%s %s: no validationRecordFqdns; name the validation record of every name of the certificate, so the graph says it waits for them", reg.typ, reg.name)
+	}
+	var missing []string
+	for _, o := range list(cert.state, "domainValidationOptions") {
+		if rec := strings.TrimSuffix(str(o, "resourceRecordName"), "."); !have[rec] {
+			missing = append(missing, str(o, "domainName")+" ("+rec+")")
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%s %s: no validation record for %s: ACM never issues the certificate and the validation times out",
+			reg.typ, reg.name, strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+const (
+	typeBudget         = "aws:budgets/budget:Budget"
+	typeAnomalySub     = "aws:costexplorer/anomalySubscription:AnomalySubscription"
+	typeTopicPolicy    = "aws:sns/topicPolicy:TopicPolicy"
+	budgetsPrincipal   = "budgets.amazonaws.com"
+	costAlertPrincipal = "costalerts.amazonaws.com"
+)
+
+// checkPublisherTopics: AWS Budgets and Cost Anomaly Detection test the SNS topic of a
+// subscriber when it is added, and refuse one whose policy does not let their service publish
+// (Budgets: "...does not have permission to publish"; the anomaly subscription likewise). The
+// registration must depend on a topic policy of that topic that admits the service.
+func (m *mocks) checkPublisherTopics(reg registration) error {
+	var topics []string
+	principal := budgetsPrincipal
+	if reg.typ == typeBudget {
+		for _, n := range list(reg.inputs, "notifications") {
+			if v, ok := n["subscriberSnsTopicArns"]; ok && v.IsArray() {
+				for _, e := range v.ArrayValue() {
+					if e.IsString() {
+						topics = append(topics, e.StringValue())
+					}
+				}
+			}
+		}
+	} else {
+		principal = costAlertPrincipal
+		for _, s := range list(reg.inputs, "subscribers") {
+			if str(s, "type") == "SNS" {
+				topics = append(topics, str(s, "address"))
+			}
+		}
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, topic := range topics {
+		if topic == "" {
+			continue // unknown in a preview
+		}
+		ok := false
+		for _, d := range reg.dependencies {
+			for _, r := range m.regs {
+				if r.urn == d && r.typ == typeTopicPolicy && str(r.inputs, "arn") == topic && strings.Contains(str(r.inputs, "policy"), principal) {
+					ok = true
+				}
+			}
+		}
+		if !ok {
+			return fmt.Errorf("%s %s: topic %s does not let %s publish yet: depend on its topic policy (take the topic ARN from the policy's output)",
+				reg.typ, reg.name, topic, principal)
+		}
+	}
+	return nil
 }

@@ -146,6 +146,9 @@ func (r *created) ensureNamed(prop string) string {
 	n := str(r.inputs, prop)
 	if n == "" {
 		n = autoName(r.name, r.urn)
+		if p := str(r.inputs, prop+"Prefix"); p != "" {
+			n = p + hexOf("prefix"+r.urn, 26) // the provider's prefix plus a 26-character unique id
+		}
 		r.set(prop, n)
 	}
 	return n

@@ -140,15 +140,21 @@ var serviceModels = map[string]modelFunc{
 	},
 	"aws:acm/certificate:Certificate": func(m *awsModel, r *created) (id string) {
 		id = arn("acm", r.region, "certificate/"+uuidOf(r.urn))
-		domain := str(r.inputs, "domainName")
-		token := hexOf("acm"+r.urn, 32)
 		r.set("arn", id)
-		r.set("domainValidationOptions", []any{map[string]any{
-			"domainName":          domain,
-			"resourceRecordName":  "_" + token + "." + domain + ".",
-			"resourceRecordType":  "CNAME",
-			"resourceRecordValue": "_" + hexOf("acmv"+r.urn, 32) + ".acm-validations.aws.",
-		}})
+		// One validation CNAME per name of the certificate. ACM derives it from the name and
+		// the account only: every certificate for a name in one account, in any region, asks
+		// for the same record (hashicorp/terraform-provider-aws#13653), so one record
+		// validates them all, and two stacks that each declare it delete it for each other.
+		var options []any
+		for _, domain := range certificateNames(r.inputs) {
+			options = append(options, map[string]any{
+				"domainName":          domain,
+				"resourceRecordName":  "_" + hexOf("acm"+Account+domain, 32) + "." + domain + ".",
+				"resourceRecordType":  "CNAME",
+				"resourceRecordValue": "_" + hexOf("acmv"+Account+domain, 32) + ".acm-validations.aws.",
+			})
+		}
+		r.set("domainValidationOptions", options)
 		r.set("status", "PENDING_VALIDATION")
 		return id
 	},
