@@ -364,7 +364,6 @@ func notPrefix(p string) func(string) string {
 	}
 }
 
-
 func intBetween(lo, hi int64) func(string) string {
 	return func(v string) string {
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -386,8 +385,6 @@ func prefixBetween(lo, hi int) func(string) string {
 		return ""
 	}
 }
-
-
 
 // alarmPeriod: "Valid values are 10, 20, 30, and any multiple of 60."
 func alarmPeriod(v string) string {
