@@ -97,6 +97,12 @@ type Database struct {
 	SecretArn       pulumi.StringOutput `pulumi:"secretArn"`
 	KeyArn          pulumi.StringOutput `pulumi:"keyArn"`
 	SecurityGroupID pulumi.StringOutput `pulumi:"securityGroupId"`
+	// Of a primary or standalone cluster only (empty on a secondary):
+	// ClientWriterEndpoint always reaches the environment's writer: the global database's
+	// writer endpoint (Aurora moves it to the new primary on a switchover or failover), or the
+	// standalone cluster's writer endpoint. MasterPassword is the master password, secret.
+	ClientWriterEndpoint pulumi.StringOutput `pulumi:"clientWriterEndpoint"`
+	MasterPassword       pulumi.StringOutput `pulumi:"masterPassword"`
 }
 
 // New declares the database. Pass the stack's regional provider with pulumi.Provider.
@@ -148,6 +154,8 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	}).(pulumi.StringOutput)
 	if args.Primary != nil {
 		d.SecretArn = b.secretArn
+		d.ClientWriterEndpoint = b.clientWriter
+		d.MasterPassword = b.masterPassword
 	} else {
 		d.SecretArn = replicaArn(args.Secondary.SecretArn, args.Scope.Region)
 	}
@@ -192,6 +200,10 @@ type builder struct {
 	subnetGroup    *rds.SubnetGroup
 	parameterGroup *rds.ClusterParameterGroup
 	secretArn      pulumi.StringOutput
+	// Of a primary or standalone cluster: the endpoint that always reaches the writer, and the
+	// master password (secret).
+	clientWriter   pulumi.StringOutput
+	masterPassword pulumi.StringOutput
 }
 
 func (b *builder) n(format string, args ...any) string {

@@ -35,6 +35,7 @@ func (b *builder) primary() (*rds.Cluster, error) {
 			return nil, err
 		}
 		globalID = global.ID()
+		b.clientWriter = global.Endpoint
 	}
 
 	password, err := random.NewRandomPassword(b.ctx, b.n("aurora-master"), &random.RandomPasswordArgs{
@@ -93,6 +94,10 @@ func (b *builder) primary() (*rds.Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
+	if p.Standalone {
+		b.clientWriter = cluster.Endpoint
+	}
+	b.masterPassword = pulumi.ToSecret(password.Result).(pulumi.StringOutput)
 	return cluster, b.credentials(cluster, password)
 }
 

@@ -8,11 +8,11 @@ import (
 	"strings"
 
 	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
 	batchv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/batch/v1"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	networkingv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/networking/v1"
+	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -41,9 +41,7 @@ const (
 	podSecurityEnforce    = "pod-security.kubernetes.io/enforce"
 	podSecurityWarn       = "pod-security.kubernetes.io/warn"
 	podSecurityAudit      = "pod-security.kubernetes.io/audit"
-	clientSecretName      = "client-credentials"
 	masterSecretName      = "master-credentials"
-	sqlConfigMapName      = "client-sql"
 	sqlFile               = "client.sql"
 	sqlMountPath          = "/sql"
 	jobNamePrefix         = "dbinit-"
@@ -63,8 +61,6 @@ type nsObjects struct {
 }
 
 // k8s are the options of an object in the home cluster.
-// previewStandIn is what a preview shows for a value only `up` reads.
-const previewStandIn = "(read from Secrets Manager on up)"
 
 func (b *builder) k8s(more ...pulumi.ResourceOption) []pulumi.ResourceOption {
 	return append([]pulumi.ResourceOption{b.parent, pulumi.Provider(b.args.Kubernetes)}, more...)
@@ -222,190 +218,114 @@ func (b *builder) serviceAccount() error {
 	return err
 }
 
-// SQL creates the client's role and database. Every statement is safe to run again: the role
-// and the database are created only when missing (\gexec runs the statement a query returns, so
-// psql's variables work where a DO block's body could not see them), the password and the owner
-// are set every time, and only the client may connect. psql reads the values from the
+// SQL creates the client's role and database as the provisioning role (CREATEROLE, CREATEDB;
+// never the master). Every statement is safe to run again: the role and the database are created
+// only when missing (\gexec runs the statement a query returns, so psql's variables work where a
+// DO block's body could not see them), the password, connection limit and owner are set every
+// time, and only the client may connect. Both carry the client stack's tag as their comment: a
+// role or database of the same name that another client stack created (one destroyed since,
+// whose data is still there) is refused, not taken over. psql reads the values from the
 // environment (\getenv), so the password is in no command line.
 const SQL = `\set ON_ERROR_STOP on
 \getenv client_user CLIENT_USER
 \getenv client_db CLIENT_DB
 \getenv client_password CLIENT_PASSWORD_VERIFIER
+\getenv client_tag CLIENT_TAG
+\getenv client_limit CLIENT_CONNECTION_LIMIT
+SELECT format('DO $refuse$ BEGIN RAISE EXCEPTION %L; END $refuse$',
+    format('database %s exists and was created by %s, not this client stack (%s): it holds an earlier client''s data. '
+      'Back it up and drop it, or give this client another client.database.name (README, Tenancy)',
+      datname, coalesce(shobj_description(oid, 'pg_database'), 'nobody known'), :'client_tag'))
+  FROM pg_database WHERE datname = :'client_db' AND coalesce(shobj_description(oid, 'pg_database'), '') <> :'client_tag' \gexec
+SELECT format('DO $refuse$ BEGIN RAISE EXCEPTION %L; END $refuse$',
+    format('role %s exists and was created by %s, not this client stack (%s). '
+      'Drop it (REASSIGN OWNED, DROP OWNED, DROP ROLE) or give this client another client.database.user (README, Tenancy)',
+      rolname, coalesce(shobj_description(oid, 'pg_authid'), 'nobody known'), :'client_tag'))
+  FROM pg_roles WHERE rolname = :'client_user' AND coalesce(shobj_description(oid, 'pg_authid'), '') <> :'client_tag' \gexec
 SELECT format('CREATE ROLE %I LOGIN', :'client_user')
   WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'client_user') \gexec
-SELECT format('ALTER ROLE %I WITH LOGIN PASSWORD %L', :'client_user', :'client_password') \gexec
--- PostgreSQL 16: the master may hand a database to a role only if it may SET ROLE to it (as
--- creator it holds the role WITH ADMIN, not SET).
+SELECT format('COMMENT ON ROLE %I IS %L', :'client_user', :'client_tag') \gexec
+SELECT format('ALTER ROLE %I WITH LOGIN NOCREATEDB NOCREATEROLE CONNECTION LIMIT %s PASSWORD %L',
+  :'client_user', (:'client_limit')::int, :'client_password') \gexec
+-- PostgreSQL 16: a role may hand a database to another only if it may SET ROLE to it (as the
+-- creator it holds the client's role WITH ADMIN, not SET).
 SELECT format('GRANT %I TO %I WITH SET TRUE', :'client_user', current_user)
   WHERE NOT pg_has_role(current_user, :'client_user', 'SET') \gexec
 SELECT format('CREATE DATABASE %I OWNER %I', :'client_db', :'client_user')
   WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'client_db') \gexec
+SELECT format('COMMENT ON DATABASE %I IS %L', :'client_db', :'client_tag') \gexec
 SELECT format('ALTER DATABASE %I OWNER TO %I', :'client_db', :'client_user') \gexec
 SELECT format('REVOKE ALL ON DATABASE %I FROM PUBLIC', :'client_db') \gexec
 SELECT format('GRANT CONNECT, TEMPORARY ON DATABASE %I TO %I', :'client_db', :'client_user') \gexec
 `
 
-// database creates the client's database and role from inside the writer's cluster: a Job in a
-// namespace of the platform's, which holds the master credentials (read from the writer's
-// Secrets Manager secret, kept secret) and the client's password, with network policies that let
-// its pod reach DNS and PostgreSQL in the writer's database subnets and nothing else.
+// database creates the client's database and role from inside the writer's cluster: a Job in
+// the platform's provisioning namespace, which logs in as the provisioning role (its Secret is
+// the writer stack's: this stack never reads it) and sets the client's password as its SCRAM
+// verifier. The namespace's network policies (the provisioner's) let its pods reach DNS and
+// PostgreSQL in the writer's database subnets and nothing else.
 func (b *builder) database() error {
 	d := b.args.Database
 	k8s := func(more ...pulumi.ResourceOption) []pulumi.ResourceOption {
 		return append([]pulumi.ResourceOption{b.parent, pulumi.Provider(d.Kubernetes)}, more...)
 	}
-	// The platform's Job meets the restricted Pod Security profile, which is enforced here.
-	ns, err := corev1.NewNamespace(b.ctx, b.n("dbinit-ns"), &corev1.NamespaceArgs{
-		Metadata: &metav1.ObjectMetaArgs{
-			Name: pulumi.String(d.Namespace),
-			Labels: pulumi.StringMap{labelClient: pulumi.String(b.args.Client), labelManagedBy: pulumi.String(managedBy),
-				podSecurityEnforce: pulumi.String("restricted")},
-		},
+	// The client stack's tag on its role and database: its name and a value drawn once per
+	// generation of the stack, so a re-created client of the same name is another owner.
+	owner, err := random.NewRandomId(b.ctx, b.n("db-owner"), &random.RandomIdArgs{ByteLength: pulumi.Int(8)}, b.parent)
+	if err != nil {
+		return err
+	}
+	tag := pulumi.Sprintf("sovereign client stack %s %s", b.ctx.Stack(), owner.Hex)
+	// The client's objects in the shared namespace carry its stack's prefix: clients of several
+	// homes share one writer.
+	clientSecretName, sqlName := b.name+"-db-verifier", b.name+"-db-sql"
+	verifier := pulumi.ToSecret(b.pw.Result.ApplyT(func(pw string) (string, error) {
+		return SCRAMVerifier(d.User, pw)
+	})).(pulumi.StringOutput)
+	clientSecret, err := corev1.NewSecret(b.ctx, b.n("dbinit-client"), &corev1.SecretArgs{
+		Metadata:   &metav1.ObjectMetaArgs{Name: pulumi.String(clientSecretName), Namespace: d.Namespace},
+		Type:       pulumi.String("Opaque"),
+		StringData: pulumi.StringMap{"verifier": verifier},
 	}, k8s()...)
 	if err != nil {
 		return err
 	}
-	nsName := ns.Metadata.Name()
-	policies, err := b.networkPolicies(b.n("dbinit-np"), nsName, d.WriterCIDRs, false, k8s)
-	if err != nil {
-		return err
-	}
-
-	// The master secret is read on `up` only: previews run with the read-only preview role, which
-	// may not read secret values. A preview shows the Secret with a stand-in (it would show an
-	// unknown value as a change all the same); `up` writes the real one.
-	master := func() pulumi.StringOutput {
-		return secretsmanager.LookupSecretVersionOutput(b.ctx, secretsmanager.LookupSecretVersionOutputArgs{
-			SecretId: d.MasterSecretArn,
-		}, pulumi.Provider(d.AWS)).SecretString()
-	}
-	var masterJSON pulumi.StringOutput
-	if !b.ctx.DryRun() {
-		masterJSON = pulumi.ToSecret(master()).(pulumi.StringOutput)
-	}
-	field := func(key string) pulumi.StringOutput {
-		if b.ctx.DryRun() {
-			return pulumi.ToSecret(pulumi.String(previewStandIn)).(pulumi.StringOutput)
-		}
-		return pulumi.ToSecret(masterJSON.ApplyT(func(s string) (string, error) {
-			var v map[string]any
-			if err := json.Unmarshal([]byte(s), &v); err != nil {
-				return "", fmt.Errorf("the master secret of the database writer is not JSON") // never the content
-			}
-			out, ok := v[key].(string)
-			if !ok || out == "" {
-				return "", fmt.Errorf("the master secret of the database writer has no %s", key)
-			}
-			return out, nil
-		})).(pulumi.StringOutput)
-	}
-	secret := func(suffix, secretName string, data pulumi.StringMap) (*corev1.Secret, error) {
-		return corev1.NewSecret(b.ctx, b.name+"-"+suffix, &corev1.SecretArgs{
-			Metadata:   &metav1.ObjectMetaArgs{Name: pulumi.String(secretName), Namespace: nsName},
-			Type:       pulumi.String("Opaque"),
-			StringData: data,
-		}, k8s()...)
-	}
-	masterSecret, err := secret("dbinit-master", masterSecretName, pulumi.StringMap{"username": field("username"), "password": field("password")})
-	if err != nil {
-		return err
-	}
-	// The Job sets the client's password as its SCRAM verifier: the plain password stays in the
-	// client's Secrets Manager secret and never reaches this cluster or the database server.
-	verifier := pulumi.ToSecret(b.pw.Result.ApplyT(func(pw string) (string, error) {
-		return SCRAMVerifier(d.User, pw)
-	})).(pulumi.StringOutput)
-	clientSecret, err := secret("dbinit-client", clientSecretName, pulumi.StringMap{"verifier": verifier})
-	if err != nil {
-		return err
-	}
 	sql, err := corev1.NewConfigMap(b.ctx, b.n("dbinit-sql"), &corev1.ConfigMapArgs{
-		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(sqlConfigMapName), Namespace: nsName},
+		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(sqlName), Namespace: d.Namespace},
 		Data:     pulumi.StringMap{sqlFile: pulumi.String(SQL)},
 	}, k8s()...)
 	if err != nil {
 		return err
 	}
-
 	// A Job's pod template cannot change: a new name (a hash of what the Job does, the password
-	// included) replaces it whenever the SQL, the database, the user, the writer or the password
-	// change. The hash of a 40-character random password gives nothing away, so the name is
-	// not secret.
-	jobName := pulumi.Unsecret(pulumi.All(d.WriterHost, b.pw.Result).ApplyT(func(v []any) string {
-		return JobName(d.Name, d.User, v[0].(string), v[1].(string))
+	// and the owner tag included) replaces it whenever one of them changes. The hash of a
+	// 40-character random password gives nothing away, so the name is not secret.
+	jobName := pulumi.Unsecret(pulumi.All(d.WriterHost, b.pw.Result, tag).ApplyT(func(v []any) string {
+		return JobName(b.name, d.Name, d.User, v[0].(string), v[1].(string)+"\x00"+v[2].(string)+"\x00"+fmt.Sprint(d.ConnectionLimit))
 	})).(pulumi.StringOutput)
-
-	secretEnv := func(env, secretName, key string) corev1.EnvVarArgs {
-		return corev1.EnvVarArgs{Name: pulumi.String(env), ValueFrom: &corev1.EnvVarSourceArgs{
-			SecretKeyRef: &corev1.SecretKeySelectorArgs{Name: pulumi.String(secretName), Key: pulumi.String(key)},
-		}}
-	}
-	plainEnv := func(env string, v pulumi.StringInput) corev1.EnvVarArgs {
+	plain := func(env string, v pulumi.StringInput) corev1.EnvVarArgs {
 		return corev1.EnvVarArgs{Name: pulumi.String(env), Value: v}
 	}
-	deps := append([]pulumi.Resource{masterSecret, clientSecret, sql}, policies...)
+	labels := pulumi.StringMap{labelClient: pulumi.String(b.args.Client), labelManagedBy: pulumi.String(managedBy)}
 	b.job, err = batchv1.NewJob(b.ctx, b.n("dbinit"), &batchv1.JobArgs{
-		Metadata: &metav1.ObjectMetaArgs{
-			Name: jobName, Namespace: nsName,
-			Labels: pulumi.StringMap{labelClient: pulumi.String(b.args.Client), labelManagedBy: pulumi.String(managedBy)},
-		},
-		Spec: &batchv1.JobSpecArgs{
-			BackoffLimit:            pulumi.Int(jobBackoffLimit),
-			ActiveDeadlineSeconds:   pulumi.Int(jobDeadlineSeconds),
-			TtlSecondsAfterFinished: pulumi.Int(jobTTLSeconds),
-			Template: &corev1.PodTemplateSpecArgs{
-				Metadata: &metav1.ObjectMetaArgs{Labels: pulumi.StringMap{labelClient: pulumi.String(b.args.Client)}},
-				Spec: &corev1.PodSpecArgs{
-					RestartPolicy:                pulumi.String("Never"),
-					AutomountServiceAccountToken: pulumi.Bool(false),
-					SecurityContext: &corev1.PodSecurityContextArgs{
-						RunAsNonRoot: pulumi.Bool(true), RunAsUser: pulumi.Int(postgresUID), RunAsGroup: pulumi.Int(postgresUID),
-						SeccompProfile: &corev1.SeccompProfileArgs{Type: pulumi.String("RuntimeDefault")},
-					},
-					Containers: corev1.ContainerArray{corev1.ContainerArgs{
-						Name:    pulumi.String("psql"),
-						Image:   pulumi.String(Image),
-						Command: pulumi.ToStringArray([]string{"psql", "--no-psqlrc", "--file", sqlMountPath + "/" + sqlFile}),
-						Env: corev1.EnvVarArray{
-							plainEnv("PGHOST", d.WriterHost),
-							plainEnv("PGPORT", pulumi.String(fmt.Sprint(PostgresPort))),
-							plainEnv("PGDATABASE", pulumi.String("postgres")),
-							// The cluster forces TLS (rds.force_ssl).
-							plainEnv("PGSSLMODE", pulumi.String("require")),
-							plainEnv("PGCONNECT_TIMEOUT", pulumi.String("10")),
-							secretEnv("PGUSER", masterSecretName, "username"),
-							secretEnv("PGPASSWORD", masterSecretName, "password"),
-							plainEnv("CLIENT_DB", pulumi.String(d.Name)),
-							plainEnv("CLIENT_USER", pulumi.String(d.User)),
-							secretEnv("CLIENT_PASSWORD_VERIFIER", clientSecretName, "verifier"),
-						},
-						VolumeMounts: corev1.VolumeMountArray{corev1.VolumeMountArgs{
-							Name: pulumi.String("sql"), MountPath: pulumi.String(sqlMountPath), ReadOnly: pulumi.Bool(true),
-						}},
-						Resources: &corev1.ResourceRequirementsArgs{
-							Requests: pulumi.StringMap{"cpu": pulumi.String("50m"), "memory": pulumi.String("64Mi")},
-							Limits:   pulumi.StringMap{"cpu": pulumi.String("200m"), "memory": pulumi.String("128Mi")},
-						},
-						SecurityContext: &corev1.SecurityContextArgs{
-							AllowPrivilegeEscalation: pulumi.Bool(false), ReadOnlyRootFilesystem: pulumi.Bool(true),
-							Capabilities: &corev1.CapabilitiesArgs{Drop: pulumi.ToStringArray([]string{"ALL"})},
-						},
-					}},
-					Volumes: corev1.VolumeArray{corev1.VolumeArgs{
-						Name:      pulumi.String("sql"),
-						ConfigMap: &corev1.ConfigMapVolumeSourceArgs{Name: sql.Metadata.Name()},
-					}},
-				},
-			},
-		},
-	}, k8s(pulumi.DependsOn(deps))...)
+		Metadata: &metav1.ObjectMetaArgs{Name: jobName, Namespace: d.Namespace, Labels: labels},
+		Spec: psqlJobSpec(pulumi.StringMap{labelClient: pulumi.String(b.args.Client)}, sqlName, d.WriterHost,
+			d.ProvisionerSecret, corev1.EnvVarArray{
+				plain("CLIENT_DB", pulumi.String(d.Name)),
+				plain("CLIENT_USER", pulumi.String(d.User)),
+				plain("CLIENT_TAG", tag),
+				plain("CLIENT_CONNECTION_LIMIT", pulumi.String(fmt.Sprint(d.ConnectionLimit))),
+				secretEnvVar("CLIENT_PASSWORD_VERIFIER", clientSecretName, "verifier"),
+			}),
+	}, k8s(pulumi.DependsOn([]pulumi.Resource{clientSecret, sql}))...)
 	return err
 }
 
-// JobName is the database Job's name: a hash of what it does, so that a change replaces it.
-func JobName(database, user, writerHost, password string) string {
-	h := sha256.Sum256([]byte(strings.Join([]string{SQL, database, user, writerHost, password}, "\x00")))
-	return jobNamePrefix + hex.EncodeToString(h[:])[:10]
+// JobName is the database Job's name: the client stack's prefix (clients share the namespace)
+// and a hash of what it does, so that a change replaces it.
+func JobName(prefix, database, user, writerHost, secrets string) string {
+	h := sha256.Sum256([]byte(strings.Join([]string{SQL, database, user, writerHost, secrets}, "\x00")))
+	return prefix + "-" + jobNamePrefix + hex.EncodeToString(h[:])[:10]
 }
 
 func jsonString(v any) (string, error) {

@@ -73,23 +73,21 @@ type Limits struct {
 type DatabaseArgs struct {
 	// Name and User are the database and its owning role.
 	Name, User string
-	// Host and ReaderHost are what the client connects to, written to its secret: the home's
-	// Aurora cluster endpoints.
+	// Host is what the client writes to: the endpoint that always reaches the environment's
+	// writer (a global database's writer endpoint follows a switchover). ReaderHost is the home's
+	// reader endpoint, for reads close to the client.
 	Host, ReaderHost pulumi.StringInput
-	// WriterHost is the Aurora writer endpoint the Job connects to: the home's, or the
-	// environment's primary's when the home holds a read-only secondary.
+	// WriterHost is the writer endpoint the Job connects to.
 	WriterHost pulumi.StringInput
-	// MasterSecretArn is the writer's master credentials secret (the RDS format: username,
-	// password), read through AWS, the provider of the writer's region.
-	MasterSecretArn pulumi.StringInput
-	AWS             pulumi.ProviderResource
-	// Kubernetes is the writer's cluster provider: the Job runs there, in Namespace, a namespace
-	// of the platform's (never the client's: the master credentials must not be readable there).
-	Kubernetes pulumi.ProviderResource
-	Namespace  string
-	// WriterCIDRs are the writer VPC's database subnets: the Job's pods may reach PostgreSQL
-	// there and nowhere else.
-	WriterCIDRs []string
+	// Kubernetes is the writer's cluster provider: the Job runs there, in the platform's
+	// provisioning namespace Namespace, logging in with the provisioning role's Secret
+	// ProvisionerSecret (both outputs of the writer stack's DatabaseProvisioner, so the Job waits
+	// for the role). The client stack never reads a credential but its own.
+	Kubernetes        pulumi.ProviderResource
+	Namespace         pulumi.StringInput
+	ProvisionerSecret pulumi.StringInput
+	// ConnectionLimit caps the client role's concurrent connections.
+	ConnectionLimit int
 }
 
 // Tenant is the component.
@@ -146,18 +144,14 @@ func (a *Args) check() error {
 	switch {
 	case !identRE.MatchString(d.Name) || !identRE.MatchString(d.User):
 		return fmt.Errorf("database: name %q and user %q must be lowercase identifiers", d.Name, d.User)
-	case d.Host == nil || d.ReaderHost == nil || d.WriterHost == nil || d.MasterSecretArn == nil:
-		return fmt.Errorf("database: the client's hosts, the writer's host and its master secret are required")
-	case d.AWS == nil || d.Kubernetes == nil:
-		return fmt.Errorf("database: the writer region's aws provider and the writer cluster's Kubernetes provider are required")
-	case !labelRE.MatchString(d.Namespace):
-		return fmt.Errorf("database: namespace %q is not a DNS label", d.Namespace)
-	case d.Namespace == a.Namespace:
-		return fmt.Errorf("database: the Job's namespace %q is the client's; the master credentials must stay out of it", d.Namespace)
-	case len(d.WriterCIDRs) == 0:
-		return fmt.Errorf("database: the writer VPC's database subnet CIDRs are required (the Job's only route to PostgreSQL)")
+	case d.Host == nil || d.ReaderHost == nil || d.WriterHost == nil:
+		return fmt.Errorf("database: the client's hosts and the writer's host are required")
+	case d.Kubernetes == nil || d.Namespace == nil || d.ProvisionerSecret == nil:
+		return fmt.Errorf("database: the writer cluster's Kubernetes provider and its provisioning namespace and secret are required")
+	case d.ConnectionLimit < 1:
+		return fmt.Errorf("database: connection limit %d: want at least 1", d.ConnectionLimit)
 	}
-	return privateCIDRs("writer CIDR", d.WriterCIDRs)
+	return nil
 }
 
 // privateCIDRs refuses a CIDR that is not a private IPv4 network: a network policy that opened

@@ -45,8 +45,7 @@ const (
 	home        = "us-east-1"
 	writer      = "eu-west-1"
 	clientNS    = "client-ezra"
-	platformNS  = "platform-dbinit-iad-ezra"
-	masterArn   = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:global-sovereign-production/master-AbCdEf"
+	platformNS  = "platform-db"
 	k8sHome     = "k8s-home"
 	k8sWriter   = "k8s-writer"
 	writerAWS   = "aws-eu-west-1"
@@ -80,13 +79,22 @@ func args(s scope.Scope) *tenant.Args {
 func databaseArgs() *tenant.DatabaseArgs {
 	return &tenant.DatabaseArgs{
 		Name: "ezra", User: "ezra_app",
-		Host:            pulumi.String("gs-iad-aurora.cluster-abc.us-east-1.rds.amazonaws.com"),
+		Host:            pulumi.String("global-sovereign-production.global-abc.global.rds.amazonaws.com"),
 		ReaderHost:      pulumi.String("gs-iad-aurora.cluster-ro-abc.us-east-1.rds.amazonaws.com"),
 		WriterHost:      pulumi.String("gs-ams-aurora.cluster-def.eu-west-1.rds.amazonaws.com"),
-		MasterSecretArn: pulumi.String(masterArn),
-		Namespace:       platformNS,
-		WriterCIDRs:     writerDB,
+		ConnectionLimit: 20,
 	}
+}
+
+// provisioner declares the writer stack's provisioning in the fixture: the client's Job uses
+// its namespace and Secret, as a client stack does through the writer stack's outputs.
+func provisioner(ctx *pulumi.Context, wk pulumi.ProviderResource, aws pulumi.ProviderResource) (*tenant.Provisioner, error) {
+	return tenant.NewProvisioner(ctx, "gs-ams-db", &tenant.ProvisionerArgs{
+		Kubernetes: wk, Namespace: platformNS,
+		WriterHost:     pulumi.String("gs-ams-aurora.cluster-def.eu-west-1.rds.amazonaws.com"),
+		MasterUsername: "sovereign", MasterPassword: pulumi.ToSecret(pulumi.String(synth.MockPasswordPrefix + "master")).(pulumi.StringOutput),
+		WriterCIDRs: writerDB,
+	}, pulumi.Provider(aws))
 }
 
 func synthTenant(f fixture) (*synth.Graph, error) {
@@ -106,8 +114,12 @@ func synthTenant(f fixture) (*synth.Graph, error) {
 			if err != nil {
 				return err
 			}
+			prov, err := provisioner(ctx, wk, wa)
+			if err != nil {
+				return err
+			}
 			a.Database = databaseArgs()
-			a.Database.Kubernetes, a.Database.AWS = wk, wa
+			a.Database.Kubernetes, a.Database.Namespace, a.Database.ProvisionerSecret = wk, prov.Namespace, prov.SecretName
 		}
 		if f.edit != nil {
 			f.edit(a)
@@ -227,7 +239,9 @@ func TestTenant(t *testing.T) {
 				return ""
 			}
 			for _, p := range synth.ChildProblems(g, tenant.Type, providerOf) {
-				t.Error(p)
+				if !strings.Contains(p, tenant.ProvisionerType) { // the writer stack's, declared beside it here
+					t.Error(p)
+				}
 			}
 			for _, v := range synth.Audit(g) {
 				if v.Rule != "pods-need-nodes" { // the fixture has no cluster: the program test audits the Job
@@ -411,11 +425,20 @@ func TestTenant(t *testing.T) {
 				}
 				return
 			}
-			job := graphtest.One(t, g, tJob)
-			md := metadata(job)
-			if md["namespace"] != platformNS || !isWriterSide(job) || !strings.HasPrefix(md["name"].(string), "dbinit-") {
-				t.Errorf("job %v with provider %s", md, job.Provider)
+			var job, provJob synth.Resource
+			for _, j := range jobs {
+				if strings.HasPrefix(metadata(j)["name"].(string), "gs-iad-ezra-dbinit-") {
+					job = j
+				} else {
+					provJob = j
+				}
 			}
+			md := metadata(job)
+			if len(jobs) != 2 || md["namespace"] != platformNS || !isWriterSide(job) {
+				t.Fatalf("jobs %v; the client's %v with provider %s", jobs, md, job.Provider)
+			}
+			checkRestrictedJob(t, job)
+			checkRestrictedJob(t, provJob)
 			spec := job.Inputs["spec"].(map[string]any)
 			if spec["ttlSecondsAfterFinished"] == nil || spec["backoffLimit"] == nil || spec["activeDeadlineSeconds"] == nil {
 				t.Errorf("job spec %v", spec)
@@ -434,9 +457,18 @@ func TestTenant(t *testing.T) {
 					env[em["name"].(string)] = em["value"]
 				}
 			}
-			if env["PGPASSWORD"] != "master-credentials" || env["CLIENT_PASSWORD_VERIFIER"] != "client-credentials" || env["PGUSER"] != "master-credentials" ||
+			// The client's Job logs in as the provisioning role, never the master.
+			if env["PGPASSWORD"] != tenant.ProvisionerSecretName || env["PGUSER"] != tenant.ProvisionerSecretName ||
+				env["CLIENT_PASSWORD_VERIFIER"] != "gs-iad-ezra-db-verifier" || env["CLIENT_CONNECTION_LIMIT"] != "20" ||
+				!strings.HasPrefix(env["CLIENT_TAG"].(string), "sovereign client stack test ") ||
 				env["PGHOST"] != "gs-ams-aurora.cluster-def.eu-west-1.rds.amazonaws.com" || env["PGSSLMODE"] != "require" {
 				t.Errorf("job env %v", env)
+			}
+			// Nothing of the client's component holds the master credentials.
+			for _, s := range g.ByType(tK8sSecret) {
+				if strings.Contains(s.Parent, tenant.Type) && metadata(s)["name"] == "master-credentials" {
+					t.Errorf("the client's component declares the master credentials: %s", s.URN)
+				}
 			}
 			for _, s := range g.ByType(tK8sSecret) {
 				if metadata(s)["namespace"] != platformNS {
@@ -457,8 +489,8 @@ func TestTenant(t *testing.T) {
 			for _, d := range job.DependsOn {
 				deps = append(deps, d[strings.LastIndex(d, "::")+2:])
 			}
-			for _, want := range []string{"gs-iad-ezra-dbinit-master", "gs-iad-ezra-dbinit-client", "gs-iad-ezra-dbinit-sql",
-				"gs-iad-ezra-dbinit-np-default-deny", "gs-iad-ezra-dbinit-np-allow-dns", "gs-iad-ezra-dbinit-np-allow-postgres"} {
+			// It waits for its own objects and for the provisioning role (the writer's Job).
+			for _, want := range []string{"gs-iad-ezra-dbinit-client", "gs-iad-ezra-dbinit-sql", "gs-ams-db-job"} {
 				if !slices.Contains(deps, want) {
 					t.Errorf("the Job does not wait for %s: %v", want, deps)
 				}
@@ -470,9 +502,7 @@ func TestTenant(t *testing.T) {
 			if strings.Contains(string(raw), synth.MockPasswordPrefix) {
 				t.Error("a password is in the graph in plain text")
 			}
-			if strings.Contains(string(raw), synth.MockMasterUsername) {
-				t.Error("the master username read from the secret is in the graph in plain text")
-			}
+			_ = provJob
 		})
 	}
 }
@@ -487,8 +517,7 @@ func TestTenantOutputs(t *testing.T) {
 		}
 		a.Kubernetes = k
 		a.Database = databaseArgs()
-		a.Database.Kubernetes, a.Database.AWS = k, p
-		a.Database.MasterSecretArn = pulumi.String("arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf")
+		a.Database.Kubernetes, a.Database.Namespace, a.Database.ProvisionerSecret = k, pulumi.String(platformNS), pulumi.String(tenant.ProvisionerSecretName)
 		tn, err := tenant.New(ctx, "gs-iad-ezra", a, pulumi.Provider(p))
 		if err != nil {
 			return err
@@ -509,32 +538,20 @@ func TestTenantOutputs(t *testing.T) {
 	}
 }
 
-// The master secret is read in its own region: through another region's provider Secrets
-// Manager does not find it, and neither does synth.
-func TestMasterSecretReadInItsRegion(t *testing.T) {
-	_, err := synthTenant(fixture{scope: scope.Scope{Partition: "aws", AccountID: "111122223333", Region: home}, database: true,
-		edit: func(a *tenant.Args) {
-			a.Database.MasterSecretArn = pulumi.String("arn:aws:secretsmanager:ap-southeast-2:111122223333:secret:db-AbCdEf")
-		}})
-	if err == nil || !strings.Contains(err.Error(), "ResourceNotFoundException") {
-		t.Errorf("got %v, want Secrets Manager's refusal", err)
-	}
-}
-
 // The Job's name changes with each thing it depends on, so a change replaces the Job.
 func TestJobName(t *testing.T) {
-	base := tenant.JobName("ezra", "ezra_app", "writer.example", "pw1")
-	if base != tenant.JobName("ezra", "ezra_app", "writer.example", "pw1") {
+	base := tenant.JobName("gs-iad-c-ezra", "ezra", "ezra_app", "writer.example", "pw1")
+	if base != tenant.JobName("gs-iad-c-ezra", "ezra", "ezra_app", "writer.example", "pw1") {
 		t.Error("not stable")
 	}
-	if len(base) > 63 || !strings.HasPrefix(base, "dbinit-") {
+	if len(base) > 63 || !strings.HasPrefix(base, "gs-iad-c-ezra-dbinit-") {
 		t.Errorf("name %q", base)
 	}
 	for _, other := range []string{
-		tenant.JobName("ezra2", "ezra_app", "writer.example", "pw1"),
-		tenant.JobName("ezra", "ezra_app2", "writer.example", "pw1"),
-		tenant.JobName("ezra", "ezra_app", "writer2.example", "pw1"),
-		tenant.JobName("ezra", "ezra_app", "writer.example", "pw2"),
+		tenant.JobName("gs-iad-c-ezra", "ezra2", "ezra_app", "writer.example", "pw1"),
+		tenant.JobName("gs-iad-c-ezra", "ezra", "ezra_app2", "writer.example", "pw1"),
+		tenant.JobName("gs-iad-c-ezra", "ezra", "ezra_app", "writer2.example", "pw1"),
+		tenant.JobName("gs-iad-c-ezra", "ezra", "ezra_app", "writer.example", "pw2"),
 	} {
 		if other == base {
 			t.Errorf("%s did not change", other)
@@ -549,6 +566,10 @@ func TestSQLIsIdempotent(t *testing.T) {
 		"WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'client_db')",
 		"ON_ERROR_STOP on", `\getenv client_password CLIENT_PASSWORD_VERIFIER`, "PASSWORD %L",
 		"REVOKE ALL ON DATABASE %I FROM PUBLIC", "WITH SET TRUE", "pg_has_role(current_user, :'client_user', 'SET')",
+		// a database or role another client stack created is refused, not taken over
+		"shobj_description(oid, 'pg_database'), '') <> :'client_tag'", "shobj_description(oid, 'pg_authid'), '') <> :'client_tag'",
+		"RAISE EXCEPTION", "COMMENT ON DATABASE %I IS %L", "COMMENT ON ROLE %I IS %L",
+		"CONNECTION LIMIT %s", "(:'client_limit')::int", "NOCREATEDB NOCREATEROLE",
 	} {
 		if !strings.Contains(tenant.SQL, want) {
 			t.Errorf("SQL lacks %q", want)
@@ -585,13 +606,10 @@ func TestTenantRejects(t *testing.T) {
 		{"bad database name", func(a *tenant.Args) { a.Database.Name = "Ezra" }, "lowercase identifiers"},
 		{"bad user", func(a *tenant.Args) { a.Database.User = "ezra-app" }, "lowercase identifiers"},
 		{"no writer host", func(a *tenant.Args) { a.Database.WriterHost = nil }, "writer's host"},
-		{"no master secret", func(a *tenant.Args) { a.Database.MasterSecretArn = nil }, "master secret"},
-		{"no writer provider", func(a *tenant.Args) { a.Database.AWS = nil }, "aws provider"},
 		{"no writer cluster", func(a *tenant.Args) { a.Database.Kubernetes = nil }, "Kubernetes provider"},
-		{"bad job namespace", func(a *tenant.Args) { a.Database.Namespace = "" }, "namespace"},
-		{"job in the client's namespace", func(a *tenant.Args) { a.Database.Namespace = clientNS }, "must stay out"},
-		{"no writer CIDRs", func(a *tenant.Args) { a.Database.WriterCIDRs = nil }, "writer VPC"},
-		{"public writer CIDR", func(a *tenant.Args) { a.Database.WriterCIDRs = []string{"8.8.8.0/24"} }, "private IPv4"},
+		{"no provisioning namespace", func(a *tenant.Args) { a.Database.Namespace = nil }, "provisioning namespace"},
+		{"no provisioner secret", func(a *tenant.Args) { a.Database.ProvisionerSecret = nil }, "provisioning namespace and secret"},
+		{"no connection limit", func(a *tenant.Args) { a.Database.ConnectionLimit = 0 }, "connection limit 0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			g, err := synthTenant(fixture{scope: us, database: true, edit: tc.edit})
@@ -602,5 +620,44 @@ func TestTenantRejects(t *testing.T) {
 				t.Error("the component was registered before its Args were checked")
 			}
 		})
+	}
+}
+
+// checkRestrictedJob: the Job's pod meets the restricted Pod Security profile its namespace
+// enforces: non-root, no privilege escalation, all capabilities dropped, the runtime's seccomp
+// profile; plus a read-only root and no service-account token.
+func checkRestrictedJob(t *testing.T, job synth.Resource) {
+	t.Helper()
+	pod := job.Inputs["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)
+	sc := pod["securityContext"].(map[string]any)
+	if sc["runAsNonRoot"] != true || sc["seccompProfile"].(map[string]any)["type"] != "RuntimeDefault" || pod["automountServiceAccountToken"] != false {
+		t.Errorf("%s pod security %v", job.Name, pod)
+	}
+	for _, c := range pod["containers"].([]any) {
+		csc := c.(map[string]any)["securityContext"].(map[string]any)
+		if csc["allowPrivilegeEscalation"] != false || csc["readOnlyRootFilesystem"] != true ||
+			fmt.Sprint(csc["capabilities"].(map[string]any)["drop"]) != "[ALL]" {
+			t.Errorf("%s container security %v", job.Name, csc)
+		}
+		if strings.Contains(fmt.Sprint(c.(map[string]any)["command"]), "PASSWORD") {
+			t.Errorf("%s: a password on the command line", job.Name)
+		}
+	}
+}
+
+// The provisioning role: CREATEROLE and CREATEDB, never a superuser; every database closed to
+// PUBLIC; created as the master, whose credentials stay in the writer's namespace.
+func TestProvisionerSQL(t *testing.T) {
+	for _, want := range []string{
+		"CREATEROLE CREATEDB", "NOSUPERUSER", "NOBYPASSRLS", "REVOKE CONNECT, TEMPORARY ON DATABASE %I FROM PUBLIC",
+		"FROM pg_database WHERE datallowconn", "GRANT CONNECT ON DATABASE postgres TO %I", "ON_ERROR_STOP on",
+		"WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'prov_user')",
+	} {
+		if !strings.Contains(tenant.ProvisionerSQL, want) {
+			t.Errorf("provisioner SQL lacks %q", want)
+		}
+	}
+	if strings.Contains(tenant.ProvisionerSQL, "rds_superuser") {
+		t.Error("the provisioner is granted rds_superuser")
 	}
 }

@@ -80,6 +80,10 @@ type ClientDatabase struct {
 	// and unique among the clients of one Aurora cluster (nor its master user).
 	// Default: `<client>_app`.
 	User string `json:"user,omitempty"`
+	// ConnectionLimit caps the role's concurrent connections, 1 to 1000, so one client cannot
+	// take the cluster's max_connections from the others.
+	// Default: [DefaultClientConnectionLimit].
+	ConnectionLimit int `json:"connectionLimit,omitempty"`
 }
 
 // ClientBucket is the client's S3 bucket: SSE-KMS with its own key, versioned, no public
@@ -95,7 +99,9 @@ type ClientBucket struct {
 const (
 	DefaultClientServiceAccount  = "app"
 	DefaultNoncurrentVersionDays = 30
+	DefaultClientConnectionLimit = 20
 	maxClientPods                = 1000
+	maxClientConnections         = 1000
 )
 
 var (
@@ -135,6 +141,9 @@ func (c *Client) applyDefaults(client string) {
 	}
 	if c.Bucket.NoncurrentVersionDays == 0 {
 		c.Bucket.NoncurrentVersionDays = DefaultNoncurrentVersionDays
+	}
+	if c.Database.ConnectionLimit == 0 {
+		c.Database.ConnectionLimit = DefaultClientConnectionLimit
 	}
 }
 
@@ -188,6 +197,9 @@ func (s *Stack) validateClient(is *issues) {
 		is.add(keyPath(KeyClient, "database.user"), "%q: pg_*, rds_*, %s are PostgreSQL's and Aurora's own roles", d.User, strings.Join(reservedRoles, ", "))
 	}
 
+	if n := d.ConnectionLimit; n < 1 || n > maxClientConnections {
+		is.add(keyPath(KeyClient, "database.connectionLimit"), "%d: want 1 to %d connections", n, maxClientConnections)
+	}
 	if n := c.Bucket.NoncurrentVersionDays; n < 1 || n > 3650 {
 		is.add(keyPath(KeyClient, "bucket.noncurrentVersionDays"), "%d: want 1 to 3650 days", n)
 	}
@@ -197,12 +209,15 @@ func (s *Stack) validateClient(is *issues) {
 // (the database Job's): no client namespace may start with it.
 const PlatformNamespacePrefix = "platform-"
 
-// PlatformNamespace is the namespace, in the cluster of the client's database writer, where
-// the platform's Job creates the client's database: the master credentials live there, never in
-// the client's namespace. It names the client's code, as clients of several regions may share
-// one writer.
-func (s *Stack) PlatformNamespace() string {
-	return PlatformNamespacePrefix + "dbinit-" + s.Settings.Code + "-" + s.Settings.Client
+// ProvisioningNamespace is the platform's namespace, in the cluster beside a database writer,
+// where the provisioning role's credentials live and every client's database Job runs: never a
+// client's namespace.
+const ProvisioningNamespace = PlatformNamespacePrefix + "db"
+
+// HoldsDatabaseWriter says whether the stack's Aurora takes writes (a primary or standalone
+// cluster): with a cluster, it runs the platform's database provisioning for clients.
+func (s *Stack) HoldsDatabaseWriter() bool {
+	return s.Database != nil && (s.Database.Role == RolePrimary || s.Database.Role == RoleStandalone)
 }
 
 // quantity parses v with parse; a bad one is a problem, and -1 is returned.

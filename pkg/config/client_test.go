@@ -13,8 +13,8 @@ func TestClientDefaults(t *testing.T) {
 		c.Database.Name != "ezra" || c.Database.User != "ezra_app" || c.Bucket.NoncurrentVersionDays != DefaultNoncurrentVersionDays {
 		t.Errorf("defaults %+v", c)
 	}
-	if s.Settings.NamePrefix != "gs-iad-c-ezra" || s.PlatformNamespace() != "platform-dbinit-iad-ezra" {
-		t.Errorf("name prefix %q, platform namespace %q", s.Settings.NamePrefix, s.PlatformNamespace())
+	if s.Settings.NamePrefix != "gs-iad-c-ezra" || s.Client.Database.ConnectionLimit != DefaultClientConnectionLimit {
+		t.Errorf("name prefix %q, connection limit %d", s.Settings.NamePrefix, s.Client.Database.ConnectionLimit)
 	}
 	set := parseValid(t, "Pulumi.iad-ezra.yaml", minimalClient+`    namespace: ezra
     serviceAccount: worker

@@ -3,7 +3,6 @@ package program
 import (
 	"fmt"
 
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -19,6 +18,10 @@ const (
 	OutBucketName     = "bucketName"
 	OutSecretArn      = "secretArn"
 	OutDatabaseName   = "databaseName" // "" when the client has no database
+	// OutDatabaseHosts are the hosts in the client's secret: {writer, reader}. The writer is the
+	// environment's writer endpoint (a global database's follows a switchover), the reader the
+	// home's.
+	OutDatabaseHosts = "databaseHosts"
 )
 
 // upstream is a stack a client stack reads: its config and, through a StackReference, its
@@ -148,7 +151,7 @@ func deployClient(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet, opt
 		SecretRecoveryDays:    s.SecretRecoveryDays(),
 	}
 	if writerStack := fleet.DatabaseWriterStack(s); writerStack != nil {
-		if args.Database, err = clientDatabase(ctx, s, fleet, home, writerStack, provider, homeK8s, opts); err != nil {
+		if args.Database, err = clientDatabase(ctx, s, fleet, home, writerStack, homeK8s, opts); err != nil {
 			return err
 		}
 	}
@@ -166,18 +169,22 @@ func deployClient(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet, opt
 	ctx.Export(OutBucketName, t.BucketName)
 	ctx.Export(OutSecretArn, t.SecretArn)
 	ctx.Export(OutDatabaseName, t.DatabaseName)
+	if d := args.Database; d != nil {
+		ctx.Export(OutDatabaseHosts, pulumi.Map{"writer": d.Host, "reader": d.ReaderHost})
+	}
 	return nil
 }
 
-// clientDatabase is where the client's database goes: the hosts the client connects to are its
-// home's Aurora endpoints; the Job that creates the database connects to the writer's, from the
-// writer's cluster, with the master credentials read in the writer's region. When the home holds
-// the writer (a primary or standalone database) that is all the home stack; when it holds a
-// read-only secondary, the writer is the environment's primary stack, read through its own
-// StackReference.
+// clientDatabase is where the client's database goes: the client writes through the endpoint
+// that always reaches its environment's writer (a global database's writer endpoint follows a
+// switchover) and reads from its home's reader; the Job that creates the database runs in the
+// writer's cluster, in the platform's provisioning namespace, as the provisioning role the writer
+// stack created. When the home holds the writer (a primary or standalone database) that is all the
+// home stack; when it holds a read-only secondary, the writer is the environment's primary stack,
+// read through its own StackReference. No master credential is read here.
 func clientDatabase(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet, home *upstream, writerStack *config.Stack,
-	homeAWS *aws.Provider, homeK8s *kubernetes.Provider, opts Options) (*tenant.DatabaseArgs, error) {
-	writer, writerK8s, writerAWS := home, homeK8s, homeAWS
+	homeK8s *kubernetes.Provider, opts Options) (*tenant.DatabaseArgs, error) {
+	writer, writerK8s := home, homeK8s
 	var err error
 	if writerStack != home.stack {
 		if writer, err = newUpstream(ctx, s, writerStack); err != nil {
@@ -186,24 +193,16 @@ func clientDatabase(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet, h
 		if writerK8s, err = writer.kubernetes(ctx, fleet, opts); err != nil {
 			return nil, err
 		}
-		if writerAWS, err = newProvider(ctx, s, writerStack.Settings.AWSRegion, "aws-"+writerStack.Settings.AWSRegion+"-db-writer"); err != nil {
-			return nil, err
-		}
-	}
-	writerDB, err := databaseCIDRs(fleet, writerStack)
-	if err != nil {
-		return nil, err
 	}
 	return &tenant.DatabaseArgs{
-		Name:            s.Client.Database.Name,
-		User:            s.Client.Database.User,
-		Host:            home.field(ctx, OutRDSEndpoints, "writer"),
-		ReaderHost:      home.field(ctx, OutRDSEndpoints, "reader"),
-		WriterHost:      writer.field(ctx, OutRDSEndpoints, "writer"),
-		MasterSecretArn: writer.str(ctx, OutAuroraSecretArn),
-		AWS:             writerAWS,
-		Kubernetes:      writerK8s,
-		Namespace:       s.PlatformNamespace(),
-		WriterCIDRs:     writerDB,
+		Name:              s.Client.Database.Name,
+		User:              s.Client.Database.User,
+		Host:              writer.str(ctx, OutClientWriterEndpoint),
+		ReaderHost:        home.field(ctx, OutRDSEndpoints, "reader"),
+		WriterHost:        writer.field(ctx, OutRDSEndpoints, "writer"),
+		Kubernetes:        writerK8s,
+		Namespace:         writer.field(ctx, OutDatabaseProvisioning, "namespace"),
+		ProvisionerSecret: writer.field(ctx, OutDatabaseProvisioning, "secret"),
+		ConnectionLimit:   s.Client.Database.ConnectionLimit,
 	}, nil
 }

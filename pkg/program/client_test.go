@@ -66,7 +66,7 @@ func TestClientProvidersAndCIDRs(t *testing.T) {
 				ns, _ = md["name"].(string) // a namespace
 			}
 			want := "::k8s-iad"
-			if ns == "platform-dbinit-iad-ezra" {
+			if ns == config.ProvisioningNamespace {
 				want = "::k8s-ams"
 			} else if ns != "client-ezra" {
 				t.Errorf("%s %s in namespace %q", r.Type, r.Name, ns)
@@ -78,7 +78,8 @@ func TestClientProvidersAndCIDRs(t *testing.T) {
 	}
 
 	// The network policies open 5432 to the database subnets of the VPC each side's Aurora is in,
-	// exactly as the region stacks declare them.
+	// exactly as the region stacks declare them: the client's (iad), and the provisioning
+	// namespace's, which the writer stack (ams) declares.
 	dbSubnets := func(stack string) []string {
 		var out []string
 		for _, s := range results[stack].Graph.ByType("aws:ec2/subnet:Subnet") {
@@ -91,14 +92,19 @@ func TestClientProvidersAndCIDRs(t *testing.T) {
 	}
 	postgres := func(provider string) []string {
 		var out []string
-		for _, p := range g.ByType("kubernetes:networking.k8s.io/v1:NetworkPolicy") {
-			if !strings.HasSuffix(p.Provider, provider) {
+		pg := g
+		if provider == "::k8s-ams" {
+			pg = results["ams"].Graph
+		}
+		for _, p := range pg.ByType("kubernetes:networking.k8s.io/v1:NetworkPolicy") {
+			if pg == g && !strings.HasSuffix(p.Provider, provider) {
 				continue
 			}
 			spec := p.Inputs["spec"].(map[string]any)
 			for _, rule := range asList(spec["egress"]) {
 				rm := rule.(map[string]any)
-				if asList(rm["ports"])[0].(map[string]any)["port"] != float64(tenant.PostgresPort) {
+				if asList(rm["ports"])[0].(map[string]any)["port"] != float64(tenant.PostgresPort) ||
+					provider == "::k8s-ams" && p.Inputs["metadata"].(map[string]any)["namespace"] != config.ProvisioningNamespace {
 					continue
 				}
 				for _, to := range asList(rm["to"]) {
@@ -131,6 +137,33 @@ func TestClientProvidersAndCIDRs(t *testing.T) {
 	env := job.Inputs["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)["containers"].([]any)[0].(map[string]any)["env"].([]any)
 	if host := env[0].(map[string]any); host["name"] != "PGHOST" || host["value"] != rds("ams")["writer"] {
 		t.Errorf("the Job connects to %v, want ams's writer %v", host, rds("ams")["writer"])
+	}
+	// The client writes through the global database's writer endpoint, which Aurora moves to the
+	// new primary on a switchover or failover, and reads from its home's reader: a client of a
+	// secondary region never gets a read-only writer host.
+	hosts := g.Outputs[program.OutDatabaseHosts].(map[string]any)
+	if hosts["writer"] != results["ams"].Graph.Outputs[program.OutClientWriterEndpoint] || !strings.Contains(asString(hosts["writer"]), ".global-") ||
+		hosts["reader"] != rds("iad")["reader"] {
+		t.Errorf("client hosts %v; want ams's global writer endpoint %v and iad's reader %v", hosts,
+			results["ams"].Graph.Outputs[program.OutClientWriterEndpoint], rds("iad")["reader"])
+	}
+	// The Job logs in as the provisioning role the writer stack created; nothing of the client
+	// stack reads or holds the master credentials.
+	prov := results["ams"].Graph.Outputs[program.OutDatabaseProvisioning].(map[string]any)
+	for _, e := range env {
+		e := e.(map[string]any)
+		if e["name"] == "PGPASSWORD" && e["valueFrom"].(map[string]any)["secretKeyRef"].(map[string]any)["name"] != prov["secret"] {
+			t.Errorf("the Job logs in with %v, want the provisioning role's secret %v", e, prov["secret"])
+		}
+	}
+	for _, r := range g.Resources {
+		md, _ := r.Inputs["metadata"].(map[string]any)
+		if md["name"] == "master-credentials" || strings.Contains(mustJSON(r.Inputs), "auroraSecretArn") {
+			t.Errorf("the client stack holds the master credentials: %s", r.URN)
+		}
+	}
+	if n := len(g.ByType("pulumi:providers:aws")); n != 1 {
+		t.Errorf("%d aws providers: the client stack needs none in the writer's region", n)
 	}
 
 	out := g.Outputs
@@ -179,7 +212,8 @@ func TestClientNeedsItsHomesOutputs(t *testing.T) {
 	}
 	results := synthAll(t)
 	for _, missing := range []struct{ stack, key string }{
-		{"iad", program.OutRDSEndpoints}, {"iad", program.OutKubeconfig}, {"iad", program.OutEKSCluster}, {"ams", program.OutAuroraSecretArn},
+		{"iad", program.OutRDSEndpoints}, {"iad", program.OutKubeconfig}, {"iad", program.OutEKSCluster},
+		{"ams", program.OutDatabaseProvisioning}, {"ams", program.OutClientWriterEndpoint},
 	} {
 		t.Run(missing.stack+"."+missing.key, func(t *testing.T) {
 			refs := map[string]synth.StackOutputs{"iad": results["iad"].Outputs.Copy(), "ams": results["ams"].Outputs.Copy()}
@@ -270,7 +304,7 @@ func TestClientOfTheWriterRegion(t *testing.T) {
 	}
 	job := one(t, g, "ams-ada", "kubernetes:batch/v1:Job")
 	md := job.Inputs["metadata"].(map[string]any)
-	if md["namespace"] != "platform-dbinit-ams-ada" || !strings.HasSuffix(job.Provider, "::k8s-ams") {
+	if md["namespace"] != config.ProvisioningNamespace || !strings.HasSuffix(job.Provider, "::k8s-ams") {
 		t.Errorf("job %v on %s", md, job.Provider)
 	}
 	for _, v := range synth.Audit(g) {
@@ -335,5 +369,41 @@ func TestClientPreviewReadsNoSecretValue(t *testing.T) {
 	}
 	if len(r.Graph.ByType("kubernetes:batch/v1:Job")) != 1 {
 		t.Errorf("the preview has no database Job")
+	}
+}
+
+// A preview of a deployed client stack with nothing changed shows nothing changed: the preview
+// computes every input exactly as `up` does (no value that only `up` may read, shown as a
+// stand-in that differs from the state).
+func TestClientPreviewEqualsUp(t *testing.T) {
+	fleet, err := config.LoadDir(repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	results := synthAll(t)
+	refs := map[string]synth.StackOutputs{"iad": results["iad"].Outputs, "ams": results["ams"].Outputs}
+	up, err := synth.Stack(program.New(program.Options{Dir: repo}), fleet.Stack(clientStack), refs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	preview, err := synth.StackWithOptions(program.New(program.Options{Dir: repo}), fleet.Stack(clientStack), refs, synth.Options{DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inputs := func(g *synth.Graph) map[string]string {
+		out := map[string]string{}
+		for _, r := range g.Resources {
+			out[r.URN] = mustJSON(r.Inputs)
+		}
+		return out
+	}
+	u, p := inputs(up.Graph), inputs(preview.Graph)
+	if len(u) != len(p) {
+		t.Errorf("%d resources on up, %d in the preview", len(u), len(p))
+	}
+	for urn, in := range u {
+		if p[urn] != in {
+			t.Errorf("%s: the preview shows\n%s\nwhere up has\n%s", urn, p[urn], in)
+		}
 	}
 }

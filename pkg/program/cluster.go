@@ -116,6 +116,7 @@ func deployCluster(ctx *pulumi.Context, e *regionEnv) error {
 		return err
 	}
 	e.clusterSG = cl.SecurityGroupID
+	e.kubernetes = cl.Kubernetes
 
 	chart := c.AutoscalerChart()
 	scaling := &autoscaling.Args{

@@ -5,6 +5,7 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/global-sovereign/global-sovereign/components/backup"
@@ -12,6 +13,7 @@ import (
 	"github.com/global-sovereign/global-sovereign/components/cluster"
 	"github.com/global-sovereign/global-sovereign/components/database"
 	"github.com/global-sovereign/global-sovereign/components/network"
+	"github.com/global-sovereign/global-sovereign/components/tenant"
 	"github.com/global-sovereign/global-sovereign/pkg/config"
 	"github.com/global-sovereign/global-sovereign/pkg/netplan"
 	"github.com/global-sovereign/global-sovereign/pkg/reach"
@@ -32,6 +34,8 @@ type regionEnv struct {
 	// database and cache admit it rather than the whole private subnets, which an environment
 	// stack's cluster shares with its region's.
 	clusterSG pulumi.StringInput
+	// kubernetes is the stack's cluster's provider (nil without a cluster).
+	kubernetes *kubernetes.Provider
 	// refs are the StackReferences the stack has declared, by stack name: the Aurora primary
 	// and the Cassandra control plane may be one stack, read once.
 	refs map[string]*pulumi.StackReference
@@ -136,6 +140,12 @@ func deployData(ctx *pulumi.Context, e *regionEnv) error {
 		if s.IsPrimary() {
 			ctx.Export(OutAuroraGlobalClusterID, db.GlobalClusterID)
 		}
+		if s.HoldsDatabaseWriter() {
+			ctx.Export(OutClientWriterEndpoint, db.ClientWriterEndpoint)
+			if err := deployProvisioning(ctx, e, db); err != nil {
+				return err
+			}
+		}
 	}
 	if c := s.Cache; c != nil {
 		cidrs, groups := e.dataClients(nil)
@@ -227,4 +237,34 @@ func deployDatabase(ctx *pulumi.Context, e *regionEnv) (*database.Database, erro
 		}
 	}
 	return database.New(ctx, s.Settings.NamePrefix, args, pulumi.Provider(e.provider))
+}
+
+// deployProvisioning runs the platform's database provisioning beside the writer: the role
+// client stacks create their databases with (CREATEROLE, CREATEDB), in the platform's namespace
+// of this stack's cluster, created with the master credentials this stack holds. Client stacks
+// read where it is from OutDatabaseProvisioning and never read a master credential.
+func deployProvisioning(ctx *pulumi.Context, e *regionEnv, db *database.Database) error {
+	if e.kubernetes == nil {
+		return nil // no cluster: validation allows no client database here
+	}
+	cidrs := make([]string, len(e.network.Plan.Database))
+	for i, p := range e.network.Plan.Database {
+		cidrs[i] = p.String()
+	}
+	// The Job connects once the writer instance exists: the global cluster id resolves only
+	// after the cluster's instances.
+	writer := pulumi.All(db.WriterEndpoint, db.GlobalClusterID).ApplyT(func(v []any) string { return v[0].(string) }).(pulumi.StringOutput)
+	p, err := tenant.NewProvisioner(ctx, e.stack.Settings.NamePrefix+"-db-provisioning", &tenant.ProvisionerArgs{
+		Kubernetes:     e.kubernetes,
+		Namespace:      config.ProvisioningNamespace,
+		WriterHost:     writer,
+		MasterUsername: e.stack.Database.MasterUsername,
+		MasterPassword: db.MasterPassword,
+		WriterCIDRs:    cidrs,
+	}, pulumi.Provider(e.provider))
+	if err != nil {
+		return err
+	}
+	ctx.Export(OutDatabaseProvisioning, pulumi.Map{"namespace": p.Namespace, "secret": p.SecretName})
+	return nil
 }

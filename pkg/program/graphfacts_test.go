@@ -206,6 +206,9 @@ func expectedPodMakers(s *config.Stack) []string {
 		if s.Cassandra != nil {
 			out = append(out, "Release "+cassandra.CertManagerChart, "Release "+cassandra.OperatorChart)
 		}
+		if s.HoldsDatabaseWriter() {
+			out = append(out, "Job provisioner") // the clients' database provisioning role
+		}
 	}
 	sort.Strings(out)
 	return out
@@ -223,6 +226,10 @@ func podMakerKeys(g *synth.Graph) []string {
 			name = r.Inputs["chart"]
 		case "Addon":
 			name = r.Inputs["addonName"]
+		case "Job": // named by a hash of what it does
+			meta, _ := r.Inputs["metadata"].(map[string]any)
+			n := asString(meta["name"])
+			name = n[:max(strings.LastIndex(n, "-"), 0)]
 		default:
 			meta, _ := r.Inputs["metadata"].(map[string]any)
 			name = meta["name"]

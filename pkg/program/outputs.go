@@ -24,10 +24,15 @@ const (
 	OutAuroraClusterArn      = "auroraClusterArn"
 	OutAuroraGlobalClusterID = "auroraGlobalClusterId" // primary only: set once its instances exist
 	OutAuroraSecretArn       = "auroraSecretArn"
-	OutCacheEndpoints        = "cacheEndpoints" // {primary, reader, port}
-	OutCacheSecretArn        = "cacheSecretArn"
-	OutBackupVaultArn        = "backupVaultArn"
-	OutBackupCopyVaultArn    = "backupCopyVaultArn"
+	// Of a stack that holds its environment's database writer: the endpoint clients write to
+	// (a global database's writer endpoint follows a switchover), and where client stacks create
+	// their databases ({namespace, secret} of the provisioning role in this stack's cluster).
+	OutClientWriterEndpoint = "clientWriterEndpoint"
+	OutDatabaseProvisioning = "databaseProvisioning"
+	OutCacheEndpoints       = "cacheEndpoints" // {primary, reader, port}
+	OutCacheSecretArn       = "cacheSecretArn"
+	OutBackupVaultArn       = "backupVaultArn"
+	OutBackupCopyVaultArn   = "backupCopyVaultArn"
 
 	OutEKSCluster = "eksCluster" // {name, endpoint, certificateAuthority, region}
 	OutKubeconfig = "kubeconfig" // secret

@@ -200,6 +200,8 @@ var serviceModels = map[string]modelFunc{
 		id = str(r.inputs, "globalClusterIdentifier")
 		r.set("arn", fmt.Sprintf("arn:aws:rds::%s:global-cluster:%s", Account, id))
 		r.set("globalClusterResourceId", "cluster-"+strings.ToUpper(hexOf("gcr"+r.urn, 26)))
+		// The global writer endpoint: AWS points it at the current primary's writer.
+		r.set("endpoint", fmt.Sprintf("%s.global-%s.global.rds.amazonaws.com", id, hexOf("global"+Account, 12)))
 		return id
 	},
 	"aws:rds/cluster:Cluster": func(m *awsModel, r *created) (id string) {
