@@ -98,7 +98,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		}
 	}
 
-	policy := args.ClusterName.ApplyT(func(n string) string { return AutoscalerPolicy(n).JSON() }).(pulumi.StringOutput)
+	policy := args.ClusterName.ApplyT(func(n string) string { return AutoscalerPolicy(args.Scope, n).JSON() }).(pulumi.StringOutput)
 	role, assoc, err := cluster.PodIdentityRole(ctx, name+"-cluster-autoscaler", args.Scope.AccountID, args.ClusterName, "kube-system", autoscalerSA,
 		"cluster-autoscaler of "+name, policy, parent)
 	if err != nil {
@@ -149,17 +149,20 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 }
 
 // AutoscalerPolicy is the cluster-autoscaler's least privilege: it may read every group and
-// template, but only resize and terminate in Auto Scaling groups that EKS tagged as this
-// cluster's (managed node groups carry k8s.io/cluster-autoscaler/<cluster> = owned).
-func AutoscalerPolicy(clusterName string) iampolicy.Document {
+// template (those Describe calls take no resource), describe only this cluster's node groups
+// (eks:DescribeNodegroup takes the node group ARN, arn:...:nodegroup/<cluster>/<group>/<id>),
+// and resize and terminate only in Auto Scaling groups that EKS tagged as this cluster's
+// (managed node groups carry k8s.io/cluster-autoscaler/<cluster> = owned).
+func AutoscalerPolicy(s scope.Scope, clusterName string) iampolicy.Document {
 	return iampolicy.New(
 		iampolicy.Allow("Describe", []string{
 			"autoscaling:DescribeAutoScalingGroups", "autoscaling:DescribeAutoScalingInstances",
 			"autoscaling:DescribeLaunchConfigurations", "autoscaling:DescribeScalingActivities",
 			"autoscaling:DescribeTags", "ec2:DescribeImages", "ec2:DescribeInstanceTypes",
 			"ec2:DescribeLaunchTemplateVersions", "ec2:GetInstanceTypesFromInstanceRequirements",
-			"eks:DescribeNodegroup",
 		}, []string{"*"}),
+		iampolicy.Allow("DescribeOwnNodegroups", []string{"eks:DescribeNodegroup"},
+			[]string{s.ARN("eks", "nodegroup/"+clusterName+"/*/*")}),
 		iampolicy.Allow("ScaleOwnGroups", []string{
 			"autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup",
 		}, []string{"*"}).When("StringEquals", "aws:ResourceTag/k8s.io/cluster-autoscaler/"+clusterName, "owned"),

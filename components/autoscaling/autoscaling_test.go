@@ -174,7 +174,7 @@ func TestAutoscaling(t *testing.T) {
 			policy := named(t, g, tRolePolicy, "gs-test-cluster-autoscaler")
 			assoc := named(t, g, tAssociation, "gs-test-cluster-autoscaler")
 			if role.Inputs["assumeRolePolicy"] != cluster.PodIdentityTrust(f.scope.AccountID, "gs-test", "kube-system", "cluster-autoscaler").JSON() || policy.Inputs["role"] != role.ID ||
-				policy.Inputs["policy"] != autoscaling.AutoscalerPolicy("gs-test").JSON() {
+				policy.Inputs["policy"] != autoscaling.AutoscalerPolicy(f.scope, "gs-test").JSON() {
 				t.Errorf("autoscaler role %v policy %v", role.Inputs, policy.Inputs)
 			}
 			if assoc.Inputs["clusterName"] != "gs-test" || assoc.Inputs["namespace"] != "kube-system" ||
@@ -271,5 +271,17 @@ func TestAutoscalingRejects(t *testing.T) {
 				t.Errorf("the component was declared before its Args were checked")
 			}
 		})
+	}
+}
+
+// The autoscaler describes only its own cluster's node groups.
+func TestAutoscalerDescribesOwnNodegroupsOnly(t *testing.T) {
+	s := scope.Scope{Partition: "aws", AccountID: "111122223333", Region: "eu-west-1"}
+	for _, st := range autoscaling.AutoscalerPolicy(s, "gs-ams").Statement {
+		for _, a := range st.Action {
+			if strings.HasPrefix(a, "eks:") && !slices.Equal(st.Resource, []string{"arn:aws:eks:eu-west-1:111122223333:nodegroup/gs-ams/*/*"}) {
+				t.Errorf("%s on %v", a, st.Resource)
+			}
+		}
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
@@ -12,8 +14,11 @@ import (
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	networkingv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/networking/v1"
+	storagev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/storage/v1"
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	clustercomp "github.com/global-sovereign/global-sovereign/components/cluster"
 )
 
 // Image is the PostgreSQL client the database Job runs: psql 16 (it reads variables from the
@@ -85,6 +90,11 @@ func (b *builder) namespace() error {
 	meta := func(name string) *metav1.ObjectMetaArgs {
 		return &metav1.ObjectMetaArgs{Name: pulumi.String(name), Namespace: ns, Labels: pulumi.StringMap{labelManagedBy: pulumi.String(managedBy)}}
 	}
+	class, err := b.storageClass()
+	if err != nil {
+		return err
+	}
+	perClass := func(class, what string) string { return class + ".storageclass.storage.k8s.io/" + what }
 	if _, err := corev1.NewResourceQuota(b.ctx, b.n("quota"), &corev1.ResourceQuotaArgs{
 		Metadata: meta("quota"),
 		Spec: &corev1.ResourceQuotaSpecArgs{Hard: pulumi.StringMap{
@@ -94,6 +104,10 @@ func (b *builder) namespace() error {
 			// No Service of the client's opens a load balancer or a port on every node: what is
 			// exposed outside the cluster is the platform's ingress to decide.
 			"services.loadbalancers": pulumi.String("0"), "services.nodeports": pulumi.String("0"),
+			// Claims go to the client's class only: the cluster's default class retains its
+			// volumes, which would outlive the client and bill.
+			perClass(clustercomp.StorageClassName, "persistentvolumeclaims"): pulumi.String("0"),
+			perClass(class, "requests.storage"):                              pulumi.String(a.Quota.Storage),
 		}},
 	}, b.k8s()...); err != nil {
 		return err
@@ -331,4 +345,25 @@ func JobName(prefix, database, user, writerHost, secrets string) string {
 func jsonString(v any) (string, error) {
 	b, err := json.Marshal(v)
 	return string(b), err
+}
+
+// storageClass is the client's own StorageClass: encrypted gp3 like the cluster's, but its
+// volumes are deleted with their claims, so deleting the namespace (destroying the client)
+// deletes them, and they carry the client stack's tags. It returns the class's name.
+func (b *builder) storageClass() (string, error) {
+	name := b.args.Namespace + "-" + clustercomp.StorageClassName
+	params := pulumi.StringMap{"type": pulumi.String("gp3"), "encrypted": pulumi.String("true")}
+	for i, k := range slices.Sorted(maps.Keys(b.args.Tags)) {
+		params[fmt.Sprintf("tagSpecification_%d", i+1)] = pulumi.String(k + "=" + b.args.Tags[k])
+	}
+	_, err := storagev1.NewStorageClass(b.ctx, b.n("storage"), &storagev1.StorageClassArgs{
+		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(name),
+			Labels: pulumi.StringMap{labelClient: pulumi.String(b.args.Client), labelManagedBy: pulumi.String(managedBy)}},
+		Provisioner:          pulumi.String("ebs.csi.aws.com"),
+		Parameters:           params,
+		VolumeBindingMode:    pulumi.String("WaitForFirstConsumer"),
+		AllowVolumeExpansion: pulumi.Bool(true),
+		ReclaimPolicy:        pulumi.String("Delete"),
+	}, b.k8s()...)
+	return name, err
 }

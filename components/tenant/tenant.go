@@ -46,11 +46,17 @@ type Args struct {
 	Namespace, ServiceAccount string
 	Quota                     Quota
 	Limits                    Limits
+	// Tags are the client stack's tags: the volumes of its claims carry them (the provider's
+	// default tags never reach what the EBS CSI driver creates).
+	Tags map[string]string
 	// DatabaseCIDRs are the home VPC's database subnets: the client's pods may reach PostgreSQL
 	// there and nowhere else.
 	DatabaseCIDRs []string
 	// NoncurrentVersionDays is how long the bucket keeps an object's previous versions.
 	NoncurrentVersionDays int
+	// AccessLogDays keeps the bucket's server access logs that long in a log bucket of the
+	// client's; 0: no access logging.
+	AccessLogDays int
 	// SecretRecoveryDays is the recovery window of the client's secret (0 or 7-30).
 	SecretRecoveryDays int
 	// Database creates the client's database and role; nil: none (the secret then holds no
@@ -62,6 +68,8 @@ type Args struct {
 type Quota struct {
 	RequestsCPU, RequestsMemory, LimitsCPU, LimitsMemory string
 	Pods                                                 int
+	// Storage is the total of the namespace's claims on its own StorageClass.
+	Storage string
 }
 
 // Limits are the per-container defaults of the namespace's LimitRange.
@@ -123,10 +131,12 @@ func (a *Args) check() error {
 		return fmt.Errorf("service account %q is not a DNS label", a.ServiceAccount)
 	case a.Quota.Pods < 1:
 		return fmt.Errorf("quota: want at least one pod, got %d", a.Quota.Pods)
-	case a.Quota.RequestsCPU == "" || a.Quota.RequestsMemory == "" || a.Quota.LimitsCPU == "" || a.Quota.LimitsMemory == "":
-		return fmt.Errorf("quota: requests and limits of CPU and memory are required")
+	case a.Quota.RequestsCPU == "" || a.Quota.RequestsMemory == "" || a.Quota.LimitsCPU == "" || a.Quota.LimitsMemory == "" || a.Quota.Storage == "":
+		return fmt.Errorf("quota: requests and limits of CPU and memory, and storage, are required")
 	case a.Limits.DefaultRequestCPU == "" || a.Limits.DefaultRequestMemory == "" || a.Limits.DefaultLimitCPU == "" || a.Limits.DefaultLimitMemory == "":
 		return fmt.Errorf("limits: default requests and limits of CPU and memory are required")
+	case a.AccessLogDays < 0:
+		return fmt.Errorf("access logs: want 0 (off) or a number of days, got %d", a.AccessLogDays)
 	case a.NoncurrentVersionDays < 1:
 		return fmt.Errorf("noncurrent versions: want at least 1 day, got %d", a.NoncurrentVersionDays)
 	case a.SecretRecoveryDays != 0 && (a.SecretRecoveryDays < 7 || a.SecretRecoveryDays > 30):
@@ -177,7 +187,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		return nil, err
 	}
 	b := &builder{ctx: ctx, name: name, args: args, parent: pulumi.Parent(t)}
-	steps := []func() error{b.key, b.bucket, b.password, b.secret, b.namespace, b.identity}
+	steps := []func() error{b.key, b.bucket, b.accessLogs, b.password, b.secret, b.namespace, b.identity}
 	if args.Database != nil {
 		steps = append(steps, b.database)
 	}

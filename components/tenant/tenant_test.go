@@ -68,10 +68,12 @@ func args(s scope.Scope) *tenant.Args {
 	return &tenant.Args{
 		Scope: s, Client: "ezra", ClusterName: pulumi.String(clusterName),
 		Namespace: clientNS, ServiceAccount: "app",
-		Quota:                 tenant.Quota{RequestsCPU: "4", RequestsMemory: "8Gi", LimitsCPU: "8", LimitsMemory: "16Gi", Pods: 50},
+		Quota:                 tenant.Quota{RequestsCPU: "4", RequestsMemory: "8Gi", LimitsCPU: "8", LimitsMemory: "16Gi", Pods: 50, Storage: "100Gi"},
+		Tags:                  map[string]string{"environment": "production", "client": "ezra"},
 		Limits:                tenant.Limits{DefaultRequestCPU: "100m", DefaultRequestMemory: "128Mi", DefaultLimitCPU: "500m", DefaultLimitMemory: "512Mi"},
 		DatabaseCIDRs:         homeDB,
 		NoncurrentVersionDays: 30,
+		AccessLogDays:         90,
 		SecretRecoveryDays:    30,
 	}
 }
@@ -251,7 +253,7 @@ func TestTenant(t *testing.T) {
 
 			// Namespaced objects are in the client's namespace, or (the Job's) in the platform's.
 			for _, r := range g.Resources {
-				if !strings.HasPrefix(r.Type, "kubernetes:") || r.Type == tNamespace {
+				if !strings.HasPrefix(r.Type, "kubernetes:") || r.Type == tNamespace || r.Type == "kubernetes:storage.k8s.io/v1:StorageClass" {
 					continue
 				}
 				want := clientNS
@@ -316,8 +318,17 @@ func TestTenant(t *testing.T) {
 
 			quota := graphtest.One(t, g, tQuota).Inputs["spec"].(map[string]any)["hard"].(map[string]any)
 			if quota["requests.cpu"] != "4" || quota["limits.memory"] != "16Gi" || quota["pods"] != "50" ||
-				quota["services.loadbalancers"] != "0" || quota["services.nodeports"] != "0" {
+				quota["services.loadbalancers"] != "0" || quota["services.nodeports"] != "0" ||
+				quota["gp3.storageclass.storage.k8s.io/persistentvolumeclaims"] != "0" ||
+				quota["client-ezra-gp3.storageclass.storage.k8s.io/requests.storage"] != "100Gi" {
 				t.Errorf("quota %v", quota)
+			}
+			// Destroying the client deletes its volumes: its class does not retain them, and they
+			// carry the client's tags.
+			sc := graphtest.One(t, g, "kubernetes:storage.k8s.io/v1:StorageClass")
+			if metadata(sc)["name"] != "client-ezra-gp3" || sc.Inputs["reclaimPolicy"] != "Delete" ||
+				!strings.Contains(fmt.Sprint(sc.Inputs["parameters"]), "environment=production") {
+				t.Errorf("client storage class %v", sc.Inputs)
 			}
 			limits := graphtest.One(t, g, tLimitRange).Inputs["spec"].(map[string]any)["limits"].([]any)[0].(map[string]any)
 			if limits["type"] != "Container" || limits["defaultRequest"].(map[string]any)["cpu"] != "100m" ||
@@ -351,7 +362,7 @@ func TestTenant(t *testing.T) {
 			}
 
 			// The role reaches the client's bucket and objects, key and secret, nothing else.
-			bucket := graphtest.One(t, g, tBucket)
+			bucket := data(t, g, tBucket)
 			key := graphtest.One(t, g, tKey)
 			secret := graphtest.One(t, g, tSecret)
 			bucketArn, keyArn, secretArn := bucket.State["arn"].(string), key.State["arn"].(string), secret.State["arn"].(string)
@@ -378,7 +389,7 @@ func TestTenant(t *testing.T) {
 			if bucket.Protect != tc.protect || bucket.Inputs["forceDestroy"] != !tc.protect || key.Protect != tc.protect || secret.Protect != tc.protect {
 				t.Errorf("protect: bucket %v (forceDestroy %v), key %v, secret %v; want %v", bucket.Protect, bucket.Inputs["forceDestroy"], key.Protect, secret.Protect, tc.protect)
 			}
-			rule := graphtest.One(t, g, tSSE).Inputs["rules"].([]any)[0].(map[string]any)
+			rule := data(t, g, tSSE).Inputs["rules"].([]any)[0].(map[string]any)
 			def := rule["applyServerSideEncryptionByDefault"].(map[string]any)
 			if def["sseAlgorithm"] != "aws:kms" || def["kmsMasterKeyId"] != keyArn || rule["bucketKeyEnabled"] != true {
 				t.Errorf("encryption %v", rule)
@@ -386,29 +397,30 @@ func TestTenant(t *testing.T) {
 			if v := graphtest.One(t, g, tVersioning).Inputs["versioningConfiguration"].(map[string]any)["status"]; v != "Enabled" {
 				t.Errorf("versioning %v", v)
 			}
-			pab := graphtest.One(t, g, tPAB).Inputs
+			pab := data(t, g, tPAB).Inputs
 			for _, k := range []string{"blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"} {
 				if pab[k] != true {
 					t.Errorf("public access block %s = %v", k, pab[k])
 				}
 			}
-			if o := graphtest.One(t, g, tOwnership).Inputs["rule"].(map[string]any)["objectOwnership"]; o != "BucketOwnerEnforced" {
+			if o := data(t, g, tOwnership).Inputs["rule"].(map[string]any)["objectOwnership"]; o != "BucketOwnerEnforced" {
 				t.Errorf("ownership %v", o)
 			}
-			lc := graphtest.One(t, g, tLifecycle).Inputs["rules"].([]any)[0].(map[string]any)
+			lc := data(t, g, tLifecycle).Inputs["rules"].([]any)[0].(map[string]any)
 			if lc["noncurrentVersionExpiration"].(map[string]any)["noncurrentDays"] != float64(30) || lc["status"] != "Enabled" {
 				t.Errorf("lifecycle %v", lc)
 			}
-			bp := graphtest.One(t, g, tPolicy)
+			bp := data(t, g, tPolicy)
 			tls := policyDoc(t, bp.Inputs["policy"])
 			if len(tls.Statement) != 1 || tls.Statement[0].Effect != "Deny" ||
 				tls.Statement[0].Condition["Bool"]["aws:SecureTransport"] != "false" ||
 				!slices.Equal(tls.Statement[0].Resource, []string{bucketArn, bucketArn + "/*"}) {
 				t.Errorf("bucket policy %+v", tls)
 			}
-			if !slices.Contains(bp.DependsOn, graphtest.One(t, g, tPAB).URN) {
+			if !slices.Contains(bp.DependsOn, data(t, g, tPAB).URN) {
 				t.Errorf("the bucket policy does not wait for the public access block: %v", bp.DependsOn)
 			}
+			checkAccessLogs(t, g, bucket)
 			if secret.Inputs["kmsKeyId"] != keyArn || secret.Inputs["recoveryWindowInDays"] != float64(30) {
 				t.Errorf("secret %v", secret.Inputs)
 			}
@@ -659,5 +671,67 @@ func TestProvisionerSQL(t *testing.T) {
 	}
 	if strings.Contains(tenant.ProvisionerSQL, "rds_superuser") {
 		t.Error("the provisioner is granted rds_superuser")
+	}
+}
+
+// data is the one resource of typ that belongs to the client's data bucket (named -data).
+func data(t *testing.T, g *synth.Graph, typ string) synth.Resource {
+	t.Helper()
+	var out []synth.Resource
+	for _, r := range g.ByType(typ) {
+		if strings.HasSuffix(r.Name, "-data") {
+			out = append(out, r)
+		}
+	}
+	if len(out) != 1 {
+		t.Fatalf("%d %s of the data bucket, want 1", len(out), typ)
+	}
+	return out[0]
+}
+
+// checkAccessLogs: every request to the data bucket is logged to the client's log bucket, which
+// only S3's logging service may write to, for this bucket and account, over SSE-S3 (the only
+// encryption a log target may use), expiring after the configured days.
+func checkAccessLogs(t *testing.T, g *synth.Graph, bucket synth.Resource) {
+	t.Helper()
+	logging := graphtest.One(t, g, "aws:s3/bucketLoggingV2:BucketLoggingV2")
+	var logs synth.Resource
+	for _, b := range g.ByType(tBucket) {
+		if strings.HasSuffix(b.Name, "-access-logs") {
+			logs = b
+		}
+	}
+	if logging.Inputs["bucket"] != bucket.ID || logging.Inputs["targetBucket"] != logs.ID {
+		t.Fatalf("logging %v (data %s, logs %s)", logging.Inputs, bucket.ID, logs.ID)
+	}
+	var policy synth.Resource
+	for _, p := range g.ByType(tPolicy) {
+		if p.Inputs["bucket"] == logs.ID {
+			policy = p
+		}
+	}
+	doc := policyDoc(t, policy.Inputs["policy"])
+	var allow *iampolicy.Statement
+	for i, st := range doc.Statement {
+		if st.Effect == "Allow" {
+			allow = &doc.Statement[i]
+		}
+	}
+	if allow == nil || !slices.Equal(allow.Principal["Service"], []string{"logging.s3.amazonaws.com"}) ||
+		allow.Condition["ArnLike"]["aws:SourceArn"] != bucket.State["arn"] || !slices.Equal(allow.Action, []string{"s3:PutObject"}) {
+		t.Errorf("log bucket policy %+v", doc)
+	}
+	if !slices.Contains(logging.DependsOn, policy.URN) {
+		t.Error("logging is turned on before the log bucket admits the logging service")
+	}
+	for _, sse := range g.ByType(tSSE) {
+		if sse.Inputs["bucket"] == logs.ID && !strings.Contains(fmt.Sprint(sse.Inputs["rules"]), "AES256") {
+			t.Errorf("log bucket encryption %v: a log target takes SSE-S3 only", sse.Inputs["rules"])
+		}
+	}
+	for _, lc := range g.ByType(tLifecycle) {
+		if lc.Inputs["bucket"] == logs.ID && !strings.Contains(fmt.Sprint(lc.Inputs["rules"]), "days:90") {
+			t.Errorf("log bucket lifecycle %v", lc.Inputs["rules"])
+		}
 	}
 }

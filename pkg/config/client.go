@@ -46,6 +46,12 @@ type ClientQuota struct {
 	LimitsMemory string `json:"limitsMemory"`
 	// Pods is the most pods the namespace may hold, 1 to [maxClientPods].
 	Pods int `json:"pods"`
+	// Storage is the total size of the namespace's volume claims, a memory-style quantity such
+	// as 100Gi. Claims use the client's own StorageClass (`<namespace>-gp3`, volumes deleted with
+	// their claim, so destroying the client leaves no volume that bills); the cluster's default
+	// class, which retains volumes, is closed to the namespace.
+	// Default: [DefaultClientStorage].
+	Storage string `json:"storage,omitempty"`
 }
 
 // ClientLimitRange is the per-container default of the namespace's LimitRange: each default
@@ -93,6 +99,11 @@ type ClientBucket struct {
 	// are kept, 1 to 3650 days.
 	// Default: [DefaultNoncurrentVersionDays].
 	NoncurrentVersionDays int `json:"noncurrentVersionDays,omitempty"`
+	// AccessLogDays keeps the bucket's S3 server access logs (every request: who, which object,
+	// when) that long, 1 to 3650 days, in a log bucket of the client's; 0 turns access logging
+	// off.
+	// Default: [DefaultAccessLogDays].
+	AccessLogDays *int `json:"accessLogDays,omitempty"`
 }
 
 // Defaults of the client block.
@@ -100,6 +111,8 @@ const (
 	DefaultClientServiceAccount  = "app"
 	DefaultNoncurrentVersionDays = 30
 	DefaultClientConnectionLimit = 20
+	DefaultClientStorage         = "100Gi"
+	DefaultAccessLogDays         = 365
 	maxClientPods                = 1000
 	maxClientConnections         = 1000
 )
@@ -142,6 +155,13 @@ func (c *Client) applyDefaults(client string) {
 	if c.Bucket.NoncurrentVersionDays == 0 {
 		c.Bucket.NoncurrentVersionDays = DefaultNoncurrentVersionDays
 	}
+	if c.Bucket.AccessLogDays == nil {
+		d := DefaultAccessLogDays
+		c.Bucket.AccessLogDays = &d
+	}
+	if c.Quota.Storage == "" {
+		c.Quota.Storage = DefaultClientStorage
+	}
 	if c.Database.ConnectionLimit == 0 {
 		c.Database.ConnectionLimit = DefaultClientConnectionLimit
 	}
@@ -170,6 +190,7 @@ func (s *Stack) validateClient(is *issues) {
 	limMem := quantity(is, keyPath(KeyClient, "quota.limitsMemory"), q.LimitsMemory, parseMemory)
 	atMost(is, keyPath(KeyClient, "quota.requestsCpu"), q.RequestsCPU, reqCPU, "quota.limitsCpu", q.LimitsCPU, limCPU)
 	atMost(is, keyPath(KeyClient, "quota.requestsMemory"), q.RequestsMemory, reqMem, "quota.limitsMemory", q.LimitsMemory, limMem)
+	quantity(is, keyPath(KeyClient, "quota.storage"), q.Storage, parseMemory)
 	if q.Pods < 1 || q.Pods > maxClientPods {
 		is.add(keyPath(KeyClient, "quota.pods"), "%d: want 1 to %d", q.Pods, maxClientPods)
 	}
@@ -199,6 +220,9 @@ func (s *Stack) validateClient(is *issues) {
 
 	if n := d.ConnectionLimit; n < 1 || n > maxClientConnections {
 		is.add(keyPath(KeyClient, "database.connectionLimit"), "%d: want 1 to %d connections", n, maxClientConnections)
+	}
+	if n := *c.Bucket.AccessLogDays; n < 0 || n > 3650 {
+		is.add(keyPath(KeyClient, "bucket.accessLogDays"), "%d: want 0 (off) or 1 to 3650 days", n)
 	}
 	if n := c.Bucket.NoncurrentVersionDays; n < 1 || n > 3650 {
 		is.add(keyPath(KeyClient, "bucket.noncurrentVersionDays"), "%d: want 1 to 3650 days", n)

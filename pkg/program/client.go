@@ -140,14 +140,16 @@ func deployClient(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet, opt
 		ServiceAccount: c.ServiceAccount,
 		Quota: tenant.Quota{
 			RequestsCPU: c.Quota.RequestsCPU, RequestsMemory: c.Quota.RequestsMemory,
-			LimitsCPU: c.Quota.LimitsCPU, LimitsMemory: c.Quota.LimitsMemory, Pods: c.Quota.Pods,
+			LimitsCPU: c.Quota.LimitsCPU, LimitsMemory: c.Quota.LimitsMemory, Pods: c.Quota.Pods, Storage: c.Quota.Storage,
 		},
 		Limits: tenant.Limits{
 			DefaultRequestCPU: c.LimitRange.DefaultRequestCPU, DefaultRequestMemory: c.LimitRange.DefaultRequestMemory,
 			DefaultLimitCPU: c.LimitRange.DefaultLimitCPU, DefaultLimitMemory: c.LimitRange.DefaultLimitMemory,
 		},
 		DatabaseCIDRs:         homeDB,
+		Tags:                  stackTags(ctx, s),
 		NoncurrentVersionDays: c.Bucket.NoncurrentVersionDays,
+		AccessLogDays:         *c.Bucket.AccessLogDays,
 		SecretRecoveryDays:    s.SecretRecoveryDays(),
 	}
 	if writerStack := fleet.DatabaseWriterStack(s); writerStack != nil {
