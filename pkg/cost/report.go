@@ -135,10 +135,10 @@ func (f *Fleet) WriteHeader(w io.Writer) {
 // component.
 func (f *Fleet) WriteSummary(w io.Writer) error {
 	f.WriteHeader(w)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "STACK\tKIND\tENVIRONMENT\tREGION\tMONTHLY\tON USAGE\tUNCONFIRMED PRICES\tUNPRICED TYPES\t")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "STACK\tKIND\tENVIRONMENT\tREGION\tMONTHLY\tON USAGE\tUNCONFIRMED PRICES\tUNPRICED TYPES")
 	for _, e := range f.Estimates {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t\n", e.Stack, e.Kind, e.Environment, e.Region, usd(e.MonthlyUSD),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\n", e.Stack, e.Kind, e.Environment, e.Region, usd(e.MonthlyUSD),
 			pct(e.UsageUSD, e.MonthlyUSD), pct(e.UnconfirmedUSD, e.MonthlyUSD), len(e.Unpriced)+len(e.Unclassified))
 	}
 	if err := tw.Flush(); err != nil {
