@@ -230,6 +230,15 @@ func TestDiffFixture(t *testing.T) {
 	if !strings.Contains(buf.String(), "**over threshold**") {
 		t.Errorf("the grown node group is not called out:\n%s", buf.String())
 	}
+
+	// A type without a rule in the head is named in the section, not silently left out.
+	head := read("head")
+	head.Estimates[0].Unclassified = map[string]int{"aws:quantum/computer:Computer": 1}
+	buf.Reset()
+	WriteDiff(&buf, read("base"), head, Threshold{USD: 1000}, "fixture")
+	if !strings.Contains(buf.String(), "without a pricing rule, not in the estimates (add them to pkg/cost/rules.go): aws:quantum/computer:Computer") {
+		t.Errorf("unclassified type not named:\n%s", buf.String())
+	}
 }
 
 // Adding a region: the base is the committed fleet, the head adds stack fra (eu-central-1, from

@@ -86,6 +86,16 @@ func WriteDiff(w io.Writer, base, head *Fleet, th Threshold, title string) {
 		fmt.Fprintln(w, "No stack's estimate changes beyond the threshold.")
 		fmt.Fprintln(w)
 	}
+	unknown := map[string]bool{}
+	for _, e := range head.Estimates {
+		for t := range e.Unclassified {
+			unknown[t] = true
+		}
+	}
+	if len(unknown) > 0 {
+		fmt.Fprintf(w, "> [!CAUTION]\n> Resource types without a pricing rule, not in the estimates (add them to pkg/cost/rules.go): %s.\n\n",
+			strings.Join(sortedKeys(unknown), ", "))
+	}
 	var changed []string
 	for _, n := range sortedKeys(names) {
 		if componentDelta(b[n], h[n]) != nil {

@@ -169,7 +169,7 @@ func writeSplit(w io.Writer, title string, m map[string]float64, total float64) 
 func WriteDetail(w io.Writer, e *Estimate) error {
 	fmt.Fprintf(w, "%s (%s, %s, %s): %s a month, %s on usage assumptions\n", e.Stack, e.Kind, e.Environment, e.Region, usd(e.MonthlyUSD), pct(e.UsageUSD, e.MonthlyUSD))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "  COMPONENT\tRESOURCE\tREGION\tWHAT\tQUANTITY\tUNIT PRICE\tMONTHLY\t")
+	fmt.Fprintln(tw, "  COMPONENT\tRESOURCE\tREGION\tWHAT\tQUANTITY\tUNIT PRICE\tMONTHLY")
 	for _, l := range e.Lines {
 		mark := ""
 		if l.Usage {
@@ -178,7 +178,7 @@ func WriteDetail(w io.Writer, e *Estimate) error {
 		if l.PriceStatus == StatusUnconfirmed {
 			mark += " *"
 		}
-		fmt.Fprintf(tw, "  %s\t%s %s\t%s\t%s%s\t%.6g %s\t%s\t%s\t\n", l.Component, shortType(l.Type), l.Name, l.Region, l.Description, mark,
+		fmt.Fprintf(tw, "  %s\t%s %s\t%s\t%s%s\t%.6g %s\t%s\t%s\n", l.Component, shortType(l.Type), l.Name, l.Region, l.Description, mark,
 			l.Quantity, l.Unit, usdUnit(l.UnitUSD), usd(l.MonthlyUSD))
 	}
 	if err := tw.Flush(); err != nil {
