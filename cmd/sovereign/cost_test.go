@@ -116,3 +116,25 @@ func TestCostRefreshPrices(t *testing.T) {
 		t.Errorf("a price the API did not answer was marked fetched: %+v", p)
 	}
 }
+
+// Without credentials the refresh stops, names the pinned table's date, and leaves the file.
+func TestCostRefreshWithoutCredentials(t *testing.T) {
+	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"} {
+		t.Setenv(k, "")
+	}
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	path := filepath.Join(t.TempDir(), "prices.json")
+	data, _ := cost.PinnedPrices().Marshal()
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := runCLI(t, "cost", "--refresh-prices", "--prices", path, "--dir", repo)
+	if code != exitConfig || !strings.Contains(errs, "the pinned table of "+cost.PinnedPrices().Date+" stays in use") {
+		t.Errorf("exit %d: %s", code, errs)
+	}
+	if after, _ := os.ReadFile(path); string(after) != string(data) {
+		t.Error("the price file changed without credentials")
+	}
+}
