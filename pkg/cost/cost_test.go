@@ -263,3 +263,18 @@ func TestDiffAddRegion(t *testing.T) {
 		t.Errorf("the new region is not shown as a new stack over the threshold:\n%s", buf.String())
 	}
 }
+
+// The fleet's range: every environment's total at the node groups' minimum and maximum sizes
+// brackets the estimate at the desired size.
+func TestNodeScaleRange(t *testing.T) {
+	f := EstimateFleet(committed(t), PinnedPrices(), nil)
+	totals := f.ByEnvironment()
+	for env, r := range f.NodeScaleRange {
+		if got := totals[env].MonthlyUSD; r[0] > got || got > r[1] || r[0] == r[1] {
+			t.Errorf("%s: min %v, desired %v, max %v", env, r[0], got, r[1])
+		}
+	}
+	if len(f.NodeScaleRange) != 3 {
+		t.Errorf("ranges for %v; want production, staging, development", f.NodeScaleRange)
+	}
+}

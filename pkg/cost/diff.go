@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"sort"
 	"strings"
 )
 
@@ -186,20 +185,4 @@ func componentDelta(b, h *Estimate) map[string][2]float64 {
 		return nil
 	}
 	return out
-}
-
-// sortEstimates orders estimates by stack name.
-func sortEstimates(es []*Estimate) {
-	sort.Slice(es, func(i, j int) bool { return es[i].Stack < es[j].Stack })
-}
-
-// EstimateFleet prices every graph with its kind's usage (and the usage file's overrides).
-func EstimateFleet(graphs map[string]*Graph, prices *PriceTable, usage *UsageFile) *Fleet {
-	f := &Fleet{Prices: Summarize(prices)}
-	for _, name := range sortedKeys(graphs) {
-		g := graphs[name]
-		f.Estimates = append(f.Estimates, EstimateGraph(g, prices, usage.For(g.Stack, g.Kind())))
-	}
-	sortEstimates(f.Estimates)
-	return f
 }

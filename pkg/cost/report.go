@@ -13,6 +13,9 @@ import (
 type Fleet struct {
 	Prices    PriceSummary `json:"prices"`
 	Estimates []*Estimate  `json:"stacks"`
+	// NodeScaleRange is per environment the total with every node group at its minimum and at
+	// its maximum size (the cluster autoscaler's range), other usage unchanged.
+	NodeScaleRange map[string][2]float64 `json:"nodeScaleRange,omitempty"`
 }
 
 // PriceSummary says where the prices came from, for the report's header.
@@ -148,6 +151,9 @@ func (f *Fleet) WriteSummary(w io.Writer) error {
 	for _, env := range sortedKeys(envs) {
 		t := envs[env]
 		fmt.Fprintf(w, "\n%s: %s a month (%s of it on usage assumptions, %s on unconfirmed prices)\n", env, usd(t.MonthlyUSD), pct(t.UsageUSD, t.MonthlyUSD), pct(t.UnconfirmedUSD, t.MonthlyUSD))
+		if r, ok := f.NodeScaleRange[env]; ok {
+			fmt.Fprintf(w, "  with every node group at its minimum size: %s; at its maximum: %s\n", usd(r[0]), usd(r[1]))
+		}
 		writeSplit(w, "by region", t.ByRegion, t.MonthlyUSD)
 		writeSplit(w, "by component", t.ByComponent, t.MonthlyUSD)
 	}
