@@ -14,7 +14,9 @@ import (
 // offlineNotes are what preflight says from the config alone without refusing: warnings (a
 // version in extended support, an estimate over budget) and facts (which path a deploy takes).
 // Each entry is one check; add yours as one line.
-var offlineNotes = []func(fleet *config.Fleet, names []string) []awscheck.Finding{}
+var offlineNotes = []func(fleet *config.Fleet, names []string) []awscheck.Finding{
+	budgetNote, // cost.go: an environment's estimate at 80% of its budget or over
+}
 
 // onlineChecks are what preflight --online asks AWS. Add yours as one line.
 var onlineChecks = []awscheck.Check{}
