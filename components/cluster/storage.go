@@ -12,8 +12,10 @@ import (
 const StorageClassName = "gp3"
 
 // storageClass makes encrypted gp3 the default: volumes bind where their pod lands
-// (WaitForFirstConsumer keeps a volume and its pod in one AZ), can grow, and outlive their claim
-// (Retain), because the platform's volumes hold Cassandra data.
+// (WaitForFirstConsumer keeps a volume and its pod in one AZ), can grow, and in a protected stack
+// outlive their claim (Retain), because the platform's volumes hold Cassandra data. An
+// unprotected (throwaway) stack deletes a volume with its claim: Retain there left every claim's
+// EBS volume behind, billed, after a destroy.
 func (b *builder) storageClass(k8s *kubernetes.Provider, csi *awseks.Addon) error {
 	_, err := storagev1.NewStorageClass(b.ctx, b.name+"-gp3", &storagev1.StorageClassArgs{
 		Metadata: &metav1.ObjectMetaArgs{
@@ -24,7 +26,16 @@ func (b *builder) storageClass(k8s *kubernetes.Provider, csi *awseks.Addon) erro
 		Parameters:           pulumi.StringMap{"type": pulumi.String("gp3"), "encrypted": pulumi.String("true")},
 		VolumeBindingMode:    pulumi.String("WaitForFirstConsumer"),
 		AllowVolumeExpansion: pulumi.Bool(true),
-		ReclaimPolicy:        pulumi.String("Retain"),
+		ReclaimPolicy:        pulumi.String(ReclaimPolicy(b.args.Scope.Protect)),
 	}, b.parent, pulumi.Provider(k8s), pulumi.DependsOn([]pulumi.Resource{csi}))
 	return err
+}
+
+// ReclaimPolicy is the default StorageClass's reclaim policy: Retain where stateful resources are
+// protected, Delete elsewhere.
+func ReclaimPolicy(protect bool) string {
+	if protect {
+		return "Retain"
+	}
+	return "Delete"
 }

@@ -46,9 +46,14 @@ type Args struct {
 	HealthCheckPath        string
 	AccessLogRetentionDays int
 	// APIService, when set, is the Service the target group is bound to: its name and namespace
-	// are read from its outputs, so the binding waits for it.
+	// are read from its outputs, so the binding waits for it. Nil (no image in config: the
+	// application's pipeline deploys the API): the binding names the Service api/api, port 80,
+	// which the pipeline creates; the controller binds it as soon as it exists.
 	APIService *corev1.Service
-	APIPort    int
+	// APINamespace is the API's namespace (it carries the readiness-gate label); the binding
+	// waits for it.
+	APINamespace *corev1.Namespace
+	APIPort      int
 }
 
 // Ingress is the component.
@@ -59,6 +64,8 @@ type Ingress struct {
 	DNSName  pulumi.StringOutput `pulumi:"dnsName"`
 	// ZoneID is the load balancer's canonical hosted zone: what an alias record to it names.
 	ZoneID pulumi.StringOutput `pulumi:"zoneId"`
+	// TargetGroupArn is the API's IP target group, exported for application pipelines.
+	TargetGroupArn pulumi.StringOutput `pulumi:"targetGroupArn"`
 }
 
 // New declares the ingress. Pass the stack's regional aws provider with pulumi.Provider.
@@ -81,7 +88,9 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	in.Endpoint = pulumi.Sprintf("https://%s", args.Hostname)
 	in.DNSName = b.alb.DnsName
 	in.ZoneID = b.alb.ZoneId
-	return in, ctx.RegisterResourceOutputs(in, pulumi.Map{"endpoint": in.Endpoint, "dnsName": in.DNSName, "zoneId": in.ZoneID})
+	in.TargetGroupArn = b.tg.Arn
+	return in, ctx.RegisterResourceOutputs(in, pulumi.Map{"endpoint": in.Endpoint, "dnsName": in.DNSName, "zoneId": in.ZoneID,
+		"targetGroupArn": in.TargetGroupArn})
 }
 
 // check guards against Args the program's config validation would have refused.

@@ -44,6 +44,10 @@ const (
 	OutLoadBalancerEndpoint = "loadBalancerEndpoint" // https://<hostname>
 	OutLoadBalancerDNSName  = "loadBalancerDnsName"
 	OutLoadBalancerZoneID   = "loadBalancerZoneId" // the load balancer's canonical hosted zone, for aliases
+	// OutLoadBalancerTargetGroupArn is the API's IP target group: an application pipeline that
+	// deploys the API binds its own Service with a TargetGroupBinding to it (the platform binds
+	// the Service api/api on port 80 already).
+	OutLoadBalancerTargetGroupArn = "loadBalancerTargetGroupArn"
 )
 
 // Outputs of the global stack.
