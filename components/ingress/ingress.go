@@ -64,7 +64,8 @@ type Ingress struct {
 	DNSName  pulumi.StringOutput `pulumi:"dnsName"`
 	// ZoneID is the load balancer's canonical hosted zone: what an alias record to it names.
 	ZoneID pulumi.StringOutput `pulumi:"zoneId"`
-	// TargetGroupArn is the API's IP target group, exported for application pipelines.
+	// TargetGroupArn is the API's IP target group, exported for application pipelines (bound to
+	// the Service api/api already: the controller allows one binding per target group).
 	TargetGroupArn pulumi.StringOutput `pulumi:"targetGroupArn"`
 }
 

@@ -44,9 +44,9 @@ const (
 	OutLoadBalancerEndpoint = "loadBalancerEndpoint" // https://<hostname>
 	OutLoadBalancerDNSName  = "loadBalancerDnsName"
 	OutLoadBalancerZoneID   = "loadBalancerZoneId" // the load balancer's canonical hosted zone, for aliases
-	// OutLoadBalancerTargetGroupArn is the API's IP target group: an application pipeline that
-	// deploys the API binds its own Service with a TargetGroupBinding to it (the platform binds
-	// the Service api/api on port 80 already).
+	// OutLoadBalancerTargetGroupArn is the API's IP target group, for an application pipeline's
+	// checks. The platform binds it to the Service api/api on port 80; the controller refuses a
+	// second TargetGroupBinding of the same target group, so a pipeline creates that Service.
 	OutLoadBalancerTargetGroupArn = "loadBalancerTargetGroupArn"
 )
 
