@@ -23,6 +23,7 @@ var offlineNotes = []func(fleet *config.Fleet, names []string) []awscheck.Findin
 var onlineChecks = []awscheck.Check{
 	awscheck.Identity,  // the caller against each cluster's creatorRoleArn and adminRoleArns
 	awscheck.Offerings, // every node group's instance types offered in each of its AZs
+	awscheck.Access,    // the caller's access entry on each cluster that exists (the probe only opens TCP)
 }
 
 func newPreflight(g *globalFlags) *cobra.Command {

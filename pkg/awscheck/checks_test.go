@@ -2,6 +2,7 @@ package awscheck
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -22,7 +23,9 @@ const repo = "../.."
 type fakeAWS struct {
 	caller   string
 	offered  map[string][]string // AZ -> instance types offered there
+	entries  map[string][]string // EKS cluster -> principals with an access entry (absent: no cluster)
 	requests []url.Values
+	paths    []string
 	unsigned int
 }
 
@@ -32,10 +35,37 @@ func (f *fakeAWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.requests = append(f.requests, r.PostForm)
+	f.paths = append(f.paths, r.URL.Path)
 	if !strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/") {
 		f.unsigned++
 		w.WriteHeader(http.StatusForbidden)
 		fmt.Fprint(w, `<Response><Errors><Error><Code>AuthFailure</Code><Message>not signed</Message></Error></Errors></Response>`)
+		return
+	}
+	// EKS REST-JSON: GET /clusters/{name}/access-entries, in pages of one to exercise nextToken.
+	if cluster, ok := strings.CutSuffix(strings.TrimPrefix(r.URL.Path, "/clusters/"), "/access-entries"); ok && r.Method == http.MethodGet {
+		if !strings.Contains(r.Header.Get("Authorization"), "/eks/aws4_request") {
+			w.WriteHeader(http.StatusForbidden)
+			return
+		}
+		entries, exists := f.entries[cluster]
+		if !exists {
+			w.WriteHeader(http.StatusNotFound)
+			fmt.Fprintf(w, `{"message":"No cluster found for name: %s."}`, cluster)
+			return
+		}
+		i := 0
+		if tok := r.URL.Query().Get("nextToken"); tok != "" {
+			fmt.Sscanf(tok, "t%d", &i)
+		}
+		page := map[string]any{"accessEntries": []string{}}
+		if i < len(entries) {
+			page["accessEntries"] = entries[i : i+1]
+			if i+1 < len(entries) {
+				page["nextToken"] = fmt.Sprintf("t%d", i+1)
+			}
+		}
+		_ = json.NewEncoder(w).Encode(page)
 		return
 	}
 	switch r.PostForm.Get("Action") {
@@ -259,5 +289,27 @@ func TestAWSCLI(t *testing.T) {
 	lookPath = func(string) (string, error) { return "/usr/local/bin/aws", nil }
 	if fs := AWSCLI(fleet, []string{"ams"}); len(fs) != 0 {
 		t.Errorf("aws on PATH, findings %v", fs)
+	}
+}
+
+// The reach probe only opens TCP; the caller also needs an access entry on each cluster that
+// exists (the creator's implicit one counts), or every Kubernetes object fails with 401.
+func TestAccess(t *testing.T) {
+	const bob = "arn:aws:sts::123456789012:assumed-role/developer/bob"
+	fake := &fakeAWS{caller: bob, entries: map[string][]string{
+		// ams exists, bob's role among three entries (found on the third page); sfo exists
+		// without bob; jnb does not exist yet.
+		"gs-ams": {deployRole, adminRole, "arn:aws:iam::123456789012:role/developer"},
+		"gs-sfo": {deployRole, adminRole},
+	}}
+	fs := Run(context.Background(), testEnv(t, fake), fleetWith(t, deployRole, adminRole), []string{"ams", "sfo", "jnb", "global"}, []Check{Access})
+	if len(fs) != 1 || fs[0].Severity != Problem || fs[0].Stacks[0] != "sfo" || !strings.Contains(fs[0].Message, "no access entry on cluster gs-sfo (us-west-1)") {
+		t.Fatalf("findings %v", fs)
+	}
+	if fake.unsigned > 0 {
+		t.Errorf("%d unsigned requests", fake.unsigned)
+	}
+	if got := strings.Join(fake.paths, " "); strings.Count(got, "/clusters/gs-ams/access-entries") != 3 || !strings.Contains(got, "/clusters/gs-jnb/access-entries") {
+		t.Errorf("requests %s", got)
 	}
 }

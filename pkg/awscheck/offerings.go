@@ -176,17 +176,34 @@ func ec2Query(ctx context.Context, env Env, region string, form url.Values, out 
 		return err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
-	cfg := env.Region(region)
-	if cfg.Credentials == nil {
-		return fmt.Errorf("no AWS credentials")
-	}
-	creds, err := cfg.Credentials.Retrieve(ctx)
+	status, data, err := signedDo(ctx, env, region, "ec2", req, []byte(body))
 	if err != nil {
 		return err
 	}
-	sum := sha256.Sum256([]byte(body))
-	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "ec2", region, time.Now()); err != nil {
-		return err
+	if status != http.StatusOK {
+		var e ec2ErrorResponse
+		if xml.Unmarshal(data, &e) == nil && len(e.Errors) > 0 {
+			return fmt.Errorf("%s: %s", e.Errors[0].Code, e.Errors[0].Message)
+		}
+		return fmt.Errorf("HTTP %d", status)
+	}
+	return xml.Unmarshal(data, out)
+}
+
+// signedDo signs req (whose body is body) with SigV4 for service in region with the Env's
+// credentials, sends it and returns the status and the answer's body.
+func signedDo(ctx context.Context, env Env, region, service string, req *http.Request, body []byte) (int, []byte, error) {
+	cfg := env.Region(region)
+	if cfg.Credentials == nil {
+		return 0, nil, fmt.Errorf("no AWS credentials")
+	}
+	creds, err := cfg.Credentials.Retrieve(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	sum := sha256.Sum256(body)
+	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), service, region, time.Now()); err != nil {
+		return 0, nil, err
 	}
 	client := cfg.HTTPClient
 	if client == nil {
@@ -194,19 +211,9 @@ func ec2Query(ctx context.Context, env Env, region string, form url.Values, out 
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return err
+		return 0, nil, err
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		var e ec2ErrorResponse
-		if xml.Unmarshal(data, &e) == nil && len(e.Errors) > 0 {
-			return fmt.Errorf("%s: %s", e.Errors[0].Code, e.Errors[0].Message)
-		}
-		return fmt.Errorf("HTTP %d", resp.StatusCode)
-	}
-	return xml.Unmarshal(data, out)
+	return resp.StatusCode, data, err
 }
