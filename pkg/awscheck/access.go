@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -18,40 +19,80 @@ import (
 // access entry passes it and then fails with 401 on every Kubernetes object. EKS ListAccessEntries
 // (GET /clusters/{name}/access-entries, REST-JSON, signed with SigV4) lists every principal with
 // an entry, the creator's implicit one included. A cluster that does not exist yet is Identity's
-// concern (who creates it).
+// concern (who creates it). Client stacks apply into their home's cluster (and the database
+// writer's, for the database Job), the global stack into the Cassandra datacenters' clusters:
+// the caller needs an entry there too.
 var Access = Check{Name: "cluster-access", Run: access}
 
 func access(ctx context.Context, env Env, fleet *config.Fleet, names []string) ([]Finding, error) {
 	var caller string
 	var fs []Finding
+	type target struct{ stack, cluster, region string }
+	seen := map[target]bool{}
 	for _, n := range names {
 		s := fleet.Stack(n)
-		if s == nil || s.Cluster == nil {
+		if s == nil {
 			continue
 		}
-		if caller == "" {
-			out, err := sts.NewFromConfig(env.Region("us-east-1")).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		for _, c := range clustersOf(fleet, s) {
+			t := target{n, c.Settings.NamePrefix, c.Settings.AWSRegion}
+			if seen[t] {
+				continue
+			}
+			seen[t] = true
+			f, err := accessOn(ctx, env, &caller, t.stack, t.cluster, t.region)
 			if err != nil {
-				return nil, fmt.Errorf("sts:GetCallerIdentity: %w", err)
+				return nil, err
 			}
-			if out.Arn != nil {
-				caller = *out.Arn
-			}
+			fs = append(fs, f...)
 		}
-		cluster, region := s.Settings.NamePrefix, s.Settings.AWSRegion
-		entries, exists, err := listAccessEntries(ctx, env, region, cluster)
-		if err != nil {
-			return nil, fmt.Errorf("eks:ListAccessEntries on %s (%s): %w", cluster, region, err)
-		}
-		if !exists || containsRole(entries, caller) {
-			continue
-		}
-		fs = append(fs, Finding{Severity: Problem, Stacks: []string{n},
-			Message: fmt.Sprintf("%s has no access entry on cluster %s (%s): the API answers TCP, then every Kubernetes object of the stack fails with 401",
-				caller, cluster, region),
-			Fix: "run as a role in cluster.adminRoleArns or the cluster's creatorRoleArn, or add the role to cluster.adminRoleArns and `up` as one that has access"})
 	}
 	return fs, nil
+}
+
+// clustersOf are the clusters a stack applies Kubernetes objects into.
+func clustersOf(fleet *config.Fleet, s *config.Stack) []*config.Stack {
+	var out []*config.Stack
+	add := func(x *config.Stack) {
+		if x != nil && x.Cluster != nil && !slices.Contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	add(s)
+	switch s.Settings.Kind {
+	case config.KindClient:
+		add(fleet.HomeStack(s))
+		add(fleet.DatabaseWriterStack(s))
+	case config.KindGlobal:
+		for _, dc := range fleet.CassandraDatacenters(s.Settings.Environment) {
+			add(dc)
+		}
+	}
+	return out
+}
+
+// accessOn checks the caller's entry on one cluster (reading the caller once into *caller).
+func accessOn(ctx context.Context, env Env, caller *string, stack, cluster, region string) ([]Finding, error) {
+	if *caller == "" {
+		out, err := sts.NewFromConfig(env.Region("us-east-1")).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		if err != nil {
+			return nil, fmt.Errorf("sts:GetCallerIdentity: %w", err)
+		}
+		if out.Arn != nil {
+			*caller = *out.Arn
+		}
+	}
+	entries, exists, err := listAccessEntries(ctx, env, region, cluster)
+	if err != nil {
+		return nil, fmt.Errorf("eks:ListAccessEntries on %s (%s): %w", cluster, region, err)
+	}
+	if !exists || containsRole(entries, *caller) {
+		return nil, nil
+	}
+	return []Finding{{Severity: Problem, Stacks: []string{stack},
+		Message: fmt.Sprintf("%s has no access entry on cluster %s (%s): the API answers TCP, then every Kubernetes object the stack applies there fails with 401",
+			*caller, cluster, region),
+		Fix: "run as a role in that cluster's adminRoleArns or its creatorRoleArn, or add the role to its cluster.adminRoleArns (an `up` of that stack by a role with access)"}}, nil
 }
 
 // listAccessEntries returns the principal ARNs with an access entry on a cluster; exists is false
