@@ -17,7 +17,8 @@ import (
 //   - the creator must be cluster.creatorRoleArn (the CI deploy role), or the deploy role has no
 //     entry and every Kubernetes object, client and global stack fails with 401;
 //   - a caller that is in adminRoleArns gets a second entry from the project, which EKS refuses
-//     with ResourceInUseException on create (and the vpc-cni add-on waiting for the entries with it).
+//     with ResourceInUseException on create (and the vpc-cni add-on waiting for the entries with
+//     it): a problem for a cluster that does not exist yet, nothing for one that does.
 var Identity = Check{Name: "cluster-identity", Run: identity}
 
 func identity(ctx context.Context, env Env, fleet *config.Fleet, names []string) ([]Finding, error) {
@@ -51,7 +52,15 @@ func identity(ctx context.Context, env Env, fleet *config.Fleet, names []string)
 		case SameRole(caller, c.CreatorRoleArn):
 			add(key{Info, "creator"}, n)
 		case containsRole(c.AdminRoleArns, caller):
-			add(key{Warning, "admin"}, n)
+			// Fine on a cluster that exists (it has the project's entry); a collision when it
+			// creates one. EKS ListAccessEntries answers 404 for a cluster that does not exist.
+			_, exists, err := listAccessEntries(ctx, env, s.Settings.AWSRegion, s.Settings.NamePrefix)
+			if err != nil {
+				return nil, fmt.Errorf("eks:ListAccessEntries on %s: %w", s.Settings.NamePrefix, err)
+			}
+			if !exists {
+				add(key{Problem, "admin"}, n)
+			}
 		default:
 			add(key{Problem, "other"}, n)
 		}
@@ -63,7 +72,7 @@ func identity(ctx context.Context, env Env, fleet *config.Fleet, names []string)
 		case "creator":
 			f.Message = fmt.Sprintf("%s is creatorRoleArn: it creates these clusters and EKS makes it their admin on its own (no entry of the project's)", caller)
 		case "admin":
-			f.Message = fmt.Sprintf("%s is in adminRoleArns, not creatorRoleArn: it may update clusters that exist, but creating one as it "+
+			f.Message = fmt.Sprintf("%s is in adminRoleArns, not creatorRoleArn, and these clusters do not exist yet: creating them as it "+
 				"fails (EKS gives the creator an entry, and the project's own entry for it collides: ResourceInUseException)", caller)
 			f.Fix = "run the first `up` of a stack as creatorRoleArn (the CI deploy role)"
 		default:
