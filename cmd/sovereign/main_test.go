@@ -243,6 +243,7 @@ func TestPreflightAndUpRefusal(t *testing.T) {
 	for _, want := range []string{
 		"Pulumi.ams.yaml", "global-sovereign:stack.allowedAccountIds", "global-sovereign:ingress.zoneId",
 		"global-sovereign:cluster.adminRoleArns", "global-sovereign:alerts.emails[0]", "global-sovereign:cluster.deployer",
+		"global-sovereign:cluster.creatorRoleArn",
 	} {
 		if !strings.Contains(errs, want) {
 			t.Errorf("preflight does not name %s:\n%s", want, errs)
@@ -260,7 +261,8 @@ func TestPreflightAndUpRefusal(t *testing.T) {
 		fleettest.Edit{File: "Pulumi.ams.yaml", Old: "    copyRegion: eu-central-1\n", New: "    copyRegion: eu-central-1\n" +
 			"  global-sovereign:alerts:\n    emails: [oncall@corp.net]\n" +
 			"  global-sovereign:ingress:\n    zoneId: Z04151873QH0YK4A1QZX1\n    zoneName: sovereign.corp.net\n" +
-			"  global-sovereign:cluster:\n    adminRoleArns: [\"arn:aws:iam::111122223333:role/platform-admin\"]\n    deployer: {cidrs: [198.51.100.10/32]}\n"},
+			"  global-sovereign:cluster:\n    adminRoleArns: [\"arn:aws:iam::111122223333:role/platform-admin\"]\n    deployer: {cidrs: [198.51.100.10/32]}\n" +
+			"    creatorRoleArn: arn:aws:iam::111122223333:role/deploy\n"},
 	)
 	if code, out, errs := runCLI(t, "preflight", "--stack", "ams", "--dir", dir); code != 0 || !strings.Contains(out, "ok: nothing left") {
 		t.Errorf("preflight with every value set: exit %d\n%s%s", code, out, errs)

@@ -15,11 +15,17 @@ import (
 // version in extended support, an estimate over budget) and facts (which path a deploy takes).
 // Each entry is one check; add yours as one line.
 var offlineNotes = []func(fleet *config.Fleet, names []string) []awscheck.Finding{
-	budgetNote, // cost.go: an environment's estimate at 80% of its budget or over
+	budgetNote,                 // cost.go: an environment's estimate at 80% of its budget or over
+	awscheck.KubernetesSupport, // a cluster version past EKS standard support
+	awscheck.AWSCLI,            // the aws CLI the clusters' kubeconfigs run
 }
 
 // onlineChecks are what preflight --online asks AWS. Add yours as one line.
-var onlineChecks = []awscheck.Check{}
+var onlineChecks = []awscheck.Check{
+	awscheck.Identity,  // the caller against each cluster's creatorRoleArn and adminRoleArns
+	awscheck.Offerings, // every node group's instance types offered in each of its AZs
+	awscheck.Access,    // the caller's access entry on each cluster that exists (the probe only opens TCP)
+}
 
 func newPreflight(g *globalFlags) *cobra.Command {
 	sel := &stackSelection{}

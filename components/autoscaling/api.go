@@ -15,6 +15,23 @@ const (
 	APIName      = "api"
 )
 
+// ReadinessGateLabel on a namespace makes the AWS Load Balancer Controller (v2.13.2,
+// docs/deploy/pod_readiness_gate.md) inject a readiness gate into every pod created there that
+// a TargetGroupBinding selects (target type ip): a new pod counts ready only once its target is
+// healthy in the target group, so a rollout never leaves the group with only initial or
+// draining targets.
+const ReadinessGateLabel = "elbv2.k8s.aws/pod-readiness-gate-inject"
+
+// Pod shutdown: on termination the pod is removed from the Service and the controller
+// deregisters its target, but the load balancer keeps sending it requests until the
+// deregistration has propagated. The pre-stop sleep keeps the container serving meanwhile; the
+// grace period covers the sleep, the target group's 30 s deregistration delay and the API's own
+// shutdown.
+const (
+	PreStopSleepSeconds     = 15
+	TerminationGraceSeconds = 60
+)
+
 // APIArgs configure the API workload.
 type APIArgs struct {
 	Image                    string // empty: the Deployment is left to the application's own pipeline
@@ -26,14 +43,15 @@ type APIArgs struct {
 // apiWorkload declares the api namespace, the HPA scaling the API Deployment on CPU, a
 // disruption budget that keeps all but one replica through node drains, and, when config names
 // an image, the Deployment and its Service, which it returns (nil without an image).
-func apiWorkload(ctx *pulumi.Context, name string, api *APIArgs, opts []pulumi.ResourceOption) (*corev1.Service, error) {
+func apiWorkload(ctx *pulumi.Context, name string, api *APIArgs, opts []pulumi.ResourceOption) (*corev1.Namespace, *corev1.Service, error) {
 	labels := pulumi.StringMap{"app.kubernetes.io/name": pulumi.String(APIName)}
 	var service *corev1.Service
 	ns, err := corev1.NewNamespace(ctx, name+"-api", &corev1.NamespaceArgs{
-		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(APINamespace)},
+		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(APINamespace),
+			Labels: pulumi.StringMap{ReadinessGateLabel: pulumi.String("enabled")}},
 	}, opts...)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	inNS := append(append([]pulumi.ResourceOption{}, opts...), pulumi.DependsOn([]pulumi.Resource{ns}))
 	meta := &metav1.ObjectMetaArgs{Name: pulumi.String(APIName), Namespace: pulumi.String(APINamespace), Labels: labels}
@@ -51,7 +69,8 @@ func apiWorkload(ctx *pulumi.Context, name string, api *APIArgs, opts []pulumi.R
 							MaxSkew: pulumi.Int(1), TopologyKey: pulumi.String("topology.kubernetes.io/zone"),
 							WhenUnsatisfiable: pulumi.String("ScheduleAnyway"), LabelSelector: &metav1.LabelSelectorArgs{MatchLabels: labels},
 						}},
-						SecurityContext: &corev1.PodSecurityContextArgs{RunAsNonRoot: pulumi.Bool(true)},
+						SecurityContext:               &corev1.PodSecurityContextArgs{RunAsNonRoot: pulumi.Bool(true)},
+						TerminationGracePeriodSeconds: pulumi.Int(TerminationGraceSeconds),
 						Containers: corev1.ContainerArray{corev1.ContainerArgs{
 							Name:  pulumi.String(APIName),
 							Image: pulumi.String(api.Image),
@@ -64,6 +83,11 @@ func apiWorkload(ctx *pulumi.Context, name string, api *APIArgs, opts []pulumi.R
 							SecurityContext: &corev1.SecurityContextArgs{
 								AllowPrivilegeEscalation: pulumi.Bool(false), ReadOnlyRootFilesystem: pulumi.Bool(true),
 							},
+							// The sleep action needs no shell in the image (Kubernetes 1.30+,
+							// on by default).
+							Lifecycle: &corev1.LifecycleArgs{PreStop: &corev1.LifecycleHandlerArgs{
+								Sleep: &corev1.SleepActionArgs{Seconds: pulumi.Int(PreStopSleepSeconds)},
+							}},
 						}},
 					},
 				},
@@ -71,7 +95,7 @@ func apiWorkload(ctx *pulumi.Context, name string, api *APIArgs, opts []pulumi.R
 		}, append(inNS,
 			// The HPA owns the replica count.
 			pulumi.IgnoreChanges([]string{"spec.replicas"}))...); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		service, err = corev1.NewService(ctx, name+"-api", &corev1.ServiceArgs{
 			Metadata: meta,
@@ -83,7 +107,7 @@ func apiWorkload(ctx *pulumi.Context, name string, api *APIArgs, opts []pulumi.R
 			},
 		}, inNS...)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 
@@ -104,7 +128,7 @@ func apiWorkload(ctx *pulumi.Context, name string, api *APIArgs, opts []pulumi.R
 			}},
 		},
 	}, inNS...); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	_, err = policyv1.NewPodDisruptionBudget(ctx, name+"-api", &policyv1.PodDisruptionBudgetArgs{
 		Metadata: meta,
@@ -113,5 +137,5 @@ func apiWorkload(ctx *pulumi.Context, name string, api *APIArgs, opts []pulumi.R
 			Selector:       &metav1.LabelSelectorArgs{MatchLabels: labels},
 		},
 	}, inNS...)
-	return service, err
+	return ns, service, err
 }

@@ -1,6 +1,8 @@
 // Package autoscaling is how a region's cluster scales: pods by a HorizontalPodAutoscaler at a
 // CPU target (with metrics-server), nodes by the cluster-autoscaler inside each node group's
-// min/max, and people by CloudWatch alarms at 70% CPU on every node group's Auto Scaling group.
+// min/max, and people by CloudWatch alarms on node CPU where sustained CPU means something: a
+// threshold per kind of node group (general, spot, dedicated, cassandra), off for the kinds built
+// to run hot.
 package autoscaling
 
 import (
@@ -31,14 +33,14 @@ const (
 	autoscalerSA    = "cluster-autoscaler"
 )
 
-// NodeCPUAlarmPercent and its periods: average CPU of a node group's instances above 70% for
-// two periods of 120 s pages people (the autoscaler acts on pending pods, not CPU). The periods
-// need the nodes' detailed (one-minute) monitoring, which the node launch templates enable; with
-// basic monitoring EC2 publishes every five minutes and a 120 s period is mostly empty.
+// Alarm periods: average CPU of a node group's instances above its kind's threshold for five
+// periods of 120 s (ten minutes: a deploy or a compaction spike is not a page) notifies people;
+// the autoscaler acts on pending pods, not CPU. The periods need the nodes' detailed
+// (one-minute) monitoring, which the node launch templates enable; with basic monitoring EC2
+// publishes every five minutes and a 120 s period is mostly empty.
 const (
-	NodeCPUAlarmPercent = 70
-	nodeAlarmPeriod     = 120
-	nodeAlarmPeriods    = 2
+	nodeAlarmPeriod  = 120
+	nodeAlarmPeriods = 5
 )
 
 // Args configures the autoscaling.
@@ -52,7 +54,10 @@ type Args struct {
 	NodeGroups                          []cluster.NodeGroup
 	Kubernetes                          *kubernetes.Provider
 	AlarmTopicArn                       pulumi.StringInput
-	API                                 *APIArgs // nil: no API workload objects
+	// NodeCPUAlarmPercent is the alarm threshold per node group kind (cluster.Kind*); a kind
+	// missing or at 0 gets no alarm.
+	NodeCPUAlarmPercent map[string]int
+	API                 *APIArgs // nil: no API workload objects
 }
 
 // Autoscaling is the component.
@@ -63,6 +68,9 @@ type Autoscaling struct {
 	// APIService is the API's Service when config names an image, else nil: bind to it by its
 	// outputs so the binding waits for it and its namespace.
 	APIService *corev1.Service
+	// APINamespace is the API's namespace (labelled for the load balancer's readiness gates),
+	// nil without an api block.
+	APINamespace *corev1.Namespace
 }
 
 // New declares the autoscaling. Pass the stack's regional aws provider with pulumi.Provider;
@@ -79,9 +87,13 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	inCluster := []pulumi.ResourceOption{parent, pulumi.Provider(args.Kubernetes)}
 
 	for _, g := range args.NodeGroups {
+		threshold := args.NodeCPUAlarmPercent[g.Kind]
+		if threshold <= 0 {
+			continue // spot and batch nodes are meant to run hot
+		}
 		if _, err := cloudwatch.NewMetricAlarm(ctx, fmt.Sprintf("%s-ng-%s-cpu", name, g.Name), &cloudwatch.MetricAlarmArgs{
-			AlarmDescription: pulumi.String(fmt.Sprintf("%s node group %s: average CPU above %d%% for %d periods of %d s",
-				name, g.Name, NodeCPUAlarmPercent, nodeAlarmPeriods, nodeAlarmPeriod)),
+			AlarmDescription: pulumi.String(fmt.Sprintf("%s node group %s (%s): average CPU above %d%% for %d periods of %d s",
+				name, g.Name, g.Kind, threshold, nodeAlarmPeriods, nodeAlarmPeriod)),
 			Namespace:          pulumi.String("AWS/EC2"),
 			MetricName:         pulumi.String("CPUUtilization"),
 			Dimensions:         pulumi.StringMap{"AutoScalingGroupName": g.AsgName},
@@ -89,7 +101,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 			Period:             pulumi.Int(nodeAlarmPeriod),
 			EvaluationPeriods:  pulumi.Int(nodeAlarmPeriods),
 			ComparisonOperator: pulumi.String("GreaterThanOrEqualToThreshold"),
-			Threshold:          pulumi.Float64(NodeCPUAlarmPercent),
+			Threshold:          pulumi.Float64(threshold),
 			TreatMissingData:   pulumi.String("notBreaching"),
 			AlarmActions:       pulumi.Array{args.AlarmTopicArn},
 			OkActions:          pulumi.Array{args.AlarmTopicArn},
@@ -139,7 +151,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	}
 	if args.API != nil {
 		var err error
-		if a.APIService, err = apiWorkload(ctx, name, args.API, inCluster); err != nil {
+		if a.APINamespace, a.APIService, err = apiWorkload(ctx, name, args.API, inCluster); err != nil {
 			return nil, err
 		}
 	}

@@ -49,6 +49,17 @@ func valid(s scope.Scope) fixture {
 		api:    &autoscaling.APIArgs{Image: "ghcr.io/example/api:1.2.3", Port: 8080, MinReplicas: 3, MaxReplicas: 30, TargetCPUPercent: 70}}
 }
 
+// alarmPercent is the config's default per node group kind: spot groups run hot, no alarm.
+var alarmPercent = map[string]int{cluster.KindGeneral: 80, cluster.KindSpot: 0, cluster.KindDedicated: 0, cluster.KindCassandra: 85}
+
+// kindOf is the fixture groups' kind: batch is the spot group.
+func kindOf(group string) string {
+	if group == "batch" {
+		return cluster.KindSpot
+	}
+	return cluster.KindGeneral
+}
+
 func synthAutoscaling(f fixture) (*synth.Graph, error) {
 	r, err := synth.RunComponent(f.scope.Region, func(ctx *pulumi.Context, p pulumi.ProviderResource) error {
 		k8s, err := kubernetes.NewProvider(ctx, k8sName, &kubernetes.ProviderArgs{Kubeconfig: pulumi.String("{}")})
@@ -56,9 +67,10 @@ func synthAutoscaling(f fixture) (*synth.Graph, error) {
 			return err
 		}
 		a := &autoscaling.Args{Scope: f.scope, ClusterName: pulumi.String("gs-test").ToStringOutput(),
-			AutoscalerChart: f.chart, AutoscalerImageTag: f.tag, Kubernetes: k8s, AlarmTopicArn: pulumi.String(topic), API: f.api}
+			AutoscalerChart: f.chart, AutoscalerImageTag: f.tag, Kubernetes: k8s, AlarmTopicArn: pulumi.String(topic), API: f.api,
+			NodeCPUAlarmPercent: alarmPercent}
 		for _, name := range sortedKeys(f.groups) {
-			g := cluster.NodeGroup{Name: name, AsgName: pulumi.String(f.groups[name]).ToStringOutput()}
+			g := cluster.NodeGroup{Name: name, Kind: kindOf(name), AsgName: pulumi.String(f.groups[name]).ToStringOutput()}
 			if name == f.noASG {
 				g.AsgName = pulumi.StringOutput{}
 			}
@@ -148,7 +160,13 @@ func TestAutoscaling(t *testing.T) {
 					withImage = 1
 				}
 			}
-			counts := map[string]int{tAlarm: len(f.groups), tRole: 1, tRolePolicy: 1, tAssociation: 1, tRelease: 2,
+			alarmed := 0
+			for ng := range f.groups {
+				if alarmPercent[kindOf(ng)] > 0 {
+					alarmed++
+				}
+			}
+			counts := map[string]int{tAlarm: alarmed, tRole: 1, tRolePolicy: 1, tAssociation: 1, tRelease: 2,
 				tNamespace: withAPI, tHPA: withAPI, tPDB: withAPI, tDeployment: withImage, tService: withImage}
 			for typ, want := range counts {
 				if got := len(g.ByType(typ)); got != want {
@@ -156,13 +174,17 @@ func TestAutoscaling(t *testing.T) {
 				}
 			}
 
-			// A CPU alarm on every node group's Auto Scaling group, to the topic.
+			// A CPU alarm on the Auto Scaling group of every node group whose kind has a
+			// threshold (not the spot group: it is built to run hot), to the topic.
 			for ng, asg := range f.groups {
+				if alarmPercent[kindOf(ng)] == 0 {
+					continue
+				}
 				al := named(t, g, tAlarm, "gs-test-ng-"+ng+"-cpu")
 				in := al.Inputs
 				if in["dimensions"].(map[string]any)["AutoScalingGroupName"] != asg || in["namespace"] != "AWS/EC2" ||
-					in["metricName"] != "CPUUtilization" || in["threshold"] != float64(autoscaling.NodeCPUAlarmPercent) ||
-					in["comparisonOperator"] != "GreaterThanOrEqualToThreshold" || in["period"] != float64(120) || in["evaluationPeriods"] != float64(2) ||
+					in["metricName"] != "CPUUtilization" || in["threshold"] != float64(alarmPercent[kindOf(ng)]) ||
+					in["comparisonOperator"] != "GreaterThanOrEqualToThreshold" || in["period"] != float64(120) || in["evaluationPeriods"] != float64(5) ||
 					in["alarmActions"].([]any)[0] != topic || in["okActions"].([]any)[0] != topic {
 					t.Errorf("alarm %s: %v", al.Name, in)
 				}

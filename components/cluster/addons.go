@@ -62,8 +62,10 @@ func PodIdentityRole(ctx *pulumi.Context, name, accountID string, clusterName pu
 const EBSCSIServiceAccount = "ebs-csi-controller-sa"
 
 // addons installs the EKS add-ons pulumi-eks does not: coredns, the Pod Identity agent, and the
-// EBS CSI driver with its own role (pulumi-eks owns vpc-cni and kube-proxy). They wait for the
-// node groups, as their pods need nodes; the CSI driver also waits for the Pod Identity agent,
+// EBS CSI driver with its own role (pulumi-eks owns vpc-cni and kube-proxy), each at its pinned
+// version. They wait for the general node groups (nodes is those only), as their pods need
+// nodes, and for the control plane (their cluster name is its output), so on an upgrade they
+// move after it; the CSI driver also waits for the Pod Identity agent,
 // which hands its controller credentials. It returns the add-ons every workload's pods need
 // (coredns, the agent) and the CSI driver.
 func (b *builder) addons(nodes []pulumi.Resource) ([]pulumi.Resource, *awseks.Addon, error) {
@@ -74,6 +76,7 @@ func (b *builder) addons(nodes []pulumi.Resource) ([]pulumi.Resource, *awseks.Ad
 		}
 		args.ClusterName = b.clusterName
 		args.AddonName = pulumi.String(addonName)
+		args.AddonVersion = pulumi.String(b.args.AddonVersions[addonName])
 		args.ResolveConflictsOnCreate = pulumi.String("OVERWRITE")
 		args.ResolveConflictsOnUpdate = pulumi.String("PRESERVE")
 		return awseks.NewAddon(b.ctx, fmt.Sprintf("%s-addon-%s", b.name, addonName), args, b.parent,

@@ -24,6 +24,26 @@ import (
 // Type is the component's Pulumi type token.
 const Type = "sovereign:cluster:Cluster"
 
+// Add-on names (the EKS add-on API's) and node group kinds, as pkg/config names them.
+const (
+	AddonVPCCNI           = "vpc-cni"
+	AddonKubeProxy        = "kube-proxy"
+	AddonCoreDNS          = "coredns"
+	AddonPodIdentityAgent = "eks-pod-identity-agent"
+	AddonEBSCSIDriver     = "aws-ebs-csi-driver"
+
+	KindGeneral   = "general"
+	KindSpot      = "spot"
+	KindDedicated = "dedicated"
+	KindCassandra = "cassandra"
+)
+
+// Addons are the add-ons every cluster pins.
+var Addons = []string{AddonVPCCNI, AddonKubeProxy, AddonCoreDNS, AddonPodIdentityAgent, AddonEBSCSIDriver}
+
+// CNILogLevel is the VPC CNI's IPAMD and plugin log level.
+const CNILogLevel = "INFO"
+
 // ControlPlaneLogs are every EKS control-plane log type.
 var ControlPlaneLogs = []string{"api", "audit", "authenticator", "controllerManager", "scheduler"}
 
@@ -50,9 +70,20 @@ type Args struct {
 	// the provider explicitly, for itself and every resource it creates.
 	AWSProvider pulumi.ProviderResource
 
+	// KubernetesVersion is the control plane's minor version; every node group follows it (from
+	// the control plane's output, so a bump updates the control plane first, then the groups).
 	KubernetesVersion string
-	VpcID             pulumi.StringInput
-	PrivateSubnetIDs  pulumi.StringArrayInput
+	// AddonVersions pins each EKS add-on (vpc-cni, kube-proxy, coredns, eks-pod-identity-agent,
+	// aws-ebs-csi-driver) to a version compatible with KubernetesVersion. Every one is required:
+	// an unpinned add-on either never moves (the component's) or moves on every `up` (pulumi-eks
+	// resolves the most recent build).
+	AddonVersions map[string]string
+	// AMIReleaseVersion, when set, is the EKS optimized AMI release of every node group.
+	AMIReleaseVersion string
+	// ControlPlaneLogRetentionDays is the retention of /aws/eks/<name>/cluster.
+	ControlPlaneLogRetentionDays int
+	VpcID                        pulumi.StringInput
+	PrivateSubnetIDs             pulumi.StringArrayInput
 	// OfficeSecurityGroup goes on the control plane: the office reaches the private endpoint
 	// over the VPN on 443. Nil: no office access.
 	OfficeSecurityGroup *ec2.SecurityGroup
@@ -83,7 +114,11 @@ type Args struct {
 
 // NodeGroupArgs is one managed node group.
 type NodeGroupArgs struct {
-	Name                          string
+	Name string
+	// Kind is what the group is for (config.NodeKind*): the cluster's add-ons and its Kubernetes
+	// provider wait only for general groups, so a spot or Cassandra shortfall in one AZ does not
+	// fail the whole in-cluster layer; alarms are per kind.
+	Kind                          string
 	InstanceTypes                 []string
 	CapacityType                  string // ON_DEMAND or SPOT
 	MinSize, DesiredSize, MaxSize int
@@ -103,6 +138,7 @@ type Taint struct{ Key, Value, Effect string }
 // NodeGroup is a declared node group and the name of the Auto Scaling group EKS made for it.
 type NodeGroup struct {
 	Name    string
+	Kind    string
 	Group   *awseks.NodeGroup
 	AsgName pulumi.StringOutput
 }
@@ -146,8 +182,13 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		Description: fmt.Sprintf("%s EKS secrets encryption", name),
 		Alias:       name + "-eks",
 		Protect:     args.Scope.Protect,
-		Policy:      iampolicy.New(kmskey.AccountAdmin(args.Scope)),
+		// CloudWatch Logs encrypts the control-plane log group with it too.
+		Policy: iampolicy.New(kmskey.AccountAdmin(args.Scope), kmskey.CloudWatchLogs(args.Scope)),
 	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	logs, err := controlPlaneLogGroup(ctx, name, args, key, parent)
 	if err != nil {
 		return nil, err
 	}
@@ -172,15 +213,18 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	}
 	mode := eks.AuthenticationModeApi
 	clusterArgs := &eks.ClusterArgs{
-		Name:                         pulumi.String(name),
-		Version:                      pulumi.String(args.KubernetesVersion),
-		VpcId:                        args.VpcID,
-		PrivateSubnetIds:             args.PrivateSubnetIDs,
-		SkipDefaultNodeGroup:         pulumi.BoolRef(true),
-		AuthenticationMode:           &mode,
-		AccessEntries:                access,
-		EncryptionConfigKeyArn:       key.Arn,
-		EnabledClusterLogTypes:       pulumi.ToStringArray(ControlPlaneLogs),
+		Name:                   pulumi.String(name),
+		Version:                pulumi.String(args.KubernetesVersion),
+		VpcId:                  args.VpcID,
+		PrivateSubnetIds:       args.PrivateSubnetIDs,
+		SkipDefaultNodeGroup:   pulumi.BoolRef(true),
+		AuthenticationMode:     &mode,
+		AccessEntries:          access,
+		EncryptionConfigKeyArn: key.Arn,
+		// From the log group's output: the EKS cluster inside pulumi-eks gets it as an input
+		// dependency, so the group exists (encrypted, with retention) before EKS would create
+		// its own unencrypted, never-expiring one.
+		EnabledClusterLogTypes:       logs.Name.ApplyT(func(string) []string { return ControlPlaneLogs }).(pulumi.StringArrayOutput),
 		EndpointPrivateAccess:        pulumi.Bool(true),
 		EndpointPublicAccess:         pulumi.Bool(len(args.PublicAccessCIDRs) > 0),
 		CreateOidcProvider:           pulumi.Bool(true),
@@ -191,6 +235,8 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		// component declares coredns (pulumi-eks creates it only with its default node group),
 		// the Pod Identity agent and the EBS CSI driver after the node groups.
 		CorednsAddonOptions: &eks.CoreDnsAddonOptionsArgs{Enabled: pulumi.BoolRef(false)},
+		// Pinned: without a version pulumi-eks asks for the most recent build on every run.
+		KubeProxyAddonOptions: &eks.KubeProxyAddonOptionsArgs{Version: pulumi.String(args.AddonVersions[AddonKubeProxy])},
 		// Managed node groups carry the security group EKS creates for the cluster; the node
 		// security group pulumi-eks would add is used by nothing, and its rule would land on
 		// the office security group passed as clusterSecurityGroup.
@@ -198,7 +244,18 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		// The VPC CNI enforces Kubernetes NetworkPolicies only with its network policy agent
 		// turned on; off (the add-on's default) every policy, a client namespace's default deny
 		// included, is accepted by the API and silently not enforced.
-		VpcCniOptions: &eks.VpcCniOptionsArgs{EnableNetworkPolicy: pulumi.Bool(true)},
+		VpcCniOptions: &eks.VpcCniOptionsArgs{
+			EnableNetworkPolicy: pulumi.Bool(true),
+			AddonVersion:        pulumi.String(args.AddonVersions[AddonVPCCNI]),
+			// pulumi-eks sets AWS_VPC_K8S_CNI_LOGLEVEL and AWS_VPC_K8S_PLUGIN_LOG_LEVEL to DEBUG
+			// when none is given (addons/cni-addon.ts): every IP assignment logged on every
+			// node. The Go SDK has no pluginLogLevel, so that one is set through the add-on's
+			// configuration values, whose env pulumi-eks lays over its own.
+			LogLevel: pulumi.String(CNILogLevel),
+			ConfigurationValues: pulumi.Map{"env": pulumi.Map{
+				"AWS_VPC_K8S_PLUGIN_LOG_LEVEL": pulumi.String(CNILogLevel),
+			}},
+		},
 	}
 	if args.ExternalSNAT {
 		clusterArgs.VpcCniOptions.ExternalSnat = pulumi.Bool(true)
@@ -214,24 +271,30 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	if args.OfficeSecurityGroup != nil {
 		clusterArgs.ClusterSecurityGroup = args.OfficeSecurityGroup
 	}
-	cl, err := eks.NewCluster(ctx, name+"-eks", clusterArgs, parent, pulumi.Providers(args.AWSProvider))
+	cl, err := eks.NewCluster(ctx, name+"-eks", clusterArgs, parent, pulumi.Providers(args.AWSProvider),
+		pulumi.DependsOn([]pulumi.Resource{logs}))
 	if err != nil {
 		return nil, err
 	}
 	clusterName := cl.EksCluster.Name()
 
 	clusterSG := cl.EksCluster.VpcConfig().ClusterSecurityGroupId().Elem()
-	b := &builder{ctx: ctx, name: name, args: args, parent: parent, clusterName: clusterName, clusterSG: clusterSG}
-	var nodes []pulumi.Resource
+	b := &builder{ctx: ctx, name: name, args: args, parent: parent, clusterName: clusterName, clusterSG: clusterSG,
+		clusterVersion: cl.EksCluster.Version()}
+	// Only the general groups gate the platform: a spot pool or a Cassandra AZ that cannot get
+	// capacity leaves its own group degraded, not every add-on and Kubernetes object waiting.
+	var general []pulumi.Resource
 	for _, g := range args.NodeGroups {
 		ng, err := b.nodeGroup(g)
 		if err != nil {
 			return nil, err
 		}
 		c.NodeGroups = append(c.NodeGroups, ng)
-		nodes = append(nodes, ng.Group)
+		if g.Kind == KindGeneral {
+			general = append(general, ng.Group)
+		}
 	}
-	podAddons, ebs, err := b.addons(nodes)
+	podAddons, ebs, err := b.addons(general)
 	if err != nil {
 		return nil, err
 	}
@@ -250,7 +313,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	c.Kubernetes, err = kubernetes.NewProvider(ctx, name+"-k8s", &kubernetes.ProviderArgs{
 		Kubeconfig:            kubeconfig,
 		EnableServerSideApply: pulumi.Bool(true),
-	}, parent, pulumi.DependsOn(append(nodes, podAddons...)))
+	}, parent, pulumi.DependsOn(append(general, podAddons...)))
 	if err != nil {
 		return nil, err
 	}
@@ -282,6 +345,21 @@ func (a *Args) check() error {
 	if len(a.NodeGroups) == 0 || a.AWSProvider == nil {
 		return fmt.Errorf("node groups and the regional aws provider are required")
 	}
+	for _, addon := range Addons {
+		if a.AddonVersions[addon] == "" {
+			return fmt.Errorf("no version for the %s add-on: every add-on is pinned (config.Cluster.AddonVersions)", addon)
+		}
+	}
+	general := false
+	for _, g := range a.NodeGroups {
+		general = general || g.Kind == KindGeneral
+	}
+	if !general {
+		return fmt.Errorf("no general node group: the add-ons and the Kubernetes provider wait for the general groups")
+	}
+	if a.ControlPlaneLogRetentionDays < 1 {
+		return fmt.Errorf("control-plane log retention %d: want a CloudWatch Logs retention in days", a.ControlPlaneLogRetentionDays)
+	}
 	if a.KubernetesVersion == "" || a.VpcID == nil || a.PrivateSubnetIDs == nil {
 		return fmt.Errorf("a Kubernetes version, the VPC and its private subnets are required")
 	}
@@ -308,4 +386,7 @@ type builder struct {
 	parent      pulumi.ResourceOption
 	clusterName pulumi.StringOutput
 	clusterSG   pulumi.StringOutput
+	// clusterVersion is the control plane's version output: node groups take theirs from it, so
+	// Pulumi updates the control plane before any group.
+	clusterVersion pulumi.StringOutput
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -37,9 +38,9 @@ var (
 	ams = scope.Scope{Partition: "aws", AccountID: "111122223333", Region: "eu-west-1", Protect: true}
 	gov = scope.Scope{Partition: "aws-us-gov", AccountID: "444455556666", Region: "us-gov-west-1", Protect: true}
 
-	general = cluster.NodeGroupArgs{Name: "general-2xlarge", InstanceTypes: []string{"m5.2xlarge"}, CapacityType: "ON_DEMAND",
+	general = cluster.NodeGroupArgs{Name: "general-2xlarge", Kind: cluster.KindGeneral, InstanceTypes: []string{"m5.2xlarge"}, CapacityType: "ON_DEMAND",
 		MinSize: 3, DesiredSize: 5, MaxSize: 20, DiskSizeGiB: 100, Labels: map[string]string{"workload": "general"}}
-	batch = cluster.NodeGroupArgs{Name: "batch", InstanceTypes: []string{"m5.large", "m5a.large", "m6i.large"}, CapacityType: "SPOT",
+	batch = cluster.NodeGroupArgs{Name: "batch", Kind: cluster.KindSpot, InstanceTypes: []string{"m5.large", "m5a.large", "m6i.large"}, CapacityType: "SPOT",
 		MinSize: 2, DesiredSize: 5, MaxSize: 50, DiskSizeGiB: 50, Labels: map[string]string{"workload": "batch"},
 		Taints: []cluster.Taint{{Key: "batch", Value: "true", Effect: "NO_SCHEDULE"}}}
 )
@@ -58,6 +59,14 @@ type fixture struct {
 	viewers    []string
 	groups     []cluster.NodeGroupArgs
 	probe      cluster.APIProbe
+	ami        string
+	addons     map[string]string // nil: addonVersions
+}
+
+// addonVersions are the 1.33 row of the config's table.
+var addonVersions = map[string]string{
+	cluster.AddonVPCCNI: "v1.20.1-eksbuild.3", cluster.AddonKubeProxy: "v1.33.10-eksbuild.2", cluster.AddonCoreDNS: "v1.12.4-eksbuild.18",
+	cluster.AddonPodIdentityAgent: "v1.3.9-eksbuild.1", cluster.AddonEBSCSIDriver: "v1.47.0-eksbuild.1",
 }
 
 func valid(s scope.Scope, groups ...cluster.NodeGroupArgs) fixture {
@@ -71,12 +80,16 @@ var subnets = []string{"subnet-0a", "subnet-0b", "subnet-0c"}
 func synthCluster(f fixture) (*synth.Graph, error) {
 	r, err := synth.RunComponent(f.scope.Region, func(ctx *pulumi.Context, p pulumi.ProviderResource) error {
 		a := &cluster.Args{
-			Scope: f.scope, AWSProvider: p, KubernetesVersion: f.version,
+			Scope: f.scope, AWSProvider: p, KubernetesVersion: f.version, AddonVersions: addonVersions,
+			ControlPlaneLogRetentionDays: 90, AMIReleaseVersion: f.ami,
 			VpcID: pulumi.String("vpc-0123"), PrivateSubnetIDs: pulumi.ToStringArray(subnets),
 			PublicAccessCIDRs: f.public, AdminRoleArns: f.admins, ViewerRoleArns: f.viewers, NodeGroups: f.groups, Probe: f.probe,
 		}
 		if f.noProvider {
 			a.AWSProvider = nil
+		}
+		if f.addons != nil {
+			a.AddonVersions = f.addons
 		}
 		if f.noVPC {
 			a.VpcID = nil
@@ -239,9 +252,12 @@ func TestCluster(t *testing.T) {
 
 			// Add-ons after the node groups; the CSI driver after the Pod Identity agent too,
 			// with its own role holding the partition's policy.
+			// The general groups gate the add-ons and the provider; the spot group does not.
 			var groupURNs []string
 			for _, ng := range g.ByType(tNodeGroup) {
-				groupURNs = append(groupURNs, ng.URN)
+				if !strings.HasSuffix(ng.Name, "-ng-batch") {
+					groupURNs = append(groupURNs, ng.URN)
+				}
 			}
 			addons := map[string]synth.Resource{}
 			for _, ad := range g.ByType(tAddon) {
@@ -284,9 +300,12 @@ func TestCluster(t *testing.T) {
 			if kp.Inputs["kubeconfig"] != synth.SecretMarker {
 				t.Errorf("kubeconfig in plain text")
 			}
+			// Volumes outlive their claims where stateful resources are protected; a throwaway
+			// stack's destroy does not leave them behind.
+			reclaim := map[bool]string{true: "Retain", false: "Delete"}[f.scope.Protect]
 			sc := graphtest.One(t, g, tStorageClass)
 			if !slices.Contains(sc.DependsOn, ebs.URN) || sc.Inputs["volumeBindingMode"] != "WaitForFirstConsumer" ||
-				sc.Inputs["reclaimPolicy"] != "Retain" || sc.Inputs["provisioner"] != "ebs.csi.aws.com" ||
+				sc.Inputs["reclaimPolicy"] != reclaim || sc.Inputs["provisioner"] != "ebs.csi.aws.com" ||
 				sc.Inputs["parameters"].(map[string]any)["encrypted"] != "true" || sc.Inputs["parameters"].(map[string]any)["type"] != "gp3" {
 				t.Errorf("storage class %v depends on %v", sc.Inputs, sc.DependsOn)
 			}
@@ -436,6 +455,11 @@ func TestClusterRejects(t *testing.T) {
 		{"desired below min", func(f *fixture) { f.groups[0].DesiredSize = 2 }, "node group general-2xlarge: want 0 <= min <= desired <= max and max >= 1, got 3, 2, 20"},
 		{"desired above max", func(f *fixture) { f.groups[1].DesiredSize = 51 }, "node group batch: want 0 <= min <= desired <= max and max >= 1, got 2, 51, 50"},
 		{"negative min", func(f *fixture) { f.groups[1].MinSize, f.groups[1].DesiredSize = -1, 0 }, "node group batch: want 0 <= min <= desired <= max and max >= 1, got -1, 0, 50"},
+		{"an add-on without a version", func(f *fixture) {
+			f.addons = maps.Clone(addonVersions)
+			delete(f.addons, cluster.AddonKubeProxy)
+		}, "no version for the kube-proxy add-on"},
+		{"no general group", func(f *fixture) { f.groups = f.groups[1:] }, "no general node group"},
 		{"max 0", func(f *fixture) { f.groups[1].MinSize, f.groups[1].DesiredSize, f.groups[1].MaxSize = 0, 0, 0 }, "node group batch: want 0 <= min <= desired <= max and max >= 1, got 0, 0, 0"},
 	}
 	for _, tt := range tests {
@@ -451,5 +475,53 @@ func TestClusterRejects(t *testing.T) {
 				t.Errorf("the component was declared before its Args were checked")
 			}
 		})
+	}
+}
+
+// Day 2: node groups follow the control plane's version (and a pinned AMI release when set),
+// every add-on carries its pinned version, the control-plane log group exists before the
+// cluster, encrypted and with retention, and only the general groups gate the add-ons and the
+// Kubernetes provider.
+func TestClusterDayTwo(t *testing.T) {
+	f := valid(ams, general, batch)
+	f.ami = "1.33.5-20261120"
+	g, err := synthCluster(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eks := graphtest.One(t, g, tEKS)
+	groups := map[string]synth.Resource{}
+	for _, ng := range g.ByType(tNodeGroup) {
+		groups[ng.Name] = ng
+		if ng.Inputs["version"] != "1.33" || ng.Inputs["releaseVersion"] != "1.33.5-20261120" || !slices.Contains(ng.DependsOn, eks.URN) {
+			t.Errorf("%s: version %v release %v, depends on %v", ng.Name, ng.Inputs["version"], ng.Inputs["releaseVersion"], ng.DependsOn)
+		}
+	}
+	logs := graphtest.One(t, g, "aws:cloudwatch/logGroup:LogGroup")
+	key := graphtest.One(t, g, "aws:kms/key:Key")
+	if logs.Inputs["name"] != "/aws/eks/gs-test/cluster" || logs.Inputs["retentionInDays"] != float64(90) || logs.Inputs["kmsKeyId"] != key.State["arn"] {
+		t.Errorf("control-plane log group %v", logs.Inputs)
+	}
+	if !slices.Contains(eks.DependsOn, logs.URN) {
+		t.Errorf("the cluster does not wait for its log group: %v", eks.DependsOn)
+	}
+	if !strings.Contains(key.Inputs["policy"].(string), "logs.eu-west-1.amazonaws.com") {
+		t.Errorf("CloudWatch Logs may not use the key: %s", key.Inputs["policy"])
+	}
+	if kp := eks.Inputs["kubeProxyAddonOptions"].(map[string]any); kp["version"] != addonVersions[cluster.AddonKubeProxy] {
+		t.Errorf("kube-proxy options %v", kp)
+	}
+	if cni := eks.Inputs["vpcCniOptions"].(map[string]any); cni["addonVersion"] != addonVersions[cluster.AddonVPCCNI] || cni["logLevel"] != "INFO" {
+		t.Errorf("vpc-cni options %v", cni)
+	}
+	gated := g.ByType(tAddon)
+	gated = append(gated, graphtest.One(t, g, tK8sProvider))
+	for _, r := range gated {
+		if in := r.Inputs["addonName"]; in != nil && r.Inputs["addonVersion"] != addonVersions[in.(string)] {
+			t.Errorf("%s at %v", r.Name, r.Inputs["addonVersion"])
+		}
+		if !slices.Contains(r.DependsOn, groups["gs-test-ng-general-2xlarge"].URN) || slices.Contains(r.DependsOn, groups["gs-test-ng-batch"].URN) {
+			t.Errorf("%s waits for %v: want the general group, not the spot group", r.Name, r.DependsOn)
+		}
 	}
 }

@@ -93,7 +93,7 @@ func (b *builder) nodeGroup(g NodeGroupArgs) (NodeGroup, error) {
 	for _, t := range g.Taints {
 		taints = append(taints, awseks.NodeGroupTaintArgs{Key: pulumi.String(t.Key), Value: pulumi.String(t.Value), Effect: pulumi.String(t.Effect)})
 	}
-	group, err := awseks.NewNodeGroup(b.ctx, n(""), &awseks.NodeGroupArgs{
+	ngArgs := &awseks.NodeGroupArgs{
 		ClusterName:         b.clusterName,
 		NodeGroupNamePrefix: pulumi.String(g.Name + "-"), // a replacement gets a new name, so it can come up before the old one goes
 		NodeRoleArn:         role.Arn,
@@ -114,7 +114,18 @@ func (b *builder) nodeGroup(g NodeGroupArgs) (NodeGroup, error) {
 		Taints:       taints,
 		UpdateConfig: &awseks.NodeGroupUpdateConfigArgs{MaxUnavailablePercentage: pulumi.Int(33)},
 		Tags:         pulumi.StringMap{"nodegroup": pulumi.String(g.Name)},
-	}, b.parent,
+		// The control plane's version, from its output: on a bump Pulumi updates the control
+		// plane, then the group (EKS refuses a group newer than its control plane, and the next
+		// control-plane bump while any group is a version behind). terraform-provider-aws
+		// (internal/service/eks/node_group.go) updates version and release_version together
+		// through UpdateNodegroupVersion, a rolling replacement within maxUnavailable.
+		Version: b.clusterVersion,
+	}
+	if b.args.AMIReleaseVersion != "" {
+		// A planned AMI: nodes move to it only when config changes it, in the same rolling way.
+		ngArgs.ReleaseVersion = pulumi.String(b.args.AMIReleaseVersion)
+	}
+	group, err := awseks.NewNodeGroup(b.ctx, n(""), ngArgs, b.parent,
 		pulumi.DependsOn(attachments),
 		// The cluster autoscaler owns the desired size between min and max.
 		pulumi.IgnoreChanges([]string{"scalingConfig.desiredSize"}))
@@ -122,7 +133,7 @@ func (b *builder) nodeGroup(g NodeGroupArgs) (NodeGroup, error) {
 		return NodeGroup{}, err
 	}
 	asg := group.Resources.Index(pulumi.Int(0)).AutoscalingGroups().Index(pulumi.Int(0)).Name().Elem()
-	return NodeGroup{Name: g.Name, Group: group, AsgName: asg}, nil
+	return NodeGroup{Name: g.Name, Kind: g.Kind, Group: group, AsgName: asg}, nil
 }
 
 // LaunchedResourceTypes are what EC2 creates from a node group's launch template; each gets the

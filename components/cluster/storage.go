@@ -16,8 +16,10 @@ import (
 const StorageClassName = "gp3"
 
 // storageClass makes encrypted gp3 the default: volumes bind where their pod lands
-// (WaitForFirstConsumer keeps a volume and its pod in one AZ), can grow, and outlive their claim
-// (Retain), because the platform's volumes hold Cassandra data.
+// (WaitForFirstConsumer keeps a volume and its pod in one AZ), can grow, and in a protected stack
+// outlive their claim (Retain), because the platform's volumes hold Cassandra data. An
+// unprotected (throwaway) stack deletes a volume with its claim: Retain there left every claim's
+// EBS volume behind, billed, after a destroy.
 func (b *builder) storageClass(k8s *kubernetes.Provider, csi *awseks.Addon) error {
 	_, err := storagev1.NewStorageClass(b.ctx, b.name+"-gp3", &storagev1.StorageClassArgs{
 		Metadata: &metav1.ObjectMetaArgs{
@@ -28,7 +30,7 @@ func (b *builder) storageClass(k8s *kubernetes.Provider, csi *awseks.Addon) erro
 		Parameters:           volumeParameters(b.args.Tags),
 		VolumeBindingMode:    pulumi.String("WaitForFirstConsumer"),
 		AllowVolumeExpansion: pulumi.Bool(true),
-		ReclaimPolicy:        pulumi.String("Retain"),
+		ReclaimPolicy:        pulumi.String(ReclaimPolicy(b.args.Scope.Protect)),
 	}, b.parent, pulumi.Provider(k8s), pulumi.DependsOn([]pulumi.Resource{csi}))
 	return err
 }
@@ -42,4 +44,13 @@ func volumeParameters(tags map[string]string) pulumi.StringMap {
 		out[fmt.Sprintf("tagSpecification_%d", i+1)] = pulumi.String(k + "=" + tags[k])
 	}
 	return out
+}
+
+// ReclaimPolicy is the default StorageClass's reclaim policy: Retain where stateful resources are
+// protected, Delete elsewhere.
+func ReclaimPolicy(protect bool) string {
+	if protect {
+		return "Retain"
+	}
+	return "Delete"
 }

@@ -57,19 +57,38 @@ func controller(ctx *pulumi.Context, name string, args *Args, tg *lb.TargetGroup
 	if err != nil {
 		return err
 	}
-	if args.APIService == nil {
-		return nil
+	// The binding exists whether or not config names an image: an application pipeline that
+	// deploys the API creates the Service api/api and is bound with no further step; until then
+	// the target group is empty, the load balancer answers 503 and the region's health check
+	// fails, so latency DNS answers with the regions that serve.
+	if args.APINamespace == nil && args.APIService == nil {
+		return nil // no api block in config: nothing of the API in this cluster
 	}
-	serviceName := args.APIService.Metadata.Name().Elem()
+	serviceName := pulumi.String(APIServiceName).ToStringOutput()
+	var namespace pulumi.StringOutput
+	after := []pulumi.Resource{release}
+	if args.APINamespace != nil {
+		namespace = args.APINamespace.Metadata.Name().Elem()
+		after = append(after, args.APINamespace)
+	}
+	if args.APIService != nil {
+		serviceName = args.APIService.Metadata.Name().Elem()
+		namespace = args.APIService.Metadata.Namespace().Elem()
+		after = append(after, args.APIService)
+	}
 	_, err = apiextensions.NewCustomResource(ctx, name+"-api-binding", &apiextensions.CustomResourceArgs{
 		ApiVersion: pulumi.String("elbv2.k8s.aws/v1beta1"),
 		Kind:       pulumi.String("TargetGroupBinding"),
-		Metadata:   &metav1.ObjectMetaArgs{Name: serviceName, Namespace: args.APIService.Metadata.Namespace().Elem()},
+		Metadata:   &metav1.ObjectMetaArgs{Name: serviceName, Namespace: namespace},
 		OtherFields: kubernetes.UntypedArgs{"spec": pulumi.Map{
 			"serviceRef":     pulumi.Map{"name": serviceName, "port": pulumi.Int(80)},
 			"targetGroupARN": tg.Arn,
 			"targetType":     pulumi.String("ip"),
 		}},
-	}, append(inCluster, pulumi.DependsOn([]pulumi.Resource{release}))...)
+	}, append(inCluster, pulumi.DependsOn(after))...)
 	return err
 }
+
+// APIServiceName is the Service the target group binds when config names no image: what an
+// application pipeline names the API's Service (namespace api, port 80).
+const APIServiceName = "api"

@@ -51,9 +51,14 @@ type Args struct {
 	WAFRateLimit        int
 	WAFLogRetentionDays int
 	// APIService, when set, is the Service the target group is bound to: its name and namespace
-	// are read from its outputs, so the binding waits for it.
+	// are read from its outputs, so the binding waits for it. Nil (no image in config: the
+	// application's pipeline deploys the API): the binding names the Service api/api, port 80,
+	// which the pipeline creates; the controller binds it as soon as it exists.
 	APIService *corev1.Service
-	APIPort    int
+	// APINamespace is the API's namespace (it carries the readiness-gate label); the binding
+	// waits for it.
+	APINamespace *corev1.Namespace
+	APIPort      int
 }
 
 // Ingress is the component.
@@ -67,6 +72,9 @@ type Ingress struct {
 	// HTTPSListenerArn is the HTTPS listener: the global stack adds the public name's
 	// certificate to it.
 	HTTPSListenerArn pulumi.StringOutput `pulumi:"httpsListenerArn"`
+	// TargetGroupArn is the API's IP target group, exported for application pipelines (bound to
+	// the Service api/api already: the controller allows one binding per target group).
+	TargetGroupArn pulumi.StringOutput `pulumi:"targetGroupArn"`
 }
 
 // New declares the ingress. Pass the stack's regional aws provider with pulumi.Provider.
@@ -90,8 +98,9 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	in.DNSName = b.alb.DnsName
 	in.ZoneID = b.alb.ZoneId
 	in.HTTPSListenerArn = b.https.Arn
+	in.TargetGroupArn = b.tg.Arn
 	return in, ctx.RegisterResourceOutputs(in, pulumi.Map{"endpoint": in.Endpoint, "dnsName": in.DNSName, "zoneId": in.ZoneID,
-		"httpsListenerArn": in.HTTPSListenerArn})
+		"httpsListenerArn": in.HTTPSListenerArn, "targetGroupArn": in.TargetGroupArn})
 }
 
 // check guards against Args the program's config validation would have refused.

@@ -322,8 +322,8 @@ func TestClusterBoundaries(t *testing.T) {
 	const ng2 = "global-sovereign:cluster.nodeGroups[2]"
 	for _, b := range []boundary{
 		{
-			name: "Kubernetes 1.33 or newer", tmpl: cluster(`"1.33"`, `"{v}"`), path: "global-sovereign:cluster.kubernetesVersion",
-			msg: msgf(`"%s": want a supported version, 1.33 or newer (EKS no longer creates older versions), quoted (e.g. "1.33")`),
+			name: "Kubernetes versions of the table", tmpl: cluster(`"1.33"`, `"{v}"`), path: "global-sovereign:cluster.kubernetesVersion",
+			msg: msgf(`"%s": want one of 1.33, 1.34, 1.35, quoted (the versions whose add-on versions pkg/config/kubernetes.go pins)`),
 			ok:  []string{"1.33", "1.34", "1.35"}, bad: []string{"1.32"},
 		},
 		{

@@ -9,9 +9,44 @@ import (
 
 // Cluster is the region's EKS cluster and its managed node groups (global-sovereign:cluster).
 type Cluster struct {
-	// KubernetesVersion is the cluster's Kubernetes version, quoted (e.g. "1.33").
-	// Allowed: 1.N with N at least [minKubernetesMinor]: EKS no longer creates older versions.
-	KubernetesVersion string `json:"kubernetesVersion"`
+	// KubernetesVersion is the cluster's Kubernetes minor version, quoted (e.g. "1.35"). The control
+	// plane moves first, then every node group (they follow this value) and the add-ons, whose
+	// versions are pinned per version in pkg/config/kubernetes.go. EKS upgrades one minor version
+	// at a time. `sovereign preflight` warns when the version is past EKS standard support.
+	// Default: [DefaultKubernetesVersion].
+	// Allowed: [kubernetesVersions] (EKS release, end of standard support, end of extended support).
+	KubernetesVersion string `json:"kubernetesVersion,omitempty"`
+	// CreatorRoleArn is the role that creates the cluster: the CI deploy role (`sovereign bootstrap`
+	// output deployRoleArn). pulumi-eks v3.9.1 always has EKS give the cluster's creator an admin
+	// access entry of its own (bootstrapClusterCreatorAdminPermissions, pulumi/pulumi-eks#2373), so
+	// this role must not also be in adminRoleArns or viewerRoleArns (EKS refuses a second entry for a
+	// principal with ResourceInUseException). `sovereign preflight` asks for it, and with --online
+	// compares it with the caller's identity.
+	CreatorRoleArn string `json:"creatorRoleArn,omitempty"`
+	// AddonVersionOverrides overrides the pinned version of an EKS add-on (vpc-cni, kube-proxy, coredns,
+	// eks-pod-identity-agent, aws-ebs-csi-driver) for this stack, e.g. to take a security build
+	// before the table in pkg/config/kubernetes.go is updated.
+	// Default: the table's versions for kubernetesVersion.
+	AddonVersionOverrides map[string]string `json:"addonVersions,omitempty"`
+	// AMIReleaseVersion is the EKS optimized AL2023 AMI release every node group runs,
+	// `<kubernetes version>-<YYYYMMDD>` (e.g. 1.35.0-20261120; `aws ssm get-parameter --name
+	// /aws/service/eks/optimized-ami/<version>/amazon-linux-2023/x86_64/standard/recommended/release_version`).
+	// Changing it rolls every node group to that AMI (a reviewed patch), within its maxUnavailable.
+	// Default: unset: EKS picks the newest release when a group is created or its version changes,
+	// and the nodes then keep it until the next version change.
+	AMIReleaseVersion string `json:"amiReleaseVersion,omitempty"`
+	// ControlPlaneLogRetentionDays is how long the control-plane log group
+	// /aws/eks/<cluster>/cluster keeps events; it is declared before the cluster, encrypted with
+	// the cluster's KMS key, and deleted with the stack.
+	// Default: [DefaultControlPlaneLogRetentionDays].
+	// Allowed: [logRetentionDays].
+	ControlPlaneLogRetentionDays int `json:"controlPlaneLogRetentionDays,omitempty"`
+	// NodeCPUAlarmPercent is the average node CPU, per kind of node group, at which a CloudWatch
+	// alarm notifies the alerts topic; 0 turns the kind's alarm off. Kinds: general (on-demand
+	// groups without a NoSchedule/NoExecute taint), spot (built to run hot: no alarm by default),
+	// dedicated (tainted groups, e.g. batch), cassandra (the datacenter's groups).
+	// Default: general 80, spot 0, dedicated 0, cassandra 85.
+	NodeCPUAlarmPercent map[string]int `json:"nodeCpuAlarmPercent,omitempty"`
 	// AdminRoleArns get cluster-admin through EKS access entries (API authentication mode).
 	// `sovereign preflight` asks for at least one before a real deploy: otherwise only the
 	// identity that created the cluster can administer it.
@@ -133,23 +168,24 @@ const (
 
 // Defaults of the cluster.
 const (
-	DefaultNodeDiskGiB      = 100
-	DefaultAPIPort          = 4000
-	DefaultAPIMinReplicas   = 3
-	DefaultAPIMaxReplicas   = 30
-	DefaultAPICPUPercent    = 70
-	maxNodeGroupSize        = 450 // EKS managed node group quota per group
-	minKubernetesMinor      = 33  // EKS no longer creates older versions
-	supportedKubernetesNote = "1.33 or newer (EKS no longer creates older versions)"
+	DefaultNodeDiskGiB    = 100
+	DefaultAPIPort        = 4000
+	DefaultAPIMinReplicas = 3
+	DefaultAPIMaxReplicas = 30
+	DefaultAPICPUPercent  = 70
+	maxNodeGroupSize      = 450 // EKS managed node group quota per group
+	// DefaultControlPlaneLogRetentionDays keeps control-plane logs (audit included) a quarter.
+	DefaultControlPlaneLogRetentionDays = 90
 )
 
 var (
-	capacityTypes = []CapacityType{CapacityOnDemand, CapacitySpot}
-	taintEffects  = []TaintEffect{TaintNoSchedule, TaintNoExecute, TaintPreferNoSchedule}
-	k8sVersionRE  = regexp.MustCompile(`^1\.([0-9]{2})$`)
-	roleArnRE     = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$`)
-	nodeGroupRE   = regexp.MustCompile(`^[a-z][a-z0-9-]{0,30}$`)
-	labelKeyRE    = regexp.MustCompile(`^([a-z0-9.-]+/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$`)
+	capacityTypes  = []CapacityType{CapacityOnDemand, CapacitySpot}
+	taintEffects   = []TaintEffect{TaintNoSchedule, TaintNoExecute, TaintPreferNoSchedule}
+	addonVersionRE = regexp.MustCompile(`^v[0-9]+\.[0-9]+\.[0-9]+-eksbuild\.[0-9]+$`)
+	amiReleaseRE   = regexp.MustCompile(`^(1\.[0-9]+)\.[0-9]+-[0-9]{8}$`)
+	roleArnRE      = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$`)
+	nodeGroupRE    = regexp.MustCompile(`^[a-z][a-z0-9-]{0,30}$`)
+	labelKeyRE     = regexp.MustCompile(`^([a-z0-9.-]+/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$`)
 	// x86_64 families the AL2023 node AMI serves; one group must not mix architectures.
 	nodeFamilies = []string{"m5", "m5a", "m5n", "m5d", "m6i", "m6a", "m6in", "m7i", "m7a", "c5", "c5a", "c6i", "c6a", "c7i",
 		"r5", "r5a", "r6i", "r6a", "r7i", "t3", "t3a"}
@@ -181,6 +217,20 @@ func (c *Cluster) applyDefaults() {
 		}
 		if a.TargetCPUPercent == 0 {
 			a.TargetCPUPercent = DefaultAPICPUPercent
+		}
+	}
+	if c.KubernetesVersion == "" {
+		c.KubernetesVersion = DefaultKubernetesVersion
+	}
+	if c.ControlPlaneLogRetentionDays == 0 {
+		c.ControlPlaneLogRetentionDays = DefaultControlPlaneLogRetentionDays
+	}
+	if c.NodeCPUAlarmPercent == nil {
+		c.NodeCPUAlarmPercent = map[string]int{}
+	}
+	for kind, pct := range defaultNodeCPUAlarmPercent {
+		if _, set := c.NodeCPUAlarmPercent[kind]; !set {
+			c.NodeCPUAlarmPercent[kind] = pct
 		}
 	}
 	if c.ClusterAutoscalerChart == "" {
@@ -235,9 +285,8 @@ func (c *Cluster) AutoscalerChart() AutoscalerChart {
 
 func (s *Stack) validateCluster(is *issues) {
 	c := s.Cluster
-	if m := k8sVersionRE.FindStringSubmatch(c.KubernetesVersion); m == nil || atoi(m[1]) < minKubernetesMinor {
-		is.add(keyPath(KeyCluster, "kubernetesVersion"), "%q: want a supported version, %s, quoted (e.g. \"1.33\")", c.KubernetesVersion, supportedKubernetesNote)
-	}
+	validateKubernetesVersion(is, c)
+	validateClusterOps(is, c)
 	// EKS allows one access entry per principal: a role listed twice would fail on create.
 	principals := map[string]string{}
 	for _, list := range []struct {
@@ -325,6 +374,20 @@ func (s *Stack) validateDeployer(is *issues) {
 }
 
 func validateAutoscalerChart(is *issues, path string, c *Cluster) {
+	if c.KubernetesVersion == "" {
+		c.KubernetesVersion = DefaultKubernetesVersion
+	}
+	if c.ControlPlaneLogRetentionDays == 0 {
+		c.ControlPlaneLogRetentionDays = DefaultControlPlaneLogRetentionDays
+	}
+	if c.NodeCPUAlarmPercent == nil {
+		c.NodeCPUAlarmPercent = map[string]int{}
+	}
+	for kind, pct := range defaultNodeCPUAlarmPercent {
+		if _, set := c.NodeCPUAlarmPercent[kind]; !set {
+			c.NodeCPUAlarmPercent[kind] = pct
+		}
+	}
 	if c.ClusterAutoscalerChart == "" {
 		is.add(path, "no cluster-autoscaler chart is known for Kubernetes %q; known minor versions: %s (pin one here only if it matches)",
 			c.KubernetesVersion, supportedAutoscalerMinors())

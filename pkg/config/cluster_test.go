@@ -85,7 +85,30 @@ func TestClusterRules(t *testing.T) {
 	tests := []struct {
 		name, old, new, wantPath, wantInMsg string
 	}{
-		{"a version EKS no longer creates", `"1.33"`, `"1.27"`, "global-sovereign:cluster.kubernetesVersion", "1.33 or newer"},
+		{"a version EKS no longer creates", `"1.33"`, `"1.27"`, "global-sovereign:cluster.kubernetesVersion", "want one of 1.33, 1.34, 1.35"},
+		{"a version the table has no add-ons for", `"1.33"`, `"1.36"`, "global-sovereign:cluster.kubernetesVersion", "want one of 1.33, 1.34, 1.35"},
+		{"creator is also an admin", "    nodeGroups:", "    creatorRoleArn: arn:aws:iam::123456789012:role/platform-admin\n    nodeGroups:",
+			"global-sovereign:cluster.adminRoleArns[0]", "EKS gives the creator an admin access entry of its own"},
+		{"creator is also a viewer", "    nodeGroups:", "    creatorRoleArn: arn:aws:iam::123456789012:role/deploy\n    viewerRoleArns: [arn:aws:iam::123456789012:role/deploy]\n    nodeGroups:",
+			"global-sovereign:cluster.viewerRoleArns[0]", "ResourceInUseException"},
+		{"creator not a role", "    nodeGroups:", "    creatorRoleArn: arn:aws:iam::123456789012:user/ci\n    nodeGroups:",
+			"global-sovereign:cluster.creatorRoleArn", "not an IAM role ARN"},
+		{"unknown add-on", "    nodeGroups:", "    addonVersions: {vpc-cnii: v1.20.1-eksbuild.3}\n    nodeGroups:",
+			"global-sovereign:cluster.addonVersions.vpc-cnii", "unknown add-on"},
+		{"add-on version without eksbuild", "    nodeGroups:", "    addonVersions: {coredns: latest}\n    nodeGroups:",
+			"global-sovereign:cluster.addonVersions.coredns", "v<major>.<minor>.<patch>-eksbuild.<n>"},
+		{"AMI release of another version", "    nodeGroups:", "    amiReleaseVersion: 1.34.2-20261120\n    nodeGroups:",
+			"global-sovereign:cluster.amiReleaseVersion", "a release for Kubernetes 1.34, but kubernetesVersion is 1.33"},
+		{"AMI release malformed", "    nodeGroups:", "    amiReleaseVersion: latest\n    nodeGroups:",
+			"global-sovereign:cluster.amiReleaseVersion", "<kubernetes version>-<YYYYMMDD>"},
+		{"log retention CloudWatch refuses", "    nodeGroups:", "    controlPlaneLogRetentionDays: 10\n    nodeGroups:",
+			"global-sovereign:cluster.controlPlaneLogRetentionDays", "CloudWatch Logs allows"},
+		{"alarm for an unknown kind", "    nodeGroups:", "    nodeCpuAlarmPercent: {gpu: 80}\n    nodeGroups:",
+			"global-sovereign:cluster.nodeCpuAlarmPercent.gpu", "unknown node group kind"},
+		{"alarm above 100", "    nodeGroups:", "    nodeCpuAlarmPercent: {general: 120}\n    nodeGroups:",
+			"global-sovereign:cluster.nodeCpuAlarmPercent.general", "want 1 to 100"},
+		{"no general group", "        instanceTypes: [m5.2xlarge]\n", "        instanceTypes: [m5.2xlarge]\n        taints: [{key: a, value: b, effect: NO_EXECUTE}]\n",
+			"global-sovereign:cluster.nodeGroups", "no general group"},
 		{"version as number", `"1.33"`, `1.33`, "global-sovereign:cluster.kubernetesVersion", "want a string"},
 		{"min above max", "        minSize: 3\n        desiredSize: 5\n        maxSize: 20", "        minSize: 30\n        desiredSize: 35\n        maxSize: 20",
 			"global-sovereign:cluster.nodeGroups[0].desiredSize", "want min <= desired <= max"},
@@ -175,6 +198,7 @@ func TestDeployerJoinsThePublicEndpoint(t *testing.T) {
 
 func TestPreflight(t *testing.T) {
 	const complete = `    deployer: {private: true}
+    creatorRoleArn: arn:aws:iam::123456789012:role/deploy
     nodeGroups:`
 	ready := withCluster(strings.Replace(clusterData, "    nodeGroups:", complete, 1)) +
 		"  global-sovereign:ingress:\n    zoneId: Z04151873QH0YK4A1QZX1\n    zoneName: sovereign.corp.net\n"
@@ -190,6 +214,8 @@ func TestPreflight(t *testing.T) {
 		{"placeholder email", "oncall@corp.net", "oncall@global-sovereign.example", "global-sovereign:alerts.emails[0]", "placeholder address"},
 		{"example.com email", "oncall@corp.net", "oncall@example.com", "global-sovereign:alerts.emails[0]", "placeholder address"},
 		{"no admin roles", "    adminRoleArns: [arn:aws:iam::123456789012:role/platform-admin]\n", "", "global-sovereign:cluster.adminRoleArns", "cluster-admin"},
+		{"no creator role", "    creatorRoleArn: arn:aws:iam::123456789012:role/deploy\n", "", "global-sovereign:cluster.creatorRoleArn",
+			"EKS makes the cluster's creator an admin on its own"},
 		{"no deployer", "    deployer: {private: true}\n", "", "global-sovereign:cluster.deployer", "public endpoint admits only 178.162.141.130/32, 165.90.14.138/32"},
 	}
 	for _, tt := range tests {

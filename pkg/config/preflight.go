@@ -62,6 +62,11 @@ func (s *Stack) preflight(endpointCIDRs []string) Problems {
 			is.add(keyPath(KeyCluster, "adminRoleArns"), "empty; list the IAM roles that get cluster-admin (your SSO administrator "+
 				"role, a break-glass role), or only the identity that first created the cluster can administer it")
 		}
+		if c.CreatorRoleArn == "" {
+			is.add(keyPath(KeyCluster, "creatorRoleArn"), "unset; name the role that creates the cluster (the CI deploy role, "+
+				"`sovereign bootstrap` output deployRoleArn): EKS makes the cluster's creator an admin on its own, so the first "+
+				"`up` must run as this role and it must not be in adminRoleArns (`sovereign preflight --online` checks the caller)")
+		}
 		if c.Deployer == nil {
 			allowed := "none: the endpoint is private"
 			if cidrs := endpointCIDRs; len(cidrs) > 0 {

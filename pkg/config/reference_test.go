@@ -44,13 +44,12 @@ const minimalRegion = `config:
   global-sovereign:backup:
     copyRegion: us-west-2
   global-sovereign:cluster:
-    kubernetesVersion: "1.33"
     nodeGroups:
       - name: general
         instanceTypes: [m5.large]
         desiredSize: 1
         maxSize: 2
-        taints: [{key: workload, effect: NO_SCHEDULE}]
+        taints: [{key: workload, effect: PREFER_NO_SCHEDULE}]
     api: {}
   global-sovereign:ingress:
     zoneId: Z0000000000EXAMPLE

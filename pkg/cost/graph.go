@@ -102,7 +102,7 @@ func (g *Graph) Kind() string {
 		return false
 	}
 	switch {
-	case has("sovereign:tenant:"):
+	case has("sovereign:tenant:Tenant"):
 		return KindClient
 	case has("sovereign:peering:"), has("sovereign:latencydns:"):
 		return KindGlobal

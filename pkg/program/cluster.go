@@ -85,21 +85,24 @@ func deployCluster(ctx *pulumi.Context, e *regionEnv) error {
 	}
 	prefix := s.Settings.NamePrefix
 	args := &cluster.Args{
-		Scope:               e.scope,
-		AWSProvider:         e.provider,
-		KubernetesVersion:   c.KubernetesVersion,
-		Tags:                stackTags(ctx, e.stack),
-		VpcID:               e.network.VpcID,
-		PrivateSubnetIDs:    e.network.PrivateSubnetIDs,
-		OfficeSecurityGroup: e.network.OfficeSecurityGroup,
-		PublicAccessCIDRs:   e.fleet.PublicEndpointCIDRs(s),
-		AdminRoleArns:       c.AdminRoleArns,
-		ViewerRoleArns:      c.ViewerRoleArns,
-		Probe:               e.probe,
+		Scope:                        e.scope,
+		AWSProvider:                  e.provider,
+		KubernetesVersion:            c.KubernetesVersion,
+		Tags:                         stackTags(ctx, e.stack),
+		AddonVersions:                c.AddonVersions(),
+		AMIReleaseVersion:            c.AMIReleaseVersion,
+		ControlPlaneLogRetentionDays: c.ControlPlaneLogRetentionDays,
+		VpcID:                        e.network.VpcID,
+		PrivateSubnetIDs:             e.network.PrivateSubnetIDs,
+		OfficeSecurityGroup:          e.network.OfficeSecurityGroup,
+		PublicAccessCIDRs:            e.fleet.PublicEndpointCIDRs(s),
+		AdminRoleArns:                c.AdminRoleArns,
+		ViewerRoleArns:               c.ViewerRoleArns,
+		Probe:                        e.probe,
 	}
 	for _, g := range c.NodeGroups {
 		ng := cluster.NodeGroupArgs{
-			Name: g.Name, InstanceTypes: g.InstanceTypes, CapacityType: string(g.CapacityType),
+			Name: g.Name, Kind: g.Kind(), InstanceTypes: g.InstanceTypes, CapacityType: string(g.CapacityType),
 			MinSize: g.MinSize, DesiredSize: g.DesiredSize, MaxSize: g.MaxSize,
 			DiskSizeGiB: g.DiskSizeGiB, Labels: g.Labels,
 		}
@@ -108,8 +111,12 @@ func deployCluster(ctx *pulumi.Context, e *regionEnv) error {
 		}
 		args.NodeGroups = append(args.NodeGroups, ng)
 	}
+	configured := len(args.NodeGroups)
 	if err := prepareCassandra(ctx, e, args); err != nil {
 		return err
+	}
+	for i := configured; i < len(args.NodeGroups); i++ {
+		args.NodeGroups[i].Kind = cluster.KindCassandra // the datacenter's groups, added above
 	}
 	cl, err := cluster.New(ctx, prefix, args, pulumi.Provider(e.provider))
 	if err != nil {
@@ -120,13 +127,14 @@ func deployCluster(ctx *pulumi.Context, e *regionEnv) error {
 
 	chart := c.AutoscalerChart()
 	scaling := &autoscaling.Args{
-		Scope:              e.scope,
-		ClusterName:        cl.Name,
-		AutoscalerChart:    chart.Chart,
-		AutoscalerImageTag: chart.AppVersion,
-		NodeGroups:         cl.NodeGroups,
-		Kubernetes:         cl.Kubernetes,
-		AlarmTopicArn:      e.alarmTopic,
+		Scope:               e.scope,
+		ClusterName:         cl.Name,
+		AutoscalerChart:     chart.Chart,
+		AutoscalerImageTag:  chart.AppVersion,
+		NodeGroups:          cl.NodeGroups,
+		Kubernetes:          cl.Kubernetes,
+		AlarmTopicArn:       e.alarmTopic,
+		NodeCPUAlarmPercent: c.NodeCPUAlarmPercent,
 	}
 	if a := c.API; a != nil {
 		scaling.API = &autoscaling.APIArgs{Image: a.Image, Port: a.Port, MinReplicas: a.MinReplicas,
@@ -154,6 +162,7 @@ func deployCluster(ctx *pulumi.Context, e *regionEnv) error {
 			WAFLogRetentionDays:    g.WAFLogRetentionDays,
 			APIPort:                config.DefaultAPIPort,
 			APIService:             scaled.APIService, // nil without an API image
+			APINamespace:           scaled.APINamespace,
 		}
 		if a := c.API; a != nil {
 			args.APIPort = a.Port
@@ -166,6 +175,7 @@ func deployCluster(ctx *pulumi.Context, e *regionEnv) error {
 		ctx.Export(OutLoadBalancerDNSName, in.DNSName)
 		ctx.Export(OutLoadBalancerZoneID, in.ZoneID)
 		ctx.Export(OutLoadBalancerListenerArn, in.HTTPSListenerArn)
+		ctx.Export(OutLoadBalancerTargetGroupArn, in.TargetGroupArn)
 	}
 
 	ctx.Export(OutEKSCluster, pulumi.Map{

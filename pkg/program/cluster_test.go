@@ -25,7 +25,7 @@ func TestClusterControlPlane(t *testing.T) {
 	for name, g := range graphs {
 		c := one(t, g, name, "eks:index:Cluster")
 		in := c.Inputs
-		if !c.Remote || in["version"] != "1.33" || in["authenticationMode"] != "API" || in["skipDefaultNodeGroup"] != true ||
+		if !c.Remote || in["version"] != config.DefaultKubernetesVersion || in["authenticationMode"] != "API" || in["skipDefaultNodeGroup"] != true ||
 			in["corednsAddonOptions"].(map[string]any)["enabled"] != false {
 			t.Errorf("%s: cluster %v remote=%v", name, in, c.Remote)
 		}
@@ -192,18 +192,28 @@ func TestAddonsStorageAndScaling(t *testing.T) {
 				t.Errorf("%s: autoscaler policy not scoped to the cluster: %s", name, doc)
 			}
 		}
-		cpu := 0
+		// A CPU alarm per node group where sustained CPU means something, at its kind's
+		// threshold: general groups 80%, Cassandra groups 85%, none on the spot batch group.
+		cpu := map[string]float64{}
 		for _, a := range alarmsOf(g, "AWS/EC2", "CPUUtilization") {
-			cpu++
 			asg := a.Inputs["dimensions"].(map[string]any)["AutoScalingGroupName"].(string)
-			if a.Inputs["threshold"] != float64(70) || a.Inputs["period"] != float64(120) || a.Inputs["evaluationPeriods"] != float64(2) ||
-				!strings.HasPrefix(asg, "eks-") {
+			cpu[strings.TrimPrefix(a.Name, "gs-"+name+"-ng-")] = a.Inputs["threshold"].(float64)
+			if a.Inputs["period"] != float64(120) || a.Inputs["evaluationPeriods"] != float64(5) || !strings.HasPrefix(asg, "eks-") {
 				t.Errorf("%s: node CPU alarm %v", name, a.Inputs)
 			}
 		}
-		// Every node group has one, the Cassandra groups too.
-		if groups := len(g.ByType("aws:eks/nodeGroup:NodeGroup")); cpu != groups {
-			t.Errorf("%s: %d node group CPU alarms, want %d", name, cpu, groups)
+		for _, ng := range g.ByType("aws:eks/nodeGroup:NodeGroup") {
+			group := strings.TrimPrefix(ng.Name, "gs-"+name+"-ng-")
+			want := 80.0
+			switch {
+			case strings.HasPrefix(group, "cassandra-"):
+				want = 85
+			case group == "batch":
+				want = 0
+			}
+			if cpu[group+"-cpu"] != want {
+				t.Errorf("%s: node group %s CPU alarm at %v, want %v (0: none)", name, group, cpu[group+"-cpu"], want)
+			}
 		}
 		hpa := one(t, g, name, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler")
 		target := hpa.Inputs["spec"].(map[string]any)["metrics"].([]any)[0].(map[string]any)["resource"].(map[string]any)["target"].(map[string]any)

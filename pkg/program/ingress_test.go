@@ -1,6 +1,7 @@
 package program_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -56,9 +57,21 @@ func TestIngress(t *testing.T) {
 				t.Errorf("%s: controller may register targets beyond its target group: %s", name, p.Inputs["policy"])
 			}
 		}
-		// No image in the committed config: no Deployment, so nothing to bind yet.
-		if n := len(g.ByType("kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding")); n != 0 {
-			t.Errorf("%s: %d target group bindings without an API Service", name, n)
+		// No image in the committed config: the binding still names the Service api/api that
+		// the application's pipeline creates, in the namespace that injects readiness gates,
+		// and the target group is exported for pipelines that bind their own.
+		tgb := one(t, g, name, "kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding")
+		ns := one(t, g, name, "kubernetes:core/v1:Namespace")
+		spec := tgb.Inputs["spec"].(map[string]any)
+		if meta := tgb.Inputs["metadata"].(map[string]any); meta["name"] != "api" || meta["namespace"] != "api" ||
+			spec["serviceRef"].(map[string]any)["name"] != "api" || spec["targetType"] != "ip" || !slices.Contains(tgb.DependsOn, ns.URN) {
+			t.Errorf("%s: binding %v %v depends on %v", name, meta, spec, tgb.DependsOn)
+		}
+		if labels := ns.Inputs["metadata"].(map[string]any)["labels"].(map[string]any); labels["elbv2.k8s.aws/pod-readiness-gate-inject"] != "enabled" {
+			t.Errorf("%s: API namespace labels %v", name, labels)
+		}
+		if arn := g.Outputs[program.OutLoadBalancerTargetGroupArn]; arn != spec["targetGroupARN"] {
+			t.Errorf("%s: exported target group %v, bound %v", name, arn, spec["targetGroupARN"])
 		}
 	}
 }
@@ -88,5 +101,12 @@ func TestAPIWorkloadIsBound(t *testing.T) {
 	spec := tgb.Inputs["spec"].(map[string]any)
 	if spec["serviceRef"].(map[string]any)["name"] != "api" || !strings.Contains(spec["targetGroupARN"].(string), ":targetgroup/") {
 		t.Errorf("binding %v", spec)
+	}
+	// Rollouts: the pod waits out its target's deregistration before it stops.
+	pod := dep.Inputs["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)
+	c := pod["containers"].([]any)[0].(map[string]any)
+	sleep, _ := c["lifecycle"].(map[string]any)["preStop"].(map[string]any)["sleep"].(map[string]any)
+	if sleep["seconds"] != float64(15) || pod["terminationGracePeriodSeconds"] != float64(60) {
+		t.Errorf("pre-stop %v, grace %v", c["lifecycle"], pod["terminationGracePeriodSeconds"])
 	}
 }

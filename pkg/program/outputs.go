@@ -52,6 +52,10 @@ const (
 	// OutLoadBalancerListenerArn is the HTTPS listener, where the global stack adds the public
 	// name's certificate.
 	OutLoadBalancerListenerArn = "loadBalancerHttpsListenerArn"
+	// OutLoadBalancerTargetGroupArn is the API's IP target group, for an application pipeline's
+	// checks. The platform binds it to the Service api/api on port 80; the controller refuses a
+	// second TargetGroupBinding of the same target group, so a pipeline creates that Service.
+	OutLoadBalancerTargetGroupArn = "loadBalancerTargetGroupArn"
 )
 
 // Outputs of the global stack.

@@ -3,7 +3,9 @@ package synth
 import (
 	"crypto/sha1"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -93,15 +95,24 @@ func modelEKSCluster(comp registration, clusterName, oidcIssuerURL string, clust
 		"accessConfig": map[string]any{"authenticationMode": plainInput(in, "authenticationMode"), "bootstrapClusterCreatorAdminPermissions": true},
 	}, append(append([]string{}, comp.dependencies...), role.urn, roleRes.urn)...)
 	out[len(out)-1].id, out[len(out)-1].state = cluster.id, cluster.state
-	addon := func(logical, addonName string) {
-		child(comp.urn, "aws:eks/addon:Addon", logical, true, map[string]any{
-			"addonName": addonName, "clusterName": clusterName, "resolveConflictsOnCreate": "OVERWRITE", "preserve": true,
-		}, eksCluster.urn)
+	addon := func(logical, addonName string, options resource.PropertyMap) {
+		inputs := map[string]any{
+			"addonName": addonName, "clusterName": clusterName, "preserve": true,
+			"resolveConflictsOnCreate": stringOr(plainInput(options, "resolveConflictsOnCreate"), "OVERWRITE"),
+			"resolveConflictsOnUpdate": stringOr(plainInput(options, "resolveConflictsOnUpdate"), "OVERWRITE"),
+			// Without a version pulumi-eks resolves the most recent build on every run
+			// (getAddonVersionOutput mostRecent: true): the graph says so instead of a version.
+			"addonVersion": versionOr(plainInput(options, "version")),
+		}
+		if v := plainInput(options, "configurationValues"); v != nil {
+			inputs["configurationValues"] = jsonString(v)
+		}
+		child(comp.urn, "aws:eks/addon:Addon", logical, true, inputs, eksCluster.urn)
 	}
 
 	// kube-proxy unless kubeProxyAddonOptions.enabled is false.
 	if enabled, set := boolInput(objectInput(in, "kubeProxyAddonOptions"), "enabled"); !set || enabled {
-		addon(name+"-kube-proxy", "kube-proxy")
+		addon(name+"-kube-proxy", "kube-proxy", objectInput(in, "kubeProxyAddonOptions"))
 	}
 	// Its own Kubernetes provider, always, at the SDK version pulumi-eks bundles.
 	child(comp.urn, "pulumi:providers:kubernetes", name+"-eks-k8s", true, map[string]any{"version": RemotePlugins[0].Version}, eksCluster.urn)
@@ -130,14 +141,22 @@ func modelEKSCluster(comp registration, clusterName, oidcIssuerURL string, clust
 	}
 	// The VPC CNI add-on unless useDefaultVpcCni.
 	if useDefault, _ := boolInput(in, "useDefaultVpcCni"); !useDefault {
+		opts := objectInput(in, "vpcCniOptions")
+		config, err := cniConfigurationValues(comp.name, opts)
+		if err != nil {
+			return nil, err
+		}
 		cni := child(comp.urn, "eks:index:VpcCniAddon", name+"-vpc-cni", false, map[string]any{"clusterName": clusterName})
 		child(cni.urn, "aws:eks/addon:Addon", name+"-vpc-cni", true, map[string]any{
-			"addonName": "vpc-cni", "clusterName": clusterName, "resolveConflictsOnCreate": "OVERWRITE", "preserve": true,
+			"addonName": "vpc-cni", "clusterName": clusterName, "preserve": true,
+			"resolveConflictsOnCreate": stringOr(plainInput(opts, "resolveConflictsOnCreate"), "OVERWRITE"),
+			"resolveConflictsOnUpdate": stringOr(plainInput(opts, "resolveConflictsOnUpdate"), "OVERWRITE"),
+			"addonVersion":             versionOr(plainInput(opts, "addonVersion")), "configurationValues": config,
 		}, eksCluster.urn)
 	}
 	// CoreDNS only when explicitly enabled (there is no default node group here).
 	if enabled, set := boolInput(objectInput(in, "corednsAddonOptions"), "enabled"); set && enabled {
-		addon(name+"-coredns", "coredns")
+		addon(name+"-coredns", "coredns", objectInput(in, "corednsAddonOptions"))
 	}
 	if create, _ := boolInput(in, "createOidcProvider"); create {
 		child(comp.urn, "aws:iam/openIdConnectProvider:OpenIdConnectProvider", name+"-oidcProvider", true, map[string]any{
@@ -244,4 +263,87 @@ func clusterSecurityGroupIDs(in resource.PropertyMap) any {
 		return nil
 	}
 	return []any{plain(unwrapValue(v))}
+}
+
+// mostRecentAddon stands for an add-on version pulumi-eks resolves at run time to the most recent
+// build for the cluster's version.
+const mostRecentAddon = "[most recent build at each run]"
+
+func stringOr(v any, def string) string {
+	if s, ok := v.(string); ok && s != "" {
+		return s
+	}
+	return def
+}
+
+func versionOr(v any) any {
+	if s, ok := v.(string); ok && s != "" {
+		return s
+	}
+	return mostRecentAddon
+}
+
+func jsonString(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
+// cniConfigurationValues is the vpc-cni add-on's configurationValues as pulumi-eks v3.9.1 computes
+// them (addons/cni-addon.ts computeEnv and mergeConfigurationValues): the aws-node environment
+// with its defaults (DEBUG log levels among them), the init container's, and enableNetworkPolicy.
+// Options the model does not cover are an error, not a silently different graph.
+func cniConfigurationValues(component string, opts resource.PropertyMap) (string, error) {
+	covered := []string{"addonVersion", "enableNetworkPolicy", "logLevel", "pluginLogLevel", "externalSnat", "configurationValues",
+		"resolveConflictsOnCreate", "resolveConflictsOnUpdate"} // the last two: the add-on's own inputs
+	for _, k := range sortedKeys(opts) {
+		if v := opts[resource.PropertyKey(k)]; !v.IsNull() && !slices.Contains(covered, k) {
+			return "", fmt.Errorf("eks:index:Cluster %s: the synth model of pulumi-eks (pkg/synth/eksmodel.go) does not cover vpcCniOptions.%s; "+
+				"extend cniConfigurationValues from addons/cni-addon.ts at %s", component, k, EKSModelVersion)
+		}
+	}
+	str := func(key, def string) string {
+		if s, ok := plainInput(opts, key).(string); ok && s != "" {
+			return s
+		}
+		return def
+	}
+	snat := "false"
+	if v, _ := boolInput(opts, "externalSnat"); v {
+		snat = "true"
+	}
+	env := map[string]any{
+		"WARM_ENI_TARGET":                    "1",
+		"AWS_VPC_K8S_CNI_LOGLEVEL":           str("logLevel", "DEBUG"),
+		"AWS_VPC_K8S_CNI_LOG_FILE":           "/host/var/log/aws-routed-eni/ipamd.log",
+		"AWS_VPC_K8S_CNI_VETHPREFIX":         "eni",
+		"AWS_VPC_ENI_MTU":                    "9001",
+		"AWS_VPC_K8S_PLUGIN_LOG_LEVEL":       str("pluginLogLevel", "DEBUG"),
+		"AWS_VPC_K8S_PLUGIN_LOG_FILE":        "/var/log/aws-routed-eni/plugin.log",
+		"ENABLE_POD_ENI":                     "false",
+		"AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG": "false",
+		"AWS_VPC_K8S_CNI_EXTERNALSNAT":       snat,
+	}
+	// mergeConfigurationValues: the given configuration values first, the computed env under
+	// their env (theirs win), the init env likewise, enableNetworkPolicy unless given.
+	config := map[string]any{}
+	given, _ := plainInput(opts, "configurationValues").(map[string]any)
+	for k, v := range given {
+		config[k] = v
+	}
+	if own, ok := given["env"].(map[string]any); ok {
+		for k, v := range own {
+			env[k] = v
+		}
+	}
+	config["env"] = env
+	if _, ok := given["init"]; !ok {
+		config["init"] = map[string]any{"env": map[string]string{"DISABLE_TCP_EARLY_DEMUX": "false"}}
+	}
+	if v, set := boolInput(opts, "enableNetworkPolicy"); set && given["enableNetworkPolicy"] == nil {
+		config["enableNetworkPolicy"] = fmt.Sprint(v)
+	}
+	return jsonString(config), nil
 }
