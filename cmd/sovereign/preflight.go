@@ -17,7 +17,9 @@ import (
 var offlineNotes = []func(fleet *config.Fleet, names []string) []awscheck.Finding{}
 
 // onlineChecks are what preflight --online asks AWS. Add yours as one line.
-var onlineChecks = []awscheck.Check{}
+var onlineChecks = []awscheck.Check{
+	awscheck.AuroraAvailability, // the Aurora version and instance class exist in every region (pkg/awscheck/availability.go)
+}
 
 func newPreflight(g *globalFlags) *cobra.Command {
 	sel := &stackSelection{}
