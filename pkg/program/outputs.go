@@ -22,7 +22,7 @@ const (
 
 	OutRDSEndpoints          = "rdsEndpoints" // {writer, reader}
 	OutAuroraClusterArn      = "auroraClusterArn"
-	OutAuroraGlobalClusterID = "auroraGlobalClusterId" // primary only: set once its instances exist
+	OutAuroraGlobalClusterID = "auroraGlobalClusterId" // the database home only: set once its instances exist
 	OutAuroraSecretArn       = "auroraSecretArn"
 	OutCacheEndpoints        = "cacheEndpoints" // {primary, reader, port}
 	OutCacheSecretArn        = "cacheSecretArn"
