@@ -83,9 +83,10 @@ func (b *builder) credentials(cluster *rds.Cluster) error {
 	for _, r := range regions {
 		key, err := kmskey.New(b.ctx, b.n("aurora-master-%s", r), kmskey.Args{
 			Description: fmt.Sprintf("%s master credentials replica in %s", b.name, r),
-			Alias:       b.name + "-aurora-master",
-			Protect:     a.Scope.Protect,
-			Policy:      iampolicy.New(kmskey.AccountAdmin(a.Scope)),
+			// Unique per region already; the region in the name keeps the graph's names unique.
+			Alias:   b.name + "-aurora-master-" + r,
+			Protect: a.Scope.Protect,
+			Policy:  iampolicy.New(kmskey.AccountAdmin(a.Scope)),
 		}, b.parent, pulumi.Provider(h.ReplicaProviders[r]))
 		if err != nil {
 			return err

@@ -3,6 +3,7 @@ package program_test
 import (
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/global-sovereign/global-sovereign/pkg/config"
@@ -160,4 +161,16 @@ func clusterOf(t *testing.T, g *synth.Graph) synth.Resource {
 		t.Fatalf("%d clusters", len(cs))
 	}
 	return cs[0]
+}
+
+// secretReplicaOfNewRegion says whether r is what the database home adds for a new member's
+// region: the provider, key and alias of the credentials replica there.
+func secretReplicaOfNewRegion(r synth.Resource, region string) bool {
+	switch r.Type {
+	case "pulumi:providers:aws":
+		return r.Name == "aws-"+region+"-secret-replica"
+	case "aws:kms/key:Key", "aws:kms/alias:Alias":
+		return strings.HasSuffix(r.Name, "-aurora-master-"+region) || strings.HasSuffix(r.Name, "-aurora-master-"+region+"-alias")
+	}
+	return false
 }
