@@ -259,6 +259,26 @@ func (b *builder) n(format string, args ...any) string {
 var memberIgnoreChanges = []string{"replicationSourceIdentifier", "globalClusterIdentifier", "engineVersion",
 	"sourceRegion", "databaseName", "masterUsername", "masterPassword"}
 
+// standaloneIgnoreChanges are the fields a standalone (environment) cluster leaves to AWS: none
+// but the password, which is set once and never rotated as a side effect. Its engineVersion is
+// config, so staging and development upgrade when the config says so.
+var standaloneIgnoreChanges = []string{"masterPassword"}
+
+// Upgrades take longer than the provider's default timeouts: a global cluster's upgrade runs
+// member after member across every region, and a major version upgrade of a cluster restarts it.
+const (
+	globalUpdateTimeout  = "6h"
+	clusterUpdateTimeout = "4h"
+)
+
+// ignoreChanges is the cluster's list: a member's or a standalone cluster's.
+func (b *builder) ignoreChanges() []string {
+	if b.args.standalone() {
+		return standaloneIgnoreChanges
+	}
+	return memberIgnoreChanges
+}
+
 // globalID is the global cluster a member joins: the home's own, or the one it read from the
 // home's stack; nil for a standalone cluster.
 func (b *builder) globalID() pulumi.StringPtrInput {

@@ -34,7 +34,9 @@ func (b *builder) home() error {
 			// does: a production global cluster survives a stray delete, a throwaway stack can be
 			// destroyed.
 			DeletionProtection: pulumi.Bool(a.Scope.Protect),
-		}, b.parent, pulumi.Protect(a.Scope.Protect))
+		}, b.parent, pulumi.Protect(a.Scope.Protect),
+			// The provider upgrades every member in turn when engineVersion changes.
+			pulumi.Timeouts(&pulumi.CustomTimeouts{Update: globalUpdateTimeout}))
 		if err != nil {
 			return err
 		}

@@ -46,6 +46,11 @@ func (b *builder) primary() (*rds.Cluster, error) {
 		DbSubnetGroupName:                b.subnetGroup.Name,
 		VpcSecurityGroupIds:              pulumi.StringArray{b.sg.ID()},
 		Port:                             pulumi.Int(Port),
+		// A major version in config goes through: on a standalone cluster the provider upgrades
+		// it (with the parameter group of the new family, which replaces the old group first); a
+		// global member is upgraded by the global cluster (pulumi-aws rds.GlobalCluster, "Upgrading
+		// Engine Versions") and ignores engineVersion itself.
+		AllowMajorVersionUpgrade: pulumi.Bool(true),
 	}
 	if h := a.Home; h != nil {
 		args.DatabaseName = pulumi.String(h.DatabaseName)
@@ -54,7 +59,8 @@ func (b *builder) primary() (*rds.Cluster, error) {
 	}
 	return rds.NewCluster(b.ctx, id, args, b.parent,
 		pulumi.Protect(a.Scope.Protect),
-		pulumi.IgnoreChanges(memberIgnoreChanges),
+		pulumi.IgnoreChanges(b.ignoreChanges()),
+		pulumi.Timeouts(&pulumi.CustomTimeouts{Update: clusterUpdateTimeout}),
 		// RDS writes to the log group from the start: it must exist, encrypted, first.
 		pulumi.DependsOn([]pulumi.Resource{b.logs}),
 		pulumi.AdditionalSecretOutputs([]string{"masterPassword"}))

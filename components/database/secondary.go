@@ -32,9 +32,12 @@ func (b *builder) secondary() (*rds.Cluster, error) {
 		// cross-region copies) hold the data.
 		SkipFinalSnapshot: pulumi.Bool(true),
 		Port:              pulumi.Int(Port),
+		// As on the writer: the global cluster's major upgrade reaches every member.
+		AllowMajorVersionUpgrade: pulumi.Bool(true),
 	}, b.parent,
 		pulumi.Protect(a.Scope.Protect),
-		pulumi.IgnoreChanges(memberIgnoreChanges),
+		pulumi.IgnoreChanges(b.ignoreChanges()),
+		pulumi.Timeouts(&pulumi.CustomTimeouts{Update: clusterUpdateTimeout}),
 		// RDS writes to the log group from the start: it must exist, encrypted, first.
 		pulumi.DependsOn([]pulumi.Resource{b.logs}),
 		// The same as the writer's, so that a role change does not change the resource options.
