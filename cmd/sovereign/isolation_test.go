@@ -427,7 +427,9 @@ func TestIsolationCheckers(t *testing.T) {
 	added := []string{`{"urn":"p","type":"pulumi:providers:aws","name":"aws-eu-central-1-secret-replica"}`,
 		`{"urn":"k","type":"aws:kms/key:Key","name":"gs-ams-aurora-master-eu-central-1"}`,
 		`{"urn":"l","type":"aws:kms/alias:Alias","name":"gs-ams-aurora-master-eu-central-1-alias"}`}
-	grown := func(outputs string, resources ...string) []byte { return graph(outputs, append(resources, added...)...) }
+	grown := func(outputs string, resources ...string) []byte {
+		return graph(outputs, append(resources, added...)...)
+	}
 	replica := []struct {
 		name     string
 		old, cur []byte
