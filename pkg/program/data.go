@@ -168,6 +168,8 @@ func deployData(ctx *pulumi.Context, e *regionEnv) error {
 			RetentionDays: b.RetentionDays,
 			Schedule:      b.Schedule,
 			CopyProvider:  copyProvider,
+			// The writer's region backs up the global database; the plan follows a switchover.
+			Standby: s.Database.Role == config.RoleSecondary,
 		}, opts)
 		if err != nil {
 			return err

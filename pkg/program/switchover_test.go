@@ -133,6 +133,12 @@ func TestSwitchoverReplacesNothing(t *testing.T) {
 	if len(alarmsOf(after["ams"].Graph, "AWS/RDS", "AuroraGlobalDBReplicationLag")) != 1 {
 		t.Errorf("ams after switchover has no replication lag alarm")
 	}
+	// Backups follow the writer: one plan, in iad now, none in ams (which keeps its vaults).
+	for name, r := range after {
+		if plans := len(r.Graph.ByType("aws:backup/plan:Plan")); (name == "iad") != (plans == 1) && fleet.Stack(name).IsRegion() {
+			t.Errorf("%s has %d backup plans after the switchover", name, plans)
+		}
+	}
 	if changed == 0 {
 		t.Error("nothing changed at all: the test compares nothing")
 	}
