@@ -211,6 +211,23 @@ func TestNetworkShape(t *testing.T) {
 					t.Errorf("log group %s: %v protect=%v", lg.Name, lg.Inputs, lg.Protect)
 				}
 			}
+			// The delivery role may list the account's log groups (a list call, refused when scoped
+			// to one group) and write streams and events into its own group only.
+			flowPolicies := 0
+			for _, rp := range g.ByType("aws:iam/rolePolicy:RolePolicy") {
+				if !strings.Contains(rp.Name, "flow-logs") {
+					continue
+				}
+				flowPolicies++
+				pol := rp.Inputs["policy"].(string)
+				if !strings.Contains(pol, `"Action":["logs:DescribeLogGroups"],"Resource":["arn:aws:logs:eu-west-1:123456789012:log-group:*"]`) ||
+					!strings.Contains(pol, `"logs:CreateLogStream","logs:PutLogEvents","logs:DescribeLogStreams"`) {
+					t.Errorf("flow-log role policy %s", pol)
+				}
+			}
+			if flowPolicies != 1 {
+				t.Errorf("%d flow-log role policies", flowPolicies)
+			}
 
 			// VPN: gateway, propagation into every non-public table, gateways and connections.
 			if tt.gateways == 0 {
