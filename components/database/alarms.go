@@ -57,6 +57,15 @@ func (b *builder) alarms(cluster *rds.Cluster) error {
 			missing: "breaching", description: fmt.Sprintf("Aurora %s: global replication from the writer more than %d ms behind for 3 minutes",
 				b.name, b.args.ReplicationLagAlarmMs)})
 	}
+	// RDS events of the cluster (failover, failure, maintenance, notification...: every category)
+	// go to the same topic, which admits events.rds.amazonaws.com (alerts.RDSEvents).
+	if _, err := rds.NewEventSubscription(b.ctx, b.n("aurora-events"), &rds.EventSubscriptionArgs{
+		SnsTopic:   b.args.AlarmTopicArn,
+		SourceType: pulumi.String("db-cluster"),
+		SourceIds:  pulumi.StringArray{cluster.ClusterIdentifier},
+	}, b.parent); err != nil {
+		return err
+	}
 	for _, al := range list {
 		args := &cloudwatch.MetricAlarmArgs{
 			AlarmDescription:   pulumi.String(al.description),

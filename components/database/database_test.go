@@ -349,6 +349,12 @@ func TestDatabase(t *testing.T) {
 					t.Errorf("alarm %s: %v", al.Name, al.Inputs)
 				}
 			}
+			// The cluster's RDS events go to the alerts topic too.
+			ev := graphtest.One(t, g, "aws:rds/eventSubscription:EventSubscription")
+			if ev.Inputs["snsTopic"] != topic || ev.Inputs["sourceType"] != "db-cluster" ||
+				!slices.Equal(graphtest.Strings(ev.Inputs["sourceIds"]), []string{"gs-test-aurora"}) {
+				t.Errorf("event subscription %v", ev.Inputs)
+			}
 			// CPU: the writer's, not the average of writer and readers.
 			if cpu, ok := metrics["CPUUtilization"]; !ok || cpu.Inputs["dimensions"].(map[string]any)["Role"] != "WRITER" {
 				t.Errorf("CPU alarm %v, want on the WRITER role", cpu.Inputs)

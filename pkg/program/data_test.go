@@ -204,3 +204,30 @@ func TestCacheAndBackups(t *testing.T) {
 		}
 	}
 }
+
+// The Aurora cluster's RDS events reach the stack's alerts topic: a subscription to the topic,
+// and the topic and its key admit RDS (an encrypted topic drops what its key refuses).
+func TestRDSEventsReachTheTopic(t *testing.T) {
+	for name, r := range synthAll(t) {
+		g := r.Graph
+		if len(g.ByType(tCluster)) == 0 {
+			continue
+		}
+		subs := g.ByType("aws:rds/eventSubscription:EventSubscription")
+		topics := g.ByType("aws:sns/topic:Topic")
+		if len(subs) != 1 || len(topics) != 1 || subs[0].Inputs["snsTopic"] != topics[0].State["arn"] {
+			t.Errorf("%s: %d subscriptions to %v, topics %d", name, len(subs), subs, len(topics))
+			continue
+		}
+		policy := fmt.Sprint(g.ByType("aws:sns/topicPolicy:TopicPolicy")[0].Inputs["policy"])
+		var key string
+		for _, k := range g.ByType("aws:kms/key:Key") {
+			if strings.Contains(k.Name, "alerts") {
+				key = fmt.Sprint(k.Inputs["policy"])
+			}
+		}
+		if !strings.Contains(policy, "events.rds.amazonaws.com") || !strings.Contains(key, "events.rds.amazonaws.com") {
+			t.Errorf("%s: the alerts topic or key does not admit RDS events:\n%s\n%s", name, policy, key)
+		}
+	}
+}
