@@ -73,9 +73,9 @@ const (
 	// replicationLagSeconds: a replica this far behind serves stale reads and, promoted, loses
 	// writes.
 	replicationLagSeconds = 10
-	slowLogRetention    = 90
-	alarmPeriodSeconds  = 300
-	alarmEvaluationsMin = 3
+	slowLogRetention      = 90
+	alarmPeriodSeconds    = 300
+	alarmEvaluationsMin   = 3
 )
 
 // New declares the cache. Pass the stack's regional provider with pulumi.Provider.

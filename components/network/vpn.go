@@ -136,7 +136,7 @@ func (b *builder) vpnConnection(v *VPNArgs, g Gateway) (*ec2.VpnConnection, erro
 	//   down: no tunnel up for 15 minutes (Maximum 0), or no data (the connection not reporting).
 	for _, al := range []struct {
 		suffix, statistic, comparison, what string
-		threshold                          float64
+		threshold                           float64
 	}{
 		{"tunnel-degraded", "Minimum", "LessThanThreshold", "a tunnel has been down", 1},
 		{"down", "Maximum", "LessThanOrEqualToThreshold", "every tunnel has been down", 0},
