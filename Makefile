@@ -93,6 +93,7 @@ golden:
 	$(GO) test ./pkg/program -run TestGolden -update
 	$(GO) test ./pkg/orchestrate -run Golden -update
 	$(GO) test ./pkg/drift -run Golden -update
+	$(GO) test ./cmd/sovereign -run TestRunbookHelp -update
 
 clean:
 	rm -rf bin $(SYNTH_OUT)

@@ -68,7 +68,7 @@ func checkIsolation(t *testing.T, dir string, before map[string][]byte, oldFleet
 	if _, err := config.LoadDir(dir); err != nil {
 		t.Fatal(err)
 	}
-	primary := oldFleet.PrimaryDatabase(config.EnvProduction)
+	home := oldFleet.DatabaseHome(config.EnvProduction) // holds the credentials secret and its replicas
 	for _, name := range oldFleet.Names() {
 		old, cur := before[name], after[name]
 		switch {
@@ -77,7 +77,7 @@ func checkIsolation(t *testing.T, dir string, before map[string][]byte, oldFleet
 		case string(old) == string(cur):
 		case oldFleet.Stack(name).Settings.Kind == config.KindGlobal:
 			reportAll(t, onlyGains(name, old, cur))
-		case add.region != "" && primary != nil && name == primary.Name:
+		case add.region != "" && home != nil && name == home.Name:
 			reportAll(t, onlyReplicaAdded(name, old, cur, add.region))
 		default:
 			t.Errorf("%s: the graph changed when %s was added:\n%s", name, add.stack, firstDifference(old, cur))
@@ -172,21 +172,39 @@ func byURN(g graphFile) map[string]string {
 	return out
 }
 
-// onlyReplicaAdded: the one difference is the primary's credentials secret replicated to region
+// onlyReplicaAdded: the one difference is the home's credentials secret replicated to region
 // too; every other byte of the graph is the same.
 func onlyReplicaAdded(name string, old, cur []byte, region string) []string {
 	var o, c graphFile
 	if err := errors.Join(json.Unmarshal(old, &o), json.Unmarshal(cur, &c)); err != nil {
 		return []string{fmt.Sprintf("%s: %v", name, err)}
 	}
-	if len(o.Resources) != len(c.Resources) {
-		return []string{fmt.Sprintf("%s: %d resources, had %d", name, len(c.Resources), len(o.Resources))}
-	}
 	var out []string
+	// New: the provider of the region and the replica's key and alias there, nothing else.
+	was := map[string]map[string]any{}
+	for _, r := range o.Resources {
+		was[fmt.Sprint(r["urn"])] = r
+	}
+	added := 0
+	for _, r := range c.Resources {
+		if _, ok := was[fmt.Sprint(r["urn"])]; ok {
+			continue
+		}
+		added++
+		n := fmt.Sprint(r["name"])
+		if !(r["type"] == "pulumi:providers:aws" && n == "aws-"+region+"-secret-replica") &&
+			!(r["type"] == "aws:kms/key:Key" && strings.HasSuffix(n, "-aurora-master-"+region)) &&
+			!(r["type"] == "aws:kms/alias:Alias" && strings.HasSuffix(n, "-aurora-master-"+region+"-alias")) {
+			out = append(out, fmt.Sprintf("%s: new %s %s", name, r["type"], n))
+		}
+	}
+	if added != 3 || len(c.Resources) != len(o.Resources)+3 {
+		out = append(out, fmt.Sprintf("%s: %d resources, had %d; want the replica's provider, key and alias added", name, len(c.Resources), len(o.Resources)))
+	}
 	changed := 0
-	for i := range o.Resources {
-		a, b := o.Resources[i], c.Resources[i]
-		if marshal(a) == marshal(b) {
+	for _, b := range c.Resources {
+		a, ok := was[fmt.Sprint(b["urn"])]
+		if !ok || marshal(a) == marshal(b) {
 			continue
 		}
 		changed++
@@ -196,11 +214,22 @@ func onlyReplicaAdded(name string, old, cur []byte, region string) []string {
 			out = append(out, fmt.Sprintf("%s: %s changed:\n%s\n%s", name, a["urn"], marshal(a), marshal(b)))
 			continue
 		}
-		want := append(slices.Clone(asAnyList(inA["replicas"])), map[string]any{"region": region})
-		if !sameSet(want, asAnyList(inB["replicas"])) {
+		regions := func(v any) []any {
+			var rs []any
+			for _, r := range asAnyList(v) {
+				rs = append(rs, r.(map[string]any)["region"])
+			}
+			return rs
+		}
+		if want := append(regions(inA["replicas"]), region); !sameSet(want, regions(inB["replicas"])) {
 			out = append(out, fmt.Sprintf("%s: %s replicas %s, want %s", name, a["urn"], marshal(inB["replicas"]), marshal(want)))
 		}
 		inB["replicas"] = inA["replicas"]
+		if deps, ok := a["dependsOn"]; ok { // and it depends on the new region's key
+			b["dependsOn"] = deps
+		} else {
+			delete(b, "dependsOn")
+		}
 		if marshal(a) != marshal(b) {
 			out = append(out, fmt.Sprintf("%s: %s changed beyond its replicas:\n%s\n%s", name, a["urn"], marshal(a), marshal(b)))
 		}
@@ -394,20 +423,28 @@ func TestIsolationCheckers(t *testing.T) {
 			}
 		})
 	}
+	// What the home adds for a new member's region besides the replica: its provider, key, alias.
+	added := []string{`{"urn":"p","type":"pulumi:providers:aws","name":"aws-eu-central-1-secret-replica"}`,
+		`{"urn":"k","type":"aws:kms/key:Key","name":"gs-ams-aurora-master-eu-central-1"}`,
+		`{"urn":"l","type":"aws:kms/alias:Alias","name":"gs-ams-aurora-master-eu-central-1-alias"}`}
+	grown := func(outputs string, resources ...string) []byte {
+		return graph(outputs, append(resources, added...)...)
+	}
 	replica := []struct {
 		name     string
 		old, cur []byte
 		want     string
 	}{
-		{"the replica", graph("", a, secret("us-east-1")), graph("", a, secret("eu-central-1", "us-east-1")), ""},
-		{"no change at all", graph("", a, secret("us-east-1")), graph("", a, secret("us-east-1")), "0 resources changed"},
-		{"a replica elsewhere", graph("", a, secret("us-east-1")), graph("", a, secret("eu-west-2", "us-east-1")), "replicas"},
-		{"two replicas", graph("", a, secret("us-east-1")), graph("", a, secret("eu-central-1", "eu-west-2", "us-east-1")), "replicas"},
-		{"another resource too", graph("", a, secret("us-east-1")), graph("", a2, secret("eu-central-1", "us-east-1")), "s: a changed"},
-		{"one resource more", graph("", a, secret()), graph("", a, b, secret("eu-central-1")), "3 resources, had 2"},
-		{"outputs", graph(`"o":1`, secret()), graph(`"o":2`, secret("eu-central-1")), "outputs, project or stack changed"},
+		{"the replica", graph("", a, secret("us-east-1")), grown("", a, secret("eu-central-1", "us-east-1")), ""},
+		{"no change at all", graph("", a, secret("us-east-1")), grown("", a, secret("us-east-1")), "0 resources changed"},
+		{"no key in the new region", graph("", a, secret("us-east-1")), graph("", a, secret("eu-central-1", "us-east-1")), "want the replica's provider, key and alias added"},
+		{"a replica elsewhere", graph("", a, secret("us-east-1")), grown("", a, secret("eu-west-2", "us-east-1")), "replicas"},
+		{"two replicas", graph("", a, secret("us-east-1")), grown("", a, secret("eu-central-1", "eu-west-2", "us-east-1")), "replicas"},
+		{"another resource too", graph("", a, secret("us-east-1")), grown("", a2, secret("eu-central-1", "us-east-1")), "s: a changed"},
+		{"one resource more", graph("", a, secret()), grown("", a, b, secret("eu-central-1")), "new aws:budgets/budget:Budget"},
+		{"outputs", graph(`"o":1`, secret()), grown(`"o":2`, secret("eu-central-1")), "outputs, project or stack changed"},
 		{"the secret beyond its replicas",
-			graph("", secret("us-east-1")), graph("", strings.Replace(secret("eu-central-1", "us-east-1"), `"name":"m"`, `"name":"n"`, 1)), "changed beyond its replicas"},
+			graph("", secret("us-east-1")), grown("", strings.Replace(secret("eu-central-1", "us-east-1"), `"name":"m"`, `"name":"n"`, 1)), "changed beyond its replicas"},
 	}
 	for _, tt := range replica {
 		t.Run("onlyReplicaAdded "+tt.name, func(t *testing.T) {

@@ -22,9 +22,10 @@ var offlineNotes = []func(fleet *config.Fleet, names []string) []awscheck.Findin
 
 // onlineChecks are what preflight --online asks AWS. Add yours as one line.
 var onlineChecks = []awscheck.Check{
-	awscheck.Identity,  // the caller against each cluster's creatorRoleArn and adminRoleArns
-	awscheck.Offerings, // every node group's instance types offered in each of its AZs
-	awscheck.Access,    // the caller's access entry on each cluster that exists (the probe only opens TCP)
+	awscheck.Identity,           // the caller against each cluster's creatorRoleArn and adminRoleArns
+	awscheck.Offerings,          // every node group's instance types offered in each of its AZs
+	awscheck.Access,             // the caller's access entry on each cluster that exists (the probe only opens TCP)
+	awscheck.AuroraAvailability, // the Aurora version and instance class exist in every region (pkg/awscheck/availability.go)
 }
 
 func newPreflight(g *globalFlags) *cobra.Command {

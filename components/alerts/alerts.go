@@ -60,6 +60,14 @@ func ManagedPrometheus(s scope.Scope) Publisher {
 		Actions: []string{"sns:GetTopicAttributes"}}
 }
 
+// RDSEvents publishes the RDS event subscriptions of the region (failover, failure, maintenance
+// of the Aurora clusters) with the conditions RDS documents for its topic policy
+// (USER_Events.GrantingPermissions: aws:SourceArn of the RDS resources, aws:SourceAccount); the
+// pattern covers every RDS ARN of the account in the region, the subscription's included.
+func RDSEvents(s scope.Scope) Publisher {
+	return Publisher{Sid: "RDSEvents", Service: "events.rds.amazonaws.com", SourceArn: s.ARN("rds", "*")}
+}
+
 // Alerts is the component.
 type Alerts struct {
 	pulumi.ResourceState

@@ -30,6 +30,12 @@ type Args struct {
 	// CopyProvider is an aws provider for the copy region; the copy vault and its key are
 	// declared through it.
 	CopyProvider pulumi.ProviderResource
+
+	// Standby declares the vaults only: a secondary of the Aurora global database holds the same
+	// data as the writer, so only the writer's region runs the plan (six plans would keep six
+	// copies of one dataset). The vaults stay in every region, so the recovery points of a
+	// region that wrote before a switchover are kept, and the plan moves with the writer.
+	Standby bool
 }
 
 // Backup is the component.
@@ -70,6 +76,13 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	copyVault, err := vaultWithKey(ctx, n("backup-copy"), name+"-backup-copy", keyPolicy, args.Scope.Protect, inCopyRegion...)
 	if err != nil {
 		return nil, err
+	}
+
+	b.VaultArn = vault.Arn
+	b.CopyVaultArn = copyVault.Arn
+	if args.Standby {
+		b.PlanID = pulumi.String("").ToStringOutput()
+		return b, ctx.RegisterResourceOutputs(b, pulumi.Map{"vaultArn": b.VaultArn, "copyVaultArn": b.CopyVaultArn, "planId": b.PlanID})
 	}
 
 	lifecycle := &backup.PlanRuleLifecycleArgs{DeleteAfter: pulumi.Int(args.RetentionDays)}
@@ -119,8 +132,6 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		return nil, err
 	}
 
-	b.VaultArn = vault.Arn
-	b.CopyVaultArn = copyVault.Arn
 	b.PlanID = plan.ID().ToStringOutput()
 	return b, ctx.RegisterResourceOutputs(b, pulumi.Map{
 		"vaultArn":     b.VaultArn,

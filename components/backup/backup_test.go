@@ -35,6 +35,7 @@ type fixture struct {
 	resources  pulumi.StringArrayInput
 	retention  int
 	schedule   string
+	standby    bool
 }
 
 func valid(s scope.Scope) fixture {
@@ -46,7 +47,7 @@ func copyProviderName(region string) string { return "aws-" + region + "-backup-
 
 func synthBackup(f fixture) (*synth.Graph, error) {
 	r, err := synth.RunComponent(f.scope.Region, func(ctx *pulumi.Context, p pulumi.ProviderResource) error {
-		a := &backup.Args{Scope: f.scope, ResourceArns: f.resources, RetentionDays: f.retention, Schedule: f.schedule}
+		a := &backup.Args{Scope: f.scope, ResourceArns: f.resources, RetentionDays: f.retention, Schedule: f.schedule, Standby: f.standby}
 		if !f.noCopy {
 			cp, err := synth.NewAWSProvider(ctx, f.copyRegion, copyProviderName(f.copyRegion))
 			if err != nil {
@@ -255,5 +256,24 @@ func TestBackupRejects(t *testing.T) {
 				t.Errorf("the component was declared before its Args were checked")
 			}
 		})
+	}
+}
+
+// A secondary of the global database keeps its vaults (recovery points from when it wrote) but
+// runs no plan: the writer's region backs up the one dataset.
+func TestStandbyKeepsVaultsOnly(t *testing.T) {
+	f := valid(scope.Scope{Partition: "aws", AccountID: "111122223333", Region: "us-east-1", Protect: true})
+	f.standby = true
+	g, err := synthBackup(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for typ, want := range map[string]int{tVault: 2, tPlan: 0, tSelection: 0, tRole: 0, tAttachment: 0} {
+		if got := len(g.ByType(typ)); got != want {
+			t.Errorf("%d %s, want %d", got, typ, want)
+		}
+	}
+	if g.Outputs["vaultArn"] == nil || g.Outputs["copyVaultArn"] == nil {
+		t.Errorf("outputs %v", g.Outputs)
 	}
 }

@@ -66,11 +66,16 @@ type Cache struct {
 
 // Alarm thresholds.
 const (
-	engineCPUPercent    = 80
-	memoryUsagePercent  = 80
-	slowLogRetention    = 90
-	alarmPeriodSeconds  = 300
-	alarmEvaluationsMin = 3
+	engineCPUPercent = 80
+	// evictionsPerPeriod: a cache runs full by design (LRU), so memory use says nothing; keys
+	// evicted at this rate for 15 minutes mean the working set no longer fits.
+	evictionsPerPeriod = 1000
+	// replicationLagSeconds: a replica this far behind serves stale reads and, promoted, loses
+	// writes.
+	replicationLagSeconds = 10
+	slowLogRetention      = 90
+	alarmPeriodSeconds    = 300
+	alarmEvaluationsMin   = 3
 )
 
 // New declares the cache. Pass the stack's regional provider with pulumi.Provider.
@@ -261,13 +266,16 @@ func (b *builder) secret() (err error) {
 	return err
 }
 
-// nodeAlarms are the per-node metrics alarmed on, with their thresholds in percent.
+// nodeAlarms are the per-node metrics alarmed on. Memory use is not one of them: a cache that
+// evicts by design sits near full. ReplicationLag exists only on replicas, and any node can be
+// one after a failover, so every node has the alarm and missing data is fine.
 var nodeAlarms = []struct {
-	suffix, metric string
-	threshold      float64
+	suffix, metric, statistic, unit string
+	threshold                       float64
 }{
-	{"cpu", "EngineCPUUtilization", engineCPUPercent},
-	{"memory", "DatabaseMemoryUsagePercentage", memoryUsagePercent},
+	{"cpu", "EngineCPUUtilization", "Average", "%", engineCPUPercent},
+	{"evictions", "Evictions", "Sum", " keys per 5 minutes", evictionsPerPeriod},
+	{"replication-lag", "ReplicationLag", "Maximum", " s", replicationLagSeconds},
 }
 
 // alarms watch every node: ElastiCache names the nodes of a non-clustered group <id>-001, -002...
@@ -276,11 +284,11 @@ func (b *builder) alarms() error {
 		node := fmt.Sprintf("%s-%03d", b.groupID, i)
 		for _, al := range nodeAlarms {
 			if _, err := cloudwatch.NewMetricAlarm(b.ctx, b.n("cache-%03d-%s", i, al.suffix), &cloudwatch.MetricAlarmArgs{
-				AlarmDescription:   pulumi.String(fmt.Sprintf("Cache node %s: %s above %.0f%% for 15 minutes", node, al.metric, al.threshold)),
+				AlarmDescription:   pulumi.String(fmt.Sprintf("Cache node %s: %s above %.0f%s for 15 minutes", node, al.metric, al.threshold, al.unit)),
 				Namespace:          pulumi.String("AWS/ElastiCache"),
 				MetricName:         pulumi.String(al.metric),
 				Dimensions:         pulumi.StringMap{"CacheClusterId": pulumi.String(node)},
-				Statistic:          pulumi.String("Average"),
+				Statistic:          pulumi.String(al.statistic),
 				Period:             pulumi.Int(alarmPeriodSeconds),
 				EvaluationPeriods:  pulumi.Int(alarmEvaluationsMin),
 				ComparisonOperator: pulumi.String("GreaterThanThreshold"),

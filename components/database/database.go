@@ -1,18 +1,22 @@
 // Package database is a region's member of the Aurora PostgreSQL global database.
 //
-// The primary region declares the rds.GlobalCluster and the writer cluster with its
-// credentials (a random password kept as a secret and stored in Secrets Manager, replicated to
-// every secondary region). A secondary region declares a read-only cluster joined to the global
-// cluster whose id it reads from the primary stack; it carries no credentials, no database name
-// and no backup settings of its own, because AWS gives it all of those from the primary.
+// Two things are separate: the role (the writer or a read-only secondary), which moves with
+// every switchover and failover, and the home, which does not. The home stack declares the
+// rds.GlobalCluster and the master credentials (a random password kept as a secret and stored
+// in Secrets Manager, replicated to every other member's region under a key of that region);
+// every other member reads the global cluster id and the secret from the home's stack. A role
+// change is then a config change that replaces nothing: the fields a member gets only when it
+// is created as the writer are ignored afterwards (memberIgnoreChanges).
 package database
 
 import (
 	"fmt"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
+	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/global-sovereign/global-sovereign/components/kmskey"
@@ -59,28 +63,51 @@ type Args struct {
 	// deletes it at once, 7-30 keep it (and its name) recoverable.
 	SecretRecoveryDays int
 
+	// The role: exactly one of Primary and Secondary is set. A role change (switchover,
+	// failover) swaps them and must replace nothing: every field whose value depends on the role
+	// at creation and that the provider replaces on change is in memberIgnoreChanges.
 	Primary   *PrimaryArgs
 	Secondary *SecondaryArgs
+
+	// Where the global cluster and the credentials live: exactly one of Home and FromHome is
+	// set. The home does not move with the writer (config: database.home), so a role change
+	// neither moves state nor rotates the password.
+	Home     *HomeArgs
+	FromHome *FromHomeArgs
 }
 
-// PrimaryArgs are what only the primary region sets: the writer cluster and its credentials.
+// PrimaryArgs are what only the writer sets: its backups.
 type PrimaryArgs struct {
 	// Standalone makes the writer a cluster of its own, in no global database (an environment
-	// stack's database): no rds.GlobalCluster, and GlobalClusterIdentifier is unused.
-	Standalone              bool
-	GlobalClusterIdentifier string
-	DatabaseName            string
-	MasterUsername          string
-	BackupRetentionDays     int
-	// ReplicaRegions are the secondary regions the credentials secret is replicated to.
-	ReplicaRegions []string
+	// stack's database): no rds.GlobalCluster. It needs Home (without GlobalClusterIdentifier).
+	Standalone          bool
+	BackupRetentionDays int
 }
 
-// SecondaryArgs are what a secondary reads from the primary stack.
+// SecondaryArgs are what a read-only member sets.
 type SecondaryArgs struct {
-	GlobalClusterID pulumi.StringInput // the primary's rds.GlobalCluster id
-	SourceRegion    pulumi.StringInput // the primary's AWS region
-	SecretArn       pulumi.StringInput // the primary's credentials secret; replicated here
+	// SourceRegion is the writer's AWS region when the cluster is created (config data). The
+	// provider replaces the cluster when it changes and never reads it back, so it is ignored
+	// afterwards: it changes on every member whenever the writer moves.
+	SourceRegion string
+}
+
+// HomeArgs are what the home stack declares besides its cluster: the global cluster and the
+// master credentials.
+type HomeArgs struct {
+	GlobalClusterIdentifier string // empty for a standalone cluster
+	DatabaseName            string
+	MasterUsername          string
+	// ReplicaProviders are the aws providers of the regions the credentials secret is
+	// replicated to (every other member's), by region: each replica gets a customer-managed
+	// key of its region, declared here because the secret needs it before those stacks deploy.
+	ReplicaProviders map[string]pulumi.ProviderResource
+}
+
+// FromHomeArgs are what a member that is not the home reads from the home's stack.
+type FromHomeArgs struct {
+	GlobalClusterID pulumi.StringInput // the home's rds.GlobalCluster id
+	SecretArn       pulumi.StringInput // the home's credentials secret; replicated here
 }
 
 // Database is the component.
@@ -118,6 +145,11 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	if err := b.foundation(); err != nil {
 		return nil, err
 	}
+	if args.Home != nil {
+		if err := b.home(); err != nil {
+			return nil, err
+		}
+	}
 	var cluster *rds.Cluster
 	var err error
 	if args.Primary != nil {
@@ -127,6 +159,11 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	}
 	if err != nil {
 		return nil, err
+	}
+	if args.Home != nil {
+		if err := b.credentials(cluster); err != nil {
+			return nil, err
+		}
 	}
 	instances, err := b.instances(cluster)
 	if err != nil {
@@ -152,12 +189,12 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		}
 		return ""
 	}).(pulumi.StringOutput)
-	if args.Primary != nil {
+	if args.Home != nil {
 		d.SecretArn = b.secretArn
 		d.ClientWriterEndpoint = b.clientWriter
 		d.MasterPassword = b.masterPassword
 	} else {
-		d.SecretArn = replicaArn(args.Secondary.SecretArn, args.Scope.Region)
+		d.SecretArn = replicaArn(args.FromHome.SecretArn, args.Scope.Region)
 	}
 	return d, ctx.RegisterResourceOutputs(d, pulumi.Map{
 		"clusterIdentifier": d.ClusterIdentifier,
@@ -181,19 +218,33 @@ func (a *Args) check() error {
 		return fmt.Errorf("no availability zones")
 	case a.AlarmTopicArn == nil || a.VpcID == nil || a.DatabaseSubnetIDs == nil:
 		return fmt.Errorf("alarm topic, VPC and subnets are required")
-	case a.Primary != nil && ((a.Primary.GlobalClusterIdentifier == "") != a.Primary.Standalone || a.Primary.MasterUsername == ""):
-		return fmt.Errorf("a primary needs a master username and a global cluster identifier, a standalone cluster a master username and none")
-	case a.Secondary != nil && (a.Secondary.GlobalClusterID == nil || a.Secondary.SourceRegion == nil || a.Secondary.SecretArn == nil):
-		return fmt.Errorf("a secondary needs the primary's global cluster id, region and credentials secret")
+	case (a.Home == nil) == (a.FromHome == nil):
+		return fmt.Errorf("set exactly one of Home and FromHome")
+	case a.Home != nil && (a.Home.MasterUsername == "" || a.Home.DatabaseName == ""):
+		return fmt.Errorf("the home needs a master username and a database name")
+	case a.Home != nil && (a.Home.GlobalClusterIdentifier == "") != a.standalone():
+		return fmt.Errorf("a global database's home needs a global cluster identifier, a standalone cluster none")
+	case a.standalone() && a.Home == nil:
+		return fmt.Errorf("a standalone cluster is its own home")
+	case a.FromHome != nil && (a.FromHome.GlobalClusterID == nil || a.FromHome.SecretArn == nil):
+		return fmt.Errorf("a member that is not the home needs the home's global cluster id and credentials secret")
+	case a.Secondary != nil && a.Secondary.SourceRegion == "":
+		return fmt.Errorf("a secondary needs the writer's region")
 	}
 	return nil
 }
+
+func (a *Args) standalone() bool { return a.Primary != nil && a.Primary.Standalone }
 
 type builder struct {
 	ctx    *pulumi.Context
 	name   string
 	args   *Args
 	parent pulumi.ResourceOption
+
+	global   *rds.GlobalCluster // the home's
+	logs     *cloudwatch.LogGroup
+	password *random.RandomPassword
 
 	key            *kms.Key
 	sg             *ec2.SecurityGroup
@@ -212,8 +263,45 @@ func (b *builder) n(format string, args ...any) string {
 
 // memberIgnoreChanges are the fields of a global database member that AWS changes on its own:
 // on switchover or failover (replication source, global cluster membership) and on upgrades
-// driven through the global cluster (engine version).
-var memberIgnoreChanges = []string{"replicationSourceIdentifier", "globalClusterIdentifier", "engineVersion"}
+// driven through the global cluster (engine version); and the fields only a cluster created as
+// the writer sets, which the provider replaces the cluster on (terraform-provider-aws
+// internal/service/rds/cluster.go: source_region, database_name and master_username are
+// ForceNew, source_region is never read back) or would rotate (master_password): a role change
+// moves them from one member to another and must change neither.
+var memberIgnoreChanges = []string{"replicationSourceIdentifier", "globalClusterIdentifier", "engineVersion",
+	"sourceRegion", "databaseName", "masterUsername", "masterPassword"}
+
+// standaloneIgnoreChanges are the fields a standalone (environment) cluster leaves to AWS: none
+// but the password, which is set once and never rotated as a side effect. Its engineVersion is
+// config, so staging and development upgrade when the config says so.
+var standaloneIgnoreChanges = []string{"masterPassword"}
+
+// Upgrades take longer than the provider's default timeouts: a global cluster's upgrade runs
+// member after member across every region, and a major version upgrade of a cluster restarts it.
+const (
+	globalUpdateTimeout  = "6h"
+	clusterUpdateTimeout = "4h"
+)
+
+// ignoreChanges is the cluster's list: a member's or a standalone cluster's.
+func (b *builder) ignoreChanges() []string {
+	if b.args.standalone() {
+		return standaloneIgnoreChanges
+	}
+	return memberIgnoreChanges
+}
+
+// globalID is the global cluster a member joins: the home's own, or the one it read from the
+// home's stack; nil for a standalone cluster.
+func (b *builder) globalID() pulumi.StringPtrInput {
+	switch {
+	case b.global != nil:
+		return b.global.ID()
+	case b.args.FromHome != nil:
+		return b.args.FromHome.GlobalClusterID
+	}
+	return nil
+}
 
 // foundation declares what both roles need: the region-local KMS key, the network placement and
 // the parameter group that forces TLS.
@@ -224,9 +312,13 @@ func (b *builder) foundation() error {
 		Description: fmt.Sprintf("%s Aurora storage, Performance Insights and credentials", b.name),
 		Alias:       b.name + "-aurora",
 		Protect:     a.Scope.Protect,
-		Policy:      iampolicy.New(kmskey.AccountAdmin(a.Scope)),
+		// CloudWatch Logs encrypts the exported PostgreSQL log with it too.
+		Policy: iampolicy.New(kmskey.AccountAdmin(a.Scope), kmskey.CloudWatchLogs(a.Scope)),
 	}, b.parent)
 	if err != nil {
+		return err
+	}
+	if err := b.logGroup(); err != nil {
 		return err
 	}
 	b.subnetGroup, err = rds.NewSubnetGroup(b.ctx, b.n("aurora"), &rds.SubnetGroupArgs{
@@ -254,7 +346,10 @@ func (b *builder) foundation() error {
 		Description: pulumi.String(fmt.Sprintf("%s Aurora PostgreSQL %s: TLS only", b.name, a.EngineMajor)),
 		Parameters: rds.ClusterParameterGroupParameterArray{
 			rds.ClusterParameterGroupParameterArgs{Name: pulumi.String("rds.force_ssl"), Value: pulumi.String("1")},
-			rds.ClusterParameterGroupParameterArgs{Name: pulumi.String("log_min_duration_statement"), Value: pulumi.String("1000")},
+			// No statement text in the log: a slow statement would be written with its literal
+			// values (PostgreSQL logs the text as sent). Slow statements are found in Performance
+			// Insights (per instance, under the cluster's key) instead.
+			rds.ClusterParameterGroupParameterArgs{Name: pulumi.String("log_min_duration_statement"), Value: pulumi.String("-1")},
 		},
 	}, b.parent)
 	return err
@@ -262,10 +357,21 @@ func (b *builder) foundation() error {
 
 // instances declares the cluster's instances spread over the AZs. Instance 1 is the writer of a
 // primary (promotion tier 0); the rest are readers that fail over in tier order.
+//
+// Pulumi changes independent resources in parallel, so an instance-class change would restart
+// the writer and every reader at once. Each instance depends on the next one instead: a change
+// rolls from the last reader to the first and reaches the writer last, one instance at a time,
+// while the others serve. The price is that the instances are also created one after another.
+// After an in-region failover another instance may be the writer; the roll still restarts one
+// instance at a time.
 func (b *builder) instances(cluster *rds.Cluster) ([]*rds.ClusterInstance, error) {
 	a := b.args
-	var out []*rds.ClusterInstance
-	for i := 0; i < a.Instances; i++ {
+	out := make([]*rds.ClusterInstance, a.Instances)
+	for i := a.Instances - 1; i >= 0; i-- {
+		opts := []pulumi.ResourceOption{b.parent, pulumi.IgnoreChanges([]string{"engineVersion"})}
+		if i+1 < a.Instances {
+			opts = append(opts, pulumi.DependsOn([]pulumi.Resource{out[i+1]}))
+		}
 		id := b.n("aurora-%d", i+1)
 		in, err := rds.NewClusterInstance(b.ctx, id, &rds.ClusterInstanceArgs{
 			Identifier:                         pulumi.String(id),
@@ -282,11 +388,11 @@ func (b *builder) instances(cluster *rds.Cluster) ([]*rds.ClusterInstance, error
 			AutoMinorVersionUpgrade: pulumi.Bool(false),
 			CaCertIdentifier:        pulumi.String("rds-ca-rsa2048-g1"),
 			ApplyImmediately:        pulumi.Bool(a.ApplyImmediately),
-		}, b.parent, pulumi.IgnoreChanges([]string{"engineVersion"}))
+		}, opts...)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, in)
+		out[i] = in
 	}
 	return out, nil
 }

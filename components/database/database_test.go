@@ -32,6 +32,7 @@ const (
 	tSecret    = "aws:secretsmanager/secret:Secret"
 	tVersion   = "aws:secretsmanager/secretVersion:SecretVersion"
 	tAlarm     = "aws:cloudwatch/metricAlarm:MetricAlarm"
+	tLogGroup  = "aws:cloudwatch/logGroup:LogGroup"
 	topic      = "arn:aws:sns:eu-west-1:111122223333:gs-test-alerts"
 	primaryArn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:gs-global/master-AbCdEf"
 )
@@ -57,17 +58,23 @@ func base(s scope.Scope, instances int, azs ...string) *database.Args {
 	}
 }
 
+// replicaRegions are the regions the home's credentials are replicated to in these tests; the
+// synth run gives each a provider (replicaProviders).
+var replicaRegions = []string{"ap-southeast-2", "us-east-1"}
+
+// primary is the first writer of a global database, in its home.
 func primary(s scope.Scope, instances int, azs ...string) *database.Args {
 	a := base(s, instances, azs...)
-	a.Primary = &database.PrimaryArgs{GlobalClusterIdentifier: "gs-global", DatabaseName: "sovereign", MasterUsername: "sovereign_admin",
-		BackupRetentionDays: 35, ReplicaRegions: []string{"us-east-1", "ap-southeast-2"}}
+	a.Primary = &database.PrimaryArgs{BackupRetentionDays: 35}
+	a.Home = &database.HomeArgs{GlobalClusterIdentifier: "gs-global", DatabaseName: "sovereign", MasterUsername: "sovereign_admin"}
 	return a
 }
 
+// secondary is a read-only member that reads the global cluster and the secret from the home.
 func secondary(s scope.Scope, instances int, azs ...string) *database.Args {
 	a := base(s, instances, azs...)
-	a.Secondary = &database.SecondaryArgs{GlobalClusterID: pulumi.String("gs-global"), SourceRegion: pulumi.String("eu-west-1"),
-		SecretArn: pulumi.String(primaryArn)}
+	a.Secondary = &database.SecondaryArgs{SourceRegion: "eu-west-1"}
+	a.FromHome = &database.FromHomeArgs{GlobalClusterID: pulumi.String("gs-global"), SecretArn: pulumi.String(primaryArn)}
 	return a
 }
 
@@ -75,6 +82,16 @@ var outputs = []string{"clusterIdentifier", "clusterArn", "writerEndpoint", "rea
 
 func synthDatabase(a *database.Args) (*synth.Graph, error) {
 	r, err := synth.RunComponent(a.Scope.Region, func(ctx *pulumi.Context, p pulumi.ProviderResource) error {
+		if a.Home != nil && a.Home.GlobalClusterIdentifier != "" && a.Home.ReplicaProviders == nil {
+			a.Home.ReplicaProviders = map[string]pulumi.ProviderResource{}
+			for _, r := range replicaRegions {
+				rp, err := synth.NewAWSProvider(ctx, r, synth.ProviderName(r))
+				if err != nil {
+					return err
+				}
+				a.Home.ReplicaProviders[r] = rp
+			}
+		}
 		d, err := database.New(ctx, "gs-test", a, pulumi.Provider(p))
 		if err != nil {
 			return err
@@ -103,7 +120,7 @@ func TestDatabase(t *testing.T) {
 		{"primary, three instances in three AZs", primary(ams, 3, "eu-west-1a", "eu-west-1b", "eu-west-1c"), "arn:aws:iam::111122223333:root"},
 		{"primary, unprotected, deferred changes, one instance", func() *database.Args {
 			a := primary(scope.Scope{Partition: "aws", AccountID: "111122223333", Region: "eu-west-1"}, 1, "eu-west-1a", "eu-west-1b")
-			a.ApplyImmediately, a.SecretRecoveryDays, a.Primary.ReplicaRegions = false, 0, nil
+			a.ApplyImmediately, a.SecretRecoveryDays, a.Home.ReplicaProviders = false, 0, map[string]pulumi.ProviderResource{}
 			return a
 		}(), "arn:aws:iam::111122223333:root"},
 		{"secondary, two instances round three AZs", secondary(iad, 2, "us-east-1a", "us-east-1b", "us-east-1c"), "arn:aws:iam::111122223333:root"},
@@ -124,6 +141,12 @@ func TestDatabase(t *testing.T) {
 				if strings.HasPrefix(r.Type, "random:") {
 					return ""
 				}
+				// The replica keys are in their own regions.
+				for _, rr := range replicaRegions {
+					if strings.Contains(r.Name, "aurora-master-"+rr) {
+						return synth.ProviderName(rr)
+					}
+				}
 				return provider
 			}) {
 				t.Error(p)
@@ -133,8 +156,12 @@ func TestDatabase(t *testing.T) {
 				roleOnly = 1
 			}
 			alarms := 2 + 1 - roleOnly // a secondary also alarms on replication lag
-			counts := map[string]int{tKey: 1, tAlias: 1, tSubnets: 1, tSG: 1, tRule: len(a.ClientCIDRs), tParams: 1, tCluster: 1,
-				tInstance: a.Instances, tAlarm: alarms,
+			replicaKeys := 0
+			if a.Home != nil {
+				replicaKeys = len(a.Home.ReplicaProviders)
+			}
+			counts := map[string]int{tKey: 1 + replicaKeys, tAlias: 1 + replicaKeys, tSubnets: 1, tSG: 1, tRule: len(a.ClientCIDRs), tParams: 1, tCluster: 1,
+				tInstance: a.Instances, tAlarm: alarms, tLogGroup: 1,
 				// Credentials and the global cluster exist only in the primary region.
 				tGlobal: roleOnly, tPassword: roleOnly, tRandomID: roleOnly, tSecret: roleOnly, tVersion: roleOnly}
 			for typ, want := range counts {
@@ -143,7 +170,7 @@ func TestDatabase(t *testing.T) {
 				}
 			}
 
-			key := graphtest.One(t, g, tKey)
+			key := byName(t, g, "gs-test-aurora-key")
 			keyArn := key.State["arn"].(string)
 			var kp iampolicy.Document
 			if err := json.Unmarshal([]byte(key.Inputs["policy"].(string)), &kp); err != nil {
@@ -191,22 +218,35 @@ func TestDatabase(t *testing.T) {
 			if !slices.Equal(graphtest.Strings(in["enabledCloudwatchLogsExports"]), []string{"postgresql"}) {
 				t.Errorf("log exports %v", in["enabledCloudwatchLogsExports"])
 			}
+			// The PostgreSQL log goes to a group declared first, encrypted and expiring, and
+			// carries no statement text (literal values).
+			logs := graphtest.One(t, g, tLogGroup)
+			if logs.Inputs["name"] != "/aws/rds/cluster/gs-test-aurora/postgresql" || logs.Inputs["kmsKeyId"] != keyArn ||
+				logs.Inputs["retentionInDays"] != float64(database.LogRetentionDays) || logs.Protect != protect ||
+				!slices.Contains(cluster.DependsOn, logs.URN) {
+				t.Errorf("log group %v protect %v; cluster depends on %v", logs.Inputs, logs.Protect, cluster.DependsOn)
+			}
+			if !strings.Contains(fmt.Sprint(params.Inputs["parameters"]), "name:log_min_duration_statement value:-1") ||
+				!strings.Contains(key.Inputs["policy"].(string), "logs."+a.Scope.Region+".amazonaws.com") {
+				t.Errorf("statements logged %v, or the key does not admit CloudWatch Logs", params.Inputs["parameters"])
+			}
 			if cluster.Protect != protect {
 				t.Errorf("cluster protect %v, want %v", cluster.Protect, protect)
 			}
-			if !slices.Equal(cluster.IgnoreChanges, []string{"engineVersion", "globalClusterIdentifier", "replicationSourceIdentifier"}) {
+			if !slices.Equal(cluster.IgnoreChanges, []string{"databaseName", "engineVersion", "globalClusterIdentifier", "masterPassword",
+				"masterUsername", "replicationSourceIdentifier", "sourceRegion"}) {
 				t.Errorf("cluster ignores %v", cluster.IgnoreChanges)
 			}
 
 			if isPrimary {
-				p := a.Primary
+				p, h := a.Primary, a.Home
 				global := graphtest.One(t, g, tGlobal)
-				if global.Inputs["globalClusterIdentifier"] != p.GlobalClusterIdentifier || global.Inputs["storageEncrypted"] != true ||
+				if global.Inputs["globalClusterIdentifier"] != h.GlobalClusterIdentifier || global.Inputs["storageEncrypted"] != true ||
 					global.Inputs["deletionProtection"] != protect || global.Protect != protect || global.Inputs["engineVersion"] != a.EngineVersion {
 					t.Errorf("global cluster %v protect %v", global.Inputs, global.Protect)
 				}
 				if in["globalClusterIdentifier"] != global.ID || in["masterPassword"] != synth.SecretMarker ||
-					in["masterUsername"] != p.MasterUsername || in["databaseName"] != p.DatabaseName ||
+					in["masterUsername"] != h.MasterUsername || in["databaseName"] != h.DatabaseName ||
 					in["backupRetentionPeriod"] != float64(p.BackupRetentionDays) || in["sourceRegion"] != nil ||
 					!slices.Contains(cluster.AdditionalSecretOutputs, "masterPassword") {
 					t.Errorf("primary cluster %v secret outputs %v", in, cluster.AdditionalSecretOutputs)
@@ -220,13 +260,23 @@ func TestDatabase(t *testing.T) {
 					t.Errorf("master password %v", pw)
 				}
 				secret := graphtest.One(t, g, tSecret)
-				var replicas []string
+				// Every replica under a customer-managed key of its own region.
+				var replicas, want []string
 				for _, r := range secret.Inputs["replicas"].([]any) {
-					replicas = append(replicas, r.(map[string]any)["region"].(string))
+					region := r.(map[string]any)["region"].(string)
+					replicas = append(replicas, region)
+					rk := byName(t, g, "gs-test-aurora-master-"+region)
+					if r.(map[string]any)["kmsKeyId"] != rk.State["arn"] || !strings.HasSuffix(rk.Provider, "::"+synth.ProviderName(region)) {
+						t.Errorf("replica %s: key %v, want %v (provider %s)", region, r, rk.State["arn"], rk.Provider)
+					}
 				}
-				if secret.Inputs["name"] != p.GlobalClusterIdentifier+"/master" || secret.Inputs["kmsKeyId"] != keyArn ||
+				for r := range h.ReplicaProviders {
+					want = append(want, r)
+				}
+				slices.Sort(want)
+				if secret.Inputs["name"] != h.GlobalClusterIdentifier+"/master" || secret.Inputs["kmsKeyId"] != keyArn ||
 					secret.Inputs["recoveryWindowInDays"] != float64(a.SecretRecoveryDays) || secret.Protect != protect ||
-					!slices.Equal(replicas, p.ReplicaRegions) {
+					!slices.Equal(replicas, want) {
 					t.Errorf("credentials secret %v protect %v", secret.Inputs, secret.Protect)
 				}
 				if v := graphtest.One(t, g, tVersion); v.Inputs["secretId"] != secret.ID || v.Inputs["secretString"] != synth.SecretMarker {
@@ -270,6 +320,14 @@ func TestDatabase(t *testing.T) {
 						t.Errorf("instance %s %s = %v, want %v", id, k, inst.Inputs[k], want)
 					}
 				}
+				// Rolling changes: each instance waits for the next, so the writer changes last
+				// and one instance at a time restarts.
+				for j := 0; j < a.Instances; j++ {
+					other, _ := g.Named(tInstance, fmt.Sprintf("gs-test-aurora-%d", j+1))
+					if slices.Contains(inst.DependsOn, other.URN) != (j == i+1) {
+						t.Errorf("instance %s depends on %v; want the next instance (%d) and no other", id, inst.DependsOn, i+2)
+					}
+				}
 				if !slices.Equal(inst.IgnoreChanges, []string{"engineVersion"}) {
 					t.Errorf("instance %s ignores %v", id, inst.IgnoreChanges)
 				}
@@ -278,14 +336,28 @@ func TestDatabase(t *testing.T) {
 			// Alarms on the cluster, to the topic; a secondary's lag alarm treats silence as lag.
 			metrics := map[string]synth.Resource{}
 			for _, al := range g.ByType(tAlarm) {
+				if graphtest.Strings(al.Inputs["alarmActions"])[0] != topic || graphtest.Strings(al.Inputs["okActions"])[0] != topic ||
+					!slices.Contains(al.DependsOn, cluster.URN) {
+					t.Errorf("alarm %s: %v", al.Name, al.Inputs)
+				}
+				if qs, ok := al.Inputs["metricQueries"].([]any); ok {
+					metrics[qs[0].(map[string]any)["label"].(string)] = al
+					continue
+				}
 				metrics[al.Inputs["metricName"].(string)] = al
-				if al.Inputs["dimensions"].(map[string]any)["DBClusterIdentifier"] != "gs-test-aurora" ||
-					graphtest.Strings(al.Inputs["alarmActions"])[0] != topic || graphtest.Strings(al.Inputs["okActions"])[0] != topic {
+				if al.Inputs["dimensions"].(map[string]any)["DBClusterIdentifier"] != "gs-test-aurora" {
 					t.Errorf("alarm %s: %v", al.Name, al.Inputs)
 				}
 			}
-			if _, ok := metrics["CPUUtilization"]; !ok {
-				t.Error("no CPU alarm")
+			// The cluster's RDS events go to the alerts topic too.
+			ev := graphtest.One(t, g, "aws:rds/eventSubscription:EventSubscription")
+			if ev.Inputs["snsTopic"] != topic || ev.Inputs["sourceType"] != "db-cluster" ||
+				!slices.Equal(graphtest.Strings(ev.Inputs["sourceIds"]), []string{"gs-test-aurora"}) {
+				t.Errorf("event subscription %v", ev.Inputs)
+			}
+			// CPU: the writer's, not the average of writer and readers.
+			if cpu, ok := metrics["CPUUtilization"]; !ok || cpu.Inputs["dimensions"].(map[string]any)["Role"] != "WRITER" {
+				t.Errorf("CPU alarm %v, want on the WRITER role", cpu.Inputs)
 			}
 			if _, ok := metrics["FreeableMemory"]; !ok {
 				t.Error("no freeable memory alarm")
@@ -294,8 +366,15 @@ func TestDatabase(t *testing.T) {
 			if ok == isPrimary {
 				t.Errorf("replication lag alarm present %v in a primary %v", ok, isPrimary)
 			}
-			if ok && (lag.Inputs["threshold"] != float64(a.ReplicationLagAlarmMs) || lag.Inputs["treatMissingData"] != "breaching") {
-				t.Errorf("lag alarm %v", lag.Inputs)
+			// The lag series carries SourceRegion beside DBClusterIdentifier: the alarm queries by the
+			// cluster rather than naming a dimension set that would match nothing.
+			if ok {
+				q := lag.Inputs["metricQueries"].([]any)[0].(map[string]any)
+				if lag.Inputs["threshold"] != float64(a.ReplicationLagAlarmMs) || lag.Inputs["treatMissingData"] != "breaching" ||
+					q["expression"] != `SELECT MAX(AuroraGlobalDBReplicationLag) FROM "AWS/RDS" WHERE DBClusterIdentifier = 'gs-test-aurora'` ||
+					q["returnData"] != true || q["period"] != float64(60) || lag.Inputs["metricName"] != nil || lag.Inputs["dimensions"] != nil {
+					t.Errorf("lag alarm %v", lag.Inputs)
+				}
 			}
 
 			for k, want := range map[string]any{
@@ -337,36 +416,46 @@ func TestDatabaseRejects(t *testing.T) {
 			"alarm topic, VPC and subnets are required"},
 		{"no subnets", func() *database.Args { a := primary(ams, 1, "eu-west-1a"); a.DatabaseSubnetIDs = nil; return a },
 			"alarm topic, VPC and subnets are required"},
-		{"primary without a global cluster identifier", func() *database.Args {
+		{"home without a global cluster identifier", func() *database.Args {
 			a := primary(ams, 1, "eu-west-1a")
-			a.Primary.GlobalClusterIdentifier = ""
+			a.Home.GlobalClusterIdentifier = ""
 			return a
-		}, "a primary needs a master username and a global cluster identifier"},
-		{"primary without a master username", func() *database.Args {
+		}, "a global database's home needs a global cluster identifier, a standalone cluster none"},
+		{"home without a master username", func() *database.Args {
 			a := primary(ams, 1, "eu-west-1a")
-			a.Primary.MasterUsername = ""
+			a.Home.MasterUsername = ""
 			return a
-		}, "a primary needs a master username and a global cluster identifier"},
+		}, "the home needs a master username and a database name"},
 		{"standalone with a global cluster identifier", func() *database.Args {
 			a := primary(ams, 1, "eu-west-1a")
 			a.Primary.Standalone = true
 			return a
-		}, "a primary needs a master username and a global cluster identifier, a standalone cluster a master username and none"},
-		{"secondary without the global cluster", func() *database.Args {
-			a := secondary(iad, 1, "us-east-1a")
-			a.Secondary.GlobalClusterID = nil
+		}, "a global database's home needs a global cluster identifier, a standalone cluster none"},
+		{"standalone that is not its own home", func() *database.Args {
+			a := primary(ams, 1, "eu-west-1a")
+			a.Primary.Standalone, a.Home, a.FromHome = true, nil, secondary(ams, 1, "eu-west-1a").FromHome
 			return a
-		}, "a secondary needs the primary's global cluster id, region and credentials secret"},
+		}, "a standalone cluster is its own home"},
+		{"both home and from home", func() *database.Args {
+			a := primary(ams, 1, "eu-west-1a")
+			a.FromHome = secondary(ams, 1, "eu-west-1a").FromHome
+			return a
+		}, "set exactly one of Home and FromHome"},
+		{"member without the global cluster", func() *database.Args {
+			a := secondary(iad, 1, "us-east-1a")
+			a.FromHome.GlobalClusterID = nil
+			return a
+		}, "a member that is not the home needs the home's global cluster id and credentials secret"},
 		{"secondary without the source region", func() *database.Args {
 			a := secondary(iad, 1, "us-east-1a")
-			a.Secondary.SourceRegion = nil
+			a.Secondary.SourceRegion = ""
 			return a
-		}, "a secondary needs the primary's global cluster id, region and credentials secret"},
-		{"secondary without the credentials secret", func() *database.Args {
+		}, "a secondary needs the writer's region"},
+		{"member without the credentials secret", func() *database.Args {
 			a := secondary(iad, 1, "us-east-1a")
-			a.Secondary.SecretArn = nil
+			a.FromHome.SecretArn = nil
 			return a
-		}, "a secondary needs the primary's global cluster id, region and credentials secret"},
+		}, "a member that is not the home needs the home's global cluster id and credentials secret"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -387,7 +476,7 @@ func TestDatabaseRejects(t *testing.T) {
 // global cluster; its secret is named after the cluster, not a global database.
 func TestStandalone(t *testing.T) {
 	a := primary(ams, 1, "eu-west-1a")
-	a.Primary.Standalone, a.Primary.GlobalClusterIdentifier = true, ""
+	a.Primary.Standalone, a.Home.GlobalClusterIdentifier = true, ""
 	g, err := synthDatabase(a)
 	if err != nil {
 		t.Fatal(err)
@@ -412,7 +501,7 @@ func TestSecondarySecretArnInEveryPartition(t *testing.T) {
 			s = iad
 		}
 		a := secondary(s, 1, s.Region+"a")
-		a.Secondary.SecretArn = pulumi.String(arn)
+		a.FromHome.SecretArn = pulumi.String(arn)
 		g, err := synthDatabase(a)
 		if err != nil {
 			t.Fatal(err)
@@ -423,4 +512,16 @@ func TestSecondarySecretArnInEveryPartition(t *testing.T) {
 			t.Errorf("replica of %s: %s", arn, got)
 		}
 	}
+}
+
+// byName is the one resource of the graph with the given name.
+func byName(t *testing.T, g *synth.Graph, name string) synth.Resource {
+	t.Helper()
+	for _, r := range g.Resources {
+		if r.Name == name {
+			return r
+		}
+	}
+	t.Fatalf("no resource %s", name)
+	return synth.Resource{}
 }

@@ -7,15 +7,15 @@ import (
 
 // secondary declares a read-only cluster joined to the primary's global cluster. It sets only
 // what AWS lets a secondary have: the global cluster, engine and version, its own region's KMS
-// key and network placement, and the source region. No master credentials, no database name,
-// no backup retention: those come from the primary.
+// key and network placement, and the writer's region. No master credentials, no database name,
+// no backup retention: those come from the global database.
 func (b *builder) secondary() (*rds.Cluster, error) {
-	a, s := b.args, b.args.Secondary
+	a := b.args
 	id := b.n("aurora")
 	return rds.NewCluster(b.ctx, id, &rds.ClusterArgs{
 		ClusterIdentifier:            pulumi.String(id),
-		GlobalClusterIdentifier:      s.GlobalClusterID,
-		SourceRegion:                 s.SourceRegion,
+		GlobalClusterIdentifier:      b.globalID(),
+		SourceRegion:                 pulumi.String(a.Secondary.SourceRegion),
 		Engine:                       pulumi.String(Engine),
 		EngineVersion:                pulumi.String(a.EngineVersion),
 		StorageEncrypted:             pulumi.Bool(true),
@@ -32,7 +32,14 @@ func (b *builder) secondary() (*rds.Cluster, error) {
 		// cross-region copies) hold the data.
 		SkipFinalSnapshot: pulumi.Bool(true),
 		Port:              pulumi.Int(Port),
+		// As on the writer: the global cluster's major upgrade reaches every member.
+		AllowMajorVersionUpgrade: pulumi.Bool(true),
 	}, b.parent,
 		pulumi.Protect(a.Scope.Protect),
-		pulumi.IgnoreChanges(memberIgnoreChanges))
+		pulumi.IgnoreChanges(b.ignoreChanges()),
+		pulumi.Timeouts(&pulumi.CustomTimeouts{Update: clusterUpdateTimeout}),
+		// RDS writes to the log group from the start: it must exist, encrypted, first.
+		pulumi.DependsOn([]pulumi.Resource{b.logs}),
+		// The same as the writer's, so that a role change does not change the resource options.
+		pulumi.AdditionalSecretOutputs([]string{"masterPassword"}))
 }

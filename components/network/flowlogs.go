@@ -53,11 +53,17 @@ func (b *builder) flowLogs() error {
 	if err != nil {
 		return err
 	}
+	// What delivery calls (the flow-logs guide's role policy, pulumi-aws ec2.FlowLog example):
+	// streams and events in our group; DescribeLogGroups is a list call authorized on the
+	// account's log-group:* and denied when scoped to one group, which leaves the flow log in
+	// "Access error" without a word at deploy time.
+	allGroups := a.Scope.ARN("logs", "log-group:*")
 	policy := b.flowLogGroup.Arn.ApplyT(func(arn string) string {
 		return iampolicy.New(
 			iampolicy.Allow("WriteFlowLogs",
-				[]string{"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogGroups", "logs:DescribeLogStreams"},
+				[]string{"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"},
 				[]string{arn, arn + ":*"}),
+			iampolicy.Allow("FindLogGroup", []string{"logs:DescribeLogGroups"}, []string{allGroups}),
 		).JSON()
 	}).(pulumi.StringOutput)
 	if _, err := iam.NewRolePolicy(b.ctx, b.n("flow-logs"), &iam.RolePolicyArgs{

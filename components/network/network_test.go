@@ -1,6 +1,7 @@
 package network_test
 
 import (
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
@@ -211,6 +212,23 @@ func TestNetworkShape(t *testing.T) {
 					t.Errorf("log group %s: %v protect=%v", lg.Name, lg.Inputs, lg.Protect)
 				}
 			}
+			// The delivery role may list the account's log groups (a list call, refused when scoped
+			// to one group) and write streams and events into its own group only.
+			flowPolicies := 0
+			for _, rp := range g.ByType("aws:iam/rolePolicy:RolePolicy") {
+				if !strings.Contains(rp.Name, "flow-logs") {
+					continue
+				}
+				flowPolicies++
+				pol := rp.Inputs["policy"].(string)
+				if !strings.Contains(pol, `"Action":["logs:DescribeLogGroups"],"Resource":["arn:aws:logs:eu-west-1:123456789012:log-group:*"]`) ||
+					!strings.Contains(pol, `"logs:CreateLogStream","logs:PutLogEvents","logs:DescribeLogStreams"`) {
+					t.Errorf("flow-log role policy %s", pol)
+				}
+			}
+			if flowPolicies != 1 {
+				t.Errorf("%d flow-log role policies", flowPolicies)
+			}
 
 			// VPN: gateway, propagation into every non-public table, gateways and connections.
 			if tt.gateways == 0 {
@@ -224,8 +242,8 @@ func TestNetworkShape(t *testing.T) {
 			if count(tVGW) != 1 || count(tProp) != tt.azs+1 {
 				t.Errorf("%d VPN gateways, %d propagations (want 1, %d)", count(tVGW), count(tProp), tt.azs+1)
 			}
-			if count(tCGW) != tt.gateways || count(tVPN) != tt.gateways || count(tAlarm) != tt.gateways {
-				t.Errorf("%d CGWs, %d connections, %d alarms; want %d each", count(tCGW), count(tVPN), count(tAlarm), tt.gateways)
+			if count(tCGW) != tt.gateways || count(tVPN) != tt.gateways || count(tAlarm) != 2*tt.gateways {
+				t.Errorf("%d CGWs, %d connections, %d alarms; want %d each (two alarms)", count(tCGW), count(tVPN), count(tAlarm), tt.gateways)
 			}
 			for _, c := range g.ByType(tCGW) {
 				if c.Inputs["bgpAsn"] != nilIfEmpty(tt.bgp) || c.Inputs["bgpAsnExtended"] != nilIfEmpty(tt.bgpExtended) {
@@ -247,11 +265,23 @@ func TestNetworkShape(t *testing.T) {
 			if count(tVPNRoute) != tt.staticRoutes {
 				t.Errorf("%d static routes, want %d", count(tVPNRoute), tt.staticRoutes)
 			}
+			// Degraded (a tunnel down) and down (none up) are separate alarms per connection, so a
+			// total outage notifies even while one tunnel has long been down.
+			kinds := map[string]int{}
 			for _, a := range g.ByType(tAlarm) {
 				if a.Inputs["metricName"] != "TunnelState" || a.Inputs["namespace"] != "AWS/VPN" ||
-					!strings.HasPrefix(a.Inputs["dimensions"].(map[string]any)["VpnId"].(string), "vpn-") {
+					!strings.HasPrefix(a.Inputs["dimensions"].(map[string]any)["VpnId"].(string), "vpn-") || a.Inputs["treatMissingData"] != "breaching" {
 					t.Errorf("alarm %s: %v", a.Name, a.Inputs)
 				}
+				switch k := fmt.Sprint(a.Inputs["statistic"], " ", a.Inputs["comparisonOperator"], " ", a.Inputs["threshold"]); k {
+				case "Minimum LessThanThreshold 1", "Maximum LessThanOrEqualToThreshold 0":
+					kinds[k]++
+				default:
+					t.Errorf("alarm %s: %s", a.Name, k)
+				}
+			}
+			if kinds["Minimum LessThanThreshold 1"] != tt.gateways || kinds["Maximum LessThanOrEqualToThreshold 0"] != tt.gateways {
+				t.Errorf("VPN alarms %v, want degraded and down per connection", kinds)
 			}
 			// The office security group admits exactly the client CIDRs on the configured ports.
 			var cidrs int

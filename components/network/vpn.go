@@ -128,24 +128,37 @@ func (b *builder) vpnConnection(v *VPNArgs, g Gateway) (*ec2.VpnConnection, erro
 			}
 		}
 	}
-	// TunnelState per connection is the mean over its two tunnels: below 1 means a tunnel is
-	// down and the office has lost its redundancy; 0 means the office is cut off. No data at all
-	// means the connection is not reporting, which is treated as down.
-	_, err = cloudwatch.NewMetricAlarm(b.ctx, b.n("vpn-%s-tunnel-down", g.Name), &cloudwatch.MetricAlarmArgs{
-		AlarmDescription: pulumi.String(fmt.Sprintf(
-			"A tunnel of the %s office VPN (%s) of %s has been down for 15 minutes.", g.Name, g.IPAddress, b.name)),
-		Namespace:          pulumi.String("AWS/VPN"),
-		MetricName:         pulumi.String("TunnelState"),
-		Dimensions:         pulumi.StringMap{"VpnId": conn.ID().ToStringOutput()},
-		Statistic:          pulumi.String("Minimum"),
-		Period:             pulumi.Int(300),
-		EvaluationPeriods:  pulumi.Int(3),
-		ComparisonOperator: pulumi.String("LessThanThreshold"),
-		Threshold:          pulumi.Float64(1),
-		TreatMissingData:   pulumi.String("breaching"),
-		AlarmActions:       pulumi.Array{b.args.AlarmTopicArn},
-		OkActions:          pulumi.Array{b.args.AlarmTopicArn},
-	}, b.parent)
+	// TunnelState per connection is the share of its two tunnels that are up (AWS/VPN: 0 down, 1
+	// up, in between: at least one tunnel is not up). Two alarms, because one would sit in ALARM
+	// while a single tunnel is down (maintenance, an office that brings up one) and then never
+	// notify when the office is cut off:
+	//   degraded: a tunnel down for 15 minutes (Minimum below 1): redundancy lost;
+	//   down: no tunnel up for 15 minutes (Maximum 0), or no data (the connection not reporting).
+	for _, al := range []struct {
+		suffix, statistic, comparison, what string
+		threshold                           float64
+	}{
+		{"tunnel-degraded", "Minimum", "LessThanThreshold", "a tunnel has been down", 1},
+		{"down", "Maximum", "LessThanOrEqualToThreshold", "every tunnel has been down", 0},
+	} {
+		if _, err = cloudwatch.NewMetricAlarm(b.ctx, b.n("vpn-%s-%s", g.Name, al.suffix), &cloudwatch.MetricAlarmArgs{
+			AlarmDescription: pulumi.String(fmt.Sprintf(
+				"The %s office VPN (%s) of %s: %s for 15 minutes.", g.Name, g.IPAddress, b.name, al.what)),
+			Namespace:          pulumi.String("AWS/VPN"),
+			MetricName:         pulumi.String("TunnelState"),
+			Dimensions:         pulumi.StringMap{"VpnId": conn.ID().ToStringOutput()},
+			Statistic:          pulumi.String(al.statistic),
+			Period:             pulumi.Int(300),
+			EvaluationPeriods:  pulumi.Int(3),
+			ComparisonOperator: pulumi.String(al.comparison),
+			Threshold:          pulumi.Float64(al.threshold),
+			TreatMissingData:   pulumi.String("breaching"),
+			AlarmActions:       pulumi.Array{b.args.AlarmTopicArn},
+			OkActions:          pulumi.Array{b.args.AlarmTopicArn},
+		}, b.parent); err != nil {
+			return nil, err
+		}
+	}
 	return conn, err
 }
 

@@ -238,10 +238,18 @@ const PlatformNamespacePrefix = "platform-"
 // client's namespace.
 const ProvisioningNamespace = PlatformNamespacePrefix + "db"
 
-// HoldsDatabaseWriter says whether the stack's Aurora takes writes (a primary or standalone
-// cluster): with a cluster, it runs the platform's database provisioning for clients.
-func (s *Stack) HoldsDatabaseWriter() bool {
-	return s.Database != nil && (s.Database.Role == RolePrimary || s.Database.Role == RoleStandalone)
+// HoldsDatabaseWriter says whether the stack holds its environment's master credentials: a
+// standalone cluster, or the home of a global database (the primary unless another region says
+// `home: true`). With a cluster, it runs the platform's database provisioning for clients.
+func (f *Fleet) HoldsDatabaseWriter(s *Stack) bool {
+	if s.Database == nil {
+		return false
+	}
+	if s.Database.Role == RoleStandalone {
+		return true
+	}
+	h := f.DatabaseHome(s.Settings.Environment)
+	return s.IsRegion() && h != nil && h.Name == s.Name // by name: the running stack may be a fresh copy of its file
 }
 
 // quantity parses v with parse; a bad one is a problem, and -1 is returned.

@@ -39,17 +39,26 @@ type Database struct {
 	// Default: `true`.
 	ApplyImmediately *bool `json:"applyImmediately,omitempty"`
 
-	// Primary only: a secondary takes all of these from the primary.
+	// Home marks the region stack that declares the rds.GlobalCluster and the master credentials
+	// (password, Secrets Manager secret and its replicas). The home does not move when the
+	// writer does: after a switchover the old primary keeps them with `home: true` and role
+	// secondary, so a role change replaces nothing and rotates no password (`sovereign failover`
+	// writes this key). At most one stack of an environment sets it.
+	// Default: the environment's primary.
+	Home *bool `json:"home,omitempty"`
 
-	// GlobalClusterIdentifier names the global cluster (primary only): lowercase letters, digits
+	// Home only (globalClusterIdentifier, databaseName, masterUsername) or primary only
+	// (backupRetentionDays): the other members take these from the global cluster.
+
+	// GlobalClusterIdentifier names the global cluster (home only): lowercase letters, digits
 	// and dashes, starting with a letter.
 	// Default: `global-sovereign-<environment>`.
 	GlobalClusterIdentifier string `json:"globalClusterIdentifier,omitempty"`
-	// DatabaseName is the database created in the cluster (primary only): lowercase letters,
+	// DatabaseName is the database created in the cluster (home only): lowercase letters,
 	// digits and underscores, starting with a letter.
 	// Default: [DefaultDatabaseName].
 	DatabaseName string `json:"databaseName,omitempty"`
-	// MasterUsername is the master user (primary only), its password generated and kept in
+	// MasterUsername is the master user (home only), its password generated and kept in
 	// Secrets Manager: lowercase letters, digits and underscores, starting with a letter, not
 	// rdsadmin.
 	// Default: [DefaultMasterUsername].
@@ -109,10 +118,17 @@ func (d *Database) applyDefaults(environment Environment) {
 		now := true
 		d.ApplyImmediately = &now
 	}
-	if d.Role != RolePrimary && d.Role != RoleStandalone {
+	if d.Role == RolePrimary || d.Role == RoleStandalone {
+		if d.BackupRetentionDays == 0 {
+			d.BackupRetentionDays = DefaultBackupRetentionDays
+		}
+	}
+	// The home's keys: explicitly on a home, and on a primary that does not say it is not one
+	// (the fleet makes the primary the home when no stack claims it).
+	if !d.holdsCredentials() {
 		return
 	}
-	if d.Role == RolePrimary && d.GlobalClusterIdentifier == "" && environment != "" {
+	if d.Role != RoleStandalone && d.GlobalClusterIdentifier == "" && environment != "" {
 		d.GlobalClusterIdentifier = Project + "-" + string(environment)
 	}
 	if d.DatabaseName == "" {
@@ -121,10 +137,10 @@ func (d *Database) applyDefaults(environment Environment) {
 	if d.MasterUsername == "" {
 		d.MasterUsername = DefaultMasterUsername
 	}
-	if d.BackupRetentionDays == 0 {
-		d.BackupRetentionDays = DefaultBackupRetentionDays
-	}
 }
+
+// IsHome reports whether the stack says it holds the global cluster and the credentials.
+func (d *Database) IsHome() bool { return d != nil && d.Home != nil && *d.Home }
 
 func (s *Stack) validateDatabase(is *issues) {
 	d := s.Database
@@ -152,17 +168,32 @@ func (s *Stack) validateDatabase(is *issues) {
 	if d.ReplicationLagAlarmMs < 100 || d.ReplicationLagAlarmMs > 600000 {
 		is.add(keyPath(KeyDatabase, "replicationLagAlarmMs"), "%d: want 100 to 600000 milliseconds", d.ReplicationLagAlarmMs)
 	}
+	if d.Home != nil && d.Role == RoleStandalone {
+		is.add(keyPath(KeyDatabase, "home"), "a standalone database is in no global cluster; remove it")
+	}
 	if d.Role == RoleSecondary {
 		// A secondary is created empty and joined to the global cluster: AWS refuses master
-		// credentials, a database name or its own backup settings on it.
-		for key, set := range map[string]bool{
-			"globalClusterIdentifier": d.GlobalClusterIdentifier != "", "databaseName": d.DatabaseName != "",
-			"masterUsername": d.MasterUsername != "", "backupRetentionDays": d.BackupRetentionDays != 0,
-		} {
+		// credentials, a database name or its own backup settings on it. The home keeps the
+		// names of the credentials it holds whatever its role.
+		keys := map[string]bool{"backupRetentionDays": d.BackupRetentionDays != 0}
+		if !d.IsHome() {
+			keys["globalClusterIdentifier"] = d.GlobalClusterIdentifier != ""
+			keys["databaseName"] = d.DatabaseName != ""
+			keys["masterUsername"] = d.MasterUsername != ""
+		}
+		for key, set := range keys {
 			if set {
-				is.add(keyPath(KeyDatabase, key), "only the primary sets this; a secondary takes it from the primary's global cluster")
+				is.add(keyPath(KeyDatabase, key), "not on a secondary: only the home (globalClusterIdentifier, databaseName, masterUsername) or the primary (backupRetentionDays) sets this")
 			}
 		}
+		if !d.IsHome() {
+			return
+		}
+	}
+	if d.Role != RoleSecondary && (d.BackupRetentionDays < 1 || d.BackupRetentionDays > 35) {
+		is.add(keyPath(KeyDatabase, "backupRetentionDays"), "%d: Aurora keeps automated backups 1 to 35 days", d.BackupRetentionDays)
+	}
+	if !d.holdsCredentials() {
 		return
 	}
 	if d.Role == RoleStandalone {
@@ -178,9 +209,12 @@ func (s *Stack) validateDatabase(is *issues) {
 	if !dbIdentRE.MatchString(d.MasterUsername) || d.MasterUsername == "rdsadmin" {
 		is.add(keyPath(KeyDatabase, "masterUsername"), "%q: want lowercase letters, digits and underscores, starting with a letter (not rdsadmin)", d.MasterUsername)
 	}
-	if d.BackupRetentionDays < 1 || d.BackupRetentionDays > 35 {
-		is.add(keyPath(KeyDatabase, "backupRetentionDays"), "%d: Aurora keeps automated backups 1 to 35 days", d.BackupRetentionDays)
-	}
+}
+
+// holdsCredentials says whether the stack's own config names the credentials: a standalone
+// database, a stack with `home: true`, or a primary that does not say `home: false`.
+func (d *Database) holdsCredentials() bool {
+	return d.Role == RoleStandalone || d.IsHome() || (d.Home == nil && d.Role == RolePrimary)
 }
 
 // validateDatabaseFleet checks the global database across stacks: per environment exactly one
@@ -214,6 +248,20 @@ func (f *Fleet) validateDatabaseFleet() Problems {
 			}
 			continue
 		}
+		var homes []*Stack
+		for _, s := range members {
+			if s.Database.IsHome() {
+				homes = append(homes, s)
+			}
+		}
+		for _, s := range homes[min(len(homes), 1):] {
+			all = append(all, s.problem(keyPath(KeyDatabase, "home"),
+				"true, but %s (%s) already holds the global cluster and credentials of environment %s; exactly one stack does", homes[0].Name, homes[0].File, env))
+		}
+		if len(homes) == 0 && primary.Database.Home != nil {
+			all = append(all, primary.problem(keyPath(KeyDatabase, "home"),
+				"false, but no other stack of environment %s says home: true; the stack that created the global cluster keeps it", env))
+		}
 		secondaries := 0
 		for _, s := range members {
 			if s.Database.Role == RoleSecondary {
@@ -243,6 +291,40 @@ func (d *Database) EngineMajor() string {
 // (default) rather than in the maintenance window.
 func (d *Database) AppliesImmediately() bool {
 	return d.ApplyImmediately == nil || *d.ApplyImmediately
+}
+
+// DatabaseHome returns the region stack of an environment that declares the global cluster and
+// the master credentials: the one that says `home: true`, else the primary. nil when there is
+// none (validation says so).
+func (f *Fleet) DatabaseHome(environment Environment) *Stack {
+	var primary *Stack
+	for _, s := range f.Stacks {
+		if !s.IsRegion() || s.Database == nil || s.Settings.Environment != environment {
+			continue
+		}
+		if s.Database.IsHome() {
+			return s
+		}
+		if s.IsPrimary() && s.Database.Home == nil {
+			primary = s
+		}
+	}
+	return primary
+}
+
+// ReplicaRegions lists the AWS regions of an environment's database members other than the
+// home, sorted and without repeats: the home replicates the credentials secret there.
+func (f *Fleet) ReplicaRegions(environment Environment) []string {
+	home := f.DatabaseHome(environment)
+	var out []string
+	for _, s := range f.Stacks {
+		if s.IsRegion() && s.Database != nil && s.Database.Role != RoleStandalone && s.Settings.Environment == environment &&
+			(home == nil || s.Settings.AWSRegion != home.Settings.AWSRegion) {
+			out = append(out, s.Settings.AWSRegion)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // IsPrimary reports whether the stack holds the primary of the global database.

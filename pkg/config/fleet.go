@@ -252,7 +252,7 @@ func (x *prefixIndex) overlapping(p netip.Prefix) []int {
 
 // References lists the stacks that s reads through StackReferences, sorted: the deploy order
 // and the program's cross-stack reads both come from here. A global stack reads every region
-// stack of its environment; a secondary database region reads the primary's; an environment
+// stack of its environment; a member of the global database reads the home's (DatabaseHome); an environment
 // stack reads the region stack whose network it shares; a client stack reads the stack of the
 // cluster and database it lives in, and the stack of its database's writer when that is another
 // (DatabaseWriterStack).
@@ -291,9 +291,10 @@ func (f *Fleet) baseReferences(s *Stack) []string {
 		if w := f.DatabaseWriterStack(s); w != nil && w != f.HomeStack(s) {
 			out = append(out, w.Name)
 		}
-	case s.Database != nil && s.Database.Role == RoleSecondary:
-		if p := f.PrimaryDatabase(s.Settings.Environment); p != nil {
-			out = append(out, p.Name)
+	case s.Database != nil && s.Database.Role != RoleStandalone:
+		// Every member but the home reads the global cluster and the credentials from the home.
+		if h := f.DatabaseHome(s.Settings.Environment); h != nil && h.Name != s.Name {
+			out = append(out, h.Name)
 		}
 	}
 	sort.Strings(out)
@@ -351,10 +352,15 @@ func (f *Fleet) DatabaseWriterStack(s *Stack) *Stack {
 	if home == nil || home.Database == nil || s.Client == nil || !s.Client.Database.DatabaseEnabled() {
 		return nil
 	}
-	if home.Database.Role == RoleSecondary {
-		return f.PrimaryDatabase(home.Settings.Environment)
+	if home.Database.Role == RoleStandalone {
+		return home
 	}
-	return home
+	// A global database: its home holds the master credentials, and with them the platform's
+	// provisioning role (pkg/program deployProvisioning), whatever region writes today.
+	if h := f.DatabaseHome(home.Settings.Environment); h != nil {
+		return h
+	}
+	return f.PrimaryDatabase(home.Settings.Environment)
 }
 
 // validateClients checks what a client's database needs of the stacks it lives in: a home with

@@ -97,6 +97,7 @@ var rules = map[string]Rule{
 	"aws:s3/bucketV2:BucketV2":                               {Price: priceBucket},
 	"aws:s3/bucket:Bucket":                                   {Price: priceBucket},
 	"aws:s3/bucketPolicy:BucketPolicy":                       {Free: freeConfig},
+	"aws:rds/eventSubscription:EventSubscription":            {Free: "RDS event notifications have no charge; SNS delivery is priced on the topic"},
 	"aws:s3/bucketLoggingV2:BucketLoggingV2":                 {Free: "the logs' storage is priced on the log bucket"},
 	"aws:lb/listenerCertificate:ListenerCertificate":         {Free: "ACM public certificates and listener certificates have no charge"},
 	"aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": {Free: freeConfig},

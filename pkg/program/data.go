@@ -137,10 +137,10 @@ func deployData(ctx *pulumi.Context, e *regionEnv) error {
 		ctx.Export(OutRDSEndpoints, pulumi.Map{"writer": db.WriterEndpoint, "reader": db.ReaderEndpoint})
 		ctx.Export(OutAuroraClusterArn, db.ClusterArn)
 		ctx.Export(OutAuroraSecretArn, db.SecretArn)
-		if s.IsPrimary() {
+		if h := e.fleet.DatabaseHome(s.Settings.Environment); s.Database.Role != config.RoleStandalone && h != nil && h.Name == s.Name {
 			ctx.Export(OutAuroraGlobalClusterID, db.GlobalClusterID)
 		}
-		if s.HoldsDatabaseWriter() {
+		if e.fleet.HoldsDatabaseWriter(s) {
 			ctx.Export(OutClientWriterEndpoint, db.ClientWriterEndpoint)
 			if err := deployProvisioning(ctx, e, db); err != nil {
 				return err
@@ -178,6 +178,8 @@ func deployData(ctx *pulumi.Context, e *regionEnv) error {
 			RetentionDays: b.RetentionDays,
 			Schedule:      b.Schedule,
 			CopyProvider:  copyProvider,
+			// The writer's region backs up the global database; the plan follows a switchover.
+			Standby: s.Database.Role == config.RoleSecondary,
 		}, opts)
 		if err != nil {
 			return err
@@ -205,35 +207,49 @@ func deployDatabase(ctx *pulumi.Context, e *regionEnv) (*database.Database, erro
 		ApplyImmediately:      d.AppliesImmediately(),
 		SecretRecoveryDays:    s.SecretRecoveryDays(),
 	}
+	env := s.Settings.Environment
 	switch d.Role {
-	case config.RolePrimary:
-		args.Primary = &database.PrimaryArgs{
-			GlobalClusterIdentifier: d.GlobalClusterIdentifier,
-			DatabaseName:            d.DatabaseName,
-			MasterUsername:          d.MasterUsername,
-			BackupRetentionDays:     d.BackupRetentionDays,
-			ReplicaRegions:          e.fleet.SecondaryRegions(s.Settings.Environment),
+	case config.RolePrimary, config.RoleStandalone:
+		args.Primary = &database.PrimaryArgs{Standalone: d.Role == config.RoleStandalone, BackupRetentionDays: d.BackupRetentionDays}
+	default:
+		writer := e.fleet.PrimaryDatabase(env)
+		if writer == nil { // the fleet validation guarantees one
+			return nil, fmt.Errorf("%s: no primary database stack in environment %s", s.File, env)
 		}
-	case config.RoleStandalone:
-		args.Primary = &database.PrimaryArgs{
-			Standalone:          true,
-			DatabaseName:        d.DatabaseName,
-			MasterUsername:      d.MasterUsername,
-			BackupRetentionDays: d.BackupRetentionDays,
+		args.Secondary = &database.SecondaryArgs{SourceRegion: writer.Settings.AWSRegion}
+	}
+	// The global cluster and the credentials stay in the home whichever member writes.
+	home := s
+	if d.Role != config.RoleStandalone {
+		home = e.fleet.DatabaseHome(env)
+	}
+	switch {
+	case home == nil: // the fleet validation guarantees one
+		return nil, fmt.Errorf("%s: no stack of environment %s holds the global database (database.home)", s.File, env)
+	case home.Name == s.Name:
+		args.Home = &database.HomeArgs{
+			DatabaseName:     d.DatabaseName,
+			MasterUsername:   d.MasterUsername,
+			ReplicaProviders: map[string]pulumi.ProviderResource{},
+		}
+		if d.Role != config.RoleStandalone {
+			args.Home.GlobalClusterIdentifier = d.GlobalClusterIdentifier
+			for _, r := range e.fleet.ReplicaRegions(env) {
+				p, err := newProvider(ctx, s, r, "aws-"+r+"-secret-replica")
+				if err != nil {
+					return nil, err
+				}
+				args.Home.ReplicaProviders[r] = p
+			}
 		}
 	default:
-		primary := e.fleet.PrimaryDatabase(s.Settings.Environment)
-		if primary == nil { // the fleet validation guarantees one
-			return nil, fmt.Errorf("%s: no primary database stack in environment %s", s.File, s.Settings.Environment)
-		}
-		ref, err := e.reference(ctx, primary.Name)
+		ref, err := e.reference(ctx, home.Name)
 		if err != nil {
 			return nil, err
 		}
-		args.Secondary = &database.SecondaryArgs{
-			GlobalClusterID: requireString(ctx, ref, primary.Name, OutAuroraGlobalClusterID),
-			SourceRegion:    requireString(ctx, ref, primary.Name, OutAWSRegion),
-			SecretArn:       requireString(ctx, ref, primary.Name, OutAuroraSecretArn),
+		args.FromHome = &database.FromHomeArgs{
+			GlobalClusterID: requireString(ctx, ref, home.Name, OutAuroraGlobalClusterID),
+			SecretArn:       requireString(ctx, ref, home.Name, OutAuroraSecretArn),
 		}
 	}
 	return database.New(ctx, s.Settings.NamePrefix, args, pulumi.Provider(e.provider))

@@ -2,6 +2,7 @@ package program_test
 
 import (
 	"bytes"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -27,6 +28,13 @@ func alarmsOf(g *synth.Graph, namespace, metric string) []synth.Resource {
 	for _, a := range g.ByType(tAlarm) {
 		if a.Inputs["namespace"] == namespace && a.Inputs["metricName"] == metric {
 			out = append(out, a)
+		}
+		// A Metrics Insights alarm: one query over the namespace, labelled with the metric.
+		if qs, ok := a.Inputs["metricQueries"].([]any); ok && len(qs) == 1 {
+			q := qs[0].(map[string]any)
+			if q["label"] == metric && strings.Contains(fmt.Sprint(q["expression"]), `FROM "`+namespace+`"`) {
+				out = append(out, a)
+			}
 		}
 	}
 	return out
@@ -56,7 +64,7 @@ func TestGlobalDatabaseShape(t *testing.T) {
 		}
 		c := clusters[0]
 		instances := g.ByType(tInstance)
-		if !c.Protect || strings.Join(c.IgnoreChanges, ",") != "engineVersion,globalClusterIdentifier,replicationSourceIdentifier" {
+		if !c.Protect || strings.Join(c.IgnoreChanges, ",") != "databaseName,engineVersion,globalClusterIdentifier,masterPassword,masterUsername,replicationSourceIdentifier,sourceRegion" {
 			t.Errorf("%s: cluster protect=%v ignoreChanges=%v", name, c.Protect, c.IgnoreChanges)
 		}
 		if c.Inputs["storageEncrypted"] != true || !strings.HasPrefix(c.Inputs["kmsKeyId"].(string), "arn:aws:kms:") ||
@@ -86,7 +94,7 @@ func TestGlobalDatabaseShape(t *testing.T) {
 				t.Errorf("%s: secondary sets %s", name, k)
 			}
 		}
-		if len(instances) < 1 || len(lag) != 1 || lag[0].Inputs["dimensions"].(map[string]any)["DBClusterIdentifier"] != c.Inputs["clusterIdentifier"] {
+		if len(instances) < 1 || len(lag) != 1 || !strings.Contains(fmt.Sprint(lag[0].Inputs["metricQueries"]), fmt.Sprintf("DBClusterIdentifier = '%s'", c.Inputs["clusterIdentifier"])) {
 			t.Errorf("%s: %d instances, lag alarms %v", name, len(instances), lag)
 		}
 		refs := g.ByType("pulumi:pulumi:StackReference")
@@ -105,13 +113,13 @@ func TestSecondaryJoinsThroughTheStackReference(t *testing.T) {
 	}
 	ams := synthAll(t)["ams"].Outputs.Copy()
 	ams[program.OutAuroraGlobalClusterID] = resource.NewStringProperty("injected-global-id")
-	ams[program.OutAWSRegion] = resource.NewStringProperty("eu-north-1")
 	r, err := synth.Stack(program.New(program.Options{Dir: repo}), fleet.Stack("syd"), map[string]synth.StackOutputs{"ams": ams})
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := r.Graph.ByType(tCluster)[0]
-	if c.Inputs["globalClusterIdentifier"] != "injected-global-id" || c.Inputs["sourceRegion"] != "eu-north-1" {
+	// The writer's region is config (the primary stack's awsRegion), not a value read from AWS.
+	if c.Inputs["globalClusterIdentifier"] != "injected-global-id" || c.Inputs["sourceRegion"] != "eu-west-1" {
 		t.Errorf("secondary ignored the stack reference: %v %v", c.Inputs["globalClusterIdentifier"], c.Inputs["sourceRegion"])
 	}
 	// A primary that has not exported the id (not deployed yet) stops the secondary clearly.
@@ -174,6 +182,13 @@ func TestCacheAndBackups(t *testing.T) {
 		}
 		vaults := g.ByType("aws:backup/vault:Vault")
 		plans := g.ByType("aws:backup/plan:Plan")
+		// Every region keeps its vaults; only the writer's runs the plan (one dataset, one backup).
+		if !fleet.Stack(name).IsPrimary() {
+			if len(vaults) != 2 || len(plans) != 0 || len(g.ByType("aws:backup/selection:Selection")) != 0 {
+				t.Errorf("%s: a secondary with %d vaults, %d plans", name, len(vaults), len(plans))
+			}
+			continue
+		}
 		if len(vaults) != 2 || len(plans) != 1 {
 			t.Fatalf("%s: %d vaults, %d plans", name, len(vaults), len(plans))
 		}
@@ -186,6 +201,33 @@ func TestCacheAndBackups(t *testing.T) {
 		sel := g.ByType("aws:backup/selection:Selection")
 		if len(sel) != 1 || !strings.Contains(sel[0].Inputs["resources"].([]any)[0].(string), ":cluster:") {
 			t.Errorf("%s: backup selection %v", name, sel)
+		}
+	}
+}
+
+// The Aurora cluster's RDS events reach the stack's alerts topic: a subscription to the topic,
+// and the topic and its key admit RDS (an encrypted topic drops what its key refuses).
+func TestRDSEventsReachTheTopic(t *testing.T) {
+	for name, r := range synthAll(t) {
+		g := r.Graph
+		if len(g.ByType(tCluster)) == 0 {
+			continue
+		}
+		subs := g.ByType("aws:rds/eventSubscription:EventSubscription")
+		topics := g.ByType("aws:sns/topic:Topic")
+		if len(subs) != 1 || len(topics) != 1 || subs[0].Inputs["snsTopic"] != topics[0].State["arn"] {
+			t.Errorf("%s: %d subscriptions to %v, topics %d", name, len(subs), subs, len(topics))
+			continue
+		}
+		policy := fmt.Sprint(g.ByType("aws:sns/topicPolicy:TopicPolicy")[0].Inputs["policy"])
+		var key string
+		for _, k := range g.ByType("aws:kms/key:Key") {
+			if strings.Contains(k.Name, "alerts") {
+				key = fmt.Sprint(k.Inputs["policy"])
+			}
+		}
+		if !strings.Contains(policy, "events.rds.amazonaws.com") || !strings.Contains(key, "events.rds.amazonaws.com") {
+			t.Errorf("%s: the alerts topic or key does not admit RDS events:\n%s\n%s", name, policy, key)
 		}
 	}
 }

@@ -30,7 +30,11 @@ func deployEnvironment(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet
 		return err
 	}
 	useProvider := pulumi.Provider(provider)
-	al, err := alerts.New(ctx, prefix, &alerts.Args{Scope: sc, Emails: s.Alerts.Emails}, useProvider)
+	var publishers []alerts.Publisher
+	if s.Database != nil { // the Aurora cluster's RDS events (database.go)
+		publishers = append(publishers, alerts.RDSEvents(sc))
+	}
+	al, err := alerts.New(ctx, prefix, &alerts.Args{Scope: sc, Emails: s.Alerts.Emails, Publishers: publishers}, useProvider)
 	if err != nil {
 		return err
 	}

@@ -344,7 +344,8 @@ func withFra(t *testing.T, datacenter bool) (*config.Fleet, map[string]*synth.Re
 }
 
 // A seventh region is one new stack file: every other region stack's graph is unchanged except
-// that the primary database replicates its credentials to the new region, and the global graph
+// that the database home replicates its credentials to the new region (under a key there, through
+// a provider of that region), and the global graph
 // only grows, by exactly the new region's pairs (and its provider, DNS records and check).
 func TestSeventhRegionOnlyAdds(t *testing.T) {
 	fleet, err := config.LoadDir(repo)
@@ -354,7 +355,7 @@ func TestSeventhRegionOnlyAdds(t *testing.T) {
 	before := synthAll(t)
 	// A region that does not join the Cassandra cluster (TestNewDatacenter covers one that does).
 	grown, after := withFra(t, false)
-	primary := grown.PrimaryDatabase(config.EnvProduction)
+	home := grown.DatabaseHome(config.EnvProduction)
 	for _, name := range fleet.Names() {
 		old, cur := byURN(before[name].Graph), byURN(after[name].Graph)
 		for urn, r := range old {
@@ -363,14 +364,15 @@ func TestSeventhRegionOnlyAdds(t *testing.T) {
 			case !ok:
 				t.Errorf("%s: %s disappeared", name, urn)
 			case mustJSON(r) != mustJSON(n):
-				if name == primary.Name && strings.HasSuffix(urn, "-aurora-master") && r.Type == "aws:secretsmanager/secret:Secret" &&
+				if name == home.Name && strings.HasSuffix(urn, "-aurora-master") && r.Type == "aws:secretsmanager/secret:Secret" &&
 					len(asList(n.Inputs["replicas"])) == len(asList(r.Inputs["replicas"]))+1 {
 					continue // replicated to the new secondary region too: the one intended change
 				}
 				t.Errorf("%s: %s changed:\n%s\n%s", name, urn, mustJSON(r), mustJSON(n))
 			}
 		}
-		if fleet.Stack(name).IsRegion() && len(cur) != len(old) {
+		// The home also gains the new region's provider and the replica's key and alias there.
+		if want := len(old) + map[bool]int{true: 3}[name == home.Name]; fleet.Stack(name).IsRegion() && len(cur) != want {
 			t.Errorf("%s: %d resources, had %d", name, len(cur), len(old))
 		}
 	}

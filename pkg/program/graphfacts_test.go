@@ -167,15 +167,15 @@ func TestPodMakersAreTheExpectedSet(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, g := range regionGraphs(t) {
-		if d := podMakerDiff(g, fleet.Stack(name)); d != "" {
+		if d := podMakerDiff(g, fleet, fleet.Stack(name)); d != "" {
 			t.Errorf("%s: %s", name, d)
 		}
 	}
 }
 
 // podMakerDiff says how the objects that start pods in g differ from what s expects, or "".
-func podMakerDiff(g *synth.Graph, s *config.Stack) string {
-	got, want := podMakerKeys(g), expectedPodMakers(s)
+func podMakerDiff(g *synth.Graph, fleet *config.Fleet, s *config.Stack) string {
+	got, want := podMakerKeys(g), expectedPodMakers(fleet, s)
 	if slices.Equal(got, want) {
 		return ""
 	}
@@ -189,7 +189,7 @@ func podMakerDiff(g *synth.Graph, s *config.Stack) string {
 // join and the audit does not count), the charts of the autoscaling and ingress components,
 // kube-prometheus-stack with monitoring, cert-manager and the k8ssandra-operator with a
 // Cassandra datacenter, and the API Deployment when config names an image.
-func expectedPodMakers(s *config.Stack) []string {
+func expectedPodMakers(fleet *config.Fleet, s *config.Stack) []string {
 	var out []string
 	if c := s.Cluster; c != nil {
 		out = append(out, "Addon coredns", "Addon eks-pod-identity-agent", "Addon aws-ebs-csi-driver",
@@ -206,7 +206,7 @@ func expectedPodMakers(s *config.Stack) []string {
 		if s.Cassandra != nil {
 			out = append(out, "Release "+cassandra.CertManagerChart, "Release "+cassandra.OperatorChart)
 		}
-		if s.HoldsDatabaseWriter() {
+		if fleet.HoldsDatabaseWriter(s) {
 			out = append(out, "Job provisioner") // the clients' database provisioning role
 		}
 	}

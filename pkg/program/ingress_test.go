@@ -61,7 +61,10 @@ func TestIngress(t *testing.T) {
 		// the application's pipeline creates, in the namespace that injects readiness gates,
 		// and the target group is exported for pipelines that bind their own.
 		tgb := one(t, g, name, "kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding")
-		ns := one(t, g, name, "kubernetes:core/v1:Namespace")
+		ns := mustFind(t, g, name, "the API namespace", func(r synth.Resource) bool {
+			md, _ := r.Inputs["metadata"].(map[string]any)
+			return r.Type == "kubernetes:core/v1:Namespace" && md["name"] == "api"
+		})[0]
 		spec := tgb.Inputs["spec"].(map[string]any)
 		if meta := tgb.Inputs["metadata"].(map[string]any); meta["name"] != "api" || meta["namespace"] != "api" ||
 			spec["serviceRef"].(map[string]any)["name"] != "api" || spec["targetType"] != "ip" || !slices.Contains(tgb.DependsOn, ns.URN) {
@@ -94,7 +97,11 @@ func TestAPIWorkloadIsBound(t *testing.T) {
 	}
 	one(t, g, "iad", "kubernetes:core/v1:Service")
 	// The Deployment joins the objects that start pods, under the name the test expects.
-	if d := podMakerDiff(g, iad); d != "" {
+	fleet, err := config.LoadDir(repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := podMakerDiff(g, fleet, iad); d != "" {
 		t.Errorf("iad with an API image: %s", d)
 	}
 	tgb := one(t, g, "iad", "kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding")

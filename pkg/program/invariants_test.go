@@ -53,8 +53,22 @@ func TestEveryResourceUsesTheRegionalProvider(t *testing.T) {
 		}
 		main, ok := byRegion[s.Settings.AWSRegion]
 		copyRegion, hasCopy := byRegion[s.Backup.CopyRegion]
-		if !ok || !hasCopy || len(byRegion) != 2 {
-			t.Fatalf("%s: aws providers for %v; want %s and the backup copy region %s", name, keys(byRegion), s.Settings.AWSRegion, s.Backup.CopyRegion)
+		// The database home also replicates the credentials to every other member's region,
+		// under a key it declares there.
+		replicas := map[string]string{}
+		if h := fleet.DatabaseHome(s.Settings.Environment); h != nil && h.Name == name {
+			for _, r := range fleet.ReplicaRegions(s.Settings.Environment) {
+				p, ok := byRegion[r]
+				if !ok || p.Name != "aws-"+r+"-secret-replica" {
+					t.Errorf("%s: no secret-replica provider for %s", name, r)
+					continue
+				}
+				replicas[p.URN] = r
+			}
+		}
+		if !ok || !hasCopy || len(byRegion) != 2+len(replicas) {
+			t.Fatalf("%s: aws providers for %v; want %s, the backup copy region %s and the replica regions %v", name, keys(byRegion),
+				s.Settings.AWSRegion, s.Backup.CopyRegion, replicas)
 		}
 		// The copy vault and its key use the copy region's provider; if nothing did, the check
 		// below would pass without looking at it.
@@ -65,6 +79,10 @@ func TestEveryResourceUsesTheRegionalProvider(t *testing.T) {
 			case r.Provider == copyRegion.URN:
 				if !strings.Contains(r.Name, "-backup-copy") {
 					t.Errorf("%s: %s is in the backup copy region", name, r.URN)
+				}
+			case replicas[r.Provider] != "":
+				if !strings.Contains(r.Name, "-aurora-master-"+replicas[r.Provider]) || (r.Type != "aws:kms/key:Key" && r.Type != "aws:kms/alias:Alias") {
+					t.Errorf("%s: %s is in the replica region %s", name, r.URN, replicas[r.Provider])
 				}
 			case r.Provider != main.URN:
 				t.Errorf("%s: %s uses provider %q", name, r.URN, r.Provider)

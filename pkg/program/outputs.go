@@ -22,7 +22,7 @@ const (
 
 	OutRDSEndpoints          = "rdsEndpoints" // {writer, reader}
 	OutAuroraClusterArn      = "auroraClusterArn"
-	OutAuroraGlobalClusterID = "auroraGlobalClusterId" // primary only: set once its instances exist
+	OutAuroraGlobalClusterID = "auroraGlobalClusterId" // the database home only: set once its instances exist
 	OutAuroraSecretArn       = "auroraSecretArn"
 	// Of a stack that holds its environment's database writer: the endpoint clients write to
 	// (a global database's writer endpoint follows a switchover), and where client stacks create

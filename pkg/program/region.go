@@ -32,7 +32,11 @@ func deployRegion(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet, opt
 		return err
 	}
 
-	al, err := alerts.New(ctx, prefix, &alerts.Args{Scope: sc, Emails: s.Alerts.Emails, Publishers: alertPublishers(s, sc)}, useProvider)
+	publishers := alertPublishers(s, sc)
+	if s.Database != nil { // the Aurora cluster's RDS events (database.go)
+		publishers = append(publishers, alerts.RDSEvents(sc))
+	}
+	al, err := alerts.New(ctx, prefix, &alerts.Args{Scope: sc, Emails: s.Alerts.Emails, Publishers: publishers}, useProvider)
 	if err != nil {
 		return err
 	}

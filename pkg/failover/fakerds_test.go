@@ -1,0 +1,187 @@
+package failover_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// fakeRDS answers the three calls of the failover as the RDS query API does (form-encoded
+// requests, XML responses, errors as <ErrorResponse>), over a model of one global cluster:
+// its status, its members (writer, synchronization) and the failover state of a running
+// switchover or failover, which advances one step per DescribeGlobalClusters.
+type fakeRDS struct {
+	mu      sync.Mutex
+	id      string
+	status  string
+	members []*member
+	// op is the running operation: the target ARN and the states it still has to pass through
+	// (one per describe); empty when none runs.
+	opTarget string
+	opSteps  []string
+	// cancel makes the running operation end without moving the writer.
+	cancel bool
+	// failCall makes Switchover/FailoverGlobalCluster answer this error code.
+	failCall string
+	// stuck keeps the operation in its current state (the wait times out).
+	stuck bool
+
+	calls   []call
+	regions []string
+}
+
+type member struct {
+	arn    string
+	writer bool
+	sync   string
+}
+
+type call struct {
+	action string
+	form   map[string]string
+}
+
+func newFake(id string, writer string, readers ...string) *fakeRDS {
+	f := &fakeRDS{id: id, status: "available"}
+	f.members = append(f.members, &member{arn: writer, writer: true})
+	for _, r := range readers {
+		f.members = append(f.members, &member{arn: r, sync: "connected"})
+	}
+	return f
+}
+
+func (f *fakeRDS) serve(t *testing.T) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseForm(); err != nil {
+			t.Errorf("form: %v", err)
+		}
+		form := map[string]string{}
+		for k, v := range r.PostForm {
+			form[k] = v[0]
+		}
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		action := form["Action"]
+		if action != "DescribeGlobalClusters" {
+			f.calls = append(f.calls, call{action: action, form: form})
+		}
+		// The SigV4 scope names the region the client called.
+		if auth := r.Header.Get("Authorization"); auth != "" {
+			if i := strings.Index(auth, "Credential="); i >= 0 {
+				parts := strings.Split(auth[i:], "/")
+				if len(parts) > 2 {
+					f.regions = append(f.regions, action+"@"+parts[2])
+				}
+			}
+		}
+		switch action {
+		case "DescribeGlobalClusters":
+			if form["GlobalClusterIdentifier"] != f.id {
+				f.fail(w, "GlobalClusterNotFoundFault", "GlobalCluster "+form["GlobalClusterIdentifier"]+" not found")
+				return
+			}
+			body := f.cluster()
+			f.advance()
+			fmt.Fprintf(w, "<DescribeGlobalClustersResponse><DescribeGlobalClustersResult><GlobalClusters><GlobalClusterMember>%s</GlobalClusterMember></GlobalClusters></DescribeGlobalClustersResult></DescribeGlobalClustersResponse>", body)
+		case "SwitchoverGlobalCluster", "FailoverGlobalCluster":
+			if f.failCall != "" {
+				f.fail(w, f.failCall, "the fake refuses")
+				return
+			}
+			target := form["TargetDbClusterIdentifier"]
+			if f.find(target) == nil {
+				f.fail(w, "DBClusterNotFoundFault", target+" is not a member")
+				return
+			}
+			if f.status != "available" || f.opTarget != "" {
+				f.fail(w, "InvalidGlobalClusterStateFault", "global cluster is "+f.status)
+				return
+			}
+			if action == "FailoverGlobalCluster" && form["AllowDataLoss"] == "true" {
+				f.opSteps = []string{"pending", "failing-over", "failing-over"}
+			} else {
+				f.opSteps = []string{"pending", "switching-over", "switching-over"}
+			}
+			f.opTarget = target
+			fmt.Fprintf(w, "<%sResponse><%sResult><GlobalCluster>%s</GlobalCluster></%sResult></%sResponse>", action, action, f.cluster(), action, action)
+		default:
+			f.fail(w, "InvalidAction", action)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func (f *fakeRDS) fail(w http.ResponseWriter, code, msg string) {
+	w.WriteHeader(http.StatusBadRequest)
+	fmt.Fprintf(w, "<ErrorResponse><Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>fake</RequestId></ErrorResponse>", code, msg)
+}
+
+func (f *fakeRDS) find(arn string) *member {
+	for _, m := range f.members {
+		if m.arn == arn {
+			return m
+		}
+	}
+	return nil
+}
+
+// advance moves a running operation one state on; past the last, the target writes (or, when
+// cancelled, nothing changed).
+func (f *fakeRDS) advance() {
+	if f.opTarget == "" || f.stuck {
+		return
+	}
+	f.opSteps = f.opSteps[1:]
+	if len(f.opSteps) > 0 {
+		return
+	}
+	if !f.cancel {
+		for _, m := range f.members {
+			m.writer = m.arn == f.opTarget
+			m.sync = "connected"
+			if m.writer {
+				m.sync = ""
+			}
+		}
+	}
+	f.opTarget = ""
+}
+
+func (f *fakeRDS) cluster() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "<GlobalClusterIdentifier>%s</GlobalClusterIdentifier><Status>%s</Status><Engine>aurora-postgresql</Engine>", f.id, f.status)
+	if f.opTarget != "" && len(f.opSteps) > 0 {
+		var from string
+		for _, m := range f.members {
+			if m.writer {
+				from = m.arn
+			}
+		}
+		fmt.Fprintf(&b, "<FailoverState><Status>%s</Status><FromDbClusterArn>%s</FromDbClusterArn><ToDbClusterArn>%s</ToDbClusterArn></FailoverState>",
+			f.opSteps[0], from, f.opTarget)
+	}
+	b.WriteString("<GlobalClusterMembers>")
+	for _, m := range f.members {
+		fmt.Fprintf(&b, "<GlobalClusterMember><DBClusterArn>%s</DBClusterArn><IsWriter>%v</IsWriter>", m.arn, m.writer)
+		if m.sync != "" {
+			fmt.Fprintf(&b, "<SynchronizationStatus>%s</SynchronizationStatus>", m.sync)
+		}
+		b.WriteString("</GlobalClusterMember>")
+	}
+	b.WriteString("</GlobalClusterMembers>")
+	return b.String()
+}
+
+func (f *fakeRDS) actions() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, c := range f.calls {
+		out = append(out, c.action)
+	}
+	return out
+}
