@@ -89,6 +89,13 @@ type NodeGroupArgs struct {
 	SubnetIDs pulumi.StringArrayInput
 	// SecurityGroupIDs, when set, go on the group's nodes beside the cluster security group.
 	SecurityGroupIDs pulumi.StringArrayInput
+	// FixedSize: no autoscaler resizes the group (min = desired = max), so Pulumi owns the
+	// desired size. An autoscaled group ignores it; a fixed one that did could never be resized:
+	// EKS refuses a minimum above the desired size it kept.
+	FixedSize bool
+	// AfterPrevious: the group is created and updated only after the group listed before it,
+	// for groups of which only one may lose a node at a time (a PodDisruptionBudget of one).
+	AfterPrevious bool
 }
 
 // Taint is a node taint as EKS names the effect (NO_SCHEDULE...).
@@ -218,7 +225,11 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	b := &builder{ctx: ctx, name: name, args: args, parent: parent, clusterName: clusterName, clusterSG: clusterSG}
 	var nodes []pulumi.Resource
 	for _, g := range args.NodeGroups {
-		ng, err := b.nodeGroup(g)
+		var after []pulumi.Resource
+		if g.AfterPrevious && len(nodes) > 0 {
+			after = nodes[len(nodes)-1:]
+		}
+		ng, err := b.nodeGroup(g, after)
 		if err != nil {
 			return nil, err
 		}
@@ -288,6 +299,10 @@ func (a *Args) check() error {
 			return fmt.Errorf("two node groups named %q", g.Name)
 		case g.MinSize < 0 || g.MinSize > g.DesiredSize || g.DesiredSize > g.MaxSize || g.MaxSize < 1:
 			return fmt.Errorf("node group %s: want 0 <= min <= desired <= max and max >= 1, got %d, %d, %d",
+				g.Name, g.MinSize, g.DesiredSize, g.MaxSize)
+		}
+		if g.FixedSize && (g.MinSize != g.DesiredSize || g.DesiredSize != g.MaxSize) {
+			return fmt.Errorf("node group %s: a fixed-size group wants min = desired = max, got %d, %d, %d",
 				g.Name, g.MinSize, g.DesiredSize, g.MaxSize)
 		}
 		seen[g.Name] = true

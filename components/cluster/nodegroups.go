@@ -26,7 +26,7 @@ var nodePolicies = []string{"AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegi
 
 // nodeGroup declares a managed node group with its own role and a launch template. Disk size
 // and a launch template exclude each other in EKS, so the root volume is set in the template.
-func (b *builder) nodeGroup(g NodeGroupArgs) (NodeGroup, error) {
+func (b *builder) nodeGroup(g NodeGroupArgs, after []pulumi.Resource) (NodeGroup, error) {
 	n := func(s string) string { return fmt.Sprintf("%s-ng-%s%s", b.name, g.Name, s) }
 	trust := iampolicy.New(iampolicy.Allow("EC2", []string{"sts:AssumeRole"}, nil).ForService("ec2.amazonaws.com"))
 	role, err := iam.NewRole(b.ctx, n(""), &iam.RoleArgs{
@@ -117,13 +117,20 @@ func (b *builder) nodeGroup(g NodeGroupArgs) (NodeGroup, error) {
 		Taints:       taints,
 		UpdateConfig: &awseks.NodeGroupUpdateConfigArgs{MaxUnavailablePercentage: pulumi.Int(33)},
 		Tags:         pulumi.StringMap{"nodegroup": pulumi.String(g.Name)},
-	}, b.parent,
-		pulumi.DependsOn(attachments),
-		// The cluster autoscaler owns the desired size between min and max.
-		pulumi.IgnoreChanges([]string{"scalingConfig.desiredSize"}))
+	}, groupOptions(b.parent, g, append(attachments, after...))...)
 	if err != nil {
 		return NodeGroup{}, err
 	}
 	asg := group.Resources.Index(pulumi.Int(0)).AutoscalingGroups().Index(pulumi.Int(0)).Name().Elem()
 	return NodeGroup{Name: g.Name, Group: group, AsgName: asg}, nil
+}
+
+// groupOptions: the cluster autoscaler owns an autoscaled group's desired size between min and
+// max, so Pulumi ignores it; a fixed-size group's desired size is Pulumi's.
+func groupOptions(parent pulumi.ResourceOption, g NodeGroupArgs, dependsOn []pulumi.Resource) []pulumi.ResourceOption {
+	opts := []pulumi.ResourceOption{parent, pulumi.DependsOn(dependsOn)}
+	if !g.FixedSize {
+		opts = append(opts, pulumi.IgnoreChanges([]string{"scalingConfig.desiredSize"}))
+	}
+	return opts
 }
