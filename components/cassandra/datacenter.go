@@ -146,6 +146,11 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 			// The chart creates the account (its full name is the release name); the name is
 			// pinned because the control plane's token is that account's.
 			"serviceAccount": pulumi.Map{"name": pulumi.String(OperatorServiceAccount)},
+			// The operator serves a pod webhook with failurePolicy Fail for the pods of its
+			// namespace (the chart's mpod.kb.io): while it is down no Cassandra pod of the region
+			// can be created. The cluster autoscaler never drains a node running a pod that is
+			// not safe to evict, so scaling in never takes it down.
+			"podAnnotations": pulumi.StringMap{SafeToEvict: pulumi.String("false")},
 		},
 	}, append(inCluster, pulumi.DependsOn([]pulumi.Resource{certManager}))...)
 	if err != nil {

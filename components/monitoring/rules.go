@@ -17,6 +17,9 @@ type Rules struct {
 	NodeCPUPercent     int // a node busier than this for 10 minutes alerts
 }
 
+// OperatorContainer is the k8ssandra-operator chart's container (templates/deployment.yaml).
+const OperatorContainer = "k8ssandra-operator"
+
 // Rule is one alert rule.
 type Rule struct {
 	Alert, Expr, For, Severity, Summary string
@@ -39,6 +42,12 @@ func (r Rules) List() []Rule {
 				Expr: fmt.Sprintf(`100 * kubelet_volume_stats_used_bytes{namespace=%q, persistentvolumeclaim=~"server-data-.*"} `+
 					`/ kubelet_volume_stats_capacity_bytes{namespace=%q, persistentvolumeclaim=~"server-data-.*"} > %d`, ns, ns, r.DiskPercent),
 				Summary: fmt.Sprintf("Cassandra volume {{ $labels.persistentvolumeclaim }} in %s is over %d%% full", r.Code, r.DiskPercent)},
+			// The operator exits when a remote cluster's API is unreachable (control plane) and
+			// its pod webhook refuses Cassandra pods while it is down: a restart is the first sign
+			// of an unreachable region (README, "A region is unreachable").
+			Rule{Alert: "CassandraOperatorRestarted", For: "1m", Severity: "warning",
+				Expr:    fmt.Sprintf(`increase(kube_pod_container_status_restarts_total{namespace=%q, container=%q}[15m]) > 0`, ns, OperatorContainer),
+				Summary: "The k8ssandra-operator in " + r.Code + " restarted: a remote cluster may be unreachable"},
 		)
 	}
 	out = append(out, Rule{Alert: "NodeCPUHigh", For: "10m", Severity: "warning",

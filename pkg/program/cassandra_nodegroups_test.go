@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/global-sovereign/global-sovereign/components/cassandra"
 	"github.com/global-sovereign/global-sovereign/internal/fleettest"
 	"github.com/global-sovereign/global-sovereign/pkg/config"
 	"github.com/global-sovereign/global-sovereign/pkg/program"
@@ -125,5 +126,26 @@ func TestCassandraResizeGraph(t *testing.T) {
 	dc := datacenterSpecs(t, after["global"].Graph)["iad"]
 	if got := fmt.Sprint(dc["size"]); got != "6" {
 		t.Errorf("the K8ssandraCluster's iad size is %s, want 6", got)
+	}
+}
+
+// The operator's pod (it serves a failurePolicy Fail pod webhook, and the control plane's exits
+// when a remote API is unreachable) is never on a node the cluster autoscaler drains.
+func TestCassandraOperatorNotEvictedByTheAutoscaler(t *testing.T) {
+	checked := 0
+	for name, g := range regionGraphs(t) {
+		for _, r := range g.ByType(tRelease) {
+			if r.Inputs["chart"] != cassandra.OperatorChart {
+				continue
+			}
+			checked++
+			ann, _ := r.Inputs["values"].(map[string]any)["podAnnotations"].(map[string]any)
+			if ann[cassandra.SafeToEvict] != "false" {
+				t.Errorf("%s: k8ssandra-operator pod annotations %v", name, ann)
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no k8ssandra-operator release")
 	}
 }

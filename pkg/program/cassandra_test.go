@@ -587,7 +587,7 @@ func TestAlertsReachTheRegionTopic(t *testing.T) {
 		}
 		wantRules := 1
 		if s.Cassandra != nil {
-			wantRules = 3
+			wantRules = 4
 		}
 		if len(file.Groups[0].Rules) != wantRules {
 			t.Errorf("%s: %d rules, want %d", name, len(file.Groups[0].Rules), wantRules)
@@ -603,7 +603,7 @@ func TestAlertsReachTheRegionTopic(t *testing.T) {
 			}
 		}
 		if s.Cassandra != nil {
-			for _, want := range []string{"alert: CassandraNodeDown", "alert: CassandraDiskFull", fmt.Sprintf("> %d'", s.Monitoring.DiskAlertPercent), `namespace="` + cassandra.Namespace + `"`} {
+			for _, want := range []string{"alert: CassandraNodeDown", "alert: CassandraDiskFull", "alert: CassandraOperatorRestarted", fmt.Sprintf("> %d'", s.Monitoring.DiskAlertPercent), `namespace="` + cassandra.Namespace + `"`} {
 				if !strings.Contains(rules, want) {
 					t.Errorf("%s: rules lack %q:\n%s", name, want, rules)
 				}
