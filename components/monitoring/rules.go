@@ -15,6 +15,9 @@ type Rules struct {
 	CassandraNamespace string
 	DiskPercent        int // a Cassandra data volume fuller than this alerts
 	NodeCPUPercent     int // a node busier than this for 10 minutes alerts
+	// Stacks are the stacks whose clusters write to the workspace, the region's own first, then
+	// its environments', by their stack label: each one that stops sending metrics alerts.
+	Stacks []string
 }
 
 // OperatorContainer is the k8ssandra-operator chart's container (templates/deployment.yaml).
@@ -50,8 +53,21 @@ func (r Rules) List() []Rule {
 				Summary: "The k8ssandra-operator in " + r.Code + " restarted: a remote cluster may be unreachable"},
 		)
 	}
+	for _, st := range r.Stacks {
+		// Prometheus' own up series: absent when the cluster's Prometheus stopped writing,
+		// or the cluster is gone; nothing else would say so.
+		out = append(out, Rule{Alert: "ClusterMetricsAbsent", For: "10m", Severity: "critical",
+			Expr:    fmt.Sprintf(`absent_over_time(up{stack=%q}[10m])`, st),
+			Summary: fmt.Sprintf("No metrics from the cluster of stack %s in %s for 10 minutes", st, r.Code)})
+	}
+	// The region's own cluster only: its environments' clusters write to the same workspace and
+	// must not page production.
+	own := ""
+	if len(r.Stacks) > 0 {
+		own = fmt.Sprintf(`, stack=%q`, r.Stacks[0])
+	}
 	out = append(out, Rule{Alert: "NodeCPUHigh", For: "10m", Severity: "warning",
-		Expr:    fmt.Sprintf(`100 * (1 - avg by (instance) (rate(node_cpu_seconds_total{mode="idle"}[5m]))) > %d`, r.NodeCPUPercent),
+		Expr:    fmt.Sprintf(`100 * (1 - avg by (instance) (rate(node_cpu_seconds_total{mode="idle"%s}[5m]))) > %d`, own, r.NodeCPUPercent),
 		Summary: fmt.Sprintf("Node {{ $labels.instance }} in %s is over %d%% CPU", r.Code, r.NodeCPUPercent)})
 	return out
 }

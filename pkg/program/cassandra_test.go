@@ -585,9 +585,22 @@ func TestAlertsReachTheRegionTopic(t *testing.T) {
 		if err := yaml.Unmarshal([]byte(rules), &file); err != nil || len(file.Groups) != 1 {
 			t.Fatalf("%s: rules do not parse (%v):\n%s", name, err, rules)
 		}
-		wantRules := 1
+		// NodeCPUHigh, one ClusterMetricsAbsent per cluster writing here, and Cassandra's.
+		writers := []string{name}
+		for _, n := range fleet.Names() {
+			x := fleet.Stack(n)
+			if x.Settings.Kind == config.KindEnvironment && x.Monitoring != nil && fleet.NetworkStack(x).Name == name {
+				writers = append(writers, n)
+			}
+		}
+		wantRules := 1 + len(writers)
 		if s.Cassandra != nil {
-			wantRules = 4
+			wantRules += 3
+		}
+		for _, w := range writers {
+			if !strings.Contains(rules, fmt.Sprintf(`absent_over_time(up{stack="%s"}[10m])`, w)) {
+				t.Errorf("%s: no absent-metrics alert for the cluster of %s", name, w)
+			}
 		}
 		if len(file.Groups[0].Rules) != wantRules {
 			t.Errorf("%s: %d rules, want %d", name, len(file.Groups[0].Rules), wantRules)
