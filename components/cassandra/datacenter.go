@@ -38,6 +38,12 @@ const (
 	OperatorVersion    = "1.32.5"
 )
 
+// ReleaseTimeoutSeconds bounds the wait for the cert-manager and k8ssandra-operator releases,
+// above Helm's default of 300 s: on a fresh cluster their images are pulled on nodes still
+// joining, cert-manager must issue the operator's webhook certificate before the operator is
+// ready, and the operator's chart runs its CRD upgrade Job first.
+const ReleaseTimeoutSeconds = 900
+
 // Namespace holds the operator, the K8ssandraCluster (in the control-plane cluster), every
 // datacenter's pods and volumes, and the ClientConfigs: the operator watches its own namespace.
 const Namespace = "k8ssandra-operator"
@@ -130,6 +136,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		Version:         pulumi.String(CertManagerVersion),
 		RepositoryOpts:  &helmv3.RepositoryOptsArgs{Repo: pulumi.String(CertManagerRepo)},
 		Values:          pulumi.Map{"crds": pulumi.Map{"enabled": pulumi.Bool(true)}},
+		Timeout:         pulumi.Int(ReleaseTimeoutSeconds),
 	}, inCluster...)
 	if err != nil {
 		return nil, err
@@ -141,6 +148,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		Chart:           pulumi.String(OperatorChart),
 		Version:         pulumi.String(OperatorVersion),
 		RepositoryOpts:  &helmv3.RepositoryOptsArgs{Repo: pulumi.String(OperatorRepo)},
+		Timeout:         pulumi.Int(ReleaseTimeoutSeconds),
 		Values: pulumi.Map{
 			"controlPlane": pulumi.Bool(args.ControlPlane),
 			// The chart creates the account (its full name is the release name); the name is

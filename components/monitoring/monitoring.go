@@ -113,7 +113,10 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		Chart:           pulumi.String(Chart),
 		Version:         pulumi.String(ChartVersion),
 		RepositoryOpts:  &helmv3.RepositoryOptsArgs{Repo: pulumi.String(ChartRepo)},
-		Values:          releaseValues(args, remoteWrite, role.Arn),
+		// Above Helm's 300 s: the CRD upgrade Job, the operator and the exporters on every node
+		// of a fresh cluster.
+		Timeout: pulumi.Int(900),
+		Values:  releaseValues(args, remoteWrite, role.Arn),
 	}, parent, pulumi.Provider(args.Kubernetes), pulumi.DependsOn([]pulumi.Resource{rolePolicy}))
 	if err != nil {
 		return nil, err

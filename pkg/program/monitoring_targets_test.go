@@ -3,6 +3,7 @@ package program_test
 import (
 	"testing"
 
+	"github.com/global-sovereign/global-sovereign/components/cassandra"
 	"github.com/global-sovereign/global-sovereign/components/monitoring"
 )
 
@@ -30,5 +31,26 @@ func TestPrometheusScrapesOnlyWhatEKSExposes(t *testing.T) {
 	}
 	if checked == 0 {
 		t.Fatal("no kube-prometheus-stack release")
+	}
+}
+
+// The releases a fresh cluster takes longer than Helm's default 300 s to make ready wait longer.
+func TestSlowReleasesWaitLongerThanHelmsDefault(t *testing.T) {
+	slow := map[string]bool{cassandra.CertManagerChart: true, cassandra.OperatorChart: true, monitoring.Chart: true}
+	checked := 0
+	for name, r := range synthAll(t) {
+		for _, rel := range r.Graph.ByType(tRelease) {
+			chart, _ := rel.Inputs["chart"].(string)
+			if !slow[chart] {
+				continue
+			}
+			checked++
+			if timeout, _ := rel.Inputs["timeout"].(float64); timeout <= 300 {
+				t.Errorf("%s: release %s waits %vs, Helm's default is 300", name, chart, rel.Inputs["timeout"])
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no release to check")
 	}
 }
