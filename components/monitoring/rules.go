@@ -15,9 +15,10 @@ type Rules struct {
 	CassandraNamespace string
 	DiskPercent        int // a Cassandra data volume fuller than this alerts
 	NodeCPUPercent     int // a node busier than this for 10 minutes alerts
-	// Stacks are the stacks whose clusters write to the workspace, the region's own first, then
-	// its environments', by their stack label: each one that stops sending metrics alerts.
-	Stacks []string
+	// Stack is the region stack's name, its cluster's stack label. The rules name no other
+	// stack: its environments' clusters write to the same workspace, but adding one must not
+	// change the region's graph.
+	Stack string
 }
 
 // OperatorContainer is the k8ssandra-operator chart's container (templates/deployment.yaml).
@@ -53,21 +54,22 @@ func (r Rules) List() []Rule {
 				Summary: "The k8ssandra-operator in " + r.Code + " restarted: a remote cluster may be unreachable"},
 		)
 	}
-	for _, st := range r.Stacks {
-		// Prometheus' own up series: absent when the cluster's Prometheus stopped writing,
-		// or the cluster is gone; nothing else would say so.
-		out = append(out, Rule{Alert: "ClusterMetricsAbsent", For: "10m", Severity: "critical",
-			Expr:    fmt.Sprintf(`absent_over_time(up{stack=%q}[10m])`, st),
-			Summary: fmt.Sprintf("No metrics from the cluster of stack %s in %s for 10 minutes", st, r.Code)})
-	}
+	// Prometheus' up series: absent when a cluster's Prometheus stopped writing or the cluster
+	// is gone; nothing else would say so. The region's own cluster by name; any other cluster
+	// writing here (its environments') as one that wrote an hour ago and writes no more, which
+	// fires for that hour.
+	out = append(out,
+		Rule{Alert: "ClusterMetricsAbsent", For: "10m", Severity: "critical",
+			Expr:    fmt.Sprintf(`absent_over_time(up{stack=%q}[10m])`, r.Stack),
+			Summary: fmt.Sprintf("No metrics from the cluster of stack %s in %s for 10 minutes", r.Stack, r.Code)},
+		Rule{Alert: "ClusterMetricsStopped", For: "10m", Severity: "warning",
+			Expr:    `count by (stack) (up offset 1h) unless count by (stack) (up)`,
+			Summary: fmt.Sprintf("The cluster of stack {{ $labels.stack }} stopped sending metrics to %s's workspace", r.Code)},
+	)
 	// The region's own cluster only: its environments' clusters write to the same workspace and
 	// must not page production.
-	own := ""
-	if len(r.Stacks) > 0 {
-		own = fmt.Sprintf(`, stack=%q`, r.Stacks[0])
-	}
 	out = append(out, Rule{Alert: "NodeCPUHigh", For: "10m", Severity: "warning",
-		Expr:    fmt.Sprintf(`100 * (1 - avg by (instance) (rate(node_cpu_seconds_total{mode="idle"%s}[5m]))) > %d`, own, r.NodeCPUPercent),
+		Expr:    fmt.Sprintf(`100 * (1 - avg by (instance) (rate(node_cpu_seconds_total{mode="idle", stack=%q}[5m]))) > %d`, r.Stack, r.NodeCPUPercent),
 		Summary: fmt.Sprintf("Node {{ $labels.instance }} in %s is over %d%% CPU", r.Code, r.NodeCPUPercent)})
 	return out
 }
@@ -89,7 +91,7 @@ func (r Rules) YAML() string {
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 func (r Rules) check() error {
-	if r.Code == "" || r.NodeCPUPercent < 1 || r.NodeCPUPercent > 100 || (r.CassandraNamespace != "" && (r.DiskPercent < 1 || r.DiskPercent > 100)) {
+	if r.Code == "" || r.Stack == "" || r.NodeCPUPercent < 1 || r.NodeCPUPercent > 100 || (r.CassandraNamespace != "" && (r.DiskPercent < 1 || r.DiskPercent > 100)) {
 		return fmt.Errorf("rules: want a region code and thresholds of 1-100%%, got %+v", r)
 	}
 	return nil

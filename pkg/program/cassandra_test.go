@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"gopkg.in/yaml.v3"
 
 	"github.com/global-sovereign/global-sovereign/components/cassandra"
@@ -346,6 +347,17 @@ func TestReplicationPerDatacenter(t *testing.T) {
 		{"racks do not divide", func(a *cassandracluster.Args) { a.Datacenters[0].Size = 4 }, "do not divide into 3 racks"},
 		{"two local datacenters", func(a *cassandracluster.Args) { a.Datacenters = append(a.Datacenters, a.Datacenters[0]) }, "2 datacenters without a kubeconfig"},
 		{"no provider", func(a *cassandracluster.Args) {}, "Kubernetes provider is required"},
+		{"control plane not first", func(a *cassandracluster.Args) {
+			remote := a.Datacenters[0]
+			remote.Code, remote.ClientConfigSecret = "b", pulumi.String("b-kubeconfig")
+			a.Datacenters = append([]cassandracluster.Datacenter{remote}, a.Datacenters...)
+		}, "datacenter b is first"},
+		{"control plane removed", func(a *cassandracluster.Args) { a.Datacenters[0].NoReplicas = true }, "never removed"},
+		{"dropped while replicated", func(a *cassandracluster.Args) {
+			remote := a.Datacenters[0]
+			remote.Code, remote.ClientConfigSecret, remote.Decommissioned = "b", pulumi.String("b-kubeconfig"), true
+			a.Datacenters = append(a.Datacenters, remote)
+		}, "must stop replicating to it before"},
 	} {
 		a := base()
 		tt.edit(a)
@@ -585,22 +597,14 @@ func TestAlertsReachTheRegionTopic(t *testing.T) {
 		if err := yaml.Unmarshal([]byte(rules), &file); err != nil || len(file.Groups) != 1 {
 			t.Fatalf("%s: rules do not parse (%v):\n%s", name, err, rules)
 		}
-		// NodeCPUHigh, one ClusterMetricsAbsent per cluster writing here, and Cassandra's.
-		writers := []string{name}
-		for _, n := range fleet.Names() {
-			x := fleet.Stack(n)
-			if x.Settings.Kind == config.KindEnvironment && x.Monitoring != nil && fleet.NetworkStack(x).Name == name {
-				writers = append(writers, n)
-			}
-		}
-		wantRules := 1 + len(writers)
+		// NodeCPUHigh, ClusterMetricsAbsent (this cluster) and ClusterMetricsStopped (any other
+		// writing here), and Cassandra's three.
+		wantRules := 3
 		if s.Cassandra != nil {
 			wantRules += 3
 		}
-		for _, w := range writers {
-			if !strings.Contains(rules, fmt.Sprintf(`absent_over_time(up{stack="%s"}[10m])`, w)) {
-				t.Errorf("%s: no absent-metrics alert for the cluster of %s", name, w)
-			}
+		if !strings.Contains(rules, fmt.Sprintf(`absent_over_time(up{stack="%s"}[10m])`, name)) || !strings.Contains(rules, "alert: ClusterMetricsStopped") {
+			t.Errorf("%s: no alert for a cluster that stops sending metrics", name)
 		}
 		if len(file.Groups[0].Rules) != wantRules {
 			t.Errorf("%s: %d rules, want %d", name, len(file.Groups[0].Rules), wantRules)

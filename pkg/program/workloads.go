@@ -93,7 +93,7 @@ func deployWorkloads(ctx *pulumi.Context, e *regionEnv, cl *cluster.Cluster) err
 	ctx.Export(OutOIDCProviderArn, cl.OIDCProviderArn)
 	if m := s.Monitoring; m != nil {
 		rules := monitoring.Rules{Code: s.Settings.Code, DiskPercent: m.DiskAlertPercent, NodeCPUPercent: m.NodeCPUAlertPercent,
-			Stacks: metricsWriters(e.fleet, s)}
+			Stack: s.Name}
 		if s.Cassandra != nil {
 			rules.CassandraNamespace = cassandra.Namespace
 		}
@@ -169,25 +169,6 @@ func deployWorkloads(ctx *pulumi.Context, e *regionEnv, cl *cluster.Cluster) err
 		})
 	}
 	return nil
-}
-
-// metricsWriters are the stacks whose clusters write to s's workspace: s (a region) and the
-// environment stacks with monitoring on its network. Nil for an environment stack (it has no
-// workspace or rules of its own).
-func metricsWriters(fleet *config.Fleet, s *config.Stack) []string {
-	if s.Settings.Kind != config.KindRegion {
-		return nil
-	}
-	out := []string{s.Name}
-	for _, name := range fleet.Names() {
-		x := fleet.Stack(name)
-		if x.Settings.Kind == config.KindEnvironment && x.Monitoring != nil && x.Cluster != nil {
-			if n := fleet.NetworkStack(x); n != nil && n.Name == s.Name {
-				out = append(out, x.Name)
-			}
-		}
-	}
-	return out
 }
 
 // controlPlaneCluster is a Kubernetes provider for the Cassandra control plane's cluster, from
