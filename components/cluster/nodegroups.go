@@ -24,6 +24,16 @@ const IMDSHopLimit = 1
 var nodePolicies = []string{"AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly", "AmazonEKS_CNI_Policy",
 	"AmazonSSMManagedInstanceCore"}
 
+// groupOptions: the cluster autoscaler owns an autoscaled group's desired size between min and
+// max, so Pulumi ignores it; a fixed-size group's desired size is Pulumi's.
+func groupOptions(parent pulumi.ResourceOption, g NodeGroupArgs, dependsOn []pulumi.Resource) []pulumi.ResourceOption {
+	opts := []pulumi.ResourceOption{parent, pulumi.DependsOn(dependsOn)}
+	if !g.FixedSize {
+		opts = append(opts, pulumi.IgnoreChanges([]string{"scalingConfig.desiredSize"}))
+	}
+	return opts
+}
+
 // nodeGroup declares a managed node group with its own role and a launch template. Disk size
 // and a launch template exclude each other in EKS, so the root volume is set in the template.
 func (b *builder) nodeGroup(g NodeGroupArgs, after []pulumi.Resource) (NodeGroup, error) {
@@ -123,14 +133,4 @@ func (b *builder) nodeGroup(g NodeGroupArgs, after []pulumi.Resource) (NodeGroup
 	}
 	asg := group.Resources.Index(pulumi.Int(0)).AutoscalingGroups().Index(pulumi.Int(0)).Name().Elem()
 	return NodeGroup{Name: g.Name, Group: group, AsgName: asg}, nil
-}
-
-// groupOptions: the cluster autoscaler owns an autoscaled group's desired size between min and
-// max, so Pulumi ignores it; a fixed-size group's desired size is Pulumi's.
-func groupOptions(parent pulumi.ResourceOption, g NodeGroupArgs, dependsOn []pulumi.Resource) []pulumi.ResourceOption {
-	opts := []pulumi.ResourceOption{parent, pulumi.DependsOn(dependsOn)}
-	if !g.FixedSize {
-		opts = append(opts, pulumi.IgnoreChanges([]string{"scalingConfig.desiredSize"}))
-	}
-	return opts
 }
