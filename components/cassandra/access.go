@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/global-sovereign/global-sovereign/components/sgrules"
@@ -19,25 +20,44 @@ const AccessType = "sovereign:cassandra:NodeAccess"
 // AccessArgs configures the Cassandra nodes' security group.
 type AccessArgs struct {
 	VpcID pulumi.StringInput
-	// PrivateCIDRs are the region's private subnets (its pods and nodes); PeerCIDRs the VPCs of
-	// the other datacenters, reached over the peering mesh. Nothing else is admitted.
-	PrivateCIDRs, PeerCIDRs []string
+	// PeerCIDRs are the VPCs of the other datacenters, reached over the peering mesh: internode
+	// traffic and path MTU discovery from them.
+	PeerCIDRs []string
+	// ControlPlaneCIDR is the control-plane datacenter's VPC ("" in the control-plane region
+	// itself): its operator calls the management API of every pod.
+	ControlPlaneCIDR string
 }
 
-// Access is the security group the Cassandra node groups carry beside the cluster's: Cassandra's
-// ports from the region's private subnets and the peer datacenters' VPCs only. Pods share their
-// node's security groups (VPC CNI without pod security groups), so this is what admits a
-// remote datacenter's gossip and the control plane's management API calls.
+// ICMP type 3 code 4 (destination unreachable, fragmentation needed): path MTU discovery. Nodes
+// and pods send 9001-byte frames; inter-region VPC peering carries at most 1500 bytes (Amazon
+// VPC User Guide, "Network maximum transmission unit (MTU) for your EC2 instance": traffic over
+// an inter-Region VPC peering connection has a maximum MTU of 1500), so a large internode or
+// streaming packet is dropped with this message, and a security group that does not admit it
+// leaves the TCP connection hanging instead of lowering its segment size.
+const (
+	icmpFragmentationNeededType = 3
+	icmpFragmentationNeededCode = 4
+)
+
+// Access is the security group the Cassandra node groups carry beside the cluster's. Within the
+// region the cluster security group already admits every node of this cluster (EKS's own rule)
+// and no other: the staging and development clusters that share the region's subnets carry
+// their own. So this group admits only what comes over the peering: internode (7000-7001) and
+// path MTU discovery from the other datacenters' VPCs, and the management API (8080) from the
+// control plane's VPC. JMX (7199) and CQL (9042) are admitted from nowhere else: nodetool runs
+// in the pod through the management API, and clients connect in their own datacenter, further
+// narrowed by the namespace's NetworkPolicies. Pods share their node's security groups (VPC CNI
+// without pod security groups).
 type Access struct {
 	pulumi.ResourceState
 
 	SecurityGroupID pulumi.StringOutput `pulumi:"securityGroupId"`
 }
 
-// NewAccess declares the security group and one rule per port and source CIDR.
+// NewAccess declares the security group and its rules.
 func NewAccess(ctx *pulumi.Context, name string, args *AccessArgs, opts ...pulumi.ResourceOption) (*Access, error) {
-	if args.VpcID == nil || len(args.PrivateCIDRs) == 0 {
-		return nil, fmt.Errorf("cassandra access %s: the VPC and its private subnets are required", name)
+	if args.VpcID == nil {
+		return nil, fmt.Errorf("cassandra access %s: the VPC is required", name)
 	}
 	a := &Access{}
 	if err := ctx.RegisterComponentResource(AccessType, name, a, opts...); err != nil {
@@ -45,7 +65,7 @@ func NewAccess(ctx *pulumi.Context, name string, args *AccessArgs, opts ...pulum
 	}
 	parent := pulumi.Parent(a)
 	sg, err := ec2.NewSecurityGroup(ctx, name, &ec2.SecurityGroupArgs{
-		Description: pulumi.String("Cassandra nodes of " + name + ": Cassandra ports from the private subnets and the peer datacenters"),
+		Description: pulumi.String("Cassandra nodes of " + name + ": internode from the peer datacenters, management API from the control plane"),
 		VpcId:       args.VpcID,
 	}, parent)
 	if err != nil {
@@ -54,23 +74,29 @@ func NewAccess(ctx *pulumi.Context, name string, args *AccessArgs, opts ...pulum
 	// Rules are named by port and CIDR, not by position: a datacenter added or removed adds or
 	// removes its own rules and renames no other.
 	var rules []sgrules.Rule
-	for _, pr := range PortRanges {
-		for _, src := range []struct {
-			what  string
-			cidrs []string
-		}{{"private subnet", args.PrivateCIDRs}, {"peer datacenter", args.PeerCIDRs}} {
-			for _, c := range src.cidrs {
-				ports := fmt.Sprint(pr.From)
-				if pr.To != pr.From {
-					ports += "-" + fmt.Sprint(pr.To)
-				}
-				rules = append(rules, sgrules.Rule{Name: fmt.Sprintf("%s-%s-%s", name, ports, cidrName.Replace(c)), CIDR: c, Port: pr.From, ToPort: pr.To,
-					Description: fmt.Sprintf("Cassandra %s from %s %s", ports, src.what, c)})
-			}
-		}
+	for _, c := range args.PeerCIDRs {
+		rules = append(rules, sgrules.Rule{Name: fmt.Sprintf("%s-%d-%d-%s", name, InternodePort, InternodeTLSPort, cidrName.Replace(c)), CIDR: c,
+			Port: InternodePort, ToPort: InternodeTLSPort, Description: fmt.Sprintf("Cassandra internode from peer datacenter %s", c)})
+	}
+	if c := args.ControlPlaneCIDR; c != "" {
+		rules = append(rules, sgrules.Rule{Name: fmt.Sprintf("%s-%d-%s", name, ManagementPort, cidrName.Replace(c)), CIDR: c,
+			Port: ManagementPort, Description: fmt.Sprintf("Cassandra management API from the control plane %s", c)})
 	}
 	if err := sgrules.Ingress(ctx, sg.ID(), rules, parent); err != nil {
 		return nil, err
+	}
+	for _, c := range args.PeerCIDRs {
+		if _, err := vpc.NewSecurityGroupIngressRule(ctx, fmt.Sprintf("%s-icmp-pmtu-%s", name, cidrName.Replace(c)), &vpc.SecurityGroupIngressRuleArgs{
+			SecurityGroupId: sg.ID(),
+			Description:     pulumi.String(fmt.Sprintf("Path MTU discovery (ICMP fragmentation needed) from peer datacenter %s", c)),
+			IpProtocol:      pulumi.String("icmp"),
+			// For ICMP the rule's ports are the type and the code.
+			FromPort: pulumi.Int(icmpFragmentationNeededType),
+			ToPort:   pulumi.Int(icmpFragmentationNeededCode),
+			CidrIpv4: pulumi.String(c),
+		}, parent); err != nil {
+			return nil, err
+		}
 	}
 	a.SecurityGroupID = sg.ID().ToStringOutput()
 	return a, ctx.RegisterResourceOutputs(a, pulumi.Map{"securityGroupId": a.SecurityGroupID})

@@ -2,8 +2,12 @@
 // K8ssandra runs it: cert-manager and the k8ssandra-operator in the region's cluster (in
 // control-plane mode in the one region that config names, in data-plane mode elsewhere), the
 // security group of the Cassandra nodes, and for a data-plane region the service-account
-// kubeconfig through which the control plane manages its datacenter. The datacenter itself is
-// declared by the global stack's K8ssandraCluster (components/cassandracluster).
+// kubeconfig through which the control plane manages its datacenter, written by the region
+// itself into the control plane's cluster as the Secret its ClientConfig names: the token never
+// leaves the Kubernetes Secrets and the state of the stack that owns the account, and no stack
+// output carries it (a role that may read stack outputs, such as the preview role, gets no
+// cluster credentials from them). The datacenter itself is declared by the global stack's
+// K8ssandraCluster (components/cassandracluster).
 package cassandra
 
 import (
@@ -34,6 +38,12 @@ const (
 	OperatorVersion    = "1.32.5"
 )
 
+// ReleaseTimeoutSeconds bounds the wait for the cert-manager and k8ssandra-operator releases,
+// above Helm's default of 300 s: on a fresh cluster their images are pulled on nodes still
+// joining, cert-manager must issue the operator's webhook certificate before the operator is
+// ready, and the operator's chart runs its CRD upgrade Job first.
+const ReleaseTimeoutSeconds = 900
+
 // Namespace holds the operator, the K8ssandraCluster (in the control-plane cluster), every
 // datacenter's pods and volumes, and the ClientConfigs: the operator watches its own namespace.
 const Namespace = "k8ssandra-operator"
@@ -43,20 +53,23 @@ const Namespace = "k8ssandra-operator"
 // k8ssandra documentation's create-clientconfig does the same).
 const OperatorServiceAccount = "k8ssandra-operator"
 
-// NativePort is CQL, what clients connect to.
-const NativePort = 9042
+// Cassandra's ports: CQL, what clients connect to; internode (plain and TLS); the management
+// API the operators call on every pod (k8ssandra's management-api-for-apache-cassandra); JMX,
+// which nothing outside the pod needs (nodetool runs through the management API).
+const (
+	NativePort       = 9042
+	InternodePort    = 7000
+	InternodeTLSPort = 7001
+	ManagementPort   = 8080
+	JMXPort          = 7199
+)
 
-// Ports are what Cassandra nodes need from each other and from the control plane: 7000
-// internode, 7001 internode TLS, 7199 JMX (nodetool), 9042 CQL, 8080 the management API the
-// operators call on every pod.
-var Ports = []int{7000, 7001, 7199, NativePort, 8080}
+// Ports are every Cassandra port: what the port tests check nothing but the named callers reach.
+var Ports = []int{InternodePort, InternodeTLSPort, JMXPort, NativePort, ManagementPort}
 
-// PortRange is a range of Ports admitted by one security-group rule per source.
-type PortRange struct{ From, To int }
-
-// PortRanges are Ports as the rules admit them: 7000-7001 in one, so that each source costs four
-// of the security group's inbound rules (config.MaxCassandraSources bounds the sources).
-var PortRanges = []PortRange{{7000, 7001}, {7199, 7199}, {8080, 8080}, {NativePort, NativePort}}
+// RulesPerPeer is how many of the node security group's inbound rules each peer datacenter
+// costs (internode and path MTU discovery; config.MaxCassandraSources bounds the peers).
+const RulesPerPeer = 2
 
 // Node placement: Cassandra nodes carry this taint and label, and the datacenter tolerates and
 // selects them. The autoscaler never removes them: their groups have min = max, and the pods
@@ -84,15 +97,19 @@ type Args struct {
 	Endpoint, CertificateAuthority pulumi.StringOutput
 	// Kubernetes deploys into the region's cluster; it waits for the node groups and add-ons.
 	Kubernetes *kubernetes.Provider
+	// ControlPlaneKubernetes (data-plane regions only) deploys into the control plane's
+	// cluster: the Secret holding this region's kubeconfig, which the ClientConfig names.
+	ControlPlaneKubernetes *kubernetes.Provider
 }
 
 // Datacenter is the component.
 type Datacenter struct {
 	pulumi.ResourceState
 
-	// Kubeconfig (a secret) reaches the region's cluster as the operator's service account;
-	// the control-plane region has none (its operator is local).
-	Kubeconfig pulumi.StringOutput `pulumi:"kubeconfig"`
+	// ClientConfigSecret is the name of the Secret, in the control plane's cluster and
+	// namespace, that holds the kubeconfig reaching this region's cluster as the operator's
+	// service account; the control-plane region has none (its operator is local).
+	ClientConfigSecret pulumi.StringOutput `pulumi:"clientConfigSecret"`
 	// Operator is the operator release: what the datacenter's objects wait for.
 	Operator *helmv3.Release
 }
@@ -101,6 +118,9 @@ type Datacenter struct {
 func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Datacenter, error) {
 	if args.Kubernetes == nil || args.Code == "" {
 		return nil, fmt.Errorf("cassandra %s: the region code and the cluster's Kubernetes provider are required", name)
+	}
+	if !args.ControlPlane && args.ControlPlaneKubernetes == nil {
+		return nil, fmt.Errorf("cassandra %s: a data-plane region writes its kubeconfig into the control plane's cluster: its Kubernetes provider is required", name)
 	}
 	d := &Datacenter{}
 	if err := ctx.RegisterComponentResource(Type, name, d, opts...); err != nil {
@@ -116,6 +136,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		Version:         pulumi.String(CertManagerVersion),
 		RepositoryOpts:  &helmv3.RepositoryOptsArgs{Repo: pulumi.String(CertManagerRepo)},
 		Values:          pulumi.Map{"crds": pulumi.Map{"enabled": pulumi.Bool(true)}},
+		Timeout:         pulumi.Int(ReleaseTimeoutSeconds),
 	}, inCluster...)
 	if err != nil {
 		return nil, err
@@ -127,11 +148,17 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		Chart:           pulumi.String(OperatorChart),
 		Version:         pulumi.String(OperatorVersion),
 		RepositoryOpts:  &helmv3.RepositoryOptsArgs{Repo: pulumi.String(OperatorRepo)},
+		Timeout:         pulumi.Int(ReleaseTimeoutSeconds),
 		Values: pulumi.Map{
 			"controlPlane": pulumi.Bool(args.ControlPlane),
 			// The chart creates the account (its full name is the release name); the name is
 			// pinned because the control plane's token is that account's.
 			"serviceAccount": pulumi.Map{"name": pulumi.String(OperatorServiceAccount)},
+			// The operator serves a pod webhook with failurePolicy Fail for the pods of its
+			// namespace (the chart's mpod.kb.io): while it is down no Cassandra pod of the region
+			// can be created. The cluster autoscaler never drains a node running a pod that is
+			// not safe to evict, so scaling in never takes it down.
+			"podAnnotations": pulumi.StringMap{SafeToEvict: pulumi.String("false")},
 		},
 	}, append(inCluster, pulumi.DependsOn([]pulumi.Resource{certManager}))...)
 	if err != nil {
@@ -153,11 +180,24 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		if err != nil {
 			return nil, err
 		}
-		d.Kubeconfig = pulumi.ToSecret(pulumi.All(args.Endpoint, args.CertificateAuthority, token.Data).ApplyT(func(v []any) (string, error) {
+		kubeconfig := pulumi.ToSecret(pulumi.All(args.Endpoint, args.CertificateAuthority, token.Data).ApplyT(func(v []any) (string, error) {
 			data, _ := v[2].(map[string]string)
 			return TokenKubeconfig(args.Code, v[0].(string), v[1].(string), data["token"])
 		})).(pulumi.StringOutput)
-		outputs["kubeconfig"] = d.Kubeconfig
+		// In the control plane's cluster, where its operator reads it. The SDK makes stringData
+		// secret (input and output).
+		secret, err := corev1.NewSecret(ctx, name+"-clientconfig-kubeconfig", &corev1.SecretArgs{
+			Metadata: &metav1.ObjectMetaArgs{
+				Name:      pulumi.String(args.Code + "-kubeconfig"),
+				Namespace: pulumi.String(Namespace),
+			},
+			StringData: pulumi.StringMap{KubeconfigKey: kubeconfig},
+		}, pulumi.Parent(d), pulumi.Provider(args.ControlPlaneKubernetes))
+		if err != nil {
+			return nil, err
+		}
+		d.ClientConfigSecret = secret.Metadata.Name().Elem()
+		outputs["clientConfigSecret"] = d.ClientConfigSecret
 	}
 	return d, ctx.RegisterResourceOutputs(d, outputs)
 }

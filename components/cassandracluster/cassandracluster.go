@@ -1,5 +1,6 @@
 // Package cassandracluster is the fleet's one Cassandra cluster as K8ssandra declares it, in the
-// control-plane region's cluster: a ClientConfig and kubeconfig Secret per data-plane region,
+// control-plane region's cluster: a ClientConfig per data-plane region (naming the kubeconfig
+// Secret that region wrote there itself, see components/cassandra),
 // the K8ssandraCluster with one datacenter per region (one rack per availability zone, encrypted
 // gp3 claims, auth on, Prometheus telemetry), and a Job that creates the user keyspaces with
 // each datacenter's replication once the cluster answers. The global stack declares it: it
@@ -37,9 +38,17 @@ type Datacenter struct {
 	StorageGiB        int
 	HeapGiB           int
 	CPU, Memory       string
-	// Kubeconfig (secret) reaches the region's cluster as its operator's service account; nil
-	// for the control-plane region, whose operator is local.
-	Kubeconfig pulumi.StringInput
+	// ClientConfigSecret names the Secret, in the control plane's namespace, holding the
+	// kubeconfig that reaches the region's cluster as its operator's service account (the
+	// region's stack writes it); nil for the control-plane region, whose operator is local.
+	ClientConfigSecret pulumi.StringInput
+	// NoReplicas: the user keyspaces no longer replicate to the datacenter (the first step of
+	// its removal; the operator refuses to decommission a datacenter a keyspace replicates to).
+	NoReplicas bool
+	// Decommissioned: the K8ssandraCluster no longer lists the datacenter (the second step), so
+	// the operator decommissions it; its ClientConfig stays, since the operator reaches the
+	// datacenter through it until it is gone.
+	Decommissioned bool
 }
 
 // Args configures the cluster.
@@ -47,7 +56,10 @@ type Args struct {
 	Name          string // the Cassandra cluster's name
 	ServerVersion string
 	Keyspaces     []string
-	Datacenters   []Datacenter
+	// Datacenters, the control plane's first: the operator creates them in this order and the
+	// first is where a new cluster starts, so a datacenter added later, whatever its name,
+	// never goes before it.
+	Datacenters []Datacenter
 	// Kubernetes deploys into the control-plane region's cluster.
 	Kubernetes *kubernetes.Provider
 	// After are what the datacenters need before they can form one cluster: the peering routes
@@ -59,8 +71,11 @@ type Args struct {
 }
 
 // ClientConfigLoaded is a ClientConfig's pulumi.com/waitFor: the annotations the operator writes
-// once it has loaded the ClientConfig (k8ssandra-operator controllers/config: InitClientConfigs).
-const ClientConfigLoaded = `["jsonpath={.metadata.annotations.k8ssandra\\.io/secret-hash}","jsonpath={.metadata.annotations.k8ssandra\\.io/resource-hash}"]`
+// once it has loaded the ClientConfig (k8ssandra-operator v1.32.5 controllers/config:
+// KubeSecretHashAnnotation, apis/k8ssandra/v1alpha1 ResourceHashAnnotation). The names hold dots:
+// pulumi-kubernetes >= 4.24 parses the path with an RFC 9535 parser (github.com/theory/jsonpath),
+// which has no kubectl "\." escape, so they are written as bracketed member names.
+const ClientConfigLoaded = `["jsonpath={.metadata.annotations['k8ssandra.io/secret-hash']}","jsonpath={.metadata.annotations['k8ssandra.io/resource-hash']}"]`
 
 // readyTimeoutSeconds bounds the wait for every datacenter: the first deploy starts every
 // node of every region, one at a time per datacenter.
@@ -74,6 +89,9 @@ const readyTimeoutSeconds = 7200
 func WaitFor(dcs []Datacenter) string {
 	conds := []string{"condition=CassandraInitialized"}
 	for _, dc := range dcs {
+		if dc.Decommissioned {
+			continue
+		}
 		conds = append(conds, fmt.Sprintf("jsonpath={.status.datacenters.%s.cassandra.cassandraOperatorProgress}=Ready", dc.Code))
 	}
 	b, _ := json.Marshal(conds)
@@ -100,16 +118,8 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 
 	var clientConfigs []pulumi.Resource
 	for _, dc := range args.Datacenters {
-		if dc.Kubeconfig == nil {
+		if dc.ClientConfigSecret == nil {
 			continue
-		}
-		secret, err := corev1.NewSecret(ctx, fmt.Sprintf("%s-%s-kubeconfig", name, dc.Code), &corev1.SecretArgs{
-			Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(dc.Code + "-kubeconfig"), Namespace: pulumi.String(cassandra.Namespace)},
-			// The SDK makes stringData secret (input and output).
-			StringData: pulumi.StringMap{cassandra.KubeconfigKey: dc.Kubeconfig},
-		}, inCluster...)
-		if err != nil {
-			return nil, err
 		}
 		cc, err := apiextensions.NewCustomResource(ctx, fmt.Sprintf("%s-%s-clientconfig", name, dc.Code), &apiextensions.CustomResourceArgs{
 			ApiVersion: pulumi.String("config.k8ssandra.io/v1beta1"),
@@ -123,7 +133,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 			},
 			OtherFields: kubernetes.UntypedArgs{"spec": pulumi.Map{
 				"contextName":      pulumi.String(dc.Code),
-				"kubeConfigSecret": pulumi.Map{"name": secret.Metadata.Name().Elem()},
+				"kubeConfigSecret": pulumi.Map{"name": dc.ClientConfigSecret},
 			}},
 		}, inCluster...)
 		if err != nil {
@@ -141,6 +151,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 			Annotations: pulumi.StringMap{
 				"pulumi.com/waitFor":        pulumi.String(WaitFor(args.Datacenters)),
 				"pulumi.com/timeoutSeconds": pulumi.String(fmt.Sprint(readyTimeoutSeconds)),
+				DCReplicationAnnotation:     pulumi.String(args.DCReplication()),
 			},
 		},
 		OtherFields: kubernetes.UntypedArgs{"spec": Spec(args)},
@@ -159,6 +170,9 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 func Spec(args *Args) pulumi.Map {
 	dcs := pulumi.Array{}
 	for _, dc := range args.Datacenters {
+		if dc.Decommissioned {
+			continue
+		}
 		racks := pulumi.Array{}
 		for _, z := range dc.Zones {
 			racks = append(racks, pulumi.Map{
@@ -191,7 +205,7 @@ func Spec(args *Args) pulumi.Map {
 				"value": pulumi.String(cassandra.NodeValue), "effect": pulumi.String("NoSchedule"),
 			}},
 		}
-		if dc.Kubeconfig != nil {
+		if dc.ClientConfigSecret != nil {
 			entry["k8sContext"] = pulumi.String(dc.Code)
 		}
 		dcs = append(dcs, entry)
@@ -206,18 +220,43 @@ func Spec(args *Args) pulumi.Map {
 	}
 }
 
-// Replication is the replication map of every user keyspace: datacenter -> replication factor.
+// Replication is the replication map of every user keyspace: datacenter -> replication factor,
+// without the datacenters being removed.
 func (a *Args) Replication() map[string]int {
 	out := map[string]int{}
 	for _, dc := range a.Datacenters {
-		out[dc.Code] = dc.ReplicationFactor
+		if !dc.NoReplicas {
+			out[dc.Code] = dc.ReplicationFactor
+		}
 	}
 	return out
 }
 
+// DCReplicationAnnotation tells the operator the user keyspaces' replication in a datacenter it
+// adds to a running cluster (k8ssandra-operator v1.32.5 apis/k8ssandra/v1alpha1/constants.go):
+// it then sets that replication and rebuilds the new datacenter from the others, streaming the
+// data, instead of a manual `nodetool rebuild`. It must name every user keyspace, or the
+// operator refuses the new datacenter; existing datacenters are not changed by it.
+const DCReplicationAnnotation = "k8ssandra.io/dc-replication"
+
+// DCReplication is the annotation's value: {"<dc>": {"<keyspace>": <factor>, ...}, ...} for
+// every datacenter the keyspaces replicate to (JSON, keys sorted).
+func (a *Args) DCReplication() string {
+	out := map[string]map[string]int{}
+	for dc, rf := range a.Replication() {
+		out[dc] = map[string]int{}
+		for _, ks := range a.Keyspaces {
+			out[dc][ks] = rf
+		}
+	}
+	b, _ := json.Marshal(out)
+	return string(b)
+}
+
 // CQL creates each keyspace if it is missing and sets its replication either way: run twice it
-// changes nothing; after a datacenter is added it gives the keyspaces their copies there (a
-// `nodetool rebuild` in the new datacenter then streams the data, see README).
+// changes nothing. After a datacenter is added the operator has already set its replication and
+// rebuilt it (DCReplicationAnnotation); the Job confirms it. When a datacenter is being removed,
+// its replication is dropped here first.
 func CQL(keyspaces []string, replication map[string]int) string {
 	dcs := make([]string, 0, len(replication))
 	for dc := range replication {
@@ -237,15 +276,50 @@ func CQL(keyspaces []string, replication map[string]int) string {
 	return b.String()
 }
 
+// The keyspace Job's bounds. Each attempt retries cqlsh until the datacenter answers
+// (keyspaceTries x keyspaceTrySeconds); the deadline bounds every attempt together; Pulumi waits
+// for the Job (pulumi.com/timeoutSeconds) as long as the Job may run and a margin for scheduling
+// and the image pull, rather than its default of 10 minutes, which gave up on a Job still working.
+const (
+	keyspaceTries          = 30
+	keyspaceTrySeconds     = 10
+	keyspaceBackoffLimit   = 3
+	keyspaceDeadlineSecs   = 1800
+	KeyspaceTimeoutSeconds = keyspaceDeadlineSecs + 300
+)
+
+// cassandraUID is the cassandra user of the official image.
+const cassandraUID = 999
+
+// keyspaceScript writes the superuser's credentials to a file only the Job's user can read
+// (cqlsh's [authentication] credentials file, Cassandra 4.1+; printf is a shell builtin, so the
+// password never appears on a command line) and retries cqlsh until the datacenter answers.
+func keyspaceScript(host string, port int) string {
+	return fmt.Sprintf(`set -eu
+umask 077
+printf '[PlainTextAuthProvider]\nusername = %%s\npassword = %%s\n' "$CQL_USER" "$CQL_PASSWORD" > /tmp/credentials
+printf '[authentication]\ncredentials = /tmp/credentials\n' > /tmp/cqlshrc
+printf '%%s' "$CQL" > /tmp/keyspaces.cql
+for i in $(seq 1 %d); do
+  if cqlsh --cqlshrc /tmp/cqlshrc %s %d -f /tmp/keyspaces.cql; then exit 0; fi
+  sleep %d
+done
+exit 1
+`, keyspaceTries, host, port, keyspaceTrySeconds)
+}
+
 // keyspaceJob runs the CQL against the control-plane region's datacenter as the superuser the
 // operator created (its Secret never leaves the cluster). Its name carries a hash of the CQL:
-// a changed replication is a new Job, an unchanged one is left alone.
+// a changed replication is a new Job, an unchanged one is left alone. The pod meets the
+// restricted Pod Security profile: non-root, no privilege escalation, no capabilities, the
+// runtime's seccomp profile, a read-only root with an emptyDir for its files, no service-account
+// token, and bounded resources.
 func keyspaceJob(ctx *pulumi.Context, name string, args *Args, k8c pulumi.Resource, inCluster []pulumi.ResourceOption) (*batchv1.Job, error) {
 	cql := CQL(args.Keyspaces, args.Replication())
 	sum := sha256.Sum256([]byte(cql))
 	host := cassandra.ServiceHost(args.Name, args.Datacenters[0].Code)
 	for _, dc := range args.Datacenters {
-		if dc.Kubeconfig == nil {
+		if dc.ClientConfigSecret == nil {
 			host = cassandra.ServiceHost(args.Name, dc.Code)
 		}
 	}
@@ -255,41 +329,53 @@ func keyspaceJob(ctx *pulumi.Context, name string, args *Args, k8c pulumi.Resour
 			SecretKeyRef: corev1.SecretKeySelectorArgs{Name: pulumi.String(superuser), Key: pulumi.String(key)},
 		}}
 	}
-	// cqlsh retries until the datacenter answers; the Job's deadline bounds the wait.
-	script := fmt.Sprintf(`set -eu
-printf '%%s' "$CQL" > /tmp/keyspaces.cql
-for i in $(seq 1 60); do
-  if cqlsh %s %d -u "$CQL_USER" -p "$CQL_PASSWORD" -f /tmp/keyspaces.cql; then exit 0; fi
-  sleep 10
-done
-exit 1
-`, host, cassandra.NativePort)
 	return batchv1.NewJob(ctx, name+"-keyspaces", &batchv1.JobArgs{
 		Metadata: &metav1.ObjectMetaArgs{
 			Name:      pulumi.String("cassandra-keyspaces-" + hex.EncodeToString(sum[:])[:10]),
 			Namespace: pulumi.String(cassandra.Namespace),
-			// A Job that failed (the cluster down past its deadline) is replaced on the next
-			// update rather than left failed under the same name.
-			Annotations: pulumi.StringMap{"pulumi.com/replaceUnready": pulumi.String("true")},
+			Annotations: pulumi.StringMap{
+				// A Job that failed (the cluster down past its deadline) is replaced on the next
+				// update rather than left failed under the same name.
+				"pulumi.com/replaceUnready": pulumi.String("true"),
+				"pulumi.com/timeoutSeconds": pulumi.String(fmt.Sprint(KeyspaceTimeoutSeconds)),
+			},
 		},
 		Spec: batchv1.JobSpecArgs{
-			BackoffLimit:          pulumi.Int(3),
-			ActiveDeadlineSeconds: pulumi.Int(1800),
+			BackoffLimit:          pulumi.Int(keyspaceBackoffLimit),
+			ActiveDeadlineSeconds: pulumi.Int(keyspaceDeadlineSecs),
 			Template: corev1.PodTemplateSpecArgs{
 				Spec: corev1.PodSpecArgs{
-					RestartPolicy: pulumi.String("Never"),
+					RestartPolicy:                pulumi.String("Never"),
+					AutomountServiceAccountToken: pulumi.Bool(false),
 					SecurityContext: corev1.PodSecurityContextArgs{
-						RunAsNonRoot: pulumi.Bool(true), RunAsUser: pulumi.Int(999),
+						RunAsNonRoot: pulumi.Bool(true), RunAsUser: pulumi.Int(cassandraUID), RunAsGroup: pulumi.Int(cassandraUID),
+						SeccompProfile: corev1.SeccompProfileArgs{Type: pulumi.String("RuntimeDefault")},
 					},
 					Containers: corev1.ContainerArray{corev1.ContainerArgs{
 						Name:    pulumi.String("cqlsh"),
 						Image:   pulumi.String("cassandra:" + args.ServerVersion),
-						Command: pulumi.StringArray{pulumi.String("/bin/sh"), pulumi.String("-c"), pulumi.String(script)},
+						Command: pulumi.StringArray{pulumi.String("/bin/sh"), pulumi.String("-c"), pulumi.String(keyspaceScript(host, cassandra.NativePort))},
 						Env: corev1.EnvVarArray{
 							corev1.EnvVarArgs{Name: pulumi.String("CQL"), Value: pulumi.String(cql)},
+							// cqlsh keeps its history and settings under $HOME.
+							corev1.EnvVarArgs{Name: pulumi.String("HOME"), Value: pulumi.String("/tmp")},
 							env("CQL_USER", "username"), env("CQL_PASSWORD", "password"),
 						},
-						SecurityContext: corev1.SecurityContextArgs{AllowPrivilegeEscalation: pulumi.Bool(false)},
+						VolumeMounts: corev1.VolumeMountArray{corev1.VolumeMountArgs{
+							Name: pulumi.String("tmp"), MountPath: pulumi.String("/tmp"),
+						}},
+						Resources: corev1.ResourceRequirementsArgs{
+							Requests: pulumi.StringMap{"cpu": pulumi.String("100m"), "memory": pulumi.String("128Mi")},
+							Limits:   pulumi.StringMap{"cpu": pulumi.String("500m"), "memory": pulumi.String("256Mi")},
+						},
+						SecurityContext: corev1.SecurityContextArgs{
+							AllowPrivilegeEscalation: pulumi.Bool(false), ReadOnlyRootFilesystem: pulumi.Bool(true),
+							Capabilities: corev1.CapabilitiesArgs{Drop: pulumi.StringArray{pulumi.String("ALL")}},
+						},
+					}},
+					Volumes: corev1.VolumeArray{corev1.VolumeArgs{
+						Name:     pulumi.String("tmp"),
+						EmptyDir: corev1.EmptyDirVolumeSourceArgs{SizeLimit: pulumi.String("16Mi")},
 					}},
 				},
 			},
@@ -306,8 +392,14 @@ func (a *Args) Check() error {
 	}
 	local := 0
 	for _, dc := range a.Datacenters {
-		if dc.Kubeconfig == nil {
+		if dc.ClientConfigSecret == nil {
 			local++
+			if dc.NoReplicas || dc.Decommissioned {
+				return fmt.Errorf("datacenter %s: the control plane's datacenter is never removed", dc.Code)
+			}
+		}
+		if dc.Decommissioned && !dc.NoReplicas {
+			return fmt.Errorf("datacenter %s: the keyspaces must stop replicating to it before the cluster drops it (the operator refuses)", dc.Code)
 		}
 		if len(dc.Zones) == 0 || dc.Size%len(dc.Zones) != 0 {
 			return fmt.Errorf("datacenter %s: %d nodes do not divide into %d racks", dc.Code, dc.Size, len(dc.Zones))
@@ -318,6 +410,9 @@ func (a *Args) Check() error {
 	}
 	if local != 1 {
 		return fmt.Errorf("%d datacenters without a kubeconfig; exactly one (the control plane's) is local", local)
+	}
+	if a.Datacenters[0].ClientConfigSecret != nil {
+		return fmt.Errorf("datacenter %s is first; the control plane's datacenter comes first", a.Datacenters[0].Code)
 	}
 	if a.Kubernetes == nil {
 		return fmt.Errorf("the control plane's Kubernetes provider is required")

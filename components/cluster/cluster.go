@@ -130,6 +130,13 @@ type NodeGroupArgs struct {
 	SubnetIDs pulumi.StringArrayInput
 	// SecurityGroupIDs, when set, go on the group's nodes beside the cluster security group.
 	SecurityGroupIDs pulumi.StringArrayInput
+	// FixedSize: no autoscaler resizes the group (min = desired = max), so Pulumi owns the
+	// desired size. An autoscaled group ignores it; a fixed one that did could never be resized:
+	// EKS refuses a minimum above the desired size it kept.
+	FixedSize bool
+	// AfterPrevious: the group is created and updated only after the group listed before it,
+	// for groups of which only one may lose a node at a time (a PodDisruptionBudget of one).
+	AfterPrevious bool
 }
 
 // Taint is a node taint as EKS names the effect (NO_SCHEDULE...).
@@ -283,12 +290,19 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		clusterVersion: cl.EksCluster.Version()}
 	// Only the general groups gate the platform: a spot pool or a Cassandra AZ that cannot get
 	// capacity leaves its own group degraded, not every add-on and Kubernetes object waiting.
-	var general []pulumi.Resource
+	var general, nodes []pulumi.Resource
 	for _, g := range args.NodeGroups {
-		ng, err := b.nodeGroup(g)
+		// A group that follows the previous one (the Cassandra racks) is created and updated
+		// only after it: one rack at a time, as the datacenter's disruption budget allows.
+		var after []pulumi.Resource
+		if g.AfterPrevious && len(nodes) > 0 {
+			after = nodes[len(nodes)-1:]
+		}
+		ng, err := b.nodeGroup(g, after)
 		if err != nil {
 			return nil, err
 		}
+		nodes = append(nodes, ng.Group)
 		c.NodeGroups = append(c.NodeGroups, ng)
 		if g.Kind == KindGeneral {
 			general = append(general, ng.Group)
@@ -372,6 +386,10 @@ func (a *Args) check() error {
 			return fmt.Errorf("two node groups named %q", g.Name)
 		case g.MinSize < 0 || g.MinSize > g.DesiredSize || g.DesiredSize > g.MaxSize || g.MaxSize < 1:
 			return fmt.Errorf("node group %s: want 0 <= min <= desired <= max and max >= 1, got %d, %d, %d",
+				g.Name, g.MinSize, g.DesiredSize, g.MaxSize)
+		}
+		if g.FixedSize && (g.MinSize != g.DesiredSize || g.DesiredSize != g.MaxSize) {
+			return fmt.Errorf("node group %s: a fixed-size group wants min = desired = max, got %d, %d, %d",
 				g.Name, g.MinSize, g.DesiredSize, g.MaxSize)
 		}
 		seen[g.Name] = true

@@ -24,9 +24,19 @@ const IMDSHopLimit = 1
 var nodePolicies = []string{"AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly", "AmazonEKS_CNI_Policy",
 	"AmazonSSMManagedInstanceCore"}
 
+// groupOptions: the cluster autoscaler owns an autoscaled group's desired size between min and
+// max, so Pulumi ignores it; a fixed-size group's desired size is Pulumi's.
+func groupOptions(parent pulumi.ResourceOption, g NodeGroupArgs, dependsOn []pulumi.Resource) []pulumi.ResourceOption {
+	opts := []pulumi.ResourceOption{parent, pulumi.DependsOn(dependsOn)}
+	if !g.FixedSize {
+		opts = append(opts, pulumi.IgnoreChanges([]string{"scalingConfig.desiredSize"}))
+	}
+	return opts
+}
+
 // nodeGroup declares a managed node group with its own role and a launch template. Disk size
 // and a launch template exclude each other in EKS, so the root volume is set in the template.
-func (b *builder) nodeGroup(g NodeGroupArgs) (NodeGroup, error) {
+func (b *builder) nodeGroup(g NodeGroupArgs, after []pulumi.Resource) (NodeGroup, error) {
 	n := func(s string) string { return fmt.Sprintf("%s-ng-%s%s", b.name, g.Name, s) }
 	trust := iampolicy.New(iampolicy.Allow("EC2", []string{"sts:AssumeRole"}, nil).ForService("ec2.amazonaws.com"))
 	role, err := iam.NewRole(b.ctx, n(""), &iam.RoleArgs{
@@ -125,10 +135,9 @@ func (b *builder) nodeGroup(g NodeGroupArgs) (NodeGroup, error) {
 		// A planned AMI: nodes move to it only when config changes it, in the same rolling way.
 		ngArgs.ReleaseVersion = pulumi.String(b.args.AMIReleaseVersion)
 	}
-	group, err := awseks.NewNodeGroup(b.ctx, n(""), ngArgs, b.parent,
-		pulumi.DependsOn(attachments),
-		// The cluster autoscaler owns the desired size between min and max.
-		pulumi.IgnoreChanges([]string{"scalingConfig.desiredSize"}))
+	// The cluster autoscaler owns the desired size between min and max, except of a fixed-size
+	// group (groupOptions).
+	group, err := awseks.NewNodeGroup(b.ctx, n(""), ngArgs, groupOptions(b.parent, g, append(attachments, after...))...)
 	if err != nil {
 		return NodeGroup{}, err
 	}

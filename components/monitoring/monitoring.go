@@ -38,6 +38,9 @@ type Args struct {
 	Scope scope.Scope // partition, account and region of the provider; whether to protect
 	// Code is the region code: the workspace's alias, the series' region label.
 	Code string
+	// Stack is the stack's name, the series' stack label: what tells the region's own cluster
+	// from its staging and development clusters in the one workspace (Rules.Stacks).
+	Stack string
 	// ClusterName and OIDCProviderArn are the cluster's outputs: the IRSA role trusts the
 	// provider, and the release waits for the cluster through its provider.
 	ClusterName     pulumi.StringOutput
@@ -110,7 +113,10 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		Chart:           pulumi.String(Chart),
 		Version:         pulumi.String(ChartVersion),
 		RepositoryOpts:  &helmv3.RepositoryOptsArgs{Repo: pulumi.String(ChartRepo)},
-		Values:          releaseValues(args, remoteWrite, role.Arn),
+		// Above Helm's 300 s: the CRD upgrade Job, the operator and the exporters on every node
+		// of a fresh cluster.
+		Timeout: pulumi.Int(900),
+		Values:  releaseValues(args, remoteWrite, role.Arn),
 	}, parent, pulumi.Provider(args.Kubernetes), pulumi.DependsOn([]pulumi.Resource{rolePolicy}))
 	if err != nil {
 		return nil, err
@@ -165,6 +171,13 @@ func releaseValues(args *Args, remoteWrite, roleArn pulumi.StringOutput) pulumi.
 		"crds":         pulumi.Map{"upgradeJob": pulumi.Map{"enabled": pulumi.Bool(true)}},
 		"grafana":      pulumi.Map{"enabled": pulumi.Bool(false)},
 		"alertmanager": pulumi.Map{"enabled": pulumi.Bool(false)},
+		// EKS runs the control plane: the controller manager, scheduler and etcd have no
+		// endpoints in the cluster to scrape, so their targets would only ever be down
+		// (kube-prometheus-stack 88.5.3 values.yaml: kubeControllerManager, kubeScheduler,
+		// kubeEtcd).
+		"kubeControllerManager": pulumi.Map{"enabled": pulumi.Bool(false)},
+		"kubeScheduler":         pulumi.Map{"enabled": pulumi.Bool(false)},
+		"kubeEtcd":              pulumi.Map{"enabled": pulumi.Bool(false)},
 		"prometheus": pulumi.Map{
 			"serviceAccount": pulumi.Map{
 				"create":      pulumi.Bool(true),
@@ -179,6 +192,7 @@ func releaseValues(args *Args, remoteWrite, roleArn pulumi.StringOutput) pulumi.
 				"externalLabels": pulumi.Map{
 					"region":  pulumi.String(args.Code),
 					"cluster": args.ClusterName,
+					"stack":   pulumi.String(args.Stack),
 				},
 				"remoteWrite": pulumi.Array{pulumi.Map{
 					"url":   remoteWrite,
@@ -210,7 +224,7 @@ func AlertManagerDefinition(topicArn, region string) string {
 }
 
 func (a *Args) check() error {
-	if a.Kubernetes == nil || a.Code == "" || a.ClusterName.OutputState == nil || a.OIDCProviderArn.OutputState == nil || a.AlarmTopicArn == nil {
+	if a.Kubernetes == nil || a.Code == "" || a.Stack == "" || a.ClusterName.OutputState == nil || a.OIDCProviderArn.OutputState == nil || a.AlarmTopicArn == nil {
 		return fmt.Errorf("the region code, the cluster's name, OIDC provider and Kubernetes provider, and an alarm topic are required")
 	}
 	return a.Rules.check()

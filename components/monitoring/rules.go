@@ -15,7 +15,14 @@ type Rules struct {
 	CassandraNamespace string
 	DiskPercent        int // a Cassandra data volume fuller than this alerts
 	NodeCPUPercent     int // a node busier than this for 10 minutes alerts
+	// Stack is the region stack's name, its cluster's stack label. The rules name no other
+	// stack: its environments' clusters write to the same workspace, but adding one must not
+	// change the region's graph.
+	Stack string
 }
+
+// OperatorContainer is the k8ssandra-operator chart's container (templates/deployment.yaml).
+const OperatorContainer = "k8ssandra-operator"
 
 // Rule is one alert rule.
 type Rule struct {
@@ -39,10 +46,30 @@ func (r Rules) List() []Rule {
 				Expr: fmt.Sprintf(`100 * kubelet_volume_stats_used_bytes{namespace=%q, persistentvolumeclaim=~"server-data-.*"} `+
 					`/ kubelet_volume_stats_capacity_bytes{namespace=%q, persistentvolumeclaim=~"server-data-.*"} > %d`, ns, ns, r.DiskPercent),
 				Summary: fmt.Sprintf("Cassandra volume {{ $labels.persistentvolumeclaim }} in %s is over %d%% full", r.Code, r.DiskPercent)},
+			// The operator exits when a remote cluster's API is unreachable (control plane) and
+			// its pod webhook refuses Cassandra pods while it is down: a restart is the first sign
+			// of an unreachable region (README, "A region is unreachable").
+			Rule{Alert: "CassandraOperatorRestarted", For: "1m", Severity: "warning",
+				Expr:    fmt.Sprintf(`increase(kube_pod_container_status_restarts_total{namespace=%q, container=%q}[15m]) > 0`, ns, OperatorContainer),
+				Summary: "The k8ssandra-operator in " + r.Code + " restarted: a remote cluster may be unreachable"},
 		)
 	}
+	// Prometheus' up series: absent when a cluster's Prometheus stopped writing or the cluster
+	// is gone; nothing else would say so. The region's own cluster by name; any other cluster
+	// writing here (its environments') as one that wrote an hour ago and writes no more, which
+	// fires for that hour.
+	out = append(out,
+		Rule{Alert: "ClusterMetricsAbsent", For: "10m", Severity: "critical",
+			Expr:    fmt.Sprintf(`absent_over_time(up{stack=%q}[10m])`, r.Stack),
+			Summary: fmt.Sprintf("No metrics from the cluster of stack %s in %s for 10 minutes", r.Stack, r.Code)},
+		Rule{Alert: "ClusterMetricsStopped", For: "10m", Severity: "warning",
+			Expr:    `count by (stack) (up offset 1h) unless count by (stack) (up)`,
+			Summary: fmt.Sprintf("The cluster of stack {{ $labels.stack }} stopped sending metrics to %s's workspace", r.Code)},
+	)
+	// The region's own cluster only: its environments' clusters write to the same workspace and
+	// must not page production.
 	out = append(out, Rule{Alert: "NodeCPUHigh", For: "10m", Severity: "warning",
-		Expr:    fmt.Sprintf(`100 * (1 - avg by (instance) (rate(node_cpu_seconds_total{mode="idle"}[5m]))) > %d`, r.NodeCPUPercent),
+		Expr:    fmt.Sprintf(`100 * (1 - avg by (instance) (rate(node_cpu_seconds_total{mode="idle", stack=%q}[5m]))) > %d`, r.Stack, r.NodeCPUPercent),
 		Summary: fmt.Sprintf("Node {{ $labels.instance }} in %s is over %d%% CPU", r.Code, r.NodeCPUPercent)})
 	return out
 }
@@ -64,7 +91,7 @@ func (r Rules) YAML() string {
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 func (r Rules) check() error {
-	if r.Code == "" || r.NodeCPUPercent < 1 || r.NodeCPUPercent > 100 || (r.CassandraNamespace != "" && (r.DiskPercent < 1 || r.DiskPercent > 100)) {
+	if r.Code == "" || r.Stack == "" || r.NodeCPUPercent < 1 || r.NodeCPUPercent > 100 || (r.CassandraNamespace != "" && (r.DiskPercent < 1 || r.DiskPercent > 100)) {
 		return fmt.Errorf("rules: want a region code and thresholds of 1-100%%, got %+v", r)
 	}
 	return nil

@@ -46,7 +46,35 @@ type Cassandra struct {
 	// Memory is the memory each Cassandra pod requests and is limited to, in Gi ("48Gi"); it
 	// must fit the instance type with room for the node's agents.
 	Memory string `json:"memory"`
+	// Removal takes the datacenter out of the cluster, one deployed step at a time (README,
+	// "Removing a datacenter"): "replication" first (the user keyspaces stop replicating to it;
+	// the k8ssandra-operator refuses to decommission a datacenter a keyspace still replicates
+	// to), then "datacenter" (the K8ssandraCluster drops it and the operator decommissions it,
+	// while its ClientConfig, operator and nodes stay), and only once the K8ssandraCluster's
+	// status no longer lists it, the block is deleted. Empty: a member of the cluster. The
+	// control plane's datacenter cannot be removed this way.
+	// Allowed: [cassandraRemovals].
+	Removal CassandraRemoval `json:"removal,omitempty"`
 }
+
+// CassandraRemoval is a step of taking a datacenter out of the cluster (Cassandra.Removal).
+type CassandraRemoval string
+
+// The removal steps, in order.
+const (
+	RemovalNone        CassandraRemoval = ""
+	RemovalReplication CassandraRemoval = "replication"
+	RemovalDatacenter  CassandraRemoval = "datacenter"
+)
+
+// cassandraRemovals are the removal steps in order.
+var cassandraRemovals = []CassandraRemoval{RemovalNone, RemovalReplication, RemovalDatacenter}
+
+// Replicated says whether the user keyspaces replicate to the datacenter.
+func (c *Cassandra) Replicated() bool { return c.Removal == RemovalNone }
+
+// InCluster says whether the K8ssandraCluster lists the datacenter.
+func (c *Cassandra) InCluster() bool { return c.Removal != RemovalDatacenter }
 
 // CassandraCluster is the environment's Cassandra cluster (global-sovereign:cassandraCluster,
 // global stacks): its name, version and user keyspaces. The global stack declares the
@@ -146,10 +174,11 @@ func CassandraMemoryCeilingGiB(size string) int {
 	return (mem*1024*95/100 - reservedMiB) / 1024
 }
 
-// MaxCassandraSources is how many source networks (the region's private subnets and the other
-// datacenters' VPCs) a Cassandra nodes' security group can admit: four rules each (7000-7001,
-// 7199, 8080, 9042) within the 60 inbound rules AWS allows per security group by default.
-const MaxCassandraSources = 15
+// MaxCassandraSources is how many peer datacenters' VPCs a Cassandra nodes' security group can
+// admit: two rules each (internode 7000-7001 and ICMP path MTU discovery) and one for the
+// control plane's management API calls, within the 60 inbound rules AWS allows per security
+// group by default. Within its own region the group admits nothing by CIDR.
+const MaxCassandraSources = 29
 
 func (c *Cassandra) applyDefaults() {
 	if c == nil {
@@ -225,6 +254,12 @@ func (s *Stack) validateCassandra(is *issues) {
 			"%d is more than the datacenter's %d nodes: a keyspace cannot keep more copies than there are nodes", c.ReplicationFactor, c.Size)
 	case c.ReplicationFactor < 2 && s.Settings.Environment == EnvProduction:
 		is.add(keyPath(KeyCassandra, "replicationFactor"), "%d: production keeps at least 2 copies per datacenter", c.ReplicationFactor)
+	}
+	switch {
+	case !slices.Contains(cassandraRemovals, c.Removal):
+		is.add(keyPath(KeyCassandra, "removal"), "%q: want \"\" (a member), %q or %q", c.Removal, RemovalReplication, RemovalDatacenter)
+	case c.Removal != RemovalNone && c.ControlPlane:
+		is.add(keyPath(KeyCassandra, "removal"), "%q: the control plane's datacenter holds the K8ssandraCluster and cannot be removed; move the control plane to another region first", c.Removal)
 	}
 	family, size, _ := strings.Cut(c.InstanceType, ".")
 	memGiB, cpus := cassandraSizeGiB[size], cassandraSizeCPU[size]
@@ -353,7 +388,7 @@ func (f *Fleet) CassandraClusterOf(env Environment) *CassandraCluster {
 }
 
 // CassandraPeerCIDRs are the VPC CIDRs of the other datacenters of s's environment: what may
-// reach s's Cassandra ports besides its own private subnets.
+// reach s's Cassandra internode ports over the peering.
 func (f *Fleet) CassandraPeerCIDRs(s *Stack) []string {
 	var out []string
 	for _, x := range f.CassandraDatacenters(s.Settings.Environment) {
@@ -400,10 +435,10 @@ func (f *Fleet) validateCassandraFleet() Problems {
 			}
 		}
 		for _, x := range dcs {
-			if n := len(x.Network.AvailabilityZones) + len(dcs) - 1; n > MaxCassandraSources {
+			if n := len(dcs) - 1; n > MaxCassandraSources {
 				out = append(out, x.problem(keyPath(KeyCassandra),
-					"%d datacenters: %s's Cassandra security group would admit %d networks (%d private subnets, %d peer VPCs), more than the %d that fit AWS's default of 60 inbound rules per security group; raise the quota and this limit with it",
-					len(dcs), x.Name, n, len(x.Network.AvailabilityZones), len(dcs)-1, MaxCassandraSources))
+					"%d datacenters: %s's Cassandra security group would admit %d networks (peer VPCs), more than the %d that fit AWS's default of 60 inbound rules per security group; raise the quota and this limit with it",
+					len(dcs), x.Name, n, MaxCassandraSources))
 			}
 			if !x.Cassandra.ControlPlane && len(f.PublicEndpointCIDRs(x)) == 0 {
 				out = append(out, x.problem(keyPath(KeyCassandra),

@@ -549,13 +549,13 @@ func TestCassandraMemoryCeiling(t *testing.T) {
 	}
 }
 
-// Each datacenter's node security group admits four rules per source network: a fleet whose
+// Each datacenter's node security group admits two rules per peer datacenter: a fleet whose
 // datacenters would pass AWS's default of 60 inbound rules per group is refused, naming the count.
 func TestCassandraSecurityGroupQuota(t *testing.T) {
 	for _, tt := range []struct {
 		extra   int // datacenters added to the committed six
 		refused bool
-	}{{7, false}, {8, true}} {
+	}{{24, false}, {25, true}} {
 		f, err := LoadDir("../..")
 		if err != nil {
 			t.Fatal(err)
@@ -573,7 +573,7 @@ func TestCassandraSecurityGroupQuota(t *testing.T) {
 			c.Database, c.Backup, c.Ingress = nil, nil, nil
 			f.Stacks = append(f.Stacks, &c)
 		}
-		// 3 private subnets + (6 + extra - 1) peers: 15 fit, 16 do not.
+		// (6 + extra - 1) peers: 29 fit, 30 do not.
 		var found []Problem
 		for _, p := range f.Validate() {
 			if strings.Contains(p.Msg, "inbound rules per security group") {
@@ -583,7 +583,7 @@ func TestCassandraSecurityGroupQuota(t *testing.T) {
 		if tt.refused != (len(found) > 0) {
 			t.Errorf("%d more datacenters: quota problems %v", tt.extra, found)
 		}
-		if tt.refused && (found[0].Path != "global-sovereign:cassandra" || !strings.Contains(found[0].Msg, "admit 16 networks") || found[0].File == "") {
+		if tt.refused && (found[0].Path != "global-sovereign:cassandra" || !strings.Contains(found[0].Msg, "admit 30 networks") || found[0].File == "") {
 			t.Errorf("problem %+v", found[0])
 		}
 	}

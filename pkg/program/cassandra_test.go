@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"gopkg.in/yaml.v3"
 
 	"github.com/global-sovereign/global-sovereign/components/cassandra"
@@ -112,7 +113,7 @@ func TestEveryDatacenterHasAClientConfig(t *testing.T) {
 		// k8sContext until then, so the K8ssandraCluster waits for the ClientConfig to be loaded.
 		var conds []string
 		if err := json.Unmarshal([]byte(md["annotations"].(map[string]any)["pulumi.com/waitFor"].(string)), &conds); err != nil ||
-			!slices.Contains(conds, `jsonpath={.metadata.annotations.k8ssandra\.io/secret-hash}`) || !slices.Contains(k.DependsOn, c.URN) {
+			!slices.Contains(conds, `jsonpath={.metadata.annotations['k8ssandra.io/secret-hash']}`) || !slices.Contains(k.DependsOn, c.URN) {
 			t.Errorf("ClientConfig %s: waitFor %v (%v); the K8ssandraCluster waits for %v", md["name"], conds, err, k.DependsOn)
 		}
 	}
@@ -120,10 +121,10 @@ func TestEveryDatacenterHasAClientConfig(t *testing.T) {
 	if job.Inputs["metadata"].(map[string]any)["annotations"].(map[string]any)["pulumi.com/replaceUnready"] != "true" || !job.DeleteBeforeReplace {
 		t.Errorf("a failed keyspace Job would stay failed: %v, deleteBeforeReplace %v", job.Inputs["metadata"], job.DeleteBeforeReplace)
 	}
-	secrets := map[string]synth.Resource{}
-	for _, s := range g.ByType("kubernetes:core/v1:Secret") {
-		secrets[s.Inputs["metadata"].(map[string]any)["name"].(string)] = s
+	if n := len(g.ByType("kubernetes:core/v1:Secret")); n != 0 {
+		t.Errorf("the global stack declares %d Secrets; each data-plane region writes its own kubeconfig Secret", n)
 	}
+	cp := fleet.CassandraControlPlane(config.EnvProduction)
 	dcs := fleet.CassandraDatacenters(config.EnvProduction)
 	if len(specs) != len(dcs) {
 		t.Errorf("%d datacenters in the K8ssandraCluster, %d regions with one", len(specs), len(dcs))
@@ -146,14 +147,20 @@ func TestEveryDatacenterHasAClientConfig(t *testing.T) {
 			t.Errorf("%s: ClientConfig %v, k8sContext %v", code, cc, spec["k8sContext"])
 			continue
 		}
-		secretName := cc["kubeConfigSecret"].(map[string]any)["name"].(string)
-		s, ok := secrets[secretName]
-		if !ok || s.Inputs["stringData"] != synth.SecretMarker {
-			t.Errorf("%s: kubeconfig Secret %q: %v", code, secretName, s.Inputs)
-		}
+		// The ClientConfig names the Secret the region wrote into the control plane's cluster
+		// (its output carries the name only), holding the kubeconfig as a secret.
+		secretName := cc["kubeConfigSecret"].(map[string]any)["name"]
 		region := results[x.Name].Graph
-		if region.Outputs[program.OutCassandraKubeconfig] != synth.SecretMarker {
-			t.Errorf("%s: cassandraKubeconfig output is %v, want a secret", x.Name, region.Outputs[program.OutCassandraKubeconfig])
+		if region.Outputs[program.OutCassandraClientConfigSecret] != secretName {
+			t.Errorf("%s: ClientConfig names Secret %v, the region wrote %v", code, secretName, region.Outputs[program.OutCassandraClientConfigSecret])
+		}
+		written := mustFind(t, region, x.Name, "kubeconfig Secret in the control plane's cluster", func(r synth.Resource) bool {
+			md, _ := r.Inputs["metadata"].(map[string]any)
+			return r.Type == "kubernetes:core/v1:Secret" && md["name"] == secretName
+		})
+		if w := written[0]; w.Inputs["stringData"] != synth.SecretMarker || !strings.HasSuffix(w.Provider, "::k8s-"+cp.Settings.Code) ||
+			w.Inputs["metadata"].(map[string]any)["namespace"] != cassandra.Namespace {
+			t.Errorf("%s: kubeconfig Secret %v (provider %s), want a secret in %s of the control plane's cluster (k8s-%s)", code, w.Inputs, w.Provider, cassandra.Namespace, cp.Settings.Code)
 		}
 		// The kubeconfig is the operator's service-account token, from a token Secret.
 		tokens := mustFind(t, region, x.Name, "operator token Secret", func(r synth.Resource) bool {
@@ -262,7 +269,7 @@ func TestDatacenterRacksNodesAndStorage(t *testing.T) {
 		// for the Cassandra groups: one AZ short of capacity must not hold up the whole layer
 		// (TestCapacityGating). The datacenter's pods come from the K8ssandraCluster, which the
 		// global stack applies after this stack's groups exist.
-		k8s := one(t, g, x.Name, "pulumi:providers:kubernetes")
+		k8s := ownKubernetesProvider(t, g, x.Name)
 		for _, ng := range groups {
 			if slices.Contains(k8s.DependsOn, ng.URN) {
 				t.Errorf("%s: the Kubernetes provider waits for %s", x.Name, ng.Name)
@@ -342,6 +349,17 @@ func TestReplicationPerDatacenter(t *testing.T) {
 		{"racks do not divide", func(a *cassandracluster.Args) { a.Datacenters[0].Size = 4 }, "do not divide into 3 racks"},
 		{"two local datacenters", func(a *cassandracluster.Args) { a.Datacenters = append(a.Datacenters, a.Datacenters[0]) }, "2 datacenters without a kubeconfig"},
 		{"no provider", func(a *cassandracluster.Args) {}, "Kubernetes provider is required"},
+		{"control plane not first", func(a *cassandracluster.Args) {
+			remote := a.Datacenters[0]
+			remote.Code, remote.ClientConfigSecret = "b", pulumi.String("b-kubeconfig")
+			a.Datacenters = append([]cassandracluster.Datacenter{remote}, a.Datacenters...)
+		}, "datacenter b is first"},
+		{"control plane removed", func(a *cassandracluster.Args) { a.Datacenters[0].NoReplicas = true }, "never removed"},
+		{"dropped while replicated", func(a *cassandracluster.Args) {
+			remote := a.Datacenters[0]
+			remote.Code, remote.ClientConfigSecret, remote.Decommissioned = "b", pulumi.String("b-kubeconfig"), true
+			a.Datacenters = append(a.Datacenters, remote)
+		}, "must stop replicating to it before"},
 	} {
 		a := base()
 		tt.edit(a)
@@ -351,71 +369,104 @@ func TestReplicationPerDatacenter(t *testing.T) {
 	}
 }
 
-// No security-group rule opens a Cassandra port to the internet or to anything but the region's
-// private subnets and the other datacenters' VPCs; the Cassandra nodes' group admits exactly
-// those, on every port.
-func TestCassandraPortsOnlyFromPeersAndPrivateSubnets(t *testing.T) {
+// Who reaches a Cassandra port, over every stack's graph. The Cassandra nodes carry the cluster
+// security group (EKS admits the cluster's own nodes, and no other cluster's) and their own
+// group; a rule on any group the Cassandra nodes carry that covers a Cassandra port is allowed
+// only for its named caller: internode (7000-7001) from the other datacenters' VPCs, the
+// management API (8080) from the control plane's VPC in a data-plane region, and nothing else
+// (no JMX, no CQL by CIDR). In particular no rule admits the region's own private subnets or
+// VPC, which its staging and development clusters share.
+func TestCassandraPortsReachOnlyTheirCallers(t *testing.T) {
 	fleet := committedFleet(t)
-	for name, g := range regionGraphs(t) {
+	checked := 0
+	for name, r := range synthAll(t) {
+		g := r.Graph
 		s := fleet.Stack(name)
-		allowed := map[string]bool{}
-		for _, c := range fleet.CassandraPeerCIDRs(s) {
-			allowed[c] = true
-		}
-		private := 0
-		for _, sub := range g.ByType("aws:ec2/subnet:Subnet") {
-			if strings.Contains(sub.Name, "-private-") {
-				allowed[sub.Inputs["cidrBlock"].(string)] = true
-				private++
+		nodeGroups := cassandraNodeSecurityGroups(g)
+		if s.Cassandra == nil {
+			if len(nodeGroups) != 0 {
+				t.Errorf("%s: Cassandra node groups without a datacenter", name)
 			}
+			continue
 		}
-		want := len(cassandra.PortRanges) * (private + len(fleet.CassandraPeerCIDRs(s)))
-		found := 0
-		covered := map[string]map[int]bool{} // source CIDR -> Cassandra ports the node group admits from it
-		for _, r := range g.ByType(tIngressRule) {
-			from, _ := r.Inputs["fromPort"].(float64)
-			to, _ := r.Inputs["toPort"].(float64)
-			proto := r.Inputs["ipProtocol"]
-			cidr, _ := r.Inputs["cidrIpv4"].(string)
-			ours := strings.Contains(r.URN, cassandra.AccessType)
-			if ours {
-				found++
-				if covered[cidr] == nil {
-					covered[cidr] = map[int]bool{}
+		if len(nodeGroups) == 0 {
+			t.Fatalf("%s: no security group on the Cassandra nodes' launch templates", name)
+		}
+		checked++
+		peers := map[string]bool{}
+		for _, c := range fleet.CassandraPeerCIDRs(s) {
+			peers[c] = true
+		}
+		cp := fleet.CassandraControlPlane(s.Settings.Environment)
+		rules := map[string]int{}
+		for _, rule := range g.ByType(tIngressRule) {
+			if !nodeGroups[asString(rule.Inputs["securityGroupId"])] {
+				continue
+			}
+			proto := rule.Inputs["ipProtocol"]
+			from, _ := rule.Inputs["fromPort"].(float64)
+			to, _ := rule.Inputs["toPort"].(float64)
+			cidr, _ := rule.Inputs["cidrIpv4"].(string)
+			if proto == "icmp" {
+				if from != 3 || to != 4 || !peers[cidr] {
+					t.Errorf("%s: %s admits ICMP %v/%v from %q; only fragmentation-needed (3/4) from the peers", name, rule.Name, from, to, cidr)
 				}
+				rules["icmp"]++
+				continue
 			}
 			for _, p := range cassandra.Ports {
 				if proto != "-1" && (float64(p) < from || float64(p) > to) {
 					continue
 				}
-				if !allowed[cidr] {
-					t.Errorf("%s: %s opens Cassandra port %d to %q (referenced group %v)", name, r.Name, p, cidr, r.Inputs["referencedSecurityGroupId"])
+				ok := false
+				switch p {
+				case cassandra.InternodePort, cassandra.InternodeTLSPort:
+					ok = peers[cidr]
+				case cassandra.ManagementPort:
+					ok = !s.Cassandra.ControlPlane && cidr == cp.Network.VPCCIDR
 				}
-				if ours {
-					covered[cidr][p] = true
+				if !ok {
+					t.Errorf("%s: %s admits Cassandra port %d from %q (group %v): not its caller", name, rule.Name, p, cidr, rule.Inputs["referencedSecurityGroupId"])
 				}
+				rules[fmt.Sprint(p)]++
 			}
 		}
-		if s.Cassandra != nil && (found != want || private == 0) {
-			t.Errorf("%s: %d Cassandra rules, want %d (%d port ranges x (%d private subnets + %d peers))", name, found, want,
-				len(cassandra.PortRanges), private, len(fleet.CassandraPeerCIDRs(s)))
+		// Every named caller is admitted: each peer's internode and path MTU, the control plane's calls.
+		wantMgmt := 1
+		if s.Cassandra.ControlPlane {
+			wantMgmt = 0
 		}
-		// Every allowed source gets every port: the peers' gossip and the control plane's calls.
-		for cidr := range allowed {
-			if s.Cassandra != nil && len(covered[cidr]) != len(cassandra.Ports) {
-				t.Errorf("%s: from %s the Cassandra nodes admit ports %v, want %v", name, cidr, covered[cidr], cassandra.Ports)
-			}
+		if n := len(peers); rules["7000"] != n || rules["7001"] != n || rules["icmp"] != n || rules["8080"] != wantMgmt {
+			t.Errorf("%s: rules per Cassandra port %v, want %d peers' internode and ICMP and %d management", name, rules, n, wantMgmt)
 		}
+	}
+	if checked == 0 {
+		t.Fatal("no stack with a Cassandra datacenter")
 	}
 }
 
-// config.MaxCassandraSources assumes the rules per source the component declares.
-func TestCassandraRulesPerSourceFitTheQuota(t *testing.T) {
-	if n := len(cassandra.PortRanges) * config.MaxCassandraSources; n > 60 {
-		t.Errorf("%d rules per security group at config's limit of %d sources; AWS allows 60 inbound rules by default", n, config.MaxCassandraSources)
+// cassandraNodeSecurityGroups are the security group ids on the Cassandra node groups' launch
+// templates (the cluster's and the Cassandra nodes' own).
+func cassandraNodeSecurityGroups(g *synth.Graph) map[string]bool {
+	out := map[string]bool{}
+	for _, lt := range g.ByType("aws:ec2/launchTemplate:LaunchTemplate") {
+		if !strings.Contains(lt.Name, "-ng-cassandra-") {
+			continue
+		}
+		for _, id := range asList(lt.Inputs["vpcSecurityGroupIds"]) {
+			out[asString(id)] = true
+		}
 	}
-	if len(cassandra.PortRanges)*(config.MaxCassandraSources+1) <= 60 {
-		t.Errorf("config.MaxCassandraSources (%d) is below what %d rules per source allow", config.MaxCassandraSources, len(cassandra.PortRanges))
+	return out
+}
+
+// config.MaxCassandraSources assumes the rules per peer the component declares.
+func TestCassandraRulesPerSourceFitTheQuota(t *testing.T) {
+	if n := cassandra.RulesPerPeer*config.MaxCassandraSources + 1; n > 60 {
+		t.Errorf("%d rules per security group at config's limit of %d peers; AWS allows 60 inbound rules by default", n, config.MaxCassandraSources)
+	}
+	if cassandra.RulesPerPeer*(config.MaxCassandraSources+1)+1 <= 60 {
+		t.Errorf("config.MaxCassandraSources (%d) is below what %d rules per peer allow", config.MaxCassandraSources, cassandra.RulesPerPeer)
 	}
 }
 
@@ -548,9 +599,14 @@ func TestAlertsReachTheRegionTopic(t *testing.T) {
 		if err := yaml.Unmarshal([]byte(rules), &file); err != nil || len(file.Groups) != 1 {
 			t.Fatalf("%s: rules do not parse (%v):\n%s", name, err, rules)
 		}
-		wantRules := 1
+		// NodeCPUHigh, ClusterMetricsAbsent (this cluster) and ClusterMetricsStopped (any other
+		// writing here), and Cassandra's three.
+		wantRules := 3
 		if s.Cassandra != nil {
-			wantRules = 3
+			wantRules += 3
+		}
+		if !strings.Contains(rules, fmt.Sprintf(`absent_over_time(up{stack="%s"}[10m])`, name)) || !strings.Contains(rules, "alert: ClusterMetricsStopped") {
+			t.Errorf("%s: no alert for a cluster that stops sending metrics", name)
 		}
 		if len(file.Groups[0].Rules) != wantRules {
 			t.Errorf("%s: %d rules, want %d", name, len(file.Groups[0].Rules), wantRules)
@@ -566,7 +622,7 @@ func TestAlertsReachTheRegionTopic(t *testing.T) {
 			}
 		}
 		if s.Cassandra != nil {
-			for _, want := range []string{"alert: CassandraNodeDown", "alert: CassandraDiskFull", fmt.Sprintf("> %d'", s.Monitoring.DiskAlertPercent), `namespace="` + cassandra.Namespace + `"`} {
+			for _, want := range []string{"alert: CassandraNodeDown", "alert: CassandraDiskFull", "alert: CassandraOperatorRestarted", fmt.Sprintf("> %d'", s.Monitoring.DiskAlertPercent), `namespace="` + cassandra.Namespace + `"`} {
 				if !strings.Contains(rules, want) {
 					t.Errorf("%s: rules lack %q:\n%s", name, want, rules)
 				}
@@ -703,8 +759,8 @@ func TestNewDatacenterChangesOnlyTheCassandraCluster(t *testing.T) {
 			}
 			added++
 		}
-		if s.Cassandra != nil && added != len(cassandra.PortRanges) {
-			t.Errorf("%s: %d new rules for the new datacenter, want %d", name, added, len(cassandra.PortRanges))
+		if s.Cassandra != nil && added != cassandra.RulesPerPeer {
+			t.Errorf("%s: %d new rules for the new datacenter, want %d", name, added, cassandra.RulesPerPeer)
 		}
 	}
 	if _, ok := datacenterSpecs(t, after["global"].Graph)["fra"]; !ok {

@@ -39,6 +39,9 @@ type regionEnv struct {
 	// refs are the StackReferences the stack has declared, by stack name: the Aurora primary
 	// and the Cassandra control plane may be one stack, read once.
 	refs map[string]*pulumi.StackReference
+	// opts are the program's options (a data-plane Cassandra region reaches the control plane's
+	// cluster as upstreamCluster does).
+	opts Options
 }
 
 // reference is the stack's StackReference to another stack of the project, declared once.

@@ -40,7 +40,7 @@ func TestPodMakersWaitForNodes(t *testing.T) {
 				t.Errorf("%s: no %s release (have %v)", name, want, releases)
 			}
 		}
-		k8s := one(t, g, name, "pulumi:providers:kubernetes")
+		k8s := ownKubernetesProvider(t, g, name)
 		deps := strings.Join(k8s.DependsOn, " ")
 		for _, want := range []string{"aws:eks/nodeGroup:NodeGroup::", "addon-coredns", "addon-eks-pod-identity-agent"} {
 			if !strings.Contains(deps, want) {

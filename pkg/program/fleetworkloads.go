@@ -2,6 +2,7 @@ package program
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
@@ -48,16 +49,19 @@ func deployFleetWorkloads(ctx *pulumi.Context, s *config.Stack, fleet *config.Fl
 			return err
 		}
 		args := &cassandracluster.Args{Name: cc.Name, ServerVersion: cc.ServerVersion, Keyspaces: cc.Keyspaces, Kubernetes: k8s}
-		for _, x := range fleet.CassandraDatacenters(s.Settings.Environment) {
+		// The control plane's datacenter first, whatever its code sorts as (cassandracluster.Args).
+		dcs := append([]*config.Stack{cp}, slices.DeleteFunc(fleet.CassandraDatacenters(s.Settings.Environment),
+			func(x *config.Stack) bool { return x == cp })...)
+		for _, x := range dcs {
 			c := x.Cassandra
 			dc := cassandracluster.Datacenter{
 				Code: x.Settings.Code, Zones: x.Network.AvailabilityZones, Size: c.Size, ReplicationFactor: c.ReplicationFactor,
 				StorageGiB: c.StorageGiB, HeapGiB: c.HeapGiB(), CPU: c.CPU, Memory: c.Memory,
+				NoReplicas: !c.Replicated(), Decommissioned: !c.InCluster(),
 			}
 			if !c.ControlPlane {
-				if dc.Kubeconfig, err = secretString(ctx, byCode[x.Settings.Code], OutCassandraKubeconfig); err != nil {
-					return err
-				}
+				r := byCode[x.Settings.Code]
+				dc.ClientConfigSecret = requireString(ctx, r.ref, r.stack.Name, OutCassandraClientConfigSecret)
 			}
 			args.Datacenters = append(args.Datacenters, dc)
 		}
@@ -102,24 +106,6 @@ func deployFleetWorkloads(ctx *pulumi.Context, s *config.Stack, fleet *config.Fl
 		}
 	}
 	return nil
-}
-
-// secretString is a secret string output of a region stack. In a preview of a region that has
-// not exported it yet (never deployed) it is a stand-in, marked secret like the real value: a
-// secret whose value is unknown cannot be passed to a resource under the SDK's mocks, and a
-// preview shows a secret as [secret] either way. An update still stops and says to deploy the
-// region first.
-func secretString(ctx *pulumi.Context, r regionRef, key string) (pulumi.StringInput, error) {
-	if ctx.DryRun() {
-		d, err := r.ref.GetOutputDetails(key)
-		if err != nil {
-			return nil, fmt.Errorf("reading output %q of stack %s: %w", key, r.stack.Name, err)
-		}
-		if d.Value == nil && d.SecretValue == nil {
-			return pulumi.ToSecret(pulumi.String("(stack " + r.stack.Name + " not deployed yet)")).(pulumi.StringOutput), nil
-		}
-	}
-	return r.str(ctx, key), nil
 }
 
 // field is one string of a map output of a referenced stack.

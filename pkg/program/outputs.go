@@ -40,9 +40,10 @@ const (
 	// (the fleet's Grafana) trusts.
 	OutOIDCProviderArn = "oidcProviderArn"
 
-	// OutCassandraKubeconfig (secret, data-plane regions only) reaches the cluster as its
-	// k8ssandra-operator's service account: the control plane's ClientConfig for the region.
-	OutCassandraKubeconfig = "cassandraKubeconfig"
+	// OutCassandraClientConfigSecret (data-plane regions only) names the Secret the region
+	// wrote into the Cassandra control plane's cluster: the kubeconfig its ClientConfig uses.
+	// Only the name: no stack output carries a cluster credential.
+	OutCassandraClientConfigSecret = "cassandraClientConfigSecret"
 	// OutAMPWorkspace is the region's Prometheus workspace: {id, arn, endpoint, region}.
 	OutAMPWorkspace = "ampWorkspace"
 

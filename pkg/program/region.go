@@ -62,7 +62,7 @@ func deployRegion(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet, opt
 
 	env := &regionEnv{
 		stack: s, fleet: fleet, provider: provider, scope: sc,
-		alarmTopic: al.TopicArn, network: ownNetwork(net, s.Network, plan),
+		alarmTopic: al.TopicArn, network: ownNetwork(net, s.Network, plan), opts: opts,
 	}
 	if err := deployCompute(ctx, env, guard); err != nil {
 		return err

@@ -3,6 +3,7 @@ package program
 import (
 	"fmt"
 
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/global-sovereign/global-sovereign/components/alerts"
@@ -29,11 +30,11 @@ func prepareCassandra(ctx *pulumi.Context, e *regionEnv, args *cluster.Args) err
 		return nil
 	}
 	prefix := s.Settings.NamePrefix
-	access, err := cassandra.NewAccess(ctx, prefix+"-cassandra", &cassandra.AccessArgs{
-		VpcID:        e.network.VpcID,
-		PrivateCIDRs: e.privateCIDRs(),
-		PeerCIDRs:    e.fleet.CassandraPeerCIDRs(s),
-	}, pulumi.Provider(e.provider))
+	accessArgs := &cassandra.AccessArgs{VpcID: e.network.VpcID, PeerCIDRs: e.fleet.CassandraPeerCIDRs(s)}
+	if cp := e.fleet.CassandraControlPlane(s.Settings.Environment); cp != nil && cp.Name != s.Name {
+		accessArgs.ControlPlaneCIDR = cp.Network.VPCCIDR
+	}
+	access, err := cassandra.NewAccess(ctx, prefix+"-cassandra", accessArgs, pulumi.Provider(e.provider))
 	if err != nil {
 		return err
 	}
@@ -43,11 +44,15 @@ func prepareCassandra(ctx *pulumi.Context, e *regionEnv, args *cluster.Args) err
 			Name:          "cassandra-" + az,
 			InstanceTypes: []string{c.InstanceType},
 			CapacityType:  string(config.CapacityOnDemand),
-			// min = max: the autoscaler has nothing to resize, so it never drains a node.
-			MinSize: perZone, DesiredSize: perZone, MaxSize: perZone,
-			DiskSizeGiB: cassandraRootDiskGiB,
-			Labels:      map[string]string{cassandra.NodeLabel: cassandra.NodeValue, cassandra.RackLabel: az},
-			Taints:      []cluster.Taint{{Key: cassandra.NodeLabel, Value: cassandra.NodeValue, Effect: string(config.TaintNoSchedule)}},
+			// min = max: the autoscaler has nothing to resize, so it never drains a node; the
+			// size is Pulumi's, so a resize of the datacenter resizes the group.
+			MinSize: perZone, DesiredSize: perZone, MaxSize: perZone, FixedSize: true,
+			// One rack at a time: cass-operator's PodDisruptionBudget allows one node of the
+			// datacenter down, and EKS replaces a group's nodes on every launch-template change.
+			AfterPrevious: i > 0,
+			DiskSizeGiB:   cassandraRootDiskGiB,
+			Labels:        map[string]string{cassandra.NodeLabel: cassandra.NodeValue, cassandra.RackLabel: az},
+			Taints:        []cluster.Taint{{Key: cassandra.NodeLabel, Value: cassandra.NodeValue, Effect: string(config.TaintNoSchedule)}},
 			SubnetIDs: e.network.PrivateSubnetIDs.ApplyT(func(ids []string) ([]string, error) {
 				if i >= len(ids) {
 					return nil, fmt.Errorf("%s: no private subnet for %s", s.File, az)
@@ -87,13 +92,15 @@ func deployWorkloads(ctx *pulumi.Context, e *regionEnv, cl *cluster.Cluster) err
 	prefix := s.Settings.NamePrefix
 	ctx.Export(OutOIDCProviderArn, cl.OIDCProviderArn)
 	if m := s.Monitoring; m != nil {
-		rules := monitoring.Rules{Code: s.Settings.Code, DiskPercent: m.DiskAlertPercent, NodeCPUPercent: m.NodeCPUAlertPercent}
+		rules := monitoring.Rules{Code: s.Settings.Code, DiskPercent: m.DiskAlertPercent, NodeCPUPercent: m.NodeCPUAlertPercent,
+			Stack: s.Name}
 		if s.Cassandra != nil {
 			rules.CassandraNamespace = cassandra.Namespace
 		}
 		args := &monitoring.Args{
 			Scope:           e.scope,
 			Code:            s.Settings.Code,
+			Stack:           s.Name,
 			ClusterName:     cl.Name,
 			OIDCProviderArn: cl.OIDCProviderArn,
 			Kubernetes:      cl.Kubernetes,
@@ -133,18 +140,26 @@ func deployWorkloads(ctx *pulumi.Context, e *regionEnv, cl *cluster.Cluster) err
 	if c == nil {
 		return nil
 	}
-	dc, err := cassandra.New(ctx, prefix+"-cassandra", &cassandra.Args{
+	dcArgs := &cassandra.Args{
 		Code:                 s.Settings.Code,
 		ControlPlane:         c.ControlPlane,
 		Endpoint:             cl.Endpoint,
 		CertificateAuthority: cl.CertificateAuthority,
 		Kubernetes:           cl.Kubernetes,
-	}, pulumi.Provider(e.provider))
+	}
+	if !c.ControlPlane {
+		var err error
+		if dcArgs.ControlPlaneKubernetes, err = controlPlaneCluster(ctx, e); err != nil {
+			return err
+		}
+	}
+	dc, err := cassandra.New(ctx, prefix+"-cassandra", dcArgs, pulumi.Provider(e.provider))
 	if err != nil {
 		return err
 	}
 	if !c.ControlPlane {
-		ctx.Export(OutCassandraKubeconfig, dc.Kubeconfig)
+		// Only the Secret's name: the kubeconfig itself stays in the clusters and this state.
+		ctx.Export(OutCassandraClientConfigSecret, dc.ClientConfigSecret)
 	}
 	if cc := e.fleet.CassandraClusterOf(s.Settings.Environment); cc != nil {
 		ctx.Export(OutCassandraContactPoints, pulumi.Map{
@@ -154,6 +169,23 @@ func deployWorkloads(ctx *pulumi.Context, e *regionEnv, cl *cluster.Cluster) err
 		})
 	}
 	return nil
+}
+
+// controlPlaneCluster is a Kubernetes provider for the Cassandra control plane's cluster, from
+// its stack's kubeconfig output (the deployer's own identity, as the global stack reaches it).
+func controlPlaneCluster(ctx *pulumi.Context, e *regionEnv) (*kubernetes.Provider, error) {
+	s := e.stack
+	cp := e.fleet.CassandraControlPlane(s.Settings.Environment)
+	if cp == nil { // validated: unreachable
+		return nil, fmt.Errorf("%s: no Cassandra control plane in environment %s", s.File, s.Settings.Environment)
+	}
+	ref, err := e.reference(ctx, cp.Name)
+	if err != nil {
+		return nil, err
+	}
+	return upstreamCluster(ctx, s.File, cp.Settings.Code, cp, e.fleet, e.opts,
+		requireString(ctx, ref, cp.Name, OutKubeconfig),
+		field(requireOutput(ctx, ref, cp.Name, OutEKSCluster), cp.Name, OutEKSCluster, "endpoint"))
 }
 
 // alertPublishers are the services besides CloudWatch that notify a region's alerts topic.
