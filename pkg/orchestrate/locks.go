@@ -14,6 +14,7 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -95,7 +96,7 @@ func JudgeLocks(locks []Lock, m Machine, now time.Time, force bool) []LockVerdic
 			started = m.Started(l.Pid)
 		}
 		switch {
-		case ours && m.Alive(l.Pid) && !started.IsZero() && started.After(l.Timestamp.Add(time.Second)):
+		case ours && m.Alive(l.Pid) && !started.IsZero() && started.After(l.Timestamp.Add(2*time.Second)):
 			v.Stale, v.Why = true, fmt.Sprintf("its Pulumi CLI (pid %d) on this machine has exited: pid %d now belongs to a process started %s, after the lock was taken",
 				l.Pid, l.Pid, started.UTC().Format(time.RFC3339))
 		case ours && m.Alive(l.Pid):
@@ -122,14 +123,51 @@ func ProcessAlive(pid int) bool {
 	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
-// ProcessStarted is when the process with the pid started on this machine (Linux: /proc), or
-// zero when that cannot be told.
+// ProcessStarted is when the process with the pid started on this machine, or zero when that
+// cannot be told. Linux: field 22 of /proc/<pid>/stat (clock ticks after boot, USER_HZ 100 on
+// every Linux ABI Go supports) plus btime of /proc/stat (proc(5)); the /proc/<pid> directory's
+// own times are when procfs first looked it up, not the start.
 func ProcessStarted(pid int) time.Time {
-	fi, err := os.Stat(fmt.Sprintf("/proc/%d", pid))
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return time.Time{}
 	}
-	return fi.ModTime()
+	// The command name (field 2) may hold spaces and parentheses: fields count after its last ')'.
+	rest := string(stat)
+	if i := strings.LastIndexByte(rest, ')'); i >= 0 {
+		rest = rest[i+1:]
+	}
+	fields := strings.Fields(rest)
+	const startField = 22 - 3 // fields 3.. follow the command name
+	if len(fields) <= startField {
+		return time.Time{}
+	}
+	ticks, err := strconv.ParseInt(fields[startField], 10, 64)
+	if err != nil {
+		return time.Time{}
+	}
+	boot := bootTime()
+	if boot.IsZero() {
+		return time.Time{}
+	}
+	const userHZ = 100
+	return boot.Add(time.Duration(ticks) * time.Second / userHZ)
+}
+
+// bootTime is btime of /proc/stat, or zero.
+func bootTime() time.Time {
+	data, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return time.Time{}
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "btime "); ok {
+			if secs, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
+				return time.Unix(secs, 0)
+			}
+		}
+	}
+	return time.Time{}
 }
 
 // Runner runs a command and returns its standard output (exec in real runs, a fake in tests).

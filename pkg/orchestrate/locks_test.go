@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -73,8 +74,25 @@ func TestOwnerWrote(t *testing.T) {
 	if err != nil || me.Hostname == "" || me.Username == "" || me.Pid != os.Getpid() {
 		t.Errorf("ThisOwner: %+v %v", me, err)
 	}
-	if ProcessStarted(os.Getpid()).IsZero() && ProcessStarted(1).IsZero() {
-		t.Log("no /proc here: pid reuse is not detected")
+	// This process started before now and after the machine booted; a process started later
+	// (a child) started after it.
+	if _, err := os.Stat("/proc/self/stat"); err == nil {
+		self := ProcessStarted(os.Getpid())
+		if self.IsZero() || self.After(time.Now()) || self.Before(bootTime()) {
+			t.Errorf("this process started at %v (boot %v)", self, bootTime())
+		}
+		time.Sleep(20 * time.Millisecond)
+		child := exec.Command("sleep", "5")
+		if err := child.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer child.Process.Kill()
+		if started := ProcessStarted(child.Process.Pid); !started.After(self) || time.Since(started) > 5*time.Second {
+			t.Errorf("child started at %v, this process at %v", started, self)
+		}
+	}
+	if !ProcessStarted(-1).IsZero() {
+		t.Error("a pid that cannot exist has a start time")
 	}
 }
 

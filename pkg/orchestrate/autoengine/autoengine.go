@@ -113,7 +113,8 @@ func (e *Engine) Prepare(ctx context.Context, names []string, create bool) ([]st
 	e.cmd, e.create = cmd, create
 	// A new run starts from fresh copies of the stack files: forget earlier selections.
 	e.mu.Lock()
-	e.stacks, e.selected, e.killed = map[string]auto.Stack{}, map[string]time.Time{}, map[string]int{}
+	// (The pids of CLIs killed earlier stay known: their locks are this engine's to remove.)
+	e.stacks, e.selected = map[string]auto.Stack{}, map[string]time.Time{}
 	e.mu.Unlock()
 	dir, err := e.privateDir("")
 	if err != nil {
