@@ -26,8 +26,8 @@ func newBootstrap(g *globalFlags) *cobra.Command {
 		Short: "Create the S3 state backend, the stack secrets key and the GitHub Actions roles, then move the bootstrap's own state into that bucket",
 		Long: "bootstrap reads bootstrap.yaml and runs its own Pulumi program (components/statebackend) in the\n" +
 			"account: the state bucket (versioned, SSE-KMS, private, TLS only, replicated to replicaRegion), the\n" +
-			"KMS key of the stacks' awskms:// secrets provider, GitHub's OIDC provider and the preview and deploy\n" +
-			"roles. The bucket cannot hold the state of its own creation, so the program first runs against a\n" +
+			"multi-Region KMS key of the stacks' awskms:// secrets provider, GitHub's OIDC provider (adopted when the\n" +
+			"account has it) and the preview, drift and deploy roles. The bucket cannot hold the state of its own creation, so the program first runs against a\n" +
 			"local file:// backend under .sovereign/bootstrap; once it succeeds, its state is re-encrypted with the\n" +
 			"new key, moved into the bucket and removed locally. Running it again is a no-op (an up against the\n" +
 			"bucket); an interrupted run is resumed. It prints the backend URL and the repository variables to set.",

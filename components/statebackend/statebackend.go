@@ -1,8 +1,9 @@
 // Package statebackend is what `sovereign bootstrap` creates in an empty account before any
 // stack: the S3 bucket that holds every stack's Pulumi state (versioned, SSE-KMS with its own
 // key, private, TLS only, old versions expired, replicated to a second region), the KMS key of
-// the stacks' awskms:// secrets provider, GitHub Actions' OIDC provider and the two roles the
-// workflows assume: preview (read-only) and deploy. Policies come from pkg/bootstrap.
+// the stacks' awskms:// secrets provider (multi-Region, with a replica where the state's replica
+// is), GitHub Actions' OIDC provider and the three roles the workflows assume: preview and drift
+// (reads only) and deploy. Policies come from pkg/bootstrap.
 package statebackend
 
 import (

@@ -61,7 +61,7 @@ type Config struct {
 	doc *config.Document
 }
 
-// GitHub configures the OIDC trust of the two CI roles.
+// GitHub configures the OIDC trust of the three CI roles.
 type GitHub struct {
 	// Repository is owner/name, exactly as GitHub spells it (the sub claim is case-sensitive).
 	Repository string `json:"repository"`
