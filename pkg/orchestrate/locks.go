@@ -302,8 +302,12 @@ func RemoveLock(ctx context.Context, backendURL string, l Lock, run Runner) erro
 	}
 	switch u.Scheme {
 	case "file":
-		if err := os.Remove(l.Key); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("removing the lock %s: %w", l.Key, err)
+		// gocloud's fileblob (the file:// backend) keeps each object's attributes beside it in
+		// <name>.attrs: the object is both files, as its Delete removes both.
+		for _, f := range []string{l.Key, l.Key + ".attrs"} {
+			if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("removing the lock %s: %w", f, err)
+			}
 		}
 		return nil
 	case "s3":

@@ -104,7 +104,7 @@ func TestRemoveLock(t *testing.T) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, n := range []string{"ours.json", "theirs.json"} {
+	for _, n := range []string{"ours.json", "ours.json.attrs", "theirs.json", "theirs.json.attrs"} {
 		if err := os.WriteFile(filepath.Join(dir, n), []byte(lockJSON), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -113,7 +113,7 @@ func TestRemoveLock(t *testing.T) {
 		t.Fatal(err)
 	}
 	left, _ := os.ReadDir(dir)
-	if len(left) != 1 || left[0].Name() != "theirs.json" {
+	if len(left) != 2 || left[0].Name() != "theirs.json" || left[1].Name() != "theirs.json.attrs" {
 		t.Errorf("left: %v", left)
 	}
 	var calls []string

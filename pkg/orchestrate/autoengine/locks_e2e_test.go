@@ -32,6 +32,18 @@ func plantLock(t *testing.T, dir, name string, owner orchestrate.Owner) string {
 	return path
 }
 
+// lockObjects are the lock objects among a file backend's lock files (without fileblob's
+// <name>.attrs sidecars).
+func lockObjects(files []string) []string {
+	var out []string
+	for _, f := range files {
+		if strings.HasSuffix(f, ".json") {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 // deadPid is the pid of a process of this machine that has exited.
 func deadPid(t *testing.T) int {
 	t.Helper()
@@ -60,7 +72,7 @@ func TestE2EColleaguesLockSurvivesBothUnlockPaths(t *testing.T) {
 		done <- e.runWith(ctx, orchestrate.Up, slow, orchestrate.Options{Parallel: 1, Kill: kill})
 	}()
 	e.waitForLock("slow", 60*time.Second)
-	ours := e.locks("slow")
+	ours := lockObjects(e.locks("slow"))
 	if len(ours) != 1 {
 		t.Fatalf("locks while our up runs: %v", ours)
 	}
@@ -78,7 +90,7 @@ func TestE2EColleaguesLockSurvivesBothUnlockPaths(t *testing.T) {
 		t.Errorf("killed up: %s (%s)", r.Status, r.Error)
 	}
 	if left := e.locks("slow"); len(left) != 1 || left[0] != theirs {
-		t.Fatalf("after the kill, locks %v; want only the colleague's %s", left, theirs)
+		t.Fatalf("after the kill, lock files %v; want only the colleague's %s", left, theirs)
 	}
 
 	// (2) A stale lock of ours beside theirs, judged and removed as `sovereign unlock` does.
@@ -106,7 +118,7 @@ func TestE2EColleaguesLockSurvivesBothUnlockPaths(t *testing.T) {
 		}
 	}
 	if left := e.locks("slow"); len(left) != 1 || left[0] != theirs {
-		t.Fatalf("after unlock, locks %v; want only the colleague's %s", left, theirs)
+		t.Fatalf("after unlock, lock files %v; want only the colleague's %s", left, theirs)
 	}
 
 	// While the colleague's lock is there, our up fails on it; once their operation is over
