@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
 
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/spf13/cobra"
 
 	"github.com/global-sovereign/global-sovereign/components/statebackend"
@@ -24,8 +26,8 @@ func newBootstrap(g *globalFlags) *cobra.Command {
 		Short: "Create the S3 state backend, the stack secrets key and the GitHub Actions roles, then move the bootstrap's own state into that bucket",
 		Long: "bootstrap reads bootstrap.yaml and runs its own Pulumi program (components/statebackend) in the\n" +
 			"account: the state bucket (versioned, SSE-KMS, private, TLS only, replicated to replicaRegion), the\n" +
-			"KMS key of the stacks' awskms:// secrets provider, GitHub's OIDC provider and the preview and deploy\n" +
-			"roles. The bucket cannot hold the state of its own creation, so the program first runs against a\n" +
+			"multi-Region KMS key of the stacks' awskms:// secrets provider, GitHub's OIDC provider (adopted when the\n" +
+			"account has it) and the preview, drift and deploy roles. The bucket cannot hold the state of its own creation, so the program first runs against a\n" +
 			"local file:// backend under .sovereign/bootstrap; once it succeeds, its state is re-encrypted with the\n" +
 			"new key, moved into the bucket and removed locally. Running it again is a no-op (an up against the\n" +
 			"bucket); an interrupted run is resumed. It prints the backend URL and the repository variables to set.",
@@ -42,6 +44,17 @@ func newBootstrap(g *globalFlags) *cobra.Command {
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			out := cmd.OutOrStdout()
+			if c.GitHub.OIDCProviderArn == "" {
+				arn := bootstrap.OIDCProviderArn(c.AccountID)
+				exists, err := oidcProviderExists(ctx, arn)
+				if err != nil {
+					return &exitError{code: exitFailed, err: fmt.Errorf("asking IAM whether %s exists: %w", arn, err)}
+				}
+				if exists {
+					c.AdoptOIDCProvider = true
+					fmt.Fprintf(cmd.ErrOrStderr(), "the account has GitHub's OIDC provider already (%s): adopting it (imported, never deleted)\n", arn)
+				}
+			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "bootstrap of %s in account %s (%s, replica in %s)\n", c.BackendURL(), c.AccountID, c.Region, c.ReplicaRegion)
 			res, err := runBootstrap(ctx, bootstrapOptions(dir, c, pulumiRoot, cmd))
 			if err != nil {
@@ -74,7 +87,7 @@ func newBootstrap(g *globalFlags) *cobra.Command {
 				fmt.Fprintln(out, hint)
 			}
 			fmt.Fprint(out, "\n"+bootstrap.NextSteps(c, outputs))
-			return nil
+			return setSubjectTemplate(ctx, c, out)
 		},
 	}
 	cmd.Flags().StringVar(&o.Region, "region", "", "region of the state bucket and the secrets key (default: bootstrap.yaml's region)")
@@ -86,6 +99,46 @@ func newBootstrap(g *globalFlags) *cobra.Command {
 
 // runBootstrap is the Automation API driver; tests of the command put a fake in its place.
 var runBootstrap = autoengine.Bootstrap
+
+// oidcProviderExists asks IAM, with the caller's credentials, whether the account has the
+// provider; tests put a fake in its place.
+var oidcProviderExists = func(ctx context.Context, arn string) (bool, error) {
+	cfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return false, err
+	}
+	creds, err := cfg.Credentials.Retrieve(ctx)
+	if err != nil {
+		return false, err
+	}
+	return bootstrap.OIDCProviderExists(ctx, nil, creds, os.Getenv("SOVEREIGN_IAM_ENDPOINT"), arn)
+}
+
+// githubAPI is GitHub's REST API with the token of GITHUB_TOKEN (or GH_TOKEN); its base is
+// SOVEREIGN_GITHUB_API when set (tests: a fake GitHub).
+func githubAPI() (bootstrap.GitHubAPI, bool) {
+	token := os.Getenv("GITHUB_TOKEN")
+	if token == "" {
+		token = os.Getenv("GH_TOKEN")
+	}
+	return bootstrap.GitHubAPI{Base: os.Getenv("SOVEREIGN_GITHUB_API"), Token: token}, token != ""
+}
+
+// setSubjectTemplate sets the repository's OIDC subject template the roles' trust expects, when
+// a token is given; otherwise NextSteps has printed the command.
+func setSubjectTemplate(ctx context.Context, c *bootstrap.Config, out io.Writer) error {
+	api, ok := githubAPI()
+	if !ok {
+		fmt.Fprintf(out, "No GITHUB_TOKEN: set the OIDC subject template yourself (above), or run bootstrap again with a repository admin's token.\n")
+		return nil
+	}
+	if err := api.SetSubjectTemplate(ctx, c.GitHub.Repository); err != nil {
+		return &exitError{code: exitFailed, err: fmt.Errorf("setting the OIDC subject template of %s: %w\nrun: %s",
+			c.GitHub.Repository, err, bootstrap.SubjectTemplateCommand(c.GitHub.Repository))}
+	}
+	fmt.Fprintf(out, "Set the OIDC subject template of %s to %v.\n", c.GitHub.Repository, bootstrap.SubjectClaimKeys)
+	return nil
+}
 
 // bootstrapOptions: the program runs first on a file backend under .sovereign/bootstrap (git
 // ignores it) with an empty passphrase (the bootstrap's state holds no secret, and its secrets

@@ -2,7 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -63,6 +67,9 @@ func TestBootstrapRefusesThePlaceholders(t *testing.T) {
 // the default aws provider disabled; and what it prints afterwards.
 func TestBootstrapRunsTheMove(t *testing.T) {
 	dir := projectWith(t, bootstrapFile)
+	t.Setenv("GITHUB_TOKEN", "")
+	t.Setenv("GH_TOKEN", "")
+	defer swap(&oidcProviderExists, func(context.Context, string) (bool, error) { return false, nil })()
 	var got autoengine.BootstrapOptions
 	defer swap(&runBootstrap, func(_ context.Context, o autoengine.BootstrapOptions) (*autoengine.BootstrapResult, error) {
 		got = o
@@ -100,6 +107,9 @@ func TestBootstrapRunsTheMove(t *testing.T) {
 		"gh variable set AWS_DEPLOY_ROLE_ARN --repo acme/global-sovereign --body 'arn:aws:iam::111122223333:role/gs-ci-deploy'",
 		"gh variable set PULUMI_BACKEND_URL --repo acme/global-sovereign --body 's3://acme-state?region=us-east-1&awssdk=v2'",
 		"Write region: us-east-1 and bucket: acme-state into bootstrap.yaml",
+		"gh api --method PUT repos/acme/global-sovereign/actions/oidc/customization/sub -F use_default=false " +
+			"-f 'include_claim_keys[]=repo' -f 'include_claim_keys[]=context' -f 'include_claim_keys[]=job_workflow_ref'",
+		"No GITHUB_TOKEN: set the OIDC subject template yourself",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
@@ -107,7 +117,50 @@ func TestBootstrapRunsTheMove(t *testing.T) {
 	}
 }
 
+// An account that has GitHub's OIDC provider already: bootstrap adopts it (the program imports
+// it) instead of failing on EntityAlreadyExists; one that IAM cannot be asked about stops first.
+// With a token, the repository's subject template is set through GitHub's API.
+func TestBootstrapAdoptsTheOIDCProviderAndSetsTheSubjectTemplate(t *testing.T) {
+	var asked string
+	defer swap(&oidcProviderExists, func(_ context.Context, arn string) (bool, error) { asked = arn; return true, nil })()
+	var adopted bool
+	defer swap(&runBootstrap, func(_ context.Context, o autoengine.BootstrapOptions) (*autoengine.BootstrapResult, error) {
+		adopted = o.Program != nil
+		return &autoengine.BootstrapResult{Path: autoengine.AlreadyThere, Resources: 40, Outputs: auto.OutputMap{}}, nil
+	})()
+	var put struct {
+		UseDefault bool     `json:"use_default"`
+		Keys       []string `json:"include_claim_keys"`
+	}
+	gh := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPut || r.URL.Path != "/repos/acme/global-sovereign/actions/oidc/customization/sub" ||
+			r.Header.Get("Authorization") != "Bearer admin-token" {
+			t.Errorf("GitHub API: %s %s %s", r.Method, r.URL.Path, r.Header.Get("Authorization"))
+		}
+		_ = json.NewDecoder(r.Body).Decode(&put)
+		w.WriteHeader(http.StatusCreated)
+	}))
+	defer gh.Close()
+	t.Setenv("SOVEREIGN_GITHUB_API", gh.URL)
+	t.Setenv("GITHUB_TOKEN", "admin-token")
+	code, out, errs := runCLI(t, "bootstrap", "--dir", projectWith(t, bootstrapFile))
+	if code != 0 || !adopted || asked != "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com" {
+		t.Fatalf("exit %d, asked %q\n%s%s", code, asked, out, errs)
+	}
+	if !strings.Contains(errs, "adopting it (imported, never deleted)") || !strings.Contains(out, "Set the OIDC subject template") {
+		t.Errorf("output:\n%s%s", out, errs)
+	}
+	if put.UseDefault || strings.Join(put.Keys, ",") != "repo,context,job_workflow_ref" {
+		t.Errorf("template sent: %+v", put)
+	}
+	defer swap(&oidcProviderExists, func(context.Context, string) (bool, error) { return false, errors.New("AccessDenied") })()
+	if code, _, errs := runCLI(t, "bootstrap", "--dir", projectWith(t, bootstrapFile)); code != exitFailed || !strings.Contains(errs, "AccessDenied") {
+		t.Errorf("IAM unreachable: exit %d %s", code, errs)
+	}
+}
+
 func TestBootstrapReportsAFailedMove(t *testing.T) {
+	defer swap(&oidcProviderExists, func(context.Context, string) (bool, error) { return false, nil })()
 	defer swap(&runBootstrap, func(context.Context, autoengine.BootstrapOptions) (*autoengine.BootstrapResult, error) {
 		return nil, errors.New("importing the state into s3://x: AccessDenied")
 	})()
@@ -139,50 +192,51 @@ func TestSecretsProviderFor(t *testing.T) {
 }
 
 type fakeUnlock struct {
-	missing  []string
-	backend  string
-	unlocked []string
-	pending  []string
+	missing []string
+	backend string
+	pending []string
 }
 
 func (f *fakeUnlock) Prepare(context.Context, []string, bool) ([]string, error) {
 	return f.missing, nil
 }
 func (f *fakeUnlock) BackendURL(context.Context) (string, error) { return f.backend, nil }
-func (f *fakeUnlock) Unlock(_ context.Context, s string) error {
-	f.unlocked = append(f.unlocked, s)
-	return nil
-}
 func (f *fakeUnlock) PendingOperations(context.Context, string) ([]string, error) {
 	return f.pending, nil
 }
 
+// unlock removes each stale lock object on its own and keeps every other: a colleague's lock on
+// a host named like ours, a CI runner's without --force, one whose process still runs here.
 func TestUnlock(t *testing.T) {
 	at := time.Now().Add(-time.Hour)
-	mine := orchestrate.Lock{Pid: 11, Username: "ana", Hostname: "laptop", Timestamp: at}
-	ci := orchestrate.Lock{Pid: 12, Username: "runner", Hostname: "fv-az42", Timestamp: at}
+	mine := orchestrate.Lock{Key: "s3://gs-state/mine.json", Pid: 11, Username: "ana", Hostname: "laptop", Timestamp: at}
+	ci := orchestrate.Lock{Key: "s3://gs-state/ci.json", Pid: 12, Username: "runner", Hostname: "fv-az42", Timestamp: at}
+	colleague := orchestrate.Lock{Key: "s3://gs-state/bo.json", Pid: 11, Username: "bo", Hostname: "laptop", Timestamp: at}
 	for _, tc := range []struct {
-		name       string
-		locks      []orchestrate.Lock
-		alive      bool
-		args       []string
-		wantCode   int
-		wantUnlock bool
-		want       []string
+		name        string
+		locks       []orchestrate.Lock
+		alive       bool
+		args        []string
+		wantCode    int
+		wantRemoved []string
+		want        []string
 	}{
-		{"not locked", nil, false, nil, 0, false, []string{"ams is not locked: nothing to do."}},
-		{"our killed CLI", []orchestrate.Lock{mine}, false, nil, 0, true,
-			[]string{"stale: its Pulumi CLI (pid 11) on this machine has exited", "ams: unlocked (pulumi cancel).",
+		{"not locked", nil, false, nil, 0, nil, []string{"ams is not locked: nothing to do."}},
+		{"our killed CLI", []orchestrate.Lock{mine}, false, nil, 0, []string{mine.Key},
+			[]string{"stale, removed (s3://gs-state/mine.json): its Pulumi CLI (pid 11) on this machine has exited", "no other touched",
 				"1 operation(s) were left pending", "--clear-pending-creates"}},
-		{"our running CLI", []orchestrate.Lock{mine}, true, []string{"--force"}, exitFailed, false,
-			[]string{"may be running: its Pulumi CLI (pid 11) is still running on this machine", "nothing was removed"}},
-		{"a CI runner's lock", []orchestrate.Lock{ci}, false, nil, exitFailed, false,
-			[]string{"taken 1h0m0s ago on another machine (fv-az42)", "then run again with --force", "nothing was removed"}},
-		{"a CI runner's lock, forced", []orchestrate.Lock{ci}, false, []string{"--force"}, 0, true,
+		{"our killed CLI beside a colleague's lock on a host of the same name", []orchestrate.Lock{mine, colleague}, false, nil, exitFailed,
+			[]string{mine.Key}, []string{"by bo on laptop", "may be running, kept", "1 lock(s) may belong to a running operation and were kept; 1 stale"}},
+		{"our running CLI", []orchestrate.Lock{mine}, true, []string{"--force"}, exitFailed, nil,
+			[]string{"may be running, kept: its Pulumi CLI (pid 11) is still running on this machine"}},
+		{"a CI runner's lock", []orchestrate.Lock{ci}, false, nil, exitFailed, nil,
+			[]string{"taken 1h0m0s ago by runner on fv-az42", "then run again with --force", "were kept"}},
+		{"a CI runner's lock, forced", []orchestrate.Lock{ci}, false, []string{"--force"}, 0, []string{ci.Key},
 			[]string{"removed because of --force", "ams: unlocked"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			eng := &fakeUnlock{backend: "s3://gs-state?region=eu-west-1", pending: []string{"creating urn:pulumi:ams::global-sovereign::aws:ec2/vpc:Vpc::v"}}
+			var removed []string
 			defer swap(&newUnlockEngine, func(autoengine.Options) (unlockEngine, error) { return eng, nil })()
 			defer swap(&readLocks, func(_ context.Context, url, project, stack string, _ orchestrate.Runner) ([]orchestrate.Lock, error) {
 				if url != eng.backend || project != "global-sovereign" || stack != "ams" {
@@ -190,11 +244,16 @@ func TestUnlock(t *testing.T) {
 				}
 				return tc.locks, nil
 			})()
-			defer swap(&processAlive, func(int) bool { return tc.alive })()
-			defer swap(&hostname, func() (string, error) { return "laptop", nil })()
+			defer swap(&removeLock, func(_ context.Context, url string, l orchestrate.Lock, _ orchestrate.Runner) error {
+				removed = append(removed, l.Key)
+				return nil
+			})()
+			defer swap(&thisMachine, func() (orchestrate.Machine, error) {
+				return orchestrate.Machine{Hostname: "laptop", Username: "ana", Alive: func(int) bool { return tc.alive }}, nil
+			})()
 			code, out, errs := runCLI(t, append([]string{"unlock", "--stack", "ams", "--dir", repo}, tc.args...)...)
-			if code != tc.wantCode || (len(eng.unlocked) > 0) != tc.wantUnlock {
-				t.Errorf("exit %d, unlocked %v; want %d, %v\n%s%s", code, eng.unlocked, tc.wantCode, tc.wantUnlock, out, errs)
+			if code != tc.wantCode || fmt.Sprint(removed) != fmt.Sprint(tc.wantRemoved) {
+				t.Errorf("exit %d, removed %v; want %d, %v\n%s%s", code, removed, tc.wantCode, tc.wantRemoved, out, errs)
 			}
 			for _, want := range tc.want {
 				if !strings.Contains(out+errs, want) {

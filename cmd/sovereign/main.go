@@ -74,6 +74,6 @@ func newRoot() *cobra.Command {
 		newOperate(g, orchestrate.Up, "Deploy every selected stack in dependency order"),
 		newOperate(g, orchestrate.Destroy, "Destroy every selected stack in reverse dependency order"),
 		newOperate(g, orchestrate.Refresh, "Refresh every selected stack's state from the cloud (--preview-only: report drift)"),
-		newBootstrap(g), newUnlock(g), newDriftReport(), newCost(g), newFailover(g))
+		newBootstrap(g), newUnlock(g), newLocks(g), newStateFailover(g), newDriftReport(), newCost(g), newFailover(g))
 	return root
 }

@@ -38,6 +38,7 @@ type operateFlags struct {
 	pulumiRoot      string
 	yes             bool
 	previewOnly     bool
+	timeout         time.Duration
 }
 
 func newOperate(g *globalFlags, op orchestrate.Op, short string) *cobra.Command {
@@ -70,6 +71,8 @@ func newOperate(g *globalFlags, op orchestrate.Op, short string) *cobra.Command 
 	if op == orchestrate.Refresh {
 		cmd.Flags().BoolVar(&f.previewOnly, "preview-only", false, "report drift per stack without changing state")
 	}
+	cmd.Flags().DurationVar(&f.timeout, "timeout", 0, "after this long, interrupt the running Pulumi CLIs as a SIGTERM does "+
+		"(CI: below the job's timeout, so that they release their locks before the runner kills them); 0: none")
 	f.sel.register(cmd)
 	return cmd
 }
@@ -107,7 +110,7 @@ func operate(cmd *cobra.Command, g *globalFlags, f *operateFlags, op orchestrate
 	if err != nil {
 		return err
 	}
-	sum := runWithSignals(cmd.ErrOrStderr(), graph, op, eng, f.parallel)
+	sum := runWithSignals(cmd.ErrOrStderr(), graph, op, eng, f.parallel, f.timeout)
 	return report(cmd, f, sum)
 }
 
@@ -115,14 +118,24 @@ func operate(cmd *cobra.Command, g *globalFlags, f *operateFlags, op orchestrate
 // (signals_test.go) put a fake in its place.
 var newEngine = func(opts autoengine.Options) (orchestrate.Engine, error) { return autoengine.New(opts) }
 
-// runWithSignals runs the orchestrator with three-stage Ctrl-C (SIGINT or SIGTERM): the first
-// stops scheduling and lets running stacks finish; the second interrupts the running CLIs (each
-// cancels gracefully and releases its own lock); the third kills them, and the orchestrator
-// then unlocks the stacks whose lock this run took.
-func runWithSignals(stderr io.Writer, graph *stackgraph.Graph, op orchestrate.Op, eng orchestrate.Engine, parallel int) *orchestrate.Summary {
+// runWithSignals runs the orchestrator with three-stage Ctrl-C: the first SIGINT stops
+// scheduling and lets running stacks finish; the second interrupts the running CLIs (each
+// cancels gracefully and releases its own lock); the third kills them, and the orchestrator then
+// removes the locks its killed CLIs wrote. SIGTERM is the interrupt itself: it goes straight to
+// the second stage, because SIGKILL follows it soon (GitHub Actions cancels a step with SIGINT,
+// then SIGTERM 7.5 s later, then kills the process tree 2.5 s after that; containers stop with
+// SIGTERM then SIGKILL); a second SIGTERM kills. timeout, when set, acts as a SIGTERM.
+func runWithSignals(stderr io.Writer, graph *stackgraph.Graph, op orchestrate.Op, eng orchestrate.Engine, parallel int, timeout time.Duration) *orchestrate.Summary {
 	signals := make(chan os.Signal, 3)
 	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(signals)
+	if timeout > 0 {
+		t := time.AfterFunc(timeout, func() {
+			fmt.Fprintf(stderr, "\ntimeout: the run has taken %s (--timeout)\n", timeout)
+			signals <- syscall.SIGTERM
+		})
+		defer t.Stop()
+	}
 	return runStaged(stderr, signals, graph, op, eng, parallel)
 }
 
@@ -130,10 +143,19 @@ func runWithSignals(stderr io.Writer, graph *stackgraph.Graph, op orchestrate.Op
 var stages = []string{
 	"interrupt: no new stacks will start; running stacks finish. Interrupt again to stop them.",
 	"interrupt: asking each running Pulumi CLI to stop (it cancels cleanly and releases its lock). Interrupt again to kill them.",
-	"interrupt: killing the running Pulumi CLIs; the stacks whose lock this run took are unlocked (pulumi cancel).",
+	"interrupt: killing the running Pulumi CLIs; the locks they wrote are removed (only theirs).",
 }
 
-// runStaged is runWithSignals with the signals given: each one received moves to the next stage.
+// nextStage is the stage a signal moves the run to from stage (0: none yet): SIGINT one
+// further, SIGTERM at least to the second.
+func nextStage(stage int, sig os.Signal) int {
+	if sig == syscall.SIGTERM && stage < 2 {
+		return 2
+	}
+	return stage + 1
+}
+
+// runStaged is runWithSignals with the signals given: each one received moves to its stage.
 func runStaged(stderr io.Writer, signals <-chan os.Signal, graph *stackgraph.Graph, op orchestrate.Op, eng orchestrate.Engine, parallel int) *orchestrate.Summary {
 	soft, stopScheduling := context.WithCancel(context.Background())
 	hard, interrupt := context.WithCancel(context.Background())
@@ -144,14 +166,20 @@ func runStaged(stderr io.Writer, signals <-chan os.Signal, graph *stackgraph.Gra
 	finished := make(chan struct{})
 	defer close(finished)
 	go func() {
-		for i, next := range []context.CancelFunc{stopScheduling, interrupt, killAll} {
+		steps := []context.CancelFunc{stopScheduling, interrupt, killAll}
+		stage := 0
+		for stage < len(steps) {
+			var sig os.Signal
 			select {
-			case <-signals:
+			case sig = <-signals:
 			case <-finished:
 				return
 			}
-			fmt.Fprintln(stderr, "\n"+stages[i])
-			next()
+			next := min(nextStage(stage, sig), len(steps))
+			for ; stage < next; stage++ {
+				fmt.Fprintln(stderr, "\n"+stages[stage])
+				steps[stage]()
+			}
 		}
 	}()
 

@@ -32,6 +32,7 @@ func newPreflight(g *globalFlags) *cobra.Command {
 	sel := &stackSelection{}
 	var online bool
 	var endpoint string
+	var github func(context.Context) []awscheck.Finding // --github (preflight_github.go)
 	cmd := &cobra.Command{
 		Use:   "preflight [--stack S | --all | --env E --region C] [--online]",
 		Short: "List what a person must set before the first real deploy; exit 2 while anything remains",
@@ -53,6 +54,7 @@ func newPreflight(g *globalFlags) *cobra.Command {
 			for _, note := range offlineNotes {
 				findings = append(findings, note(fleet, names)...)
 			}
+			findings = append(findings, github(contextOf(cmd))...)
 			if online {
 				env, err := awscheck.Load(contextOf(cmd), endpoint)
 				if err != nil {
@@ -75,6 +77,7 @@ func newPreflight(g *globalFlags) *cobra.Command {
 		},
 	}
 	sel.register(cmd)
+	github = githubPreflight(cmd, &g.dir)
 	cmd.Flags().BoolVar(&online, "online", false, "also ask AWS (with the caller's credentials) what only the account can answer")
 	cmd.Flags().StringVar(&endpoint, "aws-endpoint", "", "send every AWS call to this endpoint (tests: a fake AWS API)")
 	_ = cmd.Flags().MarkHidden("aws-endpoint")

@@ -69,7 +69,7 @@ func TestThreeStageInterruptBySignal(t *testing.T) {
 	var stderr bytes.Buffer
 	var mu sync.Mutex
 	done := make(chan *orchestrate.Summary)
-	go func() { done <- runWithSignals(lockedWriter{&mu, &stderr}, g, orchestrate.Up, eng, 2) }()
+	go func() { done <- runWithSignals(lockedWriter{&mu, &stderr}, g, orchestrate.Up, eng, 2, 0) }()
 
 	waitFor(t, "ams to start", func() bool { s, _, _ := eng.seen(); return s == 1 })
 	interruptSelf(t)
@@ -260,4 +260,89 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// SIGTERM is the interrupt that reaches the running CLIs at once (SIGKILL follows it in CI and
+// containers): one SIGTERM interrupts the running stack; another kills it and removes its lock.
+// A SIGINT after a SIGTERM kills too.
+func TestSIGTERMInterruptsTheRunningCLIs(t *testing.T) {
+	for _, second := range []os.Signal{syscall.SIGTERM, os.Interrupt} {
+		t.Run(second.String(), func(t *testing.T) {
+			g, err := stackgraph.New(map[string][]string{"ams": {}, "iad": {"ams"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			eng := &stubbornEngine{}
+			signals := make(chan os.Signal, 3)
+			var stderr syncBuffer
+			done := make(chan *orchestrate.Summary)
+			go func() { done <- runStaged(&stderr, signals, g, orchestrate.Up, eng, 2) }()
+			waitFor(t, "ams to start", func() bool { s, _, _ := eng.seen(); return s == 1 })
+			signals <- syscall.SIGTERM
+			waitFor(t, "ams to be interrupted by one SIGTERM", func() bool { _, i, _ := eng.seen(); return i == 1 })
+			if !strings.Contains(stderr.String(), stages[0]) || !strings.Contains(stderr.String(), stages[1]) {
+				t.Errorf("stderr: %s", stderr.String())
+			}
+			signals <- second
+			select {
+			case <-done:
+			case <-time.After(5 * time.Second):
+				t.Fatal("the second signal did not end the run")
+			}
+			if _, _, u := eng.seen(); u != 1 {
+				t.Errorf("unlocked %d, want the killed stack's lock removed", u)
+			}
+		})
+	}
+	if nextStage(0, os.Interrupt) != 1 || nextStage(0, syscall.SIGTERM) != 2 || nextStage(1, syscall.SIGTERM) != 2 ||
+		nextStage(2, syscall.SIGTERM) != 3 || nextStage(2, os.Interrupt) != 3 {
+		t.Error("nextStage")
+	}
+}
+
+// --timeout acts as a SIGTERM: the running CLIs are interrupted (and release their locks)
+// before the job's own timeout kills everything.
+func TestTimeoutInterruptsTheRunningCLIs(t *testing.T) {
+	g, err := stackgraph.New(map[string][]string{"ams": {}, "iad": {"ams"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr syncBuffer
+	start := time.Now()
+	sum := runWithSignals(&stderr, g, orchestrate.Up, &childEngine{}, 2, 300*time.Millisecond)
+	if time.Since(start) > 5*time.Second || !sum.Interrupted {
+		t.Fatalf("took %s, interrupted %v", time.Since(start), sum.Interrupted)
+	}
+	if !strings.Contains(stderr.String(), "timeout: the run has taken 300ms") || !strings.Contains(stderr.String(), stages[1]) {
+		t.Errorf("stderr: %s", stderr.String())
+	}
+	if st := sum.Stacks[0]; st.Stack != "ams" || st.Status != orchestrate.Interrupted {
+		t.Errorf("ams: %+v", st)
+	}
+}
+
+// The real binary stops a refresh on one SIGTERM (what the runner sends 7.5 s after SIGINT and
+// containers send first), exit status 130.
+func TestBinarySIGTERM(t *testing.T) {
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), childEnv+"=refresh --all --json --dir "+repo)
+	var stdout bytes.Buffer
+	stderr := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = &stdout, stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	waitFor(t, "the first stack to start", func() bool { return strings.Contains(stderr.String(), "] started") })
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != exitInterrupted {
+		t.Fatalf("exit: %v, want %d\n%s", err, exitInterrupted, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), stages[1]) || !strings.Contains(stdout.String(), `"interrupted"`) {
+		t.Errorf("stderr:\n%s\nstdout:\n%s", stderr.String(), stdout.String())
+	}
 }

@@ -20,7 +20,6 @@ import (
 type unlockEngine interface {
 	Prepare(ctx context.Context, stacks []string, create bool) ([]string, error)
 	BackendURL(ctx context.Context) (string, error)
-	Unlock(ctx context.Context, stack string) error
 	PendingOperations(ctx context.Context, stack string) ([]string, error)
 }
 
@@ -28,8 +27,12 @@ type unlockEngine interface {
 var (
 	newUnlockEngine = func(opts autoengine.Options) (unlockEngine, error) { return autoengine.New(opts) }
 	readLocks       = orchestrate.ReadLocks
-	processAlive    = orchestrate.ProcessAlive
-	hostname        = os.Hostname
+	removeLock      = orchestrate.RemoveLock
+	thisMachine     = func() (orchestrate.Machine, error) {
+		me, err := orchestrate.ThisOwner(os.Getpid())
+		return orchestrate.Machine{Hostname: me.Hostname, Username: me.Username,
+			Alive: orchestrate.ProcessAlive, Started: orchestrate.ProcessStarted}, err
+	}
 )
 
 func newUnlock(g *globalFlags) *cobra.Command {
@@ -40,11 +43,12 @@ func newUnlock(g *globalFlags) *cobra.Command {
 		Short: "Remove the lock a killed Pulumi CLI left on a stack, once no operation can still be running",
 		Long: "A Pulumi CLI killed mid-update (a cancelled CI job, a closed laptop) leaves its lock in a\n" +
 			"self-managed backend, and every later operation fails with \"the stack is currently locked\".\n" +
-			"unlock reads the stack's locks (file:// directly, s3:// through the AWS CLI) and removes them\n" +
-			"(pulumi cancel) only when no operation can still be running: a lock of this machine whose process\n" +
-			"has exited. A lock of another machine (a CI runner, a colleague) cannot be checked from here: it\n" +
-			"is removed only with --force, after you have made sure that operation is over. pulumi cancel removes\n" +
-			"every lock of the stack. Afterwards it lists the operations the killed CLI left pending in the state.",
+			"unlock reads the stack's locks (file:// directly, s3:// through the AWS CLI) and removes each lock\n" +
+			"object whose operation cannot still be running: a lock of this machine and user whose process has\n" +
+			"exited. A lock of another machine or user (a CI runner, a colleague) cannot be checked from here: it\n" +
+			"is removed only with --force, after you have made sure that operation is over. Each lock is removed\n" +
+			"on its own, never with pulumi cancel (which deletes every lock of the stack, a colleague's included).\n" +
+			"Afterwards it lists the operations the killed CLI left pending in the state.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			dir, err := filepath.Abs(g.dir)
@@ -78,37 +82,40 @@ func newUnlock(g *globalFlags) *cobra.Command {
 				return &exitError{code: exitFailed, err: err}
 			}
 			locks, err := readLocks(ctx, backend, config.Project, stack, orchestrate.ExecRunner)
-			switch {
-			case err != nil && !force:
+			if err != nil {
 				return &exitError{code: exitFailed, err: fmt.Errorf("%w\nunlock removes a lock only once it has seen who holds it", err)}
-			case err != nil:
-				fmt.Fprintf(out, "%v\n--force: running pulumi cancel without having seen the locks.\n", err)
-			case len(locks) == 0:
+			}
+			if len(locks) == 0 {
 				fmt.Fprintf(out, "%s is not locked: nothing to do.\n", stack)
 				return pending(ctx, eng, stack, out)
-			default:
-				host, err := hostname()
-				if err != nil {
+			}
+			m, err := thisMachine()
+			if err != nil {
+				return err
+			}
+			running, removed := 0, 0
+			for _, v := range orchestrate.JudgeLocks(locks, m, time.Now(), force) {
+				if !v.Stale {
+					running++
+					fmt.Fprintf(out, "%s: lock of %s: may be running, kept: %s\n", stack, v.Lock, v.Why)
+					continue
+				}
+				if err := removeLock(ctx, backend, v.Lock, orchestrate.ExecRunner); err != nil {
+					return &exitError{code: exitFailed, err: err}
+				}
+				removed++
+				fmt.Fprintf(out, "%s: lock of %s: stale, removed (%s): %s\n", stack, v.Lock, v.Lock.Key, v.Why)
+			}
+			if removed > 0 {
+				if err := pending(ctx, eng, stack, out); err != nil {
 					return err
 				}
-				verdicts := orchestrate.JudgeLocks(locks, host, processAlive, time.Now(), force)
-				running := 0
-				for _, v := range verdicts {
-					state := "stale"
-					if !v.Stale {
-						state, running = "may be running", running+1
-					}
-					fmt.Fprintf(out, "%s: lock of %s: %s: %s\n", stack, v.Lock, state, v.Why)
-				}
-				if running > 0 {
-					return &exitError{code: exitFailed, err: fmt.Errorf("%s: %d lock(s) may belong to a running operation; nothing was removed", stack, running)}
-				}
 			}
-			if err := eng.Unlock(ctx, stack); err != nil {
-				return &exitError{code: exitFailed, err: fmt.Errorf("pulumi cancel: %w", err)}
+			if running > 0 {
+				return &exitError{code: exitFailed, err: fmt.Errorf("%s: %d lock(s) may belong to a running operation and were kept; %d stale lock(s) removed", stack, running, removed)}
 			}
-			fmt.Fprintf(out, "%s: unlocked (pulumi cancel).\n", stack)
-			return pending(ctx, eng, stack, out)
+			fmt.Fprintf(out, "%s: unlocked (%d lock object(s) removed, no other touched).\n", stack, removed)
+			return nil
 		},
 	}
 	cmd.Flags().StringVarP(&stack, "stack", "s", "", "the stack to unlock")

@@ -53,10 +53,12 @@ func ClusterAdminPolicy(s scope.Scope) string {
 	return s.EKSAccessPolicy("AmazonEKSClusterAdminPolicy")
 }
 
-// AdminViewPolicy is the ARN of the EKS access policy that lets a principal read every object of
-// the cluster, Secrets included, and change nothing: what a preview role needs to read state.
-func AdminViewPolicy(s scope.Scope) string {
-	return s.EKSAccessPolicy("AmazonEKSAdminViewPolicy")
+// ViewPolicy is the ARN of the EKS access policy that lets a principal read the cluster's
+// objects except Secrets, and change nothing: what a preview role may have. Not
+// AmazonEKSAdminViewPolicy, which reads Secrets too: service-account tokens and Helm's release
+// records, which would hand the PR code a preview runs credentials that write to the cluster.
+func ViewPolicy(s scope.Scope) string {
+	return s.EKSAccessPolicy("AmazonEKSViewPolicy")
 }
 
 // APIProbe checks, while Pulumi runs, that this machine reaches the cluster's API endpoint, and
@@ -98,7 +100,7 @@ type Args struct {
 	// to the internet.
 	ExternalSNAT  bool
 	AdminRoleArns []string
-	// ViewerRoleArns get read-only access (AmazonEKSAdminViewPolicy, cluster scope), e.g. the role
+	// ViewerRoleArns get read-only access without Secrets (AmazonEKSViewPolicy, cluster scope), e.g. the role
 	// pull-request previews run as.
 	ViewerRoleArns []string
 	NodeGroups     []NodeGroupArgs
@@ -216,7 +218,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		access[fmt.Sprintf("admin-%d", i)] = entry(arn, "cluster-admin", ClusterAdminPolicy(args.Scope))
 	}
 	for i, arn := range args.ViewerRoleArns {
-		access[fmt.Sprintf("viewer-%d", i)] = entry(arn, "admin-view", AdminViewPolicy(args.Scope))
+		access[fmt.Sprintf("viewer-%d", i)] = entry(arn, "admin-view", ViewPolicy(args.Scope))
 	}
 	mode := eks.AuthenticationModeApi
 	clusterArgs := &eks.ClusterArgs{

@@ -138,7 +138,7 @@ func TestCluster(t *testing.T) {
 		{
 			name:  "two groups, office and public endpoint, protected",
 			f:     valid(ams, general, batch),
-			admin: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", view: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminViewPolicy",
+			admin: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", view: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy",
 			nodePolicy: "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy", csiPolicy: "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy",
 		},
 		{
@@ -148,13 +148,13 @@ func TestCluster(t *testing.T) {
 				f.office, f.public, f.viewers = false, nil, nil
 				return f
 			}(),
-			admin: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", view: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminViewPolicy",
+			admin: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", view: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy",
 			nodePolicy: "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy", csiPolicy: "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy",
 		},
 		{
 			name:  "GovCloud",
 			f:     valid(gov, general, batch),
-			admin: "arn:aws-us-gov:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", view: "arn:aws-us-gov:eks::aws:cluster-access-policy/AmazonEKSAdminViewPolicy",
+			admin: "arn:aws-us-gov:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", view: "arn:aws-us-gov:eks::aws:cluster-access-policy/AmazonEKSViewPolicy",
 			nodePolicy: "arn:aws-us-gov:iam::aws:policy/AmazonEKSWorkerNodePolicy", csiPolicy: "arn:aws-us-gov:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy",
 		},
 	}

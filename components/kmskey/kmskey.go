@@ -21,6 +21,10 @@ type Args struct {
 	Alias       string // without the alias/ prefix
 	Policy      iampolicy.Document
 	Protect     bool
+	// MultiRegion makes a multi-Region primary key, whose replicas (kms.ReplicaKey) in other
+	// regions share its key material and id: what it encrypted they decrypt, so a region's
+	// loss does not take the data with it. AWS fixes it at creation (a change replaces the key).
+	MultiRegion bool
 }
 
 // AccountAdmin is the statement every key policy starts with: the account root administers the
@@ -44,28 +48,40 @@ const DeletionWindowDays = 30
 
 // New declares the key and its alias with the given options (parent, provider).
 func New(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (*kms.Key, error) {
+	key, _, err := NewWithAlias(ctx, name, args, opts...)
+	return key, err
+}
+
+// NewWithAlias is New, returning the alias too (for what must be ordered after it).
+func NewWithAlias(ctx *pulumi.Context, name string, args Args, opts ...pulumi.ResourceOption) (*kms.Key, *kms.Alias, error) {
 	if err := args.check(); err != nil {
-		return nil, fmt.Errorf("kms key %s: %w", name, err)
+		return nil, nil, fmt.Errorf("kms key %s: %w", name, err)
 	}
 	keyOpts := append([]pulumi.ResourceOption{pulumi.Protect(args.Protect)}, opts...)
+	var multiRegion pulumi.BoolPtrInput
+	if args.MultiRegion {
+		multiRegion = pulumi.Bool(true)
+	}
 	key, err := kms.NewKey(ctx, name, &kms.KeyArgs{
+		MultiRegion:          multiRegion,
 		Description:          pulumi.String(args.Description),
 		EnableKeyRotation:    pulumi.Bool(true),
 		DeletionWindowInDays: pulumi.Int(DeletionWindowDays),
 		Policy:               pulumi.String(args.Policy.JSON()),
 	}, keyOpts...)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// An alias name is unique per region: delete the old one before creating a replacement.
 	aliasOpts := append([]pulumi.ResourceOption{pulumi.DeleteBeforeReplace(true)}, opts...)
-	if _, err := kms.NewAlias(ctx, name+"-alias", &kms.AliasArgs{
+	alias, err := kms.NewAlias(ctx, name+"-alias", &kms.AliasArgs{
 		Name:        pulumi.String("alias/" + args.Alias),
 		TargetKeyId: key.KeyId,
-	}, aliasOpts...); err != nil {
-		return nil, err
+	}, aliasOpts...)
+	if err != nil {
+		return nil, nil, err
 	}
-	return key, nil
+	return key, alias, nil
 }
 
 // check refuses a key no one could manage or find: without the AccountAdmin statement (kms:*

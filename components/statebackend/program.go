@@ -41,7 +41,9 @@ func Program(c *bootstrap.Config) pulumi.RunFunc {
 		ctx.Export(bootstrap.OutputSecretsKeyArn, sb.SecretsKeyArn)
 		ctx.Export(bootstrap.OutputOIDCProviderArn, sb.OIDCProviderArn)
 		ctx.Export(bootstrap.OutputPreviewRoleArn, sb.PreviewRoleArn)
+		ctx.Export(bootstrap.OutputDriftRoleArn, sb.DriftRoleArn)
 		ctx.Export(bootstrap.OutputDeployRoleArn, sb.DeployRoleArn)
+		ctx.Export(bootstrap.OutputSecretsReplicaProvider, sb.SecretsReplicaProvider)
 		return nil
 	}
 }

@@ -1,8 +1,9 @@
 // Package statebackend is what `sovereign bootstrap` creates in an empty account before any
 // stack: the S3 bucket that holds every stack's Pulumi state (versioned, SSE-KMS with its own
 // key, private, TLS only, old versions expired, replicated to a second region), the KMS key of
-// the stacks' awskms:// secrets provider, GitHub Actions' OIDC provider and the two roles the
-// workflows assume: preview (read-only) and deploy. Policies come from pkg/bootstrap.
+// the stacks' awskms:// secrets provider (multi-Region, with a replica where the state's replica
+// is), GitHub Actions' OIDC provider and the three roles the workflows assume: preview and drift
+// (reads only) and deploy. Policies come from pkg/bootstrap.
 package statebackend
 
 import (
@@ -15,6 +16,7 @@ import (
 
 	"github.com/global-sovereign/global-sovereign/components/kmskey"
 	"github.com/global-sovereign/global-sovereign/pkg/bootstrap"
+	"github.com/global-sovereign/global-sovereign/pkg/iampolicy"
 )
 
 // Type is the component's Pulumi type token.
@@ -33,13 +35,21 @@ type Args struct {
 	NoncurrentVersionDays int
 	Protect               bool
 
-	// OIDCProviderArn is the account's existing GitHub provider; empty: one is created.
+	// OIDCProviderArn is the account's existing GitHub provider; empty: one is created, or,
+	// with AdoptOIDCProvider, the one the account has is imported (and never deleted).
 	OIDCProviderArn      string
+	AdoptOIDCProvider    bool
 	PreviewRoleName      string
 	PreviewSubjects      []string
+	DriftRoleName        string
+	DriftSubject         string
 	DeployRoleName       string
 	DeploySubject        string
 	DeploySessionSeconds int
+	// ReadTypes are the resource types the preview and drift roles may read (their read calls:
+	// bootstrap.PreviewCalls); Project is the tag value that marks the stacks' secrets.
+	ReadTypes []string
+	Project   string
 
 	// Provider is the aws provider of Region (IAM, being global, goes through it too);
 	// ReplicaProvider that of ReplicaRegion. Both are required: nothing uses a default provider.
@@ -55,8 +65,13 @@ func ArgsFrom(c *bootstrap.Config, provider, replica pulumi.ProviderResource) *A
 		SecretsKeyAlias: c.SecretsKeyAlias, NoncurrentVersionDays: c.NoncurrentVersionDays,
 		Protect:              c.Protected(),
 		OIDCProviderArn:      c.GitHub.OIDCProviderArn,
+		AdoptOIDCProvider:    c.AdoptOIDCProvider,
 		PreviewRoleName:      c.RoleName("preview"),
 		PreviewSubjects:      c.PreviewSubjects(),
+		DriftRoleName:        c.RoleName("drift"),
+		DriftSubject:         c.DriftSubject(),
+		ReadTypes:            bootstrap.GrantedTypes(),
+		Project:              bootstrap.StacksProject,
 		DeployRoleName:       c.RoleName("deploy"),
 		DeploySubject:        c.DeploySubject(),
 		DeploySessionSeconds: c.GitHub.DeploySessionSeconds,
@@ -76,7 +91,11 @@ type StateBackend struct {
 	SecretsKeyArn   pulumi.StringOutput `pulumi:"secretsKeyArn"`
 	OIDCProviderArn pulumi.StringOutput `pulumi:"oidcProviderArn"`
 	PreviewRoleArn  pulumi.StringOutput `pulumi:"previewRoleArn"`
+	DriftRoleArn    pulumi.StringOutput `pulumi:"driftRoleArn"`
 	DeployRoleArn   pulumi.StringOutput `pulumi:"deployRoleArn"`
+	// SecretsReplicaProvider is the secrets provider URL through the key's replica in the
+	// replica's region: what the stacks switch to when the primary region is lost.
+	SecretsReplicaProvider pulumi.StringOutput `pulumi:"secretsReplicaProvider"`
 }
 
 // New declares the state backend and the CI identity.
@@ -105,8 +124,33 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	if err != nil {
 		return nil, err
 	}
-	secretsKey, err := key(n("secrets-key"), args.SecretsKeyAlias, "Pulumi stack secrets (awskms secrets provider)", primary)
+	// The stacks' secrets are wrapped by this key; the state replicates to the replica region,
+	// and so must the key, or the replica is unreadable once the primary region is gone. A
+	// multi-Region key and its replica share key material and key id: the replica decrypts
+	// what the primary encrypted (AWS KMS Developer Guide, "Multi-Region keys"), and the same
+	// alias in the replica's region lets a stack switch by changing the URL's region only.
+	secretsKey, secretsKeyAlias, err := kmskey.NewWithAlias(ctx, n("secrets-key"), kmskey.Args{
+		Description: "Pulumi stack secrets (awskms secrets provider)", Alias: args.SecretsKeyAlias, Policy: keyPolicy,
+		Protect: args.Protect, MultiRegion: true,
+	}, primary...)
 	if err != nil {
+		return nil, err
+	}
+	secretsReplica, err := kms.NewReplicaKey(ctx, n("secrets-key-replica"), &kms.ReplicaKeyArgs{
+		PrimaryKeyArn:        secretsKey.Arn,
+		Description:          pulumi.String("Pulumi stack secrets (awskms secrets provider), replica of the primary in " + args.Region),
+		DeletionWindowInDays: pulumi.Int(kmskey.DeletionWindowDays),
+		Policy:               pulumi.String(keyPolicy.JSON()),
+	}, append(replicaOpts, pulumi.Protect(args.Protect))...)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := kms.NewAlias(ctx, n("secrets-key-replica-alias"), &kms.AliasArgs{
+		Name:        pulumi.String(secretsAlias(args.SecretsKeyAlias)),
+		TargetKeyId: secretsReplica.KeyId,
+		// The same name in another region: a resource of its own, ordered after the primary's
+		// alias so that a stack switching regions finds the primary's first.
+	}, append(replicaOpts, pulumi.DeleteBeforeReplace(true), pulumi.DependsOn([]pulumi.Resource{secretsKeyAlias}))...); err != nil {
 		return nil, err
 	}
 
@@ -128,7 +172,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		return nil, err
 	}
 	stateOf := func(extra ...pulumi.StringOutput) pulumi.ArrayOutput {
-		in := []any{source.bucket.Arn, bucketKey.Arn, secretsKey.Arn, replica.bucket.Arn, replicaKey.Arn, replicationRole.Arn}
+		in := []any{source.bucket.Arn, bucketKey.Arn, secretsKey.Arn, replica.bucket.Arn, replicaKey.Arn, replicationRole.Arn, secretsReplica.Arn}
 		for _, e := range extra {
 			in = append(in, e)
 		}
@@ -136,7 +180,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	}
 	toState := func(v []any) bootstrap.State {
 		return bootstrap.State{BucketArn: v[0].(string), BucketKeyArn: v[1].(string), SecretsKeyArn: v[2].(string),
-			ReplicaArn: v[3].(string), ReplicaKeyArn: v[4].(string), ReplicationArn: v[5].(string)}
+			ReplicaArn: v[3].(string), ReplicaKeyArn: v[4].(string), ReplicationArn: v[5].(string), SecretsReplicaKeyArn: v[6].(string)}
 	}
 	replicationPolicy, err := iam.NewRolePolicy(ctx, n("replication"), &iam.RolePolicyArgs{
 		Role: replicationRole.Name,
@@ -179,11 +223,19 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	// IAM allows one OIDC provider per URL in an account: reuse an existing one when given.
 	oidcArn := pulumi.String(args.OIDCProviderArn).ToStringOutput()
 	if args.OIDCProviderArn == "" {
+		providerOpts := primary
+		if args.AdoptOIDCProvider {
+			// The account's provider predates the bootstrap: import it (pulumi imports only while
+			// the state lacks it or holds another id: pkg/resource/deploy/step_generator.go) and
+			// leave it in the account if the bootstrap is ever destroyed.
+			providerOpts = append(append([]pulumi.ResourceOption(nil), primary...),
+				pulumi.Import(pulumi.ID(bootstrap.OIDCProviderArn(args.AccountID))), pulumi.RetainOnDelete(true))
+		}
 		provider, err := iam.NewOpenIdConnectProvider(ctx, n("github"), &iam.OpenIdConnectProviderArgs{
 			Url:           pulumi.String("https://" + bootstrap.GitHubOIDCHost),
 			ClientIdLists: pulumi.StringArray{pulumi.String(bootstrap.Audience)},
 			// No thumbprint: IAM trusts GitHub's certificate through its own CA library.
-		}, primary...)
+		}, providerOpts...)
 		if err != nil {
 			return nil, err
 		}
@@ -193,27 +245,41 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		return oidcArn.ApplyT(func(arn string) string { return bootstrap.GitHubTrust(arn, subjects).JSON() }).(pulumi.StringOutput)
 	}
 
-	preview, err := iam.NewRole(ctx, n("ci-preview"), &iam.RoleArgs{
-		Name:               pulumi.String(args.PreviewRoleName),
-		Description:        pulumi.String("Pulumi previews and drift checks from GitHub Actions (read-only)"),
-		AssumeRolePolicy:   trust(args.PreviewSubjects),
-		MaxSessionDuration: pulumi.Int(3600),
-	}, primary...)
+	// The preview and drift roles carry only the read calls of the stacks' resource types
+	// (bootstrap.PreviewPolicy, DriftPolicy), never ReadOnlyAccess: that one reads every S3
+	// object and every secret value the account's policies do not deny.
+	readRole := func(which, roleName, description string, subjects []string, policy func(bootstrap.State) (string, error)) (*iam.Role, error) {
+		role, err := iam.NewRole(ctx, n("ci-"+which), &iam.RoleArgs{
+			Name:               pulumi.String(roleName),
+			Description:        pulumi.String(description),
+			AssumeRolePolicy:   trust(subjects),
+			MaxSessionDuration: pulumi.Int(3600),
+		}, primary...)
+		if err != nil {
+			return nil, err
+		}
+		doc := stateOf().ApplyT(func(v []any) (string, error) { return policy(toState(v)) }).(pulumi.StringOutput)
+		if _, err := iam.NewRolePolicy(ctx, n("ci-"+which+"-reads"), &iam.RolePolicyArgs{Role: role.Name, Policy: doc}, primary...); err != nil {
+			return nil, err
+		}
+		return role, nil
+	}
+	policyJSON := func(d iampolicy.Document, err error) (string, error) {
+		if err != nil {
+			return "", err
+		}
+		return d.JSON(), nil
+	}
+	preview, err := readRole("preview", args.PreviewRoleName, "Pulumi previews from GitHub Actions (the stacks' read calls, no secret value)",
+		args.PreviewSubjects, func(s bootstrap.State) (string, error) { return policyJSON(bootstrap.PreviewPolicy(s, args.ReadTypes)) })
 	if err != nil {
 		return nil, err
 	}
-	if _, err := iam.NewRolePolicyAttachment(ctx, n("ci-preview-readonly"), &iam.RolePolicyAttachmentArgs{
-		Role:      preview.Name,
-		PolicyArn: pulumi.String(bootstrap.ReadOnlyAccess),
-	}, primary...); err != nil {
-		return nil, err
-	}
-	if _, err := iam.NewRolePolicy(ctx, n("ci-preview-state"), &iam.RolePolicyArgs{
-		Role: preview.Name,
-		Policy: stateOf().ApplyT(func(v []any) string {
-			return bootstrap.PreviewPolicy(toState(v)).JSON()
-		}).(pulumi.StringOutput),
-	}, primary...); err != nil {
+	drift, err := readRole("drift", args.DriftRoleName, "Pulumi drift checks from GitHub Actions (refresh --preview-only)",
+		[]string{args.DriftSubject}, func(s bootstrap.State) (string, error) {
+			return policyJSON(bootstrap.DriftPolicy(s, args.ReadTypes, args.Project))
+		})
+	if err != nil {
 		return nil, err
 	}
 
@@ -228,8 +294,8 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	}
 	if _, err := iam.NewRolePolicy(ctx, n("ci-deploy"), &iam.RolePolicyArgs{
 		Role: deploy.Name,
-		Policy: stateOf(preview.Arn, deploy.Arn, oidcArn).ApplyT(func(v []any) string {
-			return bootstrap.DeployPolicy(toState(v), []string{v[6].(string), v[7].(string)}, v[8].(string)).JSON()
+		Policy: stateOf(preview.Arn, drift.Arn, deploy.Arn, oidcArn).ApplyT(func(v []any) string {
+			return bootstrap.DeployPolicy(toState(v), []string{v[7].(string), v[8].(string), v[9].(string)}, v[10].(string)).JSON()
 		}).(pulumi.StringOutput),
 	}, primary...); err != nil {
 		return nil, err
@@ -242,7 +308,9 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	c.SecretsKeyArn = secretsKey.Arn
 	c.OIDCProviderArn = oidcArn
 	c.PreviewRoleArn = preview.Arn
+	c.DriftRoleArn = drift.Arn
 	c.DeployRoleArn = deploy.Arn
+	c.SecretsReplicaProvider = pulumi.Sprintf("awskms://%s?region=%s", secretsAlias(args.SecretsKeyAlias), args.ReplicaRegion)
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
 		"bucket":          c.Bucket,
 		"replicaBucket":   c.ReplicaBucket,
@@ -251,7 +319,10 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		"secretsKeyArn":   c.SecretsKeyArn,
 		"oidcProviderArn": c.OIDCProviderArn,
 		"previewRoleArn":  c.PreviewRoleArn,
+		"driftRoleArn":    c.DriftRoleArn,
 		"deployRoleArn":   c.DeployRoleArn,
+
+		"secretsReplicaProvider": c.SecretsReplicaProvider,
 	})
 }
 

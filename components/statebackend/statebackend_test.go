@@ -253,7 +253,9 @@ func TestReplication(t *testing.T) {
 }
 
 // The roles trust GitHub's provider, with the audience STS and exactly the subjects of this
-// repository's environments: preview and drift for the preview role, production for deploy.
+// repository's environments and workflow files: pr.yml in preview (on any PR's merge ref,
+// StringLike) for the preview role, drift.yml on main in drift for the drift role, deploy.yml on
+// main in production for deploy. No role carries ReadOnlyAccess or any managed policy.
 func TestCIRoles(t *testing.T) {
 	g := graph{synthesize(t, config(t, file)), t}
 	oidc := g.one(tOIDC, "state-github")
@@ -261,13 +263,15 @@ func TestCIRoles(t *testing.T) {
 		!slices.Equal(get(oidc.Inputs, "clientIdLists").([]any), []any{"sts.amazonaws.com"}) {
 		t.Errorf("OIDC provider %v", oidc.Inputs)
 	}
+	const wf = ":job_workflow_ref:acme/global-sovereign/.github/workflows/"
 	for _, tc := range []struct {
-		name     string
+		name, op string
 		subjects []string
 		session  float64
 	}{
-		{"state-ci-preview", []string{"repo:acme/global-sovereign:environment:preview", "repo:acme/global-sovereign:environment:drift"}, 3600},
-		{"state-ci-deploy", []string{"repo:acme/global-sovereign:environment:production"}, 10800},
+		{"state-ci-preview", "StringLike", []string{"repo:acme/global-sovereign:environment:preview" + wf + "pr.yml@refs/pull/*/merge"}, 3600},
+		{"state-ci-drift", "StringEquals", []string{"repo:acme/global-sovereign:environment:drift" + wf + "drift.yml@refs/heads/main"}, 3600},
+		{"state-ci-deploy", "StringEquals", []string{"repo:acme/global-sovereign:environment:production" + wf + "deploy.yml@refs/heads/main"}, 10800},
 	} {
 		role := g.one(tRole, tc.name)
 		if !slices.Contains(role.DependsOn, oidc.URN) {
@@ -279,35 +283,87 @@ func TestCIRoles(t *testing.T) {
 		var subjects []string
 		for _, s := range policy(t, role.Inputs["assumeRolePolicy"]) {
 			if s.Effect != "Allow" || !slices.Equal(s.Principal["Federated"], []string{oidc.State["arn"].(string)}) ||
-				!slices.Equal(s.Action, []string{"sts:AssumeRoleWithWebIdentity"}) || len(s.Condition) != 1 ||
+				!slices.Equal(s.Action, []string{"sts:AssumeRoleWithWebIdentity"}) ||
 				s.Condition["StringEquals"]["token.actions.githubusercontent.com:aud"] != "sts.amazonaws.com" {
 				t.Errorf("%s: trust statement %+v", tc.name, s)
 			}
-			subjects = append(subjects, s.Condition["StringEquals"]["token.actions.githubusercontent.com:sub"])
+			subjects = append(subjects, s.Condition[tc.op]["token.actions.githubusercontent.com:sub"])
 		}
 		if !slices.Equal(subjects, tc.subjects) {
 			t.Errorf("%s trusts %v, want %v", tc.name, subjects, tc.subjects)
 		}
 	}
-	att := g.one(tAttachment, "state-ci-preview-readonly")
-	if att.Inputs["policyArn"] != bootstrap.ReadOnlyAccess || att.Inputs["role"] != "gs-ci-preview" {
-		t.Errorf("preview attachment %v", att.Inputs)
+	if n := len(g.ByType(tAttachment)); n != 0 {
+		t.Errorf("%d managed policies attached; the CI roles carry only their own", n)
 	}
-	// The preview role decrypts the state and its secrets, and writes nothing.
-	text := g.one(tRolePolicy, "state-ci-preview-state").Inputs["policy"].(string)
-	for _, want := range []string{g.one(tKey, "state-secrets-key").State["arn"].(string), g.one(tKey, "state-bucket-key").State["arn"].(string)} {
-		if !strings.Contains(text, want) {
-			t.Errorf("preview policy lacks %s", want)
+	// The preview and drift roles read the state and its secrets, and the stacks' read calls.
+	preview := g.one(tRolePolicy, "state-ci-preview-reads").Inputs["policy"].(string)
+	drift := g.one(tRolePolicy, "state-ci-drift-reads").Inputs["policy"].(string)
+	for _, text := range []string{preview, drift} {
+		for _, want := range []string{g.one(tKey, "state-secrets-key").State["arn"].(string), g.one(tKey, "state-bucket-key").State["arn"].(string),
+			"ec2:DescribeVpcs", "eks:DescribeCluster", "rds:DescribeDBClusters"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("read policy lacks %s", want)
+			}
+		}
+		for _, s := range policy(t, text) {
+			for _, a := range s.Action {
+				_, op, _ := strings.Cut(a, ":")
+				if a != "kms:Decrypt" && !strings.HasPrefix(op, "Get") && !strings.HasPrefix(op, "List") &&
+					!strings.HasPrefix(op, "Describe") && !strings.HasPrefix(op, "View") {
+					t.Errorf("read policy %s may %s", s.Sid, a)
+				}
+			}
 		}
 	}
-	if strings.Contains(text, "Put") || strings.Contains(text, "Delete") || strings.Contains(text, "Encrypt") {
-		t.Errorf("preview policy writes: %s", text)
+	if strings.Contains(preview, "GetSecretValue") || !strings.Contains(drift, "GetSecretValue") {
+		t.Errorf("secret values: the preview role must not read them, the drift role must (refresh of a secret version)")
 	}
 	deploy := g.one(tRolePolicy, "state-ci-deploy").Inputs["policy"].(string)
-	for _, want := range []string{g.one(tRole, "state-ci-deploy").State["arn"].(string), g.one(tRole, "state-ci-preview").State["arn"].(string), oidc.State["arn"].(string)} {
+	for _, want := range []string{g.one(tRole, "state-ci-deploy").State["arn"].(string), g.one(tRole, "state-ci-preview").State["arn"].(string),
+		g.one(tRole, "state-ci-drift").State["arn"].(string), oidc.State["arn"].(string)} {
 		if !strings.Contains(deploy, want) {
 			t.Errorf("the deploy policy does not guard %s", want)
 		}
+	}
+}
+
+// The secrets key is multi-Region, with a replica and the same alias in the replica's region:
+// what the primary wrapped, the replica unwraps, so the state's replica stays readable when the
+// primary region is lost. The read roles and the deploy guard name the replica too.
+func TestSecretsKeyReplica(t *testing.T) {
+	c := config(t, file)
+	g := graph{synthesize(t, c), t}
+	key := g.one(tKey, "state-secrets-key")
+	if key.Inputs["multiRegion"] != true || !key.Protect {
+		t.Errorf("secrets key %v protect=%v", key.Inputs, key.Protect)
+	}
+	for _, name := range []string{"state-bucket-key", "state-replica-key"} {
+		if _, ok := g.one(tKey, name).Inputs["multiRegion"]; ok {
+			t.Errorf("%s: multiRegion set; only the secrets key needs a replica", name)
+		}
+	}
+	replica := g.one("aws:kms/replicaKey:ReplicaKey", "state-secrets-key-replica")
+	if replica.Inputs["primaryKeyArn"] != key.State["arn"] || !replica.Protect || replica.Inputs["deletionWindowInDays"] != float64(30) {
+		t.Errorf("replica %v protect=%v", replica.Inputs, replica.Protect)
+	}
+	if !strings.Contains(replica.Provider, "aws-eu-central-1") {
+		t.Errorf("the replica is not in the replica region: %s", replica.Provider)
+	}
+	alias := g.one(tAlias, "state-secrets-key-replica-alias")
+	if alias.Inputs["name"] != "alias/gs-pulumi-secrets" || alias.Inputs["targetKeyId"] != replica.State["keyId"] || !strings.Contains(alias.Provider, "aws-eu-central-1") {
+		t.Errorf("replica alias %v %s", alias.Inputs, alias.Provider)
+	}
+	if g.Outputs[bootstrap.OutputSecretsReplicaProvider] != "awskms://alias/gs-pulumi-secrets?region=eu-central-1" {
+		t.Errorf("replica provider output %v", g.Outputs[bootstrap.OutputSecretsReplicaProvider])
+	}
+	for _, p := range []string{"state-ci-preview-reads", "state-ci-drift-reads"} {
+		if !strings.Contains(g.one(tRolePolicy, p).Inputs["policy"].(string), replica.State["arn"].(string)) {
+			t.Errorf("%s cannot decrypt with the replica", p)
+		}
+	}
+	if !strings.Contains(g.one(tRolePolicy, "state-ci-deploy").Inputs["policy"].(string), replica.State["arn"].(string)) {
+		t.Errorf("the deploy guard does not cover the replica key")
 	}
 }
 
@@ -321,6 +377,7 @@ func TestProgram(t *testing.T) {
 		bootstrap.OutputBucket:          c.Bucket,
 		bootstrap.OutputReplicaBucket:   c.ReplicaBucket,
 		bootstrap.OutputPreviewRoleArn:  "arn:aws:iam::123456789012:role/gs-ci-preview",
+		bootstrap.OutputDriftRoleArn:    "arn:aws:iam::123456789012:role/gs-ci-drift",
 		bootstrap.OutputDeployRoleArn:   "arn:aws:iam::123456789012:role/gs-ci-deploy",
 		bootstrap.OutputOIDCProviderArn: "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com",
 	} {

@@ -35,7 +35,43 @@ const (
 	// writes), with main's code, the preview role, in an environment other than production, and
 	// may write issues; nothing deploys or destroys.
 	RuleDrift = "drift"
+	// Every action is pinned by a full commit SHA (a tag can be moved to other code), one this
+	// package knows the release of (PinnedActions).
+	RulePinnedActions = "pinned-actions"
+	// deploy.yml: the deploy job runs on its own runner group (DeployRunnerGroup), which no
+	// other job of any workflow uses.
+	RuleDeployRunner = "deploy-runner"
+	// deploy.yml: the deploy job deploys main's current head only (a re-run of an old run must
+	// not deploy an old commit), runs the built binary with exec (the runner's signals reach
+	// it) and a --timeout below the job's, and a cancelled/failed step lists the locks.
+	RuleDeployOperations = "deploy-operations"
+	// deploy.yml and drift.yml: the deploy job and the drift job share one concurrency group
+	// that never cancels (StateConcurrencyGroup): a drift check never reads a half-done deploy.
+	RuleSerializeDriftAndDeploy = "serialize-drift-and-deploy"
 )
+
+// DeployRunnerGroup is the runner group of the deploy job: ephemeral runners, limited to
+// deploy.yml on main (README, "CI workflows").
+const DeployRunnerGroup = "sovereign-deploy"
+
+// StateConcurrencyGroup is the concurrency group of the jobs that read or write the stacks'
+// state on a schedule or on main: deploy and drift.
+const StateConcurrencyGroup = "sovereign-state"
+
+// PinnedActions are the actions the workflows may use, by commit SHA, with the release each SHA
+// is (read from each action's repository tags: git rev-parse <tag>^{commit}). A new action or
+// version is added here with its SHA checked the same way.
+var PinnedActions = map[string]string{
+	"actions/checkout@11d5960a326750d5838078e36cf38b85af677262":                      "v4.4.0",
+	"actions/setup-go@40f1582b2485089dde7abd97c1529aa768e1baff":                      "v5.6.0",
+	"actions/cache@0057852bfaa89a56745cba8c7296529d2fc39830":                         "v4.3.0",
+	"aws-actions/configure-aws-credentials@7474bc4690e29a8392af63c5b98e7449536d5c3a": "v4.3.1",
+	"actions/github-script@f28e40c7f34bde8b3046d885e986cb6290c5673b":                 "v7.1.0",
+	"actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02":               "v4.6.2",
+	"actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093":             "v4.3.0",
+}
+
+var shaRe = regexp.MustCompile(`^[^@\s]+@[0-9a-f]{40}$`)
 
 // SameRepoGuard is the `if` that keeps a pr.yml job away from fork pull requests.
 const SameRepoGuard = "github.event.pull_request.head.repo.full_name == github.repository"
@@ -72,6 +108,7 @@ type workflow struct {
 
 type job struct {
 	If             string            `yaml:"if"`
+	RunsOn         yaml.Node         `yaml:"runs-on"`
 	Environment    yaml.Node         `yaml:"environment"`
 	Permissions    yaml.Node         `yaml:"permissions"`
 	Concurrency    yaml.Node         `yaml:"concurrency"`
@@ -86,6 +123,7 @@ type job struct {
 
 type step struct {
 	Name string            `yaml:"name"`
+	If   string            `yaml:"if"`
 	Uses string            `yaml:"uses"`
 	Run  string            `yaml:"run"`
 	Env  map[string]string `yaml:"env"`
@@ -180,14 +218,22 @@ func CheckDeploy(data []byte) ([]Violation, error) {
 		if !hasGuard(j.If, MainOnlyGuard) {
 			bad("needs `if: %s` (has %q)", MainOnlyGuard, j.If)
 		}
-		conc := &j.Concurrency
-		if conc.Kind == 0 {
-			conc = &w.Concurrency
-		}
-		if group, cancel := concurrency(conc); group == "" || cancel {
-			bad("needs a concurrency group that never cancels a deploy (group %q, cancel-in-progress %v)", group, cancel)
+		// Both the workflow's and the job's concurrency (either may hold the deploy) never cancel.
+		wg, wcancel := concurrency(&w.Concurrency)
+		jg, jcancel := concurrency(&j.Concurrency)
+		if (wg == "" && jg == "") || wcancel || jcancel {
+			bad("needs a concurrency group that never cancels a deploy (workflow group %q cancel %v, job group %q cancel %v)", wg, wcancel, jg, jcancel)
 		}
 		timeout, _ := strconv.Atoi(j.TimeoutMinutes)
+		if group, _ := concurrency(&j.Concurrency); group != StateConcurrencyGroup {
+			vs = append(vs, Violation{RuleSerializeDriftAndDeploy, j.name, fmt.Sprintf(
+				"needs `concurrency: {group: %s, cancel-in-progress: false}`, shared with drift.yml's job (has %q)", StateConcurrencyGroup, group)})
+		}
+		if g := j.runnerGroup(); g != DeployRunnerGroup {
+			vs = append(vs, Violation{RuleDeployRunner, j.name, fmt.Sprintf(
+				"needs `runs-on: {group: %s}`, a runner group of its own (has group %q, labels %v)", DeployRunnerGroup, g, j.runnerLabels())})
+		}
+		vs = append(vs, deployOperations(j, timeout)...)
 		for _, s := range j.Steps {
 			if !strings.HasPrefix(s.Uses, "aws-actions/configure-aws-credentials") {
 				continue
@@ -245,9 +291,16 @@ func CheckDrift(data []byte) ([]Violation, error) {
 			if !writesIssues(j.effectivePermissions(w)) {
 				bad(j.name, "cannot write the drift issue (permissions: issues: write)")
 			}
+			if group, cancel := concurrency(&j.Concurrency); group != StateConcurrencyGroup || cancel {
+				vs = append(vs, Violation{RuleSerializeDriftAndDeploy, j.name, fmt.Sprintf(
+					"needs `concurrency: {group: %s, cancel-in-progress: false}`, shared with the deploy job (has %q, cancel %v)", StateConcurrencyGroup, group, cancel)})
+			}
+			if !createsLabelFirst(j) {
+				bad(j.name, "opens the drift issue without first creating its label")
+			}
 			for _, r := range j.roleVars() {
-				if r != "AWS_PREVIEW_ROLE_ARN" {
-					bad(j.name, "assumes %s; a drift check reads only, with the preview role", r)
+				if r != "AWS_DRIFT_ROLE_ARN" {
+					bad(j.name, "assumes %s; a drift check reads only, with the drift role", r)
 				}
 			}
 		}
@@ -266,25 +319,33 @@ type RoleUse struct {
 }
 
 // RoleUses lists the roles a workflow's jobs assume, with the subject GitHub puts in each job's
-// token (docs.github.com, "OpenID Connect reference": a job that names an environment gets
-// repo:<owner>/<repo>:environment:<name>; otherwise a pull_request run gets
-// repo:<owner>/<repo>:pull_request and other events repo:<owner>/<repo>:ref:<ref>).
-func RoleUses(data []byte, repo string) ([]RoleUse, error) {
+// token under the repository's subject template bootstrap.SubjectClaimKeys (repo, context,
+// job_workflow_ref; docs.github.com, "OpenID Connect reference", customizing the subject
+// claims): repo:<owner>/<repo>:<context>:job_workflow_ref:<owner>/<repo>/.github/workflows/<file>@<ref>,
+// where the context is environment:<name> for a job that names an environment, else
+// pull_request or ref:<ref>; the ref of a pull_request run is the PR's merge ref
+// (refs/pull/<number>/merge, with number 1 here), else main.
+func RoleUses(data []byte, repo, file string) ([]RoleUse, error) {
 	w, err := parse(data)
 	if err != nil {
 		return nil, err
 	}
+	ref := "refs/heads/main"
+	if w.triggeredBy("pull_request") {
+		ref = "refs/pull/1/merge"
+	}
 	var out []RoleUse
 	for _, j := range w.jobs {
-		var sub string
+		var context string
 		switch {
 		case j.environment() != "":
-			sub = "repo:" + repo + ":environment:" + j.environment()
+			context = "environment:" + j.environment()
 		case w.triggeredBy("pull_request"):
-			sub = "repo:" + repo + ":pull_request"
+			context = "pull_request"
 		default:
-			sub = "repo:" + repo + ":ref:refs/heads/main"
+			context = "ref:" + ref
 		}
+		sub := "repo:" + repo + ":" + context + ":job_workflow_ref:" + repo + "/.github/workflows/" + file + "@" + ref
 		for _, r := range j.roleVars() {
 			out = append(out, RoleUse{Job: j.name, RoleVar: r, Subject: sub})
 		}
@@ -346,10 +407,27 @@ func writesIssues(perms *yaml.Node) bool {
 	return false
 }
 
-// commonRules: secrets-need-environment and sovereign-backend-env, for every workflow.
+// commonRules: secrets-need-environment, sovereign-backend-env and pinned-actions, for every
+// workflow; and no job but the deploy job on the deploy runner group.
 func commonRules(w *workflow) []Violation {
 	var vs []Violation
 	for _, j := range w.jobs {
+		for _, s := range j.Steps {
+			if s.Uses == "" || strings.HasPrefix(s.Uses, "./") || strings.HasPrefix(s.Uses, "docker://") {
+				continue
+			}
+			switch {
+			case !shaRe.MatchString(s.Uses):
+				vs = append(vs, Violation{RulePinnedActions, j.name, fmt.Sprintf("uses %s: pin it by its full commit SHA", s.Uses)})
+			case PinnedActions[s.Uses] == "":
+				vs = append(vs, Violation{RulePinnedActions, j.name, fmt.Sprintf(
+					"uses %s, a SHA this package does not know: check which release it is and add it to PinnedActions", s.Uses)})
+			}
+		}
+		if j.runnerGroup() == DeployRunnerGroup && !j.deploys() {
+			vs = append(vs, Violation{RuleDeployRunner, j.name, fmt.Sprintf(
+				"runs on the deploy runner group %s, which only the deploy job may use", DeployRunnerGroup)})
+		}
 		if j.privileged() && j.environment() == "" {
 			vs = append(vs, Violation{RuleSecretsNeedEnvironment, j.name, fmt.Sprintf(
 				"references secrets %v / id-token %v without an environment", j.secrets, j.idToken)})
@@ -561,4 +639,104 @@ func uniq(s []string) []string {
 		}
 	}
 	return out
+}
+
+// runnerGroup is the runner group the job's runs-on names, or "".
+func (j *job) runnerGroup() string {
+	if j.RunsOn.Kind != yaml.MappingNode {
+		return ""
+	}
+	var r struct {
+		Group string `yaml:"group"`
+	}
+	_ = j.RunsOn.Decode(&r)
+	return r.Group
+}
+
+// runnerLabels are the labels the job's runs-on names.
+func (j *job) runnerLabels() []string {
+	switch j.RunsOn.Kind {
+	case yaml.ScalarNode:
+		return []string{j.RunsOn.Value}
+	case yaml.SequenceNode:
+		var out []string
+		_ = j.RunsOn.Decode(&out)
+		return out
+	case yaml.MappingNode:
+		var r struct {
+			Labels yaml.Node `yaml:"labels"`
+		}
+		_ = j.RunsOn.Decode(&r)
+		var out []string
+		if r.Labels.Kind == yaml.ScalarNode {
+			return []string{r.Labels.Value}
+		}
+		_ = r.Labels.Decode(&out)
+		return out
+	}
+	return nil
+}
+
+// deploys reports whether the job runs `sovereign up`.
+func (j *job) deploys() bool {
+	for _, s := range j.sovereignSteps() {
+		if sovereignOp(s.Run) == "up" {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	headCheckRe = regexp.MustCompile(`git ls-remote origin refs/heads/main`)
+	timeoutRe   = regexp.MustCompile(`--timeout\s+(\d+)m\b`)
+)
+
+// deployOperations: main's current head only; exec of the built binary with a --timeout below
+// the job's; a cancelled/failed step that lists the locks.
+func deployOperations(j *job, timeoutMinutes int) []Violation {
+	var vs []Violation
+	bad := func(format string, args ...any) {
+		vs = append(vs, Violation{RuleDeployOperations, j.name, fmt.Sprintf(format, args...)})
+	}
+	headChecked, listsLocks, up := false, false, -1
+	for i, s := range j.Steps {
+		if headCheckRe.MatchString(s.Run) && strings.Contains(s.Run, "GITHUB_SHA") && strings.Contains(s.Run, "exit 1") && s.If == "" {
+			headChecked = headChecked || up < 0
+		}
+		if sovereignOp(s.Run) == "up" && up < 0 {
+			up = i
+			run := strings.TrimSpace(s.Run)
+			if !strings.HasPrefix(run, "exec bin/sovereign ") {
+				bad("step %q must run `exec bin/sovereign up ...` (the built binary, replacing the shell: `go run` under bash never passes the runner's signals on)", s.Name)
+			}
+			m := timeoutRe.FindStringSubmatch(run)
+			if m == nil {
+				bad("step %q runs sovereign up without --timeout <minutes>m below the job's timeout", s.Name)
+			} else if t, _ := strconv.Atoi(m[1]); timeoutMinutes > 0 && t > timeoutMinutes-15 {
+				bad("--timeout %dm leaves less than 15 of the job's %d minutes for the CLIs to stop and release their locks", t, timeoutMinutes)
+			}
+		}
+		if strings.Contains(s.Run, "sovereign locks") && strings.Contains(s.If, "cancelled()") && strings.Contains(s.If, "failure()") {
+			listsLocks = true
+		}
+	}
+	if !headChecked {
+		bad("no step before `sovereign up` refuses a commit that is not main's current head (git ls-remote origin refs/heads/main vs GITHUB_SHA)")
+	}
+	if !listsLocks {
+		bad("no step `if: cancelled() || failure()` runs `sovereign locks`, which lists the locks and the unlock command")
+	}
+	return vs
+}
+
+// createsLabelFirst: the script that opens the drift issue creates the label before.
+func createsLabelFirst(j *job) bool {
+	for _, s := range j.Steps {
+		script := s.With["script"]
+		if c, o := strings.Index(script, "createLabel"), strings.Index(script, "issues.create("); o >= 0 {
+			return c >= 0 && c < o
+		}
+	}
+	return true
 }

@@ -60,7 +60,7 @@ func TestWorkflows(t *testing.T) {
 		{"deploy.yml", deployYML, nil},
 		{"drift.yml", driftYML, nil},
 		{"old pr.yml", "testdata/pr-old.yml", []string{
-			RulePRGraphDiff, RulePRPreviewEnvironment, RulePRUntrustedJobClean,
+			RulePinnedActions, RulePRGraphDiff, RulePRPreviewEnvironment, RulePRUntrustedJobClean,
 			RuleSecretsNeedEnvironment, RuleSovereignBackendEnv,
 		}},
 	} {
@@ -130,6 +130,9 @@ func TestRulesCatchRegressions(t *testing.T) {
 		{"deploy cancelled half-way", deployYML,
 			"cancel-in-progress: false", "cancel-in-progress: true",
 			[]string{RuleDeployProduction}},
+		{"deploy job cancelled half-way", deployYML,
+			"      group: sovereign-state\n      cancel-in-progress: false\n", "      group: sovereign-state\n      cancel-in-progress: true\n",
+			[]string{RuleDeployProduction}},
 		{"session beyond AWS's maximum", deployYML,
 			"role-duration-seconds: 10800", "role-duration-seconds: 50000",
 			[]string{RuleDeployProduction}},
@@ -143,8 +146,53 @@ func TestRulesCatchRegressions(t *testing.T) {
 			"bin/sovereign refresh --all --preview-only", "bin/sovereign up --all --preview-only",
 			[]string{RuleDrift}},
 		{"drift check with the deploy role", driftYML,
-			"vars.AWS_PREVIEW_ROLE_ARN", "vars.AWS_DEPLOY_ROLE_ARN",
+			"vars.AWS_DRIFT_ROLE_ARN", "vars.AWS_DEPLOY_ROLE_ARN",
 			[]string{RuleDrift}},
+		{"drift check with the preview role", driftYML,
+			"vars.AWS_DRIFT_ROLE_ARN", "vars.AWS_PREVIEW_ROLE_ARN",
+			[]string{RuleDrift}},
+		{"drift issue before its label", driftYML,
+			"await github.rest.issues.createLabel(", "await github.rest.issues.getLabel(",
+			[]string{RuleDrift}},
+		{"drift check beside a deploy", driftYML,
+			"      group: sovereign-state\n", "      group: drift-only\n",
+			[]string{RuleSerializeDriftAndDeploy}},
+		{"deploy beside a drift check", deployYML,
+			"      group: sovereign-state\n", "      group: deploy-only\n",
+			[]string{RuleSerializeDriftAndDeploy}},
+		{"an action by tag", prYML,
+			"actions/checkout@11d5960a326750d5838078e36cf38b85af677262 # v4.4.0", "actions/checkout@v4",
+			[]string{RulePinnedActions}},
+		{"an action by an unknown SHA", deployYML,
+			"actions/setup-go@40f1582b2485089dde7abd97c1529aa768e1baff", "actions/setup-go@0123456789012345678901234567890123456789",
+			[]string{RulePinnedActions}},
+		{"deploy on a shared runner label", deployYML,
+			"    runs-on:\n      group: sovereign-deploy\n", "    runs-on: ${{ vars.SOVEREIGN_PREVIEW_RUNNER }}\n",
+			[]string{RuleDeployRunner}},
+		{"a preview on the deploy runners", prYML,
+			"    runs-on: ${{ vars.SOVEREIGN_PREVIEW_RUNNER || 'ubuntu-latest' }}\n", "    runs-on:\n      group: sovereign-deploy\n",
+			[]string{RuleDeployRunner}},
+		{"a drift check on the deploy runners", driftYML,
+			"    runs-on: ${{ vars.SOVEREIGN_PREVIEW_RUNNER || 'ubuntu-latest' }}\n", "    runs-on:\n      group: sovereign-deploy\n",
+			[]string{RuleDeployRunner}},
+		{"deploy of an old commit", deployYML,
+			"git ls-remote origin refs/heads/main", "git rev-parse HEAD",
+			[]string{RuleDeployOperations}},
+		{"deploy under go run", deployYML,
+			"exec bin/sovereign up --all --json", "go run ./cmd/sovereign up --all --json",
+			[]string{RuleDeployOperations}},
+		{"deploy under a shell that keeps the signals", deployYML,
+			"exec bin/sovereign up --all --json", "bin/sovereign up --all --json",
+			[]string{RuleDeployOperations}},
+		{"deploy without a timeout of its own", deployYML,
+			"          --timeout 150m\n", "",
+			[]string{RuleDeployOperations}},
+		{"deploy timeout too close to the job's", deployYML,
+			"--timeout 150m", "--timeout 175m",
+			[]string{RuleDeployOperations}},
+		{"no lock listing after a cancel", deployYML,
+			"        if: cancelled() || failure()\n", "        if: failure()\n",
+			[]string{RuleDeployOperations}},
 		{"drift check in production", driftYML,
 			"    environment: drift\n", "    environment: production\n",
 			[]string{RuleDrift}},
@@ -152,13 +200,13 @@ func TestRulesCatchRegressions(t *testing.T) {
 			"    environment: drift\n", "",
 			[]string{RuleDrift, RuleSecretsNeedEnvironment}},
 		{"drift check on any branch", driftYML,
-			"    if: github.ref == 'refs/heads/main'\n", "",
+			"    if: github.ref == 'refs/heads/main' && needs.gate.outputs.deploying == 'false'\n", "    if: needs.gate.outputs.deploying == 'false'\n",
 			[]string{RuleDrift}},
 		{"drift check never scheduled", driftYML,
 			"  schedule:\n    - cron: \"23 5 * * *\"\n", "",
 			[]string{RuleDrift}},
 		{"drift check that cannot write the issue", driftYML,
-			"      issues: write    # the drift issue\n", "",
+			"      issues: write    # the drift issue and its label\n", "",
 			[]string{RuleDrift}},
 		{"drift check without the passphrase", driftYML,
 			"          PULUMI_CONFIG_PASSPHRASE: ${{ secrets.PULUMI_CONFIG_PASSPHRASE }}\n", "",
@@ -197,8 +245,12 @@ func TestREADMEDocumentsTrust(t *testing.T) {
 		t.Fatal("deploy.yml sets no role-duration-seconds")
 	}
 	for _, want := range []string{
-		"repo:<owner>/<repo>:environment:preview",
-		"repo:<owner>/<repo>:environment:production",
+		"repo:<owner>/<repo>:environment:preview:job_workflow_ref:<owner>/<repo>/.github/workflows/pr.yml@refs/pull/*/merge",
+		"repo:<owner>/<repo>:environment:production:job_workflow_ref:<owner>/<repo>/.github/workflows/deploy.yml@refs/heads/main",
+		"repo:<owner>/<repo>:environment:drift:job_workflow_ref:<owner>/<repo>/.github/workflows/drift.yml@refs/heads/main",
+		"sovereign-deploy",
+		"--ephemeral",
+		"sovereign locks",
 		"sts.amazonaws.com",
 		"MaxSessionDuration",
 		duration[1],
@@ -250,10 +302,11 @@ func TestRolesTrustTheWorkflowsJobs(t *testing.T) {
 	}
 	const repo = "acme/global-sovereign"
 	c.GitHub.Repository = repo
-	roleOf := map[string]string{"AWS_PREVIEW_ROLE_ARN": "preview", "AWS_DEPLOY_ROLE_ARN": "deploy"}
+	roleOf := map[string]string{"AWS_PREVIEW_ROLE_ARN": "preview", "AWS_DRIFT_ROLE_ARN": "drift", "AWS_DEPLOY_ROLE_ARN": "deploy"}
+	roles := []string{"preview", "drift", "deploy"}
 	seen := map[string]bool{}
 	for _, f := range []string{prYML, deployYML, driftYML} {
-		uses, err := RoleUses([]byte(read(t, f)), repo)
+		uses, err := RoleUses([]byte(read(t, f)), repo, filepath.Base(f))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -265,23 +318,35 @@ func TestRolesTrustTheWorkflowsJobs(t *testing.T) {
 			}
 			seen[role] = true
 			if !c.Trusts(role, u.Subject) {
-				t.Errorf("%s: job %s presents %s, which the %s role does not trust (it trusts %v / %s)",
-					filepath.Base(f), u.Job, u.Subject, role, c.PreviewSubjects(), c.DeploySubject())
+				t.Errorf("%s: job %s presents %s, which the %s role does not trust (it trusts %v)",
+					filepath.Base(f), u.Job, u.Subject, role, c.SubjectsOf(role))
 			}
-			other := map[string]string{"preview": "deploy", "deploy": "preview"}[role]
-			if c.Trusts(other, u.Subject) {
-				t.Errorf("%s: job %s could also assume the %s role", filepath.Base(f), u.Job, other)
+			for _, other := range roles {
+				if other != role && c.Trusts(other, u.Subject) {
+					t.Errorf("%s: job %s could also assume the %s role", filepath.Base(f), u.Job, other)
+				}
 			}
 		}
 	}
-	if !seen["preview"] || !seen["deploy"] {
+	if len(seen) != len(roles) {
 		t.Errorf("roles used by the workflows: %v", seen)
 	}
-	// The subject a preview job outside its environment would present is trusted by neither.
-	uses, _ := RoleUses([]byte(strings.Replace(read(t, prYML), "    environment: preview\n", "", 1)), repo)
+	// Without its environment, the preview job presents a subject no role trusts; the same job
+	// in a workflow file of another name (one a branch adds) is trusted by none either.
+	uses, _ := RoleUses([]byte(strings.Replace(read(t, prYML), "    environment: preview\n", "", 1)), repo, "pr.yml")
 	for _, u := range uses {
-		if u.Subject != "repo:"+repo+":pull_request" || c.Trusts("preview", u.Subject) {
-			t.Errorf("without its environment, job %s presents %s (trusted: %v)", u.Job, u.Subject, c.Trusts("preview", u.Subject))
+		for _, role := range roles {
+			if c.Trusts(role, u.Subject) {
+				t.Errorf("without its environment, job %s presents %s, which the %s role trusts", u.Job, u.Subject, role)
+			}
+		}
+	}
+	uses, _ = RoleUses([]byte(read(t, deployYML)), repo, "deploy-copy.yml")
+	for _, u := range uses {
+		for _, role := range roles {
+			if c.Trusts(role, u.Subject) {
+				t.Errorf("a copy of deploy.yml under another name presents %s, which the %s role trusts", u.Subject, role)
+			}
 		}
 	}
 	// deploy.yml's session is what the deploy role allows.

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 
 	"github.com/global-sovereign/global-sovereign/pkg/config"
@@ -54,18 +53,26 @@ type Config struct {
 	// GitHub is who may assume the CI roles.
 	GitHub GitHub `json:"github"`
 
+	// AdoptOIDCProvider is set by `sovereign bootstrap`, not the file: the account already has
+	// GitHub's OIDC provider (IAM allows one per URL), so the program imports it instead of
+	// creating it, and never deletes it.
+	AdoptOIDCProvider bool `json:"-"`
+
 	doc *config.Document
 }
 
-// GitHub configures the OIDC trust of the two CI roles.
+// GitHub configures the OIDC trust of the three CI roles.
 type GitHub struct {
 	// Repository is owner/name, exactly as GitHub spells it (the sub claim is case-sensitive).
 	Repository string `json:"repository"`
 	// OIDCProviderArn reuses the account's existing provider for token.actions.githubusercontent.com
 	// (IAM allows one per URL); empty: the bootstrap creates it.
 	OIDCProviderArn string `json:"oidcProviderArn"`
-	// PreviewEnvironments may assume the preview role (default preview, drift).
+	// PreviewEnvironments may assume the preview role, from pr.yml only (default preview).
 	PreviewEnvironments []string `json:"previewEnvironments"`
+	// DriftEnvironment may assume the drift role, from drift.yml on the main branch only
+	// (default drift).
+	DriftEnvironment string `json:"driftEnvironment"`
 	// DeployEnvironment may assume the deploy role (default production).
 	DeployEnvironment string `json:"deployEnvironment"`
 	// DeploySessionSeconds is the deploy role's MaxSessionDuration (default 10800, deploy.yml's
@@ -81,8 +88,32 @@ const (
 	DefaultDeploySessionSeconds  = 10800
 )
 
-// DefaultPreviewEnvironments are the environments of pr.yml's preview job and drift.yml's job.
-var DefaultPreviewEnvironments = []string{"preview", "drift"}
+// DefaultPreviewEnvironments are the environments of pr.yml's preview job.
+var DefaultPreviewEnvironments = []string{"preview"}
+
+// DefaultDriftEnvironment is the environment of drift.yml's job.
+const DefaultDriftEnvironment = "drift"
+
+// The workflow files each role trusts, and the branch deploy and drift run from. A role trusts
+// a job only when GitHub's token names both its environment and the workflow file it runs
+// (the job_workflow_ref claim), so a workflow a branch adds or edits cannot present the
+// subject of another, whatever protection its environment has or lacks.
+const (
+	PreviewWorkflow = "pr.yml"
+	DeployWorkflow  = "deploy.yml"
+	DriftWorkflow   = "drift.yml"
+	MainRef         = "refs/heads/main"
+	// PullRequestRef is what job_workflow_ref ends with in a pull_request run: GitHub's merge
+	// ref of the PR (refs/pull/<number>/merge), the only part of a preview subject that varies.
+	PullRequestRef = "refs/pull/*/merge"
+)
+
+// SubjectClaimKeys is the repository's OIDC subject template (GitHub REST API, PUT
+// /repos/{owner}/{repo}/actions/oidc/customization/sub): the sub claim becomes
+// repo:<owner>/<repo>:environment:<env>:job_workflow_ref:<owner>/<repo>/.github/workflows/<file>@<ref>
+// ("OpenID Connect reference", customizing the subject claims, the repo + context +
+// job_workflow_ref example).
+var SubjectClaimKeys = []string{"repo", "context", "job_workflow_ref"}
 
 // Overrides are the command line's values, which win over the file's.
 type Overrides struct {
@@ -144,6 +175,9 @@ func (c *Config) applyDefaults() {
 	}
 	if c.GitHub.PreviewEnvironments == nil {
 		c.GitHub.PreviewEnvironments = append([]string(nil), DefaultPreviewEnvironments...)
+	}
+	if c.GitHub.DriftEnvironment == "" {
+		c.GitHub.DriftEnvironment = DefaultDriftEnvironment
 	}
 	if c.GitHub.DeployEnvironment == "" {
 		c.GitHub.DeployEnvironment = DefaultDeployEnvironment
@@ -247,8 +281,16 @@ func (c *Config) validateGitHub(bad func(path, format string, args ...any)) {
 			bad(path, "%q appears twice", e)
 		case e == g.DeployEnvironment:
 			bad(path, "%q is the deploy environment; a job there would get the preview role too", e)
+		case e == g.DriftEnvironment:
+			bad(path, "%q is the drift environment; each role has environments of its own", e)
 		}
 		seen[e] = true
+	}
+	switch {
+	case !environmentRE.MatchString(g.DriftEnvironment):
+		bad("github.driftEnvironment", "%q is not a GitHub environment name (letters, digits, space, ., _ or -)", g.DriftEnvironment)
+	case g.DriftEnvironment == g.DeployEnvironment:
+		bad("github.driftEnvironment", "%q is the deploy environment; drift runs unattended and must never hold the deploy role", g.DriftEnvironment)
 	}
 	if !environmentRE.MatchString(g.DeployEnvironment) {
 		bad("github.deployEnvironment", "%q is not a GitHub environment name (letters, digits, space, ., _ or -)", g.DeployEnvironment)
@@ -290,35 +332,84 @@ func (c *Config) SecretsProvider() string {
 	return fmt.Sprintf("awskms://alias/%s?region=%s", c.SecretsKeyAlias, c.Region)
 }
 
-// RoleName names the CI roles: <prefix>-ci-preview, <prefix>-ci-deploy.
+// RoleName names the CI roles: <prefix>-ci-preview, <prefix>-ci-drift, <prefix>-ci-deploy.
 func (c *Config) RoleName(which string) string { return c.NamePrefix + "-ci-" + which }
 
-// Subject is the sub claim of a GitHub Actions job of this repository in environment env.
-func (c *Config) Subject(env string) string {
-	return "repo:" + c.GitHub.Repository + ":environment:" + env
+// Subject is the sub claim of a GitHub Actions job of this repository in environment env,
+// running the workflow file at ref, under the subject template SubjectClaimKeys. A ref may end
+// in a wildcard (PullRequestRef): the role's trust then matches it with StringLike.
+func (c *Config) Subject(env, workflow, ref string) string {
+	repo := c.GitHub.Repository
+	return "repo:" + repo + ":environment:" + env + ":job_workflow_ref:" + repo + "/.github/workflows/" + workflow + "@" + ref
 }
 
-// PreviewSubjects and DeploySubject are the only subjects the two roles trust.
+// PreviewSubjects are the subjects the preview role trusts: pr.yml in a preview environment,
+// on a pull request's merge ref.
 func (c *Config) PreviewSubjects() []string {
 	out := make([]string, len(c.GitHub.PreviewEnvironments))
 	for i, e := range c.GitHub.PreviewEnvironments {
-		out[i] = c.Subject(e)
+		out[i] = c.Subject(e, PreviewWorkflow, PullRequestRef)
 	}
 	return out
 }
 
-// DeploySubject is the only subject the deploy role trusts.
-func (c *Config) DeploySubject() string { return c.Subject(c.GitHub.DeployEnvironment) }
+// DriftSubject is the only subject the drift role trusts: drift.yml on main in its environment.
+func (c *Config) DriftSubject() string {
+	return c.Subject(c.GitHub.DriftEnvironment, DriftWorkflow, MainRef)
+}
 
-// Trusts reports whether the role (preview or deploy) trusts a token with subject sub.
-func (c *Config) Trusts(role, sub string) bool {
+// DeploySubject is the only subject the deploy role trusts: deploy.yml on main in production.
+func (c *Config) DeploySubject() string {
+	return c.Subject(c.GitHub.DeployEnvironment, DeployWorkflow, MainRef)
+}
+
+// SubjectsOf returns the subjects a role (preview, drift or deploy) trusts.
+func (c *Config) SubjectsOf(role string) []string {
 	switch role {
 	case "preview":
-		return slices.Contains(c.PreviewSubjects(), sub)
+		return c.PreviewSubjects()
+	case "drift":
+		return []string{c.DriftSubject()}
 	case "deploy":
-		return sub == c.DeploySubject()
+		return []string{c.DeploySubject()}
+	}
+	return nil
+}
+
+// Trusts reports whether the role trusts a token with subject sub, matching as IAM does:
+// StringEquals, or StringLike for a subject with a wildcard (where * matches any characters).
+func (c *Config) Trusts(role, sub string) bool {
+	for _, want := range c.SubjectsOf(role) {
+		if SubjectMatches(want, sub) {
+			return true
+		}
 	}
 	return false
+}
+
+// SubjectMatches is IAM's StringLike for a pattern whose only wildcard is * (StringEquals
+// without one).
+func SubjectMatches(pattern, sub string) bool {
+	if !strings.Contains(pattern, "*") {
+		return pattern == sub
+	}
+	parts := strings.Split(pattern, "*")
+	if !strings.HasPrefix(sub, parts[0]) {
+		return false
+	}
+	rest := sub[len(parts[0]):]
+	for i, p := range parts[1:] {
+		last := i == len(parts)-2
+		if last {
+			return strings.HasSuffix(rest, p) && len(rest) >= len(p)
+		}
+		j := strings.Index(rest, p)
+		if j < 0 {
+			return false
+		}
+		rest = rest[j+len(p):]
+	}
+	return true
 }
 
 // OIDCProviderArn is the ARN IAM gives the GitHub provider in an account.

@@ -36,15 +36,48 @@ func TestDefaults(t *testing.T) {
 		c.BackendURL():       "s3://gs-pulumi-state-111122223333-eu-west-1?region=eu-west-1&awssdk=v2",
 		c.SecretsProvider():  "awskms://alias/gs-pulumi-secrets?region=eu-west-1",
 		c.RoleName("deploy"): "gs-ci-deploy",
-		c.DeploySubject():    "repo:acme/global-sovereign:environment:production",
+		c.DeploySubject():    "repo:acme/global-sovereign:environment:production:job_workflow_ref:acme/global-sovereign/.github/workflows/deploy.yml@refs/heads/main",
+		c.DriftSubject():     "repo:acme/global-sovereign:environment:drift:job_workflow_ref:acme/global-sovereign/.github/workflows/drift.yml@refs/heads/main",
+		c.RoleName("drift"):  "gs-ci-drift",
 	} {
 		if got != want {
 			t.Errorf("got %q, want %q", got, want)
 		}
 	}
 	if got := c.PreviewSubjects(); !slices.Equal(got, []string{
-		"repo:acme/global-sovereign:environment:preview", "repo:acme/global-sovereign:environment:drift"}) {
+		"repo:acme/global-sovereign:environment:preview:job_workflow_ref:acme/global-sovereign/.github/workflows/pr.yml@refs/pull/*/merge"}) {
 		t.Errorf("preview subjects %v", got)
+	}
+}
+
+// A role trusts a job only when the token names its environment and its workflow file at the
+// expected ref: the same environment from another workflow file (one a branch adds), another
+// ref of deploy.yml (a branch), or the default subject (no template set) is trusted by no role.
+func TestTrustsTheWorkflowNotOnlyTheEnvironment(t *testing.T) {
+	c := parse(t, valid, Overrides{})
+	const repo = "repo:acme/global-sovereign"
+	const wf = ":job_workflow_ref:acme/global-sovereign/.github/workflows/"
+	for _, tc := range []struct {
+		role, sub string
+		want      bool
+	}{
+		{"deploy", repo + ":environment:production" + wf + "deploy.yml@refs/heads/main", true},
+		{"deploy", repo + ":environment:production" + wf + "evil.yml@refs/heads/main", false},
+		{"deploy", repo + ":environment:production" + wf + "deploy.yml@refs/heads/feature", false},
+		{"deploy", repo + ":environment:production", false},
+		{"drift", repo + ":environment:drift" + wf + "drift.yml@refs/heads/main", true},
+		{"drift", repo + ":environment:drift" + wf + "pr.yml@refs/pull/7/merge", false},
+		{"preview", repo + ":environment:preview" + wf + "pr.yml@refs/pull/7/merge", true},
+		{"preview", repo + ":environment:preview" + wf + "pr.yml@refs/pull/1234/merge", true},
+		{"preview", repo + ":environment:preview" + wf + "pr.yml@refs/heads/main", false},
+		{"preview", repo + ":environment:preview" + wf + "other.yml@refs/pull/7/merge", false},
+		{"preview", repo + ":environment:production" + wf + "deploy.yml@refs/heads/main", false},
+		{"preview", "repo:acme/global-sovereign-fork:environment:preview" + wf + "pr.yml@refs/pull/7/merge", false},
+		{"deploy", repo + ":environment:preview" + wf + "pr.yml@refs/pull/7/merge", false},
+	} {
+		if got := c.Trusts(tc.role, tc.sub); got != tc.want {
+			t.Errorf("%s trusts %s: %v, want %v", tc.role, tc.sub, got, tc.want)
+		}
 	}
 	if !c.Protected() || c.NoncurrentVersionDays != 90 || c.GitHub.DeploySessionSeconds != 10800 {
 		t.Errorf("defaults: protect %v, days %d, session %d", c.Protected(), c.NoncurrentVersionDays, c.GitHub.DeploySessionSeconds)

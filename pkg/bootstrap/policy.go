@@ -10,9 +10,6 @@ import (
 	"github.com/global-sovereign/global-sovereign/pkg/scope"
 )
 
-// ReadOnlyAccess is the AWS managed policy the preview role carries.
-const ReadOnlyAccess = "arn:aws:iam::aws:policy/ReadOnlyAccess"
-
 // KeyPolicy is the policy of the bootstrap's keys: the account root administers each key and
 // delegates its use to IAM policies (the roles' policies below). Without it the key becomes
 // unmanageable, and KMS refuses a policy that locks its creator out.
@@ -27,18 +24,24 @@ func BucketPolicy(bucketArn string) iampolicy.Document {
 }
 
 // GitHubTrust is the trust policy of a CI role: tokens of GitHub's OIDC provider whose audience
-// is STS and whose subject is exactly one of subjects (StringEquals, no wildcard), one statement
-// per subject.
+// is STS and whose subject is one of subjects, one statement per subject: StringEquals, or
+// StringLike for a subject whose ref has a wildcard (a pull request's merge ref).
 func GitHubTrust(providerArn string, subjects []string) iampolicy.Document {
 	var sts []iampolicy.Statement
 	for _, sub := range subjects {
+		op := "StringEquals"
+		if strings.Contains(sub, "*") {
+			op = "StringLike"
+		}
+		_, afterEnv, _ := strings.Cut(sub, ":environment:")
+		env, _, _ := strings.Cut(afterEnv, ":")
 		sts = append(sts, iampolicy.Statement{
-			Sid:       "GitHub" + sidPart(sub[strings.LastIndex(sub, ":")+1:]),
+			Sid:       "GitHub" + sidPart(env),
 			Effect:    "Allow",
 			Principal: map[string][]string{"Federated": {providerArn}},
 			Action:    []string{"sts:AssumeRoleWithWebIdentity"},
 		}.When("StringEquals", GitHubOIDCHost+":aud", Audience).
-			When("StringEquals", GitHubOIDCHost+":sub", sub))
+			When(op, GitHubOIDCHost+":sub", sub))
 	}
 	return iampolicy.New(sts...)
 }
@@ -70,18 +73,64 @@ type State struct {
 	ReplicaArn     string // the replica bucket
 	ReplicaKeyArn  string // its key
 	ReplicationArn string // the replication role
+
+	SecretsReplicaKeyArn string // the secrets key's replica in the replica's region
 }
 
-// PreviewPolicy is the preview role's inline policy, beside ReadOnlyAccess: read the state (a
-// self-managed backend's preview and refresh --preview-only take no lock and write nothing:
-// pulumi pkg/backend/diy/backend.go, Preview and Refresh with PreviewOnly) and decrypt it and its
-// secrets.
-func PreviewPolicy(s State) iampolicy.Document {
-	return iampolicy.New(
-		iampolicy.Allow("StateList", []string{"s3:ListBucket", "s3:GetBucketLocation"}, []string{s.BucketArn}),
-		iampolicy.Allow("StateRead", []string{"s3:GetObject"}, []string{s.BucketArn + "/*"}),
-		iampolicy.Allow("StateDecrypt", []string{"kms:Decrypt", "kms:DescribeKey"}, []string{s.BucketKeyArn, s.SecretsKeyArn}),
-	)
+// StatePolicy reads the state (a self-managed backend's preview and refresh --preview-only take
+// no lock and write nothing: pulumi pkg/backend/diy/backend.go, Preview and Refresh with
+// PreviewOnly) and decrypts it and its secrets. With the state's keys multi-Region, the
+// replicas are named too: after a failover to the replica, the same roles read it.
+func StatePolicy(s State) []iampolicy.Statement {
+	buckets, objects := []string{s.BucketArn}, []string{s.BucketArn + "/*"}
+	keys := []string{s.BucketKeyArn, s.SecretsKeyArn}
+	if s.ReplicaArn != "" {
+		buckets, objects = append(buckets, s.ReplicaArn), append(objects, s.ReplicaArn+"/*")
+	}
+	if s.ReplicaKeyArn != "" {
+		keys = append(keys, s.ReplicaKeyArn)
+	}
+	if s.SecretsReplicaKeyArn != "" {
+		keys = append(keys, s.SecretsReplicaKeyArn)
+	}
+	return []iampolicy.Statement{
+		iampolicy.Allow("StateList", []string{"s3:ListBucket", "s3:GetBucketLocation"}, buckets),
+		iampolicy.Allow("StateRead", []string{"s3:GetObject"}, objects),
+		iampolicy.Allow("StateDecrypt", []string{"kms:Decrypt", "kms:DescribeKey"}, keys),
+	}
+}
+
+// PreviewPolicy is the preview role's only policy: the state (StatePolicy) and the read calls
+// of the given types (PreviewCalls: what the providers call to read them, never a secret value)
+// on any resource, since most Describe and List calls allow no resource-level scoping.
+func PreviewPolicy(s State, types []string) (iampolicy.Document, error) {
+	calls, err := PreviewCalls(types)
+	if err != nil {
+		return iampolicy.Document{}, err
+	}
+	return iampolicy.New(append(StatePolicy(s), iampolicy.Allow("PreviewReads", calls, []string{"*"}))...), nil
+}
+
+// ProjectTag is the default tag every stack's provider puts on what it creates
+// (Pulumi.yaml, global-sovereign:tags): the drift role reads secret values only under it.
+const ProjectTag = "project"
+
+// DriftPolicy is the drift role's only policy: what the preview role may, plus what a refresh
+// reads beyond a preview: the value of each secret version (secretsmanager:GetSecretValue), only
+// of secrets the stacks created (tagged project=<project>), and the decryption with their keys
+// only through Secrets Manager, only of keys the stacks created.
+func DriftPolicy(s State, types []string, project string) (iampolicy.Document, error) {
+	calls, err := PreviewCalls(types)
+	if err != nil {
+		return iampolicy.Document{}, err
+	}
+	sts := append(StatePolicy(s), iampolicy.Allow("RefreshReads", calls, []string{"*"}),
+		iampolicy.Allow("StackSecretValues", SecretValueReads, []string{"*"}).
+			When("StringEquals", "aws:ResourceTag/"+ProjectTag, project),
+		iampolicy.Allow("StackSecretKeys", []string{"kms:Decrypt"}, []string{"*"}).
+			When("StringEquals", "aws:ResourceTag/"+ProjectTag, project).
+			When("StringLike", "kms:ViaService", "secretsmanager.*.amazonaws.com"))
+	return iampolicy.New(sts...), nil
 }
 
 // DeployServices are the IAM service prefixes the deploy role may use: every service whose
@@ -90,7 +139,7 @@ func PreviewPolicy(s State) iampolicy.Document {
 var DeployServices = []string{
 	"acm", "aps", "backup", "backup-storage", "budgets", "ce", "cloudwatch", "ec2", "eks", "elasticache",
 	"elasticloadbalancing", "iam", "kms", "logs", "rds", "route53", "s3", "secretsmanager",
-	"sns", "sts",
+	"sns", "sts", "wafv2",
 }
 
 // serviceOfModule maps a pulumi-aws module to the IAM prefixes its resources are managed with.
@@ -112,6 +161,7 @@ var serviceOfModule = map[string][]string{
 	"s3":             {"s3"},
 	"secretsmanager": {"secretsmanager"},
 	"sns":            {"sns"},
+	"wafv2":          {"wafv2"},
 }
 
 // ServiceOf returns the IAM service prefixes a pulumi-aws resource type is managed with, or
@@ -144,6 +194,7 @@ var guardedBucketActions = []string{
 // guardedKeyActions are what the deploy role may not do to the bootstrap's keys.
 var guardedKeyActions = []string{
 	"kms:DisableKey", "kms:DisableKeyRotation", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion",
+	"kms:UpdatePrimaryRegion",
 }
 
 // DeployPolicy is the deploy role's inline policy: every service the stacks use, the state read
@@ -167,7 +218,7 @@ func DeployPolicy(s State, ciRoleArns []string, oidcProviderArn string) iampolic
 		guard("GuardStateBuckets", guardedBucketActions, []string{s.BucketArn, s.ReplicaArn}),
 		guard("GuardStateHistory", []string{"s3:DeleteObjectVersion", "s3:PutObjectRetention"},
 			[]string{s.BucketArn + "/*", s.ReplicaArn + "/*"}),
-		guard("GuardKeys", guardedKeyActions, []string{s.BucketKeyArn, s.ReplicaKeyArn, s.SecretsKeyArn}),
+		guard("GuardKeys", guardedKeyActions, keysOf(s)),
 		guard("GuardCIIdentity", []string{"iam:*"}, iamGuarded),
 	)
 }
@@ -205,4 +256,13 @@ func ReplicationPolicy(s State, region, replicaRegion string) iampolicy.Document
 	sts = append(sts, context("DecryptSource", []string{"kms:Decrypt"}, s.BucketKeyArn, s.BucketArn, region)...)
 	sts = append(sts, context("EncryptReplica", []string{"kms:Encrypt", "kms:GenerateDataKey"}, s.ReplicaKeyArn, s.ReplicaArn, replicaRegion)...)
 	return iampolicy.New(sts...)
+}
+
+// keysOf lists the state's keys that exist (the secrets key's replica is optional in tests).
+func keysOf(s State) []string {
+	out := []string{s.BucketKeyArn, s.ReplicaKeyArn, s.SecretsKeyArn}
+	if s.SecretsReplicaKeyArn != "" {
+		out = append(out, s.SecretsReplicaKeyArn)
+	}
+	return out
 }

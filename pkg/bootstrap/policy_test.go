@@ -23,20 +23,23 @@ var state = State{
 	ReplicationArn: "arn:aws:iam::111122223333:role/gs-state-replication",
 }
 
-// The trust is exact: the audience STS and the subject one of the given environments of the
-// one repository, StringEquals, one statement each.
+// The trust is exact: the audience STS and the subject (environment and workflow file) one of
+// the given ones, StringEquals, or StringLike only for a pull request's merge ref; one statement
+// each.
 func TestGitHubTrust(t *testing.T) {
-	got := GitHubTrust(provider, []string{"repo:acme/gs:environment:preview", "repo:acme/gs:environment:drift"}).JSON()
+	deploy := "repo:acme/gs:environment:production:job_workflow_ref:acme/gs/.github/workflows/deploy.yml@refs/heads/main"
+	preview := "repo:acme/gs:environment:preview:job_workflow_ref:acme/gs/.github/workflows/pr.yml@refs/pull/*/merge"
+	got := GitHubTrust(provider, []string{deploy, preview}).JSON()
 	want := `{"Version":"2012-10-17","Statement":[` +
+		`{"Sid":"GitHubProduction","Effect":"Allow","Principal":{"Federated":["` + provider + `"]},"Action":["sts:AssumeRoleWithWebIdentity"],` +
+		`"Condition":{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com","token.actions.githubusercontent.com:sub":"` + deploy + `"}}},` +
 		`{"Sid":"GitHubPreview","Effect":"Allow","Principal":{"Federated":["` + provider + `"]},"Action":["sts:AssumeRoleWithWebIdentity"],` +
-		`"Condition":{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com","token.actions.githubusercontent.com:sub":"repo:acme/gs:environment:preview"}}},` +
-		`{"Sid":"GitHubDrift","Effect":"Allow","Principal":{"Federated":["` + provider + `"]},"Action":["sts:AssumeRoleWithWebIdentity"],` +
-		`"Condition":{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com","token.actions.githubusercontent.com:sub":"repo:acme/gs:environment:drift"}}}]}`
+		`"Condition":{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com"},"StringLike":{"token.actions.githubusercontent.com:sub":"` + preview + `"}}}]}`
 	if got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
-	if strings.ContainsAny(got, "*?") || strings.Contains(got, "StringLike") {
-		t.Errorf("the trust holds a pattern: %s", got)
+	if strings.Contains(strings.ReplaceAll(got, "refs/pull/*/merge", ""), "*") {
+		t.Errorf("the trust holds a pattern other than the PR number: %s", got)
 	}
 }
 
@@ -45,27 +48,6 @@ func TestSidPart(t *testing.T) {
 		if got := sidPart(in); got != want {
 			t.Errorf("sidPart(%q) = %q, want %q", in, got, want)
 		}
-	}
-}
-
-// The preview role reads and decrypts the state and writes nothing.
-func TestPreviewPolicyReadsOnly(t *testing.T) {
-	d := PreviewPolicy(state)
-	for _, s := range d.Statement {
-		if s.Effect != "Allow" {
-			t.Errorf("%s: %s", s.Sid, s.Effect)
-		}
-		for _, a := range s.Action {
-			if !slices.Contains([]string{"s3:ListBucket", "s3:GetBucketLocation", "s3:GetObject", "kms:Decrypt", "kms:DescribeKey"}, a) {
-				t.Errorf("%s: the preview role may %s", s.Sid, a)
-			}
-			if strings.HasPrefix(a, "kms:") && slices.Contains(s.Resource, "*") {
-				t.Errorf("%s: %s on every key", s.Sid, a)
-			}
-		}
-	}
-	if !strings.Contains(d.JSON(), state.SecretsKeyArn) || !strings.Contains(d.JSON(), state.BucketKeyArn) {
-		t.Errorf("the preview role cannot decrypt the state and its secrets: %s", d.JSON())
 	}
 }
 

@@ -51,8 +51,8 @@ type Cluster struct {
 	// `sovereign preflight` asks for at least one before a real deploy: otherwise only the
 	// identity that created the cluster can administer it.
 	AdminRoleArns []string `json:"adminRoleArns,omitempty"`
-	// ViewerRoleArns get read-only access to every object, Secrets included
-	// (AmazonEKSAdminViewPolicy, cluster scope): for preview roles. A role may appear once across
+	// ViewerRoleArns get read-only access to the cluster's objects except Secrets
+	// (AmazonEKSViewPolicy, cluster scope): for preview roles. A role may appear once across
 	// adminRoleArns and viewerRoleArns: EKS allows one access entry per principal.
 	ViewerRoleArns []string `json:"viewerRoleArns,omitempty"`
 	// EndpointPublicCIDRs may reach the public API endpoint, besides the deployer's CIDRs; nodes

@@ -10,9 +10,11 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"os/user"
 	"path"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -41,24 +43,71 @@ type LockVerdict struct {
 	Why   string // what was checked
 }
 
-// JudgeLocks decides, for each lock, whether its operation can still be running. A lock taken
-// on this machine (host) is stale once its process is gone; a lock of another machine cannot be
-// checked from here, so it counts as running unless force.
-func JudgeLocks(locks []Lock, host string, alive func(pid int) bool, now time.Time, force bool) []LockVerdict {
+// Owner is who writes a lock: the Pulumi CLI's pid, host name and user name, as pulumi's DIY
+// backend records them (pkg/backend/diy/lock.go, newLockContent: os.Getpid, os.Hostname,
+// user.Current().Username).
+type Owner struct {
+	Pid      int
+	Hostname string
+	Username string
+}
+
+// ThisOwner is the owner a process of this machine and user with pid writes into its locks.
+func ThisOwner(pid int) (Owner, error) {
+	host, err := os.Hostname()
+	if err != nil {
+		return Owner{}, err
+	}
+	u, err := user.Current()
+	if err != nil {
+		return Owner{}, err
+	}
+	return Owner{Pid: pid, Hostname: host, Username: u.Username}, nil
+}
+
+// Wrote reports whether the lock is this owner's: same pid, host and user.
+func (o Owner) Wrote(l Lock) bool {
+	return l.Pid == o.Pid && l.Hostname == o.Hostname && l.Username == o.Username
+}
+
+// Machine is what JudgeLocks knows of this machine.
+type Machine struct {
+	Hostname, Username string
+	// Alive reports whether a process with the pid runs here.
+	Alive func(pid int) bool
+	// Started is when the process with the pid started (zero when unknown). A process that
+	// started after the lock was taken is another one that reuses the pid.
+	Started func(pid int) time.Time
+}
+
+// JudgeLocks decides, for each lock, whether its operation can still be running. A lock is
+// this machine's only when its host name and its user are ours (host names collide: two
+// containers, two laptops called "localhost"); such a lock is stale once its process is gone,
+// or when the process with its pid started after the lock was taken (the pid was reused). Any
+// other lock cannot be checked from here, so it counts as running unless force.
+func JudgeLocks(locks []Lock, m Machine, now time.Time, force bool) []LockVerdict {
 	out := make([]LockVerdict, len(locks))
 	for i, l := range locks {
 		age := now.Sub(l.Timestamp).Round(time.Second)
 		v := LockVerdict{Lock: l}
+		ours := l.Hostname == m.Hostname && l.Username == m.Username
+		var started time.Time
+		if ours && m.Started != nil {
+			started = m.Started(l.Pid)
+		}
 		switch {
-		case l.Hostname == host && alive(l.Pid):
+		case ours && m.Alive(l.Pid) && !started.IsZero() && started.After(l.Timestamp.Add(2*time.Second)):
+			v.Stale, v.Why = true, fmt.Sprintf("its Pulumi CLI (pid %d) on this machine has exited: pid %d now belongs to a process started %s, after the lock was taken",
+				l.Pid, l.Pid, started.UTC().Format(time.RFC3339))
+		case ours && m.Alive(l.Pid):
 			v.Why = fmt.Sprintf("its Pulumi CLI (pid %d) is still running on this machine: let it finish, or stop it (Ctrl-C) so it releases its lock", l.Pid)
-		case l.Hostname == host:
+		case ours:
 			v.Stale, v.Why = true, fmt.Sprintf("its Pulumi CLI (pid %d) on this machine has exited, %s after taking the lock, without releasing it", l.Pid, age)
 		case force:
-			v.Stale, v.Why = true, fmt.Sprintf("taken %s ago on %s, which this machine cannot check; removed because of --force", age, l.Hostname)
+			v.Stale, v.Why = true, fmt.Sprintf("taken %s ago by %s on %s, which this machine cannot check; removed because of --force", age, l.Username, l.Hostname)
 		default:
-			v.Why = fmt.Sprintf("taken %s ago on another machine (%s), whose processes sovereign cannot see: make sure that operation is over "+
-				"(ask %s; for CI, that no deploy or drift run is in progress), then run again with --force", age, l.Hostname, l.Username)
+			v.Why = fmt.Sprintf("taken %s ago by %s on %s, whose processes sovereign cannot see: make sure that operation is over "+
+				"(ask %s; for CI, that no deploy or drift run is in progress), then run again with --force", age, l.Username, l.Hostname, l.Username)
 		}
 		out[i] = v
 	}
@@ -72,6 +121,53 @@ func ProcessAlive(pid int) bool {
 	}
 	err := syscall.Kill(pid, 0)
 	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
+// ProcessStarted is when the process with the pid started on this machine, or zero when that
+// cannot be told. Linux: field 22 of /proc/<pid>/stat (clock ticks after boot, USER_HZ 100 on
+// every Linux ABI Go supports) plus btime of /proc/stat (proc(5)); the /proc/<pid> directory's
+// own times are when procfs first looked it up, not the start.
+func ProcessStarted(pid int) time.Time {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return time.Time{}
+	}
+	// The command name (field 2) may hold spaces and parentheses: fields count after its last ')'.
+	rest := string(stat)
+	if i := strings.LastIndexByte(rest, ')'); i >= 0 {
+		rest = rest[i+1:]
+	}
+	fields := strings.Fields(rest)
+	const startField = 22 - 3 // fields 3.. follow the command name
+	if len(fields) <= startField {
+		return time.Time{}
+	}
+	ticks, err := strconv.ParseInt(fields[startField], 10, 64)
+	if err != nil {
+		return time.Time{}
+	}
+	boot := bootTime()
+	if boot.IsZero() {
+		return time.Time{}
+	}
+	const userHZ = 100
+	return boot.Add(time.Duration(ticks) * time.Second / userHZ)
+}
+
+// bootTime is btime of /proc/stat, or zero.
+func bootTime() time.Time {
+	data, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return time.Time{}
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "btime "); ok {
+			if secs, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
+				return time.Unix(secs, 0)
+			}
+		}
+	}
+	return time.Time{}
 }
 
 // Runner runs a command and returns its standard output (exec in real runs, a fake in tests).
@@ -194,4 +290,42 @@ func parseLock(key string, data []byte) (Lock, error) {
 	}
 	l.Key = key
 	return l, nil
+}
+
+// RemoveLock deletes one lock object, and nothing else: a file of a file:// backend, an object
+// of an s3:// backend (`aws s3api delete-object` with the backend URL's region, profile and
+// endpoint). It is what `pulumi cancel` is not: that one deletes every lock of the stack.
+func RemoveLock(ctx context.Context, backendURL string, l Lock, run Runner) error {
+	u, err := url.Parse(backendURL)
+	if err != nil {
+		return fmt.Errorf("backend URL %q: %w", backendURL, err)
+	}
+	switch u.Scheme {
+	case "file":
+		// gocloud's fileblob (the file:// backend) keeps each object's attributes beside it in
+		// <name>.attrs: the object is both files, as its Delete removes both.
+		for _, f := range []string{l.Key, l.Key + ".attrs"} {
+			if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("removing the lock %s: %w", f, err)
+			}
+		}
+		return nil
+	case "s3":
+		rest, ok := strings.CutPrefix(l.Key, "s3://"+u.Host+"/")
+		if !ok {
+			return fmt.Errorf("lock %s is not in the bucket %s", l.Key, u.Host)
+		}
+		args := []string{"s3api", "delete-object", "--bucket", u.Host, "--key", rest}
+		q := u.Query()
+		for _, p := range []struct{ param, flag string }{{"region", "--region"}, {"profile", "--profile"}, {"endpoint", "--endpoint-url"}} {
+			if v := q.Get(p.param); v != "" {
+				args = append(args, p.flag, v)
+			}
+		}
+		if _, err := run(ctx, "aws", args...); err != nil {
+			return fmt.Errorf("removing the lock %s: %w", l.Key, err)
+		}
+		return nil
+	}
+	return fmt.Errorf("removing a lock of a %s:// backend is not supported", u.Scheme)
 }

@@ -234,9 +234,9 @@ func (s *scheduler) report(f finished) StackReport {
 		ctx, cancel := context.WithTimeout(context.Background(), s.opts.UnlockTimeout)
 		defer cancel()
 		if err := s.eng.Unlock(ctx, f.stack); err != nil {
-			r.Error += "; unlocking the stack failed, run `pulumi cancel -s " + f.stack + "` once no one else is deploying it: " + firstLine(err.Error())
+			r.Error += "; removing its lock failed, run `sovereign unlock --stack " + f.stack + "`: " + firstLine(err.Error())
 		} else {
-			r.Error += "; its lock was removed (pulumi cancel): run `sovereign refresh --stack " + f.stack + "` before the next up"
+			r.Error += "; its lock was removed (only the killed CLI's own): run `sovereign refresh --stack " + f.stack + "` before the next up"
 		}
 	case s.opts.Interrupt.Err() != nil || errors.Is(f.err, context.Canceled):
 		r.Status = Interrupted

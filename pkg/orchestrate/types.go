@@ -113,8 +113,9 @@ type Engine interface {
 	// Run performs op on stack. Cancelling ctx interrupts the operation gracefully; the kill
 	// signal in ctx (KillOf) kills it, and the error then wraps ErrKilled.
 	Run(ctx context.Context, op Op, stack string, progress func(Progress)) (Result, error)
-	// Unlock removes the stack's lock (pulumi cancel). Called only for an operation of this run
-	// that took the lock and was killed.
+	// Unlock removes the lock object the killed CLI of this run wrote on the stack (its pid,
+	// host and user), never another's. Called only for an operation of this run that takes the
+	// lock and was killed.
 	Unlock(ctx context.Context, stack string) error
 }
 

@@ -73,7 +73,7 @@ func TestPreviewOfAnUndeployedUpstream(t *testing.T) {
 }
 
 // Read-only principals (the role pull-request previews run as) get an access entry with
-// AmazonEKSAdminViewPolicy at cluster scope, declared like the admin entries, and pulumi-eks
+// AmazonEKSViewPolicy at cluster scope, declared like the admin entries, and pulumi-eks
 // creates both kinds as the model of its source shows.
 func TestViewerAccessEntries(t *testing.T) {
 	const admin, viewer = "arn:aws:iam::123456789012:role/platform-admin", "arn:aws:iam::123456789012:role/sovereign-preview"
@@ -91,7 +91,7 @@ func TestViewerAccessEntries(t *testing.T) {
 		}
 	}
 	if entries[admin] != "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy" ||
-		entries[viewer] != "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminViewPolicy" || len(entries) != 2 {
+		entries[viewer] != "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy" || len(entries) != 2 {
 		t.Errorf("access entries %v", entries)
 	}
 	modelled := map[string]string{}

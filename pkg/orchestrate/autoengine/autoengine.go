@@ -78,6 +78,7 @@ type Engine struct {
 	mu       sync.Mutex
 	stacks   map[string]auto.Stack
 	selected map[string]time.Time // when each stack's selection finished
+	killed   map[string]int       // the pid of each stack's CLI this engine killed
 
 	selecting sync.Mutex // one selection at a time
 }
@@ -95,7 +96,7 @@ func New(opts Options) (*Engine, error) {
 	if opts.LogDir == "" {
 		opts.LogDir = filepath.Join(opts.WorkDir, ".sovereign", "logs")
 	}
-	return &Engine{opts: opts, stacks: map[string]auto.Stack{}, selected: map[string]time.Time{}}, nil
+	return &Engine{opts: opts, stacks: map[string]auto.Stack{}, selected: map[string]time.Time{}, killed: map[string]int{}}, nil
 }
 
 // Prepare readies the run without selecting any stack: it finds the CLI, lists the backend's
@@ -112,6 +113,7 @@ func (e *Engine) Prepare(ctx context.Context, names []string, create bool) ([]st
 	e.cmd, e.create = cmd, create
 	// A new run starts from fresh copies of the stack files: forget earlier selections.
 	e.mu.Lock()
+	// (The pids of CLIs killed earlier stay known: their locks are this engine's to remove.)
 	e.stacks, e.selected = map[string]auto.Stack{}, map[string]time.Time{}
 	e.mu.Unlock()
 	dir, err := e.privateDir("")
@@ -135,7 +137,22 @@ func (e *Engine) Prepare(ctx context.Context, names []string, create bool) ([]st
 		e.opts.SecretsProvider = sp
 	}
 	var missing []string
-	if !create {
+	if create {
+		// Only the stacks up creates need a passphrase now; list them only when it could matter.
+		url, err := e.BackendURL(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if refuseEmptyPassphrase(url, e.opts.SecretsProvider, func(string) string { return "" }, []string{"a stack"}) != nil {
+			creating, err := e.lacking(ctx, ws, names)
+			if err != nil {
+				return nil, err
+			}
+			if err := refuseEmptyPassphrase(url, e.opts.SecretsProvider, e.envOf, creating); err != nil {
+				return nil, err
+			}
+		}
+	} else {
 		list, err := ws.ListStacks(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("listing the backend's stacks: %s", summarize(err))
@@ -315,7 +332,10 @@ func (e *Engine) Run(ctx context.Context, op orchestrate.Op, name string, progre
 	result.Drift = drift
 	if runErr != nil {
 		fmt.Fprintf(logFile, "\n%s\n", runErr)
-		if killed.Load() {
+		if pid := killed.Load(); pid != 0 {
+			e.mu.Lock()
+			e.killed[name] = int(pid)
+			e.mu.Unlock()
 			return result, fmt.Errorf("%w during %s", orchestrate.ErrKilled, op)
 		}
 		return result, fmt.Errorf("%s", summarize(runErr))
@@ -323,15 +343,36 @@ func (e *Engine) Run(ctx context.Context, op orchestrate.Op, name string, progre
 	return result, nil
 }
 
-// Unlock removes the stack's locks (pulumi cancel: on a self-managed backend every lock file of
-// the stack). The orchestrator calls it only for its own killed up, destroy or refresh.
+// Unlock removes the lock the CLI this engine killed on the stack wrote, and no other: the
+// lock object whose pid, hostname and username are that CLI's (pulumi pkg/backend/diy/lock.go
+// names each lock after a random id of the CLI's backend and writes those three into it). It
+// never runs `pulumi cancel`, which on a self-managed backend deletes every lock of the stack, a
+// colleague's included. Nothing is removed when that CLI held no lock (killed before taking it).
 func (e *Engine) Unlock(ctx context.Context, name string) error {
-	st, err := e.stack(ctx, name)
+	e.mu.Lock()
+	pid := e.killed[name]
+	e.mu.Unlock()
+	if pid == 0 {
+		return fmt.Errorf("no CLI of this run was killed on %s: nothing of ours to unlock", name)
+	}
+	backend, err := e.BackendURL(ctx)
 	if err != nil {
 		return err
 	}
-	if err := st.Cancel(ctx); err != nil && !strings.Contains(err.Error(), "no update") {
-		return fmt.Errorf("%s", summarize(err))
+	owner, err := orchestrate.ThisOwner(pid)
+	if err != nil {
+		return err
+	}
+	locks, err := orchestrate.ReadLocks(ctx, backend, e.opts.Project, name, orchestrate.ExecRunner)
+	if err != nil {
+		return err
+	}
+	for _, l := range locks {
+		if owner.Wrote(l) {
+			if err := orchestrate.RemoveLock(ctx, backend, l, orchestrate.ExecRunner); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -519,4 +560,23 @@ func isGeneric(msg string) bool {
 		}
 	}
 	return false
+}
+
+// lacking lists the names the backend has no stack of.
+func (e *Engine) lacking(ctx context.Context, ws auto.Workspace, names []string) ([]string, error) {
+	list, err := ws.ListStacks(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("listing the backend's stacks: %s", summarize(err))
+	}
+	have := map[string]bool{}
+	for _, s := range list {
+		have[s.Name[strings.LastIndex(s.Name, "/")+1:]] = true
+	}
+	var out []string
+	for _, name := range names {
+		if !have[name] {
+			out = append(out, name)
+		}
+	}
+	return out, nil
 }

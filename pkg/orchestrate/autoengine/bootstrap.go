@@ -51,6 +51,8 @@ type BootstrapOptions struct {
 	// Test hooks, called after the local up and after the import into Target: an error stops
 	// the run there, as a crash would.
 	afterLocalUp, afterImport func() error
+	// probeBackend replaces ProbeBackend in tests.
+	probeBackend func(ctx context.Context, url string) error
 
 	cmd auto.PulumiCommand
 }
@@ -118,7 +120,7 @@ func Bootstrap(ctx context.Context, o BootstrapOptions) (*BootstrapResult, error
 		return nil, fmt.Errorf("reading the local backend %s: %s", o.Local.URL, summarize(err))
 	}
 	targetHas, targetErr := hasStack(ctx, target, o.Stack)
-	if targetErr != nil && !BackendMissing(targetErr) {
+	if targetErr != nil && !errors.Is(o.probe(ctx, o.Target.URL), ErrBackendMissing) {
 		return nil, fmt.Errorf("reading %s: %s\nbootstrap creates nothing while it cannot tell whether the state is already there",
 			o.Target.URL, summarize(targetErr))
 	}
@@ -198,7 +200,8 @@ func (o *BootstrapOptions) move(ctx context.Context, lst auto.Stack, local, targ
 	// The state's secrets move under the target's provider before they leave the machine: an
 	// import keeps the deployment's own secrets manager.
 	if change := o.secretsChange(); change != "" {
-		if err := lst.ChangeSecretsProvider(ctx, change, nil); err != nil {
+		if err := retryBounded(ctx, kmsAttempts, kmsFirstDelay, kmsMaxDelay, kmsNotYetVisible,
+			func() error { return lst.ChangeSecretsProvider(ctx, change, nil) }); err != nil {
 			return nil, fmt.Errorf("changing the local stack's secrets provider to %s: %s", change, summarize(err))
 		}
 	}
@@ -240,6 +243,9 @@ func (o *BootstrapOptions) move(ctx context.Context, lst auto.Stack, local, targ
 		return nil, fmt.Errorf("preview of the moved stack: %s", summarize(err))
 	}
 	res.Changes = fromOpTypes(pre.ChangeSummary)
+	if err := requireNoChange(o.Target.URL, res.Changes); err != nil {
+		return nil, err
+	}
 	return o.finish(ctx, tst, res)
 }
 
@@ -253,6 +259,14 @@ func (o *BootstrapOptions) finish(ctx context.Context, tst auto.Stack, res *Boot
 		return nil, fmt.Errorf("reading the outputs: %s", summarize(err))
 	}
 	return res, nil
+}
+
+// probe asks whether the backend at url exists (ProbeBackend).
+func (o *BootstrapOptions) probe(ctx context.Context, url string) error {
+	if o.probeBackend != nil {
+		return o.probeBackend(ctx, url)
+	}
+	return ProbeBackend(ctx, url)
 }
 
 // secretsChange is the provider the local stack changes to before it moves, or "" when the
@@ -353,18 +367,6 @@ func hasStack(ctx context.Context, ws auto.Workspace, name string) (bool, error)
 		}
 	}
 	return false, nil
-}
-
-// BackendMissing reports whether a CLI error says the backend does not exist yet: a file://
-// directory that is not there, or an S3 bucket that does not exist.
-func BackendMissing(err error) bool {
-	msg := err.Error()
-	for _, s := range []string{"no such file or directory", "NoSuchBucket", "The specified bucket does not exist"} {
-		if strings.Contains(msg, s) {
-			return true
-		}
-	}
-	return false
 }
 
 func exports(ctx context.Context, a, b auto.Stack) (apitype.UntypedDeployment, apitype.UntypedDeployment, error) {

@@ -281,17 +281,19 @@ func TestE2EDriftListsTheResources(t *testing.T) {
 }
 
 // unlock's checks on a real lock: a lock whose CLI is still running on this machine is judged
-// running; the lock a killed CLI left is judged stale, pulumi cancel removes it, and the next
-// up works.
+// running; the lock a killed CLI left is judged stale, the engine removes that one lock (by its
+// killed CLI's pid, host and user), and the next up works.
 func TestE2EUnlockOnlyStaleLocks(t *testing.T) {
 	tmp := t.TempDir()
 	state := filepath.Join(tmp, "state")
 	us := newEnvIn(t, filepath.Join(tmp, "us"), state)
 	colleague := newEnvIn(t, filepath.Join(tmp, "colleague"), state)
-	host, err := os.Hostname()
+	me, err := orchestrate.ThisOwner(os.Getpid())
 	if err != nil {
 		t.Fatal(err)
 	}
+	host := me.Hostname
+	m := orchestrate.Machine{Hostname: me.Hostname, Username: me.Username, Alive: orchestrate.ProcessAlive, Started: orchestrate.ProcessStarted}
 	ctx := context.Background()
 	judge := func(e *env, stack string) []orchestrate.LockVerdict {
 		t.Helper()
@@ -306,7 +308,7 @@ func TestE2EUnlockOnlyStaleLocks(t *testing.T) {
 		if err != nil {
 			t.Fatalf("reading the locks of %s: %v", url, err)
 		}
-		return orchestrate.JudgeLocks(locks, host, orchestrate.ProcessAlive, time.Now(), false)
+		return orchestrate.JudgeLocks(locks, m, time.Now(), false)
 	}
 
 	// A colleague's up is running: its lock is not stale.

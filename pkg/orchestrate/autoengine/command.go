@@ -52,10 +52,11 @@ func (c command) Version() semver.Version { return c.version }
 
 type killedKey struct{}
 
-// killedFlag is set by the command that ran in ctx when it had to kill its CLI.
-func withKilledFlag(ctx context.Context) (context.Context, *atomic.Bool) {
-	flag := &atomic.Bool{}
-	return context.WithValue(ctx, killedKey{}, flag), flag
+// killedPid is set, by the command that ran in ctx, to the pid of the CLI it had to kill: the
+// pid the CLI wrote into its lock (pulumi pkg/backend/diy/lock.go: pid, username, hostname).
+func withKilledFlag(ctx context.Context) (context.Context, *atomic.Int64) {
+	pid := &atomic.Int64{}
+	return context.WithValue(ctx, killedKey{}, pid), pid
 }
 
 func (c command) Run(ctx context.Context, workdir string, stdin io.Reader, additionalOutput []io.Writer,
@@ -93,8 +94,8 @@ func (c command) Run(ctx context.Context, workdir string, stdin io.Reader, addit
 				interrupt = nil // once: a second SIGINT makes the CLI abandon its clean-up
 				_ = cmd.Process.Signal(os.Interrupt)
 			case <-kill:
-				if flag, ok := ctx.Value(killedKey{}).(*atomic.Bool); ok {
-					flag.Store(true)
+				if pid, ok := ctx.Value(killedKey{}).(*atomic.Int64); ok {
+					pid.Store(int64(cmd.Process.Pid))
 				}
 				_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // the CLI and its plugins
 				return
