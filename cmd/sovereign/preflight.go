@@ -18,6 +18,7 @@ var offlineNotes = []func(fleet *config.Fleet, names []string) []awscheck.Findin
 	budgetNote,                 // cost.go: an environment's estimate at 80% of its budget or over
 	awscheck.KubernetesSupport, // a cluster version past EKS standard support
 	awscheck.AWSCLI,            // the aws CLI the clusters' kubeconfigs run
+	awscheck.CostAccount,       // the account's anomaly monitor and cost allocation tag: adopted, created or left to a person
 }
 
 // onlineChecks are what preflight --online asks AWS. Add yours as one line.

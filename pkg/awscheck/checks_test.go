@@ -330,3 +330,33 @@ func TestAccess(t *testing.T) {
 		t.Errorf("requests %s", paths)
 	}
 }
+
+// The global stack's first up: preflight says whether it adopts or creates the account's one
+// AWS-services anomaly monitor, and who activates the cost allocation tag and when.
+func TestCostAccount(t *testing.T) {
+	fleet, err := config.LoadDir("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := CostAccount(fleet, []string{"global", "iad"})
+	var got []string
+	for _, f := range fs {
+		got = append(got, f.Check+" "+f.Severity.String())
+		if len(f.Stacks) != 1 || f.Stacks[0] != "global" {
+			t.Errorf("finding for %v", f.Stacks)
+		}
+	}
+	if strings.Join(got, ",") != "cost-anomaly-monitor info,cost-allocation-tag info" {
+		t.Errorf("findings %v", got)
+	}
+	if !strings.Contains(fs[0].Fix, "anomalyMonitorArn") || !strings.Contains(fs[1].Fix, "update-cost-allocation-tags-status") {
+		t.Errorf("fixes: %q / %q", fs[0].Fix, fs[1].Fix)
+	}
+	g := fleet.Stack("global")
+	on := true
+	g.Costs.ActivateTag, g.Costs.AnomalyMonitorArn = &on, "arn:aws:ce::123456789012:anomalymonitor/abc"
+	fs = CostAccount(fleet, []string{"global"})
+	if fs[0].Severity != Info || !strings.Contains(fs[0].Message, "adopts") || fs[1].Severity != Warning {
+		t.Errorf("adopting, activating: %v", fs)
+	}
+}
