@@ -51,8 +51,6 @@ const (
 	// sgChars: EC2 security group names, descriptions and rule descriptions (CreateSecurityGroup,
 	// IpRange, SecurityGroupRuleRequest): "a-z, A-Z, 0-9, spaces, and ._-:/()#,@[]+=&;{}!$*".
 	sgChars = `a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*`
-	// iamChars: IAM role and policy names, "[\w+=,.@-]+".
-	iamChars = `\w+=,.@\-`
 	// iamDescChars: IAM role descriptions, "[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*".
 	iamDescChars = "\t\n\r\u0020-\u007E\u00A1-\u00FF"
 )
