@@ -170,6 +170,9 @@ func checkWAF(t *testing.T, g *synth.Graph, alb synth.Resource) {
 		if m["name"] != group || m["vendorName"] != "AWS" {
 			t.Errorf("rule %d: %v", i+1, m)
 		}
+		if group == "AWSManagedRulesCommonRuleSet" && !strings.Contains(mustString(m["ruleActionOverrides"]), "SizeRestrictions_BODY") {
+			t.Errorf("the common rule set blocks every API body over 8 KB: %v", m["ruleActionOverrides"])
+		}
 	}
 	assoc := g.ByType("aws:wafv2/webAclAssociation:WebAclAssociation")
 	if len(assoc) != 1 || assoc[0].Inputs["resourceArn"] != alb.ID || assoc[0].Inputs["webAclArn"] != acls[0].State["arn"] {

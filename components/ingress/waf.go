@@ -15,6 +15,12 @@ import (
 // the baseline (OWASP-style) rules and known-bad inputs (Log4j, Java deserialization, ...).
 var ManagedRuleGroups = []string{"AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet"}
 
+// countedRules are rules of the managed groups that only count: the common rule set's body
+// size limit blocks any request body over 8 KB on a load balancer (WAF inspects the first 8 KB
+// only), and its user-agent rule blocks API clients that send none; both would break legitimate
+// API calls. Counting keeps them visible in the metrics and logs.
+var countedRules = map[string][]string{"AWSManagedRulesCommonRuleSet": {"SizeRestrictions_BODY", "NoUserAgent_HEADER"}}
+
 // RateWindowSeconds is the window the rate-based rule counts a client's requests over.
 const RateWindowSeconds = 300
 
@@ -48,13 +54,23 @@ func (b *builder) waf() error {
 		VisibilityConfig: visibility(b.name + "-rate-limit"),
 	}}
 	for i, group := range ManagedRuleGroups {
+		var overrides wafv2.WebAclRuleStatementManagedRuleGroupStatementRuleActionOverrideArray
+		for _, r := range countedRules[group] {
+			overrides = append(overrides, wafv2.WebAclRuleStatementManagedRuleGroupStatementRuleActionOverrideArgs{
+				Name: pulumi.String(r),
+				ActionToUse: &wafv2.WebAclRuleStatementManagedRuleGroupStatementRuleActionOverrideActionToUseArgs{
+					Count: &wafv2.WebAclRuleStatementManagedRuleGroupStatementRuleActionOverrideActionToUseCountArgs{},
+				},
+			})
+		}
 		rules = append(rules, wafv2.WebAclRuleArgs{
 			Name:           pulumi.String(group),
 			Priority:       pulumi.Int(10 * (i + 1)),
 			OverrideAction: &wafv2.WebAclRuleOverrideActionArgs{None: &wafv2.WebAclRuleOverrideActionNoneArgs{}},
 			Statement: &wafv2.WebAclRuleStatementArgs{ManagedRuleGroupStatement: &wafv2.WebAclRuleStatementManagedRuleGroupStatementArgs{
-				VendorName: pulumi.String("AWS"),
-				Name:       pulumi.String(group),
+				VendorName:          pulumi.String("AWS"),
+				Name:                pulumi.String(group),
+				RuleActionOverrides: overrides,
 			}},
 			VisibilityConfig: visibility(b.name + "-" + group),
 		})

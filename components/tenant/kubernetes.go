@@ -106,6 +106,9 @@ func (b *builder) namespace() error {
 			"services.loadbalancers": pulumi.String("0"), "services.nodeports": pulumi.String("0"),
 			// Claims go to the client's class only: the cluster's default class retains its
 			// volumes, which would outlive the client and bill.
+			// All classes together too: a class the quota does not name (another client's, a
+			// future one) is otherwise unlimited.
+			"requests.storage": pulumi.String(a.Quota.Storage),
 			perClass(clustercomp.StorageClassName, "persistentvolumeclaims"): pulumi.String("0"),
 			perClass(class, "requests.storage"):                              pulumi.String(a.Quota.Storage),
 		}},
@@ -256,9 +259,12 @@ SELECT format('DO $refuse$ BEGIN RAISE EXCEPTION %L; END $refuse$',
       'Drop it (REASSIGN OWNED, DROP OWNED, DROP ROLE) or give this client another client.database.user (README, Tenancy)',
       rolname, coalesce(shobj_description(oid, 'pg_authid'), 'nobody known'), :'client_tag'))
   FROM pg_roles WHERE rolname = :'client_user' AND coalesce(shobj_description(oid, 'pg_authid'), '') <> :'client_tag' \gexec
+-- The role and its tag together: a Job killed between them would leave a role no stack owns.
+BEGIN;
 SELECT format('CREATE ROLE %I LOGIN', :'client_user')
   WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'client_user') \gexec
 SELECT format('COMMENT ON ROLE %I IS %L', :'client_user', :'client_tag') \gexec
+COMMIT;
 SELECT format('ALTER ROLE %I WITH LOGIN NOCREATEDB NOCREATEROLE CONNECTION LIMIT %s PASSWORD %L',
   :'client_user', (:'client_limit')::int, :'client_password') \gexec
 -- PostgreSQL 16: a role may hand a database to another only if it may SET ROLE to it (as the

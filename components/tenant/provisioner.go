@@ -26,14 +26,21 @@ const ProvisionerRole = "sovereign_provisioner"
 // a client stack never reads its value.
 const ProvisionerSecretName = "provisioner-credentials"
 
+// provisionerVerifierName holds the provisioner password's SCRAM verifier, in the admin
+// namespace, for the Job that sets it.
+const provisionerVerifierName = "provisioner-verifier"
+
 // ProvisionerArgs configures the platform's database provisioning in the cluster beside the
 // environment's database writer.
 type ProvisionerArgs struct {
 	// Kubernetes is the writer's cluster.
 	Kubernetes pulumi.ProviderResource
-	// Namespace is the platform's provisioning namespace: the only place the master and the
-	// provisioner credentials exist in the cluster; every client's database Job runs there.
-	Namespace string
+	// Namespace is the platform's provisioning namespace: the provisioner's credentials live
+	// there and every client's database Job runs there. AdminNamespace holds the master
+	// credentials and the Job that creates the provisioning role: client stacks create pods in
+	// Namespace, and a pod can mount any Secret of its own namespace, so the master's must be
+	// elsewhere.
+	Namespace, AdminNamespace string
 	// WriterHost is the writer's endpoint; MasterUsername and MasterPassword (secret) are the
 	// cluster's master credentials, which the stack that created the cluster holds.
 	WriterHost     pulumi.StringInput
@@ -54,18 +61,24 @@ type Provisioner struct {
 }
 
 // ProvisionerSQL creates the provisioning role and closes the platform's databases to clients.
-// It runs as the master, safe to run again. Every existing database loses PUBLIC's CONNECT
-// (PostgreSQL grants it on every new database): clients connect only where they were granted,
-// their own database; the provisioner may connect to postgres to create databases.
+// It runs as the master (rds_superuser, not a superuser), safe to run again. The master may not
+// name SUPERUSER, REPLICATION or BYPASSRLS in ALTER ROLE at all, not even to deny them
+// (PostgreSQL 16 AlterRole): a role CREATE ROLE makes has none of them, and the check after it
+// stops the Job if one is set. Every database the master owns loses PUBLIC's CONNECT (PostgreSQL
+// grants it on every new database): clients connect only where they were granted, their own
+// database, which the master does not own and whose PUBLIC grant the client SQL revokes (a REVOKE
+// on it from the master would fail: it holds no privilege there). The provisioner may connect to
+// postgres to create databases.
 const ProvisionerSQL = `\set ON_ERROR_STOP on
 \getenv prov_user PROVISIONER_USER
 \getenv prov_verifier PROVISIONER_VERIFIER
 SELECT format('CREATE ROLE %I LOGIN', :'prov_user')
   WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'prov_user') \gexec
-SELECT format('ALTER ROLE %I WITH LOGIN NOSUPERUSER CREATEROLE CREATEDB NOREPLICATION NOBYPASSRLS PASSWORD %L',
-  :'prov_user', :'prov_verifier') \gexec
+SELECT format('ALTER ROLE %I WITH LOGIN CREATEROLE CREATEDB PASSWORD %L', :'prov_user', :'prov_verifier') \gexec
+SELECT format('DO $refuse$ BEGIN RAISE EXCEPTION %L; END $refuse$', format('role %s is a superuser, replicates or bypasses row security', rolname))
+  FROM pg_roles WHERE rolname = :'prov_user' AND (rolsuper OR rolreplication OR rolbypassrls) \gexec
 SELECT format('REVOKE CONNECT, TEMPORARY ON DATABASE %I FROM PUBLIC', datname)
-  FROM pg_database WHERE datallowconn AND datname <> 'rdsadmin' \gexec
+  FROM pg_database WHERE datallowconn AND datname <> 'rdsadmin' AND pg_has_role(datdba, 'MEMBER') \gexec
 SELECT format('GRANT CONNECT ON DATABASE postgres TO %I', :'prov_user') \gexec
 `
 
@@ -76,8 +89,8 @@ func NewProvisioner(ctx *pulumi.Context, name string, args *ProvisionerArgs, opt
 	switch {
 	case args.Kubernetes == nil || args.WriterHost == nil || args.MasterPassword == nil || args.MasterUsername == "":
 		return nil, fmt.Errorf("database provisioner %s: the writer's cluster, endpoint and master credentials are required", name)
-	case !labelRE.MatchString(args.Namespace):
-		return nil, fmt.Errorf("database provisioner %s: namespace %q is not a DNS label", name, args.Namespace)
+	case !labelRE.MatchString(args.Namespace) || !labelRE.MatchString(args.AdminNamespace) || args.Namespace == args.AdminNamespace:
+		return nil, fmt.Errorf("database provisioner %s: namespaces %q and %q: want two distinct DNS labels", name, args.Namespace, args.AdminNamespace)
 	case len(args.WriterCIDRs) == 0:
 		return nil, fmt.Errorf("database provisioner %s: the writer VPC's database subnet CIDRs are required", name)
 	}
@@ -92,21 +105,28 @@ func NewProvisioner(ctx *pulumi.Context, name string, args *ProvisionerArgs, opt
 	k8s := func(more ...pulumi.ResourceOption) []pulumi.ResourceOption {
 		return append([]pulumi.ResourceOption{parent, pulumi.Provider(args.Kubernetes)}, more...)
 	}
-	ns, err := corev1.NewNamespace(ctx, name+"-ns", &corev1.NamespaceArgs{
-		Metadata: &metav1.ObjectMetaArgs{
-			Name: pulumi.String(args.Namespace),
-			Labels: pulumi.StringMap{labelManagedBy: pulumi.String(managedBy),
-				podSecurityEnforce: pulumi.String("restricted")},
-		},
-	}, k8s()...)
+	b := &builder{ctx: ctx, name: name, parent: parent}
+	// Both namespaces enforce the restricted Pod Security profile; every pod of each (this Job,
+	// every client's) reaches DNS and PostgreSQL in the writer's database subnets, nothing else.
+	namespace := func(suffix, nsName string) (pulumi.StringPtrOutput, []pulumi.Resource, error) {
+		ns, err := corev1.NewNamespace(ctx, name+"-"+suffix, &corev1.NamespaceArgs{
+			Metadata: &metav1.ObjectMetaArgs{
+				Name: pulumi.String(nsName),
+				Labels: pulumi.StringMap{labelManagedBy: pulumi.String(managedBy),
+					podSecurityEnforce: pulumi.String("restricted")},
+			},
+		}, k8s()...)
+		if err != nil {
+			return pulumi.StringPtrOutput{}, nil, err
+		}
+		policies, err := b.networkPolicies(name+"-"+suffix+"-np", ns.Metadata.Name(), args.WriterCIDRs, false, k8s)
+		return ns.Metadata.Name(), policies, err
+	}
+	nsName, policies, err := namespace("ns", args.Namespace)
 	if err != nil {
 		return nil, err
 	}
-	nsName := ns.Metadata.Name()
-	b := &builder{ctx: ctx, name: name, parent: parent}
-	// Every pod of the namespace (this Job and every client's) reaches DNS and PostgreSQL in
-	// the writer's database subnets, nothing else.
-	policies, err := b.networkPolicies(name+"-np", nsName, args.WriterCIDRs, false, k8s)
+	adminNS, adminPolicies, err := namespace("admin-ns", args.AdminNamespace)
 	if err != nil {
 		return nil, err
 	}
@@ -116,14 +136,14 @@ func NewProvisioner(ctx *pulumi.Context, name string, args *ProvisionerArgs, opt
 	if err != nil {
 		return nil, err
 	}
-	secret := func(suffix, secretName string, data pulumi.StringMap) (*corev1.Secret, error) {
+	secret := func(suffix, secretName string, ns pulumi.StringPtrOutput, data pulumi.StringMap) (*corev1.Secret, error) {
 		return corev1.NewSecret(ctx, name+"-"+suffix, &corev1.SecretArgs{
-			Metadata:   &metav1.ObjectMetaArgs{Name: pulumi.String(secretName), Namespace: nsName},
+			Metadata:   &metav1.ObjectMetaArgs{Name: pulumi.String(secretName), Namespace: ns},
 			Type:       pulumi.String("Opaque"),
 			StringData: data,
 		}, k8s()...)
 	}
-	master, err := secret("master", masterSecretName, pulumi.StringMap{
+	master, err := secret("master", masterSecretName, adminNS, pulumi.StringMap{
 		"username": pulumi.String(args.MasterUsername),
 		"password": pulumi.ToSecret(args.MasterPassword).(pulumi.StringOutput),
 	})
@@ -134,16 +154,19 @@ func NewProvisioner(ctx *pulumi.Context, name string, args *ProvisionerArgs, opt
 		return SCRAMVerifier(ProvisionerRole, pw)
 	})).(pulumi.StringOutput)
 	// The client Jobs log in with the password; the role is set with its SCRAM verifier.
-	prov, err := secret("credentials", ProvisionerSecretName, pulumi.StringMap{
+	prov, err := secret("credentials", ProvisionerSecretName, nsName, pulumi.StringMap{
 		"username": pulumi.String(ProvisionerRole),
 		"password": pulumi.ToSecret(password.Result).(pulumi.StringOutput),
-		"verifier": verifier,
 	})
 	if err != nil {
 		return nil, err
 	}
+	provVerifier, err := secret("verifier", provisionerVerifierName, adminNS, pulumi.StringMap{"verifier": verifier})
+	if err != nil {
+		return nil, err
+	}
 	sql, err := corev1.NewConfigMap(ctx, name+"-sql", &corev1.ConfigMapArgs{
-		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String("provisioner-sql"), Namespace: nsName},
+		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String("provisioner-sql"), Namespace: adminNS},
 		Data:     pulumi.StringMap{sqlFile: pulumi.String(ProvisionerSQL)},
 	}, k8s()...)
 	if err != nil {
@@ -154,13 +177,13 @@ func NewProvisioner(ctx *pulumi.Context, name string, args *ProvisionerArgs, opt
 		return "provisioner-" + hex.EncodeToString(h[:])[:10]
 	})).(pulumi.StringOutput)
 	job, err := batchv1.NewJob(ctx, name+"-job", &batchv1.JobArgs{
-		Metadata: &metav1.ObjectMetaArgs{Name: jobName, Namespace: nsName,
+		Metadata: &metav1.ObjectMetaArgs{Name: jobName, Namespace: adminNS,
 			Labels: pulumi.StringMap{labelManagedBy: pulumi.String(managedBy)}},
 		Spec: psqlJobSpec(pulumi.StringMap{}, "provisioner-sql", args.WriterHost, pulumi.String(masterSecretName), corev1.EnvVarArray{
-			secretEnvVar("PROVISIONER_VERIFIER", ProvisionerSecretName, "verifier"),
+			secretEnvVar("PROVISIONER_VERIFIER", provisionerVerifierName, "verifier"),
 			corev1.EnvVarArgs{Name: pulumi.String("PROVISIONER_USER"), Value: pulumi.String(ProvisionerRole)},
 		}),
-	}, k8s(pulumi.DependsOn(append([]pulumi.Resource{master, prov, sql}, policies...)))...)
+	}, k8s(pulumi.DependsOn(append(append([]pulumi.Resource{master, prov, provVerifier, sql}, policies...), adminPolicies...)))...)
 	if err != nil {
 		return nil, err
 	}

@@ -106,7 +106,7 @@ var readCalls = map[string][]string{
 	"aws:rds/subnetGroup:SubnetGroup":                     {"rds:DescribeDBSubnetGroups", "rds:ListTagsForResource"},
 
 	"aws:route53/healthCheck:HealthCheck": {"route53:GetHealthCheck", "route53:ListTagsForResource"},
-	"aws:route53/record:Record":           {"route53:ListResourceRecordSets"},
+	"aws:route53/record:Record":           {"route53:GetHostedZone", "route53:ListResourceRecordSets"},
 
 	// The bucket's read gathers every sub-configuration; none of these reads an object.
 	"aws:s3/bucketV2:BucketV2": {"s3:ListBucket", "s3:GetBucketPolicy", "s3:GetBucketAcl", "s3:GetBucketCORS", "s3:GetBucketWebsite",

@@ -454,3 +454,16 @@ func TestSuggest(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+// Stack tags also tag every EBS CSI volume, as tagSpecification_N "key=value" templates: keys the
+// driver reserves, an '=' in a key and a template action are refused with the file and key.
+func TestTagsTheCSIDriverRefuses(t *testing.T) {
+	for _, tc := range []struct{ key, value string }{{"CSIVolumeName", "x"}, {"kubernetes.io/cluster/x", "owned"}, {"team=a", "b"}, {"team", "{{ .PVCName }}"}} {
+		s := &Stack{Tags: map[string]string{tc.key: tc.value}}
+		var is issues
+		s.validateTags(&is)
+		if len(is) == 0 {
+			t.Errorf("%s=%s accepted", tc.key, tc.value)
+		}
+	}
+}

@@ -276,6 +276,7 @@ func deployProvisioning(ctx *pulumi.Context, e *regionEnv, db *database.Database
 	p, err := tenant.NewProvisioner(ctx, e.stack.Settings.NamePrefix+"-db-provisioning", &tenant.ProvisionerArgs{
 		Kubernetes:     e.kubernetes,
 		Namespace:      config.ProvisioningNamespace,
+		AdminNamespace: config.ProvisioningNamespace + "-admin",
 		WriterHost:     writer,
 		MasterUsername: e.stack.Database.MasterUsername,
 		MasterPassword: db.MasterPassword,

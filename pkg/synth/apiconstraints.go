@@ -118,7 +118,7 @@ var constraints = []constraint{
 	s(typeSG, "description").length(0, 255).charset(sgChars).from(refEC2 + "API_CreateSecurityGroup.html"),
 	s(typeSGIn, "description").length(0, 255).charset(sgChars).from(refEC2 + "API_SecurityGroupRuleRequest.html"),
 	s(typeSGEg, "description").length(0, 255).charset(sgChars).from(refEC2 + "API_SecurityGroupRuleRequest.html"),
-	s(typeSGIn, "ipProtocol").oneOf("tcp", "udp", "icmp", "icmpv6", "-1").from(refEC2 + "API_SecurityGroupRuleRequest.html"),
+	s(typeSGIn, "ipProtocol").rule(ipProtocol, "sctp-ish").from(refEC2 + "API_IpPermission.html"),
 	s(typeSGIn, "fromPort").between(-1, 65535).from(refEC2 + "API_SecurityGroupRuleRequest.html"),
 	s(typeSGIn, "toPort").between(-1, 65535).from(refEC2 + "API_SecurityGroupRuleRequest.html"),
 	s("aws:ec2/vpc:Vpc", "cidrBlock").rule(prefixBetween(16, 28), "10.0.0.0/8").from(refEC2 + "API_CreateVpc.html"),
@@ -222,7 +222,7 @@ var constraints = []constraint{
 
 	// Budgets, Backup, Managed Prometheus, WAF
 	s("aws:budgets/budget:Budget", "name").length(1, 100).match(`^[^:\\]+$`).from(refBud),
-	s("aws:budgets/budget:Budget", "timeUnit").oneOf("DAILY", "MONTHLY", "QUARTERLY", "ANNUALLY").from(refBud),
+	s("aws:budgets/budget:Budget", "timeUnit").oneOf("DAILY", "MONTHLY", "QUARTERLY", "ANNUALLY", "CUSTOM").from(refBud),
 	s("aws:backup/vault:Vault", "name").length(2, 50).charset(`a-zA-Z0-9\-_`).from(refBak + "API_CreateBackupVault.html"),
 	s("aws:backup/plan:Plan", "rules[].ruleName").length(1, 50).charset(`a-zA-Z0-9\-_.`).from(refBak + "API_BackupRuleInput.html"),
 	s("aws:amp/workspace:Workspace", "alias").length(1, 100).from(refAMP + "API_CreateWorkspace.html"),
@@ -438,4 +438,17 @@ func wafLogDestination(v string) string {
 		return "a log group for WAF logs must be named aws-waf-logs-..."
 	}
 	return ""
+}
+
+// ipProtocol: a protocol name (tcp, udp, icmp, icmpv6), -1 for all, or a protocol number 0-255
+// (IpPermission.IpProtocol).
+func ipProtocol(v string) string {
+	switch v {
+	case "tcp", "udp", "icmp", "icmpv6", "-1":
+		return ""
+	}
+	if n, err := strconv.Atoi(v); err == nil && n >= 0 && n <= 255 {
+		return ""
+	}
+	return "want tcp, udp, icmp, icmpv6, -1 or a protocol number 0-255"
 }
