@@ -219,7 +219,7 @@ func TestOperateWithoutPulumiCLI(t *testing.T) {
 
 func TestDestroyNeedsConfirmation(t *testing.T) {
 	code, _, errs := runCLI(t, "destroy", "--all", "--dir", repo)
-	if code != exitConfig || !strings.Contains(errs, "pass --yes") {
+	if code != exitConfig || !strings.Contains(errs, "--yes (-y)") {
 		t.Errorf("exit %d: %s", code, errs)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/global-sovereign/global-sovereign/pkg/config"
 	"github.com/global-sovereign/global-sovereign/pkg/orchestrate"
@@ -51,8 +52,8 @@ func newOperate(g *globalFlags, op orchestrate.Op, short string) *cobra.Command 
 			if op == orchestrate.Refresh && f.previewOnly {
 				actual = orchestrate.RefreshPreview
 			}
-			if op == orchestrate.Destroy && !f.yes {
-				return configError(fmt.Errorf("destroy deletes every resource of the selected stacks; pass --yes to confirm"))
+			if f.parallel < 1 {
+				return configError(fmt.Errorf("--parallel %d: give at least 1 (how many stacks run at once)", f.parallel))
 			}
 			return operate(cmd, g, f, actual)
 		},
@@ -64,8 +65,8 @@ func newOperate(g *globalFlags, op orchestrate.Op, short string) *cobra.Command 
 	cmd.Flags().StringVar(&f.secretsProvider, "secrets-provider", "", "secrets provider for new stacks, as Pulumi's --secrets-provider")
 	cmd.Flags().StringVar(&f.pulumiRoot, "pulumi-root", os.Getenv("SOVEREIGN_PULUMI_ROOT"),
 		"directory with bin/pulumi to use instead of the pulumi on PATH (env SOVEREIGN_PULUMI_ROOT)")
-	if op == orchestrate.Destroy {
-		cmd.Flags().BoolVar(&f.yes, "yes", false, "confirm the destroy")
+	if op == orchestrate.Up || op == orchestrate.Destroy {
+		cmd.Flags().BoolVarP(&f.yes, "yes", "y", false, "go ahead without showing the preview and asking (required without a terminal)")
 	}
 	if op == orchestrate.Refresh {
 		cmd.Flags().BoolVar(&f.previewOnly, "preview-only", false, "report drift per stack without changing state")
@@ -106,6 +107,11 @@ func operate(cmd *cobra.Command, g *globalFlags, f *operateFlags, op orchestrate
 	})
 	if err != nil {
 		return err
+	}
+	if op == orchestrate.Up || op == orchestrate.Destroy {
+		if err := confirm(cmd, f, graph, op, eng); err != nil {
+			return err
+		}
 	}
 	sum := runWithSignals(cmd.ErrOrStderr(), graph, op, eng, f.parallel)
 	return report(cmd, f, sum)
@@ -187,7 +193,7 @@ func report(cmd *cobra.Command, f *operateFlags, sum *orchestrate.Summary) error
 	var err error
 	if f.asJSON {
 		err = orchestrate.WriteJSON(cmd.OutOrStdout(), sum)
-	} else {
+	} else if err = writeDiff(cmd.OutOrStdout(), sum); err == nil {
 		err = orchestrate.WriteTable(cmd.OutOrStdout(), sum)
 	}
 	if err != nil {
@@ -253,13 +259,14 @@ func pluginsOf(deps []*debug.Module) []autoengine.Plugin {
 	return out
 }
 
+// isTerminal reports whether w is a terminal. A character device is not enough: /dev/null is
+// one, and a job started with </dev/null must not be taken for a person.
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	if !ok {
 		return false
 	}
-	info, err := f.Stat()
-	return err == nil && info.Mode()&os.ModeCharDevice != 0 && os.Getenv("TERM") != "dumb"
+	return term.IsTerminal(int(f.Fd())) && os.Getenv("TERM") != "dumb"
 }
 
 func terminalWidth() int {

@@ -26,6 +26,7 @@ const (
 	Destroy        Op = "destroy"
 	Refresh        Op = "refresh"
 	RefreshPreview Op = "refresh-preview" // refresh --preview-only: report drift, change nothing
+	PreviewDestroy Op = "preview-destroy" // what destroy would delete, deleting nothing
 )
 
 // TakesLock reports whether op locks the stack in the backend while it runs. The self-managed
@@ -90,6 +91,9 @@ type Result struct {
 	Output  string  // the engine's human-readable output: the diff of a preview
 	LogFile string  // where the full engine log of this stack went
 	Drift   []Drift // refresh: the resources whose cloud state differs from the stack's state
+	// Steps are the resources the operation changes (a preview: would change), in the order the
+	// engine reported them.
+	Steps []Step
 }
 
 // Drift is one resource a refresh found changed outside Pulumi.
@@ -149,6 +153,8 @@ type StackReport struct {
 	Output   string        `json:"-"`
 	// Drift lists, for a refresh, every resource found changed outside Pulumi.
 	Drift []Drift `json:"drift,omitempty"`
+	// Steps list every resource the operation changes or, for a preview, would change.
+	Steps []Step `json:"steps,omitempty"`
 }
 
 // Summary is the outcome of a run over many stacks.

@@ -274,11 +274,12 @@ func (e *Engine) Run(ctx context.Context, op orchestrate.Op, name string, progre
 	drained, returned := make(chan struct{}), make(chan struct{})
 	var drift []orchestrate.Drift
 	recordDrift := op == orchestrate.Refresh || op == orchestrate.RefreshPreview
+	var steps []orchestrate.Step
 	go drain(events, progress, returned, drained, func(d orchestrate.Drift) {
 		if recordDrift {
 			drift = append(drift, d)
 		}
-	})
+	}, func(s orchestrate.Step) { steps = append(steps, s) })
 
 	result := orchestrate.Result{LogFile: logPath}
 	ctx, killed := withKilledFlag(ctx)
@@ -304,6 +305,10 @@ func (e *Engine) Run(ctx context.Context, op orchestrate.Op, name string, progre
 		var res auto.PreviewResult
 		res, runErr = st.PreviewRefresh(ctx, optrefresh.EventStreams(events), optrefresh.ProgressStreams(out))
 		result.Changes = fromOpTypes(res.ChangeSummary)
+	case orchestrate.PreviewDestroy:
+		var res auto.PreviewResult
+		res, runErr = st.PreviewDestroy(ctx, optdestroy.EventStreams(events), optdestroy.ProgressStreams(out))
+		result.Changes = fromOpTypes(res.ChangeSummary)
 	default:
 		close(returned)
 		<-drained
@@ -313,6 +318,10 @@ func (e *Engine) Run(ctx context.Context, op orchestrate.Op, name string, progre
 	<-drained
 	result.Output = output.String()
 	result.Drift = drift
+	if !recordDrift {
+		// A refresh's steps are its drift; the others' are the resources they change.
+		result.Steps = steps
+	}
 	if runErr != nil {
 		fmt.Fprintf(logFile, "\n%s\n", runErr)
 		if killed.Load() {
@@ -399,8 +408,11 @@ func (e *Engine) Outputs(ctx context.Context, name string) (auto.OutputMap, erro
 // Every resource whose outcome changes the state is passed to changed: in a refresh, the
 // engine reports a resource that differs from the cloud as update and one gone from the cloud
 // as delete (pkg/resource/deploy/step.go, RefreshStep.ResultOp), with the differing keys.
+//
+// Every resource step that changes something (create, update, replace, delete, import) is
+// passed to stepped, for the resource-level diff a preview shows and up asks about.
 func drain(ch <-chan events.EngineEvent, progress func(orchestrate.Progress), returned <-chan struct{}, done chan<- struct{},
-	changed func(orchestrate.Drift)) {
+	changed func(orchestrate.Drift), stepped func(orchestrate.Step)) {
 	defer close(done)
 	var p orchestrate.Progress
 	for {
@@ -417,6 +429,9 @@ func drain(ch <-chan events.EngineEvent, progress func(orchestrate.Progress), re
 		switch {
 		case ev.ResourcePreEvent != nil:
 			md := ev.ResourcePreEvent.Metadata
+			if st, ok := stepOf(md); ok {
+				stepped(st)
+			}
 			p.Seen++
 			p.Last = string(md.Op) + " " + md.Type + " " + urnName(md.URN)
 		case ev.ResOutputsEvent != nil:
@@ -449,6 +464,36 @@ func driftOf(md apitype.StepEventMetadata) (orchestrate.Drift, bool) {
 	keys = append([]string(nil), keys...)
 	sort.Strings(keys)
 	return orchestrate.Drift{URN: md.URN, Type: md.Type, Name: urnName(md.URN), Op: string(md.Op), Keys: keys}, true
+}
+
+// stepOf is the diff line of a step that changes a resource. A replacement shows up as three
+// steps (create-replacement, replace, delete-replaced); only the replace is kept, as pulumi's own
+// diff does. The stack resource itself is left out.
+func stepOf(md apitype.StepEventMetadata) (orchestrate.Step, bool) {
+	switch md.Op {
+	case apitype.OpCreate, apitype.OpUpdate, apitype.OpReplace, apitype.OpDelete, apitype.OpImport:
+	default:
+		return orchestrate.Step{}, false
+	}
+	if md.Type == "pulumi:pulumi:Stack" {
+		return orchestrate.Step{}, false
+	}
+	st := orchestrate.Step{Op: string(md.Op), Type: md.Type, Name: urnName(md.URN), URN: md.URN,
+		Stateful: orchestrate.StatefulTypes[md.Type]}
+	for _, s := range []*apitype.StepEventStateMetadata{md.Old, md.New} {
+		if s != nil && s.Protect {
+			st.Protected = true
+		}
+	}
+	keys := md.Diffs
+	if len(keys) == 0 {
+		for k := range md.DetailedDiff {
+			keys = append(keys, k)
+		}
+	}
+	st.Keys = append([]string(nil), keys...)
+	sort.Strings(st.Keys)
+	return st, true
 }
 
 func urnName(urn string) string {
