@@ -61,9 +61,18 @@ func runWithInput(args []string, stdin io.Reader, stdout, stderr io.Writer) int 
 	return exitConfig
 }
 
-// globalFlags are shared by every command.
+// globalFlags are shared by every command that works on the project.
 type globalFlags struct {
-	dir string
+	dir string // the project root (resolveProject), from -C/--cwd
+}
+
+// optional marks cmd as able to run where no Pulumi.yaml is found (in -C or the working directory).
+func optional(cmd *cobra.Command) *cobra.Command {
+	if cmd.Annotations == nil {
+		cmd.Annotations = map[string]string{}
+	}
+	cmd.Annotations[projectOptional] = "true"
+	return cmd
 }
 
 func newRoot() *cobra.Command {
@@ -74,12 +83,15 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.PersistentFlags().StringVar(&g.dir, "dir", ".", "project directory holding Pulumi.yaml and the Pulumi.<stack>.yaml files")
-	root.AddCommand(newValidate(g), newSynth(g), newPlan(g), newPreflight(g), newNew(g),
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error { return g.resolveProject(cmd) }
+	for _, cmd := range []*cobra.Command{newValidate(g), newSynth(g), newPlan(g), newPreflight(g), newNew(g),
 		newOperate(g, orchestrate.Preview, "Preview every selected stack in dependency order"),
-		newOperate(g, orchestrate.Up, "Deploy every selected stack in dependency order"),
-		newOperate(g, orchestrate.Destroy, "Destroy every selected stack in reverse dependency order"),
+		newOperate(g, orchestrate.Up, "Deploy every selected stack in dependency order (previews and asks first; -y skips)"),
+		newOperate(g, orchestrate.Destroy, "Destroy every selected stack in reverse dependency order (previews and asks first; -y skips)"),
 		newOperate(g, orchestrate.Refresh, "Refresh every selected stack's state from the cloud (--preview-only: report drift)"),
-		newBootstrap(g), newUnlock(g), newDriftReport())
+		optional(newBootstrap(g)), newUnlock(g)} {
+		root.AddCommand(g.register(cmd))
+	}
+	root.AddCommand(newDriftReport(), newVersion())
 	return root
 }
