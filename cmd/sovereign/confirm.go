@@ -33,9 +33,8 @@ func confirm(cmd *cobra.Command, f *operateFlags, graph *stackgraph.Graph, op or
 	if f.yes {
 		return nil
 	}
-	verb := map[orchestrate.Op]string{orchestrate.Up: "deploys", orchestrate.Destroy: "deletes every resource of"}[op]
-	if !stdinIsTerminal() {
-		return configError(fmt.Errorf("%s %s the selected stacks and there is no terminal to ask on: preview first (sovereign preview), then pass --yes (-y)", op, verb))
+	if err := canAsk(f, op); err != nil {
+		return err
 	}
 	stderr := cmd.ErrOrStderr()
 	sum := runWithSignals(stderr, graph, previewOf(op), eng, f.parallel)
@@ -64,6 +63,16 @@ func confirm(cmd *cobra.Command, f *operateFlags, graph *stackgraph.Graph, op or
 	return &exitError{code: exitFailed, err: fmt.Errorf("%s declined: nothing was changed", op)}
 }
 
+// canAsk refuses, before anything runs, an up or destroy that could not ask: no --yes and no
+// terminal.
+func canAsk(f *operateFlags, op orchestrate.Op) error {
+	if f.yes || (op != orchestrate.Up && op != orchestrate.Destroy) || stdinIsTerminal() {
+		return nil
+	}
+	verb := map[orchestrate.Op]string{orchestrate.Up: "deploys", orchestrate.Destroy: "deletes every resource of"}[op]
+	return configError(fmt.Errorf("%s %s the selected stacks and there is no terminal to ask on: preview first (sovereign preview), then pass --yes (-y)", op, verb))
+}
+
 func countOK(sum *orchestrate.Summary) int {
 	n := 0
 	for _, r := range sum.Stacks {
@@ -81,4 +90,19 @@ func writeDiff(w io.Writer, sum *orchestrate.Summary) error {
 	}
 	_, err := orchestrate.WriteDiff(w, sum)
 	return err
+}
+
+// checkPrerequisites asks the engine, once and before any stack runs, what would make every
+// stack fail alike (no Pulumi CLI, no backend, no AWS credentials): each problem one line with
+// its fix, exit 2.
+func checkPrerequisites(cmd *cobra.Command, eng orchestrate.Engine) error {
+	c, ok := eng.(orchestrate.Checker)
+	if !ok {
+		return nil
+	}
+	problems := c.Check(contextOf(cmd))
+	if len(problems) == 0 {
+		return nil
+	}
+	return configError(fmt.Errorf("%s\nnothing was run: %d prerequisite(s) missing (above)", strings.Join(problems, "\n"), len(problems)))
 }

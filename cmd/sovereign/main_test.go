@@ -205,16 +205,73 @@ func TestPlan(t *testing.T) {
 	}
 }
 
-// Without a usable Pulumi CLI nothing runs: every stack is reported failed with the reason,
-// and the exit status says so.
+// Without a usable Pulumi CLI, a backend or AWS credentials nothing runs: each is one line
+// with its fix, before any stack starts, exit 2.
 func TestOperateWithoutPulumiCLI(t *testing.T) {
-	code, out, errs := runCLI(t, "preview", "--stack", "ams", "--dir", repo, "--pulumi-root", t.TempDir(), "--log-dir", t.TempDir())
-	if code != exitFailed {
+	home := t.TempDir()
+	t.Setenv("PULUMI_BACKEND_URL", "")
+	t.Setenv("PULUMI_HOME", home)
+	noAWS(t)
+	root := t.TempDir()
+	code, out, errs := runCLI(t, "preview", "--stack", "ams", "--dir", repo, "--pulumi-root", root, "--log-dir", t.TempDir())
+	if code != exitConfig || out != "" {
 		t.Fatalf("exit %d\n%s%s", code, out, errs)
 	}
-	if !strings.Contains(out, "ams: preparing stacks: finding the Pulumi CLI") {
-		t.Errorf("summary does not say why:\n%s", out)
+	for _, want := range []string{
+		"Pulumi CLI: no usable pulumi in " + filepath.Join(root, "bin"), "pass --pulumi-root",
+		"Pulumi backend: not logged in to any: run `pulumi login",
+		"AWS credentials: none found: sign in",
+		"nothing was run: 3 prerequisite(s) missing",
+	} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errs)
+		}
 	}
+	if strings.Contains(errs, "ams:") {
+		t.Errorf("a prerequisite was reported per stack:\n%s", errs)
+	}
+}
+
+// A CLI older than the Automation API's minimum is named as such; a relative --pulumi-root
+// is taken from where sovereign started (the CLI itself runs elsewhere); a login in
+// $PULUMI_HOME and credentials in the environment satisfy the other checks.
+func TestOperateWithOldPulumiCLI(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("PULUMI_BACKEND_URL", "")
+	t.Setenv("PULUMI_HOME", home)
+	if err := os.WriteFile(filepath.Join(home, "credentials.json"), []byte(`{"current":"file:///tmp/state"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	noAWS(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "bin"), 0o755)
+	if err := os.WriteFile(filepath.Join(root, "bin", "pulumi"), []byte("#!/bin/sh\necho v3.0.0\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	wd, _ := os.Getwd()
+	rel, err := filepath.Rel(wd, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := runCLI(t, "preview", "--stack", "ams", "--dir", repo, "--pulumi-root", rel, "--log-dir", t.TempDir())
+	if code != exitConfig || !strings.Contains(errs, "Pulumi CLI: no usable pulumi in "+filepath.Join(root, "bin")) ||
+		!strings.Contains(errs, "3.0.0") || !strings.Contains(errs, "1 prerequisite(s) missing") {
+		t.Errorf("exit %d:\n%s", code, errs)
+	}
+}
+
+// noAWS leaves the AWS credentials chain empty: no environment, no files, no instance role.
+func noAWS(t *testing.T) {
+	dir := t.TempDir()
+	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE",
+		"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI"} {
+		t.Setenv(k, "")
+	}
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 }
 
 func TestDestroyNeedsConfirmation(t *testing.T) {

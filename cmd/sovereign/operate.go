@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/global-sovereign/global-sovereign/pkg/awscheck"
 	"github.com/global-sovereign/global-sovereign/pkg/config"
 	"github.com/global-sovereign/global-sovereign/pkg/orchestrate"
 	"github.com/global-sovereign/global-sovereign/pkg/orchestrate/autoengine"
@@ -89,9 +90,18 @@ func operate(cmd *cobra.Command, g *globalFlags, f *operateFlags, op orchestrate
 			return configError(fmt.Errorf("%w\nup refuses to start: %d preflight item(s) above must be set first (sovereign preflight lists them)", ps.Err(), len(ps)))
 		}
 	}
+	if err := canAsk(f, op); err != nil {
+		return err
+	}
 	dir, err := filepath.Abs(g.dir)
 	if err != nil {
 		return err
+	}
+	// The CLI runs in a private directory: a relative root must not be read from there.
+	if f.pulumiRoot != "" {
+		if f.pulumiRoot, err = filepath.Abs(f.pulumiRoot); err != nil {
+			return configError(err)
+		}
 	}
 	eng, err := newEngine(autoengine.Options{
 		Project:         config.Project,
@@ -104,8 +114,12 @@ func operate(cmd *cobra.Command, g *globalFlags, f *operateFlags, op orchestrate
 		SecretsProviderFor: secretsProviderFor(dir),
 		LogDir:             f.logDir,
 		Plugins:            pluginsOfThisBuild(),
+		Credentials:        func(ctx context.Context) error { return awscheck.Credentials(ctx, 5*time.Second) },
 	})
 	if err != nil {
+		return err
+	}
+	if err := checkPrerequisites(cmd, eng); err != nil {
 		return err
 	}
 	if op == orchestrate.Up || op == orchestrate.Destroy {

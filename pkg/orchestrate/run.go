@@ -89,8 +89,19 @@ type finished struct {
 func (s *scheduler) run(ctx context.Context) {
 	stacks := s.g.Stacks()
 	t0 := time.Now()
+	po, _ := s.opts.Observer.(PrepareObserver)
+	if po != nil {
+		what := "preparing the run"
+		if d, ok := s.eng.(PrepareDescriber); ok {
+			what = d.DescribePrepare(s.op.CreatesStacks())
+		}
+		po.Preparing(what)
+	}
 	missing, err := s.eng.Prepare(ctx, stacks, s.op.CreatesStacks())
 	s.prepared = time.Since(t0)
+	if po != nil {
+		po.Preparing("")
+	}
 	if err != nil {
 		status, reason := Failed, "preparing stacks: "+err.Error()
 		if ctx.Err() != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -94,4 +95,32 @@ func TestPreviewDestroyOp(t *testing.T) {
 			t.Errorf("iad: %+v", r)
 		}
 	}
+}
+
+// describedFake says what its Prepare does.
+type describedFake struct{ *fakeEngine }
+
+func (describedFake) DescribePrepare(create bool) string {
+	return fmt.Sprintf("installing provider plugins aws v6.83.4 (create %v)", create)
+}
+
+// Before the first stack starts, the display says what the run is doing (plugin installs take
+// minutes on a fresh machine) instead of stacks waiting at 0/0.
+func TestPreparingShown(t *testing.T) {
+	g, _ := stackgraph.New(map[string][]string{"ams": {}})
+	var buf bytes.Buffer
+	Run(context.Background(), g, Up, describedFake{newFake(map[string]time.Duration{})}, Options{Observer: NewLines(&buf)})
+	if !strings.Contains(buf.String(), "[prepare] installing provider plugins aws v6.83.4 (create true)\n[ams] started") {
+		t.Errorf("lines:\n%s", buf.String())
+	}
+
+	var term bytes.Buffer
+	live := NewLive(&term, []string{"ams"}, time.Hour, 200)
+	live.Preparing("installing provider plugins aws v6.83.4")
+	live.Draw()
+	if !strings.Contains(term.String(), "preparing (0s): installing provider plugins aws v6.83.4") {
+		t.Errorf("live:\n%q", term.String())
+	}
+	live.Preparing("")
+	live.Close()
 }

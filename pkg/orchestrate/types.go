@@ -122,6 +122,12 @@ type Engine interface {
 	Unlock(ctx context.Context, stack string) error
 }
 
+// Checker is an Engine that can tell, before any stack runs, what would make them all fail
+// (no CLI, no backend, no credentials): one line per problem, with its fix.
+type Checker interface {
+	Check(ctx context.Context) []string
+}
+
 // Status is where a stack's operation ended.
 type Status string
 
@@ -198,6 +204,17 @@ type Observer interface {
 	StackStarted(stack string)
 	StackProgress(stack string, p Progress)
 	StackFinished(r StackReport)
+}
+
+// PrepareObserver is an Observer that is told what the run does before any stack can start
+// (installing plugins can take minutes on a fresh machine), and when that is over ("").
+type PrepareObserver interface {
+	Preparing(what string)
+}
+
+// PrepareDescriber is an Engine that says what its Prepare does, for PrepareObserver.
+type PrepareDescriber interface {
+	DescribePrepare(create bool) string
 }
 
 type nopObserver struct{}

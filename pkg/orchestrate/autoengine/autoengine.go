@@ -65,6 +65,9 @@ type Options struct {
 	// LogDir receives one full engine log per stack and operation.
 	LogDir  string
 	Plugins []Plugin
+	// Credentials, when set, is asked by Check whether the cloud credentials the program needs
+	// are there.
+	Credentials func(ctx context.Context) error
 }
 
 // Engine is the Automation API engine.
@@ -158,6 +161,23 @@ func (e *Engine) Prepare(ctx context.Context, names []string, create bool) ([]st
 		}
 	}
 	return missing, nil
+}
+
+// DescribePrepare says what Prepare does, for the progress display: on a fresh machine the
+// plugin downloads take minutes.
+func (e *Engine) DescribePrepare(create bool) string {
+	var ps []string
+	for _, p := range e.opts.Plugins {
+		ps = append(ps, p.Name+" "+p.Version)
+	}
+	what := "finding the Pulumi CLI, listing the backend's stacks"
+	if create {
+		what = "finding the Pulumi CLI, asking the backend"
+	}
+	if len(ps) > 0 {
+		what += ", installing provider plugins " + strings.Join(ps, ", ") + " (downloaded once)"
+	}
+	return what
 }
 
 func (e *Engine) workspaceOptions(dir string) []auto.LocalWorkspaceOption {
