@@ -123,9 +123,20 @@ func TestUsageErrors(t *testing.T) {
 
 func TestSynthAll(t *testing.T) {
 	out := t.TempDir()
+	// A graph of a stack that left the fleet is removed; a file that is no graph stays.
+	stale := filepath.Join(out, "lhr.json")
+	os.WriteFile(stale, []byte(`{"project":"global-sovereign","stack":"lhr","resources":[]}`), 0o644)
+	other := filepath.Join(out, "notes.json")
+	os.WriteFile(other, []byte(`{"note":"mine"}`), 0o644)
 	code, stdout, errs := runCLI(t, "synth", "--all", "--dir", repo, "--out", out)
 	if code != 0 {
 		t.Fatalf("exit %d\n%s%s", code, stdout, errs)
+	}
+	if _, err := os.Stat(stale); err == nil || !strings.Contains(errs, "stack lhr is no longer in the fleet") {
+		t.Errorf("the stale graph of lhr was kept:\n%s", errs)
+	}
+	if err := os.Remove(other); err != nil {
+		t.Errorf("a file that is not a graph was removed: %v", err)
 	}
 	files, _ := filepath.Glob(filepath.Join(out, "*.json"))
 	fleet, err := config.LoadDir(repo)
@@ -178,6 +189,14 @@ func TestSynthOneStackWithReferences(t *testing.T) {
 		if !bytes.Equal(data, golden) {
 			t.Errorf("%s synthesized alone differs from %s synthesized with --all", stack, stack)
 		}
+	}
+}
+
+// plan --stack S names what S reads even when that stack is not selected.
+func TestPlanShowsUnselectedReads(t *testing.T) {
+	code, out, errs := runCLI(t, "plan", "--stack", "iad-ezra", "--dir", repo)
+	if code != 0 || !strings.Contains(out, "ams*, iad*") || !strings.Contains(out, "* not selected") {
+		t.Errorf("exit %d\n%s%s", code, out, errs)
 	}
 }
 
