@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -66,6 +67,16 @@ type globalFlags struct {
 	dir string // the project root (resolveProject), from -C/--cwd
 }
 
+// bootstrapFlags names bootstrap's AWS region --aws-region, as everywhere else (--region is a
+// region code); --region still works.
+func bootstrapFlags(cmd *cobra.Command) *cobra.Command {
+	if cmd.Flags().Lookup("region") != nil {
+		cmd.Use = strings.ReplaceAll(cmd.Use, "--region R", "--aws-region R")
+		oldFlagName(cmd, "region", "aws-region")
+	}
+	return cmd
+}
+
 // optional marks cmd as able to run where no Pulumi.yaml is found (in -C or the working directory).
 func optional(cmd *cobra.Command) *cobra.Command {
 	if cmd.Annotations == nil {
@@ -89,7 +100,7 @@ func newRoot() *cobra.Command {
 		newOperate(g, orchestrate.Up, "Deploy every selected stack in dependency order (previews and asks first; -y skips)"),
 		newOperate(g, orchestrate.Destroy, "Destroy every selected stack in reverse dependency order (previews and asks first; -y skips)"),
 		newOperate(g, orchestrate.Refresh, "Refresh every selected stack's state from the cloud (--preview-only: report drift)"),
-		optional(newBootstrap(g)), newUnlock(g)} {
+		optional(bootstrapFlags(newBootstrap(g))), newUnlock(g)} {
 		root.AddCommand(g.register(cmd))
 	}
 	root.AddCommand(newDriftReport(), newVersion())

@@ -13,8 +13,8 @@ import (
 func (g *globalFlags) register(cmd *cobra.Command) *cobra.Command {
 	fs := cmd.PersistentFlags()
 	fs.StringVarP(&g.dir, "cwd", "C", "", "run as if started in this directory: the project is the nearest one holding Pulumi.yaml, here or above (as pulumi -C)")
-	// --dir is the old name, kept so that scripts keep working; hidden, and not marked
-	// deprecated through cobra, whose note goes to stdout and would break --json output.
+	// --dir is the old name, kept so that scripts keep working: hidden and silent (cobra's
+	// deprecation note goes to stdout and would break --json output).
 	fs.StringVar(&g.dir, "dir", "", "old name of --cwd")
 	_ = fs.MarkHidden("dir")
 	return cmd
@@ -26,9 +26,6 @@ func (g *globalFlags) register(cmd *cobra.Command) *cobra.Command {
 func (g *globalFlags) resolveProject(cmd *cobra.Command) error {
 	if cmd.Flags().Lookup("cwd") == nil {
 		return nil // a command that needs no project
-	}
-	if f := cmd.Flags().Lookup("dir"); f != nil && f.Changed {
-		fmt.Fprintln(cmd.ErrOrStderr(), "note: --dir is now -C/--cwd; --dir still works")
 	}
 	start := g.dir
 	if start == "" {

@@ -26,7 +26,7 @@ func TestProjectRoot(t *testing.T) {
 		{"from a subdirectory", sub, []string{"validate", "--stack", "ams"}, exitOK, "ok: 1 stack(s) valid"},
 		{"-C a subdirectory", empty, []string{"-C", sub, "validate", "--stack", "ams"}, exitOK, "ok: 1 stack(s) valid"},
 		{"--cwd after the command", empty, []string{"validate", "--stack", "ams", "--cwd", abs}, exitOK, "ok: 1 stack(s) valid"},
-		{"--dir still works", empty, []string{"validate", "--stack", "ams", "--dir", abs}, exitOK, "--dir is now -C/--cwd"},
+		{"--dir still works", empty, []string{"validate", "--stack", "ams", "--dir", abs}, exitOK, "ok: 1 stack(s) valid"},
 		{"no project", empty, []string{"validate", "--all"}, exitConfig, "no Pulumi.yaml in " + empty + " or any directory above it"},
 		{"no such -C", empty, []string{"validate", "--all", "-C", filepath.Join(empty, "nope")}, exitConfig, "no such directory"},
 	}
