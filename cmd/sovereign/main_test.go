@@ -60,7 +60,7 @@ func TestValidateRejects(t *testing.T) {
 		{"unknown key", "Pulumi.sfo.yaml", "vpcCidr: 10.5.0.0/16\n", "vpcCidr: 10.5.0.0/16\n    natGateway: perAz\n",
 			[]string{"Pulumi.sfo.yaml:15: global-sovereign:network.natGateway: unknown key", `did you mean "natGateways"`}},
 		{"broken YAML", "Pulumi.global.yaml", "kind: global", "kind: [global",
-			[]string{"Pulumi.global.yaml: not valid YAML"}},
+			[]string{"Pulumi.global.yaml:8: not valid YAML", "the rules across stacks were not checked: Pulumi.global.yaml did not load"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -369,5 +369,16 @@ func TestPluginsOfThisBuild(t *testing.T) {
 	}
 	if got := pluginsOf([]*debug.Module{{Path: "github.com/pulumi/pulumi/sdk/v3", Version: "v3.263.0"}, {Path: "github.com/spf13/cobra", Version: "v1"}}); len(got) != len(synth.RemotePlugins) {
 		t.Errorf("non-provider modules became plugins: %v", got)
+	}
+}
+
+// A file that does not load comes first, and the rules across stacks that would blame the
+// others for its absence are not run: one line says so.
+func TestValidateLoadErrorFirst(t *testing.T) {
+	dir := brokenFleet(t, "Pulumi.global.yaml", "kind: global", "kind: [global")
+	code, _, errs := runCLI(t, "validate", "--all", "--dir", dir)
+	if code != exitConfig || !strings.HasPrefix(errs, "Pulumi.global.yaml:8: not valid YAML") ||
+		strings.Contains(errs, "no global stack") || !strings.HasSuffix(strings.TrimSpace(errs), "did not load; fix it first") {
+		t.Errorf("exit %d:\n%s", code, errs)
 	}
 }
