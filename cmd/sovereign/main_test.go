@@ -382,3 +382,24 @@ func TestValidateLoadErrorFirst(t *testing.T) {
 		t.Errorf("exit %d:\n%s", code, errs)
 	}
 }
+
+// A placeholder written once in Pulumi.yaml and inherited by six region stacks is one line
+// naming them, not six.
+func TestPreflightGroupsInherited(t *testing.T) {
+	code, _, errs := runCLI(t, "preflight", "--all", "--dir", repo)
+	if code != exitConfig {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	var zone []string
+	for _, l := range strings.Split(errs, "\n") {
+		if strings.Contains(l, "global-sovereign:ingress.zoneId") && strings.HasPrefix(l, "Pulumi.yaml:") && strings.Contains(l, "api-ams.") {
+			zone = append(zone, l)
+		}
+		if strings.HasPrefix(l, "Pulumi.yaml:") && strings.Contains(l, "api-iad.") {
+			t.Errorf("inherited problem repeated per stack: %s", l)
+		}
+	}
+	if len(zone) != 1 || !strings.Contains(zone[0], "inherited by ams, iad, jnb, sfo, sin, syd") {
+		t.Errorf("zoneId lines: %q\n%s", zone, errs)
+	}
+}

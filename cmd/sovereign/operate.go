@@ -63,9 +63,12 @@ func newOperate(g *globalFlags, op orchestrate.Op, short string) *cobra.Command 
 	cmd.Flags().BoolVar(&f.asJSON, "json", false, "print the summary as JSON on stdout (progress stays on stderr)")
 	cmd.Flags().StringVar(&f.prComment, "pr-comment", "", "write the summary and every stack's diff as pull-request markdown to this file")
 	cmd.Flags().StringVar(&f.logDir, "log-dir", "", "directory for each stack's full engine log (default <dir>/.sovereign/logs)")
-	cmd.Flags().StringVar(&f.secretsProvider, "secrets-provider", "", "secrets provider for new stacks, as Pulumi's --secrets-provider")
 	cmd.Flags().StringVar(&f.pulumiRoot, "pulumi-root", os.Getenv("SOVEREIGN_PULUMI_ROOT"),
 		"directory with bin/pulumi to use instead of the pulumi on PATH (env SOVEREIGN_PULUMI_ROOT)")
+	if op.CreatesStacks() {
+		// Only up creates stacks: the others have no new stack to give a secrets provider.
+		cmd.Flags().StringVar(&f.secretsProvider, "secrets-provider", "", "secrets provider for new stacks, as Pulumi's --secrets-provider")
+	}
 	if op == orchestrate.Up || op == orchestrate.Destroy {
 		cmd.Flags().BoolVarP(&f.yes, "yes", "y", false, "go ahead without showing the preview and asking (required without a terminal)")
 	}
@@ -87,7 +90,7 @@ func operate(cmd *cobra.Command, g *globalFlags, f *operateFlags, op orchestrate
 	}
 	if op == orchestrate.Up {
 		if ps := fleet.Preflight(names); len(ps) > 0 {
-			return configError(fmt.Errorf("%w\nup refuses to start: %d preflight item(s) above must be set first (sovereign preflight lists them)", ps.Err(), len(ps)))
+			return configError(fmt.Errorf("%w\nup refuses to start: %d preflight item(s) above must be set first (sovereign preflight lists them)", groupInherited(ps), len(ps)))
 		}
 	}
 	if err := canAsk(f, op); err != nil {

@@ -69,3 +69,28 @@ func TestVersion(t *testing.T) {
 		t.Error("version accepts --cwd, which it does not use")
 	}
 }
+
+// A flag is registered only on the commands that use it.
+func TestFlagsOnlyWhereUsed(t *testing.T) {
+	root := newRoot()
+	has := func(cmd, flag string) bool {
+		c, _, err := root.Find([]string{cmd})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.Flags().Lookup(flag) != nil || c.PersistentFlags().Lookup(flag) != nil
+	}
+	for _, tt := range []struct {
+		cmd, flag string
+		want      bool
+	}{
+		{"up", "secrets-provider", true}, {"preview", "secrets-provider", false}, {"destroy", "secrets-provider", false},
+		{"up", "yes", true}, {"destroy", "yes", true}, {"preview", "yes", false}, {"refresh", "yes", false},
+		{"refresh", "preview-only", true}, {"up", "preview-only", false},
+		{"validate", "cwd", true}, {"version", "cwd", false}, {"drift-report", "cwd", false},
+	} {
+		if got := has(tt.cmd, tt.flag); got != tt.want {
+			t.Errorf("%s --%s registered: %v, want %v", tt.cmd, tt.flag, got, tt.want)
+		}
+	}
+}
