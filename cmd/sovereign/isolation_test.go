@@ -313,7 +313,7 @@ func TestIsolationAddRegion(t *testing.T) {
 	for _, c := range [][2]string{{"fra", "eu-central-1"}, {"arn", "eu-north-1"}, {"lhr", "eu-west-2"}, {"nrt", "ap-northeast-1"}} {
 		if !used[c[0]] && !used[c[1]] {
 			checkIsolation(t, dir, before, fleet, addition{
-				args: []string{"region", "--code", c[0], "--aws-region", c[1]}, stack: c[0], region: c[1]})
+				args: []string{"region", "--region", c[0], "--aws-region", c[1]}, stack: c[0], region: c[1]})
 			return
 		}
 	}
@@ -382,7 +382,7 @@ func TestIsolationAddClient(t *testing.T) {
 	dir, before, fleet := setup(t)
 	for _, name := range []string{"zed", "yara", "xena"} {
 		if fleet.Stack("iad-"+name) == nil {
-			checkIsolation(t, dir, before, fleet, addition{args: []string{"client", "--env", "iad", "--name", name}, stack: "iad-" + name})
+			checkIsolation(t, dir, before, fleet, addition{args: []string{"client", "--stack", "iad", "--name", name}, stack: "iad-" + name})
 			return
 		}
 	}

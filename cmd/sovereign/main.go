@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -38,8 +39,14 @@ func main() {
 // run executes the command line and returns the exit status; main only exits with it, so tests
 // call run directly.
 func run(args []string, stdout, stderr io.Writer) int {
+	return runWithInput(args, os.Stdin, stdout, stderr)
+}
+
+// runWithInput is run with the input a question is answered on (tests give their own).
+func runWithInput(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root := newRoot()
 	root.SetArgs(args)
+	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.Execute()
@@ -55,9 +62,28 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return exitConfig
 }
 
-// globalFlags are shared by every command.
+// globalFlags are shared by every command that works on the project.
 type globalFlags struct {
-	dir string
+	dir string // the project root (resolveProject), from -C/--cwd
+}
+
+// bootstrapFlags names bootstrap's AWS region --aws-region, as everywhere else (--region is a
+// region code); --region still works.
+func bootstrapFlags(cmd *cobra.Command) *cobra.Command {
+	if cmd.Flags().Lookup("region") != nil {
+		cmd.Use = strings.ReplaceAll(cmd.Use, "--region R", "--aws-region R")
+		oldFlagName(cmd, "region", "aws-region")
+	}
+	return cmd
+}
+
+// optional marks cmd as able to run where no Pulumi.yaml is found (in -C or the working directory).
+func optional(cmd *cobra.Command) *cobra.Command {
+	if cmd.Annotations == nil {
+		cmd.Annotations = map[string]string{}
+	}
+	cmd.Annotations[projectOptional] = "true"
+	return cmd
 }
 
 func newRoot() *cobra.Command {
@@ -68,12 +94,15 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.PersistentFlags().StringVar(&g.dir, "dir", ".", "project directory holding Pulumi.yaml and the Pulumi.<stack>.yaml files")
-	root.AddCommand(newValidate(g), newSynth(g), newPlan(g), newPreflight(g), newNew(g),
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error { return g.resolveProject(cmd) }
+	for _, cmd := range []*cobra.Command{newValidate(g), newSynth(g), newPlan(g), newPreflight(g), newNew(g),
 		newOperate(g, orchestrate.Preview, "Preview every selected stack in dependency order"),
-		newOperate(g, orchestrate.Up, "Deploy every selected stack in dependency order"),
-		newOperate(g, orchestrate.Destroy, "Destroy every selected stack in reverse dependency order"),
+		newOperate(g, orchestrate.Up, "Deploy every selected stack in dependency order (previews and asks first; -y skips)"),
+		newOperate(g, orchestrate.Destroy, "Destroy every selected stack in reverse dependency order (previews and asks first; -y skips)"),
 		newOperate(g, orchestrate.Refresh, "Refresh every selected stack's state from the cloud (--preview-only: report drift)"),
-		newBootstrap(g), newUnlock(g), newLocks(g), newStateFailover(g), newDriftReport(), newCost(g), newFailover(g))
+		optional(bootstrapFlags(newBootstrap(g))), newUnlock(g), newLocks(g), optional(newStateFailover(g)), newCost(g), newFailover(g)} {
+		root.AddCommand(g.register(cmd))
+	}
+	root.AddCommand(newDriftReport(), newVersion())
 	return root
 }

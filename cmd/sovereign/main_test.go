@@ -60,7 +60,7 @@ func TestValidateRejects(t *testing.T) {
 		{"unknown key", "Pulumi.sfo.yaml", "vpcCidr: 10.5.0.0/16\n", "vpcCidr: 10.5.0.0/16\n    natGateway: perAz\n",
 			[]string{"Pulumi.sfo.yaml:15: global-sovereign:network.natGateway: unknown key", `did you mean "natGateways"`}},
 		{"broken YAML", "Pulumi.global.yaml", "kind: global", "kind: [global",
-			[]string{"Pulumi.global.yaml: not valid YAML"}},
+			[]string{"Pulumi.global.yaml:8: not valid YAML", "the rules across stacks were not checked: Pulumi.global.yaml did not load"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -123,9 +123,20 @@ func TestUsageErrors(t *testing.T) {
 
 func TestSynthAll(t *testing.T) {
 	out := t.TempDir()
+	// A graph of a stack that left the fleet is removed; a file that is no graph stays.
+	stale := filepath.Join(out, "lhr.json")
+	os.WriteFile(stale, []byte(`{"project":"global-sovereign","stack":"lhr","resources":[]}`), 0o644)
+	other := filepath.Join(out, "notes.json")
+	os.WriteFile(other, []byte(`{"note":"mine"}`), 0o644)
 	code, stdout, errs := runCLI(t, "synth", "--all", "--dir", repo, "--out", out)
 	if code != 0 {
 		t.Fatalf("exit %d\n%s%s", code, stdout, errs)
+	}
+	if _, err := os.Stat(stale); err == nil || !strings.Contains(errs, "stack lhr is no longer in the fleet") {
+		t.Errorf("the stale graph of lhr was kept:\n%s", errs)
+	}
+	if err := os.Remove(other); err != nil {
+		t.Errorf("a file that is not a graph was removed: %v", err)
 	}
 	files, _ := filepath.Glob(filepath.Join(out, "*.json"))
 	fleet, err := config.LoadDir(repo)
@@ -181,6 +192,14 @@ func TestSynthOneStackWithReferences(t *testing.T) {
 	}
 }
 
+// plan --stack S names what S reads even when that stack is not selected.
+func TestPlanShowsUnselectedReads(t *testing.T) {
+	code, out, errs := runCLI(t, "plan", "--stack", "iad-ezra", "--dir", repo)
+	if code != 0 || !strings.Contains(out, "ams*, iad*") || !strings.Contains(out, "* not selected") {
+		t.Errorf("exit %d\n%s%s", code, out, errs)
+	}
+}
+
 func TestPlan(t *testing.T) {
 	code, out, errs := runCLI(t, "plan", "--dir", repo)
 	if code != 0 {
@@ -205,21 +224,78 @@ func TestPlan(t *testing.T) {
 	}
 }
 
-// Without a usable Pulumi CLI nothing runs: every stack is reported failed with the reason,
-// and the exit status says so.
+// Without a usable Pulumi CLI, a backend or AWS credentials nothing runs: each is one line
+// with its fix, before any stack starts, exit 2.
 func TestOperateWithoutPulumiCLI(t *testing.T) {
-	code, out, errs := runCLI(t, "preview", "--stack", "ams", "--dir", repo, "--pulumi-root", t.TempDir(), "--log-dir", t.TempDir())
-	if code != exitFailed {
+	home := t.TempDir()
+	t.Setenv("PULUMI_BACKEND_URL", "")
+	t.Setenv("PULUMI_HOME", home)
+	noAWS(t)
+	root := t.TempDir()
+	code, out, errs := runCLI(t, "preview", "--stack", "ams", "--dir", repo, "--pulumi-root", root, "--log-dir", t.TempDir())
+	if code != exitConfig || out != "" {
 		t.Fatalf("exit %d\n%s%s", code, out, errs)
 	}
-	if !strings.Contains(out, "ams: preparing stacks: finding the Pulumi CLI") {
-		t.Errorf("summary does not say why:\n%s", out)
+	for _, want := range []string{
+		"Pulumi CLI: no usable pulumi in " + filepath.Join(root, "bin"), "pass --pulumi-root",
+		"Pulumi backend: not logged in to any: run `pulumi login",
+		"AWS credentials: none found: sign in",
+		"nothing was run: 3 prerequisite(s) missing",
+	} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errs)
+		}
 	}
+	if strings.Contains(errs, "ams:") {
+		t.Errorf("a prerequisite was reported per stack:\n%s", errs)
+	}
+}
+
+// A CLI older than the Automation API's minimum is named as such; a relative --pulumi-root
+// is taken from where sovereign started (the CLI itself runs elsewhere); a login in
+// $PULUMI_HOME and credentials in the environment satisfy the other checks.
+func TestOperateWithOldPulumiCLI(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("PULUMI_BACKEND_URL", "")
+	t.Setenv("PULUMI_HOME", home)
+	if err := os.WriteFile(filepath.Join(home, "credentials.json"), []byte(`{"current":"file:///tmp/state"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	noAWS(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "bin"), 0o755)
+	if err := os.WriteFile(filepath.Join(root, "bin", "pulumi"), []byte("#!/bin/sh\necho v3.0.0\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	wd, _ := os.Getwd()
+	rel, err := filepath.Rel(wd, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := runCLI(t, "preview", "--stack", "ams", "--dir", repo, "--pulumi-root", rel, "--log-dir", t.TempDir())
+	if code != exitConfig || !strings.Contains(errs, "Pulumi CLI: no usable pulumi in "+filepath.Join(root, "bin")) ||
+		!strings.Contains(errs, "3.0.0") || !strings.Contains(errs, "1 prerequisite(s) missing") {
+		t.Errorf("exit %d:\n%s", code, errs)
+	}
+}
+
+// noAWS leaves the AWS credentials chain empty: no environment, no files, no instance role.
+func noAWS(t *testing.T) {
+	dir := t.TempDir()
+	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE",
+		"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI"} {
+		t.Setenv(k, "")
+	}
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 }
 
 func TestDestroyNeedsConfirmation(t *testing.T) {
 	code, _, errs := runCLI(t, "destroy", "--all", "--dir", repo)
-	if code != exitConfig || !strings.Contains(errs, "pass --yes") {
+	if code != exitConfig || !strings.Contains(errs, "--yes (-y)") {
 		t.Errorf("exit %d: %s", code, errs)
 	}
 }
@@ -295,5 +371,37 @@ func TestPluginsOfThisBuild(t *testing.T) {
 	}
 	if got := pluginsOf([]*debug.Module{{Path: "github.com/pulumi/pulumi/sdk/v3", Version: "v3.263.0"}, {Path: "github.com/spf13/cobra", Version: "v1"}}); len(got) != len(synth.RemotePlugins) {
 		t.Errorf("non-provider modules became plugins: %v", got)
+	}
+}
+
+// A file that does not load comes first, and the rules across stacks that would blame the
+// others for its absence are not run: one line says so.
+func TestValidateLoadErrorFirst(t *testing.T) {
+	dir := brokenFleet(t, "Pulumi.global.yaml", "kind: global", "kind: [global")
+	code, _, errs := runCLI(t, "validate", "--all", "--dir", dir)
+	if code != exitConfig || !strings.HasPrefix(errs, "Pulumi.global.yaml:8: not valid YAML") ||
+		strings.Contains(errs, "no global stack") || !strings.HasSuffix(strings.TrimSpace(errs), "did not load; fix it first") {
+		t.Errorf("exit %d:\n%s", code, errs)
+	}
+}
+
+// A placeholder written once in Pulumi.yaml and inherited by six region stacks is one line
+// naming them, not six.
+func TestPreflightGroupsInherited(t *testing.T) {
+	code, _, errs := runCLI(t, "preflight", "--all", "--dir", repo)
+	if code != exitConfig {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	var zone []string
+	for _, l := range strings.Split(errs, "\n") {
+		if strings.Contains(l, "global-sovereign:ingress.zoneId") && strings.HasPrefix(l, "Pulumi.yaml:") && strings.Contains(l, "api-ams.") {
+			zone = append(zone, l)
+		}
+		if strings.HasPrefix(l, "Pulumi.yaml:") && strings.Contains(l, "api-iad.") {
+			t.Errorf("inherited problem repeated per stack: %s", l)
+		}
+	}
+	if len(zone) != 1 || !strings.Contains(zone[0], "inherited by ams, iad, jnb, sfo, sin, syd") {
+		t.Errorf("zoneId lines: %q\n%s", zone, errs)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/global-sovereign/global-sovereign/pkg/config"
 	"github.com/global-sovereign/global-sovereign/pkg/scaffold"
@@ -19,7 +20,16 @@ func newNew(g *globalFlags) *cobra.Command {
 		Long: "new writes one Pulumi.<stack>.yaml holding only what differs from the defaults in Pulumi.yaml,\n" +
 			"then loads and validates every stack file. When the fleet does not validate, it removes what it\n" +
 			"wrote and exits 2 with the problems. It never overwrites a file.",
-		Args: cobra.NoArgs,
+		// Without a RunE cobra prints the help and exits 0 on an unknown kind: a script would
+		// carry on as if the stack file were written.
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			kinds := []string{"region", "env", "client"}
+			if len(args) == 0 {
+				return configError(fmt.Errorf("give what to add: sovereign new region|env|client (see sovereign new --help)"))
+			}
+			return configError(fmt.Errorf("unknown kind %q for sovereign new%s; kinds: %s", args[0], config.Suggest(args[0], kinds), strings.Join(kinds, ", ")))
+		},
 	}
 	cmd.AddCommand(newNewRegion(g), newNewEnv(g), newNewClient(g))
 	return cmd
@@ -28,16 +38,17 @@ func newNew(g *globalFlags) *cobra.Command {
 func newNewRegion(g *globalFlags) *cobra.Command {
 	var code, awsRegion string
 	cmd := &cobra.Command{
-		Use:   "region --code C --aws-region R",
+		Use:   "region --region C --aws-region R",
 		Short: "Add a production region: Pulumi.<C>.yaml with the next free /16 VPC CIDR and the region's AZs",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return applyNew(cmd, g, func(p *scaffold.Project) (*scaffold.Change, error) { return p.Region(code, awsRegion) })
 		},
 	}
-	cmd.Flags().StringVar(&code, "code", "", "region code: 2-10 lowercase letters or digits, e.g. fra (the stack's name)")
+	cmd.Flags().StringVar(&code, "region", "", "region code: 2-10 lowercase letters or digits, e.g. fra (the stack's name)")
 	cmd.Flags().StringVar(&awsRegion, "aws-region", "", "AWS region, e.g. eu-central-1")
-	_ = cmd.MarkFlagRequired("code")
+	_ = cmd.MarkFlagRequired("region")
+	oldFlagName(cmd, "code", "region")
 	_ = cmd.MarkFlagRequired("aws-region")
 	return cmd
 }
@@ -71,18 +82,31 @@ func newNewEnv(g *globalFlags) *cobra.Command {
 func newNewClient(g *globalFlags) *cobra.Command {
 	var home, name string
 	cmd := &cobra.Command{
-		Use:   "client --env S --name N",
+		Use:   "client --stack S --name N",
 		Short: "Add client N to the cluster of region or environment stack S: Pulumi.<S>-<N>.yaml",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return applyNew(cmd, g, func(p *scaffold.Project) (*scaffold.Change, error) { return p.Client(home, name) })
 		},
 	}
-	cmd.Flags().StringVar(&home, "env", "", "region or environment stack the client lives in, e.g. iad or iad-staging")
+	cmd.Flags().StringVar(&home, "stack", "", "region or environment stack the client lives in, e.g. iad or iad-staging")
 	cmd.Flags().StringVar(&name, "name", "", "client name: 2-10 lowercase letters or digits, e.g. ezra")
-	_ = cmd.MarkFlagRequired("env")
+	_ = cmd.MarkFlagRequired("stack")
+	oldFlagName(cmd, "env", "stack")
 	_ = cmd.MarkFlagRequired("name")
 	return cmd
+}
+
+// oldFlagName keeps a renamed flag's old name working, so that scripts do not break: flags
+// have one meaning everywhere (--region a region code, --aws-region an AWS region, --env an
+// environment, --stack a stack), and the old name is read as the new one.
+func oldFlagName(cmd *cobra.Command, old, name string) {
+	cmd.Flags().SetNormalizeFunc(func(_ *pflag.FlagSet, n string) pflag.NormalizedName {
+		if n == old {
+			n = name
+		}
+		return pflag.NormalizedName(n)
+	})
 }
 
 func environmentNames() []string {

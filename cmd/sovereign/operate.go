@@ -16,7 +16,9 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
+	"github.com/global-sovereign/global-sovereign/pkg/awscheck"
 	"github.com/global-sovereign/global-sovereign/pkg/config"
 	"github.com/global-sovereign/global-sovereign/pkg/orchestrate"
 	"github.com/global-sovereign/global-sovereign/pkg/orchestrate/autoengine"
@@ -52,8 +54,8 @@ func newOperate(g *globalFlags, op orchestrate.Op, short string) *cobra.Command 
 			if op == orchestrate.Refresh && f.previewOnly {
 				actual = orchestrate.RefreshPreview
 			}
-			if op == orchestrate.Destroy && !f.yes {
-				return configError(fmt.Errorf("destroy deletes every resource of the selected stacks; pass --yes to confirm"))
+			if f.parallel < 1 {
+				return configError(fmt.Errorf("--parallel %d: give at least 1 (how many stacks run at once)", f.parallel))
 			}
 			return operate(cmd, g, f, actual)
 		},
@@ -62,11 +64,14 @@ func newOperate(g *globalFlags, op orchestrate.Op, short string) *cobra.Command 
 	cmd.Flags().BoolVar(&f.asJSON, "json", false, "print the summary as JSON on stdout (progress stays on stderr)")
 	cmd.Flags().StringVar(&f.prComment, "pr-comment", "", "write the summary and every stack's diff as pull-request markdown to this file")
 	cmd.Flags().StringVar(&f.logDir, "log-dir", "", "directory for each stack's full engine log (default <dir>/.sovereign/logs)")
-	cmd.Flags().StringVar(&f.secretsProvider, "secrets-provider", "", "secrets provider for new stacks, as Pulumi's --secrets-provider")
 	cmd.Flags().StringVar(&f.pulumiRoot, "pulumi-root", os.Getenv("SOVEREIGN_PULUMI_ROOT"),
 		"directory with bin/pulumi to use instead of the pulumi on PATH (env SOVEREIGN_PULUMI_ROOT)")
-	if op == orchestrate.Destroy {
-		cmd.Flags().BoolVar(&f.yes, "yes", false, "confirm the destroy")
+	if op.CreatesStacks() {
+		// Only up creates stacks: the others have no new stack to give a secrets provider.
+		cmd.Flags().StringVar(&f.secretsProvider, "secrets-provider", "", "secrets provider for new stacks, as Pulumi's --secrets-provider")
+	}
+	if op == orchestrate.Up || op == orchestrate.Destroy {
+		cmd.Flags().BoolVarP(&f.yes, "yes", "y", false, "go ahead without showing the preview and asking (required without a terminal)")
 	}
 	if op == orchestrate.Refresh {
 		cmd.Flags().BoolVar(&f.previewOnly, "preview-only", false, "report drift per stack without changing state")
@@ -88,12 +93,21 @@ func operate(cmd *cobra.Command, g *globalFlags, f *operateFlags, op orchestrate
 	}
 	if op == orchestrate.Up {
 		if ps := fleet.Preflight(names); len(ps) > 0 {
-			return configError(fmt.Errorf("%w\nup refuses to start: %d preflight item(s) above must be set first (sovereign preflight lists them)", ps.Err(), len(ps)))
+			return configError(fmt.Errorf("%w\nup refuses to start: %d preflight item(s) above must be set first (sovereign preflight lists them)", groupInherited(ps), len(ps)))
 		}
+	}
+	if err := canAsk(f, op); err != nil {
+		return err
 	}
 	dir, err := filepath.Abs(g.dir)
 	if err != nil {
 		return err
+	}
+	// The CLI runs in a private directory: a relative root must not be read from there.
+	if f.pulumiRoot != "" {
+		if f.pulumiRoot, err = filepath.Abs(f.pulumiRoot); err != nil {
+			return configError(err)
+		}
 	}
 	eng, err := newEngine(autoengine.Options{
 		Project:         config.Project,
@@ -106,9 +120,18 @@ func operate(cmd *cobra.Command, g *globalFlags, f *operateFlags, op orchestrate
 		SecretsProviderFor: secretsProviderFor(dir),
 		LogDir:             f.logDir,
 		Plugins:            pluginsOfThisBuild(),
+		Credentials:        func(ctx context.Context) error { return awscheck.Credentials(ctx, 5*time.Second) },
 	})
 	if err != nil {
 		return err
+	}
+	if err := checkPrerequisites(cmd, eng); err != nil {
+		return err
+	}
+	if op == orchestrate.Up || op == orchestrate.Destroy {
+		if err := confirm(cmd, f, graph, op, eng); err != nil {
+			return err
+		}
 	}
 	sum := runWithSignals(cmd.ErrOrStderr(), graph, op, eng, f.parallel, f.timeout)
 	return report(cmd, f, sum)
@@ -215,7 +238,7 @@ func report(cmd *cobra.Command, f *operateFlags, sum *orchestrate.Summary) error
 	var err error
 	if f.asJSON {
 		err = orchestrate.WriteJSON(cmd.OutOrStdout(), sum)
-	} else {
+	} else if err = writeDiff(cmd.OutOrStdout(), sum); err == nil {
 		err = orchestrate.WriteTable(cmd.OutOrStdout(), sum)
 	}
 	if err != nil {
@@ -281,13 +304,14 @@ func pluginsOf(deps []*debug.Module) []autoengine.Plugin {
 	return out
 }
 
+// isTerminal reports whether w is a terminal. A character device is not enough: /dev/null is
+// one, and a job started with </dev/null must not be taken for a person.
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	if !ok {
 		return false
 	}
-	info, err := f.Stat()
-	return err == nil && info.Mode()&os.ModeCharDevice != 0 && os.Getenv("TERM") != "dumb"
+	return term.IsTerminal(int(f.Fd())) && os.Getenv("TERM") != "dumb"
 }
 
 func terminalWidth() int {

@@ -63,11 +63,30 @@ func newPlan(g *globalFlags) *cobra.Command {
 				enc.SetIndent("", "  ")
 				return enc.Encode(out)
 			}
+			// What a stack reads comes from the whole fleet: a selected stack reads its
+			// dependencies whether or not they are selected too.
+			full, err := stackgraph.FromFleet(fleet, fleet.Names())
+			if err != nil {
+				return configError(err)
+			}
+			selected := map[string]bool{}
+			for _, n := range names {
+				selected[n] = true
+			}
+			unselected := false
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "WAVE\tSTACK\tKIND\tREGION\tENVIRONMENT\tREADS")
 			for i, wave := range waves {
 				for _, s := range wave {
-					reads := strings.Join(graph.Deps(s), ", ")
+					var deps []string
+					for _, d := range full.Deps(s) {
+						if !selected[d] {
+							d += "*"
+							unselected = true
+						}
+						deps = append(deps, d)
+					}
+					reads := strings.Join(deps, ", ")
 					if reads == "" {
 						reads = "-"
 					}
@@ -77,6 +96,9 @@ func newPlan(g *globalFlags) *cobra.Command {
 			}
 			if err := tw.Flush(); err != nil {
 				return err
+			}
+			if unselected {
+				fmt.Fprintln(cmd.OutOrStdout(), "* not selected: read from its deployed outputs, so it must be deployed first")
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%d stack(s) in %d wave(s); a stack starts as soon as the stacks it reads have succeeded. destroy runs in reverse.\n",
 				len(names), len(waves))

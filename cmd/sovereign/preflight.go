@@ -71,7 +71,7 @@ func newPreflight(g *globalFlags) *cobra.Command {
 				if len(ps) == 0 {
 					return configError(fmt.Errorf("%d item(s) to fix before `sovereign up` (above)", n))
 				}
-				return configError(fmt.Errorf("%w\n%d item(s) to set before `sovereign up`", ps.Err(), n))
+				return configError(fmt.Errorf("%w\n%d item(s) to set before `sovereign up`", groupInherited(ps), n))
 			}
 			fmt.Fprintf(out, "ok: nothing left to set for %s\n", strings.Join(names, ", "))
 			return nil

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/global-sovereign/global-sovereign/pkg/config"
 	"github.com/global-sovereign/global-sovereign/pkg/program"
 	"github.com/global-sovereign/global-sovereign/pkg/synth"
 )
@@ -64,6 +67,11 @@ func newSynth(g *globalFlags) *cobra.Command {
 			}
 			if err := tw.Flush(); err != nil {
 				return err
+			}
+			if sel.All {
+				if err := removeStaleGraphs(cmd.ErrOrStderr(), out, names); err != nil {
+					return err
+				}
 			}
 			if len(violations) > 0 {
 				return &exitError{code: exitFailed, err: fmt.Errorf("deploy-order audit: %d violation(s); a real deploy would fail:\n%s",
@@ -118,4 +126,40 @@ func eachParallel(n int, f func(i int)) {
 	}
 	close(next)
 	wg.Wait()
+}
+
+// removeStaleGraphs deletes, after synth --all, the graphs in out of stacks that no longer exist
+// (a removed or renamed stack): a directory of graphs then shows exactly the fleet. Only files
+// that are graphs (a JSON object naming the project and a stack) are touched.
+func removeStaleGraphs(w io.Writer, out string, names []string) error {
+	keep := map[string]bool{}
+	for _, n := range names {
+		keep[n+".json"] = true
+	}
+	entries, err := os.ReadDir(out)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".json") || keep[e.Name()] {
+			continue
+		}
+		path := filepath.Join(out, e.Name())
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		var head struct {
+			Project string `json:"project"`
+			Stack   string `json:"stack"`
+		}
+		if json.Unmarshal(data, &head) != nil || head.Project != config.Project || head.Stack == "" {
+			continue
+		}
+		if err := os.Remove(path); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "removed %s: stack %s is no longer in the fleet\n", path, head.Stack)
+	}
+	return nil
 }

@@ -35,7 +35,18 @@ func newValidate(g *globalFlags) *cobra.Command {
 			// those of the Pulumi.yaml values they inherit.
 			var problems config.Problems
 			if loadErr != nil {
+				// The files that did not load come first: they are the cause. The rules across
+				// stacks cannot hold without them (a global stack that did not load is "missing"
+				// to every region), so only each loaded stack's own rules run, and one line says
+				// what was not checked.
 				problems = append(problems, loadErr.(config.Problems)...)
+				for _, n := range names {
+					if st := fleet.Stack(n); st != nil {
+						problems = append(problems, st.Validate()...)
+					}
+				}
+				return configError(fmt.Errorf("%w\nthe rules across stacks were not checked: %s did not load; fix it first",
+					problems.Err(), strings.Join(unloadedFiles(loadErr), ", ")))
 			}
 			selected := map[string]bool{}
 			for _, n := range names {
@@ -74,6 +85,21 @@ func problemsOfSelected(stacks []string, loadErr error) config.Problems {
 	for _, p := range all {
 		if files[p.File] {
 			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// unloadedFiles are the files of the load problems, in order, once each.
+func unloadedFiles(loadErr error) []string {
+	var all config.Problems
+	errors.As(loadErr, &all)
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range all {
+		if !seen[p.File] {
+			seen[p.File] = true
+			out = append(out, p.File)
 		}
 	}
 	return out

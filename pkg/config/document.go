@@ -23,7 +23,7 @@ func DecodeDocument(file string, data []byte, dst any) (*Document, error) {
 	d := &Document{File: file, lines: lineIndex{}}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return d, Problems{{File: file, Msg: "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}}
+		return d, Problems{yamlProblem(file, err)}
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		return d, Problems{{File: file, Msg: "empty file; want a map of keys"}}

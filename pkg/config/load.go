@@ -70,7 +70,7 @@ func (p *ProjectConfig) Parse(file string, data []byte) (*Stack, error) {
 
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fail(0, "", "not valid YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+		return nil, Problems{yamlProblem(file, err)}
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		return nil, fail(0, "", "empty stack file; want a `config:` map")

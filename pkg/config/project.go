@@ -48,7 +48,7 @@ func ParseProject(file string, data []byte) (*ProjectConfig, error) {
 	var is issues
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, Problems{{File: file, Msg: "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}}
+		return nil, Problems{yamlProblem(file, err)}
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 		return nil, Problems{{File: file, Msg: "want a map with name, runtime and optionally config"}}

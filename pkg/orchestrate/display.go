@@ -23,6 +23,16 @@ func NewLines(w io.Writer) *Lines {
 	return &Lines{w: w, now: time.Now, started: map[string]time.Time{}}
 }
 
+// Preparing says what happens before the first stack starts.
+func (l *Lines) Preparing(what string) {
+	if what == "" {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	fmt.Fprintf(l.w, "[prepare] %s\n", what)
+}
+
 func (l *Lines) StackStarted(stack string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -50,14 +60,17 @@ func (l *Lines) StackFinished(r StackReport) {
 // Live is an Observer for a terminal: one line per stack (state, resources done, elapsed, the
 // latest resource), redrawn in place.
 type Live struct {
-	mu     sync.Mutex
-	w      io.Writer
-	now    func() time.Time
-	rows   map[string]*liveRow
-	drawn  int // lines drawn last time, to move the cursor back over
-	width  int
-	stop   chan struct{}
-	closed sync.WaitGroup
+	mu   sync.Mutex
+	w    io.Writer
+	now  func() time.Time
+	rows map[string]*liveRow
+	// preparing is what the run does before any stack starts, shown above the stacks.
+	preparing string
+	prepStart time.Time
+	drawn     int // lines drawn last time, to move the cursor back over
+	width     int
+	stop      chan struct{}
+	closed    sync.WaitGroup
 }
 
 type liveRow struct {
@@ -100,6 +113,14 @@ func (l *Live) Close() {
 	l.Draw()
 }
 
+// Preparing shows what the run does before any stack starts, with its elapsed time, instead
+// of stacks that wait with nothing to say.
+func (l *Live) Preparing(what string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.preparing, l.prepStart = what, l.now()
+}
+
 func (l *Live) StackStarted(stack string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -139,6 +160,18 @@ func (l *Live) Draw() {
 	if l.drawn > 0 {
 		fmt.Fprintf(&b, "\x1b[%dA", l.drawn) // back to the first line
 	}
+	lines := len(names)
+	if l.preparing != "" {
+		line := fmt.Sprintf("preparing (%s): %s", roundDuration(l.now().Sub(l.prepStart)), l.preparing)
+		if len(line) > l.width {
+			line = line[:l.width]
+		}
+		b.WriteString("\x1b[2K" + line + "\n")
+		lines++
+	} else if l.drawn > len(names) {
+		b.WriteString("\x1b[2K\n") // the preparing line, now blank
+		lines++
+	}
 	for _, n := range names {
 		r := l.rows[n]
 		elapsed := r.took
@@ -151,6 +184,6 @@ func (l *Live) Draw() {
 		}
 		b.WriteString("\x1b[2K" + line + "\n") // clear the line, then write it
 	}
-	l.drawn = len(names)
+	l.drawn = lines
 	io.WriteString(l.w, b.String())
 }

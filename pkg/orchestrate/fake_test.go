@@ -14,6 +14,7 @@ type fakeEngine struct {
 	durations  map[string]time.Duration
 	fail       map[string]string
 	changes    map[string]Changes
+	steps      map[string][]Step
 	prepareErr error
 	absent     map[string]bool // stacks the backend does not have
 	// stubborn stacks ignore an interrupt, as a CLI busy in a provider call may: only a kill
@@ -32,7 +33,7 @@ type fakeEngine struct {
 }
 
 func newFake(durations map[string]time.Duration) *fakeEngine {
-	return &fakeEngine{durations: durations, fail: map[string]string{}, changes: map[string]Changes{},
+	return &fakeEngine{durations: durations, fail: map[string]string{}, changes: map[string]Changes{}, steps: map[string][]Step{},
 		absent: map[string]bool{}, stubborn: map[string]bool{}, starts: map[string]time.Time{}, ends: map[string]time.Time{}}
 }
 
@@ -84,7 +85,7 @@ func (f *fakeEngine) Run(ctx context.Context, op Op, stack string, progress func
 		return Result{Output: "error: " + msg}, errors.New(msg + "\nmore detail on the next line")
 	}
 	c := f.changes[stack]
-	return Result{Changes: c, Output: fmt.Sprintf("%s %s: +%d ~%d -%d", op, stack, c.Create, c.Update, c.Delete)}, nil
+	return Result{Changes: c, Steps: f.steps[stack], Output: fmt.Sprintf("%s %s: +%d ~%d -%d", op, stack, c.Create, c.Update, c.Delete)}, nil
 }
 
 func (f *fakeEngine) Unlock(ctx context.Context, stack string) error {

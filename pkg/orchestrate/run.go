@@ -89,8 +89,19 @@ type finished struct {
 func (s *scheduler) run(ctx context.Context) {
 	stacks := s.g.Stacks()
 	t0 := time.Now()
+	po, _ := s.opts.Observer.(PrepareObserver)
+	if po != nil {
+		what := "preparing the run"
+		if d, ok := s.eng.(PrepareDescriber); ok {
+			what = d.DescribePrepare(s.op.CreatesStacks())
+		}
+		po.Preparing(what)
+	}
 	missing, err := s.eng.Prepare(ctx, stacks, s.op.CreatesStacks())
 	s.prepared = time.Since(t0)
+	if po != nil {
+		po.Preparing("")
+	}
 	if err != nil {
 		status, reason := Failed, "preparing stacks: "+err.Error()
 		if ctx.Err() != nil {
@@ -168,7 +179,7 @@ func (s *scheduler) run(ctx context.Context) {
 // absent is the report of a stack the backend does not have, for an operation that creates
 // none: nothing to preview, refresh or destroy.
 func (s *scheduler) absent(name string) StackReport {
-	what := map[Op]string{Preview: "not previewed", Destroy: "nothing to destroy"}[s.op]
+	what := map[Op]string{Preview: "not previewed", Destroy: "nothing to destroy", PreviewDestroy: "nothing to destroy"}[s.op]
 	if what == "" {
 		what = "nothing to refresh"
 	}
@@ -222,7 +233,7 @@ func (s *scheduler) start(name string, done chan<- finished) {
 // colleague's deploy, which made our up fail) is not ours to remove.
 func (s *scheduler) report(f finished) StackReport {
 	r := StackReport{Stack: f.stack, Op: s.op, Status: Succeeded, Changes: f.result.Changes, Duration: f.took,
-		Seconds: f.took.Seconds(), Output: f.result.Output, LogFile: f.result.LogFile, Drift: f.result.Drift}
+		Seconds: f.took.Seconds(), Output: f.result.Output, LogFile: f.result.LogFile, Drift: f.result.Drift, Steps: f.result.Steps}
 	switch {
 	case f.err == nil:
 	case errors.Is(f.err, ErrKilled):

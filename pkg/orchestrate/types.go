@@ -26,6 +26,7 @@ const (
 	Destroy        Op = "destroy"
 	Refresh        Op = "refresh"
 	RefreshPreview Op = "refresh-preview" // refresh --preview-only: report drift, change nothing
+	PreviewDestroy Op = "preview-destroy" // what destroy would delete, deleting nothing
 )
 
 // TakesLock reports whether op locks the stack in the backend while it runs. The self-managed
@@ -90,6 +91,9 @@ type Result struct {
 	Output  string  // the engine's human-readable output: the diff of a preview
 	LogFile string  // where the full engine log of this stack went
 	Drift   []Drift // refresh: the resources whose cloud state differs from the stack's state
+	// Steps are the resources the operation changes (a preview: would change), in the order the
+	// engine reported them.
+	Steps []Step
 }
 
 // Drift is one resource a refresh found changed outside Pulumi.
@@ -117,6 +121,12 @@ type Engine interface {
 	// host and user), never another's. Called only for an operation of this run that takes the
 	// lock and was killed.
 	Unlock(ctx context.Context, stack string) error
+}
+
+// Checker is an Engine that can tell, before any stack runs, what would make them all fail
+// (no CLI, no backend, no credentials): one line per problem, with its fix.
+type Checker interface {
+	Check(ctx context.Context) []string
 }
 
 // Status is where a stack's operation ended.
@@ -150,6 +160,8 @@ type StackReport struct {
 	Output   string        `json:"-"`
 	// Drift lists, for a refresh, every resource found changed outside Pulumi.
 	Drift []Drift `json:"drift,omitempty"`
+	// Steps list every resource the operation changes or, for a preview, would change.
+	Steps []Step `json:"steps,omitempty"`
 }
 
 // Summary is the outcome of a run over many stacks.
@@ -193,6 +205,17 @@ type Observer interface {
 	StackStarted(stack string)
 	StackProgress(stack string, p Progress)
 	StackFinished(r StackReport)
+}
+
+// PrepareObserver is an Observer that is told what the run does before any stack can start
+// (installing plugins can take minutes on a fresh machine), and when that is over ("").
+type PrepareObserver interface {
+	Preparing(what string)
+}
+
+// PrepareDescriber is an Engine that says what its Prepare does, for PrepareObserver.
+type PrepareDescriber interface {
+	DescribePrepare(create bool) string
 }
 
 type nopObserver struct{}

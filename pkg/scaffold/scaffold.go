@@ -83,13 +83,13 @@ type Edit struct {
 // Region plans the stack file of a new production region: code C in AWS region awsRegion.
 func (p *Project) Region(code, awsRegion string) (*Change, error) {
 	if !config.ValidCode(code) {
-		return nil, fmt.Errorf("--code %q: want 2-10 lowercase letters or digits starting with a letter, e.g. fra", code)
+		return nil, fmt.Errorf("--region %q: want 2-10 lowercase letters or digits starting with a letter, e.g. fra", code)
 	}
 	if err := p.refuseExisting(code); err != nil {
 		return nil, err
 	}
 	if s := p.stackWithCode(code); s != nil {
-		return nil, fmt.Errorf("--code %s: stack %s (%s) has code %s already; codes in use: %s", code, s.Name, s.File, code, strings.Join(p.codes(), ", "))
+		return nil, fmt.Errorf("--region %s: stack %s (%s) has code %s already; codes in use: %s", code, s.Name, s.File, code, strings.Join(p.codes(), ", "))
 	}
 	if _, ok := regions.Lookup(awsRegion); !ok {
 		return nil, fmt.Errorf("--aws-region %q: unknown AWS region%s; allowed: %s", awsRegion,
@@ -253,13 +253,13 @@ func (p *Project) Client(home, name string) (*Change, error) {
 			}
 		}
 		slices.Sort(homes)
-		return nil, fmt.Errorf("--env %q: not a region or environment stack%s; allowed: %s", home, config.Suggest(home, homes), strings.Join(homes, ", "))
+		return nil, fmt.Errorf("--stack %q: not a region or environment stack%s; allowed: %s", home, config.Suggest(home, homes), strings.Join(homes, ", "))
 	}
 	if !config.ValidCode(name) {
 		return nil, fmt.Errorf("--name %q: want 2-10 lowercase letters or digits starting with a letter, e.g. ezra", name)
 	}
 	if h.Cluster == nil {
-		return nil, fmt.Errorf("--env %s: %s has no cluster for the client's namespace", home, h.File)
+		return nil, fmt.Errorf("--stack %s: %s has no cluster for the client's namespace", home, h.File)
 	}
 	stack := home + "-" + name
 	if err := p.refuseExisting(stack); err != nil {

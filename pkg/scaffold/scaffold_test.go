@@ -114,9 +114,9 @@ func TestNewRegionRefuses(t *testing.T) {
 		{"fra", "eu-centrl-1", `--aws-region "eu-centrl-1": unknown AWS region (did you mean "eu-central-1"?); allowed: af-south-1, ap-east-1`},
 		{"fra", "mars-1", `unknown AWS region; allowed: af-south-1`},
 		{"dub", "eu-west-1", "region stack ams (Pulumi.ams.yaml) is there already"},
-		{"Fra", "eu-central-1", `--code "Fra": want 2-10 lowercase letters or digits`},
-		{"../x", "eu-central-1", `--code "../x"`},
-		{"f", "eu-central-1", `--code "f"`},
+		{"Fra", "eu-central-1", `--region "Fra": want 2-10 lowercase letters or digits`},
+		{"../x", "eu-central-1", `--region "../x"`},
+		{"f", "eu-central-1", `--region "f"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.code+" "+tt.region, func(t *testing.T) {
@@ -134,7 +134,7 @@ func TestNewRegionRefuses(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c, err := load(t, dir).Region("syd", "ap-southeast-4"); err == nil ||
-		!strings.Contains(err.Error(), "--code syd: stack sydney (Pulumi.sydney.yaml) has code syd already; codes in use: ams, global, iad, jnb, sfo, sin, syd") {
+		!strings.Contains(err.Error(), "--region syd: stack sydney (Pulumi.sydney.yaml) has code syd already; codes in use: ams, global, iad, jnb, sfo, sin, syd") {
 		t.Errorf("got %v, %v", c, err)
 	}
 }
@@ -342,9 +342,9 @@ func TestNewClient(t *testing.T) {
 	before := snapshot(t, dir)
 	tests := []struct{ home, name, want string }{
 		{"iad", "ezra", "Pulumi.iad-ezra.yaml exists already"},
-		{"iad-ezra", "kim", `--env "iad-ezra": not a region or environment stack; allowed: ams, iad, iad-staging, jnb, sfo, sin, syd`},
+		{"iad-ezra", "kim", `--stack "iad-ezra": not a region or environment stack; allowed: ams, iad, iad-staging, jnb, sfo, sin, syd`},
 		{"iad-staging", "ezra", "Pulumi.iad-staging-ezra.yaml exists already"},
-		{"global", "kim", `--env "global": not a region or environment stack`},
+		{"global", "kim", `--stack "global": not a region or environment stack`},
 		{"iax", "kim", `(did you mean "iad"?)`},
 		{"iad", "Kim", `--name "Kim": want 2-10 lowercase letters or digits`},
 		{"iad", "k", `--name "k"`},
@@ -379,7 +379,7 @@ func TestNewClientNeedsACluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	c, err := load(t, dir).Client("iad-staging", "ezra")
-	if err == nil || !strings.Contains(err.Error(), "--env iad-staging: Pulumi.iad-staging.yaml has no cluster for the client's namespace") {
+	if err == nil || !strings.Contains(err.Error(), "--stack iad-staging: Pulumi.iad-staging.yaml has no cluster for the client's namespace") {
 		t.Fatalf("got %v, %v", c, err)
 	}
 }

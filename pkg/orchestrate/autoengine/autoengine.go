@@ -65,6 +65,9 @@ type Options struct {
 	// LogDir receives one full engine log per stack and operation.
 	LogDir  string
 	Plugins []Plugin
+	// Credentials, when set, is asked by Check whether the cloud credentials the program needs
+	// are there.
+	Credentials func(ctx context.Context) error
 }
 
 // Engine is the Automation API engine.
@@ -175,6 +178,23 @@ func (e *Engine) Prepare(ctx context.Context, names []string, create bool) ([]st
 		}
 	}
 	return missing, nil
+}
+
+// DescribePrepare says what Prepare does, for the progress display: on a fresh machine the
+// plugin downloads take minutes.
+func (e *Engine) DescribePrepare(create bool) string {
+	var ps []string
+	for _, p := range e.opts.Plugins {
+		ps = append(ps, p.Name+" "+p.Version)
+	}
+	what := "finding the Pulumi CLI, listing the backend's stacks"
+	if create {
+		what = "finding the Pulumi CLI, asking the backend"
+	}
+	if len(ps) > 0 {
+		what += ", installing provider plugins " + strings.Join(ps, ", ") + " (downloaded once)"
+	}
+	return what
 }
 
 func (e *Engine) workspaceOptions(dir string) []auto.LocalWorkspaceOption {
@@ -291,11 +311,12 @@ func (e *Engine) Run(ctx context.Context, op orchestrate.Op, name string, progre
 	drained, returned := make(chan struct{}), make(chan struct{})
 	var drift []orchestrate.Drift
 	recordDrift := op == orchestrate.Refresh || op == orchestrate.RefreshPreview
+	var steps []orchestrate.Step
 	go drain(events, progress, returned, drained, func(d orchestrate.Drift) {
 		if recordDrift {
 			drift = append(drift, d)
 		}
-	})
+	}, func(s orchestrate.Step) { steps = append(steps, s) })
 
 	result := orchestrate.Result{LogFile: logPath}
 	ctx, killed := withKilledFlag(ctx)
@@ -321,6 +342,10 @@ func (e *Engine) Run(ctx context.Context, op orchestrate.Op, name string, progre
 		var res auto.PreviewResult
 		res, runErr = st.PreviewRefresh(ctx, optrefresh.EventStreams(events), optrefresh.ProgressStreams(out))
 		result.Changes = fromOpTypes(res.ChangeSummary)
+	case orchestrate.PreviewDestroy:
+		var res auto.PreviewResult
+		res, runErr = st.PreviewDestroy(ctx, optdestroy.EventStreams(events), optdestroy.ProgressStreams(out))
+		result.Changes = fromOpTypes(res.ChangeSummary)
 	default:
 		close(returned)
 		<-drained
@@ -330,6 +355,10 @@ func (e *Engine) Run(ctx context.Context, op orchestrate.Op, name string, progre
 	<-drained
 	result.Output = output.String()
 	result.Drift = drift
+	if !recordDrift {
+		// A refresh's steps are its drift; the others' are the resources they change.
+		result.Steps = steps
+	}
 	if runErr != nil {
 		fmt.Fprintf(logFile, "\n%s\n", runErr)
 		if pid := killed.Load(); pid != 0 {
@@ -440,8 +469,11 @@ func (e *Engine) Outputs(ctx context.Context, name string) (auto.OutputMap, erro
 // Every resource whose outcome changes the state is passed to changed: in a refresh, the
 // engine reports a resource that differs from the cloud as update and one gone from the cloud
 // as delete (pkg/resource/deploy/step.go, RefreshStep.ResultOp), with the differing keys.
+//
+// Every resource step that changes something (create, update, replace, delete, import) is
+// passed to stepped, for the resource-level diff a preview shows and up asks about.
 func drain(ch <-chan events.EngineEvent, progress func(orchestrate.Progress), returned <-chan struct{}, done chan<- struct{},
-	changed func(orchestrate.Drift)) {
+	changed func(orchestrate.Drift), stepped func(orchestrate.Step)) {
 	defer close(done)
 	var p orchestrate.Progress
 	for {
@@ -458,6 +490,9 @@ func drain(ch <-chan events.EngineEvent, progress func(orchestrate.Progress), re
 		switch {
 		case ev.ResourcePreEvent != nil:
 			md := ev.ResourcePreEvent.Metadata
+			if st, ok := stepOf(md); ok {
+				stepped(st)
+			}
 			p.Seen++
 			p.Last = string(md.Op) + " " + md.Type + " " + urnName(md.URN)
 		case ev.ResOutputsEvent != nil:
@@ -490,6 +525,36 @@ func driftOf(md apitype.StepEventMetadata) (orchestrate.Drift, bool) {
 	keys = append([]string(nil), keys...)
 	sort.Strings(keys)
 	return orchestrate.Drift{URN: md.URN, Type: md.Type, Name: urnName(md.URN), Op: string(md.Op), Keys: keys}, true
+}
+
+// stepOf is the diff line of a step that changes a resource. A replacement shows up as three
+// steps (create-replacement, replace, delete-replaced); only the replace is kept, as pulumi's own
+// diff does. The stack resource itself is left out.
+func stepOf(md apitype.StepEventMetadata) (orchestrate.Step, bool) {
+	switch md.Op {
+	case apitype.OpCreate, apitype.OpUpdate, apitype.OpReplace, apitype.OpDelete, apitype.OpImport:
+	default:
+		return orchestrate.Step{}, false
+	}
+	if md.Type == "pulumi:pulumi:Stack" {
+		return orchestrate.Step{}, false
+	}
+	st := orchestrate.Step{Op: string(md.Op), Type: md.Type, Name: urnName(md.URN), URN: md.URN,
+		Stateful: orchestrate.StatefulTypes[md.Type]}
+	for _, s := range []*apitype.StepEventStateMetadata{md.Old, md.New} {
+		if s != nil && s.Protect {
+			st.Protected = true
+		}
+	}
+	keys := md.Diffs
+	if len(keys) == 0 {
+		for k := range md.DetailedDiff {
+			keys = append(keys, k)
+		}
+	}
+	st.Keys = append([]string(nil), keys...)
+	sort.Strings(st.Keys)
+	return st, true
 }
 
 func urnName(urn string) string {
