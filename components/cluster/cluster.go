@@ -61,6 +61,13 @@ func ViewPolicy(s scope.Scope) string {
 	return s.EKSAccessPolicy("AmazonEKSViewPolicy")
 }
 
+// AuditPolicy is the ARN of the EKS access policy that reads every object, Secrets included,
+// and changes nothing: what the drift role needs, as a refresh reads Helm's release records
+// (Secrets) and the stacks' Secrets.
+func AuditPolicy(s scope.Scope) string {
+	return s.EKSAccessPolicy("AmazonEKSAdminViewPolicy")
+}
+
 // APIProbe checks, while Pulumi runs, that this machine reaches the cluster's API endpoint, and
 // fails with a message that says what to configure when it does not. Nil: no check (synth).
 type APIProbe func(ctx context.Context, endpoint string) error
@@ -103,7 +110,9 @@ type Args struct {
 	// ViewerRoleArns get read-only access without Secrets (AmazonEKSViewPolicy, cluster scope), e.g. the role
 	// pull-request previews run as.
 	ViewerRoleArns []string
-	NodeGroups     []NodeGroupArgs
+	// AuditorRoleArns read every object, Secrets included (the drift role).
+	AuditorRoleArns []string
+	NodeGroups      []NodeGroupArgs
 	// Tags are the stack's default tags. The provider puts them on what it creates, but EC2
 	// does not copy them to what it launches from a template (instances, their volumes and
 	// network interfaces) nor does the EBS CSI driver put them on the volumes it creates: those,
@@ -219,6 +228,9 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	}
 	for i, arn := range args.ViewerRoleArns {
 		access[fmt.Sprintf("viewer-%d", i)] = entry(arn, "admin-view", ViewPolicy(args.Scope))
+	}
+	for i, arn := range args.AuditorRoleArns {
+		access[fmt.Sprintf("auditor-%d", i)] = entry(arn, "audit", AuditPolicy(args.Scope))
 	}
 	mode := eks.AuthenticationModeApi
 	clusterArgs := &eks.ClusterArgs{

@@ -228,8 +228,11 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 			// The account's provider predates the bootstrap: import it (pulumi imports only while
 			// the state lacks it or holds another id: pkg/resource/deploy/step_generator.go) and
 			// leave it in the account if the bootstrap is ever destroyed.
+			// Its tags are not the providers' default tags, and an import whose inputs differ from
+			// what it reads fails (pulumi-aws #4030, #5284): the tags stay as the account has them.
 			providerOpts = append(append([]pulumi.ResourceOption(nil), primary...),
-				pulumi.Import(pulumi.ID(bootstrap.OIDCProviderArn(args.AccountID))), pulumi.RetainOnDelete(true))
+				pulumi.Import(pulumi.ID(bootstrap.OIDCProviderArn(args.AccountID))), pulumi.RetainOnDelete(true),
+				pulumi.IgnoreChanges([]string{"tags", "tagsAll"}))
 		}
 		provider, err := iam.NewOpenIdConnectProvider(ctx, n("github"), &iam.OpenIdConnectProviderArgs{
 			Url:           pulumi.String("https://" + bootstrap.GitHubOIDCHost),

@@ -417,3 +417,16 @@ func TestExistingOIDCProvider(t *testing.T) {
 		}
 	}
 }
+
+// An account's existing GitHub provider is imported, kept on destroy, and its tags left as the
+// account has them: an import whose inputs differ from what it reads fails (the providers'
+// default tags are not on a provider made before the bootstrap).
+func TestAdoptedOIDCProviderKeepsItsTags(t *testing.T) {
+	c := config(t, file)
+	c.AdoptOIDCProvider = true
+	g := graph{synthesize(t, c), t}
+	p := g.ByType(tOIDC)
+	if len(p) != 1 || !slices.Contains(p[0].IgnoreChanges, "tags") || !slices.Contains(p[0].IgnoreChanges, "tagsAll") {
+		t.Fatalf("adopted provider %v", p)
+	}
+}

@@ -54,8 +54,10 @@ func NextSteps(c *Config, outputs map[string]string) string {
 	fmt.Fprintf(&b, "  %s\n", SubjectTemplateCommand(c.GitHub.Repository))
 	envs := append(append([]string(nil), c.GitHub.PreviewEnvironments...), c.GitHub.DriftEnvironment, c.GitHub.DeployEnvironment)
 	fmt.Fprintf(&b, "  # create the environments %s (Settings > Environments; README, \"CI workflows\")\n", strings.Join(envs, ", "))
-	fmt.Fprintf(&b, "  # in every region stack file: the preview and drift roles in global-sovereign:cluster.viewerRoleArns (%s, %s)\n",
-		outputs[OutputPreviewRoleArn], outputs[OutputDriftRoleArn])
+	fmt.Fprintf(&b, "  # in every stack file with a cluster: the preview role in global-sovereign:cluster.viewerRoleArns (%s),\n",
+		outputs[OutputPreviewRoleArn])
+	fmt.Fprintf(&b, "  # the drift role in global-sovereign:cluster.auditorRoleArns (%s): its refresh reads Helm's release Secrets\n",
+		outputs[OutputDriftRoleArn])
 	b.WriteString("  sovereign preflight --all && sovereign up --all\n")
 	return b.String()
 }

@@ -98,9 +98,9 @@ var readCalls = map[string][]string{
 	"aws:lb/targetGroup:TargetGroup": {"elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetGroupAttributes",
 		"elasticloadbalancing:DescribeTags"},
 
-	"aws:rds/cluster:Cluster":                             {"rds:DescribeDBClusters"},
+	"aws:rds/cluster:Cluster":                             {"rds:DescribeDBClusters", "rds:DescribeGlobalClusters"},
 	"aws:rds/eventSubscription:EventSubscription":         {"rds:DescribeEventSubscriptions", "rds:ListTagsForResource"},
-	"aws:rds/clusterInstance:ClusterInstance":             {"rds:DescribeDBInstances"},
+	"aws:rds/clusterInstance:ClusterInstance":             {"rds:DescribeDBInstances", "rds:DescribeDBClusters"},
 	"aws:rds/clusterParameterGroup:ClusterParameterGroup": {"rds:DescribeDBClusterParameterGroups", "rds:DescribeDBClusterParameters", "rds:ListTagsForResource"},
 	"aws:rds/globalCluster:GlobalCluster":                 {"rds:DescribeGlobalClusters"},
 	"aws:rds/subnetGroup:SubnetGroup":                     {"rds:DescribeDBSubnetGroups", "rds:ListTagsForResource"},
@@ -242,8 +242,20 @@ func GrantedTypes() []string {
 			out = append(out, l)
 		}
 	}
+	for _, typ := range ConfigDependentTypes {
+		if !slices.Contains(out, typ) {
+			out = append(out, typ)
+		}
+	}
 	return out
 }
+
+// ConfigDependentTypes are granted whether or not a committed stack declares them yet: the
+// bootstrap's own instructions add them. Its output asks for the preview and drift roles in
+// cluster.viewerRoleArns, and pulumi-eks then declares an access entry and a policy association
+// per role: without these, the first drift run after that change would fail on the new entries
+// until bootstrap is run again.
+var ConfigDependentTypes = []string{"aws:eks/accessEntry:AccessEntry", "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"}
 
 //go:embed granted_types.txt
 var grantedTypes string

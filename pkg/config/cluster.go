@@ -55,6 +55,11 @@ type Cluster struct {
 	// (AmazonEKSViewPolicy, cluster scope): for preview roles. A role may appear once across
 	// adminRoleArns and viewerRoleArns: EKS allows one access entry per principal.
 	ViewerRoleArns []string `json:"viewerRoleArns,omitempty"`
+	// AuditorRoleArns get read-only access including Secrets (AmazonEKSAdminViewPolicy, cluster
+	// scope): for the drift role, whose refresh reads every Helm release's record, which Helm keeps
+	// in a Secret, and the Secrets the stacks declare. Not for preview roles. One access entry per
+	// principal across adminRoleArns, viewerRoleArns and auditorRoleArns.
+	AuditorRoleArns []string `json:"auditorRoleArns,omitempty"`
 	// EndpointPublicCIDRs may reach the public API endpoint, besides the deployer's CIDRs; nodes
 	// and the VPN always use the private endpoint. 0.0.0.0/0 is refused.
 	// Default: the office client CIDRs of global-sovereign:vpn.
@@ -292,7 +297,7 @@ func (s *Stack) validateCluster(is *issues) {
 	for _, list := range []struct {
 		key  string
 		arns []string
-	}{{"adminRoleArns", c.AdminRoleArns}, {"viewerRoleArns", c.ViewerRoleArns}} {
+	}{{"adminRoleArns", c.AdminRoleArns}, {"viewerRoleArns", c.ViewerRoleArns}, {"auditorRoleArns", c.AuditorRoleArns}} {
 		for i, arn := range list.arns {
 			path := fmt.Sprintf("%s[%d]", keyPath(KeyCluster, list.key), i)
 			if !roleArnRE.MatchString(arn) {

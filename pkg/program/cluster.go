@@ -98,6 +98,7 @@ func deployCluster(ctx *pulumi.Context, e *regionEnv) error {
 		PublicAccessCIDRs:            e.fleet.PublicEndpointCIDRs(s),
 		AdminRoleArns:                c.AdminRoleArns,
 		ViewerRoleArns:               c.ViewerRoleArns,
+		AuditorRoleArns:              c.AuditorRoleArns,
 		Probe:                        e.probe,
 	}
 	for _, g := range c.NodeGroups {
