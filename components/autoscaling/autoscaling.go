@@ -2,7 +2,9 @@
 // CPU target (with metrics-server), nodes by the cluster-autoscaler inside each node group's
 // min/max, and people by CloudWatch alarms on node CPU where sustained CPU means something: a
 // threshold per kind of node group (general, spot, dedicated, cassandra), off for the kinds built
-// to run hot.
+// to run hot. These alarms are the only node CPU signal: the workspace's Prometheus rules
+// (components/monitoring) leave node CPU to them, so a hot group pages once, by group, even when
+// the cluster's own monitoring is down.
 package autoscaling
 
 import (

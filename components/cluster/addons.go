@@ -65,8 +65,9 @@ const EBSCSIServiceAccount = "ebs-csi-controller-sa"
 // EBS CSI driver with its own role (pulumi-eks owns vpc-cni and kube-proxy), each at its pinned
 // version. They wait for the general node groups (nodes is those only), as their pods need
 // nodes, and for the control plane (their cluster name is its output), so on an upgrade they
-// move after it; the CSI driver also waits for the Pod Identity agent,
-// which hands its controller credentials. It returns the add-ons every workload's pods need
+// move after it; the CSI driver also waits for the Pod Identity agent, which hands its
+// controller credentials, and for its role's policy (the add-on references only the role, and
+// the controller calls EC2 as soon as it starts). It returns the add-ons every workload's pods need
 // (coredns, the agent) and the CSI driver.
 func (b *builder) addons(nodes []pulumi.Resource) ([]pulumi.Resource, *awseks.Addon, error) {
 	addon := func(addonName string, extra *awseks.AddonArgs, after ...pulumi.Resource) (*awseks.Addon, error) {
@@ -97,10 +98,11 @@ func (b *builder) addons(nodes []pulumi.Resource) ([]pulumi.Resource, *awseks.Ad
 	if err != nil {
 		return nil, nil, err
 	}
-	if _, err := iam.NewRolePolicyAttachment(b.ctx, b.name+"-ebs-csi", &iam.RolePolicyAttachmentArgs{
+	attach, err := iam.NewRolePolicyAttachment(b.ctx, b.name+"-ebs-csi", &iam.RolePolicyAttachmentArgs{
 		Role:      role.Name,
 		PolicyArn: pulumi.String(b.args.Scope.ManagedPolicy("service-role/AmazonEBSCSIDriverPolicy")),
-	}, b.parent); err != nil {
+	}, b.parent)
+	if err != nil {
 		return nil, nil, err
 	}
 	ebs, err := addon("aws-ebs-csi-driver", &awseks.AddonArgs{
@@ -108,6 +110,6 @@ func (b *builder) addons(nodes []pulumi.Resource) ([]pulumi.Resource, *awseks.Ad
 			RoleArn:        role.Arn,
 			ServiceAccount: pulumi.String(EBSCSIServiceAccount),
 		}},
-	}, podAddons...)
+	}, append([]pulumi.Resource{attach}, podAddons...)...)
 	return podAddons, ebs, err
 }

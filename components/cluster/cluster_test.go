@@ -280,6 +280,11 @@ func TestCluster(t *testing.T) {
 			}
 			csiRole, _ := g.Named(tRole, "gs-test-ebs-csi")
 			csiAttach, _ := g.Named(tAttachment, "gs-test-ebs-csi")
+			// The driver's controller calls EC2 as soon as it starts: its role's policy is
+			// attached first, not raced (the add-on only references the role).
+			if !slices.Contains(ebs.DependsOn, csiAttach.URN) {
+				t.Errorf("the CSI driver does not wait for its role's policy attachment")
+			}
 			pia := ebs.Inputs["podIdentityAssociations"].([]any)
 			if len(pia) != 1 || pia[0].(map[string]any)["roleArn"] != csiRole.State["arn"] ||
 				pia[0].(map[string]any)["serviceAccount"] != "ebs-csi-controller-sa" || csiAttach.Inputs["policyArn"] != tt.csiPolicy {

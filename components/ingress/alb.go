@@ -32,10 +32,12 @@ func (b *builder) securityGroup() (err error) {
 	if _, err := vpc.NewSecurityGroupEgressRule(b.ctx, b.n("alb-to-pods"), &vpc.SecurityGroupEgressRuleArgs{
 		SecurityGroupId: b.sg.ID(),
 		Description:     pulumi.String("to the API pods"),
-		CidrIpv4:        pulumi.String(a.VpcCIDR),
-		IpProtocol:      pulumi.String("tcp"),
-		FromPort:        pulumi.Int(a.APIPort),
-		ToPort:          pulumi.Int(a.APIPort),
+		// The cluster's security group, not the VPC CIDR: the staging and development
+		// clusters share the region's network, and their pods are not this ALB's targets.
+		ReferencedSecurityGroupId: a.ClusterSecurityGroupID,
+		IpProtocol:                pulumi.String("tcp"),
+		FromPort:                  pulumi.Int(a.APIPort),
+		ToPort:                    pulumi.Int(a.APIPort),
 	}, b.parent); err != nil {
 		return err
 	}

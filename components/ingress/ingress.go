@@ -7,7 +7,6 @@ package ingress
 
 import (
 	"fmt"
-	"net/netip"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lb"
@@ -39,7 +38,6 @@ type Args struct {
 	ClusterSecurityGroupID pulumi.StringInput  // what the pods' ENIs carry: the ALB must reach it
 	Kubernetes             *kubernetes.Provider
 	VpcID                  pulumi.StringInput
-	VpcCIDR                string
 	PublicSubnetIDs        pulumi.StringArrayInput
 
 	ZoneID, Hostname       string
@@ -113,9 +111,6 @@ func (a *Args) check() error {
 	}
 	if a.WAFRateLimit < 10 || a.WAFRateLimit > 2000000000 {
 		return fmt.Errorf("WAF rate limit %d: AWS WAF takes 10 to 2000000000 requests", a.WAFRateLimit)
-	}
-	if _, err := netip.ParsePrefix(a.VpcCIDR); err != nil {
-		return fmt.Errorf("VPC CIDR: %w", err)
 	}
 	return nil
 }

@@ -27,7 +27,7 @@ func fixture(s scope.Scope, noService bool, edit func(*ingress.Args)) (*synth.Re
 		}
 		args := &ingress.Args{
 			Scope: s, ClusterName: pulumi.String("gs-test").ToStringOutput(), ClusterSecurityGroupID: pulumi.String("sg-0cluster"),
-			Kubernetes: k8s, VpcID: pulumi.String("vpc-0a"), VpcCIDR: "10.1.0.0/16",
+			Kubernetes: k8s, VpcID: pulumi.String("vpc-0a"),
 			PublicSubnetIDs: pulumi.ToStringArray([]string{"subnet-a", "subnet-b"}),
 			ZoneID:          "Z0123456789ABC", Hostname: "api-ams.example.io", HealthCheckPath: "/health",
 			AccessLogRetentionDays: 90, APIPort: 8080, WAFRateLimit: 1500, WAFLogRetentionDays: 30,
@@ -109,6 +109,14 @@ func TestIngress(t *testing.T) {
 			if open != 2 {
 				t.Errorf("%d world-open rules, want 443 and 80", open)
 			}
+			// The load balancer sends only to the cluster's security group (what the API pods'
+			// ENIs carry), not to the VPC's CIDR, which the staging and development clusters on
+			// the region's network share.
+			egress := g.ByType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
+			if len(egress) != 1 || egress[0].Inputs["referencedSecurityGroupId"] != "sg-0cluster" || egress[0].Inputs["cidrIpv4"] != nil ||
+				egress[0].Inputs["fromPort"] != float64(8080) || egress[0].Inputs["toPort"] != float64(8080) {
+				t.Errorf("load balancer egress %v, want the API port to the cluster security group only", egress)
+			}
 			bindings := g.ByType("kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding")
 			if (len(bindings) == 1) == tc.noService {
 				t.Errorf("%d target group bindings with a Service %v", len(bindings), !tc.noService)
@@ -137,7 +145,6 @@ func TestIngressRejects(t *testing.T) {
 		{"no zone", func(a *ingress.Args) { a.ZoneID = "" }, "a hosted zone and a hostname are required"},
 		{"no hostname", func(a *ingress.Args) { a.Hostname = "" }, "a hosted zone and a hostname are required"},
 		{"port", func(a *ingress.Args) { a.APIPort = 0 }, "API port 0 is not a TCP port (1-65535)"},
-		{"VPC CIDR", func(a *ingress.Args) { a.VpcCIDR = "10.1.0.0" }, "VPC CIDR"},
 		{"WAF rate limit", func(a *ingress.Args) { a.WAFRateLimit = 9 }, "WAF rate limit 9: AWS WAF takes 10 to 2000000000"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

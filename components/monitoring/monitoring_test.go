@@ -23,7 +23,7 @@ func run(edit func(*monitoring.Args)) (*synth.Result, error) {
 			ClusterName:     pulumi.String("gs-ams").ToStringOutput(),
 			OIDCProviderArn: pulumi.String("arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC").ToStringOutput(),
 			Kubernetes:      k8s, AlarmTopicArn: pulumi.String("arn:aws:sns:eu-west-1:123456789012:alerts"),
-			Rules: monitoring.Rules{Code: "ams", Stack: "ams", NodeCPUPercent: 85}}
+			Rules: monitoring.Rules{Code: "ams", Stack: "ams"}}
 		if edit != nil {
 			edit(a)
 		}
@@ -72,7 +72,7 @@ func TestMonitoringOfAnEnvironmentDeclaresNoWorkspace(t *testing.T) {
 func TestMonitoringRefuses(t *testing.T) {
 	for _, edit := range []func(*monitoring.Args){
 		func(a *monitoring.Args) { a.Kubernetes = nil },
-		func(a *monitoring.Args) { a.Rules.NodeCPUPercent = 0 },
+		func(a *monitoring.Args) { a.Rules.Stack = "" },
 	} {
 		if _, err := run(edit); err == nil || !strings.Contains(err.Error(), "required") && !strings.Contains(err.Error(), "thresholds") {
 			t.Errorf("got %v", err)

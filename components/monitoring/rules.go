@@ -7,14 +7,16 @@ import (
 
 // Rules are the alert rules a region's workspace evaluates. Aurora replication lag is not here:
 // Aurora publishes it to CloudWatch (AuroraGlobalDBReplicationLag), where the database
-// component's alarm watches it and notifies the same topic.
+// component's alarm watches it and notifies the same topic. Node CPU is not here either: the
+// autoscaling component's CloudWatch alarms own it, one per node group at its kind's threshold
+// (cluster.nodeCpuAlarmPercent). A per-node rule here would page twice for a hot general group
+// and page for spot and batch nodes, which run hot by design, and for Cassandra's compactions.
 type Rules struct {
 	Code string // region code, a label on every alert
 	// CassandraNamespace is where the region's Cassandra pods and volumes live; empty: the
 	// region has no datacenter and no Cassandra rules.
 	CassandraNamespace string
 	DiskPercent        int // a Cassandra data volume fuller than this alerts
-	NodeCPUPercent     int // a node busier than this for 10 minutes alerts
 	// Stack is the region stack's name, its cluster's stack label. The rules name no other
 	// stack: its environments' clusters write to the same workspace, but adding one must not
 	// change the region's graph.
@@ -66,11 +68,6 @@ func (r Rules) List() []Rule {
 			Expr:    `count by (stack) (up offset 1h) unless count by (stack) (up)`,
 			Summary: fmt.Sprintf("The cluster of stack {{ $labels.stack }} stopped sending metrics to %s's workspace", r.Code)},
 	)
-	// The region's own cluster only: its environments' clusters write to the same workspace and
-	// must not page production.
-	out = append(out, Rule{Alert: "NodeCPUHigh", For: "10m", Severity: "warning",
-		Expr:    fmt.Sprintf(`100 * (1 - avg by (instance) (rate(node_cpu_seconds_total{mode="idle", stack=%q}[5m]))) > %d`, r.Stack, r.NodeCPUPercent),
-		Summary: fmt.Sprintf("Node {{ $labels.instance }} in %s is over %d%% CPU", r.Code, r.NodeCPUPercent)})
 	return out
 }
 
@@ -91,7 +88,7 @@ func (r Rules) YAML() string {
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 func (r Rules) check() error {
-	if r.Code == "" || r.Stack == "" || r.NodeCPUPercent < 1 || r.NodeCPUPercent > 100 || (r.CassandraNamespace != "" && (r.DiskPercent < 1 || r.DiskPercent > 100)) {
+	if r.Code == "" || r.Stack == "" || (r.CassandraNamespace != "" && (r.DiskPercent < 1 || r.DiskPercent > 100)) {
 		return fmt.Errorf("rules: want a region code and thresholds of 1-100%%, got %+v", r)
 	}
 	return nil

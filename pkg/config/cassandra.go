@@ -115,8 +115,10 @@ type Monitoring struct {
 	// DiskAlertPercent alerts when a Cassandra data volume is fuller than this, 50 to 95.
 	// Default: [DefaultDiskAlertPercent].
 	DiskAlertPercent int `json:"diskAlertPercent,omitempty"`
-	// NodeCPUAlertPercent alerts when a node's CPU use stays above this for 10 minutes, 50 to 99.
-	// Default: [DefaultNodeCPUAlertPercent].
+	// NodeCPUAlertPercent is no longer read: node CPU is alarmed once, by CloudWatch, per node
+	// group at its kind's threshold (cluster.nodeCpuAlarmPercent); a Prometheus rule per node
+	// paged twice for general groups and for spot, batch and Cassandra nodes doing their normal
+	// work. A value here is refused with the key to use instead.
 	NodeCPUAlertPercent int `json:"nodeCpuAlertPercent,omitempty"`
 }
 
@@ -125,7 +127,6 @@ const (
 	DefaultCassandraStorageGiB = 500
 	DefaultGrafanaStorageGiB   = 10
 	DefaultDiskAlertPercent    = 80
-	DefaultNodeCPUAlertPercent = 80
 	maxCassandraSize           = 90
 	maxHeapGiB                 = 31
 )
@@ -201,9 +202,6 @@ func (m *Monitoring) applyDefaults() {
 	}
 	if m.DiskAlertPercent == 0 {
 		m.DiskAlertPercent = DefaultDiskAlertPercent
-	}
-	if m.NodeCPUAlertPercent == 0 {
-		m.NodeCPUAlertPercent = DefaultNodeCPUAlertPercent
 	}
 }
 
@@ -351,8 +349,9 @@ func (s *Stack) validateMonitoring(is *issues) {
 	if m.DiskAlertPercent < 50 || m.DiskAlertPercent > 95 {
 		is.add(keyPath(KeyMonitoring, "diskAlertPercent"), "%d: want 50 to 95", m.DiskAlertPercent)
 	}
-	if m.NodeCPUAlertPercent < 50 || m.NodeCPUAlertPercent > 99 {
-		is.add(keyPath(KeyMonitoring, "nodeCpuAlertPercent"), "%d: want 50 to 99", m.NodeCPUAlertPercent)
+	if m.NodeCPUAlertPercent != 0 {
+		is.add(keyPath(KeyMonitoring, "nodeCpuAlertPercent"), "%d: no longer read; node CPU alarms are CloudWatch's, per node group kind: "+
+			"remove this key and set global-sovereign:cluster.nodeCpuAlarmPercent (general, spot, dedicated, cassandra; 0 turns a kind off)", m.NodeCPUAlertPercent)
 	}
 }
 

@@ -23,12 +23,11 @@ const cassandraData = `  global-sovereign:cassandra:
     memory: 48Gi
   global-sovereign:monitoring:
     diskAlertPercent: 80
-    nodeCpuAlertPercent: 80
 `
 
 // cassandraRegion is validRegion with a cluster, a datacenter and monitoring. Its lines:
 // 46 cassandra, 47 size, 48 replicationFactor, 49 instanceType, 50 heapSize, 51 cpu, 52 memory,
-// 53 monitoring, 54 diskAlertPercent, 55 nodeCpuAlertPercent.
+// 53 monitoring, 54 diskAlertPercent.
 var cassandraRegion = withCluster(clusterData + cassandraData)
 
 // The base files of the tables below are valid, and each line number the cases use is the line
@@ -45,7 +44,7 @@ func TestCassandraBaseFiles(t *testing.T) {
 	for text, lines := range map[string]map[int]string{
 		cassandraRegion: {46: "  global-sovereign:cassandra:", 47: "    size: 3", 48: "    replicationFactor: 2", 49: "    instanceType: r6i.2xlarge",
 			50: "    heapSize: 16G", 51: `    cpu: "6"`, 52: "    memory: 48Gi", 53: "  global-sovereign:monitoring:",
-			54: "    diskAlertPercent: 80", 55: "    nodeCpuAlertPercent: 80"},
+			54: "    diskAlertPercent: 80"},
 		globalWithDNSAndCosts: {17: "  global-sovereign:cassandraCluster:", 18: "    name: sovereign", 19: `    serverVersion: "5.0.4"`,
 			20: "    keyspaces: [platform]", 21: "  global-sovereign:grafana:", 22: "    region: ams"},
 	} {
@@ -60,20 +59,20 @@ func TestCassandraBaseFiles(t *testing.T) {
 
 // Defaults: the data volume, the alert thresholds of an empty monitoring block, Grafana's volume.
 func TestCassandraDefaults(t *testing.T) {
-	text := strings.Replace(cassandraRegion, "    diskAlertPercent: 80\n    nodeCpuAlertPercent: 80\n", "", 1)
+	text := strings.Replace(cassandraRegion, "    diskAlertPercent: 80\n", "", 1)
 	text = strings.Replace(text, "  global-sovereign:monitoring:\n", "  global-sovereign:monitoring: {}\n", 1)
 	s := parseValid(t, "Pulumi.iad.yaml", text)
-	if s.Monitoring.DiskAlertPercent != 80 || s.Monitoring.NodeCPUAlertPercent != 80 {
-		t.Errorf("monitoring: {} read as %+v, want 80/80", s.Monitoring)
+	if s.Monitoring.DiskAlertPercent != 80 {
+		t.Errorf("monitoring: {} read as %+v, want 80", s.Monitoring)
 	}
 	if s.Cassandra.StorageGiB != 500 || s.Cassandra.ControlPlane {
 		t.Errorf("cassandra defaults %+v, want storageGiB 500 and no control plane", s.Cassandra)
 	}
 	// Explicit values are kept.
 	text = strings.Replace(cassandraRegion, "    memory: 48Gi\n", "    memory: 48Gi\n    storageGiB: 2000\n", 1)
-	text = strings.NewReplacer("diskAlertPercent: 80", "diskAlertPercent: 70", "nodeCpuAlertPercent: 80", "nodeCpuAlertPercent: 90").Replace(text)
+	text = strings.NewReplacer("diskAlertPercent: 80", "diskAlertPercent: 70").Replace(text)
 	s = parseValid(t, "Pulumi.iad.yaml", text)
-	if s.Cassandra.StorageGiB != 2000 || s.Monitoring.DiskAlertPercent != 70 || s.Monitoring.NodeCPUAlertPercent != 90 {
+	if s.Cassandra.StorageGiB != 2000 || s.Monitoring.DiskAlertPercent != 70 {
 		t.Errorf("explicit values read as %+v %+v", s.Cassandra, s.Monitoring)
 	}
 	g := parseValid(t, "Pulumi.global.yaml", globalWithDNSAndCosts)
@@ -140,9 +139,10 @@ func TestCassandraRules(t *testing.T) {
 
 		{"disk alert 40", "diskAlertPercent: 80", "diskAlertPercent: 40", mon + "diskAlertPercent", "40: want 50 to 95", 54},
 		{"disk alert 99", "diskAlertPercent: 80", "diskAlertPercent: 99", mon + "diskAlertPercent", "99: want 50 to 95", 54},
-		{"cpu alert 45", "nodeCpuAlertPercent: 80", "nodeCpuAlertPercent: 45", mon + "nodeCpuAlertPercent", "45: want 50 to 99", 55},
-		{"cpu alert 100", "nodeCpuAlertPercent: 80", "nodeCpuAlertPercent: 100", mon + "nodeCpuAlertPercent", "100: want 50 to 99", 55},
-		{"monitoring typo", "nodeCpuAlertPercent: 80", "nodeCPUAlertPercent: 80", mon + "nodeCPUAlertPercent", `did you mean "nodeCpuAlertPercent"`, 0},
+		// Node CPU moved to the cluster's CloudWatch alarms per node group kind: the old key names the new one.
+		{"cpu alert moved", "diskAlertPercent: 80", "diskAlertPercent: 80\n    nodeCpuAlertPercent: 80", mon + "nodeCpuAlertPercent",
+			"no longer read; node CPU alarms are CloudWatch's, per node group kind: remove this key and set global-sovereign:cluster.nodeCpuAlarmPercent", 55},
+		{"monitoring typo", "diskAlertPercent: 80", "diskAlertpercent: 80", mon + "diskAlertpercent", `did you mean "diskAlertPercent"`, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -166,7 +166,6 @@ func TestCassandraLimitsAccepted(t *testing.T) {
 		{"    memory: 48Gi\n", "    memory: 48Gi\n    storageGiB: 100\n"},
 		{"    memory: 48Gi\n", "    memory: 48Gi\n    storageGiB: 16384\n"},
 		{"diskAlertPercent: 80", "diskAlertPercent: 95"},
-		{"nodeCpuAlertPercent: 80", "nodeCpuAlertPercent: 99"},
 		{"instanceType: r6i.2xlarge", "instanceType: r7i.24xlarge"},
 	} {
 		if !strings.Contains(cassandraRegion, r[0]) {
@@ -360,7 +359,7 @@ func TestCassandraFleetRules(t *testing.T) {
 	if start < 0 || end < start {
 		t.Fatal("Pulumi.global.yaml has no cassandraCluster block before grafana")
 	}
-	withoutMonitoring := "        monitoring:\n          diskAlertPercent: 80\n          nodeCpuAlertPercent: 80\n"
+	withoutMonitoring := "        monitoring:\n          diskAlertPercent: 80\n"
 
 	tests := []struct {
 		name              string

@@ -60,8 +60,10 @@ type Cluster struct {
 	// in a Secret, and the Secrets the stacks declare. Not for preview roles. One access entry per
 	// principal across adminRoleArns, viewerRoleArns and auditorRoleArns.
 	AuditorRoleArns []string `json:"auditorRoleArns,omitempty"`
-	// EndpointPublicCIDRs may reach the public API endpoint, besides the deployer's CIDRs; nodes
-	// and the VPN always use the private endpoint. 0.0.0.0/0 is refused.
+	// EndpointPublicCIDRs may reach the public API endpoint, besides the deployer's CIDRs. Nodes
+	// use the private endpoint (the name resolves to it inside the VPC); the office, even over
+	// the VPN, resolves the name to the public endpoint while it is on (docs/eks-endpoints.md).
+	// 0.0.0.0/0 is refused.
 	// Default: the office client CIDRs of global-sovereign:vpn.
 	EndpointPublicCIDRs []string `json:"endpointPublicCidrs,omitempty"`
 	// NodeGroups are the cluster's managed node groups (AL2023, IMDSv2), 1 to 10.
@@ -86,8 +88,10 @@ type Deployer struct {
 	// egress IPs, a bastion). The public endpoint admits them beside the office. Set cidrs or
 	// private, not both.
 	CIDRs []string `json:"cidrs,omitempty"`
-	// Private: the deployer reaches the private endpoint from inside the VPC, a peered network or
-	// the office VPN (a self-hosted CI runner there, for example).
+	// Private: the deployer reaches the private endpoint: from inside the VPC (a self-hosted CI
+	// runner there, for example); from a peered network or the office VPN only when the public
+	// endpoint is off or that network's DNS forwards the cluster's name into the VPC, since
+	// outside the VPC the name resolves to the public endpoint while it is on.
 	Private bool `json:"private,omitempty"`
 }
 

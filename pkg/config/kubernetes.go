@@ -51,38 +51,31 @@ const (
 // addonNames are the add-ons whose versions cluster.addonVersions may override.
 var addonNames = []string{AddonVPCCNI, AddonKubeProxy, AddonCoreDNS, AddonPodIdentityAgent, AddonEBSCSIDriver}
 
-// addonVersionTable pins each add-on's version per Kubernetes minor version. Sources (EKS user
-// guide version tables, stored copies of docs.aws.amazon.com / docs.amazonaws.cn; newest copy
-// found for each add-on):
-//   - kube-proxy: managing-kube-proxy ("latest version of the Amazon EKS add-on type for each
-//     Kubernetes version"): 1.35 v1.35.3-eksbuild.2, 1.34 v1.34.6-eksbuild.2, 1.33 v1.33.10-eksbuild.2.
-//   - coredns: managing-coredns, same table: 1.35 v1.14.3-eksbuild.3, 1.34 v1.13.2-eksbuild.11,
-//     1.33 v1.12.4-eksbuild.18.
-//   - vpc-cni: managing-vpc-cni.adoc lists v1.20.1-eksbuild.3 for 1.27 to 1.33. No stored copy
-//     lists 1.34 or 1.35: the same build is used there (the CNI add-on is one build across minor
-//     versions); UNCONFIRMED for 1.34/1.35, check `aws eks describe-addon-versions --addon-name
-//     vpc-cni --kubernetes-version 1.35` and override with cluster.addonVersions if it is refused.
-//   - eks-pod-identity-agent: the user guide has no table; v1.3.9-eksbuild.1 is the build
-//     aws/eks-hybrid pinned (PR #763, 2025-10). UNCONFIRMED per minor version (as above).
-//   - aws-ebs-csi-driver: the user guide has no table; v1.47.0-eksbuild.1 is the newest concrete
-//     add-on build found in a stored source (a third-party runbook), UNCONFIRMED per minor
-//     version (as above).
+// addonVersionTable pins each add-on's version per Kubernetes minor version. Each pin has its
+// source in addonversions_test.go (confirmedAddonVersions), which fails on a pin without one:
+//   - kube-proxy and coredns follow the Kubernetes minor version (the EKS user guide's
+//     managing-kube-proxy and managing-coredns tables).
+//   - vpc-cni, eks-pod-identity-agent and aws-ebs-csi-driver are one build across 1.33-1.35, so
+//     a control-plane upgrade does not move them. vpc-cni v1.20.1-eksbuild.3, pinned before, is
+//     the user guide's build for 1.27-1.33 only: an EKS upgrade insight for 1.35 lists
+//     v1.22.3/v1.22.4 as its compatible builds.
 //
 // EKS refuses an add-on version that is not compatible with the cluster's version
 // (InvalidParameterException "Addon version specified is not supported") at create or update,
-// before anything changes: an unconfirmed entry can fail an `up`, it cannot break a cluster.
+// before anything changes. Before a real deploy, `aws eks describe-addon-versions --addon-name
+// <name> --kubernetes-version <minor>` confirms each (docs/eks-versions.md).
 var addonVersionTable = map[string]map[string]string{
 	"1.33": {
-		AddonVPCCNI: "v1.20.1-eksbuild.3", AddonKubeProxy: "v1.33.10-eksbuild.2", AddonCoreDNS: "v1.12.4-eksbuild.18",
-		AddonPodIdentityAgent: "v1.3.9-eksbuild.1", AddonEBSCSIDriver: "v1.47.0-eksbuild.1",
+		AddonVPCCNI: "v1.22.4-eksbuild.3", AddonKubeProxy: "v1.33.10-eksbuild.2", AddonCoreDNS: "v1.12.4-eksbuild.18",
+		AddonPodIdentityAgent: "v1.3.10-eksbuild.3", AddonEBSCSIDriver: "v1.60.1-eksbuild.1",
 	},
 	"1.34": {
-		AddonVPCCNI: "v1.20.1-eksbuild.3", AddonKubeProxy: "v1.34.6-eksbuild.2", AddonCoreDNS: "v1.13.2-eksbuild.11",
-		AddonPodIdentityAgent: "v1.3.9-eksbuild.1", AddonEBSCSIDriver: "v1.47.0-eksbuild.1",
+		AddonVPCCNI: "v1.22.4-eksbuild.3", AddonKubeProxy: "v1.34.6-eksbuild.2", AddonCoreDNS: "v1.13.2-eksbuild.11",
+		AddonPodIdentityAgent: "v1.3.10-eksbuild.3", AddonEBSCSIDriver: "v1.60.1-eksbuild.1",
 	},
 	"1.35": {
-		AddonVPCCNI: "v1.20.1-eksbuild.3", AddonKubeProxy: "v1.35.3-eksbuild.2", AddonCoreDNS: "v1.14.3-eksbuild.3",
-		AddonPodIdentityAgent: "v1.3.9-eksbuild.1", AddonEBSCSIDriver: "v1.47.0-eksbuild.1",
+		AddonVPCCNI: "v1.22.4-eksbuild.3", AddonKubeProxy: "v1.35.3-eksbuild.2", AddonCoreDNS: "v1.14.3-eksbuild.3",
+		AddonPodIdentityAgent: "v1.3.10-eksbuild.3", AddonEBSCSIDriver: "v1.60.1-eksbuild.1",
 	},
 }
 

@@ -153,7 +153,6 @@ func deployCluster(ctx *pulumi.Context, e *regionEnv) error {
 			ClusterSecurityGroupID: cl.SecurityGroupID,
 			Kubernetes:             cl.Kubernetes,
 			VpcID:                  e.network.VpcID,
-			VpcCIDR:                e.network.VpcCIDR,
 			PublicSubnetIDs:        e.network.PublicSubnetIDs,
 			ZoneID:                 g.ZoneID,
 			Hostname:               g.Hostname,

@@ -92,8 +92,7 @@ func deployWorkloads(ctx *pulumi.Context, e *regionEnv, cl *cluster.Cluster) err
 	prefix := s.Settings.NamePrefix
 	ctx.Export(OutOIDCProviderArn, cl.OIDCProviderArn)
 	if m := s.Monitoring; m != nil {
-		rules := monitoring.Rules{Code: s.Settings.Code, DiskPercent: m.DiskAlertPercent, NodeCPUPercent: m.NodeCPUAlertPercent,
-			Stack: s.Name}
+		rules := monitoring.Rules{Code: s.Settings.Code, DiskPercent: m.DiskAlertPercent, Stack: s.Name}
 		if s.Cassandra != nil {
 			rules.CassandraNamespace = cassandra.Namespace
 		}
