@@ -14,13 +14,14 @@ import (
 // The cluster's certificates. ONE certificate authority signs every datacenter's certificates,
 // in every region: internode TLS verifies the peer against the truststore, so a CA per region
 // would refuse every other datacenter's nodes. cert-manager in the control plane's cluster
-// generates the CA (a self-signed root); each data-plane region reads its Secret from the
-// control plane's cluster (the region already holds a provider for it, to write its ClientConfig
-// kubeconfig there) and writes it into its own cluster, where a CA Issuer signs that datacenter's
-// leaf certificates. The CA key thus lives only in the clusters' Secrets and in the region
-// stacks' state (encrypted, as every Secret's data), never in a stack output, so a role that
-// reads outputs (preview) never sees it. Leaf certificates are issued and renewed by each
-// region's cert-manager, without Pulumi.
+// generates the CA (a self-signed root) into a Secret labelled CALabel; the control plane's
+// k8ssandra-operator copies it into every data-plane cluster through its ClientConfigs, with a
+// ReplicatedSecret the global stack declares (components/cassandracluster; k8ssandra-operator
+// v1.32.5 controllers/replication/secret_controller.go: same name and namespace, type and data
+// copied, updates followed by a hash of the data). In each cluster a CA Issuer signs that
+// datacenter's leaf certificates, which its cert-manager renews without Pulumi. The CA key
+// thus exists only in the clusters' Secrets: in no stack's state and in no stack output, so
+// neither a role that reads outputs (preview) nor one that decrypts state ever sees it.
 //
 // The names are the same in every region: the K8ssandraCluster names its stores and the
 // management API's Secrets once, for every datacenter, and each operator reads them in its own
@@ -31,6 +32,8 @@ const (
 	// CASecret holds the CA (tls.crt, tls.key, ca.crt) in every cluster; CAIssuer signs with it.
 	CASecret = "cassandra-ca"
 	CAIssuer = "cassandra-ca"
+	// CALabel marks the CA Secret for the ReplicatedSecret that copies it to the data planes.
+	CALabel = "sovereign/cassandra-ca"
 	// InternodeSecret: the nodes' internode certificate, as JKS keystore.jks and truststore.jks
 	// (cert-manager's keystores; the truststore holds the CA only).
 	InternodeSecret = "cassandra-internode-tls"
@@ -63,9 +66,6 @@ const certManagerAPI = "cert-manager.io/v1"
 // certificatesArgs are what the region's certificates need.
 type certificatesArgs struct {
 	controlPlane bool
-	// controlPlaneKubernetes reaches the control plane's cluster (data-plane regions): where
-	// the CA Secret is read from.
-	controlPlaneKubernetes *kubernetes.Provider
 	// nativeHosts are the names clients reach the datacenter's CQL at (its Service).
 	nativeHosts []string
 	// after: cert-manager (its CRDs) and the operator release (the namespace).
@@ -74,17 +74,24 @@ type certificatesArgs struct {
 }
 
 // readyWait is the pulumi.com/waitFor of an Issuer or Certificate: cert-manager sets Ready.
+// In a data-plane region nothing is waited for (pulumi.com/skipAwait): the CA reaches its
+// cluster only once the global stack, which runs after the regions, has declared the
+// ClientConfig and the ReplicatedSecret; cert-manager issues then, and the datacenter's pods,
+// which mount the Secrets, start when they exist.
 const readyWait = "condition=Ready"
 
-// newCertificates declares the CA (or its copy), the CA Issuer, the keystore password and the
+// newCertificates declares the CA (control plane only), the CA Issuer, the keystore password and the
 // datacenter's four leaf certificates. It returns what the datacenter waits for.
 func newCertificates(ctx *pulumi.Context, name string, args certificatesArgs, opts []pulumi.ResourceOption) ([]pulumi.Resource, error) {
 	after := with(opts, pulumi.DependsOn(args.after))
-	meta := func(n string) *metav1.ObjectMetaArgs {
-		return &metav1.ObjectMetaArgs{Name: pulumi.String(n), Namespace: pulumi.String(Namespace),
-			Annotations: pulumi.StringMap{"pulumi.com/waitFor": pulumi.String(readyWait)}}
+	wait := pulumi.StringMap{"pulumi.com/skipAwait": pulumi.String("true")}
+	if args.controlPlane {
+		wait = pulumi.StringMap{"pulumi.com/waitFor": pulumi.String(readyWait)}
 	}
-	var ca pulumi.Resource
+	meta := func(n string) *metav1.ObjectMetaArgs {
+		return &metav1.ObjectMetaArgs{Name: pulumi.String(n), Namespace: pulumi.String(Namespace), Annotations: wait}
+	}
+	var issuerAfter []pulumi.Resource
 	if args.controlPlane {
 		selfSigned, err := apiextensions.NewCustomResource(ctx, name+"-selfsigned", &apiextensions.CustomResourceArgs{
 			ApiVersion: pulumi.String(certManagerAPI), Kind: pulumi.String("Issuer"), Metadata: meta("cassandra-selfsigned"),
@@ -95,13 +102,15 @@ func newCertificates(ctx *pulumi.Context, name string, args certificatesArgs, op
 		}
 		// Protected: a new CA is a new trust root, which every datacenter must take in a rolling
 		// rotation (the runbook), not a replacement Pulumi may make on its own.
-		ca, err = apiextensions.NewCustomResource(ctx, name+"-ca", &apiextensions.CustomResourceArgs{
+		ca, err := apiextensions.NewCustomResource(ctx, name+"-ca", &apiextensions.CustomResourceArgs{
 			ApiVersion: pulumi.String(certManagerAPI), Kind: pulumi.String("Certificate"), Metadata: meta(CASecret),
 			OtherFields: kubernetes.UntypedArgs{"spec": pulumi.Map{
 				"isCA":       pulumi.Bool(true),
 				"commonName": pulumi.String("cassandra-ca"),
 				"secretName": pulumi.String(CASecret),
-				"duration":   pulumi.String(caDuration),
+				// The label the ReplicatedSecret selects.
+				"secretTemplate": pulumi.Map{"labels": pulumi.StringMap{CALabel: pulumi.String("true")}},
+				"duration":       pulumi.String(caDuration),
 				"privateKey": pulumi.Map{"algorithm": pulumi.String("RSA"), "size": pulumi.Int(4096), "encoding": pulumi.String("PKCS8"),
 					// A renewal keeps the key: certificates signed before it stay verifiable.
 					"rotationPolicy": pulumi.String("Never")},
@@ -111,27 +120,12 @@ func newCertificates(ctx *pulumi.Context, name string, args certificatesArgs, op
 		if err != nil {
 			return nil, err
 		}
-	} else {
-		// Read in the control plane's cluster (its stack, deployed first, waited for the CA to be
-		// Ready), copied into this one. The Secret's data is secret in this stack's state.
-		src, err := corev1.GetSecret(ctx, name+"-ca-source", pulumi.ID(Namespace+"/"+CASecret), nil,
-			with(opts, pulumi.Provider(args.controlPlaneKubernetes))...)
-		if err != nil {
-			return nil, err
-		}
-		ca, err = corev1.NewSecret(ctx, name+"-ca", &corev1.SecretArgs{
-			Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(CASecret), Namespace: pulumi.String(Namespace)},
-			Type:     pulumi.String("kubernetes.io/tls"),
-			Data:     pulumi.ToSecret(src.Data).(pulumi.StringMapOutput),
-		}, after...)
-		if err != nil {
-			return nil, err
-		}
+		issuerAfter = []pulumi.Resource{ca}
 	}
 	issuer, err := apiextensions.NewCustomResource(ctx, name+"-ca-issuer", &apiextensions.CustomResourceArgs{
 		ApiVersion: pulumi.String(certManagerAPI), Kind: pulumi.String("Issuer"), Metadata: meta(CAIssuer),
 		OtherFields: kubernetes.UntypedArgs{"spec": pulumi.Map{"ca": pulumi.Map{"secretName": pulumi.String(CASecret)}}},
-	}, with(after, pulumi.DependsOn([]pulumi.Resource{ca}))...)
+	}, with(after, pulumi.DependsOn(issuerAfter))...)
 	if err != nil {
 		return nil, err
 	}

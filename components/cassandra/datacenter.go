@@ -175,8 +175,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 
 	// TLS for internode, CQL and the management API, under the cluster's one CA, and the
 	// namespace's ingress policies.
-	if _, err := newCertificates(ctx, name, certificatesArgs{controlPlane: args.ControlPlane,
-		controlPlaneKubernetes: args.ControlPlaneKubernetes, nativeHosts: args.NativeHosts,
+	if _, err := newCertificates(ctx, name, certificatesArgs{controlPlane: args.ControlPlane, nativeHosts: args.NativeHosts,
 		after: []pulumi.Resource{certManager, d.Operator}, protect: args.Protect}, inCluster); err != nil {
 		return nil, err
 	}

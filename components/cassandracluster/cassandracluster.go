@@ -142,6 +142,12 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		clientConfigs = append(clientConfigs, cc)
 	}
 
+	// The CA reaches the data planes before their datacenters need it (replication.go).
+	replication, err := caReplication(ctx, name, args, clientConfigs, inCluster)
+	if err != nil {
+		return nil, err
+	}
+
 	k8c, err := apiextensions.NewCustomResource(ctx, name, &apiextensions.CustomResourceArgs{
 		ApiVersion: pulumi.String("k8ssandra.io/v1alpha1"),
 		Kind:       pulumi.String("K8ssandraCluster"),
@@ -155,7 +161,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 			},
 		},
 		OtherFields: kubernetes.UntypedArgs{"spec": Spec(args)},
-	}, append(inCluster, pulumi.DependsOn(append(clientConfigs, args.After...)), pulumi.Protect(args.Protect))...)
+	}, append(inCluster, pulumi.DependsOn(append(append(clientConfigs, replication), args.After...)), pulumi.Protect(args.Protect))...)
 	if err != nil {
 		return nil, err
 	}
