@@ -74,7 +74,6 @@ type Policy struct {
 // Policies are the namespace's ingress policies: a default deny, then one per kind of pod.
 func Policies(a PolicyArgs) []Policy {
 	internode := []string{CassandraPodLabel}
-	internode = append(internode, sortedCopy(a.PeerCIDRs)...)
 	management := []string{}
 	for _, o := range Operators {
 		management = append(management, OperatorNameLabel+"="+o)
@@ -86,7 +85,7 @@ func Policies(a PolicyArgs) []Policy {
 	for _, ns := range sortedCopy(a.CQLNamespaces) {
 		cql = append(cql, "ns:"+ns)
 	}
-	return []Policy{
+	out := []Policy{
 		{Name: "default-deny-ingress"},
 		{Name: "cassandra-nodes", Selects: CassandraPodLabel, Rules: []PolicyRule{
 			{Port: InternodePort, From: internode},
@@ -99,6 +98,15 @@ func Policies(a PolicyArgs) []Policy {
 			{Port: WebhookPort, From: []string{a.VPCCIDR}},
 		}},
 	}
+	// One policy per peer datacenter, named by its VPC like its security group rules: a
+	// datacenter added or removed adds or removes its own policy and changes no other.
+	for _, c := range sortedCopy(a.PeerCIDRs) {
+		out = append(out, Policy{Name: "cassandra-internode-" + cidrName.Replace(c), Selects: CassandraPodLabel, Rules: []PolicyRule{
+			{Port: InternodePort, From: []string{c}},
+			{Port: InternodeTLSPort, From: []string{c}},
+		}})
+	}
+	return out
 }
 
 func sortedCopy(in []string) []string {
