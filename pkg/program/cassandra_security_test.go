@@ -6,6 +6,7 @@ package program_test
 
 import (
 	"fmt"
+	"net"
 	"slices"
 	"sort"
 	"strings"
@@ -334,5 +335,106 @@ func TestKeyspaceJobUsesTLS(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("the Job mounts no ca.crt-only volume of %s: %v", cassandra.NativeSecret, pod["volumes"])
+	}
+}
+
+// overlaps: two CIDRs share an address.
+func overlaps(a, b string) bool {
+	_, na, errA := net.ParseCIDR(a)
+	_, nb, errB := net.ParseCIDR(b)
+	return errA == nil && errB == nil && (na.Contains(nb.IP) || nb.Contains(na.IP))
+}
+
+// No environment stack's network reaches a production Cassandra port that does not demand the
+// cluster's client certificate. An environment (staging, development) runs on its region's VPC,
+// so a peer's VPC CIDR covers its pods: over every stack, each security group rule on the
+// Cassandra nodes and each NetworkPolicy address block that covers an environment's network may
+// only open internode (7000-7001) or the management API (8080), and the cluster must demand a
+// client certificate of its CA on both (internode require_client_auth, managementApiAuth
+// manual). CQL, metrics and JMX are reached by no address at all.
+func TestEnvironmentNetworksReachNoUnauthenticatedCassandraPort(t *testing.T) {
+	fleet := committedFleet(t)
+	results := synthAll(t)
+	var envs []string
+	for _, s := range fleet.Stacks {
+		if s.Settings.Kind == config.KindEnvironment {
+			envs = append(envs, fleet.NetworkStack(s).Network.VPCCIDR)
+		}
+	}
+	if len(envs) == 0 {
+		t.Fatal("no environment stack")
+	}
+	mutual := map[int]bool{cassandra.InternodePort: true, cassandra.InternodeTLSPort: true, cassandra.ManagementPort: true}
+	reached := map[int]bool{}
+	check := func(stack, what, cidr string, from, to int) {
+		for _, p := range cassandra.Ports {
+			if p < from || p > to {
+				continue
+			}
+			if !mutual[p] {
+				t.Errorf("%s: %s admits %s to Cassandra port %d by address", stack, what, cidr, p)
+				continue
+			}
+			for _, e := range envs {
+				if overlaps(cidr, e) {
+					reached[p] = true
+				}
+			}
+		}
+		if (from <= cassandra.MetricsPort && cassandra.MetricsPort <= to) || (from <= cassandra.NativePort && cassandra.NativePort <= to) {
+			t.Errorf("%s: %s admits %s to %d-%d", stack, what, cidr, from, to)
+		}
+	}
+	for name, r := range results {
+		groups := cassandraNodeSecurityGroups(r.Graph)
+		for _, rule := range r.Graph.ByType(tIngressRule) {
+			cidr, _ := rule.Inputs["cidrIpv4"].(string)
+			if !groups[asString(rule.Inputs["securityGroupId"])] || cidr == "" || rule.Inputs["ipProtocol"] == "icmp" {
+				continue
+			}
+			from, _ := rule.Inputs["fromPort"].(float64)
+			to, _ := rule.Inputs["toPort"].(float64)
+			if rule.Inputs["ipProtocol"] == "-1" {
+				from, to = 0, 65535
+			}
+			check(name, rule.Name, cidr, int(from), int(to))
+		}
+		for _, p := range r.Graph.ByType(tNetworkPolicy) {
+			if meta, _ := policyOf(p); meta["namespace"] != cassandra.Namespace {
+				continue
+			}
+			_, spec := policyOf(p)
+			for _, rule := range asList(spec["ingress"]) {
+				for _, f := range asList(asMap(rule)["from"]) {
+					cidr := asString(asMap(asMap(f)["ipBlock"])["cidr"])
+					if cidr == "" {
+						continue
+					}
+					for _, port := range asList(asMap(rule)["ports"]) {
+						n := int(asMap(port)["port"].(float64))
+						if n == cassandra.WebhookPort {
+							continue
+						}
+						check(name, p.Name, cidr, n, n)
+					}
+				}
+			}
+		}
+	}
+	if len(reached) == 0 {
+		t.Fatal("no Cassandra port reachable from an environment's network: the check saw nothing")
+	}
+	// What the environments' networks reach demands the cluster's client certificate.
+	c := asMap(asMap(one(t, results["global"].Graph, "global", tK8ssandraCluster).Inputs["spec"])["cassandra"])
+	if reached[cassandra.ManagementPort] && asMap(c["managementApiAuth"])["manual"] == nil {
+		t.Error("an environment's network reaches the management API, which demands no client certificate")
+	}
+	for _, d := range asList(c["datacenters"]) {
+		server := asMap(asMap(asMap(asMap(d)["config"])["cassandraYaml"])["server_encryption_options"])
+		if (reached[cassandra.InternodePort] || reached[cassandra.InternodeTLSPort]) &&
+			(server["internode_encryption"] != "all" || server["require_client_auth"] != true) {
+			t.Errorf("an environment's network reaches internode, which datacenter %v does not close with mutual TLS: %v",
+				asMap(asMap(d)["metadata"])["name"], server)
+		}
 	}
 }
