@@ -218,6 +218,13 @@ func TestOneCertificateAuthorityForTheCluster(t *testing.T) {
 				continue
 			}
 			certs[asString(spec["secretName"])] = spec
+			// The control plane waits for its certificates; a data plane cannot (its CA arrives
+			// only once the global stack has run), so it must not wait at all.
+			ann := asMap(asMap(c.Inputs["metadata"])["annotations"])
+			if cp := s.Cassandra != nil && s.Cassandra.ControlPlane; (cp && ann["pulumi.com/waitFor"] != "condition=Ready") ||
+				(!cp && ann["pulumi.com/skipAwait"] != "true") {
+				t.Errorf("%s: %s waits %v", name, c.Name, ann)
+			}
 		}
 		if s.Cassandra == nil {
 			if len(certs) != 0 {
