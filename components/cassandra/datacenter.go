@@ -101,6 +101,13 @@ type Args struct {
 	// ControlPlaneKubernetes (data-plane regions only) deploys into the control plane's
 	// cluster: the Secret holding this region's kubeconfig, which the ClientConfig names.
 	ControlPlaneKubernetes *kubernetes.Provider
+	// NativeHosts are the names clients reach the datacenter's CQL Service at: its TLS
+	// certificate's names (certificates.go).
+	NativeHosts []string
+	// Policy names the callers the namespace's NetworkPolicies admit (networkpolicy.go).
+	Policy PolicyArgs
+	// Protect keeps the control plane's CA from being deleted or replaced by an update.
+	Protect bool
 }
 
 // Datacenter is the component.
@@ -163,6 +170,16 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		},
 	}, append(inCluster, pulumi.DependsOn([]pulumi.Resource{certManager}))...)
 	if err != nil {
+		return nil, err
+	}
+
+	// TLS for internode, CQL and the management API, under the cluster's one CA, and the
+	// namespace's ingress policies.
+	if _, err := newCertificates(ctx, name, certificatesArgs{controlPlane: args.ControlPlane, nativeHosts: args.NativeHosts,
+		after: []pulumi.Resource{certManager, d.Operator}, protect: args.Protect}, inCluster); err != nil {
+		return nil, err
+	}
+	if err := newPolicies(ctx, name, args.Policy, with(inCluster, pulumi.DependsOn([]pulumi.Resource{d.Operator}))); err != nil {
 		return nil, err
 	}
 

@@ -142,6 +142,12 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		clientConfigs = append(clientConfigs, cc)
 	}
 
+	// The CA reaches the data planes before their datacenters need it (replication.go).
+	replication, err := caReplication(ctx, name, args, clientConfigs, inCluster)
+	if err != nil {
+		return nil, err
+	}
+
 	k8c, err := apiextensions.NewCustomResource(ctx, name, &apiextensions.CustomResourceArgs{
 		ApiVersion: pulumi.String("k8ssandra.io/v1alpha1"),
 		Kind:       pulumi.String("K8ssandraCluster"),
@@ -155,7 +161,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 			},
 		},
 		OtherFields: kubernetes.UntypedArgs{"spec": Spec(args)},
-	}, append(inCluster, pulumi.DependsOn(append(clientConfigs, args.After...)), pulumi.Protect(args.Protect))...)
+	}, append(inCluster, pulumi.DependsOn(append(append(clientConfigs, replication), args.After...)), pulumi.Protect(args.Protect))...)
 	if err != nil {
 		return nil, err
 	}
@@ -199,7 +205,7 @@ func Spec(args *Args) pulumi.Map {
 			"config": pulumi.Map{"jvmOptions": pulumi.Map{
 				"heap_initial_size": heap,
 				"heap_max_size":     heap,
-			}},
+			}, "cassandraYaml": cassandraYaml()},
 			"tolerations": pulumi.Array{pulumi.Map{
 				"key": pulumi.String(cassandra.NodeLabel), "operator": pulumi.String("Equal"),
 				"value": pulumi.String(cassandra.NodeValue), "effect": pulumi.String("NoSchedule"),
@@ -210,14 +216,15 @@ func Spec(args *Args) pulumi.Map {
 		}
 		dcs = append(dcs, entry)
 	}
-	return pulumi.Map{
-		"auth": pulumi.Bool(true),
-		"cassandra": pulumi.Map{
-			"serverVersion": pulumi.String(args.ServerVersion),
-			"telemetry":     pulumi.Map{"prometheus": pulumi.Map{"enabled": pulumi.Bool(true)}},
-			"datacenters":   dcs,
-		},
+	spec := pulumi.Map{
+		"serverVersion": pulumi.String(args.ServerVersion),
+		"telemetry":     pulumi.Map{"prometheus": pulumi.Map{"enabled": pulumi.Bool(true)}},
+		"datacenters":   dcs,
 	}
+	for k, v := range securitySpec() { // encryption.go
+		spec[k] = v
+	}
+	return pulumi.Map{"auth": pulumi.Bool(true), "cassandra": spec}
 }
 
 // Replication is the replication map of every user keyspace: datacenter -> replication factor,
@@ -293,19 +300,20 @@ const cassandraUID = 999
 
 // keyspaceScript writes the superuser's credentials to a file only the Job's user can read
 // (cqlsh's [authentication] credentials file, Cassandra 4.1+; printf is a shell builtin, so the
-// password never appears on a command line) and retries cqlsh until the datacenter answers.
+// password never appears on a command line) and retries cqlsh until the datacenter answers, over
+// TLS (the native transport requires it), verifying the nodes against the cluster's CA.
 func keyspaceScript(host string, port int) string {
 	return fmt.Sprintf(`set -eu
 umask 077
 printf '[PlainTextAuthProvider]\nusername = %%s\npassword = %%s\n' "$CQL_USER" "$CQL_PASSWORD" > /tmp/credentials
-printf '[authentication]\ncredentials = /tmp/credentials\n' > /tmp/cqlshrc
+printf '[authentication]\ncredentials = /tmp/credentials\n[connection]\nssl = true\n[ssl]\ncertfile = %s\nvalidate = true\n' > /tmp/cqlshrc
 printf '%%s' "$CQL" > /tmp/keyspaces.cql
 for i in $(seq 1 %d); do
-  if cqlsh --cqlshrc /tmp/cqlshrc %s %d -f /tmp/keyspaces.cql; then exit 0; fi
+  if cqlsh --ssl --cqlshrc /tmp/cqlshrc %s %d -f /tmp/keyspaces.cql; then exit 0; fi
   sleep %d
 done
 exit 1
-`, keyspaceTries, host, port, keyspaceTrySeconds)
+`, caFile, keyspaceTries, host, port, keyspaceTrySeconds)
 }
 
 // keyspaceJob runs the CQL against the control-plane region's datacenter as the superuser the
@@ -344,6 +352,8 @@ func keyspaceJob(ctx *pulumi.Context, name string, args *Args, k8c pulumi.Resour
 			BackoffLimit:          pulumi.Int(keyspaceBackoffLimit),
 			ActiveDeadlineSeconds: pulumi.Int(keyspaceDeadlineSecs),
 			Template: corev1.PodTemplateSpecArgs{
+				// The Cassandra namespace's NetworkPolicy admits CQL from pods with this label.
+				Metadata: metav1.ObjectMetaArgs{Labels: pulumi.StringMap{cassandra.JobLabel: pulumi.String("true")}},
 				Spec: corev1.PodSpecArgs{
 					RestartPolicy:                pulumi.String("Never"),
 					AutomountServiceAccountToken: pulumi.Bool(false),
@@ -363,6 +373,8 @@ func keyspaceJob(ctx *pulumi.Context, name string, args *Args, k8c pulumi.Resour
 						},
 						VolumeMounts: corev1.VolumeMountArray{corev1.VolumeMountArgs{
 							Name: pulumi.String("tmp"), MountPath: pulumi.String("/tmp"),
+						}, corev1.VolumeMountArgs{
+							Name: pulumi.String("ca"), MountPath: pulumi.String(caMountPath), ReadOnly: pulumi.Bool(true),
 						}},
 						Resources: corev1.ResourceRequirementsArgs{
 							Requests: pulumi.StringMap{"cpu": pulumi.String("100m"), "memory": pulumi.String("128Mi")},
@@ -376,6 +388,11 @@ func keyspaceJob(ctx *pulumi.Context, name string, args *Args, k8c pulumi.Resour
 					Volumes: corev1.VolumeArray{corev1.VolumeArgs{
 						Name:     pulumi.String("tmp"),
 						EmptyDir: corev1.EmptyDirVolumeSourceArgs{SizeLimit: pulumi.String("16Mi")},
+					}, corev1.VolumeArgs{
+						// Only the CA certificate of the datacenter's CQL Secret, never its key.
+						Name: pulumi.String("ca"),
+						Secret: corev1.SecretVolumeSourceArgs{SecretName: pulumi.String(cassandra.NativeSecret),
+							Items: corev1.KeyToPathArray{corev1.KeyToPathArgs{Key: pulumi.String("ca.crt"), Path: pulumi.String("ca.crt")}}},
 					}},
 				},
 			},

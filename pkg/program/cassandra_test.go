@@ -30,6 +30,8 @@ const (
 	tClientConfig     = "kubernetes:config.k8ssandra.io/v1beta1:ClientConfig"
 	tRelease          = "kubernetes:helm.sh/v3:Release"
 	tIngressRule      = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+	tReplicatedSecret = "kubernetes:replication.k8ssandra.io/v1alpha1:ReplicatedSecret"
+	tNetworkPolicy    = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 )
 
 func committedFleet(t *testing.T) *config.Fleet {
@@ -722,7 +724,8 @@ func TestNewDatacenterChangesOnlyTheCassandraCluster(t *testing.T) {
 	_, after := withFra(t, true)
 	allowedChange := map[string]bool{}
 	for _, r := range before["global"].Graph.Resources {
-		if r.Type == tK8ssandraCluster || r.Type == "kubernetes:batch/v1:Job" {
+		// The ReplicatedSecret copies the CA to one more data plane.
+		if r.Type == tK8ssandraCluster || r.Type == "kubernetes:batch/v1:Job" || r.Type == tReplicatedSecret {
 			allowedChange[r.URN] = true
 		}
 	}
@@ -749,13 +752,14 @@ func TestNewDatacenterChangesOnlyTheCassandraCluster(t *testing.T) {
 			if _, existed := old[urn]; existed || secretReplicaOfNewRegion(r, "eu-central-1") {
 				continue
 			}
-			if r.Type != tIngressRule || r.Inputs["cidrIpv4"] != fraCIDR || s.Cassandra == nil {
+			if (r.Type != tIngressRule || r.Inputs["cidrIpv4"] != fraCIDR) && !internodePolicyFrom(r, fraCIDR) || s.Cassandra == nil {
 				t.Errorf("%s: new %s %v", name, r.Type, r.Inputs)
 			}
 			added++
 		}
-		if s.Cassandra != nil && added != cassandra.RulesPerPeer {
-			t.Errorf("%s: %d new rules for the new datacenter, want %d", name, added, cassandra.RulesPerPeer)
+		// Its security group rules and its internode NetworkPolicy.
+		if s.Cassandra != nil && added != cassandra.RulesPerPeer+1 {
+			t.Errorf("%s: %d new rules for the new datacenter, want %d", name, added, cassandra.RulesPerPeer+1)
 		}
 	}
 	if _, ok := datacenterSpecs(t, after["global"].Graph)["fra"]; !ok {

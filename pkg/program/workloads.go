@@ -145,6 +145,11 @@ func deployWorkloads(ctx *pulumi.Context, e *regionEnv, cl *cluster.Cluster) err
 		Endpoint:             cl.Endpoint,
 		CertificateAuthority: cl.CertificateAuthority,
 		Kubernetes:           cl.Kubernetes,
+		Policy:               cassandraPolicy(e),
+		Protect:              s.Protected(),
+	}
+	if cc := e.fleet.CassandraClusterOf(s.Settings.Environment); cc != nil {
+		dcArgs.NativeHosts = []string{cassandra.ServiceHost(cc.Name, s.Settings.Code)}
 	}
 	if !c.ControlPlane {
 		var err error

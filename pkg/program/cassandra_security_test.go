@@ -1,0 +1,447 @@
+package program_test
+
+// The Cassandra namespace's ingress policies and the cluster's TLS, read from every stack's
+// synthesized graph: who reaches each port of each pod, and that every datacenter's certificates
+// come from the one CA and are the ones the K8ssandraCluster names.
+
+import (
+	"fmt"
+	"net"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/global-sovereign/global-sovereign/components/cassandra"
+	"github.com/global-sovereign/global-sovereign/components/monitoring"
+	"github.com/global-sovereign/global-sovereign/pkg/config"
+	"github.com/global-sovereign/global-sovereign/pkg/synth"
+)
+
+const (
+	tCertificate = "kubernetes:cert-manager.io/v1:Certificate"
+	tIssuer      = "kubernetes:cert-manager.io/v1:Issuer"
+)
+
+// policyOf reads a NetworkPolicy's spec.
+func policyOf(r synth.Resource) (meta, spec map[string]any) {
+	meta, _ = r.Inputs["metadata"].(map[string]any)
+	spec, _ = r.Inputs["spec"].(map[string]any)
+	return meta, spec
+}
+
+// internodePolicyFrom: r is a NetworkPolicy that admits the internode ports from cidr only.
+func internodePolicyFrom(r synth.Resource, cidr string) bool {
+	if r.Type != tNetworkPolicy {
+		return false
+	}
+	_, spec := policyOf(r)
+	rules := asList(spec["ingress"])
+	for _, rule := range rules {
+		from := asList(rule.(map[string]any)["from"])
+		if len(from) != 1 || asString(from[0].(map[string]any)["ipBlock"].(map[string]any)["cidr"]) != cidr {
+			return false
+		}
+	}
+	return len(rules) == 2
+}
+
+// selectorString writes a label selector as "k=v" or "k in (a b)" or "k exists", sorted.
+func selectorString(v any) string {
+	m, _ := v.(map[string]any)
+	var parts []string
+	for k, val := range asMap(m["matchLabels"]) {
+		parts = append(parts, k+"="+asString(val))
+	}
+	for _, e := range asList(m["matchExpressions"]) {
+		em := e.(map[string]any)
+		var vals []string
+		for _, x := range asList(em["values"]) {
+			vals = append(vals, asString(x))
+		}
+		parts = append(parts, strings.TrimSpace(fmt.Sprintf("%s %s %s", em["key"], strings.ToLower(asString(em["operator"])), strings.Join(vals, " "))))
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ",")
+}
+
+// Who reaches each port of the Cassandra namespace's pods, in every stack: a default deny, then
+// only the named callers. Internode from the datacenter's own Cassandra pods and from each
+// peer datacenter's VPC; the management API from the two operators and (data plane) the control
+// plane's VPC; CQL only from this program's keyspace Job (no namespace uses CQL yet); metrics
+// only from the region's Prometheus; the operators' webhook port only from the VPC (the EKS API
+// server). No rule without a source or a port, no address of the region's own VPC on a
+// Cassandra port (its staging and development clusters share its subnets), and a stack without
+// a datacenter declares none.
+func TestCassandraNamespaceAdmitsOnlyItsCallers(t *testing.T) {
+	fleet := committedFleet(t)
+	checked := 0
+	for name, r := range synthAll(t) {
+		s := fleet.Stack(name)
+		var policies []synth.Resource
+		for _, p := range r.Graph.ByType(tNetworkPolicy) {
+			if meta, _ := policyOf(p); meta["namespace"] == cassandra.Namespace {
+				policies = append(policies, p)
+			}
+		}
+		if s.Cassandra == nil {
+			if len(policies) != 0 {
+				t.Errorf("%s: %d policies in the Cassandra namespace without a datacenter", name, len(policies))
+			}
+			continue
+		}
+		checked++
+		peers := map[string]bool{}
+		for _, c := range fleet.CassandraPeerCIDRs(s) {
+			peers[c] = true
+		}
+		cpCIDR := ""
+		if cp := fleet.CassandraControlPlane(s.Settings.Environment); cp != nil && cp.Name != s.Name {
+			cpCIDR = cp.Network.VPCCIDR
+		}
+		cassandraPods := cassandra.CassandraPodLabel + " exists"
+		operators := cassandra.OperatorNameLabel + " in " + strings.Join(cassandra.Operators, " ")
+		operatorPods := map[string]bool{}
+		for _, o := range cassandra.Operators {
+			operatorPods[cassandra.OperatorNameLabel+"="+o] = true
+		}
+		denyAll := false
+		seen := map[string]int{}
+		for _, p := range policies {
+			_, spec := policyOf(p)
+			selects := selectorString(spec["podSelector"])
+			rules := asList(spec["ingress"])
+			if selects == "" && len(rules) == 0 && slices.Equal(asList(spec["policyTypes"]), []any{"Ingress"}) {
+				denyAll = true
+				continue
+			}
+			for _, rule := range rules {
+				rm := rule.(map[string]any)
+				ports, from := asList(rm["ports"]), asList(rm["from"])
+				if len(ports) == 0 || len(from) == 0 {
+					t.Errorf("%s: %s admits every port or every source: %v", name, p.Name, rm)
+					continue
+				}
+				for _, port := range ports {
+					n := int(asMap(port)["port"].(float64))
+					for _, f := range from {
+						fm := asMap(f)
+						var caller string
+						switch {
+						case fm["ipBlock"] != nil:
+							caller = "cidr " + asString(asMap(fm["ipBlock"])["cidr"])
+						case fm["namespaceSelector"] != nil:
+							caller = "ns " + selectorString(fm["namespaceSelector"]) + " pods " + selectorString(fm["podSelector"])
+						default:
+							caller = "pods " + selectorString(fm["podSelector"])
+						}
+						cidr := strings.TrimPrefix(caller, "cidr ")
+						ok := false
+						switch n {
+						case cassandra.InternodePort, cassandra.InternodeTLSPort:
+							ok = selects == cassandraPods && (caller == "pods "+cassandraPods || peers[cidr])
+						case cassandra.ManagementPort:
+							ok = selects == cassandraPods && (operatorPods[strings.TrimPrefix(caller, "pods ")] || (cpCIDR != "" && cidr == cpCIDR))
+						case cassandra.NativePort:
+							ok = selects == cassandraPods && caller == "pods "+cassandra.JobLabel+"=true"
+						case cassandra.MetricsPort:
+							ok = selects == cassandraPods && caller == fmt.Sprintf("ns %s=%s pods %s=prometheus",
+								cassandra.NamespaceNameLabel, monitoring.Namespace, cassandra.OperatorNameLabel)
+						case cassandra.WebhookPort:
+							ok = selects == operators && cidr == s.Network.VPCCIDR
+						}
+						if !ok {
+							t.Errorf("%s: %s admits port %d of pods %q from %s: not its caller", name, p.Name, n, selects, caller)
+						}
+						if n != cassandra.WebhookPort && cidr == s.Network.VPCCIDR {
+							t.Errorf("%s: %s admits the region's own VPC (its environments' clusters) to %d", name, p.Name, n)
+						}
+						seen[fmt.Sprint(n)]++
+					}
+				}
+			}
+		}
+		if !denyAll {
+			t.Errorf("%s: no default deny in the Cassandra namespace", name)
+		}
+		// Every named caller is admitted: own pods and each peer to each internode port, both
+		// operators (and the control plane), the Job, Prometheus, the API server.
+		wantMgmt := len(cassandra.Operators)
+		if cpCIDR != "" {
+			wantMgmt++
+		}
+		want := map[string]int{"7000": 1 + len(peers), "7001": 1 + len(peers), "8080": wantMgmt, "9042": 1, "9000": 1, "9443": 1}
+		for port, n := range want {
+			if seen[port] != n {
+				t.Errorf("%s: %d callers of port %s, want %d (%v)", name, seen[port], port, n, seen)
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no stack with a Cassandra datacenter")
+	}
+}
+
+// The labels the policies admit are on the pods: the keyspace Job's pods carry JobLabel.
+func TestKeyspaceJobCarriesThePolicyLabel(t *testing.T) {
+	job := one(t, synthAll(t)["global"].Graph, "global", "kubernetes:batch/v1:Job")
+	labels := asMap(asMap(asMap(asMap(job.Inputs["spec"])["template"])["metadata"])["labels"])
+	if labels[cassandra.JobLabel] != "true" {
+		t.Errorf("the keyspace Job's pods are labelled %v; the Cassandra namespace admits CQL from %s=true only", labels, cassandra.JobLabel)
+	}
+}
+
+// One CA for the whole cluster: exactly one self-signed CA certificate over every stack, in the
+// control plane's cluster, labelled for the ReplicatedSecret, which copies it to every data-plane
+// datacenter; every datacenter's region has the CA Issuer on that Secret and issues from it the
+// certificates the K8ssandraCluster names, JKS stores for Cassandra, PKCS#8 for the management API.
+func TestOneCertificateAuthorityForTheCluster(t *testing.T) {
+	fleet := committedFleet(t)
+	results := synthAll(t)
+	var cas []string
+	for name, r := range results {
+		s := fleet.Stack(name)
+		certs := map[string]map[string]any{}
+		for _, c := range r.Graph.ByType(tCertificate) {
+			spec := asMap(c.Inputs["spec"])
+			if spec["isCA"] == true {
+				cas = append(cas, name)
+				if s.Cassandra == nil || !s.Cassandra.ControlPlane {
+					t.Errorf("%s: a CA outside the control plane's region", name)
+				}
+				if asMap(asMap(spec["secretTemplate"])["labels"])[cassandra.CALabel] != "true" || spec["secretName"] != cassandra.CASecret {
+					t.Errorf("%s: the CA's Secret is not the one the ReplicatedSecret selects: %v", name, spec)
+				}
+				if !c.Protect && s.Protected() {
+					t.Errorf("%s: the CA is not protected", name)
+				}
+				continue
+			}
+			certs[asString(spec["secretName"])] = spec
+			// The control plane waits for its certificates; a data plane cannot (its CA arrives
+			// only once the global stack has run), so it must not wait at all.
+			ann := asMap(asMap(c.Inputs["metadata"])["annotations"])
+			if cp := s.Cassandra != nil && s.Cassandra.ControlPlane; (cp && ann["pulumi.com/waitFor"] != "condition=Ready") ||
+				(!cp && ann["pulumi.com/skipAwait"] != "true") {
+				t.Errorf("%s: %s waits %v", name, c.Name, ann)
+			}
+		}
+		if s.Cassandra == nil {
+			if len(certs) != 0 {
+				t.Errorf("%s: Cassandra certificates without a datacenter", name)
+			}
+			continue
+		}
+		issuers := 0
+		for _, i := range r.Graph.ByType(tIssuer) {
+			if asString(asMap(asMap(i.Inputs["spec"])["ca"])["secretName"]) == cassandra.CASecret {
+				issuers++
+			}
+		}
+		if issuers != 1 {
+			t.Errorf("%s: %d CA issuers on %s, want 1", name, issuers, cassandra.CASecret)
+		}
+		for secret, jks := range map[string]bool{cassandra.InternodeSecret: true, cassandra.NativeSecret: true,
+			cassandra.ManagementServerSecret: false, cassandra.ManagementClientSecret: false} {
+			spec, ok := certs[secret]
+			switch {
+			case !ok:
+				t.Errorf("%s: no certificate for %s", name, secret)
+			case asString(asMap(spec["issuerRef"])["name"]) != cassandra.CAIssuer:
+				t.Errorf("%s: %s is issued by %v, not the cluster's CA", name, secret, spec["issuerRef"])
+			case asMap(spec["privateKey"])["encoding"] != "PKCS8":
+				t.Errorf("%s: %s's key is not PKCS#8 (cass-operator refuses others for the management API)", name, secret)
+			case jks != (asMap(asMap(spec["keystores"])["jks"])["create"] == true):
+				t.Errorf("%s: %s JKS stores %v, want %v", name, secret, spec["keystores"], jks)
+			}
+		}
+	}
+	if len(cas) != 1 {
+		t.Fatalf("CAs in %v, want exactly one for the cluster", cas)
+	}
+	// The ReplicatedSecret, in the control plane's cluster, targets every data-plane datacenter.
+	global := results["global"].Graph
+	rs := one(t, global, "global", tReplicatedSecret)
+	spec := asMap(rs.Inputs["spec"])
+	if asMap(asMap(spec["selector"])["matchLabels"])[cassandra.CALabel] != "true" {
+		t.Errorf("the ReplicatedSecret selects %v, not the CA's label", spec["selector"])
+	}
+	var targets, want []string
+	for _, x := range asList(spec["replicationTargets"]) {
+		targets = append(targets, asString(asMap(x)["k8sContextName"]))
+	}
+	for _, s := range fleet.CassandraDatacenters(config.EnvProduction) {
+		if !s.Cassandra.ControlPlane {
+			want = append(want, s.Settings.Code)
+		}
+	}
+	sort.Strings(targets)
+	sort.Strings(want)
+	if !slices.Equal(targets, want) || len(want) == 0 {
+		t.Errorf("the CA is copied to %v, want every data plane %v", targets, want)
+	}
+	if k := one(t, global, "global", tK8ssandraCluster); !slices.Contains(k.DependsOn, rs.URN) {
+		t.Error("the K8ssandraCluster does not wait for the CA's replication")
+	}
+}
+
+// The K8ssandraCluster turns TLS on, in the form k8ssandra-operator v1.32.5 reads: the stores
+// and the management API's mTLS on spec.cassandra naming the Secrets every region issues, and
+// in every datacenter the cassandraYaml that makes the operator use the stores (internode all,
+// client certificates required between nodes; the native transport TLS-only).
+func TestClusterTrafficIsEncrypted(t *testing.T) {
+	k := one(t, synthAll(t)["global"].Graph, "global", tK8ssandraCluster)
+	c := asMap(asMap(k.Inputs["spec"])["cassandra"])
+	manual := asMap(asMap(c["managementApiAuth"])["manual"])
+	if manual["clientSecretName"] != cassandra.ManagementClientSecret || manual["serverSecretName"] != cassandra.ManagementServerSecret {
+		t.Errorf("managementApiAuth %v", c["managementApiAuth"])
+	}
+	for field, secret := range map[string]string{"serverEncryptionStores": cassandra.InternodeSecret, "clientEncryptionStores": cassandra.NativeSecret} {
+		st := asMap(c[field])
+		for ref, key := range map[string]string{"keystoreSecretRef": cassandra.KeystoreKey, "truststoreSecretRef": cassandra.TruststoreKey} {
+			if r := asMap(st[ref]); r["name"] != secret || r["key"] != key {
+				t.Errorf("%s.%s = %v, want %s/%s", field, ref, st[ref], secret, key)
+			}
+		}
+		for _, ref := range []string{"keystorePasswordSecretRef", "truststorePasswordSecretRef"} {
+			if r := asMap(st[ref]); r["name"] != cassandra.StorePasswordSecret || r["key"] != cassandra.StorePasswordKey {
+				t.Errorf("%s.%s = %v", field, ref, st[ref])
+			}
+		}
+	}
+	dcs := asList(c["datacenters"])
+	if len(dcs) == 0 {
+		t.Fatal("no datacenters")
+	}
+	for _, d := range dcs {
+		y := asMap(asMap(asMap(d)["config"])["cassandraYaml"])
+		server, client := asMap(y["server_encryption_options"]), asMap(y["client_encryption_options"])
+		if server["internode_encryption"] != "all" || server["require_client_auth"] != true ||
+			client["enabled"] != true || client["optional"] != false {
+			t.Errorf("datacenter %v: cassandraYaml %v", asMap(asMap(d)["metadata"])["name"], y)
+		}
+	}
+}
+
+// The keyspace Job speaks TLS to CQL and verifies the nodes against the CA of the datacenter's
+// CQL certificate, mounted read-only (the CA certificate only, not the key).
+func TestKeyspaceJobUsesTLS(t *testing.T) {
+	job := one(t, synthAll(t)["global"].Graph, "global", "kubernetes:batch/v1:Job")
+	pod := asMap(asMap(asMap(job.Inputs["spec"])["template"])["spec"])
+	script := fmt.Sprint(asMap(asList(pod["containers"])[0])["command"])
+	if !strings.Contains(script, "cqlsh --ssl") || !strings.Contains(script, "validate = true") {
+		t.Errorf("the keyspace Job does not verify TLS: %s", script)
+	}
+	found := false
+	for _, v := range asList(pod["volumes"]) {
+		sec := asMap(asMap(v)["secret"])
+		if sec["secretName"] == cassandra.NativeSecret {
+			items := asList(sec["items"])
+			found = len(items) == 1 && asMap(items[0])["key"] == "ca.crt"
+		}
+	}
+	if !found {
+		t.Errorf("the Job mounts no ca.crt-only volume of %s: %v", cassandra.NativeSecret, pod["volumes"])
+	}
+}
+
+// overlaps: two CIDRs share an address.
+func overlaps(a, b string) bool {
+	_, na, errA := net.ParseCIDR(a)
+	_, nb, errB := net.ParseCIDR(b)
+	return errA == nil && errB == nil && (na.Contains(nb.IP) || nb.Contains(na.IP))
+}
+
+// No environment stack's network reaches a production Cassandra port that does not demand the
+// cluster's client certificate. An environment (staging, development) runs on its region's VPC,
+// so a peer's VPC CIDR covers its pods: over every stack, each security group rule on the
+// Cassandra nodes and each NetworkPolicy address block that covers an environment's network may
+// only open internode (7000-7001) or the management API (8080), and the cluster must demand a
+// client certificate of its CA on both (internode require_client_auth, managementApiAuth
+// manual). CQL, metrics and JMX are reached by no address at all.
+func TestEnvironmentNetworksReachNoUnauthenticatedCassandraPort(t *testing.T) {
+	fleet := committedFleet(t)
+	results := synthAll(t)
+	var envs []string
+	for _, s := range fleet.Stacks {
+		if s.Settings.Kind == config.KindEnvironment {
+			envs = append(envs, fleet.NetworkStack(s).Network.VPCCIDR)
+		}
+	}
+	if len(envs) == 0 {
+		t.Fatal("no environment stack")
+	}
+	mutual := map[int]bool{cassandra.InternodePort: true, cassandra.InternodeTLSPort: true, cassandra.ManagementPort: true}
+	reached := map[int]bool{}
+	check := func(stack, what, cidr string, from, to int) {
+		for _, p := range cassandra.Ports {
+			if p < from || p > to {
+				continue
+			}
+			if !mutual[p] {
+				t.Errorf("%s: %s admits %s to Cassandra port %d by address", stack, what, cidr, p)
+				continue
+			}
+			for _, e := range envs {
+				if overlaps(cidr, e) {
+					reached[p] = true
+				}
+			}
+		}
+		if (from <= cassandra.MetricsPort && cassandra.MetricsPort <= to) || (from <= cassandra.NativePort && cassandra.NativePort <= to) {
+			t.Errorf("%s: %s admits %s to %d-%d", stack, what, cidr, from, to)
+		}
+	}
+	for name, r := range results {
+		groups := cassandraNodeSecurityGroups(r.Graph)
+		for _, rule := range r.Graph.ByType(tIngressRule) {
+			cidr, _ := rule.Inputs["cidrIpv4"].(string)
+			if !groups[asString(rule.Inputs["securityGroupId"])] || cidr == "" || rule.Inputs["ipProtocol"] == "icmp" {
+				continue
+			}
+			from, _ := rule.Inputs["fromPort"].(float64)
+			to, _ := rule.Inputs["toPort"].(float64)
+			if rule.Inputs["ipProtocol"] == "-1" {
+				from, to = 0, 65535
+			}
+			check(name, rule.Name, cidr, int(from), int(to))
+		}
+		for _, p := range r.Graph.ByType(tNetworkPolicy) {
+			if meta, _ := policyOf(p); meta["namespace"] != cassandra.Namespace {
+				continue
+			}
+			_, spec := policyOf(p)
+			for _, rule := range asList(spec["ingress"]) {
+				for _, f := range asList(asMap(rule)["from"]) {
+					cidr := asString(asMap(asMap(f)["ipBlock"])["cidr"])
+					if cidr == "" {
+						continue
+					}
+					for _, port := range asList(asMap(rule)["ports"]) {
+						n := int(asMap(port)["port"].(float64))
+						if n == cassandra.WebhookPort {
+							continue
+						}
+						check(name, p.Name, cidr, n, n)
+					}
+				}
+			}
+		}
+	}
+	if len(reached) == 0 {
+		t.Fatal("no Cassandra port reachable from an environment's network: the check saw nothing")
+	}
+	// What the environments' networks reach demands the cluster's client certificate.
+	c := asMap(asMap(one(t, results["global"].Graph, "global", tK8ssandraCluster).Inputs["spec"])["cassandra"])
+	if reached[cassandra.ManagementPort] && asMap(c["managementApiAuth"])["manual"] == nil {
+		t.Error("an environment's network reaches the management API, which demands no client certificate")
+	}
+	for _, d := range asList(c["datacenters"]) {
+		server := asMap(asMap(asMap(asMap(d)["config"])["cassandraYaml"])["server_encryption_options"])
+		if (reached[cassandra.InternodePort] || reached[cassandra.InternodeTLSPort]) &&
+			(server["internode_encryption"] != "all" || server["require_client_auth"] != true) {
+			t.Errorf("an environment's network reaches internode, which datacenter %v does not close with mutual TLS: %v",
+				asMap(asMap(d)["metadata"])["name"], server)
+		}
+	}
+}
