@@ -5,17 +5,17 @@
 // Each config block has one file holding its struct, its defaults, its validation and its doc
 // comments (settings.go, network.go, vpn.go, database.go, cache.go, backup.go, cluster.go,
 // ingress.go, alerts.go, tags.go, client.go); fleet.go holds the queries and rules that span stacks. The
-// config reference in README.md is generated from these files by internal/configdoc: a field's
+// config reference in docs/configuration.md is generated from these files by internal/configdoc: a field's
 // doc comment is its description, a "Default:" line its default and an "Allowed:" line its
 // allowed values, and an enum type's table (the []T variable validation checks against) its
 // allowed values. Run `make docs` after changing a config struct; `make lint` fails while
-// README.md is stale.
+// docs/configuration.md is stale.
 //
 // It imports no Pulumi or AWS SDK so that its tests, the `sovereign validate` command and the
 // deploy planner stay fast.
 package config
 
-//go:generate go run ../../internal/configdoc/cmd/configdoc -readme ../../README.md
+//go:generate go run ../../internal/configdoc/cmd/configdoc -doc ../../docs/configuration.md
 
 import (
 	"reflect"
