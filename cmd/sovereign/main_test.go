@@ -90,11 +90,13 @@ func TestValidateRejects(t *testing.T) {
 	}
 }
 
-// validate --stack reports only that stack's problems (plus files that do not parse at all).
+// validate --stack fails when synth and up of that stack would (they validate every file
+// together); another stack's problem comes under one line saying so (TestValidateAgreesWithSynth).
 func TestValidateOneStack(t *testing.T) {
 	dir := brokenFleet(t, "Pulumi.syd.yaml", "vpcCidr: 10.3.0.0/16", "vpcCidr: 10.3.0.0/36")
-	if code, out, errs := runCLI(t, "validate", "--stack", "iad", "--dir", dir); code != 0 {
-		t.Errorf("iad is fine: exit %d %s%s", code, out, errs)
+	if code, out, errs := runCLI(t, "validate", "--stack", "iad", "--dir", dir); code != exitConfig ||
+		!strings.HasPrefix(errs, "other stacks: synth and up of iad stop on these too") || !strings.Contains(errs, "Pulumi.syd.yaml:14") {
+		t.Errorf("iad is fine, syd is not: exit %d %s%s", code, out, errs)
 	}
 	if code, _, errs := runCLI(t, "validate", "--stack", "syd", "--dir", dir); code != exitConfig || !strings.Contains(errs, "Pulumi.syd.yaml") {
 		t.Errorf("syd is broken: exit %d %s", code, errs)
