@@ -117,7 +117,9 @@ type Stack struct {
 	// Defaults are the values most stacks share, written once in Pulumi.yaml as project-level
 	// config (`global-sovereign:defaults: {value: ...}`), which the engine gives every stack. Its
 	// sections are `all` (every stack) and one per stack kind (`region`, `environment`, `client`,
-	// `global`); each maps block keys (network, cluster, ...) to values. A stack's own block is laid
+	// `global`); each maps block keys (network, cluster, ...) to values. Of the stack block only
+	// `allowedAccountIds` may be shared (`all: {stack: {allowedAccountIds: [...]}}`): the rest says
+	// which stack a file is. A stack's own block is laid
 	// over the section's block, then over `all`'s: maps merge key by key, a list or scalar the
 	// stack sets replaces the default whole, and a block set to null (`global-sovereign:cache:
 	// null`) is left out. A stack file that sets this key replaces the project's defaults entirely
