@@ -407,3 +407,38 @@ func TestPreflightGroupsInherited(t *testing.T) {
 		t.Errorf("zoneId lines: %q\n%s", zone, errs)
 	}
 }
+
+// Provider plugins that cannot be installed are a prerequisite: one line naming them and the fix,
+// exit 2, before any stack runs (not one failure per stack after the others started).
+func TestOperatePluginsThatCannotBeInstalled(t *testing.T) {
+	t.Setenv("PULUMI_BACKEND_URL", "file://"+t.TempDir())
+	noAWS(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "bin"), 0o755)
+	fake := "#!/bin/sh\ncase \"$*\" in\n*version*) echo v3.250.0 ;;\n" +
+		"*\"plugin install\"*) echo \"error: downloading from https://get.pulumi.com: dial tcp: lookup get.pulumi.com: no such host\" >&2; exit 255 ;;\n" +
+		"*) exit 0 ;;\nesac\n"
+	if err := os.WriteFile(filepath.Join(root, "bin", "pulumi"), []byte(fake), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := runCLI(t, "preview", "--all", "--dir", repo, "--pulumi-root", root, "--log-dir", t.TempDir())
+	var plugins []string
+	for _, l := range strings.Split(errs, "\n") {
+		if strings.HasPrefix(l, "Provider plugins:") {
+			plugins = append(plugins, l)
+		}
+	}
+	if code != exitConfig || len(plugins) != 1 || !strings.Contains(errs, "nothing was run: 1 prerequisite(s) missing") {
+		t.Fatalf("exit %d, plugin lines %q:\n%s", code, plugins, errs)
+	}
+	for _, want := range []string{"cannot install aws v", "lookup get.pulumi.com: no such host", "pulumi plugin install resource aws v", "--file"} {
+		if !strings.Contains(plugins[0], want) {
+			t.Errorf("the plugin line lacks %q: %s", want, plugins[0])
+		}
+	}
+	if strings.Contains(errs, "ams:") {
+		t.Errorf("a prerequisite was reported per stack:\n%s", errs)
+	}
+}
