@@ -65,17 +65,17 @@ pulumi-cli:
 	fi
 	.tools/pulumi/bin/pulumi version
 
-# Regenerate the config reference in README.md from the doc comments of pkg/config.
+# Regenerate the config reference in docs/configuration.md from the doc comments of pkg/config.
 docs:
 	$(GO) generate ./pkg/config
 
-# Fails when README.md's config reference is not what `make docs` would write: the reference is
-# generated into a temporary copy of README.md and compared, whatever the state of the git tree.
+# Fails when docs/configuration.md's config reference is not what `make docs` would write: the
+# reference is generated into a temporary copy and compared, whatever the state of the git tree.
 docs-check:
 	@tmp=$$(mktemp); trap 'rm -f "$$tmp"' EXIT; \
-	  $(GO) run ./internal/configdoc/cmd/configdoc -dir pkg/config -readme README.md -o "$$tmp" || exit 1; \
-	  if ! diff -u README.md "$$tmp"; then \
-	    echo "README.md: the config reference is stale (diff above); run make docs and commit README.md"; exit 1; \
+	  $(GO) run ./internal/configdoc/cmd/configdoc -dir pkg/config -doc docs/configuration.md -o "$$tmp" || exit 1; \
+	  if ! diff -u docs/configuration.md "$$tmp"; then \
+	    echo "docs/configuration.md: the config reference is stale (diff above); run make docs and commit it"; exit 1; \
 	  fi
 
 lint: docs-check

@@ -100,6 +100,8 @@ func checkPrerequisites(cmd *cobra.Command, eng orchestrate.Engine) error {
 	if !ok {
 		return nil
 	}
+	// The provider plugins are installed here, once: on a fresh machine that takes minutes.
+	fmt.Fprintln(cmd.ErrOrStderr(), "checking prerequisites: the Pulumi CLI, the provider plugins (installed once), the backend, AWS credentials")
 	problems := c.Check(contextOf(cmd))
 	if len(problems) == 0 {
 		return nil

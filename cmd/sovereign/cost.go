@@ -37,7 +37,7 @@ func newCost(g *globalFlags) *cobra.Command {
 		Short: "Estimate each stack's monthly AWS cost from its synthesized graph (list prices, offline)",
 		Long: "cost synthesizes the selected stacks offline (or reads --graphs DIR, what `sovereign synth --out DIR`\n" +
 			"wrote) and prices every resource from the pinned price table (pkg/cost/prices.json) with usage\n" +
-			"assumptions per stack kind (README \"Cost\"; override them with --usage FILE). Every resource type is\n" +
+			"assumptions per stack kind (docs/cost.md; override them with --usage FILE). Every resource type is\n" +
 			"priced, free or listed as unpriced. --base DIR compares the graphs in DIR (a pull request's base)\n" +
 			"with the selected ones and writes the PR comment's cost section. --refresh-prices rewrites the\n" +
 			"pinned table from the AWS Price List API with the caller's credentials.",

@@ -11,7 +11,7 @@ import (
 	"github.com/global-sovereign/global-sovereign/pkg/failover"
 )
 
-// newFailover is `sovereign failover`: the runbook docs/runbook-aurora-global-failover.md as a
+// newFailover is `sovereign failover`: the runbook docs/operations/aurora-global-failover.md as a
 // command (pkg/failover).
 func newFailover(g *globalFlags) *cobra.Command {
 	var to, endpoint string

@@ -9,9 +9,9 @@ import (
 	"testing"
 )
 
-var updateRunbook = flag.Bool("update", false, "rewrite the generated help in docs/runbook-aurora-global-failover.md")
+var updateRunbook = flag.Bool("update", false, "rewrite the generated help in docs/operations/aurora-global-failover.md")
 
-const runbook = repo + "/docs/runbook-aurora-global-failover.md"
+const runbook = repo + "/docs/operations/aurora-global-failover.md"
 
 var helpBlock = regexp.MustCompile("(?s)(<!-- failover help:[^\n]*-->\n```text\n)(.*?)(```\n<!-- end of generated help -->)")
 

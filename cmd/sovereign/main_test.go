@@ -90,11 +90,13 @@ func TestValidateRejects(t *testing.T) {
 	}
 }
 
-// validate --stack reports only that stack's problems (plus files that do not parse at all).
+// validate --stack fails when synth and up of that stack would (they validate every file
+// together); another stack's problem comes under one line saying so (TestValidateAgreesWithSynth).
 func TestValidateOneStack(t *testing.T) {
 	dir := brokenFleet(t, "Pulumi.syd.yaml", "vpcCidr: 10.3.0.0/16", "vpcCidr: 10.3.0.0/36")
-	if code, out, errs := runCLI(t, "validate", "--stack", "iad", "--dir", dir); code != 0 {
-		t.Errorf("iad is fine: exit %d %s%s", code, out, errs)
+	if code, out, errs := runCLI(t, "validate", "--stack", "iad", "--dir", dir); code != exitConfig ||
+		!strings.HasPrefix(errs, "other stacks: synth and up of iad stop on these too") || !strings.Contains(errs, "Pulumi.syd.yaml:14") {
+		t.Errorf("iad is fine, syd is not: exit %d %s%s", code, out, errs)
 	}
 	if code, _, errs := runCLI(t, "validate", "--stack", "syd", "--dir", dir); code != exitConfig || !strings.Contains(errs, "Pulumi.syd.yaml") {
 		t.Errorf("syd is broken: exit %d %s", code, errs)
@@ -403,5 +405,40 @@ func TestPreflightGroupsInherited(t *testing.T) {
 	}
 	if len(zone) != 1 || !strings.Contains(zone[0], "inherited by ams, iad, jnb, sfo, sin, syd") {
 		t.Errorf("zoneId lines: %q\n%s", zone, errs)
+	}
+}
+
+// Provider plugins that cannot be installed are a prerequisite: one line naming them and the fix,
+// exit 2, before any stack runs (not one failure per stack after the others started).
+func TestOperatePluginsThatCannotBeInstalled(t *testing.T) {
+	t.Setenv("PULUMI_BACKEND_URL", "file://"+t.TempDir())
+	noAWS(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "bin"), 0o755)
+	fake := "#!/bin/sh\ncase \"$*\" in\n*version*) echo v3.250.0 ;;\n" +
+		"*\"plugin install\"*) echo \"error: downloading from https://get.pulumi.com: dial tcp: lookup get.pulumi.com: no such host\" >&2; exit 255 ;;\n" +
+		"*) exit 0 ;;\nesac\n"
+	if err := os.WriteFile(filepath.Join(root, "bin", "pulumi"), []byte(fake), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := runCLI(t, "preview", "--all", "--dir", repo, "--pulumi-root", root, "--log-dir", t.TempDir())
+	var plugins []string
+	for _, l := range strings.Split(errs, "\n") {
+		if strings.HasPrefix(l, "Provider plugins:") {
+			plugins = append(plugins, l)
+		}
+	}
+	if code != exitConfig || len(plugins) != 1 || !strings.Contains(errs, "nothing was run: 1 prerequisite(s) missing") {
+		t.Fatalf("exit %d, plugin lines %q:\n%s", code, plugins, errs)
+	}
+	for _, want := range []string{"cannot install aws v", "lookup get.pulumi.com: no such host", "pulumi plugin install resource aws v", "--file"} {
+		if !strings.Contains(plugins[0], want) {
+			t.Errorf("the plugin line lacks %q: %s", want, plugins[0])
+		}
+	}
+	if strings.Contains(errs, "ams:") {
+		t.Errorf("a prerequisite was reported per stack:\n%s", errs)
 	}
 }

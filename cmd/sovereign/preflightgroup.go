@@ -10,7 +10,8 @@ import (
 
 // groupInherited writes the preflight problems one line each, except that a value written once
 // in Pulumi.yaml and inherited by many stacks is one line listing them: it is one thing to set,
-// not one per stack.
+// not one per stack. The same problem in many stack files (a key none of them sets) is one line
+// too, naming the others.
 func groupInherited(ps config.Problems) error {
 	if len(ps) == 0 {
 		return nil
@@ -24,7 +25,7 @@ func groupInherited(ps config.Problems) error {
 	for _, p := range ps {
 		k := key{p.File, p.Path, p.Line}
 		if p.File != config.ProjectFileName {
-			k = key{p.File + "\x00" + p.Stack + "\x00" + p.Msg, p.Path, p.Line} // never grouped
+			k = key{"\x00" + p.Msg, p.Path, 0} // the same key and message in any stack file
 		}
 		if _, seen := groups[k]; !seen {
 			order = append(order, k)
@@ -42,7 +43,11 @@ func groupInherited(ps config.Problems) error {
 					stacks = append(stacks, p.Stack)
 				}
 			}
-			line = fmt.Sprintf("%s (and the same for %d more stacks; inherited by %s)", line, len(g)-1, strings.Join(stacks, ", "))
+			if g[0].File == config.ProjectFileName {
+				line = fmt.Sprintf("%s (and the same for %d more stacks; inherited by %s)", line, len(g)-1, strings.Join(stacks, ", "))
+			} else {
+				line = fmt.Sprintf("%s (and the same in %d more stack files: %s)", line, len(g)-1, strings.Join(stacks[1:], ", "))
+			}
 		}
 		lines = append(lines, line)
 	}

@@ -11,7 +11,7 @@ import (
 )
 
 // newStateFailover switches an exported stack from the secrets key's primary to its replica
-// (README, "State after losing its region"): the URL in the state changes, nothing else.
+// (docs/operations/recover-state-backend.md): the URL in the state changes, nothing else.
 func newStateFailover(g *globalFlags) *cobra.Command {
 	var file string
 	cmd := &cobra.Command{

@@ -23,10 +23,12 @@ func newValidate(g *globalFlags) *cobra.Command {
 			}
 			names, err := sel.resolve(fleet)
 			if err != nil {
-				// A selected stack whose file does not parse is missing from the fleet: show
-				// why, not that it does not exist.
-				if unparsed := problemsOfSelected(sel.Stacks, loadErr); len(unparsed) > 0 {
-					return configError(unparsed)
+				// A stack whose file (or whose Pulumi.yaml defaults) did not load is missing from
+				// the fleet: show why, not that no stack matches. When Pulumi.yaml's defaults are
+				// broken no stack loads at all, and synth and up stop on exactly these problems.
+				if loadErr != nil {
+					return configError(fmt.Errorf("%w\nthe selection was not resolved: %s did not load; fix it first",
+						loadErr, strings.Join(unloadedFiles(loadErr), ", ")))
 				}
 				return err
 			}
@@ -48,18 +50,28 @@ func newValidate(g *globalFlags) *cobra.Command {
 				return configError(fmt.Errorf("%w\nthe rules across stacks were not checked: %s did not load; fix it first",
 					problems.Err(), strings.Join(unloadedFiles(loadErr), ", ")))
 			}
-			selected := map[string]bool{}
-			for _, n := range names {
-				selected[n] = true
-			}
-			// A value written in Pulumi.yaml (project-level defaults) is reported with the
-			// stacks: the selected ones may inherit it.
-			selected[config.ProjectFileName] = true
+			// synth and up of any stack validate the whole fleet (loadFleet), so validate fails
+			// whenever they would. The problems of the selected stacks, of the stacks they read
+			// and of Pulumi.yaml come first; the rest follow under one line saying why they count.
+			focus := readClosure(fleet, names)
+			focus[config.ProjectFileName] = true
+			var others config.Problems
 			for _, p := range fleet.Validate() {
-				if selected[p.Stack] {
+				if focus[p.Stack] {
 					problems = append(problems, p)
+				} else {
+					others = append(others, p)
 				}
 			}
+			if len(others) > 0 && !sel.All {
+				msg := fmt.Sprintf("other stacks: synth and up of %s stop on these too (every stack file is validated together)\n%s",
+					strings.Join(names, ", "), others.Err())
+				if len(problems) == 0 {
+					return configError(errors.New(msg))
+				}
+				return configError(fmt.Errorf("%w\n%s", problems.Err(), msg))
+			}
+			problems = append(problems, others...)
 			if err := problems.Err(); err != nil {
 				return configError(err)
 			}
@@ -71,23 +83,23 @@ func newValidate(g *globalFlags) *cobra.Command {
 	return cmd
 }
 
-// problemsOfSelected are the load problems of the selected stacks' files.
-func problemsOfSelected(stacks []string, loadErr error) config.Problems {
-	var all config.Problems
-	if !errors.As(loadErr, &all) {
-		return nil
-	}
-	files := map[string]bool{}
-	for _, s := range stacks {
-		files[config.StackFileName(s)] = true
-	}
-	var out config.Problems
-	for _, p := range all {
-		if files[p.File] {
-			out = append(out, p)
+// readClosure is the set of the named stacks and every stack they read, directly or through
+// another (the StackReferences of config.Fleet.References).
+func readClosure(fleet *config.Fleet, names []string) map[string]bool {
+	seen := map[string]bool{}
+	queue := append([]string(nil), names...)
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		if seen[n] {
+			continue
+		}
+		seen[n] = true
+		if st := fleet.Stack(n); st != nil {
+			queue = append(queue, fleet.References(st)...)
 		}
 	}
-	return out
+	return seen
 }
 
 // unloadedFiles are the files of the load problems, in order, once each.

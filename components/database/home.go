@@ -104,7 +104,7 @@ func (b *builder) credentials(cluster *rds.Cluster) error {
 		// A fixed, documented name that applications and runbooks find in every region. AWS keeps
 		// a deleted secret's name for its recovery window: a stack re-created within that window
 		// fails on this name unless the window was 0 (global-sovereign:stack.secretRecoveryDays)
-		// or the old secret is restored or force-deleted first (README, "Tearing down a stack").
+		// or the old secret is restored or force-deleted first (docs/operations/teardown.md).
 		Name:                 pulumi.String(name),
 		Description:          pulumi.String(description),
 		KmsKeyId:             b.key.Arn,

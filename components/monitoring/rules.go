@@ -50,7 +50,7 @@ func (r Rules) List() []Rule {
 				Summary: fmt.Sprintf("Cassandra volume {{ $labels.persistentvolumeclaim }} in %s is over %d%% full", r.Code, r.DiskPercent)},
 			// The operator exits when a remote cluster's API is unreachable (control plane) and
 			// its pod webhook refuses Cassandra pods while it is down: a restart is the first sign
-			// of an unreachable region (README, "A region is unreachable").
+			// of an unreachable region (docs/architecture-cassandra.md, "A region is unreachable").
 			Rule{Alert: "CassandraOperatorRestarted", For: "1m", Severity: "warning",
 				Expr:    fmt.Sprintf(`increase(kube_pod_container_status_restarts_total{namespace=%q, container=%q}[15m]) > 0`, ns, OperatorContainer),
 				Summary: "The k8ssandra-operator in " + r.Code + " restarted: a remote cluster may be unreachable"},

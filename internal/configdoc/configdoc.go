@@ -1,4 +1,4 @@
-// Package configdoc generates the config reference of README.md from the Go package that defines
+// Package configdoc generates the config reference of docs/configuration.md from the Go package that defines
 // the stack config (pkg/config), so that the reference cannot drift from the code: key paths,
 // types, defaults, allowed values and descriptions all come from the package's source. It reads
 // the source with go/parser and go/types only (no imports are loaded), so it runs in well under a
@@ -40,7 +40,7 @@ import (
 	"strings"
 )
 
-// The markers around the generated reference in README.md.
+// The markers around the generated reference in docs/configuration.md.
 const (
 	Begin = "<!-- BEGIN CONFIG REFERENCE -->"
 	End   = "<!-- END CONFIG REFERENCE -->"

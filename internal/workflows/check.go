@@ -51,7 +51,7 @@ const (
 )
 
 // DeployRunnerGroup is the runner group of the deploy job: ephemeral runners, limited to
-// deploy.yml on main (README, "CI workflows").
+// deploy.yml on main (docs/security.md, "CI workflows").
 const DeployRunnerGroup = "sovereign-deploy"
 
 // StateConcurrencyGroup is the concurrency group of the jobs that read or write the stacks'

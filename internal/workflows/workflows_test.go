@@ -13,10 +13,10 @@ import (
 )
 
 const (
-	prYML     = "../../.github/workflows/pr.yml"
-	deployYML = "../../.github/workflows/deploy.yml"
-	driftYML  = "../../.github/workflows/drift.yml"
-	readme    = "../../README.md"
+	prYML       = "../../.github/workflows/pr.yml"
+	deployYML   = "../../.github/workflows/deploy.yml"
+	driftYML    = "../../.github/workflows/drift.yml"
+	securityDoc = "../../docs/security.md"
 )
 
 func read(t *testing.T, path string) string {
@@ -228,13 +228,13 @@ func TestRulesCatchRegressions(t *testing.T) {
 	}
 }
 
-// The README's CI section states what the roles' trust policies must say and the session limit
+// The CI section of docs/security.md states what the roles' trust policies must say and the session limit
 // deploy.yml relies on.
-func TestREADMEDocumentsTrust(t *testing.T) {
-	text := read(t, readme)
-	start := strings.Index(text, "### CI workflows (`.github/workflows/`)")
+func TestSecurityDocDocumentsTrust(t *testing.T) {
+	text := read(t, securityDoc)
+	start := strings.Index(text, "## CI workflows (`.github/workflows/`)")
 	if start < 0 {
-		t.Fatal("README has no CI workflows section")
+		t.Fatal("docs/security.md has no CI workflows section")
 	}
 	section := text[start:]
 	if end := regexp.MustCompile(`\n##+ `).FindStringIndex(section); end != nil {
@@ -259,7 +259,7 @@ func TestREADMEDocumentsTrust(t *testing.T) {
 		"PULUMI_CONFIG_PASSPHRASE",
 	} {
 		if !strings.Contains(section, want) {
-			t.Errorf("README's CI workflows section does not mention %q", want)
+			t.Errorf("docs/security.md's CI workflows section does not mention %q", want)
 		}
 	}
 }

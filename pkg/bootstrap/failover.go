@@ -10,7 +10,7 @@ import (
 // the replica bucket, and each stack's secrets provider names the secrets key's replica. The
 // secrets key is multi-Region, so the data key each stack's state holds (wrapped by the primary)
 // is unwrapped by the replica as it is: only the URL in the state changes, no secret is
-// re-encrypted, and nothing needs the lost region (README, "State after losing its region").
+// re-encrypted, and nothing needs the lost region (docs/operations/recover-state-backend.md).
 
 // ReplicaBackendURL is the backend URL of the replica bucket.
 func (c *Config) ReplicaBackendURL() string {

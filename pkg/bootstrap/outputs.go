@@ -43,7 +43,7 @@ func NextSteps(c *Config, outputs map[string]string) string {
 	fmt.Fprintf(&b, "Preview role:     %s (trusts %s)\n", outputs[OutputPreviewRoleArn], strings.Join(c.PreviewSubjects(), ", "))
 	fmt.Fprintf(&b, "Drift role:       %s (trusts %s)\n", outputs[OutputDriftRoleArn], c.DriftSubject())
 	fmt.Fprintf(&b, "Deploy role:      %s (trusts %s)\n", outputs[OutputDeployRoleArn], c.DeploySubject())
-	fmt.Fprintf(&b, "Secrets replica:  %s (after losing %s: README, \"State after losing its region\")\n", outputs[OutputSecretsReplicaProvider], c.Region)
+	fmt.Fprintf(&b, "Secrets replica:  %s (after losing %s: docs/operations/recover-state-backend.md)\n", outputs[OutputSecretsReplicaProvider], c.Region)
 	b.WriteString("\nNext:\n")
 	fmt.Fprintf(&b, "  pulumi login '%s'\n", outputs[OutputBackendURL])
 	b.WriteString("  # the repository variables the workflows read:\n")
@@ -53,7 +53,7 @@ func NextSteps(c *Config, outputs map[string]string) string {
 	b.WriteString("  # the OIDC subject template the roles' trust expects (sovereign bootstrap sets it when GITHUB_TOKEN is set):\n")
 	fmt.Fprintf(&b, "  %s\n", SubjectTemplateCommand(c.GitHub.Repository))
 	envs := append(append([]string(nil), c.GitHub.PreviewEnvironments...), c.GitHub.DriftEnvironment, c.GitHub.DeployEnvironment)
-	fmt.Fprintf(&b, "  # create the environments %s (Settings > Environments; README, \"CI workflows\")\n", strings.Join(envs, ", "))
+	fmt.Fprintf(&b, "  # create the environments %s (Settings > Environments; docs/security.md, \"CI workflows\")\n", strings.Join(envs, ", "))
 	fmt.Fprintf(&b, "  # in every stack file with a cluster: the preview role in global-sovereign:cluster.viewerRoleArns (%s),\n",
 		outputs[OutputPreviewRoleArn])
 	fmt.Fprintf(&b, "  # the drift role in global-sovereign:cluster.auditorRoleArns (%s): its refresh reads Helm's release Secrets\n",

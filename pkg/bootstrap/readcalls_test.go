@@ -14,7 +14,7 @@ import (
 	"github.com/global-sovereign/global-sovereign/pkg/iampolicy"
 )
 
-var update = flag.Bool("update", false, "rewrite granted_types.txt and README's preview-calls list from testdata/synth")
+var update = flag.Bool("update", false, "rewrite granted_types.txt and docs/security.md's preview-calls list from testdata/synth")
 
 // graph is one committed synth graph: its stack and the custom resource types it declares.
 type graph struct {
@@ -117,7 +117,7 @@ func TestGrantedTypes(t *testing.T) {
 	for _, typ := range types {
 		if !slices.Contains(granted, typ) {
 			t.Errorf("a stack declares %s, which the preview and drift roles may not read: "+
-				"go test ./pkg/bootstrap -run 'TestGrantedTypes|TestPreviewCallsInREADME' -update", typ)
+				"go test ./pkg/bootstrap -run 'TestGrantedTypes|TestPreviewCallsInDocs' -update", typ)
 		}
 	}
 	for _, typ := range granted {
@@ -269,8 +269,11 @@ func TestDriftPolicy(t *testing.T) {
 	}
 }
 
-// README lists, per stack kind, the calls a preview makes (between the preview-calls markers).
-func TestPreviewCallsInREADME(t *testing.T) {
+// docs/security.md lists, per stack kind, the calls a preview makes (between the preview-calls markers).
+// securityDoc is the page of the security model that lists the preview role's calls.
+const securityDoc = "../../docs/security.md"
+
+func TestPreviewCallsInDocs(t *testing.T) {
 	gs := readGraphs(t)
 	kinds := map[string]map[string]bool{}
 	for _, g := range gs {
@@ -297,13 +300,13 @@ func TestPreviewCallsInREADME(t *testing.T) {
 		fmt.Fprintf(&b, "| %s | %s |\n", kind, strings.Join(calls, " "))
 	}
 	const begin, end = "<!-- preview-calls:begin -->\n", "<!-- preview-calls:end -->"
-	readme, err := os.ReadFile("../../README.md")
+	readme, err := os.ReadFile(securityDoc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	i, j := strings.Index(string(readme), begin), strings.Index(string(readme), end)
 	if i < 0 || j < i {
-		t.Fatalf("README.md has no %q ... %q section", begin, end)
+		t.Fatalf("%s has no %q ... %q section", securityDoc, begin, end)
 	}
 	got := string(readme[i+len(begin) : j])
 	if got == b.String() {
@@ -311,12 +314,12 @@ func TestPreviewCallsInREADME(t *testing.T) {
 	}
 	if *update {
 		out := string(readme[:i+len(begin)]) + b.String() + string(readme[j:])
-		if err := os.WriteFile("../../README.md", []byte(out), 0o644); err != nil {
+		if err := os.WriteFile(securityDoc, []byte(out), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		return
 	}
-	t.Errorf("README.md's preview-calls list is out of date: go test ./pkg/bootstrap -run TestPreviewCallsInREADME -update")
+	t.Errorf("%s's preview-calls list is out of date: go test ./pkg/bootstrap -run TestPreviewCallsInDocs -update", securityDoc)
 }
 
 // The access entries the bootstrap's instructions add to the clusters are readable before any

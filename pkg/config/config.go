@@ -5,17 +5,17 @@
 // Each config block has one file holding its struct, its defaults, its validation and its doc
 // comments (settings.go, network.go, vpn.go, database.go, cache.go, backup.go, cluster.go,
 // ingress.go, alerts.go, tags.go, client.go); fleet.go holds the queries and rules that span stacks. The
-// config reference in README.md is generated from these files by internal/configdoc: a field's
+// config reference in docs/configuration.md is generated from these files by internal/configdoc: a field's
 // doc comment is its description, a "Default:" line its default and an "Allowed:" line its
 // allowed values, and an enum type's table (the []T variable validation checks against) its
 // allowed values. Run `make docs` after changing a config struct; `make lint` fails while
-// README.md is stale.
+// docs/configuration.md is stale.
 //
 // It imports no Pulumi or AWS SDK so that its tests, the `sovereign validate` command and the
 // deploy planner stay fast.
 package config
 
-//go:generate go run ../../internal/configdoc/cmd/configdoc -readme ../../README.md
+//go:generate go run ../../internal/configdoc/cmd/configdoc -doc ../../docs/configuration.md
 
 import (
 	"reflect"
@@ -117,7 +117,9 @@ type Stack struct {
 	// Defaults are the values most stacks share, written once in Pulumi.yaml as project-level
 	// config (`global-sovereign:defaults: {value: ...}`), which the engine gives every stack. Its
 	// sections are `all` (every stack) and one per stack kind (`region`, `environment`, `client`,
-	// `global`); each maps block keys (network, cluster, ...) to values. A stack's own block is laid
+	// `global`); each maps block keys (network, cluster, ...) to values. Of the stack block only
+	// `allowedAccountIds` may be shared (`all: {stack: {allowedAccountIds: [...]}}`): the rest says
+	// which stack a file is. A stack's own block is laid
 	// over the section's block, then over `all`'s: maps merge key by key, a list or scalar the
 	// stack sets replaces the default whole, and a block set to null (`global-sovereign:cache:
 	// null`) is left out. A stack file that sets this key replaces the project's defaults entirely

@@ -31,7 +31,8 @@ func (s *Stack) preflight(endpointCIDRs []string) Problems {
 	var is issues
 	if len(s.Settings.AllowedAccountIDs) == 0 {
 		is.add(keyPath(KeyStack, "allowedAccountIds"), "empty; list the 12-digit id of the AWS account this stack deploys into, "+
-			"so credentials for any other account fail before a change is made")
+			"so credentials for any other account fail before a change is made (stacks that share an account: once, in "+
+			"Pulumi.yaml's global-sovereign:defaults under all.stack.allowedAccountIds)")
 	}
 	for i, e := range s.Alerts.Emails {
 		if s.Settings.Kind == KindClient {

@@ -157,7 +157,12 @@ func (p *ProjectConfig) apply(values map[string]any) []string {
 }
 
 // Keys that hold no block, and so cannot be in a section of the defaults.
-var notDefaultable = []string{KeyStack, KeyDefaults}
+var notDefaultable = []string{KeyDefaults}
+
+// sharedStackKeys are the keys of global-sovereign:stack a section of the defaults may set: values
+// many stacks share, such as the account they deploy into. The rest (kind, code, region,
+// environment, client, protection) say which stack a file is, and stay in each stack's own file.
+var sharedStackKeys = []string{"allowedAccountIds"}
 
 // The sections of global-sovereign:defaults: every stack, then a kind's stacks.
 const defaultsForAll = "all"
@@ -205,6 +210,9 @@ func applyDefaults(values map[string]any, is *issues) map[string]string {
 					suggest(block, allowed), strings.Join(allowed, ", "))
 				continue
 			}
+			if block == KeyStack && !onlySharedStackKeys(m[block], keyPath(KeyDefaults, section, block), is) {
+				continue
+			}
 			if own, set := values[block]; set && own == nil {
 				continue // the stack writes `global-sovereign:<block>: null`: it has no such block
 			}
@@ -212,6 +220,25 @@ func applyDefaults(values map[string]any, is *issues) map[string]string {
 		}
 	}
 	return inherited
+}
+
+// onlySharedStackKeys reports whether a defaults section's stack block sets only sharedStackKeys,
+// adding a problem for each key that is a stack's own.
+func onlySharedStackKeys(block any, path string, is *issues) bool {
+	m, ok := block.(map[string]any)
+	if !ok {
+		is.add(path, "want a map of %s, got %s", strings.Join(sharedStackKeys, ", "), describe(block))
+		return false
+	}
+	ok = true
+	for _, k := range sortedKeys(m) {
+		if !slices.Contains(sharedStackKeys, k) {
+			is.add(joinKey(path, k), "not a stack key that stacks share%s; allowed: %s (the others say which stack a file is: set them in its own file)",
+				suggest(k, sharedStackKeys), strings.Join(sharedStackKeys, ", "))
+			ok = false
+		}
+	}
+	return ok
 }
 
 // defaultSections are the section names of global-sovereign:defaults.

@@ -218,7 +218,10 @@ func TestProjectConfigRejections(t *testing.T) {
 func TestDefaultsRejections(t *testing.T) {
 	tests := []struct{ name, defaults, want string }{
 		{"unknown section", "      regoin:\n        tags: {a: b}\n", "global-sovereign:defaults.regoin: unknown section (did you mean \"region\"?)"},
-		{"a key that is not a block", "      region:\n        stack: {kind: global}\n", "global-sovereign:defaults.region.stack: not a block that has defaults"},
+		{"a key that is not a block", "      region:\n        defaults: {}\n", "global-sovereign:defaults.region.defaults: not a block that has defaults"},
+		{"a stack key that is each stack's own", "      region:\n        stack: {kind: global}\n", "global-sovereign:defaults.region.stack.kind: not a stack key that stacks share; allowed: allowedAccountIds"},
+		{"a shared stack key, misspelt", "      all:\n        stack: {allowedAccountId: [\"111122223333\"]}\n", `global-sovereign:defaults.all.stack.allowedAccountId: not a stack key that stacks share (did you mean "allowedAccountIds"?)`},
+		{"a bad shared account id", "      all:\n        stack: {allowedAccountIds: [\"1111\"]}\n", `global-sovereign:stack.allowedAccountIds[0]: "1111" is not a 12-digit AWS account id`},
 		{"a section that is not a map", "      region: [network]\n", "global-sovereign:defaults.region: want a map of config blocks"},
 		{"a block for the wrong kind", "      all:\n        dns: {zoneId: Z1, zoneName: x.example, defaultRegion: iad}\n", "Pulumi.yaml:7: global-sovereign:dns: only global stacks have this"},
 	}
@@ -325,5 +328,46 @@ func TestPairProblemAtTheStacksValue(t *testing.T) {
 	got := s.Validate().Err()
 	if got == nil || !strings.Contains(got.Error(), "Pulumi.iad.yaml:13: global-sovereign:cluster.api.maxReplicas: 30 is below minReplicas 50") {
 		t.Errorf("got %v", got)
+	}
+}
+
+// The account the stacks deploy into may be written once, in the defaults; a stack's own value
+// wins, and a problem with the shared value names its line in Pulumi.yaml.
+func TestSharedAllowedAccountIDs(t *testing.T) {
+	project := "name: global-sovereign\nruntime: go\nconfig:\n  global-sovereign:defaults:\n    value:\n" +
+		"      all:\n        stack:\n          allowedAccountIds: [\"111122223333\"]\n"
+	for _, tt := range []struct {
+		name, stack string
+		want        []string
+	}{
+		{"inherited", shortRegion, []string{"111122223333"}},
+		{"the stack's own wins", strings.Replace(shortRegion, "    environment: production\n",
+			"    environment: production\n    allowedAccountIds: [\"444455556666\"]\n", 1), []string{"444455556666"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := parseWithProject(t, project, tt.stack)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(s.Settings.AllowedAccountIDs, tt.want) {
+				t.Errorf("allowedAccountIds %v, want %v", s.Settings.AllowedAccountIDs, tt.want)
+			}
+			if s.Settings.Kind != KindRegion || s.Settings.Code != "iad" {
+				t.Errorf("the stack's own keys changed: %+v", s.Settings)
+			}
+			for _, p := range s.Preflight() {
+				if p.Path == "global-sovereign:stack.allowedAccountIds" {
+					t.Errorf("preflight still asks for the account: %v", p)
+				}
+			}
+		})
+	}
+	bad := strings.Replace(project, "111122223333", "1111", 1)
+	s, err := parseWithProject(t, bad, shortRegion)
+	if err == nil {
+		err = s.Validate().Err()
+	}
+	if err == nil || !strings.Contains(err.Error(), `Pulumi.yaml:8: global-sovereign:stack.allowedAccountIds[0]: "1111" is not a 12-digit AWS account id`) {
+		t.Errorf("got %v", err)
 	}
 }

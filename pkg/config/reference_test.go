@@ -11,7 +11,7 @@ import (
 	"github.com/global-sovereign/global-sovereign/internal/configdoc"
 )
 
-// The generated config reference (README.md) says which keys are required and what the defaults
+// The generated config reference (docs/configuration.md) says which keys are required and what the defaults
 // are; these tests hold the code to what it says.
 
 // minimalRegion sets every block of a region stack with only the keys the reference marks as

@@ -18,7 +18,7 @@ import (
 	"strings"
 )
 
-// Graph is the part of a synthesized stack graph (pkg/synth.Graph, README "Synth") that pricing
+// Graph is the part of a synthesized stack graph (pkg/synth.Graph, docs/synth.md) that pricing
 // reads. It decodes the files `sovereign synth` writes.
 type Graph struct {
 	Project   string     `json:"project"`

@@ -20,7 +20,7 @@ const (
 
 // Usage is what the graph cannot say: how big, how busy. Every quantity is per month. Lines
 // priced from a usage value are marked, and the estimate says what share of its total rests
-// on them. The defaults per stack kind are in DefaultUsage (and README "Cost").
+// on them. The defaults per stack kind are in DefaultUsage (and docs/cost.md).
 type Usage struct {
 	// NodeScale is which node group size is priced: min, desired (default) or max. The
 	// cluster autoscaler moves between min and max; desired is the size a deploy creates.

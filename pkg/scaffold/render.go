@@ -15,7 +15,7 @@ const providersBlock = `config:
   pulumi:disable-default-providers: ["aws", "kubernetes"]
 `
 
-const keysLine = "# Keys are documented in README.md (\"Config reference\"); `sovereign validate` checks them.\n"
+const keysLine = "# Keys are documented in docs/configuration.md; `sovereign validate` checks them.\n"
 
 // RegionSpec is what a region stack file says: everything else comes from
 // global-sovereign:defaults.region in Pulumi.yaml.

@@ -7,14 +7,22 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 )
 
 // Check finds, before any stack runs, what would make every stack fail the same way: no Pulumi
-// CLI or one too old for the Automation API, no backend to keep state in, no AWS credentials
-// (Options.Credentials). Each problem is one line that says how to fix it; nothing is written.
+// CLI or one too old for the Automation API, provider plugins that cannot be installed, no
+// backend to keep state in, no AWS credentials (Options.Credentials). Each problem is one line
+// that says how to fix it. Nothing is written but the plugins, which Check installs (Prepare's
+// install of them is then a no-op): only a download shows that one is reachable.
 func (e *Engine) Check(ctx context.Context) []string {
 	var problems []string
-	if _, err := newCommand(e.opts.PulumiRoot); err != nil {
+	if cmd, err := newCommand(e.opts.PulumiRoot); err == nil {
+		if p := e.installPlugins(ctx, cmd); p != "" {
+			problems = append(problems, p)
+		}
+	} else {
 		where := "on PATH"
 		if e.opts.PulumiRoot != "" {
 			where = "in " + filepath.Join(e.opts.PulumiRoot, "bin")
@@ -31,6 +39,40 @@ func (e *Engine) Check(ctx context.Context) []string {
 		}
 	}
 	return problems
+}
+
+// installPlugins installs Options.Plugins with the CLI (a plugin already there is a no-op) and
+// returns one line naming those that could not be installed and how to fix it, or "".
+func (e *Engine) installPlugins(ctx context.Context, cmd auto.PulumiCommand) string {
+	env := make([]string, 0, len(e.opts.Env))
+	for k, v := range e.opts.Env {
+		env = append(env, k+"="+v)
+	}
+	var failed []string
+	first := ""
+	for _, p := range e.opts.Plugins {
+		_, stderr, code, err := cmd.Run(ctx, os.TempDir(), nil, nil, nil, env, "plugin", "install", "resource", p.Name, p.Version)
+		if err == nil && code == 0 {
+			continue
+		}
+		failed = append(failed, p.Name+" "+p.Version)
+		if first == "" {
+			first = firstLine(stderr)
+			if first == "" && err != nil {
+				first = firstLine(err.Error())
+			}
+			if first == "" {
+				first = fmt.Sprintf("exit %d", code)
+			}
+		}
+	}
+	if len(failed) == 0 {
+		return ""
+	}
+	name, version, _ := strings.Cut(failed[0], " ")
+	return fmt.Sprintf("Provider plugins: cannot install %s (%s): allow this machine to download from get.pulumi.com, "+
+		"or install each from a downloaded file: pulumi plugin install resource %s %s --file pulumi-resource-%s-%s-<os>-<arch>.tar.gz",
+		strings.Join(failed, ", "), first, name, version, name, version)
 }
 
 // hasBackend reports whether the CLI has a backend to use: PULUMI_BACKEND_URL, or a current

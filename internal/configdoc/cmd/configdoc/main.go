@@ -1,9 +1,9 @@
-// Command configdoc writes the config reference of README.md from the doc comments of the config
-// package (see package internal/configdoc). pkg/config runs it through `go generate`:
+// Command configdoc writes the config reference of docs/configuration.md from the doc comments of
+// the config package (see package internal/configdoc). pkg/config runs it through `go generate`:
 //
-//	configdoc [-dir pkg/config] -readme README.md [-o out.md]
+//	configdoc [-dir pkg/config] -doc docs/configuration.md [-o out.md]
 //
-// It replaces what lies between the reference markers of the readme and writes the result back,
+// It replaces what lies between the reference markers of the page and writes the result back,
 // or to -o (make lint writes to a temporary file and compares).
 package main
 
@@ -18,33 +18,33 @@ import (
 
 func main() {
 	dir := flag.String("dir", ".", "directory of the config package")
-	readme := flag.String("readme", "README.md", "Markdown file holding the reference markers")
-	out := flag.String("o", "", "write the result here instead of back to -readme")
+	doc := flag.String("doc", "docs/configuration.md", "Markdown file holding the reference markers")
+	out := flag.String("o", "", "write the result here instead of back to -doc")
 	flag.Parse()
-	if err := run(*dir, *readme, *out); err != nil {
+	if err := run(*dir, *doc, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "configdoc:", err)
 		os.Exit(1)
 	}
 }
 
-func run(dir, readme, out string) error {
+func run(dir, page, out string) error {
 	ref, err := configdoc.Load(dir)
 	if err != nil {
 		return err
 	}
-	old, err := os.ReadFile(readme)
+	old, err := os.ReadFile(page)
 	if err != nil {
 		return err
 	}
-	doc, err := configdoc.Splice(old, ref.Markdown())
+	text, err := configdoc.Splice(old, ref.Markdown())
 	if err != nil {
-		return fmt.Errorf("%s: %w", readme, err)
+		return fmt.Errorf("%s: %w", page, err)
 	}
 	if out == "" {
-		if bytes.Equal(doc, old) {
+		if bytes.Equal(text, old) {
 			return nil
 		}
-		out = readme
+		out = page
 	}
-	return os.WriteFile(out, doc, 0o644)
+	return os.WriteFile(out, text, 0o644)
 }
