@@ -39,6 +39,7 @@ type API interface {
 	DescribeGlobalClusters(ctx context.Context, in *rds.DescribeGlobalClustersInput, opts ...func(*rds.Options)) (*rds.DescribeGlobalClustersOutput, error)
 	SwitchoverGlobalCluster(ctx context.Context, in *rds.SwitchoverGlobalClusterInput, opts ...func(*rds.Options)) (*rds.SwitchoverGlobalClusterOutput, error)
 	FailoverGlobalCluster(ctx context.Context, in *rds.FailoverGlobalClusterInput, opts ...func(*rds.Options)) (*rds.FailoverGlobalClusterOutput, error)
+	DescribeDBClusters(ctx context.Context, in *rds.DescribeDBClustersInput, opts ...func(*rds.Options)) (*rds.DescribeDBClustersOutput, error)
 }
 
 // Mode is a planned switchover or an unplanned failover.
@@ -65,6 +66,10 @@ type Options struct {
 	Out           io.Writer
 	// Client returns the RDS API of an AWS region.
 	Client func(region string) API
+	// Lag reads the target's replication lag (health.go); MaxLagMs is the most a planned
+	// switchover accepts (0: the target's database.replicationLagAlarmMs).
+	Lag      LagReader
+	MaxLagMs int
 	// Poll is how often the wait reads the global cluster (default 15 s); Timeout how long it
 	// waits (default 60 min: a switchover of six members takes minutes, a failover less).
 	Poll, Timeout time.Duration
@@ -150,6 +155,12 @@ func (p *Plan) Print(w io.Writer, mode Mode) {
 		fmt.Fprint(w, ", every member is connected")
 	}
 	fmt.Fprintln(w, ", no switchover or failover is running")
+	fmt.Fprintf(w, "     and in %s: %s is available", p.To.Settings.AWSRegion, clusterID(p.To))
+	if mode == Planned {
+		fmt.Fprintf(w, ", its replication lag is reporting and under the limit\n")
+	} else {
+		fmt.Fprintf(w, " (its last replication lag is printed: about that much is lost)\n")
+	}
 	if mode == Planned {
 		fmt.Fprintf(w, "  2. rds:SwitchoverGlobalCluster in %s (Aurora waits for %s to catch up: nothing committed is lost)\n", p.CallRegion, clusterID(p.To))
 	} else {
@@ -199,6 +210,10 @@ func Run(ctx context.Context, o Options) error {
 		fmt.Fprintf(o.Out, "AWS already reports %s as the writer: resuming at step 4\n", clusterID(p.To))
 	case running:
 		fmt.Fprintf(o.Out, "an operation towards %s is already running: resuming at step 3\n", clusterID(p.To))
+	case toStart:
+		if err := health(ctx, o, p); err != nil {
+			return fmt.Errorf("step 1: %w; nothing changed", err)
+		}
 	}
 	if o.DryRun {
 		fmt.Fprintln(o.Out, "dry run: nothing changed")

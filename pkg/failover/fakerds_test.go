@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -29,8 +30,15 @@ type fakeRDS struct {
 	// stuck keeps the operation in its current state (the wait times out).
 	stuck bool
 
+	// clusterStatus is DescribeDBClusters' Status per cluster identifier (default available);
+	// lag the AuroraGlobalDBReplicationLag datapoints per identifier, newest first (default
+	// one datapoint of 20 ms; an empty slice: not reporting).
+	clusterStatus map[string]string
+	lag           map[string][]float64
+
 	calls   []call
 	regions []string
+	url     string
 }
 
 type member struct {
@@ -65,7 +73,7 @@ func (f *fakeRDS) serve(t *testing.T) *httptest.Server {
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		action := form["Action"]
-		if action != "DescribeGlobalClusters" {
+		if action == "SwitchoverGlobalCluster" || action == "FailoverGlobalCluster" {
 			f.calls = append(f.calls, call{action: action, form: form})
 		}
 		// The SigV4 scope names the region the client called.
@@ -86,6 +94,37 @@ func (f *fakeRDS) serve(t *testing.T) *httptest.Server {
 			body := f.cluster()
 			f.advance()
 			fmt.Fprintf(w, "<DescribeGlobalClustersResponse><DescribeGlobalClustersResult><GlobalClusters><GlobalClusterMember>%s</GlobalClusterMember></GlobalClusters></DescribeGlobalClustersResult></DescribeGlobalClustersResponse>", body)
+		case "DescribeDBClusters":
+			id := form["DBClusterIdentifier"]
+			if f.find(id) == nil && !slices.ContainsFunc(f.members, func(m *member) bool { return strings.HasSuffix(m.arn, ":cluster:"+id) }) {
+				f.fail(w, "DBClusterNotFoundFault", "DBCluster "+id+" not found")
+				return
+			}
+			status := "available"
+			if s, ok := f.clusterStatus[id]; ok {
+				status = s
+			}
+			fmt.Fprintf(w, "<DescribeDBClustersResponse><DescribeDBClustersResult><DBClusters><DBCluster><DBClusterIdentifier>%s</DBClusterIdentifier><Status>%s</Status></DBCluster></DBClusters></DescribeDBClustersResult></DescribeDBClustersResponse>", id, status)
+		case "GetMetricData":
+			// CloudWatch's Query API: the one Metrics Insights query names the cluster.
+			expr := form["MetricDataQueries.member.1.Expression"]
+			if !strings.Contains(expr, "AuroraGlobalDBReplicationLag") || form["MetricDataQueries.member.1.Period"] != "60" {
+				f.fail(w, "InvalidParameterValue", "unexpected query "+expr)
+				return
+			}
+			values := []float64{20}
+			for id, v := range f.lag {
+				if strings.Contains(expr, "'"+id+"'") {
+					values = v
+				}
+			}
+			var ts, vs strings.Builder
+			for _, v := range values {
+				ts.WriteString("<member>2026-12-07T05:00:00Z</member>")
+				fmt.Fprintf(&vs, "<member>%g</member>", v)
+			}
+			fmt.Fprintf(w, `<GetMetricDataResponse xmlns="http://monitoring.amazonaws.com/doc/2010-08-01/"><GetMetricDataResult><MetricDataResults><member><Id>%s</Id><Label>lag</Label><Timestamps>%s</Timestamps><Values>%s</Values><StatusCode>Complete</StatusCode></member></MetricDataResults></GetMetricDataResult></GetMetricDataResponse>`,
+				form["MetricDataQueries.member.1.Id"], ts.String(), vs.String())
 		case "SwitchoverGlobalCluster", "FailoverGlobalCluster":
 			if f.failCall != "" {
 				f.fail(w, f.failCall, "the fake refuses")
@@ -112,6 +151,7 @@ func (f *fakeRDS) serve(t *testing.T) *httptest.Server {
 		}
 	}))
 	t.Cleanup(srv.Close)
+	f.url = srv.URL
 	return srv
 }
 
