@@ -26,7 +26,8 @@ func newFailover(g *globalFlags) *cobra.Command {
 			"--planned, replication lag reporting and under --max-lag-ms), prints the plan and asks; then it calls\n" +
 			"SwitchoverGlobalCluster (--planned: both regions healthy, no data loss) or FailoverGlobalCluster\n" +
 			"with AllowDataLoss (--unplanned: the writer's region is down), waits until AWS reports the target as\n" +
-			"the writer, and edits the stack files (roles, database.home, dns.defaultRegion). It moves no Pulumi\n" +
+			"the writer, edits the stack files (roles, database.home, dns.defaultRegion) and checks that the master\n" +
+			"credentials' replica is InSync in every member's region (or says how to promote one). It moves no Pulumi\n" +
 			"state. Run it again after a failure: it resumes from what AWS says. Exit 2: bad usage or config,\n" +
 			"nothing done; 1: a step failed (the message says which and what changed).",
 		Args: cobra.NoArgs,
@@ -54,6 +55,9 @@ func newFailover(g *globalFlags) *cobra.Command {
 			o.Client = func(region string) failover.API { return rds.NewFromConfig(env.Region(region)) }
 			o.Lag = func(ctx context.Context, region, id string, window time.Duration) (awscheck.GlobalLag, error) {
 				return awscheck.GlobalReplicationLag(ctx, env, region, id, window)
+			}
+			o.Secrets = func(ctx context.Context, region, id string) (awscheck.Secret, error) {
+				return awscheck.DescribeSecret(ctx, env, region, id)
 			}
 			if err := failover.Run(contextOf(cmd), o); err != nil {
 				if errors.Is(err, failover.ErrDeclined) {

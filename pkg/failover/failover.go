@@ -70,6 +70,8 @@ type Options struct {
 	// switchover accepts (0: the target's database.replicationLagAlarmMs).
 	Lag      LagReader
 	MaxLagMs int
+	// Secrets reads the master credentials' secret and its replicas (replicas.go).
+	Secrets SecretReader
 	// Poll is how often the wait reads the global cluster (default 15 s); Timeout how long it
 	// waits (default 60 min: a switchover of six members takes minutes, a failover less).
 	Poll, Timeout time.Duration
@@ -171,7 +173,8 @@ func (p *Plan) Print(w io.Writer, mode Mode) {
 	for _, e := range p.Edits {
 		fmt.Fprintf(w, "       %s\n", e)
 	}
-	fmt.Fprintln(w, "  5. no Pulumi state moves: the global cluster and the credentials stay in the home stack")
+	fmt.Fprintln(w, "  5. check that the master credentials' replica is InSync in every member's region (or, with the home's region down, say how to promote the target's)")
+	fmt.Fprintln(w, "  6. no Pulumi state moves: the global cluster and the credentials stay in the home stack")
 }
 
 // Run does the failover.
@@ -239,6 +242,9 @@ func Run(ctx context.Context, o Options) error {
 			return fmt.Errorf("step 4: %w; AWS has moved the writer: fix and run the same command again to resume", err)
 		}
 		fmt.Fprintf(o.Out, "step 4: wrote %s\n", f)
+	}
+	if err := replicas(ctx, o, p); err != nil {
+		return fmt.Errorf("step 5: %w\nthe writer moved and the config is written: commit it; fix the replicas before relying on them", err)
 	}
 	fmt.Fprintf(o.Out, "\nDone: %s writes. Next: commit the stack files, then `sovereign preview --all` (no cluster, global cluster or secret is replaced) and `sovereign up --all`", p.To.Name)
 	if o.Mode == Unplanned {

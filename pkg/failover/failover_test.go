@@ -65,6 +65,17 @@ func lagFrom(f *fakeRDS) failover.LagReader {
 	}
 }
 
+// secretsFrom reads the master secret from the fake through the real Secrets Manager request.
+func secretsFrom(f *fakeRDS) failover.SecretReader {
+	env := awscheck.Env{Endpoint: f.url, Config: aws.Config{Region: "us-east-1", RetryMaxAttempts: 1,
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{AccessKeyID: "AKIDTEST", SecretAccessKey: "secret"}, nil
+		})}}
+	return func(ctx context.Context, region, id string) (awscheck.Secret, error) {
+		return awscheck.DescribeSecret(ctx, env, region, id)
+	}
+}
+
 func options(t *testing.T, dir string, f *fakeRDS, client func(string) failover.API, mode failover.Mode) (failover.Options, *bytes.Buffer) {
 	t.Helper()
 	fleet, err := config.LoadDir(dir)
@@ -73,7 +84,7 @@ func options(t *testing.T, dir string, f *fakeRDS, client func(string) failover.
 	}
 	var out bytes.Buffer
 	return failover.Options{Dir: dir, Fleet: fleet, To: "iad", Mode: mode, AllowDataLoss: mode == failover.Unplanned, Yes: true,
-		Out: &out, Client: client, Lag: lagFrom(f), Poll: time.Millisecond, Timeout: 2 * time.Second}, &out
+		Out: &out, Client: client, Lag: lagFrom(f), Secrets: secretsFrom(f), Poll: time.Millisecond, Timeout: 2 * time.Second}, &out
 }
 
 func read(t *testing.T, dir, file string) string {
@@ -148,6 +159,12 @@ func TestPlannedSwitchover(t *testing.T) {
 	if !strings.Contains(out.String(), "gs-iad-aurora: available, replication lag 20 ms (limit 5000 ms)") {
 		t.Errorf("output does not show the target's health:\n%s", out)
 	}
+	// Step 5: the credentials' replica in every other member's region is read and in sync.
+	for _, region := range []string{"af-south-1", "ap-southeast-1", "ap-southeast-2", "us-east-1", "us-west-1"} {
+		if !strings.Contains(out.String(), "step 5: credentials replica in "+region+": InSync") {
+			t.Errorf("output lacks the replica in %s:\n%s", region, out)
+		}
+	}
 	afterSwitch(t, dir)
 	for _, want := range []string{"Plan: move the writer", "rds:SwitchoverGlobalCluster in eu-west-1", "switching-over", "step 4: wrote Pulumi.ams.yaml", "no Pulumi state moves"} {
 		if !strings.Contains(out.String(), want) {
@@ -158,6 +175,7 @@ func TestPlannedSwitchover(t *testing.T) {
 
 func TestUnplannedFailover(t *testing.T) {
 	dir, f, client := fixture(t)
+	f.homeDown = true // the home (ams) is the old writer's region
 	// The writer's region is down: its member cannot be read as connected, nor can the others.
 	for _, m := range f.members {
 		if m.arn != iadArn && !m.writer {
@@ -176,12 +194,20 @@ func TestUnplannedFailover(t *testing.T) {
 		t.Errorf("failover request %v", c)
 	}
 	// A failover goes to the target's region: the writer's may be unreachable.
-	if !slices.Contains(f.regions, "FailoverGlobalCluster@us-east-1") || slices.ContainsFunc(f.regions, func(s string) bool { return strings.HasSuffix(s, "@eu-west-1") }) {
+	// (Only the credentials are looked for in the home's region, which may answer.)
+	if !slices.Contains(f.regions, "FailoverGlobalCluster@us-east-1") || slices.ContainsFunc(f.regions, func(s string) bool {
+		return strings.HasSuffix(s, "@eu-west-1") && s != "DescribeSecret@eu-west-1"
+	}) {
 		t.Errorf("calls in %v, want us-east-1 only", f.regions)
 	}
 	afterSwitch(t, dir)
 	if !strings.Contains(out.String(), "replication lag 20 ms at the last datapoint: about that much") {
 		t.Errorf("output does not say what is lost:\n%s", out)
+	}
+	// The home's secret cannot be read: the target's replica is, and promoting it is left to a person.
+	if !strings.Contains(out.String(), "global-sovereign-production/master in us-east-1 is a replica of eu-west-1") ||
+		!strings.Contains(out.String(), "aws secretsmanager stop-replication-to-replica --secret-id global-sovereign-production/master --region us-east-1") {
+		t.Errorf("output does not give the promotion path:\n%s", out)
 	}
 	if !strings.Contains(out.String(), "without ams while eu-west-1 is down") {
 		t.Errorf("output does not warn about the old region:\n%s", out)
@@ -379,4 +405,35 @@ func mapsEqual(a, b map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// After the writer moved, a replica of the credentials that failed or is missing fails the
+// command at step 5 with its fix; the config is written all the same (AWS has moved the writer).
+func TestReplicaStatusAfterSwitchover(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		status map[string]string
+		want   []string
+	}{
+		{"failed", map[string]string{"af-south-1": "Failed"}, []string{"af-south-1: Failed: fake Failed",
+			"remove-regions-from-replication --secret-id global-sovereign-production/master --remove-replica-regions af-south-1 --region eu-west-1"}},
+		{"absent", map[string]string{"us-west-1": "absent"}, []string{"us-west-1: no replica (sovereign up --stack ams adds it)"}},
+		{"in progress", map[string]string{"ap-southeast-2": "InProgress"}, []string{"ap-southeast-2: InProgress"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir, f, client := fixture(t)
+			f.secretStatus = tt.status
+			o, out := options(t, dir, f, client, failover.Planned)
+			err := failover.Run(context.Background(), o)
+			if err == nil || !strings.Contains(err.Error(), "step 5") {
+				t.Fatalf("got %v\n%s", err, out)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q: %v", w, err)
+				}
+			}
+			afterSwitch(t, dir)
+		})
+	}
 }

@@ -1,6 +1,7 @@
 package failover_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -36,6 +37,13 @@ type fakeRDS struct {
 	clusterStatus map[string]string
 	lag           map[string][]float64
 
+	// secretStatus is the master secret's ReplicationStatus per replica region (default InSync
+	// for every region of a member but the home's); homeDown makes the home region's Secrets
+	// Manager unreachable (it answers 503), where a replica answers with its PrimaryRegion.
+	secretHome   string
+	secretStatus map[string]string
+	homeDown     bool
+
 	calls   []call
 	regions []string
 	url     string
@@ -53,7 +61,7 @@ type call struct {
 }
 
 func newFake(id string, writer string, readers ...string) *fakeRDS {
-	f := &fakeRDS{id: id, status: "available"}
+	f := &fakeRDS{id: id, status: "available", secretHome: "eu-west-1"}
 	f.members = append(f.members, &member{arn: writer, writer: true})
 	for _, r := range readers {
 		f.members = append(f.members, &member{arn: r, sync: "connected"})
@@ -63,6 +71,10 @@ func newFake(id string, writer string, readers ...string) *fakeRDS {
 
 func (f *fakeRDS) serve(t *testing.T) *httptest.Server {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if target := r.Header.Get("X-Amz-Target"); target != "" {
+			f.secretsManager(w, r, target)
+			return
+		}
 		if err := r.ParseForm(); err != nil {
 			t.Errorf("form: %v", err)
 		}
@@ -224,4 +236,50 @@ func (f *fakeRDS) actions() []string {
 		out = append(out, c.action)
 	}
 	return out
+}
+
+// secretsManager answers DescribeSecret (JSON 1.1) for the master secret.
+func (f *fakeRDS) secretsManager(w http.ResponseWriter, r *http.Request, target string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	region := ""
+	if i := strings.Index(r.Header.Get("Authorization"), "Credential="); i >= 0 {
+		if parts := strings.Split(r.Header.Get("Authorization")[i:], "/"); len(parts) > 2 {
+			region = parts[2]
+		}
+	}
+	f.regions = append(f.regions, "DescribeSecret@"+region)
+	var in struct{ SecretId string }
+	_ = json.NewDecoder(r.Body).Decode(&in)
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	switch {
+	case target != "secretsmanager.DescribeSecret":
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprintf(w, `{"__type":"UnknownOperationException","message":%q}`, target)
+	case in.SecretId != f.id+"/master":
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprintf(w, `{"__type":"ResourceNotFoundException","message":"Secrets Manager can't find the specified secret."}`)
+	case region == f.secretHome && f.homeDown:
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprint(w, `{"__type":"ServiceUnavailable","message":"region down"}`)
+	case region != f.secretHome:
+		fmt.Fprintf(w, `{"ARN":"arn:aws:secretsmanager:%s:111122223333:secret:%s-AbCdEf","Name":%q,"PrimaryRegion":%q}`, region, in.SecretId, in.SecretId, f.secretHome)
+	default:
+		var reps []string
+		for _, m := range f.members {
+			reg := strings.Split(m.arn, ":")[3]
+			if reg == f.secretHome {
+				continue
+			}
+			status, ok := f.secretStatus[reg]
+			if !ok {
+				status = "InSync"
+			}
+			if status == "absent" {
+				continue
+			}
+			reps = append(reps, fmt.Sprintf(`{"Region":%q,"KmsKeyId":"alias/x","Status":%q,"StatusMessage":"fake %s"}`, reg, status, status))
+		}
+		fmt.Fprintf(w, `{"ARN":"arn:aws:secretsmanager:%s:111122223333:secret:%s-AbCdEf","Name":%q,"ReplicationStatus":[%s]}`, region, in.SecretId, in.SecretId, strings.Join(reps, ","))
+	}
 }
