@@ -224,6 +224,10 @@ var constraints = []constraint{
 	s("aws:budgets/budget:Budget", "name").length(1, 100).match(`^[^:\\]+$`).from(refBud),
 	s("aws:budgets/budget:Budget", "timeUnit").oneOf("DAILY", "MONTHLY", "QUARTERLY", "ANNUALLY", "CUSTOM").from(refBud),
 	s("aws:backup/vault:Vault", "name").length(2, 50).charset(`a-zA-Z0-9\-_`).from(refBak + "API_CreateBackupVault.html"),
+	s("aws:backup/vaultNotifications:VaultNotifications", "backupVaultEvents[]").
+		oneOf("BACKUP_JOB_STARTED", "BACKUP_JOB_COMPLETED", "COPY_JOB_STARTED", "COPY_JOB_SUCCESSFUL", "COPY_JOB_FAILED",
+			"RESTORE_JOB_STARTED", "RESTORE_JOB_COMPLETED", "RECOVERY_POINT_MODIFIED", "S3_BACKUP_OBJECT_FAILED", "S3_RESTORE_OBJECT_FAILED").
+		from(refBak + "API_PutBackupVaultNotifications.html"),
 	s("aws:backup/plan:Plan", "rules[].ruleName").length(1, 50).charset(`a-zA-Z0-9\-_.`).from(refBak + "API_BackupRuleInput.html"),
 	s("aws:amp/workspace:Workspace", "alias").length(1, 100).from(refAMP + "API_CreateWorkspace.html"),
 	s("aws:amp/ruleGroupNamespace:RuleGroupNamespace", "name").length(1, 64).match(`^[0-9A-Za-z][-.0-9A-Z_a-z]*$`).from(refAMP + "API_CreateRuleGroupsNamespace.html"),
