@@ -28,6 +28,7 @@ var onlineChecks = []awscheck.Check{
 	awscheck.Access,             // the caller's access entry on each cluster that exists (the probe only opens TCP)
 	awscheck.AuroraAvailability, // the Aurora version and instance class exist in every region (pkg/awscheck/availability.go)
 	awscheck.EngineVersions,     // the running Aurora version is not newer than the config's (an AWS-forced minor upgrade)
+	awscheck.Subscriptions,      // alert email subscriptions still PendingConfirmation (pkg/awscheck/subscriptions.go)
 }
 
 func newPreflight(g *globalFlags) *cobra.Command {
