@@ -127,3 +127,5 @@ func decodeJSON(status int, data []byte, out any) error {
 	}
 	return json.Unmarshal(data, out)
 }
+
+func jsonUnmarshal(s string, out any) error { return json.Unmarshal([]byte(s), out) }
