@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -34,6 +35,7 @@ func fakeSNS(t *testing.T, topics map[string]map[string]bool) string {
 					inRegion = append(inRegion, arn)
 				}
 			}
+			slices.Sort(inRegion)
 			// Page one holds one topic, page two the rest: the check must follow NextToken.
 			page, next := inRegion, ""
 			if r.PostForm.Get("NextToken") == "" && len(inRegion) > 1 {
