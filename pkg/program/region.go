@@ -214,8 +214,9 @@ func vpnArgs(v *config.VPN) *network.VPNArgs {
 		AmazonSideASN:      *v.AmazonSideASN,
 		OfficeIngressPorts: v.OfficeIngressPorts,
 	}
-	for _, g := range v.CustomerGateways {
-		out.Gateways = append(out.Gateways, network.Gateway{Name: g.Name, IPAddress: g.IPAddress, ClientCIDRs: g.ClientCIDRs})
+	for i, g := range v.CustomerGateways {
+		out.Gateways = append(out.Gateways, network.Gateway{Name: g.Name, IPAddress: g.IPAddress, ClientCIDRs: g.ClientCIDRs,
+			TunnelInsideCIDRs: config.TunnelInsideCIDRs(v.TunnelInsideBlock, i)})
 	}
 	return out
 }
