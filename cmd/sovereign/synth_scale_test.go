@@ -17,7 +17,8 @@ import (
 )
 
 // grownFleet is the committed fleet plus region stacks cloned from Pulumi.iad.yaml, n stacks
-// in all: each clone has its own code (x001, ...), a free /16 VPC, no backup and no Cassandra
+// in all: each clone has its own code (x001, ...), a free /16 VPC, its own block of VPN tunnel
+// addresses, no backup and no Cassandra
 // datacenter (staging has no Cassandra cluster), in staging
 // (production allows one latency record per AWS region and a peering mesh within the VPC peering
 // quota). The clones set their database block to null: Pulumi.yaml's region defaults would
@@ -61,6 +62,8 @@ func grownFleet(t *testing.T, n int) string {
 				line = "    environment: staging"
 			case strings.HasPrefix(line, "    vpcCidr: "):
 				line = fmt.Sprintf("    vpcCidr: 10.%d.0.0/16", octet)
+			case strings.HasPrefix(line, "    tunnelInsideBlock: "): // each stack its own tunnel addresses
+				line = fmt.Sprintf("    tunnelInsideBlock: 169.254.%d.%d/27", 16+i/8, i%8*32)
 			}
 			out = append(out, line)
 		}

@@ -23,6 +23,8 @@ type Args struct {
 	// Publishers are AWS services besides CloudWatch that publish to the topic (the global
 	// stack's budgets and cost anomaly alerts): each may use the key and publish.
 	Publishers []Publisher
+	// CacheEvents adds the topic ElastiCache publishes its events to (CacheEventsTopicArn).
+	CacheEvents bool
 }
 
 // Publisher is an AWS service that publishes to the topic.
@@ -68,12 +70,22 @@ func RDSEvents(s scope.Scope) Publisher {
 	return Publisher{Sid: "RDSEvents", Service: "events.rds.amazonaws.com", SourceArn: s.ARN("rds", "*")}
 }
 
+// Backup publishes AWS Backup vault notifications (backup jobs completed or failed, copy jobs
+// failed). AWS Backup documents its topic policy without conditions (aws.backup.VaultNotifications
+// in the pulumi-aws v6 registry, and AWS Backup Developer Guide "Notification options with AWS
+// Backup"): a condition that does not match would drop every notification.
+func Backup() Publisher {
+	return Publisher{Sid: "BackupVaultEvents", Service: "backup.amazonaws.com"}
+}
+
 // Alerts is the component.
 type Alerts struct {
 	pulumi.ResourceState
 
 	TopicArn pulumi.StringOutput `pulumi:"topicArn"`
 	KeyArn   pulumi.StringOutput `pulumi:"keyArn"`
+	// CacheEventsTopicArn is the ElastiCache events topic (Args.CacheEvents), else empty.
+	CacheEventsTopicArn pulumi.StringOutput `pulumi:"cacheEventsTopicArn"`
 }
 
 // New declares the topic. Pass the stack's provider with pulumi.Provider.
@@ -133,12 +145,12 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	if err != nil {
 		return nil, err
 	}
-	for i, email := range args.Emails {
-		if _, err := sns.NewTopicSubscription(ctx, fmt.Sprintf("%s-alerts-email-%d", name, i), &sns.TopicSubscriptionArgs{
-			Topic:    topic.Arn,
-			Protocol: pulumi.String("email"),
-			Endpoint: pulumi.String(email),
-		}, parent); err != nil {
+	if err := subscribe(ctx, name+"-alerts-email", topic.Arn, args.Emails, parent); err != nil {
+		return nil, err
+	}
+	c.CacheEventsTopicArn = pulumi.String("").ToStringOutput()
+	if args.CacheEvents {
+		if c.CacheEventsTopicArn, err = cacheEvents(ctx, name, args, parent); err != nil {
 			return nil, err
 		}
 	}
@@ -149,9 +161,52 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	c.TopicArn = topicPolicy.Arn
 	c.KeyArn = key.Arn
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
-		"topicArn": topic.Arn,
-		"keyArn":   key.Arn,
+		"topicArn":            topic.Arn,
+		"keyArn":              key.Arn,
+		"cacheEventsTopicArn": c.CacheEventsTopicArn,
 	})
+}
+
+// subscribe adds an email subscription per address; each stays PendingConfirmation until the
+// address confirms (preflight --online lists those, pkg/awscheck/subscriptions.go).
+func subscribe(ctx *pulumi.Context, prefix string, topic pulumi.StringInput, emails []string, parent pulumi.ResourceOption) error {
+	for i, email := range emails {
+		if _, err := sns.NewTopicSubscription(ctx, fmt.Sprintf("%s-%d", prefix, i), &sns.TopicSubscriptionArgs{
+			Topic:    topic,
+			Protocol: pulumi.String("email"),
+			Endpoint: pulumi.String(email),
+		}, parent); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// cacheEvents is the topic ElastiCache publishes its events to (failover, node replaced,
+// maintenance), with the same subscribers. It cannot be the alerts topic: ElastiCache does not
+// publish to an encrypted topic (it marks the topic inactive and drops the notifications), and
+// its publisher is authorized only by AWS:SourceOwner, not aws:SourceAccount (ElastiCache User
+// Guide, "Event Notifications and Amazon SNS" and "Managing ElastiCache Amazon SNS
+// notifications"). The events name clusters and nodes, nothing secret.
+func cacheEvents(ctx *pulumi.Context, name string, args *Args, parent pulumi.ResourceOption) (pulumi.StringOutput, error) {
+	topic, err := sns.NewTopic(ctx, name+"-cache-events", &sns.TopicArgs{
+		DisplayName: pulumi.String(name + " cache events"),
+	}, parent)
+	if err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	policy := topic.Arn.ApplyT(func(arn string) string {
+		return iampolicy.New(iampolicy.Allow("ElastiCacheEvents", []string{"sns:Publish"}, []string{arn}).
+			ForAWS("*").When("StringEquals", "AWS:SourceOwner", args.Scope.AccountID)).JSON()
+	}).(pulumi.StringOutput)
+	topicPolicy, err := sns.NewTopicPolicy(ctx, name+"-cache-events-policy", &sns.TopicPolicyArgs{Arn: topic.Arn, Policy: policy}, parent)
+	if err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	if err := subscribe(ctx, name+"-cache-events-email", topic.Arn, args.Emails, parent); err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	return topicPolicy.Arn, nil
 }
 
 // keyStatements: the account administers the key; CloudWatch and every other publisher may

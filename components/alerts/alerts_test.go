@@ -29,6 +29,7 @@ func synthAlerts(t *testing.T, a *alerts.Args) *synth.Graph {
 		}
 		ctx.Export("topicArn", al.TopicArn)
 		ctx.Export("keyArn", al.KeyArn)
+		ctx.Export("cacheEventsTopicArn", al.CacheEventsTopicArn)
 		return nil
 	})
 	if err != nil {
@@ -157,13 +158,14 @@ func TestAlerts(t *testing.T) {
 // anomaly alerts without a condition, as Cost Anomaly Detection documents it.
 func TestAlertsPublishers(t *testing.T) {
 	sc := scope.Scope{Partition: "aws-us-gov", AccountID: "111122223333", Region: "us-gov-west-1"}
-	g := synthAlerts(t, &alerts.Args{Scope: sc, Publishers: []alerts.Publisher{alerts.Budgets(sc), alerts.CostAnomalyDetection()}})
+	g := synthAlerts(t, &alerts.Args{Scope: sc, Publishers: []alerts.Publisher{alerts.Budgets(sc), alerts.CostAnomalyDetection(), alerts.Backup()}})
 	key, topic := policyOf(t, g.ByType(tKey)[0]), policyOf(t, g.ByType(tPolicy)[0])
 	for _, tc := range []struct {
 		sid, service, sourceArn string
 	}{
 		{"Budgets", "budgets.amazonaws.com", "arn:aws-us-gov:budgets::111122223333:*"},
 		{"CostAnomalyDetection", "costalerts.amazonaws.com", ""},
+		{"BackupVaultEvents", "backup.amazonaws.com", ""},
 	} {
 		for _, d := range []iampolicy.Document{key, topic} {
 			st, ok := statement(d, tc.sid)
@@ -183,5 +185,45 @@ func TestAlertsPublishers(t *testing.T) {
 	plain := synthAlerts(t, &alerts.Args{Scope: sc})
 	if _, ok := statement(policyOf(t, plain.ByType(tPolicy)[0]), "Budgets"); ok {
 		t.Error("a topic without publishers admits budgets")
+	}
+}
+
+// ElastiCache publishes only to an unencrypted topic, authorized by AWS:SourceOwner: a second
+// topic with the same subscribers, never the encrypted alerts topic.
+func TestCacheEventsTopic(t *testing.T) {
+	sc := scope.Scope{Partition: "aws", AccountID: "111122223333", Region: "eu-west-1"}
+	emails := []string{"ops@example.com", "db@example.com"}
+	g := synthAlerts(t, &alerts.Args{Scope: sc, Emails: emails, CacheEvents: true})
+	topic, ok := g.Named(tTopic, "gs-test-cache-events")
+	if !ok {
+		t.Fatalf("no cache events topic")
+	}
+	if _, enc := topic.Inputs["kmsMasterKeyId"]; enc {
+		t.Errorf("cache events topic encrypted: %v (ElastiCache marks an encrypted topic inactive)", topic.Inputs)
+	}
+	pol, ok := g.Named(tPolicy, "gs-test-cache-events-policy")
+	if !ok || pol.Inputs["arn"] != topic.State["arn"] {
+		t.Fatalf("cache events policy %v", pol.Inputs)
+	}
+	st, ok := statement(policyOf(t, pol), "ElastiCacheEvents")
+	if !ok || st.Condition["StringEquals"]["AWS:SourceOwner"] != "111122223333" || len(st.Condition) != 1 ||
+		len(st.Action) != 1 || st.Action[0] != "sns:Publish" || st.Resource[0] != topic.State["arn"] {
+		t.Errorf("cache events statement %+v", st)
+	}
+	subs := 0
+	for _, s := range g.ByType(tSub) {
+		if s.Inputs["topic"] == topic.State["arn"] {
+			subs++
+		}
+	}
+	if subs != len(emails) {
+		t.Errorf("%d subscriptions on the cache events topic, want %d", subs, len(emails))
+	}
+	if g.Outputs["cacheEventsTopicArn"] != topic.State["arn"] {
+		t.Errorf("output %v, want %v", g.Outputs["cacheEventsTopicArn"], topic.State["arn"])
+	}
+	// Without a cache there is no such topic.
+	if _, ok := synthAlerts(t, &alerts.Args{Scope: sc, Emails: emails}).Named(tTopic, "gs-test-cache-events"); ok {
+		t.Error("a cache events topic without a cache")
 	}
 }

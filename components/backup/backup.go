@@ -36,7 +36,18 @@ type Args struct {
 	// copies of one dataset). The vaults stay in every region, so the recovery points of a
 	// region that wrote before a switchover are kept, and the plan moves with the writer.
 	Standby bool
+
+	// NotificationTopicArn is the region's alerts topic; the vault reports its jobs there
+	// (the topic must admit backup.amazonaws.com: alerts.Backup).
+	NotificationTopicArn pulumi.StringInput
 }
+
+// vaultEvents are the vault's notifications: every finished backup job (its State says
+// COMPLETED, FAILED, ABORTED or EXPIRED: AWS Backup has no event for failures alone), failed
+// copy jobs (copies start from the source vault, so they are reported here) and finished
+// restores. AWS Backup Developer Guide, "Notification options with AWS Backup"; the API's
+// BackupVaultEvents enum.
+var vaultEvents = []string{"BACKUP_JOB_COMPLETED", "COPY_JOB_FAILED", "RESTORE_JOB_COMPLETED"}
 
 // Backup is the component.
 type Backup struct {
@@ -53,8 +64,8 @@ var servicePolicies = []string{"AWSBackupServiceRolePolicyForBackup", "AWSBackup
 // New declares the vaults, plan and selection. Pass the stack's regional provider with
 // pulumi.Provider; the copy vault uses Args.CopyProvider.
 func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Backup, error) {
-	if args.CopyProvider == nil || args.ResourceArns == nil {
-		return nil, fmt.Errorf("backup %s: a copy-region provider and the resources to back up are required", name)
+	if args.CopyProvider == nil || args.ResourceArns == nil || args.NotificationTopicArn == nil {
+		return nil, fmt.Errorf("backup %s: a copy-region provider, the resources to back up and the notification topic are required", name)
 	}
 	if args.RetentionDays < 1 || args.Schedule == "" {
 		return nil, fmt.Errorf("backup %s: a schedule and a retention of at least one day are required (retention %d, schedule %q)",
@@ -80,6 +91,13 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 
 	b.VaultArn = vault.Arn
 	b.CopyVaultArn = copyVault.Arn
+	if _, err := backup.NewVaultNotifications(ctx, n("backup"), &backup.VaultNotificationsArgs{
+		BackupVaultName:   vault.Name,
+		SnsTopicArn:       args.NotificationTopicArn,
+		BackupVaultEvents: pulumi.ToStringArray(vaultEvents),
+	}, parent); err != nil {
+		return nil, err
+	}
 	if args.Standby {
 		b.PlanID = pulumi.String("").ToStringOutput()
 		return b, ctx.RegisterResourceOutputs(b, pulumi.Map{"vaultArn": b.VaultArn, "copyVaultArn": b.CopyVaultArn, "planId": b.PlanID})

@@ -2,6 +2,7 @@ package backup_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/global-sovereign/global-sovereign/components/backup"
+	"github.com/global-sovereign/global-sovereign/internal/graphtest"
 	"github.com/global-sovereign/global-sovereign/pkg/iampolicy"
 	"github.com/global-sovereign/global-sovereign/pkg/scope"
 	"github.com/global-sovereign/global-sovereign/pkg/synth"
@@ -22,6 +24,8 @@ const (
 	tSelection  = "aws:backup/selection:Selection"
 	tRole       = "aws:iam/role:Role"
 	tAttachment = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+	tNotify     = "aws:backup/vaultNotifications:VaultNotifications"
+	alertsTopic = "arn:aws:sns:eu-west-1:111122223333:gs-test-alerts"
 )
 
 const clusterArn = "arn:aws:rds:eu-west-1:111122223333:cluster:gs-test-aurora"
@@ -47,7 +51,8 @@ func copyProviderName(region string) string { return "aws-" + region + "-backup-
 
 func synthBackup(f fixture) (*synth.Graph, error) {
 	r, err := synth.RunComponent(f.scope.Region, func(ctx *pulumi.Context, p pulumi.ProviderResource) error {
-		a := &backup.Args{Scope: f.scope, ResourceArns: f.resources, RetentionDays: f.retention, Schedule: f.schedule, Standby: f.standby}
+		a := &backup.Args{Scope: f.scope, ResourceArns: f.resources, RetentionDays: f.retention, Schedule: f.schedule, Standby: f.standby,
+			NotificationTopicArn: pulumi.String(alertsTopic)}
 		if !f.noCopy {
 			cp, err := synth.NewAWSProvider(ctx, f.copyRegion, copyProviderName(f.copyRegion))
 			if err != nil {
@@ -135,7 +140,7 @@ func TestBackup(t *testing.T) {
 			}) {
 				t.Error(p)
 			}
-			counts := map[string]int{tKey: 2, tAlias: 2, tVault: 2, tPlan: 1, tSelection: 1, tRole: 1, tAttachment: 2}
+			counts := map[string]int{tKey: 2, tAlias: 2, tVault: 2, tPlan: 1, tSelection: 1, tRole: 1, tAttachment: 2, tNotify: 1}
 			for typ, want := range counts {
 				if got := len(g.ByType(typ)); got != want {
 					t.Errorf("%d %s, want %d", got, typ, want)
@@ -268,12 +273,42 @@ func TestStandbyKeepsVaultsOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for typ, want := range map[string]int{tVault: 2, tPlan: 0, tSelection: 0, tRole: 0, tAttachment: 0} {
+	for typ, want := range map[string]int{tVault: 2, tPlan: 0, tSelection: 0, tRole: 0, tAttachment: 0, tNotify: 1} {
 		if got := len(g.ByType(typ)); got != want {
 			t.Errorf("%d %s, want %d", got, typ, want)
 		}
 	}
 	if g.Outputs["vaultArn"] == nil || g.Outputs["copyVaultArn"] == nil {
 		t.Errorf("outputs %v", g.Outputs)
+	}
+}
+
+// Backup jobs that finish (their State says whether they failed) and copy jobs that fail are
+// reported on the alerts topic, from the source vault, where copies start.
+func TestVaultNotifiesAlerts(t *testing.T) {
+	for _, standby := range []bool{false, true} {
+		f := valid(scope.Scope{Partition: "aws", AccountID: "111122223333", Region: "eu-west-1", Protect: true})
+		f.standby = standby
+		g, err := synthBackup(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := graphtest.One(t, g, tNotify)
+		vault, _ := g.Named(tVault, "gs-test-backup")
+		events := fmt.Sprint(n.Inputs["backupVaultEvents"])
+		if n.Inputs["backupVaultName"] != vault.State["name"] || n.Inputs["snsTopicArn"] != alertsTopic ||
+			events != "[BACKUP_JOB_COMPLETED COPY_JOB_FAILED RESTORE_JOB_COMPLETED]" || n.Provider != vault.Provider {
+			t.Errorf("standby %v: notifications %v provider %s, vault %v", standby, n.Inputs, n.Provider, vault.State["name"])
+		}
+	}
+	f := valid(scope.Scope{Partition: "aws", AccountID: "111122223333", Region: "eu-west-1"})
+	_, err := synth.RunComponent("eu-west-1", func(ctx *pulumi.Context, p pulumi.ProviderResource) error {
+		cp, _ := synth.NewAWSProvider(ctx, "eu-central-1", copyProviderName("eu-central-1"))
+		_, err := backup.New(ctx, "gs-test", &backup.Args{Scope: f.scope, ResourceArns: f.resources, RetentionDays: 7,
+			Schedule: f.schedule, CopyProvider: cp}, pulumi.Provider(p))
+		return err
+	})
+	if err == nil || !strings.Contains(err.Error(), "notification topic") {
+		t.Errorf("no topic: %v", err)
 	}
 }

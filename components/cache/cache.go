@@ -49,6 +49,9 @@ type Args struct {
 	ClientSecurityGroups map[string]pulumi.StringInput
 
 	AlarmTopicArn pulumi.StringInput
+	// EventsTopicArn is where ElastiCache publishes the group's events (failover, node
+	// replacement, maintenance): an unencrypted topic of the region (alerts.Args.CacheEvents).
+	EventsTopicArn pulumi.StringInput
 	// SecretRecoveryDays is the Secrets Manager recovery window of the auth token secret: 0
 	// deletes it at once, 7-30 keep it recoverable.
 	SecretRecoveryDays int
@@ -112,8 +115,8 @@ func (a *Args) check() error {
 	if a.Replicas < 1 || len(a.AvailabilityZones) < 2 {
 		return fmt.Errorf("automatic failover needs at least one replica and two AZs")
 	}
-	if a.VpcID == nil || a.SubnetIDs == nil || a.AlarmTopicArn == nil {
-		return fmt.Errorf("a VPC, subnets and an alarm topic are required")
+	if a.VpcID == nil || a.SubnetIDs == nil || a.AlarmTopicArn == nil || a.EventsTopicArn == nil {
+		return fmt.Errorf("a VPC, subnets, an alarm topic and an events topic are required")
 	}
 	return nil
 }
@@ -222,6 +225,7 @@ func (b *builder) replicationGroup() (err error) {
 		SnapshotWindow:           pulumi.String("03:00-05:00"),
 		MaintenanceWindow:        pulumi.String("sun:05:30-sun:07:00"),
 		AutoMinorVersionUpgrade:  pulumi.Bool(true),
+		NotificationTopicArn:     a.EventsTopicArn,
 		// Always true: AWS rejects a log-delivery change that is not applied immediately, and the
 		// provider sends every changed field in one ModifyReplicationGroup call, so a deferred
 		// update that touches the slow-log delivery would fail as a whole.

@@ -30,7 +30,10 @@ const (
 	tAlarm       = "aws:cloudwatch/metricAlarm:MetricAlarm"
 )
 
-const topic = "arn:aws:sns:eu-west-1:111122223333:gs-test-alerts"
+const (
+	topic       = "arn:aws:sns:eu-west-1:111122223333:gs-test-alerts"
+	eventsTopic = "arn:aws:sns:eu-west-1:111122223333:gs-test-cache-events"
+)
 
 var subnets = []string{"subnet-0a", "subnet-0b", "subnet-0c"}
 
@@ -44,6 +47,7 @@ func args(s scope.Scope, replicas int, azs ...string) *cache.Args {
 		SubnetIDs:         pulumi.ToStringArray(subnets),
 		ClientCIDRs:       []string{"10.1.0.0/20", "10.1.16.0/20"},
 		AlarmTopicArn:     pulumi.String(topic),
+		EventsTopicArn:    pulumi.String(eventsTopic),
 	}
 }
 
@@ -158,6 +162,7 @@ func TestCache(t *testing.T) {
 				"port": float64(cache.Port), "engine": a.Engine, "engineVersion": a.EngineVersion, "nodeType": a.NodeType,
 				"snapshotRetentionLimit": float64(a.SnapshotRetentionDays), "replicationGroupId": "gs-test-cache",
 				"subnetGroupName": graphtest.One(t, g, tSubnetGroup).State["name"], "applyImmediately": true,
+				"notificationTopicArn": eventsTopic,
 			} {
 				if in[k] != want {
 					t.Errorf("replication group %s = %v, want %v", k, in[k], want)
@@ -264,9 +269,10 @@ func TestCacheRejects(t *testing.T) {
 		{"negative replicas", func(a *cache.Args) { a.Replicas = -1 }, "automatic failover needs at least one replica and two AZs"},
 		{"one AZ", func(a *cache.Args) { a.AvailabilityZones = a.AvailabilityZones[:1] }, "automatic failover needs at least one replica and two AZs"},
 		{"no AZ", func(a *cache.Args) { a.AvailabilityZones = nil }, "automatic failover needs at least one replica and two AZs"},
-		{"no VPC", func(a *cache.Args) { a.VpcID = nil }, "a VPC, subnets and an alarm topic are required"},
-		{"no subnets", func(a *cache.Args) { a.SubnetIDs = nil }, "a VPC, subnets and an alarm topic are required"},
-		{"no alarm topic", func(a *cache.Args) { a.AlarmTopicArn = nil }, "a VPC, subnets and an alarm topic are required"},
+		{"no VPC", func(a *cache.Args) { a.VpcID = nil }, "a VPC, subnets, an alarm topic and an events topic are required"},
+		{"no subnets", func(a *cache.Args) { a.SubnetIDs = nil }, "a VPC, subnets, an alarm topic and an events topic are required"},
+		{"no alarm topic", func(a *cache.Args) { a.AlarmTopicArn = nil }, "a VPC, subnets, an alarm topic and an events topic are required"},
+		{"no events topic", func(a *cache.Args) { a.EventsTopicArn = nil }, "a VPC, subnets, an alarm topic and an events topic are required"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -47,6 +47,9 @@ type Gateway struct {
 	Name        string
 	IPAddress   string
 	ClientCIDRs []string
+	// TunnelInsideCIDRs are the inside /30s of the connection's two tunnels, pinned so that no
+	// two of the office's tunnels (from every region) share one (config.TunnelInsideCIDRs).
+	TunnelInsideCIDRs [2]string
 }
 
 // Network is the component. Its outputs are what other components and stacks need.

@@ -51,8 +51,10 @@ func args(vpc string, azs []string, natPerAZ bool, vpn *network.VPNArgs) *networ
 }
 
 var office = []network.Gateway{
-	{Name: "primary", IPAddress: "178.162.141.150", ClientCIDRs: []string{"178.162.141.130/32"}},
-	{Name: "secondary", IPAddress: "165.90.14.138", ClientCIDRs: []string{"165.90.14.138/32", "165.90.15.0/24"}},
+	{Name: "primary", IPAddress: "178.162.141.150", ClientCIDRs: []string{"178.162.141.130/32"},
+		TunnelInsideCIDRs: [2]string{"169.254.8.32/30", "169.254.8.36/30"}},
+	{Name: "secondary", IPAddress: "165.90.14.138", ClientCIDRs: []string{"165.90.14.138/32", "165.90.15.0/24"},
+		TunnelInsideCIDRs: [2]string{"169.254.8.40/30", "169.254.8.44/30"}},
 }
 
 // synthNetwork declares one network with an explicit eu-west-1 provider and returns its graph.
@@ -255,6 +257,16 @@ func TestNetworkShape(t *testing.T) {
 				if v.Inputs["staticRoutesOnly"] != static {
 					t.Errorf("%s staticRoutesOnly %v, want %v", v.Name, v.Inputs["staticRoutesOnly"], static)
 				}
+				// The inside CIDRs are pinned: the gateway's own, never left to AWS.
+				var gw network.Gateway
+				for _, o := range office {
+					if strings.HasSuffix(v.Name, "-vpn-"+o.Name) {
+						gw = o
+					}
+				}
+				if gw.Name == "" || v.Inputs["tunnel1InsideCidr"] != gw.TunnelInsideCIDRs[0] || v.Inputs["tunnel2InsideCidr"] != gw.TunnelInsideCIDRs[1] {
+					t.Errorf("%s inside CIDRs %v %v, want %v", v.Name, v.Inputs["tunnel1InsideCidr"], v.Inputs["tunnel2InsideCidr"], gw.TunnelInsideCIDRs)
+				}
 				if v.Inputs["tunnel1IkeVersions"].([]any)[0] != "ikev2" {
 					t.Errorf("%s IKE %v", v.Name, v.Inputs["tunnel1IkeVersions"])
 				}
@@ -337,5 +349,23 @@ func TestNetworkRejectsInconsistentArgs(t *testing.T) {
 	}
 	if _, err := synth.Run(prog, "test", nil, nil); err == nil || !strings.Contains(err.Error(), "for 3 AZs") {
 		t.Errorf("want a clear error, got %v", err)
+	}
+}
+
+// A VPN connection without pinned tunnel inside CIDRs would get random ones from AWS, unique
+// only per region: refused, as is one /30 for both tunnels.
+func TestNetworkRefusesUnpinnedTunnels(t *testing.T) {
+	for _, cidrs := range [][2]string{{}, {"169.254.8.32/30", ""}, {"169.254.8.32/30", "169.254.8.32/30"}} {
+		gw := office[0]
+		gw.TunnelInsideCIDRs = cidrs
+		a := args("10.1.0.0/16", []string{"eu-west-1a", "eu-west-1b"}, true,
+			&network.VPNArgs{BGPASN: asn(65000), AmazonSideASN: 64512, Gateways: []network.Gateway{gw}, OfficeIngressPorts: []int{443}})
+		_, err := synth.RunComponent("eu-west-1", func(ctx *pulumi.Context, p pulumi.ProviderResource) error {
+			_, err := network.New(ctx, "gs-test", a, pulumi.Provider(p))
+			return err
+		})
+		if err == nil || !strings.Contains(err.Error(), "two distinct tunnel inside CIDRs are required") {
+			t.Errorf("%v: want a clear error, got %v", cidrs, err)
+		}
 	}
 }

@@ -32,6 +32,12 @@ func (b *builder) vpn() error {
 	if v == nil {
 		return nil
 	}
+	for _, g := range v.Gateways {
+		if g.TunnelInsideCIDRs[0] == "" || g.TunnelInsideCIDRs[1] == "" || g.TunnelInsideCIDRs[0] == g.TunnelInsideCIDRs[1] {
+			return fmt.Errorf("VPN gateway %s: two distinct tunnel inside CIDRs are required (AWS would pick random ones that can collide on the office device), got %v",
+				g.Name, g.TunnelInsideCIDRs)
+		}
+	}
 	var err error
 	b.vpnGateway, err = ec2.NewVpnGateway(b.ctx, b.n("vgw"), &ec2.VpnGatewayArgs{
 		VpcId:         b.vpcRes.ID(),
@@ -97,6 +103,8 @@ func (b *builder) vpnConnection(v *VPNArgs, g Gateway) (*ec2.VpnConnection, erro
 		CustomerGatewayId:                 cgw.ID(),
 		Type:                              pulumi.String("ipsec.1"),
 		StaticRoutesOnly:                  pulumi.Bool(v.BGPASN == nil),
+		Tunnel1InsideCidr:                 pulumi.String(g.TunnelInsideCIDRs[0]),
+		Tunnel2InsideCidr:                 pulumi.String(g.TunnelInsideCIDRs[1]),
 		Tunnel1IkeVersions:                pulumi.ToStringArray(ikeVersions),
 		Tunnel2IkeVersions:                pulumi.ToStringArray(ikeVersions),
 		Tunnel1Phase1EncryptionAlgorithms: pulumi.ToStringArray(encryption),

@@ -15,7 +15,7 @@ import (
 // version and instance class its config asks for (rds:DescribeDBEngineVersions,
 // rds:DescribeOrderableDBInstanceOptions): a version or class missing in one region (af-south-1
 // and us-west-1 lag behind) fails the deploy only when the cluster or instance is created.
-// Cache node types are not checked here: the ElastiCache SDK is not a dependency of this module.
+// Cache node types: CacheAvailability (cacheavailability.go).
 var AuroraAvailability = Check{Name: "aurora-availability", Run: auroraAvailability}
 
 func auroraAvailability(ctx context.Context, env Env, fleet *config.Fleet, names []string) ([]Finding, error) {

@@ -33,9 +33,10 @@ var readCalls = map[string][]string{
 	"aws:amp/alertManagerDefinition:AlertManagerDefinition": {"aps:DescribeAlertManagerDefinition"},
 	"aws:amp/ruleGroupNamespace:RuleGroupNamespace":         {"aps:DescribeRuleGroupsNamespace", "aps:ListTagsForResource"},
 
-	"aws:backup/plan:Plan":           {"backup:GetBackupPlan", "backup:ListTags"},
-	"aws:backup/selection:Selection": {"backup:GetBackupSelection"},
-	"aws:backup/vault:Vault":         {"backup:DescribeBackupVault", "backup:ListTags"},
+	"aws:backup/plan:Plan":                             {"backup:GetBackupPlan", "backup:ListTags"},
+	"aws:backup/selection:Selection":                   {"backup:GetBackupSelection"},
+	"aws:backup/vault:Vault":                           {"backup:DescribeBackupVault", "backup:ListTags"},
+	"aws:backup/vaultNotifications:VaultNotifications": {"backup:GetBackupVaultNotifications"},
 
 	"aws:budgets/budget:Budget": {"budgets:ViewBudget", "budgets:ListTagsForResource"},
 

@@ -195,7 +195,7 @@ func TestVPNBoundaries(t *testing.T) {
 		{
 			name: "1 to 4 customer gateways",
 			tmpl: mark(t, validRegion, validRegion[strings.Index(validRegion, "    customerGateways:"):strings.Index(validRegion, "  global-sovereign:tags:")],
-				"    customerGateways: {v}\n"),
+				"    customerGateways: {v}\n    tunnelInsideBlock: 169.254.8.32/27\n"),
 			path: "global-sovereign:vpn.customerGateways", render: gateways,
 			msg: msgf("%s gateways; want 1 to 4 (primary and secondary office endpoints)"),
 			ok:  []string{"1", "4"}, bad: []string{"0", "5"},

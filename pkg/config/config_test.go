@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"hash/fnv"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,8 +32,8 @@ const validRegion = `config:
       - name: secondary
         ipAddress: 165.90.14.138
         clientCidrs: [165.90.14.138/32]
-  global-sovereign:tags:
-    owner: platform
+    tunnelInsideBlock: 169.254.8.32/27
+  global-sovereign:tags: {owner: platform}
   global-sovereign:alerts:
     emails: [oncall@corp.example.org]
 `
@@ -178,12 +179,12 @@ func TestParseRejects(t *testing.T) {
 		{"unknown nested key", "vpcCidr:", "vpcCidrr:", "global-sovereign:network.vpcCidrr", `unknown key (did you mean "vpcCidr"?)`},
 		{"unknown project key", "global-sovereign:tags:", "global-sovereign:tagz:", "global-sovereign:tagz", "allowed keys: global-sovereign:stack"},
 		{"unknown namespace", "global-sovereign:tags:", "gs:tags:", "gs:tags", "unknown config namespace"},
-		{"aws namespace", "global-sovereign:tags:\n    owner: platform", "aws:region: us-east-1", "aws:region", "default AWS provider"},
+		{"aws namespace", "global-sovereign:tags: {owner: platform}", "aws:region: us-east-1", "aws:region", "default AWS provider"},
 		{"bare key", "global-sovereign:tags:", "tags:", "tags", "need a namespace"},
 		{"list for string", "vpcCidr: 10.2.0.0/16", "vpcCidr: [10.2.0.0/16]", "global-sovereign:network.vpcCidr", "want a string, got a list"},
 		{"string for list", "availabilityZones: [us-east-1a, us-east-1b, us-east-1c]", "availabilityZones: us-east-1a", "global-sovereign:network.availabilityZones", "want a list"},
 		{"number for string", "code: iad", "code: 12", "global-sovereign:stack.code", "want a string, got number 12"},
-		{"secret where plain", "owner: platform", "owner:\n      secure: v1:abc", "global-sovereign:tags.owner", "encrypted values are not accepted"},
+		{"secret where plain", " {owner: platform}", "\n    owner:\n      secure: v1:abc", "global-sovereign:tags.owner", "encrypted values are not accepted"},
 		{"bool", "    environment: production\n", "    environment: production\n    protect: maybe\n", "global-sovereign:stack.protect", "want true or false"},
 		{"unknown top-level", "config:", "confg: {}\nconfig:", "confg", "unknown top-level key"},
 	}
@@ -234,7 +235,7 @@ func TestFromEngineMatchesFile(t *testing.T) {
 	values := map[string]string{
 		KeyStack:   `{"kind":"region","code":"iad","awsRegion":"us-east-1","environment":"production"}`,
 		KeyNetwork: `{"vpcCidr":"10.2.0.0/16","availabilityZones":["us-east-1a","us-east-1b","us-east-1c"],"natGateways":"perAz","flowLogs":{"retentionDays":365}}`,
-		KeyVPN:     `{"bgpAsn":65000,"customerGateways":[{"name":"primary","ipAddress":"178.162.141.150","clientCidrs":["178.162.141.130/32"]},{"name":"secondary","ipAddress":"165.90.14.138","clientCidrs":["165.90.14.138/32"]}]}`,
+		KeyVPN:     `{"bgpAsn":65000,"customerGateways":[{"name":"primary","ipAddress":"178.162.141.150","clientCidrs":["178.162.141.130/32"]},{"name":"secondary","ipAddress":"165.90.14.138","clientCidrs":["165.90.14.138/32"]}],"tunnelInsideBlock":"169.254.8.32/27"}`,
 		KeyTags:    `{"owner":"platform"}`,
 		KeyAlerts:  `{"emails":["oncall@corp.example.org"]}`,
 	}
@@ -313,8 +314,17 @@ const validGlobal = `config:
 
 func regionFile(code, region, cidr, azs string) string {
 	r := strings.NewReplacer("code: iad", "code: "+code, "awsRegion: us-east-1", "awsRegion: "+region,
-		"10.2.0.0/16", cidr, "[us-east-1a, us-east-1b, us-east-1c]", azs)
+		"10.2.0.0/16", cidr, "[us-east-1a, us-east-1b, us-east-1c]", azs, "169.254.8.32/27", testTunnelBlock(code))
 	return r.Replace(validRegion)
+}
+
+// testTunnelBlock is a region's own /27 of tunnel inside addresses, from its code: distinct
+// codes of the tests get distinct blocks (every stack's tunnels end on the same office devices).
+func testTunnelBlock(code string) string {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(code))
+	n := 64 + h.Sum32()%1024 // /27s from 169.254.8.0 on, below 169.254.136.0
+	return fmt.Sprintf("169.254.%d.%d/27", n/8, n%8*32)
 }
 
 func TestFleetRules(t *testing.T) {

@@ -131,6 +131,7 @@ func (f *Fleet) Validate() Problems {
 	all = append(all, f.validateHomes()...)
 	all = append(all, f.validateHostnames()...)
 	all = append(all, f.validateClients()...)
+	all = append(all, f.validateTunnelBlocks()...)
 	index := newPrefixIndex(vpcs)
 	// Every overlapping pair once, reported on the later stack of the pair, in the order of the
 	// first stack and then the second (as comparing all pairs in fleet order would).

@@ -203,6 +203,11 @@ func scaleFleet(t testing.TB, n int) *Fleet {
 		network := *iad.Network
 		network.VPCCIDR = fmt.Sprintf("10.%d.%d.0/20", 128+i/16, i%16*16)
 		c.Network = &network
+		if iad.VPN != nil { // each stack its own block of tunnel inside addresses
+			vpn := *iad.VPN
+			vpn.TunnelInsideBlock = fmt.Sprintf("169.254.%d.%d/27", 16+i/8, i%8*32)
+			c.VPN = &vpn
+		}
 		c.Database, c.Backup, c.Cassandra = nil, nil, nil
 		if iad.Ingress != nil {
 			ingress := *iad.Ingress

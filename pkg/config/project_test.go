@@ -26,6 +26,8 @@ config:
             retentionDays: 365
         vpn:
           bgpAsn: 65000
+          # One stack per fleet in these tests: a real fleet gives each stack its own block.
+          tunnelInsideBlock: 169.254.8.32/27
           customerGateways:
             - name: primary
               ipAddress: 178.162.141.150

@@ -20,6 +20,13 @@ type VPN struct {
 	// CustomerGateways are the office's VPN endpoints (1 to 4, e.g. primary and secondary), each
 	// a VPN connection with two tunnels.
 	CustomerGateways []CustomerGateway `json:"customerGateways"`
+	// TunnelInsideBlock is this stack's /27 of 169.254.0.0/16 for its tunnels' inside addresses,
+	// unique across the fleet: every region's tunnels end on the same office devices, and the
+	// /30s AWS would pick at random are unique only per region. Gateway i's tunnels take the
+	// (2i)th and (2i+1)th /30 of the block. `sovereign new region` picks the next free block.
+	// Changing it replaces the stack's VPN connections (new tunnel addresses and keys).
+	// Allowed: a /27 inside 169.254.0.0/16, outside 169.254.0.0/21 and 169.254.169.0/24.
+	TunnelInsideBlock string `json:"tunnelInsideBlock"`
 	// OfficeIngressPorts are the TCP ports the office security group admits from the client
 	// CIDRs: HTTPS only by default (the private Kubernetes API endpoint, internal load balancers).
 	// Default: [DefaultOfficeIngressPorts].
@@ -79,6 +86,7 @@ func (s *Stack) validateVPN(is *issues) {
 			is.add(keyPath(KeyVPN, "amazonSideAsn"), "%d equals bgpAsn; the two sides of a BGP session need different ASNs", *v.AmazonSideASN)
 		}
 	}
+	checkTunnelBlock(is, keyPath(KeyVPN, "tunnelInsideBlock"), v.TunnelInsideBlock)
 	if len(v.CustomerGateways) < 1 || len(v.CustomerGateways) > 4 {
 		is.add(keyPath(KeyVPN, "customerGateways"), "%d gateways; want 1 to 4 (primary and secondary office endpoints)", len(v.CustomerGateways))
 	}

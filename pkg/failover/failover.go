@@ -39,6 +39,7 @@ type API interface {
 	DescribeGlobalClusters(ctx context.Context, in *rds.DescribeGlobalClustersInput, opts ...func(*rds.Options)) (*rds.DescribeGlobalClustersOutput, error)
 	SwitchoverGlobalCluster(ctx context.Context, in *rds.SwitchoverGlobalClusterInput, opts ...func(*rds.Options)) (*rds.SwitchoverGlobalClusterOutput, error)
 	FailoverGlobalCluster(ctx context.Context, in *rds.FailoverGlobalClusterInput, opts ...func(*rds.Options)) (*rds.FailoverGlobalClusterOutput, error)
+	DescribeDBClusters(ctx context.Context, in *rds.DescribeDBClustersInput, opts ...func(*rds.Options)) (*rds.DescribeDBClustersOutput, error)
 }
 
 // Mode is a planned switchover or an unplanned failover.
@@ -65,6 +66,12 @@ type Options struct {
 	Out           io.Writer
 	// Client returns the RDS API of an AWS region.
 	Client func(region string) API
+	// Lag reads the target's replication lag (health.go); MaxLagMs is the most a planned
+	// switchover accepts (0: the target's database.replicationLagAlarmMs).
+	Lag      LagReader
+	MaxLagMs int
+	// Secrets reads the master credentials' secret and its replicas (replicas.go).
+	Secrets SecretReader
 	// Poll is how often the wait reads the global cluster (default 15 s); Timeout how long it
 	// waits (default 60 min: a switchover of six members takes minutes, a failover less).
 	Poll, Timeout time.Duration
@@ -150,6 +157,12 @@ func (p *Plan) Print(w io.Writer, mode Mode) {
 		fmt.Fprint(w, ", every member is connected")
 	}
 	fmt.Fprintln(w, ", no switchover or failover is running")
+	fmt.Fprintf(w, "     and in %s: %s is available", p.To.Settings.AWSRegion, clusterID(p.To))
+	if mode == Planned {
+		fmt.Fprintf(w, ", its replication lag is reporting and under the limit\n")
+	} else {
+		fmt.Fprintf(w, " (its last replication lag is printed: about that much is lost)\n")
+	}
 	if mode == Planned {
 		fmt.Fprintf(w, "  2. rds:SwitchoverGlobalCluster in %s (Aurora waits for %s to catch up: nothing committed is lost)\n", p.CallRegion, clusterID(p.To))
 	} else {
@@ -160,7 +173,8 @@ func (p *Plan) Print(w io.Writer, mode Mode) {
 	for _, e := range p.Edits {
 		fmt.Fprintf(w, "       %s\n", e)
 	}
-	fmt.Fprintln(w, "  5. no Pulumi state moves: the global cluster and the credentials stay in the home stack")
+	fmt.Fprintln(w, "  5. check that the master credentials' replica is InSync in every member's region (or, with the home's region down, say how to promote the target's)")
+	fmt.Fprintln(w, "  6. no Pulumi state moves: the global cluster and the credentials stay in the home stack")
 }
 
 // Run does the failover.
@@ -199,6 +213,10 @@ func Run(ctx context.Context, o Options) error {
 		fmt.Fprintf(o.Out, "AWS already reports %s as the writer: resuming at step 4\n", clusterID(p.To))
 	case running:
 		fmt.Fprintf(o.Out, "an operation towards %s is already running: resuming at step 3\n", clusterID(p.To))
+	case toStart:
+		if err := health(ctx, o, p); err != nil {
+			return fmt.Errorf("step 1: %w; nothing changed", err)
+		}
 	}
 	if o.DryRun {
 		fmt.Fprintln(o.Out, "dry run: nothing changed")
@@ -224,6 +242,9 @@ func Run(ctx context.Context, o Options) error {
 			return fmt.Errorf("step 4: %w; AWS has moved the writer: fix and run the same command again to resume", err)
 		}
 		fmt.Fprintf(o.Out, "step 4: wrote %s\n", f)
+	}
+	if err := replicas(ctx, o, p); err != nil {
+		return fmt.Errorf("step 5: %w\nthe writer moved and the config is written: commit it; fix the replicas before relying on them", err)
 	}
 	fmt.Fprintf(o.Out, "\nDone: %s writes. Next: commit the stack files, then `sovereign preview --all` (no cluster, global cluster or secret is replaced) and `sovereign up --all`", p.To.Name)
 	if o.Mode == Unplanned {

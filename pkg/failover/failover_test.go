@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 
 	"github.com/global-sovereign/global-sovereign/internal/fleettest"
+	"github.com/global-sovereign/global-sovereign/pkg/awscheck"
 	"github.com/global-sovereign/global-sovereign/pkg/config"
 	"github.com/global-sovereign/global-sovereign/pkg/failover"
 )
@@ -53,7 +54,29 @@ func fixture(t *testing.T) (string, *fakeRDS, func(region string) failover.API) 
 	return dir, f, client
 }
 
-func options(t *testing.T, dir string, client func(string) failover.API, mode failover.Mode) (failover.Options, *bytes.Buffer) {
+// lagFrom reads the replication lag from the fake through the real CloudWatch request.
+func lagFrom(f *fakeRDS) failover.LagReader {
+	env := awscheck.Env{Endpoint: f.url, Config: aws.Config{Region: "us-east-1", RetryMaxAttempts: 1,
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{AccessKeyID: "AKIDTEST", SecretAccessKey: "secret"}, nil
+		})}}
+	return func(ctx context.Context, region, id string, window time.Duration) (awscheck.GlobalLag, error) {
+		return awscheck.GlobalReplicationLag(ctx, env, region, id, window)
+	}
+}
+
+// secretsFrom reads the master secret from the fake through the real Secrets Manager request.
+func secretsFrom(f *fakeRDS) failover.SecretReader {
+	env := awscheck.Env{Endpoint: f.url, Config: aws.Config{Region: "us-east-1", RetryMaxAttempts: 1,
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{AccessKeyID: "AKIDTEST", SecretAccessKey: "secret"}, nil
+		})}}
+	return func(ctx context.Context, region, id string) (awscheck.Secret, error) {
+		return awscheck.DescribeSecret(ctx, env, region, id)
+	}
+}
+
+func options(t *testing.T, dir string, f *fakeRDS, client func(string) failover.API, mode failover.Mode) (failover.Options, *bytes.Buffer) {
 	t.Helper()
 	fleet, err := config.LoadDir(dir)
 	if err != nil {
@@ -61,7 +84,7 @@ func options(t *testing.T, dir string, client func(string) failover.API, mode fa
 	}
 	var out bytes.Buffer
 	return failover.Options{Dir: dir, Fleet: fleet, To: "iad", Mode: mode, AllowDataLoss: mode == failover.Unplanned, Yes: true,
-		Out: &out, Client: client, Poll: time.Millisecond, Timeout: 2 * time.Second}, &out
+		Out: &out, Client: client, Lag: lagFrom(f), Secrets: secretsFrom(f), Poll: time.Millisecond, Timeout: 2 * time.Second}, &out
 }
 
 func read(t *testing.T, dir, file string) string {
@@ -112,7 +135,7 @@ func afterSwitch(t *testing.T, dir string) {
 
 func TestPlannedSwitchover(t *testing.T) {
 	dir, f, client := fixture(t)
-	o, out := options(t, dir, client, failover.Planned)
+	o, out := options(t, dir, f, client, failover.Planned)
 	if err := failover.Run(context.Background(), o); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
@@ -127,6 +150,21 @@ func TestPlannedSwitchover(t *testing.T) {
 	if !slices.Contains(f.regions, "SwitchoverGlobalCluster@eu-west-1") {
 		t.Errorf("switchover called in %v, want eu-west-1", f.regions)
 	}
+	// The target's health is read in the target's region.
+	for _, want := range []string{"DescribeDBClusters@us-east-1", "GetMetricData@us-east-1"} {
+		if !slices.Contains(f.regions, want) {
+			t.Errorf("calls %v lack %s", f.regions, want)
+		}
+	}
+	if !strings.Contains(out.String(), "gs-iad-aurora: available, replication lag 20 ms (limit 5000 ms)") {
+		t.Errorf("output does not show the target's health:\n%s", out)
+	}
+	// Step 5: the credentials' replica in every other member's region is read and in sync.
+	for _, region := range []string{"af-south-1", "ap-southeast-1", "ap-southeast-2", "us-east-1", "us-west-1"} {
+		if !strings.Contains(out.String(), "step 5: credentials replica in "+region+": InSync") {
+			t.Errorf("output lacks the replica in %s:\n%s", region, out)
+		}
+	}
 	afterSwitch(t, dir)
 	for _, want := range []string{"Plan: move the writer", "rds:SwitchoverGlobalCluster in eu-west-1", "switching-over", "step 4: wrote Pulumi.ams.yaml", "no Pulumi state moves"} {
 		if !strings.Contains(out.String(), want) {
@@ -137,13 +175,14 @@ func TestPlannedSwitchover(t *testing.T) {
 
 func TestUnplannedFailover(t *testing.T) {
 	dir, f, client := fixture(t)
+	f.homeDown = true // the home (ams) is the old writer's region
 	// The writer's region is down: its member cannot be read as connected, nor can the others.
 	for _, m := range f.members {
 		if m.arn != iadArn && !m.writer {
 			m.sync = "pending-resync"
 		}
 	}
-	o, out := options(t, dir, client, failover.Unplanned)
+	o, out := options(t, dir, f, client, failover.Unplanned)
 	if err := failover.Run(context.Background(), o); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
@@ -155,10 +194,21 @@ func TestUnplannedFailover(t *testing.T) {
 		t.Errorf("failover request %v", c)
 	}
 	// A failover goes to the target's region: the writer's may be unreachable.
-	if !slices.Contains(f.regions, "FailoverGlobalCluster@us-east-1") || slices.ContainsFunc(f.regions, func(s string) bool { return strings.HasSuffix(s, "@eu-west-1") }) {
+	// (Only the credentials are looked for in the home's region, which may answer.)
+	if !slices.Contains(f.regions, "FailoverGlobalCluster@us-east-1") || slices.ContainsFunc(f.regions, func(s string) bool {
+		return strings.HasSuffix(s, "@eu-west-1") && s != "DescribeSecret@eu-west-1"
+	}) {
 		t.Errorf("calls in %v, want us-east-1 only", f.regions)
 	}
 	afterSwitch(t, dir)
+	if !strings.Contains(out.String(), "replication lag 20 ms at the last datapoint: about that much") {
+		t.Errorf("output does not say what is lost:\n%s", out)
+	}
+	// The home's secret cannot be read: the target's replica is, and promoting it is left to a person.
+	if !strings.Contains(out.String(), "global-sovereign-production/master in us-east-1 is a replica of eu-west-1") ||
+		!strings.Contains(out.String(), "aws secretsmanager stop-replication-to-replica --secret-id global-sovereign-production/master --region us-east-1") {
+		t.Errorf("output does not give the promotion path:\n%s", out)
+	}
 	if !strings.Contains(out.String(), "without ams while eu-west-1 is down") {
 		t.Errorf("output does not warn about the old region:\n%s", out)
 	}
@@ -171,7 +221,7 @@ func TestFailureInTheMiddleResumes(t *testing.T) {
 	dir, f, client := fixture(t)
 	before := snapshot(t, dir)
 	f.stuck = true
-	o, out := options(t, dir, client, failover.Planned)
+	o, out := options(t, dir, f, client, failover.Planned)
 	o.Timeout = 50 * time.Millisecond
 	err := failover.Run(context.Background(), o)
 	if err == nil || !strings.Contains(err.Error(), "step 3") || !strings.Contains(err.Error(), "run the same command again to resume") {
@@ -184,7 +234,7 @@ func TestFailureInTheMiddleResumes(t *testing.T) {
 	f.mu.Lock()
 	f.stuck = false
 	f.mu.Unlock()
-	o2, out2 := options(t, dir, client, failover.Planned)
+	o2, out2 := options(t, dir, f, client, failover.Planned)
 	if err := failover.Run(context.Background(), o2); err != nil {
 		t.Fatalf("resume: %v\n%s", err, out2)
 	}
@@ -204,7 +254,7 @@ func TestAlreadyMovedOnlyEditsConfig(t *testing.T) {
 	for _, m := range f.members {
 		m.writer = m.arn == iadArn
 	}
-	o, out := options(t, dir, client, failover.Planned)
+	o, out := options(t, dir, f, client, failover.Planned)
 	if err := failover.Run(context.Background(), o); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
@@ -238,6 +288,18 @@ func TestRefusesAndChangesNothing(t *testing.T) {
 		{"AWS and the config disagree on the writer", func(f *fakeRDS, _ *failover.Options) {
 			f.members[0].writer, f.members[2].writer = false, true
 		}, "make the config say what AWS says first", nil},
+		{"the target cluster is not available", func(f *fakeRDS, _ *failover.Options) {
+			f.clusterStatus = map[string]string{"gs-iad-aurora": "upgrading"}
+		}, `gs-iad-aurora in us-east-1 is "upgrading", not available`, nil},
+		{"the target lags over its alarm threshold", func(f *fakeRDS, _ *failover.Options) {
+			f.lag = map[string][]float64{"gs-iad-aurora": {7500, 300}}
+		}, "lags 7500 ms behind the writer, over 5000 ms", nil},
+		{"the target lags over --max-lag-ms", func(f *fakeRDS, o *failover.Options) {
+			f.lag, o.MaxLagMs = map[string][]float64{"gs-iad-aurora": {900}}, 500
+		}, "lags 900 ms behind the writer, over 500 ms", nil},
+		{"the target's lag is not reporting", func(f *fakeRDS, _ *failover.Options) {
+			f.lag = map[string][]float64{"gs-iad-aurora": {}}
+		}, "reports no AuroraGlobalDBReplicationLag", nil},
 		{"target not in the global cluster", func(f *fakeRDS, _ *failover.Options) { f.members = slices.Delete(f.members, 1, 2) },
 			"gs-iad-aurora in us-east-1 is not a member", nil},
 		{"declined", func(_ *fakeRDS, o *failover.Options) { o.Yes, o.In = false, strings.NewReader("n\n") },
@@ -252,7 +314,7 @@ func TestRefusesAndChangesNothing(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir, f, client := fixture(t)
 			before := snapshot(t, dir)
-			o, out := options(t, dir, client, failover.Planned)
+			o, out := options(t, dir, f, client, failover.Planned)
 			tt.setup(f, &o)
 			err := failover.Run(context.Background(), o)
 			switch {
@@ -276,9 +338,9 @@ func TestRefusesAndChangesNothing(t *testing.T) {
 
 // The edit touches only the keys it names: every other line of the three files is kept.
 func TestEditKeepsTheRest(t *testing.T) {
-	dir, _, client := fixture(t)
+	dir, f, client := fixture(t)
 	before := snapshot(t, dir)
-	o, out := options(t, dir, client, failover.Planned)
+	o, out := options(t, dir, f, client, failover.Planned)
 	if err := failover.Run(context.Background(), o); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
@@ -343,4 +405,35 @@ func mapsEqual(a, b map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// After the writer moved, a replica of the credentials that failed or is missing fails the
+// command at step 5 with its fix; the config is written all the same (AWS has moved the writer).
+func TestReplicaStatusAfterSwitchover(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		status map[string]string
+		want   []string
+	}{
+		{"failed", map[string]string{"af-south-1": "Failed"}, []string{"af-south-1: Failed: fake Failed",
+			"remove-regions-from-replication --secret-id global-sovereign-production/master --remove-replica-regions af-south-1 --region eu-west-1"}},
+		{"absent", map[string]string{"us-west-1": "absent"}, []string{"us-west-1: no replica (sovereign up --stack ams adds it)"}},
+		{"in progress", map[string]string{"ap-southeast-2": "InProgress"}, []string{"ap-southeast-2: InProgress"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir, f, client := fixture(t)
+			f.secretStatus = tt.status
+			o, out := options(t, dir, f, client, failover.Planned)
+			err := failover.Run(context.Background(), o)
+			if err == nil || !strings.Contains(err.Error(), "step 5") {
+				t.Fatalf("got %v\n%s", err, out)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q: %v", w, err)
+				}
+			}
+			afterSwitch(t, dir)
+		})
+	}
 }

@@ -1,9 +1,11 @@
 package failover_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -29,8 +31,22 @@ type fakeRDS struct {
 	// stuck keeps the operation in its current state (the wait times out).
 	stuck bool
 
+	// clusterStatus is DescribeDBClusters' Status per cluster identifier (default available);
+	// lag the AuroraGlobalDBReplicationLag datapoints per identifier, newest first (default
+	// one datapoint of 20 ms; an empty slice: not reporting).
+	clusterStatus map[string]string
+	lag           map[string][]float64
+
+	// secretStatus is the master secret's ReplicationStatus per replica region (default InSync
+	// for every region of a member but the home's); homeDown makes the home region's Secrets
+	// Manager unreachable (it answers 503), where a replica answers with its PrimaryRegion.
+	secretHome   string
+	secretStatus map[string]string
+	homeDown     bool
+
 	calls   []call
 	regions []string
+	url     string
 }
 
 type member struct {
@@ -45,7 +61,7 @@ type call struct {
 }
 
 func newFake(id string, writer string, readers ...string) *fakeRDS {
-	f := &fakeRDS{id: id, status: "available"}
+	f := &fakeRDS{id: id, status: "available", secretHome: "eu-west-1"}
 	f.members = append(f.members, &member{arn: writer, writer: true})
 	for _, r := range readers {
 		f.members = append(f.members, &member{arn: r, sync: "connected"})
@@ -55,6 +71,10 @@ func newFake(id string, writer string, readers ...string) *fakeRDS {
 
 func (f *fakeRDS) serve(t *testing.T) *httptest.Server {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if target := r.Header.Get("X-Amz-Target"); target != "" {
+			f.secretsManager(w, r, target)
+			return
+		}
 		if err := r.ParseForm(); err != nil {
 			t.Errorf("form: %v", err)
 		}
@@ -65,7 +85,7 @@ func (f *fakeRDS) serve(t *testing.T) *httptest.Server {
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		action := form["Action"]
-		if action != "DescribeGlobalClusters" {
+		if action == "SwitchoverGlobalCluster" || action == "FailoverGlobalCluster" {
 			f.calls = append(f.calls, call{action: action, form: form})
 		}
 		// The SigV4 scope names the region the client called.
@@ -86,6 +106,37 @@ func (f *fakeRDS) serve(t *testing.T) *httptest.Server {
 			body := f.cluster()
 			f.advance()
 			fmt.Fprintf(w, "<DescribeGlobalClustersResponse><DescribeGlobalClustersResult><GlobalClusters><GlobalClusterMember>%s</GlobalClusterMember></GlobalClusters></DescribeGlobalClustersResult></DescribeGlobalClustersResponse>", body)
+		case "DescribeDBClusters":
+			id := form["DBClusterIdentifier"]
+			if f.find(id) == nil && !slices.ContainsFunc(f.members, func(m *member) bool { return strings.HasSuffix(m.arn, ":cluster:"+id) }) {
+				f.fail(w, "DBClusterNotFoundFault", "DBCluster "+id+" not found")
+				return
+			}
+			status := "available"
+			if s, ok := f.clusterStatus[id]; ok {
+				status = s
+			}
+			fmt.Fprintf(w, "<DescribeDBClustersResponse><DescribeDBClustersResult><DBClusters><DBCluster><DBClusterIdentifier>%s</DBClusterIdentifier><Status>%s</Status></DBCluster></DBClusters></DescribeDBClustersResult></DescribeDBClustersResponse>", id, status)
+		case "GetMetricData":
+			// CloudWatch's Query API: the one Metrics Insights query names the cluster.
+			expr := form["MetricDataQueries.member.1.Expression"]
+			if !strings.Contains(expr, "AuroraGlobalDBReplicationLag") || form["MetricDataQueries.member.1.Period"] != "60" {
+				f.fail(w, "InvalidParameterValue", "unexpected query "+expr)
+				return
+			}
+			values := []float64{20}
+			for id, v := range f.lag {
+				if strings.Contains(expr, "'"+id+"'") {
+					values = v
+				}
+			}
+			var ts, vs strings.Builder
+			for _, v := range values {
+				ts.WriteString("<member>2026-12-07T05:00:00Z</member>")
+				fmt.Fprintf(&vs, "<member>%g</member>", v)
+			}
+			fmt.Fprintf(w, `<GetMetricDataResponse xmlns="http://monitoring.amazonaws.com/doc/2010-08-01/"><GetMetricDataResult><MetricDataResults><member><Id>%s</Id><Label>lag</Label><Timestamps>%s</Timestamps><Values>%s</Values><StatusCode>Complete</StatusCode></member></MetricDataResults></GetMetricDataResult></GetMetricDataResponse>`,
+				form["MetricDataQueries.member.1.Id"], ts.String(), vs.String())
 		case "SwitchoverGlobalCluster", "FailoverGlobalCluster":
 			if f.failCall != "" {
 				f.fail(w, f.failCall, "the fake refuses")
@@ -112,6 +163,7 @@ func (f *fakeRDS) serve(t *testing.T) *httptest.Server {
 		}
 	}))
 	t.Cleanup(srv.Close)
+	f.url = srv.URL
 	return srv
 }
 
@@ -184,4 +236,50 @@ func (f *fakeRDS) actions() []string {
 		out = append(out, c.action)
 	}
 	return out
+}
+
+// secretsManager answers DescribeSecret (JSON 1.1) for the master secret.
+func (f *fakeRDS) secretsManager(w http.ResponseWriter, r *http.Request, target string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	region := ""
+	if i := strings.Index(r.Header.Get("Authorization"), "Credential="); i >= 0 {
+		if parts := strings.Split(r.Header.Get("Authorization")[i:], "/"); len(parts) > 2 {
+			region = parts[2]
+		}
+	}
+	f.regions = append(f.regions, "DescribeSecret@"+region)
+	var in struct{ SecretId string }
+	_ = json.NewDecoder(r.Body).Decode(&in)
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	switch {
+	case target != "secretsmanager.DescribeSecret":
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprintf(w, `{"__type":"UnknownOperationException","message":%q}`, target)
+	case in.SecretId != f.id+"/master":
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprintf(w, `{"__type":"ResourceNotFoundException","message":"Secrets Manager can't find the specified secret."}`)
+	case region == f.secretHome && f.homeDown:
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprint(w, `{"__type":"ServiceUnavailable","message":"region down"}`)
+	case region != f.secretHome:
+		fmt.Fprintf(w, `{"ARN":"arn:aws:secretsmanager:%s:111122223333:secret:%s-AbCdEf","Name":%q,"PrimaryRegion":%q}`, region, in.SecretId, in.SecretId, f.secretHome)
+	default:
+		var reps []string
+		for _, m := range f.members {
+			reg := strings.Split(m.arn, ":")[3]
+			if reg == f.secretHome {
+				continue
+			}
+			status, ok := f.secretStatus[reg]
+			if !ok {
+				status = "InSync"
+			}
+			if status == "absent" {
+				continue
+			}
+			reps = append(reps, fmt.Sprintf(`{"Region":%q,"KmsKeyId":"alias/x","Status":%q,"StatusMessage":"fake %s"}`, reg, status, status))
+		}
+		fmt.Fprintf(w, `{"ARN":"arn:aws:secretsmanager:%s:111122223333:secret:%s-AbCdEf","Name":%q,"ReplicationStatus":[%s]}`, region, in.SecretId, in.SecretId, strings.Join(reps, ","))
+	}
 }

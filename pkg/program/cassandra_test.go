@@ -562,7 +562,7 @@ func TestAlertsReachTheRegionTopic(t *testing.T) {
 		if s.Monitoring == nil {
 			continue
 		}
-		topic := one(t, g, name, "aws:sns/topic:Topic")
+		topic := alertsTopic(t, g, name)
 		topicArn := topic.State["arn"].(string)
 		def := one(t, g, name, "aws:amp/alertManagerDefinition:AlertManagerDefinition").Inputs["definition"].(string)
 		if !strings.Contains(def, "topic_arn: "+topicArn+"\n") || !strings.Contains(def, "region: "+s.Settings.AWSRegion+"\n") {
@@ -625,7 +625,7 @@ func TestAlertsReachTheRegionTopic(t *testing.T) {
 				}
 			}
 		}
-		policy := one(t, g, name, "aws:sns/topicPolicy:TopicPolicy").Inputs["policy"].(string)
+		policy := alertsTopicPolicy(t, g, name).Inputs["policy"].(string)
 		if !strings.Contains(policy, `"Sid":"ManagedPrometheus"`) || !strings.Contains(policy, `"aws:SourceArn":"arn:aws:aps:`+s.Settings.AWSRegion+`:`) ||
 			!strings.Contains(policy, `"sns:GetTopicAttributes"`) {
 			t.Errorf("%s: the alerts topic does not admit the workspace: %s", name, policy)

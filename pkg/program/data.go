@@ -28,8 +28,10 @@ type regionEnv struct {
 	provider   *aws.Provider
 	scope      scope.Scope
 	alarmTopic pulumi.StringOutput
-	network    netView
-	probe      cluster.APIProbe // nil under synth
+	// cacheEvents is the unencrypted topic ElastiCache publishes its events to (alerts.CacheEvents).
+	cacheEvents pulumi.StringOutput
+	network     netView
+	probe       cluster.APIProbe // nil under synth
 	// clusterSG is the security group of the stack's cluster nodes (nil without a cluster): the
 	// database and cache admit it rather than the whole private subnets, which an environment
 	// stack's cluster shares with its region's.
@@ -162,6 +164,7 @@ func deployData(ctx *pulumi.Context, e *regionEnv) error {
 			ClientCIDRs:          cidrs,
 			ClientSecurityGroups: groups,
 			AlarmTopicArn:        e.alarmTopic,
+			EventsTopicArn:       e.cacheEvents,
 			SecretRecoveryDays:   s.SecretRecoveryDays(),
 		}, opts)
 		if err != nil {
@@ -181,6 +184,8 @@ func deployData(ctx *pulumi.Context, e *regionEnv) error {
 			RetentionDays: b.RetentionDays,
 			Schedule:      b.Schedule,
 			CopyProvider:  copyProvider,
+			// Backup and copy job results go to the alerts topic (alerts.Backup admits the service).
+			NotificationTopicArn: e.alarmTopic,
 			// The writer's region backs up the global database; the plan follows a switchover.
 			Standby: s.Database.Role == config.RoleSecondary,
 		}, opts)

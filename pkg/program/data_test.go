@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -214,12 +215,12 @@ func TestRDSEventsReachTheTopic(t *testing.T) {
 			continue
 		}
 		subs := g.ByType("aws:rds/eventSubscription:EventSubscription")
-		topics := g.ByType("aws:sns/topic:Topic")
-		if len(subs) != 1 || len(topics) != 1 || subs[0].Inputs["snsTopic"] != topics[0].State["arn"] {
-			t.Errorf("%s: %d subscriptions to %v, topics %d", name, len(subs), subs, len(topics))
+		topic := alertsTopic(t, g, name)
+		if len(subs) != 1 || subs[0].Inputs["snsTopic"] != topic.State["arn"] {
+			t.Errorf("%s: %d subscriptions to %v, alerts topic %v", name, len(subs), subs, topic.State["arn"])
 			continue
 		}
-		policy := fmt.Sprint(g.ByType("aws:sns/topicPolicy:TopicPolicy")[0].Inputs["policy"])
+		policy := fmt.Sprint(alertsTopicPolicy(t, g, name).Inputs["policy"])
 		var key string
 		for _, k := range g.ByType("aws:kms/key:Key") {
 			if strings.Contains(k.Name, "alerts") {
@@ -229,5 +230,76 @@ func TestRDSEventsReachTheTopic(t *testing.T) {
 		if !strings.Contains(policy, "events.rds.amazonaws.com") || !strings.Contains(key, "events.rds.amazonaws.com") {
 			t.Errorf("%s: the alerts topic or key does not admit RDS events:\n%s\n%s", name, policy, key)
 		}
+	}
+}
+
+// alertsTopic is the stack's encrypted alerts topic (a stack with a cache has a second,
+// unencrypted topic for ElastiCache's events).
+func alertsTopic(t *testing.T, g *synth.Graph, stack string) synth.Resource {
+	t.Helper()
+	rs := mustFind(t, g, stack, "alerts topic", func(r synth.Resource) bool {
+		return r.Type == "aws:sns/topic:Topic" && strings.HasSuffix(r.Name, "-alerts")
+	})
+	if len(rs) != 1 {
+		t.Fatalf("%s: %d alerts topics", stack, len(rs))
+	}
+	return rs[0]
+}
+
+func alertsTopicPolicy(t *testing.T, g *synth.Graph, stack string) synth.Resource {
+	t.Helper()
+	rs := mustFind(t, g, stack, "alerts topic policy", named("aws:sns/topicPolicy:TopicPolicy", "-alerts-policy"))
+	if len(rs) != 1 {
+		t.Fatalf("%s: %d alerts topic policies", stack, len(rs))
+	}
+	return rs[0]
+}
+
+// AWS Backup reports finished backup jobs and failed copies on the alerts topic (whose policy
+// and key admit it), from every vault of a stack with backups; ElastiCache publishes its events
+// to the stack's cache events topic, the only unencrypted one, which admits only this account's
+// resources (AWS:SourceOwner).
+func TestBackupAndCacheEventsReachATopic(t *testing.T) {
+	fleet := committedFleet(t)
+	checkedBackup, checkedCache := 0, 0
+	for name, r := range synthAll(t) {
+		g, s := r.Graph, fleet.Stack(name)
+		if s == nil {
+			continue
+		}
+		if s.Backup != nil && s.Database != nil {
+			checkedBackup++
+			topic := alertsTopic(t, g, name)
+			vault := mustFind(t, g, name, "backup vault", func(r synth.Resource) bool {
+				return r.Type == "aws:backup/vault:Vault" && strings.HasSuffix(r.Name, "-backup")
+			})[0]
+			n := one(t, g, name, "aws:backup/vaultNotifications:VaultNotifications")
+			if n.Inputs["snsTopicArn"] != topic.State["arn"] || n.Inputs["backupVaultName"] != vault.State["name"] {
+				t.Errorf("%s: vault notifications %v, want %s to %v", name, n.Inputs, vault.State["name"], topic.State["arn"])
+			}
+			if !slices.Contains(n.DependsOn, alertsTopicPolicy(t, g, name).URN) {
+				t.Errorf("%s: vault notifications do not wait for the topic policy that admits AWS Backup: %v", name, n.DependsOn)
+			}
+			policy := fmt.Sprint(alertsTopicPolicy(t, g, name).Inputs["policy"])
+			key := fmt.Sprint(mustFind(t, g, name, "alerts key", named("aws:kms/key:Key", "-alerts-key"))[0].Inputs["policy"])
+			if !strings.Contains(policy, "backup.amazonaws.com") || !strings.Contains(key, "backup.amazonaws.com") {
+				t.Errorf("%s: the alerts topic or key does not admit AWS Backup:\n%s\n%s", name, policy, key)
+			}
+		}
+		if s.Cache != nil {
+			checkedCache++
+			topic := mustFind(t, g, name, "cache events topic", named("aws:sns/topic:Topic", "-cache-events"))[0]
+			group := one(t, g, name, "aws:elasticache/replicationGroup:ReplicationGroup")
+			if group.Inputs["notificationTopicArn"] != topic.State["arn"] {
+				t.Errorf("%s: cache notifications to %v, want %v", name, group.Inputs["notificationTopicArn"], topic.State["arn"])
+			}
+			pol := fmt.Sprint(mustFind(t, g, name, "cache events policy", named("aws:sns/topicPolicy:TopicPolicy", "-cache-events-policy"))[0].Inputs["policy"])
+			if !strings.Contains(pol, `"AWS:SourceOwner":"123456789012"`) || strings.Contains(pol, "aws:SourceAccount") {
+				t.Errorf("%s: cache events policy %s", name, pol)
+			}
+		}
+	}
+	if checkedBackup == 0 || checkedCache == 0 {
+		t.Fatalf("checked %d stacks with backups, %d with a cache", checkedBackup, checkedCache)
 	}
 }

@@ -92,7 +92,7 @@ func TestServicePrincipalConditions(t *testing.T) {
 				}
 			}
 		}
-		tp := one(t, g, name, "aws:sns/topicPolicy:TopicPolicy").Inputs["policy"].(string)
+		tp := alertsTopicPolicy(t, g, name).Inputs["policy"].(string)
 		if !strings.Contains(tp, `"aws:SourceAccount":"123456789012"`) || !strings.Contains(tp, `"aws:SourceArn":"arn:aws:cloudwatch:`) {
 			t.Errorf("%s: topic policy without the documented conditions: %s", name, tp)
 		}

@@ -34,7 +34,11 @@ func deployEnvironment(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet
 	if s.Database != nil { // the Aurora cluster's RDS events (database.go)
 		publishers = append(publishers, alerts.RDSEvents(sc))
 	}
-	al, err := alerts.New(ctx, prefix, &alerts.Args{Scope: sc, Emails: s.Alerts.Emails, Publishers: publishers}, useProvider)
+	if s.Backup != nil && s.Database != nil { // backup and copy job results (data.go)
+		publishers = append(publishers, alerts.Backup())
+	}
+	al, err := alerts.New(ctx, prefix, &alerts.Args{Scope: sc, Emails: s.Alerts.Emails, Publishers: publishers,
+		CacheEvents: s.Cache != nil}, useProvider)
 	if err != nil {
 		return err
 	}
@@ -43,7 +47,7 @@ func deployEnvironment(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet
 	if err != nil {
 		return err
 	}
-	env := &regionEnv{stack: s, fleet: fleet, provider: provider, scope: sc, alarmTopic: al.TopicArn, network: net,
+	env := &regionEnv{stack: s, fleet: fleet, provider: provider, scope: sc, alarmTopic: al.TopicArn, cacheEvents: al.CacheEventsTopicArn, network: net,
 		refs: map[string]*pulumi.StackReference{region.Name: ref}}
 	if err := deployCompute(ctx, env, guard); err != nil {
 		return err

@@ -28,8 +28,8 @@ func TestProgramStopsBeforeDeclaring(t *testing.T) {
 		},
 		{
 			name: "public ASN", stack: "syd",
-			edits: []fleettest.Edit{{File: "Pulumi.syd.yaml", Old: "    copyRegion: ap-southeast-1\n", New: "    copyRegion: ap-southeast-1\n  global-sovereign:vpn:\n    bgpAsn: 6500\n"}},
-			want:  []string{"Pulumi.syd.yaml:20", "global-sovereign:vpn.bgpAsn", "not a private ASN"},
+			edits: []fleettest.Edit{{File: "Pulumi.syd.yaml", Old: "    tunnelInsideBlock: 169.254.8.64/27\n", New: "    tunnelInsideBlock: 169.254.8.64/27\n    bgpAsn: 6500\n"}},
+			want:  []string{"Pulumi.syd.yaml:19", "global-sovereign:vpn.bgpAsn", "not a private ASN"},
 		},
 		{
 			// A bad value in Pulumi.yaml's defaults stops every stack that inherits it, named at

@@ -145,6 +145,11 @@ func TestEncryptionAndProtection(t *testing.T) {
 			}
 		}
 		for _, tp := range mustFind(t, g, name, "SNS topic", ofType("aws:sns/topic:Topic")) {
+			// ElastiCache cannot publish to an encrypted topic (components/alerts cacheEvents);
+			// its events name clusters and nodes only.
+			if strings.HasSuffix(tp.Name, "-cache-events") {
+				continue
+			}
 			if arn, _ := tp.Inputs["kmsMasterKeyId"].(string); !strings.HasPrefix(arn, "arn:aws:kms:") {
 				t.Errorf("%s: topic %s not encrypted with a customer key", name, tp.Name)
 			}

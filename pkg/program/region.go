@@ -36,7 +36,11 @@ func deployRegion(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet, opt
 	if s.Database != nil { // the Aurora cluster's RDS events (database.go)
 		publishers = append(publishers, alerts.RDSEvents(sc))
 	}
-	al, err := alerts.New(ctx, prefix, &alerts.Args{Scope: sc, Emails: s.Alerts.Emails, Publishers: publishers}, useProvider)
+	if s.Backup != nil && s.Database != nil { // backup and copy job results (data.go)
+		publishers = append(publishers, alerts.Backup())
+	}
+	al, err := alerts.New(ctx, prefix, &alerts.Args{Scope: sc, Emails: s.Alerts.Emails, Publishers: publishers,
+		CacheEvents: s.Cache != nil}, useProvider)
 	if err != nil {
 		return err
 	}
@@ -62,7 +66,7 @@ func deployRegion(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet, opt
 
 	env := &regionEnv{
 		stack: s, fleet: fleet, provider: provider, scope: sc,
-		alarmTopic: al.TopicArn, network: ownNetwork(net, s.Network, plan), opts: opts,
+		alarmTopic: al.TopicArn, cacheEvents: al.CacheEventsTopicArn, network: ownNetwork(net, s.Network, plan), opts: opts,
 	}
 	if err := deployCompute(ctx, env, guard); err != nil {
 		return err
@@ -210,8 +214,9 @@ func vpnArgs(v *config.VPN) *network.VPNArgs {
 		AmazonSideASN:      *v.AmazonSideASN,
 		OfficeIngressPorts: v.OfficeIngressPorts,
 	}
-	for _, g := range v.CustomerGateways {
-		out.Gateways = append(out.Gateways, network.Gateway{Name: g.Name, IPAddress: g.IPAddress, ClientCIDRs: g.ClientCIDRs})
+	for i, g := range v.CustomerGateways {
+		out.Gateways = append(out.Gateways, network.Gateway{Name: g.Name, IPAddress: g.IPAddress, ClientCIDRs: g.ClientCIDRs,
+			TunnelInsideCIDRs: config.TunnelInsideCIDRs(v.TunnelInsideBlock, i)})
 	}
 	return out
 }

@@ -24,6 +24,9 @@ type RegionSpec struct {
 	AWSRegion string
 	VPCCIDR   string
 	Zones     regions.Zones
+	// TunnelBlock is the stack's /27 of VPN tunnel inside addresses (vpn.tunnelInsideBlock),
+	// when the region stacks have a VPN.
+	TunnelBlock string
 }
 
 // RenderRegion writes a region stack file in the shape of the committed ones: header, providers,
@@ -47,6 +50,11 @@ func RenderRegion(r RegionSpec) []byte {
 		fmt.Fprintf(&b, "    # %s\n", r.Zones.Note)
 	}
 	fmt.Fprintf(&b, "    availabilityZones: [%s]\n", strings.Join(r.Zones.AZs, ", "))
+	if r.TunnelBlock != "" {
+		b.WriteString("  global-sovereign:vpn:\n")
+		b.WriteString("    # This stack's own /27 for its office tunnels' inside addresses, unique in the fleet.\n")
+		fmt.Fprintf(&b, "    tunnelInsideBlock: %s\n", r.TunnelBlock)
+	}
 	if c := r.Zones.CopyRegion; c != "" {
 		b.WriteString("  global-sovereign:backup:\n")
 		b.WriteString("    # AWS Backup copies every recovery point to a vault in this region.\n")

@@ -44,7 +44,8 @@ func TestRenderGolden(t *testing.T) {
 	files := map[string][]byte{
 		// An ordinary region, one whose AZ letters skip c, an opt-in region, and a region
 		// without a copy region.
-		"Pulumi.fra.yaml": RenderRegion(RegionSpec{Code: "fra", AWSRegion: "eu-central-1", VPCCIDR: "10.7.0.0/16", Zones: zones(t, "eu-central-1")}),
+		"Pulumi.fra.yaml": RenderRegion(RegionSpec{Code: "fra", AWSRegion: "eu-central-1", VPCCIDR: "10.7.0.0/16", Zones: zones(t, "eu-central-1"),
+			TunnelBlock: "169.254.8.192/27"}),
 		"Pulumi.yul.yaml": RenderRegion(RegionSpec{Code: "yul", AWSRegion: "ca-central-1", VPCCIDR: "10.8.0.0/16", Zones: zones(t, "ca-central-1")}),
 		"Pulumi.dxb.yaml": RenderRegion(RegionSpec{Code: "dxb", AWSRegion: "me-central-1", VPCCIDR: "10.9.0.0/16", Zones: zones(t, "me-central-1")}),
 		"Pulumi.gru.yaml": RenderRegion(RegionSpec{Code: "gru", AWSRegion: "sa-east-1", VPCCIDR: "10.10.0.0/16",
@@ -97,7 +98,7 @@ func TestRenderReproducesCommittedRegions(t *testing.T) {
 		}
 		want = datacenter.ReplaceAllString(want, "")
 		got := string(RenderRegion(RegionSpec{Code: s.Settings.Code, AWSRegion: s.Settings.AWSRegion, VPCCIDR: s.Network.VPCCIDR,
-			Zones: zones(t, s.Settings.AWSRegion)}))
+			Zones: zones(t, s.Settings.AWSRegion), TunnelBlock: s.VPN.TunnelInsideBlock}))
 		if got != want {
 			t.Errorf("%s: rendered\n%s\ncommitted\n%s", s.File, got, want)
 		}

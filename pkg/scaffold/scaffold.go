@@ -107,7 +107,9 @@ func (p *Project) Region(code, awsRegion string) (*Change, error) {
 		return nil, fmt.Errorf("--aws-region %s: no AZs for it in pkg/regions (zones.go); add them there", awsRegion)
 	}
 	taken := p.taken()
-	spec := RegionSpec{Code: code, AWSRegion: awsRegion, Zones: zones}
+	// The next free block of tunnel inside addresses: the office devices end every region's
+	// tunnels, so no two stacks may share one (config/vpntunnels.go).
+	spec := RegionSpec{Code: code, AWSRegion: awsRegion, Zones: zones, TunnelBlock: config.FirstFreeTunnelBlock(p.Fleet.TunnelBlocks()).String()}
 	var stack *config.Stack
 	// The new stack's own office networks come from the project defaults: allocate, read the
 	// file as the loader will, and allocate again if one of them is in the way.
@@ -120,6 +122,12 @@ func (p *Project) Region(code, awsRegion string) (*Change, error) {
 		stack, err = p.proj.Parse(config.StackFileName(code), RenderRegion(spec))
 		if err != nil {
 			return nil, fmt.Errorf("the new file does not read back: %w", err)
+		}
+		if stack.VPN == nil || len(stack.VPN.CustomerGateways) == 0 { // the defaults give region stacks no VPN
+			spec.TunnelBlock = ""
+			if stack, err = p.proj.Parse(config.StackFileName(code), RenderRegion(spec)); err != nil {
+				return nil, fmt.Errorf("the new file does not read back: %w", err)
+			}
 		}
 		own := officeNetworks(stack)
 		if !overlapsAny(vpc, own) {

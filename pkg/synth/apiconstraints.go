@@ -3,6 +3,7 @@ package synth
 import (
 	"fmt"
 	"math"
+	"net/netip"
 	"regexp"
 	"slices"
 	"strconv"
@@ -130,6 +131,8 @@ var constraints = []constraint{
 	s("aws:ec2/customerGateway:CustomerGateway", "bgpAsn").rule(intBetween(1, 4294967294), "0").from(refEC2 + "API_CreateCustomerGateway.html"),
 	s("aws:ec2/customerGateway:CustomerGateway", "type").oneOf("ipsec.1").from(refEC2 + "API_CreateCustomerGateway.html"),
 	s("aws:ec2/vpnConnection:VpnConnection", "type").oneOf("ipsec.1").from(refEC2 + "API_CreateVpnConnection.html"),
+	s("aws:ec2/vpnConnection:VpnConnection", "tunnel1InsideCidr").rule(tunnelInsideCIDR, "169.254.5.0/30").from(refEC2 + "API_VpnTunnelOptionsSpecification.html"),
+	s("aws:ec2/vpnConnection:VpnConnection", "tunnel2InsideCidr").rule(tunnelInsideCIDR, "169.254.169.252/30").from(refEC2 + "API_VpnTunnelOptionsSpecification.html"),
 	s("aws:ec2/flowLog:FlowLog", "trafficType").oneOf("ACCEPT", "REJECT", "ALL").from(refEC2 + "API_CreateFlowLogs.html"),
 	s("aws:ec2/flowLog:FlowLog", "maxAggregationInterval").oneOf("60", "600").from(refEC2 + "API_CreateFlowLogs.html"),
 	// Tags, on every resource that sets them: keys up to 128 characters, values up to 256, and
@@ -224,6 +227,10 @@ var constraints = []constraint{
 	s("aws:budgets/budget:Budget", "name").length(1, 100).match(`^[^:\\]+$`).from(refBud),
 	s("aws:budgets/budget:Budget", "timeUnit").oneOf("DAILY", "MONTHLY", "QUARTERLY", "ANNUALLY", "CUSTOM").from(refBud),
 	s("aws:backup/vault:Vault", "name").length(2, 50).charset(`a-zA-Z0-9\-_`).from(refBak + "API_CreateBackupVault.html"),
+	s("aws:backup/vaultNotifications:VaultNotifications", "backupVaultEvents[]").
+		oneOf("BACKUP_JOB_STARTED", "BACKUP_JOB_COMPLETED", "COPY_JOB_STARTED", "COPY_JOB_SUCCESSFUL", "COPY_JOB_FAILED",
+			"RESTORE_JOB_STARTED", "RESTORE_JOB_COMPLETED", "RECOVERY_POINT_MODIFIED", "S3_BACKUP_OBJECT_FAILED", "S3_RESTORE_OBJECT_FAILED").
+		from(refBak + "API_PutBackupVaultNotifications.html"),
 	s("aws:backup/plan:Plan", "rules[].ruleName").length(1, 50).charset(`a-zA-Z0-9\-_.`).from(refBak + "API_BackupRuleInput.html"),
 	s("aws:amp/workspace:Workspace", "alias").length(1, 100).from(refAMP + "API_CreateWorkspace.html"),
 	s("aws:amp/ruleGroupNamespace:RuleGroupNamespace", "name").length(1, 64).match(`^[0-9A-Za-z][-.0-9A-Z_a-z]*$`).from(refAMP + "API_CreateRuleGroupsNamespace.html"),
@@ -382,6 +389,22 @@ func prefixBetween(lo, hi int) func(string) string {
 		}
 		return ""
 	}
+}
+
+// tunnelInsideCIDR: a /30 of 169.254.0.0/16 other than the ones AWS reserves
+// (VpnTunnelOptionsSpecification.TunnelInsideCidr; terraform-provider-aws
+// validVPNConnectionTunnelInsideCIDR lists the same).
+func tunnelInsideCIDR(v string) string {
+	p, err := netip.ParsePrefix(v)
+	if err != nil || p.Bits() != 30 || p.Masked() != p || !netip.MustParsePrefix("169.254.0.0/16").Contains(p.Addr()) {
+		return "want a /30 inside 169.254.0.0/16"
+	}
+	for _, r := range []string{"169.254.0.0/30", "169.254.1.0/30", "169.254.2.0/30", "169.254.3.0/30", "169.254.4.0/30", "169.254.5.0/30", "169.254.169.252/30"} {
+		if v == r {
+			return "reserved by AWS"
+		}
+	}
+	return ""
 }
 
 // alarmPeriod: "Valid values are 10, 20, 30, and any multiple of 60."
