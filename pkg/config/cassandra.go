@@ -91,6 +91,10 @@ type CassandraCluster struct {
 	// datacenter (NetworkTopologyStrategy); lowercase letters, digits and underscores, starting
 	// with a letter, not system*.
 	Keyspaces []string `json:"keyspaces"`
+	// Backup is the cluster's Medusa backups to S3 (cassandra_backup.go).
+	Backup *CassandraBackup `json:"backup,omitempty"`
+	// Repair is the cluster's Reaper repairs (cassandra_backup.go).
+	Repair *CassandraRepair `json:"repair,omitempty"`
 }
 
 // Grafana is the fleet's one Grafana (global-sovereign:grafana, global stacks): the Grafana
@@ -331,6 +335,7 @@ func (s *Stack) validateCassandraCluster(is *issues) {
 		}
 		seen[k] = true
 	}
+	s.validateCassandraOps(is)
 }
 
 func (s *Stack) validateGrafana(is *issues) {
