@@ -49,6 +49,13 @@ type Datacenter struct {
 	// the operator decommissions it; its ClientConfig stays, since the operator reaches the
 	// datacenter through it until it is gone.
 	Decommissioned bool
+	// ServiceAccount is the service account the datacenter's pods (and so Medusa) run as, made
+	// by the region's stack with its Pod Identity association (cassandra.PodServiceAccount); nil
+	// without backups.
+	ServiceAccount pulumi.StringInput
+	// Kubernetes is the region's own cluster, where its MedusaBackupSchedule goes; nil for the
+	// control plane's (Args.Kubernetes).
+	Kubernetes *kubernetes.Provider
 }
 
 // Args configures the cluster.
@@ -68,6 +75,12 @@ type Args struct {
 	// Protect keeps `pulumi destroy` from deleting the K8ssandraCluster: the operator would
 	// delete every datacenter with it.
 	Protect bool
+	// Backup is Medusa's storage and schedule (medusa.go); Repair is Reaper's (reaper.go); nil
+	// leaves them out. ClientTLSSecret names the client certificate Medusa connects to CQL with
+	// when the cluster has client encryption (MedusaSpec).
+	Backup          *Backup
+	Repair          *Repair
+	ClientTLSSecret string
 }
 
 // ClientConfigLoaded is a ClientConfig's pulumi.com/waitFor: the annotations the operator writes
@@ -162,6 +175,11 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	if _, err := keyspaceJob(ctx, name, args, k8c, inCluster); err != nil {
 		return nil, err
 	}
+	if args.Backup != nil {
+		if err := backupSchedules(ctx, name, args, c, k8c); err != nil {
+			return nil, err
+		}
+	}
 	c.Name = pulumi.String(args.Name).ToStringOutput()
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{"name": c.Name})
 }
@@ -208,9 +226,12 @@ func Spec(args *Args) pulumi.Map {
 		if dc.ClientConfigSecret != nil {
 			entry["k8sContext"] = pulumi.String(dc.Code)
 		}
+		if dc.ServiceAccount != nil {
+			entry["serviceAccount"] = dc.ServiceAccount
+		}
 		dcs = append(dcs, entry)
 	}
-	return pulumi.Map{
+	spec := pulumi.Map{
 		"auth": pulumi.Bool(true),
 		"cassandra": pulumi.Map{
 			"serverVersion": pulumi.String(args.ServerVersion),
@@ -218,6 +239,13 @@ func Spec(args *Args) pulumi.Map {
 			"datacenters":   dcs,
 		},
 	}
+	if args.Backup != nil {
+		spec["medusa"] = MedusaSpec(args.Name, args.Backup, args.ClientTLSSecret)
+	}
+	if args.Repair != nil {
+		spec["reaper"] = ReaperSpec(args.Repair)
+	}
+	return spec
 }
 
 // Replication is the replication map of every user keyspace: datacenter -> replication factor,
@@ -417,5 +445,5 @@ func (a *Args) Check() error {
 	if a.Kubernetes == nil {
 		return fmt.Errorf("the control plane's Kubernetes provider is required")
 	}
-	return nil
+	return a.checkOps()
 }
