@@ -159,3 +159,15 @@ func (a *Args) checkOps() error {
 	}
 	return nil
 }
+
+// SyncTask is the MedusaTask that lists the backups in the bucket and makes a MedusaBackup object
+// of each in datacenter dc's cluster (MedusaTaskSpec, operation "sync"): a restore names a
+// MedusaBackup, and a rebuilt cluster has none until it syncs.
+func SyncTask(name, dc string) map[string]any {
+	return map[string]any{
+		"apiVersion": MedusaAPIVersion,
+		"kind":       "MedusaTask",
+		"metadata":   map[string]any{"name": name, "namespace": cassandra.Namespace},
+		"spec":       map[string]any{"operation": "sync", "cassandraDatacenter": dc},
+	}
+}
