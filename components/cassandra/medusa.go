@@ -5,6 +5,7 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -150,6 +151,28 @@ type MedusaAccessArgs struct {
 	// chart creates the namespace).
 	Kubernetes *kubernetes.Provider
 	Operator   pulumi.Resource
+	// Datacenter is the region's datacenter (its code), and Schedule and BackupType its
+	// MedusaBackupSchedule's cron expression and backup type; an empty Schedule declares none
+	// (a datacenter being decommissioned).
+	Datacenter, Schedule, BackupType string
+	// ScheduleName is the schedule's name: <cluster>-<datacenter>-backups.
+	ScheduleName string
+}
+
+// MedusaAPIVersion is the group of Medusa's kinds (k8ssandra-operator v1.32.5 apis/medusa/v1alpha1).
+const MedusaAPIVersion = "medusa.k8ssandra.io/v1alpha1"
+
+// BackupScheduleSpec is a datacenter's MedusaBackupSchedule spec (apis/medusa/v1alpha1
+// MedusaBackupScheduleSpec): one backup at a time (Forbid).
+func BackupScheduleSpec(dc, schedule, backupType string) pulumi.Map {
+	return pulumi.Map{
+		"cronSchedule":      pulumi.String(schedule),
+		"concurrencyPolicy": pulumi.String("Forbid"),
+		"backupSpec": pulumi.Map{
+			"cassandraDatacenter": pulumi.String(dc),
+			"backupType":          pulumi.String(backupType),
+		},
+	}
 }
 
 // MedusaAccess is the region's Cassandra pods' service account and the IAM role Pod Identity
@@ -173,11 +196,15 @@ func MedusaPolicy(bucketArn, keyArn, prefix, bucketRegion string) iampolicy.Docu
 	)
 }
 
-// NewMedusaAccess declares the service account the datacenter's pods run as and the role Pod
-// Identity hands it (trusted for this cluster, namespace and service account only).
+// NewMedusaAccess declares the service account the datacenter's pods run as, the role Pod
+// Identity hands it (trusted for this cluster, namespace and service account only), and the
+// datacenter's backup schedule.
 func NewMedusaAccess(ctx *pulumi.Context, name string, args *MedusaAccessArgs, opts ...pulumi.ResourceOption) (*MedusaAccess, error) {
 	if args.Kubernetes == nil || args.Prefix == "" || args.BucketRegion == "" {
 		return nil, fmt.Errorf("medusa access %s: the cluster's Kubernetes provider, the bucket's region and the prefix are required", name)
+	}
+	if args.Schedule != "" && (args.Datacenter == "" || args.ScheduleName == "" || args.BackupType == "") {
+		return nil, fmt.Errorf("medusa access %s: a backup schedule needs its datacenter, name and backup type", name)
 	}
 	m := &MedusaAccess{}
 	if err := ctx.RegisterComponentResource(MedusaAccessType, name, m, opts...); err != nil {
@@ -204,5 +231,20 @@ func NewMedusaAccess(ctx *pulumi.Context, name string, args *MedusaAccessArgs, o
 		return nil, err
 	}
 	m.ServiceAccount = sa.Metadata.Name().Elem()
+	// The schedule lives beside the datacenter: the region's operator resolves its
+	// CassandraDatacenter in the schedule's own namespace and cluster
+	// (controllers/medusa/medusabackupschedule_controller.go), and retries until the global
+	// stack's K8ssandraCluster has made it. After the operator, whose chart brings the kind and
+	// the webhook that checks the cron expression.
+	if args.Schedule != "" {
+		if _, err := apiextensions.NewCustomResource(ctx, name+"-schedule", &apiextensions.CustomResourceArgs{
+			ApiVersion: pulumi.String(MedusaAPIVersion),
+			Kind:       pulumi.String("MedusaBackupSchedule"),
+			Metadata:   &metav1.ObjectMetaArgs{Name: pulumi.String(args.ScheduleName), Namespace: pulumi.String(Namespace)},
+			OtherFields: kubernetes.UntypedArgs{"spec": BackupScheduleSpec(args.Datacenter, args.Schedule, args.BackupType)},
+		}, pulumi.Parent(m), pulumi.Provider(args.Kubernetes), pulumi.DependsOn(after)); err != nil {
+			return nil, err
+		}
+	}
 	return m, ctx.RegisterResourceOutputs(m, pulumi.Map{"serviceAccount": m.ServiceAccount})
 }

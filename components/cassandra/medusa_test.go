@@ -93,6 +93,7 @@ func TestMedusaAccess(t *testing.T) {
 		_, err = cassandra.NewMedusaAccess(ctx, "gs-iad-cassandra-medusa", &cassandra.MedusaAccessArgs{
 			Scope: testScope, ClusterName: pulumi.String("gs-iad"), BucketArn: pulumi.String(bucket), KeyArn: pulumi.String(key),
 			BucketRegion: "eu-west-1", Prefix: "sovereign", Kubernetes: k8s,
+			Datacenter: "iad", Schedule: "0 2 * * *", BackupType: "differential", ScheduleName: "sovereign-iad-backups",
 		}, pulumi.Provider(p))
 		return err
 	})
@@ -114,5 +115,16 @@ func TestMedusaAccess(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(sa.DependsOn, " "), assoc.URN) {
 		t.Errorf("the service account does not wait for its association: %v", sa.DependsOn)
+	}
+	// The datacenter's schedule, in its own cluster's namespace.
+	scheds := g.ByType("kubernetes:medusa.k8ssandra.io/v1alpha1:MedusaBackupSchedule")
+	if len(scheds) != 1 {
+		t.Fatalf("%d backup schedules, want 1", len(scheds))
+	}
+	md := scheds[0].Inputs["metadata"].(map[string]any)
+	bs := scheds[0].Inputs["spec"].(map[string]any)["backupSpec"].(map[string]any)
+	if md["name"] != "sovereign-iad-backups" || md["namespace"] != cassandra.Namespace || bs["cassandraDatacenter"] != "iad" ||
+		scheds[0].Inputs["spec"].(map[string]any)["cronSchedule"] != "0 2 * * *" {
+		t.Errorf("schedule %v", scheds[0].Inputs)
 	}
 }

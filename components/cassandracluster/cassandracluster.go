@@ -53,9 +53,6 @@ type Datacenter struct {
 	// by the region's stack with its Pod Identity association (cassandra.PodServiceAccount); nil
 	// without backups.
 	ServiceAccount pulumi.StringInput
-	// Kubernetes is the region's own cluster, where its MedusaBackupSchedule goes; nil for the
-	// control plane's (Args.Kubernetes).
-	Kubernetes *kubernetes.Provider
 }
 
 // Args configures the cluster.
@@ -174,11 +171,6 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	}
 	if _, err := keyspaceJob(ctx, name, args, k8c, inCluster); err != nil {
 		return nil, err
-	}
-	if args.Backup != nil {
-		if err := backupSchedules(ctx, name, args, c, k8c); err != nil {
-			return nil, err
-		}
 	}
 	c.Name = pulumi.String(args.Name).ToStringOutput()
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{"name": c.Name})

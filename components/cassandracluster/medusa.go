@@ -3,9 +3,6 @@ package cassandracluster
 import (
 	"fmt"
 
-	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
-	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
-	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/global-sovereign/global-sovereign/components/cassandra"
@@ -17,15 +14,12 @@ type Backup struct {
 	// output and region).
 	Bucket pulumi.StringInput
 	Region string
-	// Schedule is the five-field cron expression of every datacenter's MedusaBackupSchedule;
-	// Type is "differential" or "full".
-	Schedule, Type string
 	// RetentionDays is Medusa's maxBackupAge: the nightly purge deletes older backups.
 	RetentionDays int
 }
 
 // MedusaAPIVersion is the group of Medusa's kinds (k8ssandra-operator v1.32.5 apis/medusa/v1alpha1).
-const MedusaAPIVersion = "medusa.k8ssandra.io/v1alpha1"
+const MedusaAPIVersion = cassandra.MedusaAPIVersion
 
 // ClientCertificateKeys are the keys of a cert-manager Certificate's Secret (kubernetes.io/tls
 // with the CA): what ClientTLSSecret must hold.
@@ -72,19 +66,6 @@ func MedusaSpec(clusterName string, b *Backup, clientTLSSecret string) pulumi.Ma
 	return spec
 }
 
-// BackupScheduleSpec is a datacenter's MedusaBackupSchedule spec (apis/medusa/v1alpha1
-// MedusaBackupScheduleSpec): one backup at a time (Forbid).
-func BackupScheduleSpec(dc string, b *Backup) pulumi.Map {
-	return pulumi.Map{
-		"cronSchedule":      pulumi.String(b.Schedule),
-		"concurrencyPolicy": pulumi.String("Forbid"),
-		"backupSpec": pulumi.Map{
-			"cassandraDatacenter": pulumi.String(dc),
-			"backupType":          pulumi.String(b.Type),
-		},
-	}
-}
-
 // RestoreJob is the MedusaRestoreJob that restores backup into datacenter dc (apis/medusa/v1alpha1
 // MedusaRestoreJobSpec: backup, cassandraDatacenter). It is applied by hand, in the datacenter's
 // own cluster and namespace, as the restore runbook shows; the program never restores.
@@ -108,43 +89,15 @@ func BackupJob(name, dc, backupType string) map[string]any {
 	}
 }
 
-// backupSchedules declares each datacenter's MedusaBackupSchedule in the datacenter's own
-// cluster: the operator there resolves the schedule's CassandraDatacenter in the schedule's
-// namespace (controllers/medusa/medusabackupschedule_controller.go), and that CassandraDatacenter
-// exists only in the region's cluster. After the K8ssandraCluster is ready, so the datacenter exists.
-func backupSchedules(ctx *pulumi.Context, name string, args *Args, parent pulumi.Resource, k8c pulumi.Resource) error {
-	for _, dc := range args.Datacenters {
-		if dc.Decommissioned {
-			continue
-		}
-		k8s := dc.Kubernetes
-		if k8s == nil {
-			k8s = args.Kubernetes
-		}
-		if _, err := apiextensions.NewCustomResource(ctx, fmt.Sprintf("%s-%s-backups", name, dc.Code), &apiextensions.CustomResourceArgs{
-			ApiVersion: pulumi.String(MedusaAPIVersion),
-			Kind:       pulumi.String("MedusaBackupSchedule"),
-			Metadata: &metav1.ObjectMetaArgs{
-				Name:      pulumi.String(fmt.Sprintf("%s-%s-backups", args.Name, dc.Code)),
-				Namespace: pulumi.String(cassandra.Namespace),
-			},
-			OtherFields: kubernetes.UntypedArgs{"spec": BackupScheduleSpec(dc.Code, args.Backup)},
-		}, pulumi.Parent(parent), pulumi.Provider(k8s), pulumi.DependsOn([]pulumi.Resource{k8c})); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // checkOps refuses backups Medusa could not take: a datacenter whose pods would not run as the
 // service account Pod Identity gives the bucket to (Medusa would fail on every backup, silently
-// to Pulumi), or a data-plane datacenter whose schedule has no cluster to go to.
+// to Pulumi).
 func (a *Args) checkOps() error {
 	if a.Backup == nil {
 		return nil
 	}
-	if a.Backup.Bucket == nil || a.Backup.Region == "" || a.Backup.Schedule == "" || a.Backup.Type == "" || a.Backup.RetentionDays < 1 {
-		return fmt.Errorf("backups need the bucket, its region, a schedule, a type and a retention")
+	if a.Backup.Bucket == nil || a.Backup.Region == "" || a.Backup.RetentionDays < 1 {
+		return fmt.Errorf("backups need the bucket, its region and a retention")
 	}
 	for _, dc := range a.Datacenters {
 		if dc.Decommissioned {
@@ -152,9 +105,6 @@ func (a *Args) checkOps() error {
 		}
 		if dc.ServiceAccount == nil {
 			return fmt.Errorf("datacenter %s: backups need the service account its pods run as (the one Pod Identity gives the bucket)", dc.Code)
-		}
-		if dc.ClientConfigSecret != nil && dc.Kubernetes == nil {
-			return fmt.Errorf("datacenter %s: its backup schedule goes to its own cluster; its Kubernetes provider is required", dc.Code)
 		}
 	}
 	return nil

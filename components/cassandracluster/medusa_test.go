@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/global-sovereign/global-sovereign/components/cassandra"
 )
 
 // field is one field of an operator API type: its JSON name is the schema's key.
@@ -156,7 +158,7 @@ func plain(t *testing.T, v any) any {
 	return nil
 }
 
-var testBackup = &Backup{Bucket: pulumi.String("gs-backups-1a2b"), Region: "eu-west-1", Schedule: "0 2 * * *", Type: "differential", RetentionDays: 30}
+var testBackup = &Backup{Bucket: pulumi.String("gs-backups-1a2b"), Region: "eu-west-1", RetentionDays: 30}
 
 // Every object the program applies and every object the runbooks have an operator apply
 // conforms to the operator's API types; a field the types do not have, a missing required field
@@ -169,7 +171,7 @@ func TestMedusaAndReaperObjectsMatchTheAPITypes(t *testing.T) {
 	}{
 		{"medusa", plain(t, MedusaSpec("sovereign", testBackup, "")).(map[string]any), medusaClusterTemplate},
 		{"medusa with client TLS", plain(t, MedusaSpec("sovereign", testBackup, "sovereign-medusa-client")).(map[string]any), medusaClusterTemplate},
-		{"MedusaBackupSchedule", plain(t, BackupScheduleSpec("ams", testBackup)).(map[string]any), backupScheduleSpec},
+		{"MedusaBackupSchedule", plain(t, cassandra.BackupScheduleSpec("ams", "0 2 * * *", "differential")).(map[string]any), backupScheduleSpec},
 		{"reaper", plain(t, ReaperSpec(&Repair{RepairType: "INCREMENTAL", PercentUnrepairedThreshold: 10, ScheduleSpreadPeriod: "PT6H", ExcludedKeyspaces: []string{"audit"}})).(map[string]any), reaperClusterTemplate},
 		{"reaper regular", plain(t, ReaperSpec(&Repair{RepairType: "REGULAR", ScheduleSpreadPeriod: "PT6H"})).(map[string]any), reaperClusterTemplate},
 		{"MedusaRestoreJob", RestoreJob("restore-1", "medusa-backup-20261207", "ams")["spec"].(map[string]any), restoreJobSpec},

@@ -3,7 +3,6 @@ package program
 import (
 	"fmt"
 
-	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/global-sovereign/global-sovereign/components/cassandra"
@@ -50,11 +49,16 @@ func deployCassandraBackup(ctx *pulumi.Context, e *regionEnv, cl *cluster.Cluste
 		bucketArn = field(backup, cp.Name, OutCassandraBackup, "bucketArn")
 		keyArn = field(backup, cp.Name, OutCassandraBackup, "keyArn")
 	}
-	access, err := cassandra.NewMedusaAccess(ctx, prefix+"-cassandra-medusa", &cassandra.MedusaAccessArgs{
+	accessArgs := &cassandra.MedusaAccessArgs{
 		Scope: e.scope, ClusterName: cl.Name, BucketArn: bucketArn, KeyArn: keyArn,
 		BucketRegion: cp.Settings.AWSRegion, Prefix: cc.Name,
 		Kubernetes: cl.Kubernetes, Operator: operator,
-	}, pulumi.Provider(e.provider))
+		Datacenter: s.Settings.Code, ScheduleName: fmt.Sprintf("%s-%s-backups", cc.Name, s.Settings.Code),
+	}
+	if s.Cassandra.InCluster() {
+		accessArgs.Schedule, accessArgs.BackupType = cc.Backup.Schedule, cc.Backup.Type
+	}
+	access, err := cassandra.NewMedusaAccess(ctx, prefix+"-cassandra-medusa", accessArgs, pulumi.Provider(e.provider))
 	if err != nil {
 		return err
 	}
@@ -62,24 +66,15 @@ func deployCassandraBackup(ctx *pulumi.Context, e *regionEnv, cl *cluster.Cluste
 	return nil
 }
 
-// cassandraOps gives a datacenter of the global stack's K8ssandraCluster what its backups need:
-// the service account its region made for its pods (an output, so the datacenter waits for the
-// account and its Pod Identity association) and, for a data-plane region, its own cluster, where
-// its backup schedule goes.
-func cassandraOps(ctx *pulumi.Context, args *cassandracluster.Args, dc *cassandracluster.Datacenter, x *config.Stack, r regionRef,
-	clusterOf func(string) (*kubernetes.Provider, error)) error {
-	if x.Cassandra == nil || !x.Cassandra.InCluster() {
-		return nil
+// cassandraOps gives a datacenter of the global stack's K8ssandraCluster the service account its
+// region made for its pods (an output, so the datacenter waits for the account and its Pod
+// Identity association).
+// Kept through a removal's first step: a changed account would restart every pod of a datacenter
+// that is on its way out.
+func cassandraOps(ctx *pulumi.Context, dc *cassandracluster.Datacenter, cc *config.CassandraCluster, x *config.Stack, r regionRef) {
+	if cc.Backup != nil && x.Cassandra != nil && x.Cassandra.InCluster() {
+		dc.ServiceAccount = r.str(ctx, OutCassandraPodServiceAccount)
 	}
-	dc.ServiceAccount = r.str(ctx, OutCassandraPodServiceAccount)
-	if !x.Cassandra.ControlPlane {
-		k8s, err := clusterOf(x.Settings.Code)
-		if err != nil {
-			return err
-		}
-		dc.Kubernetes = k8s
-	}
-	return nil
 }
 
 // cassandraOpsArgs sets the K8ssandraCluster's Medusa and Reaper from the cluster's config: the
@@ -88,8 +83,7 @@ func cassandraOpsArgs(ctx *pulumi.Context, args *cassandracluster.Args, cc *conf
 	if b := cc.Backup; b != nil {
 		args.Backup = &cassandracluster.Backup{
 			Bucket:   field(r.output(ctx, OutCassandraBackup), cp.Name, OutCassandraBackup, "bucket"),
-			Region:   cp.Settings.AWSRegion,
-			Schedule: b.Schedule, Type: b.Type, RetentionDays: b.RetentionDays,
+			Region: cp.Settings.AWSRegion, RetentionDays: b.RetentionDays,
 		}
 	}
 	if rp := cc.Repair; rp != nil {

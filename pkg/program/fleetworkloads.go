@@ -63,9 +63,7 @@ func deployFleetWorkloads(ctx *pulumi.Context, s *config.Stack, fleet *config.Fl
 				r := byCode[x.Settings.Code]
 				dc.ClientConfigSecret = requireString(ctx, r.ref, r.stack.Name, OutCassandraClientConfigSecret)
 			}
-			if err := cassandraOps(ctx, args, &dc, x, byCode[x.Settings.Code], clusterOf); err != nil {
-				return err
-			}
+			cassandraOps(ctx, &dc, cc, x, byCode[x.Settings.Code])
 			args.Datacenters = append(args.Datacenters, dc)
 		}
 		// The datacenters gossip over the peerings between their regions: the cluster waits for
