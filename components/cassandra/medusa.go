@@ -238,9 +238,9 @@ func NewMedusaAccess(ctx *pulumi.Context, name string, args *MedusaAccessArgs, o
 	// the webhook that checks the cron expression.
 	if args.Schedule != "" {
 		if _, err := apiextensions.NewCustomResource(ctx, name+"-schedule", &apiextensions.CustomResourceArgs{
-			ApiVersion: pulumi.String(MedusaAPIVersion),
-			Kind:       pulumi.String("MedusaBackupSchedule"),
-			Metadata:   &metav1.ObjectMetaArgs{Name: pulumi.String(args.ScheduleName), Namespace: pulumi.String(Namespace)},
+			ApiVersion:  pulumi.String(MedusaAPIVersion),
+			Kind:        pulumi.String("MedusaBackupSchedule"),
+			Metadata:    &metav1.ObjectMetaArgs{Name: pulumi.String(args.ScheduleName), Namespace: pulumi.String(Namespace)},
 			OtherFields: kubernetes.UntypedArgs{"spec": BackupScheduleSpec(args.Datacenter, args.Schedule, args.BackupType)},
 		}, pulumi.Parent(m), pulumi.Provider(args.Kubernetes), pulumi.DependsOn(after)); err != nil {
 			return nil, err

@@ -82,7 +82,7 @@ func cassandraOps(ctx *pulumi.Context, dc *cassandracluster.Datacenter, cc *conf
 func cassandraOpsArgs(ctx *pulumi.Context, args *cassandracluster.Args, cc *config.CassandraCluster, cp *config.Stack, r regionRef) {
 	if b := cc.Backup; b != nil {
 		args.Backup = &cassandracluster.Backup{
-			Bucket:   field(r.output(ctx, OutCassandraBackup), cp.Name, OutCassandraBackup, "bucket"),
+			Bucket: field(r.output(ctx, OutCassandraBackup), cp.Name, OutCassandraBackup, "bucket"),
 			Region: cp.Settings.AWSRegion, RetentionDays: b.RetentionDays,
 		}
 	}
