@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -78,6 +79,9 @@ type Args struct {
 	Backup          *Backup
 	Repair          *Repair
 	ClientTLSSecret string
+	// ClientKeyspaces are the client stacks' keyspaces (clientkeyspaces.go): named in
+	// dc-replication and given the cluster's replication, never created here.
+	ClientKeyspaces []string
 }
 
 // ClientConfigLoaded is a ClientConfig's pulumi.com/waitFor: the annotations the operator writes
@@ -265,7 +269,7 @@ func (a *Args) DCReplication() string {
 	out := map[string]map[string]int{}
 	for dc, rf := range a.Replication() {
 		out[dc] = map[string]int{}
-		for _, ks := range a.Keyspaces {
+		for _, ks := range append(slices.Clone(a.Keyspaces), a.ClientKeyspaces...) {
 			out[dc][ks] = rf
 		}
 	}
@@ -335,7 +339,7 @@ exit 1
 // runtime's seccomp profile, a read-only root with an emptyDir for its files, no service-account
 // token, and bounded resources.
 func keyspaceJob(ctx *pulumi.Context, name string, args *Args, k8c pulumi.Resource, inCluster []pulumi.ResourceOption) (*batchv1.Job, error) {
-	cql := CQL(args.Keyspaces, args.Replication())
+	cql := CQL(args.Keyspaces, args.Replication()) + ClientCQL(args.ClientKeyspaces, args.Replication())
 	sum := sha256.Sum256([]byte(cql))
 	host := cassandra.ServiceHost(args.Name, args.Datacenters[0].Code)
 	for _, dc := range args.Datacenters {

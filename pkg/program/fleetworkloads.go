@@ -76,6 +76,7 @@ func deployFleetWorkloads(ctx *pulumi.Context, s *config.Stack, fleet *config.Fl
 		}
 		args.After = links
 		cassandraOpsArgs(ctx, args, cc, cp, byCode[cp.Settings.Code])
+		args.ClientKeyspaces = fleet.CassandraClientKeyspaces(s.Settings.Environment)
 		args.Protect = s.Protected()
 		if _, err := cassandracluster.New(ctx, prefix+"-cassandra", args); err != nil {
 			return err
