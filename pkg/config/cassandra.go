@@ -91,9 +91,11 @@ type CassandraCluster struct {
 	// datacenter (NetworkTopologyStrategy); lowercase letters, digits and underscores, starting
 	// with a letter, not system*.
 	Keyspaces []string `json:"keyspaces"`
-	// Backup is the cluster's Medusa backups to S3 (cassandra_backup.go).
+	// Backup is how Medusa backs every datacenter up to the cluster's S3 bucket in the control
+	// plane's region (docs/cassandra.md); omitted, the defaults of its keys apply.
 	Backup *CassandraBackup `json:"backup,omitempty"`
-	// Repair is the cluster's Reaper repairs (cassandra_backup.go).
+	// Repair is how Reaper, in the control plane's datacenter, schedules repairs of every user
+	// keyspace (docs/operations/cassandra-repair.md); omitted, the defaults of its keys apply.
 	Repair *CassandraRepair `json:"repair,omitempty"`
 }
 

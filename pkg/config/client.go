@@ -31,8 +31,8 @@ type Client struct {
 	Database ClientDatabase `json:"database,omitempty"`
 	// Bucket is the client's own S3 bucket.
 	Bucket ClientBucket `json:"bucket,omitempty"`
-	// Cassandra is the client's own keyspace and role in its environment's Cassandra cluster
-	// (client_cassandra.go); none by default.
+	// Cassandra is the client's own keyspace and role in its environment's Cassandra cluster;
+	// none by default.
 	Cassandra ClientCassandra `json:"cassandra,omitempty"`
 }
 

@@ -9,19 +9,19 @@ import (
 
 // ClientCassandra is the client's own keyspace and role in its environment's Cassandra cluster
 // (global-sovereign:client.cassandra). The client's home must be a region stack with a Cassandra
-// datacenter: the client connects to CQL there, from its namespace only (the namespaces allowed
-// CQL are derived from this key, see Fleet.CassandraClientNamespaces). The keyspace replicates to
-// every datacenter, like the cluster's own keyspaces, and is named in the K8ssandraCluster's
-// dc-replication annotation so that a datacenter added later streams it.
+// datacenter: the client connects to CQL there, and its namespace is the one of its home
+// cluster allowed to (the region's output cassandraClientNamespaces, derived from this key).
+// The keyspace replicates to every datacenter like the cluster's own: the cluster keeps it on
+// that replication and names it in the K8ssandraCluster's dc-replication, so that a datacenter
+// added later streams it. Not done yet: the program does not create the keyspace, the role or
+// the role's Secret (docs/cassandra.md, "Client keyspaces").
 type ClientCassandra struct {
 	// Keyspace is the client's keyspace: lowercase letters, digits and underscores, starting with
 	// a letter, at most 48, not system*; unique among the cluster's keyspaces and its other
 	// clients'. Empty: the client has no keyspace (and its namespace no CQL access).
 	Keyspace string `json:"keyspace,omitempty"`
-	// User is the client's CQL role, given every permission on its keyspace and nothing else; its
-	// password is generated and kept in a Secret of the client's namespace. The same characters as
-	// keyspace, not cassandra and not the cluster's own roles (<cluster>-superuser and the
-	// operator's reaper and medusa users).
+	// User is the client's CQL role, meant to hold every permission on its keyspace and nothing
+	// else: the same characters as keyspace, not cassandra, unique among the cluster's clients.
 	// Default: `<keyspace>_app`.
 	User string `json:"user,omitempty"`
 }
