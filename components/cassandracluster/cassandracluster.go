@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -49,6 +50,10 @@ type Datacenter struct {
 	// the operator decommissions it; its ClientConfig stays, since the operator reaches the
 	// datacenter through it until it is gone.
 	Decommissioned bool
+	// ServiceAccount is the service account the datacenter's pods (and so Medusa) run as, made
+	// by the region's stack with its Pod Identity association (cassandra.PodServiceAccount); nil
+	// without backups.
+	ServiceAccount pulumi.StringInput
 }
 
 // Args configures the cluster.
@@ -68,6 +73,15 @@ type Args struct {
 	// Protect keeps `pulumi destroy` from deleting the K8ssandraCluster: the operator would
 	// delete every datacenter with it.
 	Protect bool
+	// Backup is Medusa's storage and schedule (medusa.go); Repair is Reaper's (reaper.go); nil
+	// leaves them out. ClientTLSSecret names the client certificate Medusa connects to CQL with
+	// when the cluster has client encryption (MedusaSpec).
+	Backup          *Backup
+	Repair          *Repair
+	ClientTLSSecret string
+	// ClientKeyspaces are the client stacks' keyspaces (clientkeyspaces.go): named in
+	// dc-replication and given the cluster's replication, never created here.
+	ClientKeyspaces []string
 }
 
 // ClientConfigLoaded is a ClientConfig's pulumi.com/waitFor: the annotations the operator writes
@@ -214,6 +228,9 @@ func Spec(args *Args) pulumi.Map {
 		if dc.ClientConfigSecret != nil {
 			entry["k8sContext"] = pulumi.String(dc.Code)
 		}
+		if dc.ServiceAccount != nil {
+			entry["serviceAccount"] = dc.ServiceAccount
+		}
 		dcs = append(dcs, entry)
 	}
 	spec := pulumi.Map{
@@ -224,7 +241,14 @@ func Spec(args *Args) pulumi.Map {
 	for k, v := range securitySpec() { // encryption.go
 		spec[k] = v
 	}
-	return pulumi.Map{"auth": pulumi.Bool(true), "cassandra": spec}
+	out := pulumi.Map{"auth": pulumi.Bool(true), "cassandra": spec}
+	if args.Backup != nil {
+		out["medusa"] = MedusaSpec(args.Name, args.Backup, args.ClientTLSSecret)
+	}
+	if args.Repair != nil {
+		out["reaper"] = ReaperSpec(args.Repair)
+	}
+	return out
 }
 
 // Replication is the replication map of every user keyspace: datacenter -> replication factor,
@@ -252,7 +276,7 @@ func (a *Args) DCReplication() string {
 	out := map[string]map[string]int{}
 	for dc, rf := range a.Replication() {
 		out[dc] = map[string]int{}
-		for _, ks := range a.Keyspaces {
+		for _, ks := range append(slices.Clone(a.Keyspaces), a.ClientKeyspaces...) {
 			out[dc][ks] = rf
 		}
 	}
@@ -323,7 +347,7 @@ exit 1
 // runtime's seccomp profile, a read-only root with an emptyDir for its files, no service-account
 // token, and bounded resources.
 func keyspaceJob(ctx *pulumi.Context, name string, args *Args, k8c pulumi.Resource, inCluster []pulumi.ResourceOption) (*batchv1.Job, error) {
-	cql := CQL(args.Keyspaces, args.Replication())
+	cql := CQL(args.Keyspaces, args.Replication()) + ClientCQL(args.ClientKeyspaces, args.Replication())
 	sum := sha256.Sum256([]byte(cql))
 	host := cassandra.ServiceHost(args.Name, args.Datacenters[0].Code)
 	for _, dc := range args.Datacenters {
@@ -434,5 +458,5 @@ func (a *Args) Check() error {
 	if a.Kubernetes == nil {
 		return fmt.Errorf("the control plane's Kubernetes provider is required")
 	}
-	return nil
+	return a.checkOps()
 }

@@ -91,6 +91,12 @@ type CassandraCluster struct {
 	// datacenter (NetworkTopologyStrategy); lowercase letters, digits and underscores, starting
 	// with a letter, not system*.
 	Keyspaces []string `json:"keyspaces"`
+	// Backup is how Medusa backs every datacenter up to the cluster's S3 bucket in the control
+	// plane's region (docs/cassandra.md); omitted, the defaults of its keys apply.
+	Backup *CassandraBackup `json:"backup,omitempty"`
+	// Repair is how Reaper, in the control plane's datacenter, schedules repairs of every user
+	// keyspace (docs/operations/cassandra-repair.md); omitted, the defaults of its keys apply.
+	Repair *CassandraRepair `json:"repair,omitempty"`
 }
 
 // Grafana is the fleet's one Grafana (global-sovereign:grafana, global stacks): the Grafana
@@ -329,6 +335,7 @@ func (s *Stack) validateCassandraCluster(is *issues) {
 		}
 		seen[k] = true
 	}
+	s.validateCassandraOps(is)
 }
 
 func (s *Stack) validateGrafana(is *issues) {

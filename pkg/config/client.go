@@ -31,6 +31,9 @@ type Client struct {
 	Database ClientDatabase `json:"database,omitempty"`
 	// Bucket is the client's own S3 bucket.
 	Bucket ClientBucket `json:"bucket,omitempty"`
+	// Cassandra is the client's own keyspace and role in its environment's Cassandra cluster;
+	// none by default.
+	Cassandra ClientCassandra `json:"cassandra,omitempty"`
 }
 
 // ClientQuota is the namespace's ResourceQuota. CPU in Kubernetes quantities (`2`, `500m`),
@@ -172,6 +175,7 @@ func (d ClientDatabase) DatabaseEnabled() bool { return d.Enabled == nil || *d.E
 
 func (s *Stack) validateClient(is *issues) {
 	c := s.Client
+	s.validateClientCassandra(is)
 	switch {
 	case !dnsLabelRE.MatchString(c.Namespace):
 		is.add(keyPath(KeyClient, "namespace"), "%q: want a DNS label: lowercase letters, digits and dashes, at most 63, starting and ending with a letter or digit", c.Namespace)

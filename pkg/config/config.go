@@ -168,6 +168,7 @@ func (s *Stack) applyDefaults() {
 	s.Cassandra.applyDefaults()
 	s.Monitoring.applyDefaults()
 	s.Grafana.applyDefaults()
+	s.CassandraCluster.applyDefaults()
 	s.Client.applyDefaults(s.Settings.Client)
 }
 

@@ -191,6 +191,7 @@ func (f *Fleet) Validate() Problems {
 	}
 	all = append(all, f.validateCostsFleet()...)
 	all = append(all, f.validateCassandraFleet()...)
+	all = append(all, f.validateClientCassandra()...)
 	return all
 }
 

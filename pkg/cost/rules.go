@@ -168,6 +168,9 @@ var rules = map[string]Rule{
 	"kubernetes:rbac.authorization.k8s.io/v1:RoleBinding":           {Free: freeInCluster},
 	"kubernetes:rbac.authorization.k8s.io/v1:ClusterRole":           {Free: freeInCluster},
 	"kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding":    {Free: freeInCluster},
+	// What a backup costs is its bucket's storage (priced with the bucket as usage) and, from a
+	// data-plane region, the inter-region transfer of each upload to the control plane's region.
+	"kubernetes:medusa.k8ssandra.io/v1alpha1:MedusaBackupSchedule": {Unpriced: "each backup's upload from a data-plane region is inter-region transfer (per GB, to the control plane's bucket), which depends on how much data changes between backups"},
 
 	"random:index/randomPassword:RandomPassword": {Free: freeRandom},
 	"random:index/randomId:RandomId":             {Free: freeRandom},

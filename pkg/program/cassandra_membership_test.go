@@ -111,7 +111,8 @@ func TestCassandraRemovalStepReplication(t *testing.T) {
 }
 
 // Step 2: the K8ssandraCluster drops iad (the operator decommissions it) and no longer waits for
-// it; its ClientConfig and everything of its region stay.
+// it; its ClientConfig and everything of its region stay but its backup schedule (a backup of a
+// datacenter being decommissioned would fail, and one of a datacenter already gone retries forever).
 func TestCassandraRemovalStepDatacenter(t *testing.T) {
 	_, after := synthFleetEdited(t, removalEdit("datacenter"))
 	v := viewCassandra(t, after["global"].Graph)
@@ -121,7 +122,11 @@ func TestCassandraRemovalStepDatacenter(t *testing.T) {
 	if !slices.Contains(v.clientConfigs, "iad") {
 		t.Errorf("step 2 deleted iad's ClientConfig, which the operator needs to decommission it: %v", v.clientConfigs)
 	}
-	unchangedRegion(t, "iad", synthAll(t)["iad"].Graph, after["iad"].Graph)
+	before := synthAll(t)["iad"].Graph
+	if n := len(after["iad"].Graph.ByType(medusaScheduleType)); n != 0 || len(before.ByType(medusaScheduleType)) != 1 {
+		t.Errorf("iad's backup schedules: %d in step 2, want it deleted", n)
+	}
+	unchangedRegion(t, "iad", withoutType(before, medusaScheduleType), after["iad"].Graph)
 }
 
 // Step 3 (the block deleted once the status no longer lists iad): the ClientConfig goes, and the
@@ -169,6 +174,20 @@ func TestCassandraRemovalRefused(t *testing.T) {
 }
 
 // unchangedRegion: every resource of the region's graph is as it was.
+const medusaScheduleType = "kubernetes:medusa.k8ssandra.io/v1alpha1:MedusaBackupSchedule"
+
+// withoutType is g without its resources of type typ.
+func withoutType(g *synth.Graph, typ string) *synth.Graph {
+	out := *g
+	out.Resources = nil
+	for _, r := range g.Resources {
+		if r.Type != typ {
+			out.Resources = append(out.Resources, r)
+		}
+	}
+	return &out
+}
+
 func unchangedRegion(t *testing.T, name string, before, after *synth.Graph) {
 	t.Helper()
 	old, cur := byURN(before), byURN(after)

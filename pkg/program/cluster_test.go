@@ -19,6 +19,21 @@ func one(t *testing.T, g *synth.Graph, stack, typ string) synth.Resource {
 	return rs[0]
 }
 
+// outside is one: the one resource of typ that is not in a component of type component.
+func outside(t *testing.T, g *synth.Graph, stack, typ, component string) synth.Resource {
+	t.Helper()
+	var out []synth.Resource
+	for _, r := range g.ByType(typ) {
+		if !strings.Contains(r.URN, "::sovereign:cassandra:"+component+"$") {
+			out = append(out, r)
+		}
+	}
+	if len(out) != 1 {
+		t.Fatalf("%s: %d %s outside %s, want 1", stack, len(out), typ, component)
+	}
+	return out[0]
+}
+
 func TestClusterControlPlane(t *testing.T) {
 	fleet, _ := config.LoadDir(repo)
 	graphs := regionGraphs(t)

@@ -63,6 +63,7 @@ func deployFleetWorkloads(ctx *pulumi.Context, s *config.Stack, fleet *config.Fl
 				r := byCode[x.Settings.Code]
 				dc.ClientConfigSecret = requireString(ctx, r.ref, r.stack.Name, OutCassandraClientConfigSecret)
 			}
+			cassandraOps(ctx, &dc, cc, x, byCode[x.Settings.Code])
 			args.Datacenters = append(args.Datacenters, dc)
 		}
 		// The datacenters gossip over the peerings between their regions: the cluster waits for
@@ -74,6 +75,8 @@ func deployFleetWorkloads(ctx *pulumi.Context, s *config.Stack, fleet *config.Fl
 			}
 		}
 		args.After = links
+		cassandraOpsArgs(ctx, args, cc, cp, byCode[cp.Settings.Code])
+		args.ClientKeyspaces = fleet.CassandraClientKeyspaces(s.Settings.Environment)
 		args.Protect = s.Protected()
 		if _, err := cassandracluster.New(ctx, prefix+"-cassandra", args); err != nil {
 			return err

@@ -38,14 +38,15 @@ func TestIngress(t *testing.T) {
 		if tg.Inputs["targetType"] != "ip" || tg.Inputs["port"] != float64(config.DefaultAPIPort) {
 			t.Errorf("%s: target group %v", name, tg.Inputs)
 		}
-		pab := one(t, g, name, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").Inputs
+		// The access-log bucket: the Cassandra control plane's region also holds the backup bucket.
+		pab := outside(t, g, name, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "BackupStore").Inputs
 		for _, k := range []string{"blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"} {
 			if pab[k] != true {
 				t.Errorf("%s: access-log bucket %s = %v", name, k, pab[k])
 			}
 		}
-		one(t, g, name, "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2")
-		if p := one(t, g, name, "aws:s3/bucketPolicy:BucketPolicy").Inputs["policy"].(string); !strings.Contains(p, `"aws:SecureTransport":"false"`) {
+		outside(t, g, name, "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2", "BackupStore")
+		if p := outside(t, g, name, "aws:s3/bucketPolicy:BucketPolicy", "BackupStore").Inputs["policy"].(string); !strings.Contains(p, `"aws:SecureTransport":"false"`) {
 			t.Errorf("%s: bucket policy does not refuse plain HTTP: %s", name, p)
 		}
 		if !strings.HasPrefix(g.Outputs[program.OutLoadBalancerEndpoint].(string), "https://api-"+name+".") {

@@ -44,6 +44,19 @@ const (
 	// wrote into the Cassandra control plane's cluster: the kubeconfig its ClientConfig uses.
 	// Only the name: no stack output carries a cluster credential.
 	OutCassandraClientConfigSecret = "cassandraClientConfigSecret"
+	// OutCassandraBackup (the control plane's region only) is the cluster's Medusa bucket:
+	// {bucket, bucketArn, keyArn, region}; every region's pods write there, and the global
+	// stack names it in the K8ssandraCluster.
+	OutCassandraBackup = "cassandraBackup"
+	// OutCassandraPodServiceAccount is the service account the region's Cassandra (and Medusa)
+	// pods run as, made once its Pod Identity association exists: the global stack names it in
+	// the datacenter, so the datacenter waits for it.
+	OutCassandraPodServiceAccount = "cassandraPodServiceAccount"
+	// OutCassandraClientNamespaces are the namespaces of the region's cluster that may reach CQL
+	// (9042) in its datacenter: those of the client stacks homed here with a keyspace
+	// (global-sovereign:client.cassandra). The Cassandra namespace's NetworkPolicy admits these
+	// and the Cassandra namespace itself, nothing else of the cluster.
+	OutCassandraClientNamespaces = "cassandraClientNamespaces"
 	// OutAMPWorkspace is the region's Prometheus workspace: {id, arn, endpoint, region}.
 	OutAMPWorkspace = "ampWorkspace"
 

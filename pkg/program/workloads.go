@@ -161,6 +161,10 @@ func deployWorkloads(ctx *pulumi.Context, e *regionEnv, cl *cluster.Cluster) err
 	if err != nil {
 		return err
 	}
+	if err := deployCassandraBackup(ctx, e, cl, dc.Operator); err != nil {
+		return err
+	}
+	exportCassandraClients(ctx, e)
 	if !c.ControlPlane {
 		// Only the Secret's name: the kubeconfig itself stays in the clusters and this state.
 		ctx.Export(OutCassandraClientConfigSecret, dc.ClientConfigSecret)

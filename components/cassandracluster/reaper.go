@@ -1,0 +1,43 @@
+package cassandracluster
+
+import (
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Repair is the cluster's Reaper configuration (config.CassandraRepair).
+type Repair struct {
+	RepairType                 string
+	PercentUnrepairedThreshold int
+	ScheduleSpreadPeriod       string
+	ExcludedKeyspaces          []string
+}
+
+// ReaperSpec is the K8ssandraCluster's spec.reaper (k8ssandra-operator v1.32.5
+// apis/reaper/v1alpha1 ReaperClusterTemplate): one Reaper (deploymentMode SINGLE, which the
+// operator places in the first datacenter, the control plane's), keeping its state in the
+// cluster it repairs (storageType cassandra, keyspace reaper_db, which the operator creates and
+// replicates to every datacenter), with auto-scheduling: every user keyspace gets a repair
+// schedule of its own, made and dropped with it (pkg/reaper/deployment.go turns autoScheduling
+// into REAPER_AUTO_SCHEDULING_* variables). Its UI and REST API keep the operator's generated
+// credentials (uiUserSecretRef unset: `<cluster>-reaper-ui`, pkg/reaper/resource.go). When the
+// cluster has client encryption, Reaper uses the cluster's clientEncryptionStores
+// (K8ssandraClusterSpec.Cassandra.ClientEncryptionStores: "used by Cassandra and Reaper"), so
+// nothing is set here for it.
+func ReaperSpec(r *Repair) pulumi.Map {
+	auto := pulumi.Map{
+		"enabled":              pulumi.Bool(true),
+		"repairType":           pulumi.String(r.RepairType),
+		"scheduleSpreadPeriod": pulumi.String(r.ScheduleSpreadPeriod),
+	}
+	if r.RepairType == "INCREMENTAL" || r.RepairType == "AUTO" {
+		auto["percentUnrepairedThreshold"] = pulumi.Int(r.PercentUnrepairedThreshold)
+	}
+	if len(r.ExcludedKeyspaces) > 0 {
+		auto["excludedKeyspaces"] = pulumi.ToStringArray(r.ExcludedKeyspaces)
+	}
+	return pulumi.Map{
+		"deploymentMode": pulumi.String("SINGLE"),
+		"storageType":    pulumi.String("cassandra"),
+		"autoScheduling": auto,
+	}
+}
