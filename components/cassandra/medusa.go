@@ -108,7 +108,12 @@ func NewBackupStore(ctx *pulumi.Context, name string, args *BackupStoreArgs, opt
 		return nil, err
 	}
 	// Replaced and deleted versions expire after the retention; so do uploads that never
-	// completed (an interrupted backup's multipart uploads cost storage unseen).
+	// completed (an interrupted backup's multipart uploads cost storage unseen). Medusa's purge
+	// deletes with plain DeleteObject, which leaves a delete marker per file on a versioned
+	// bucket: once its noncurrent versions expire, the marker is removed too
+	// (ExpiredObjectDeleteMarker, allowed beside NoncurrentVersionExpiration but not beside an
+	// expiration in days). Current objects never expire: a differential backup still references
+	// SSTables uploaded long before, and Medusa's purge alone knows which.
 	if _, err := s3.NewBucketLifecycleConfigurationV2(ctx, name, &s3.BucketLifecycleConfigurationV2Args{
 		Bucket: id,
 		Rules: s3.BucketLifecycleConfigurationV2RuleArray{s3.BucketLifecycleConfigurationV2RuleArgs{
@@ -117,6 +122,7 @@ func NewBackupStore(ctx *pulumi.Context, name string, args *BackupStoreArgs, opt
 			NoncurrentVersionExpiration: &s3.BucketLifecycleConfigurationV2RuleNoncurrentVersionExpirationArgs{
 				NoncurrentDays: pulumi.Int(args.NoncurrentDays),
 			},
+			Expiration: &s3.BucketLifecycleConfigurationV2RuleExpirationArgs{ExpiredObjectDeleteMarker: pulumi.Bool(true)},
 			AbortIncompleteMultipartUpload: &s3.BucketLifecycleConfigurationV2RuleAbortIncompleteMultipartUploadArgs{
 				DaysAfterInitiation: pulumi.Int(7),
 			},
