@@ -207,7 +207,8 @@ func TestDocCommands(t *testing.T) {
 }
 
 // checkNamed checks a command the test does not run: a sovereign command's subcommand and flags
-// (cobra refuses an unknown flag before it prints help) and a make target's existence.
+// (cobra refuses an unknown flag before it prints help; `go run ./cmd/sovereign` counts as the
+// binary), a make target's existence, and that a `go test -run` names tests that exist.
 func checkNamed(t *testing.T, b Block, c Command, dir string) {
 	t.Helper()
 	words := strings.Fields(c.Text)
@@ -222,7 +223,14 @@ func checkNamed(t *testing.T, b Block, c Command, dir string) {
 	for len(words) > 0 && strings.Contains(words[0], "=") && !strings.HasPrefix(words[0], "-") {
 		words = words[1:] // VAR=value before the command
 	}
+	if len(words) > 2 && words[0] == "go" && words[1] == "run" && words[2] == "./cmd/sovereign" {
+		words = append([]string{"bin/sovereign"}, words[3:]...)
+	}
 	switch {
+	case len(words) > 1 && words[0] == "go" && words[1] == "test":
+		for _, problem := range GoTestProblems(root, words) {
+			t.Errorf("%s:%d: %s: %s", b.File, c.Line, c.Text, problem)
+		}
 	case len(words) > 0 && words[0] == "bin/sovereign":
 		if code, out := shell(dir, strings.Join(words, " ")+" --help"); code != 0 {
 			t.Errorf("%s:%d: %s: the binary does not take it: exit %d\n%s", b.File, c.Line, c.Text, code, out)
