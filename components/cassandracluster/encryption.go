@@ -63,7 +63,7 @@ func securitySpec() pulumi.Map {
 	}
 }
 
-// cassandraYaml turns encryption on in a datacenter (Cassandra 4.1 EncryptionOptions).
+// cassandraYaml turns encryption on in a datacenter (Cassandra 4.1/5.0 EncryptionOptions).
 // Internode: every connection TLS, and both ends present a certificate of the cluster's CA
 // (require_client_auth); the certificates name no address (pods change theirs), so no endpoint
 // verification. Native transport: TLS required (not optional); clients authenticate with their
