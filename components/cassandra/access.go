@@ -34,7 +34,18 @@ type AccessArgs struct {
 // an inter-Region VPC peering connection has a maximum MTU of 1500), so a large internode or
 // streaming packet is dropped with this message, and a security group that does not admit it
 // leaves the TCP connection hanging instead of lowering its segment size.
+//
+// Pods cannot count on that message: the network policy agent evaluates an ICMP packet as a new
+// flow and a NetworkPolicy cannot admit ICMP (aws-network-policy-agent v1.3.7
+// pkg/ebpf/c/tc.v4ingress.bpf.c; issue #207, PR #561 closed unmerged), so it is dropped at any
+// pod with an ingress policy, and every Cassandra pod has one. The Cassandra regions therefore
+// clamp their pods' MTU to PeeringMTU (components/cluster Args.PodMTU): TCP then announces an MSS
+// that fits the peering and no fragmentation-needed reply is ever sent to a pod. The rule stays
+// for the nodes' own traffic, which keeps the ENI's 9001.
 const (
+	// PeeringMTU is the largest packet inter-Region VPC peering carries (the User Guide page above).
+	PeeringMTU = 1500
+
 	icmpFragmentationNeededType = 3
 	icmpFragmentationNeededCode = 4
 )

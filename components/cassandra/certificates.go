@@ -180,15 +180,36 @@ type leafCertificate struct {
 	jks                bool // JKS keystore and truststore for Cassandra
 }
 
-// leafCertificates: internode (both ends of a connection present it: require_client_auth),
-// native transport (server only; clients authenticate with passwords), and the management API's
-// server and client pair (mutual TLS).
+// The usages every leaf carries. Each is presented as a client somewhere as well as a server,
+// and each client's verifier checks the extended key usage:
+//   - internode: both ends of a connection present it (require_client_auth);
+//   - native (CQL): also the JMX client certificate. With client encryption on, k8ssandra-operator
+//     turns on JMX over TLS with need.client.auth and hands the native keystore to nodetool and
+//     Reaper as javax.net.ssl.keyStore (k8ssandra-operator v1.32.5 pkg/cassandra/encryption.go
+//     addJmxEncryptionOptions, pkg/reaper/deployment.go configureClientEncryption); the JDK's
+//     validator refuses a client certificate without clientAuth;
+//   - management server: cass-operator mounts only the server Secret into the pods, and the
+//     probes and the preStop drain present its tls.crt as their client certificate to the
+//     management API, which requires one (cass-operator v1.30.3 pkg/httphelper/security.go
+//     AddServerSecurity; management-api Cli.createSSLContext ClientAuth.REQUIRE);
+//   - management client: cass-operator validates both Secrets with x509 Verify and no
+//     KeyUsages, which Go reads as serverAuth (cass-operator v1.30.3 pkg/httphelper/security.go
+//     verifyPeerCertificateNoHostCheck): a clientAuth-only certificate fails with "incompatible
+//     key usage" and the datacenter is never created.
+//
+// So all four carry both, with the key usages of cass-operator's own mTLS fixtures
+// (tests/testdata/mtls-certs-{client,server}.yaml: Digital Signature; TLS Web Client and Server
+// Authentication) plus key encipherment for RSA key exchange.
+var leafUsages = []string{"digital signature", "key encipherment", "server auth", "client auth"}
+
+// leafCertificates: internode, native transport (its dnsNames are what CQL clients reach), and
+// the management API's server and client pair (mutual TLS).
 func leafCertificates(nativeHosts []string) []leafCertificate {
 	return []leafCertificate{
-		{secret: InternodeSecret, commonName: "cassandra-internode", usages: []string{"server auth", "client auth"}, jks: true},
-		{secret: NativeSecret, commonName: "cassandra-native", usages: []string{"server auth"}, dnsNames: nativeHosts, jks: true},
-		{secret: ManagementServerSecret, commonName: "cassandra-mgmt-server", usages: []string{"server auth"}},
-		{secret: ManagementClientSecret, commonName: "cassandra-mgmt-client", usages: []string{"client auth"}},
+		{secret: InternodeSecret, commonName: "cassandra-internode", usages: leafUsages, jks: true},
+		{secret: NativeSecret, commonName: "cassandra-native", usages: leafUsages, dnsNames: nativeHosts, jks: true},
+		{secret: ManagementServerSecret, commonName: "cassandra-mgmt-server", usages: leafUsages},
+		{secret: ManagementClientSecret, commonName: "cassandra-mgmt-client", usages: leafUsages},
 	}
 }
 

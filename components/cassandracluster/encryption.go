@@ -40,18 +40,30 @@ func stores(secret string) pulumi.Map {
 // datacenter's own namespace and cluster: the control plane's k8ssandra-operator through its
 // remote client (v1.32.5 pkg/cassandra/management.go NewManagementApiFacade,
 // controllers/k8ssandra/schemas.go), cass-operator locally (pkg/httphelper/security.go).
+//
+// skipSecretValidation: cass-operator v1.30.3 validates both Secrets in IsValid on every
+// reconcile, and a failure (a Secret not there yet) is a reconcile.TerminalError: no requeue, and
+// cass-operator does not watch these Secrets, so a datacenter created before its region's
+// cert-manager has issued them (a datacenter added to a running cluster: the CA reaches its region
+// in the same global update that names it) would wait for a manual nudge. Skipped, the missing
+// Secret surfaces where the HTTP client is built (BuildHttpClient in CreateReconciliationContext),
+// an ordinary error that is retried with backoff, and the pods wait for their Secret volumes. What
+// the validation checked is guaranteed otherwise: cert-manager writes kubernetes.io/tls Secrets
+// with ca.crt and a PKCS#8 key, and the usages that pass cass-operator's chain check are tested
+// (components/cassandra TestLeafCertificatesPassTheirVerifiers).
 func securitySpec() pulumi.Map {
 	return pulumi.Map{
 		"serverEncryptionStores": stores(cassandra.InternodeSecret),
 		"clientEncryptionStores": stores(cassandra.NativeSecret),
 		"managementApiAuth": pulumi.Map{"manual": pulumi.Map{
-			"clientSecretName": pulumi.String(cassandra.ManagementClientSecret),
-			"serverSecretName": pulumi.String(cassandra.ManagementServerSecret),
+			"clientSecretName":     pulumi.String(cassandra.ManagementClientSecret),
+			"serverSecretName":     pulumi.String(cassandra.ManagementServerSecret),
+			"skipSecretValidation": pulumi.Bool(true),
 		}},
 	}
 }
 
-// cassandraYaml turns encryption on in a datacenter (Cassandra 4.1 EncryptionOptions).
+// cassandraYaml turns encryption on in a datacenter (Cassandra 4.1/5.0 EncryptionOptions).
 // Internode: every connection TLS, and both ends present a certificate of the cluster's CA
 // (require_client_auth); the certificates name no address (pods change theirs), so no endpoint
 // verification. Native transport: TLS required (not optional); clients authenticate with their

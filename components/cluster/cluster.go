@@ -9,6 +9,7 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
@@ -105,7 +106,12 @@ type Args struct {
 	// that leaves the VPC: peered VPCs then see (and can answer) pod IPs, which Cassandra's
 	// gossip between datacenters needs. The private subnets' NAT gateways translate what goes
 	// to the internet.
-	ExternalSNAT  bool
+	ExternalSNAT bool
+	// PodMTU, when not 0, is the MTU of the pods' interfaces (the VPC CNI's POD_MTU; its
+	// default is the ENI MTU, 9001). A region whose pods talk over inter-Region peering sets
+	// the peering's MTU: path MTU discovery cannot be relied on there, as the network policy
+	// agent drops the ICMP that carries it before it reaches a pod with an ingress policy.
+	PodMTU        int
 	AdminRoleArns []string
 	// ViewerRoleArns get read-only access without Secrets (AmazonEKSViewPolicy, cluster scope), e.g. the role
 	// pull-request previews run as.
@@ -233,6 +239,8 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		access[fmt.Sprintf("auditor-%d", i)] = entry(arn, "audit", AuditPolicy(args.Scope))
 	}
 	mode := eks.AuthenticationModeApi
+	// The VPC CNI's environment, laid over pulumi-eks's own (see VpcCniOptions below).
+	cniEnv := pulumi.Map{"AWS_VPC_K8S_PLUGIN_LOG_LEVEL": pulumi.String(CNILogLevel)}
 	clusterArgs := &eks.ClusterArgs{
 		Name:                   pulumi.String(name),
 		Version:                pulumi.String(args.KubernetesVersion),
@@ -272,14 +280,18 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 			// when none is given (addons/cni-addon.ts): every IP assignment logged on every
 			// node. The Go SDK has no pluginLogLevel, so that one is set through the add-on's
 			// configuration values, whose env pulumi-eks lays over its own.
-			LogLevel: pulumi.String(CNILogLevel),
-			ConfigurationValues: pulumi.Map{"env": pulumi.Map{
-				"AWS_VPC_K8S_PLUGIN_LOG_LEVEL": pulumi.String(CNILogLevel),
-			}},
+			LogLevel:            pulumi.String(CNILogLevel),
+			ConfigurationValues: pulumi.Map{"env": cniEnv},
 		},
 	}
 	if args.ExternalSNAT {
 		clusterArgs.VpcCniOptions.ExternalSnat = pulumi.Bool(true)
+	}
+	// POD_MTU (amazon-vpc-cni-k8s v1.22.4 README, cmd/aws-vpc-cni/main.go): written into the
+	// CNI's conflist when aws-node starts, so it applies to pods created after that; the nodes'
+	// own interfaces keep the ENI MTU (AWS_VPC_ENI_MTU would lower the primary interface too).
+	if args.PodMTU > 0 {
+		cniEnv["POD_MTU"] = pulumi.String(strconv.Itoa(args.PodMTU))
 	}
 	if len(args.PublicAccessCIDRs) > 0 {
 		clusterArgs.PublicAccessCidrs = pulumi.ToStringArray(args.PublicAccessCIDRs)

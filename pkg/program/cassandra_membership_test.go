@@ -235,3 +235,36 @@ func synthFleetWith(t *testing.T, file, text string) map[string]*synth.Result {
 	}
 	return results
 }
+
+// A datacenter added to a running cluster is named in the K8ssandraCluster by the same global
+// update that first copies the CA to its region, so its management API Secrets may not exist
+// when cass-operator first reconciles it. cass-operator v1.30.3 treats a failed Secret
+// validation as terminal (no requeue, and it does not watch those Secrets); with the validation
+// skipped the missing Secret is an ordinary, retried error. The added region's certificates do
+// not hold its own stack up waiting for a CA that only the global stack brings.
+func TestCassandraAddedDatacenterDoesNotWedgeOnItsCertificates(t *testing.T) {
+	iad, err := os.ReadFile(filepath.Join(repo, "Pulumi.iad.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	aaa := strings.NewReplacer("code: iad", "code: aaa", "us-east-1", "eu-central-1", "10.2.0.0/16", fraCIDR).Replace(string(iad))
+	results := synthFleetWith(t, "Pulumi.aaa.yaml", aaa)
+	k := one(t, results["global"].Graph, "global", tK8ssandraCluster)
+	c := asMap(asMap(k.Inputs["spec"])["cassandra"])
+	if !slices.Contains(viewCassandra(t, results["global"].Graph).spec, "aaa") {
+		t.Fatal("aaa is not in the K8ssandraCluster")
+	}
+	if manual := asMap(asMap(c["managementApiAuth"])["manual"]); manual["skipSecretValidation"] != true {
+		t.Errorf("managementApiAuth.manual %v: a datacenter created before its Secrets stays invalid until someone edits it", manual)
+	}
+	certs := 0
+	for _, r := range results["aaa"].Graph.ByType("kubernetes:cert-manager.io/v1:Certificate") {
+		certs++
+		if ann := asMap(asMap(r.Inputs["metadata"])["annotations"]); ann["pulumi.com/skipAwait"] != "true" {
+			t.Errorf("aaa: Certificate %s waits (%v) for a CA only the global stack replicates", r.Name, ann)
+		}
+	}
+	if certs == 0 {
+		t.Error("aaa issues no certificates")
+	}
+}

@@ -281,6 +281,26 @@ func TestDatacenterRacksNodesAndStorage(t *testing.T) {
 		if cni := one(t, g, x.Name, "eks:index:Cluster").Inputs["vpcCniOptions"].(map[string]any); cni["externalSnat"] != true {
 			t.Errorf("%s: VPC CNI options %v: pods would reach peer VPCs as their node", x.Name, cni)
 		}
+		// Pods talk over inter-Region peering (MTU 1500), where the ICMP of path MTU discovery
+		// never reaches a pod under a NetworkPolicy: their MTU is clamped at the start.
+		cnis := 0
+		for _, a := range g.ModelledByType("aws:eks/addon:Addon") {
+			if a.Inputs["addonName"] != "vpc-cni" {
+				continue
+			}
+			cnis++
+			var cfg struct{ Env map[string]string }
+			s, _ := a.Inputs["configurationValues"].(string)
+			if err := json.Unmarshal([]byte(s), &cfg); err != nil {
+				t.Fatalf("%s: vpc-cni configuration %q: %v", x.Name, s, err)
+			}
+			if mtu, err := strconv.Atoi(cfg.Env["POD_MTU"]); err != nil || mtu > cassandra.PeeringMTU {
+				t.Errorf("%s: pod MTU %q, want at most %d", x.Name, cfg.Env["POD_MTU"], cassandra.PeeringMTU)
+			}
+		}
+		if cnis != 1 {
+			t.Errorf("%s: %d vpc-cni add-ons", x.Name, cnis)
+		}
 	}
 }
 

@@ -63,6 +63,9 @@ func prepareCassandra(ctx *pulumi.Context, e *regionEnv, args *cluster.Args) err
 		})
 	}
 	args.ExternalSNAT = true
+	// Pods reach the other datacenters over inter-Region peering, where path MTU discovery does
+	// not reach them (cassandra.PeeringMTU).
+	args.PodMTU = cassandra.PeeringMTU
 	if c.ControlPlane {
 		return nil
 	}
