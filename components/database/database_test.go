@@ -295,6 +295,10 @@ func TestDatabase(t *testing.T) {
 				if in["globalClusterIdentifier"] != "gs-global" || in["sourceRegion"] != "eu-west-1" {
 					t.Errorf("secondary cluster %v", in)
 				}
+				// As on the writer: the provider's default (false) would flip it on every role change.
+				if in["copyTagsToSnapshot"] != true {
+					t.Errorf("secondary copyTagsToSnapshot %v, want true as on the writer", in["copyTagsToSnapshot"])
+				}
 				want := strings.Replace(primaryArn, ":eu-west-1:", ":"+a.Scope.Region+":", 1)
 				if g.Outputs["globalClusterId"] != "gs-global" || g.Outputs["secretArn"] != want {
 					t.Errorf("secondary outputs %v, want the replica secret %s", g.Outputs, want)
