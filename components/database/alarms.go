@@ -41,10 +41,15 @@ type alarm struct {
 // forever. A Metrics Insights query filtered on the cluster matches the series whatever its other
 // dimensions, and needs no change when the writer's region does.
 func (b *builder) alarms(cluster *rds.Cluster) error {
+	// A secondary has no writer: its Role=WRITER series never exists, so it watches its readers.
+	role, whose := "WRITER", "the writer's"
+	if b.args.Secondary != nil {
+		role, whose = "READER", "the readers' average"
+	}
 	list := []alarm{
 		{suffix: "cpu", metric: "CPUUtilization", statistic: "Average", comparison: "GreaterThanThreshold",
-			threshold: cpuAlarmPercent, period: alarmPeriodSeconds, missing: "notBreaching", dimensions: map[string]string{"Role": "WRITER"},
-			description: fmt.Sprintf("Aurora %s: the writer's CPU above %d%% for 15 minutes", b.name, cpuAlarmPercent)},
+			threshold: cpuAlarmPercent, period: alarmPeriodSeconds, missing: "notBreaching", dimensions: map[string]string{"Role": role},
+			description: fmt.Sprintf("Aurora %s: %s CPU above %d%% for 15 minutes", b.name, whose, cpuAlarmPercent)},
 		{suffix: "freeable-memory", metric: "FreeableMemory", statistic: "Minimum", comparison: "LessThanThreshold",
 			threshold: freeableMemoryBytes, period: alarmPeriodSeconds, missing: "notBreaching",
 			description: fmt.Sprintf("Aurora %s: an instance has had under 2 GiB freeable memory for 15 minutes", b.name)},

@@ -355,15 +355,18 @@ func (b *builder) foundation() error {
 	return err
 }
 
-// instances declares the cluster's instances spread over the AZs. Instance 1 is the writer of a
-// primary (promotion tier 0); the rest are readers that fail over in tier order.
+// instances declares the cluster's instances spread over the AZs, promotion tier i for instance
+// i+1: an in-region failover promotes instance 1 first.
 //
 // Pulumi changes independent resources in parallel, so an instance-class change would restart
 // the writer and every reader at once. Each instance depends on the next one instead: a change
-// rolls from the last reader to the first and reaches the writer last, one instance at a time,
-// while the others serve. The price is that the instances are also created one after another.
-// After an in-region failover another instance may be the writer; the roll still restarts one
-// instance at a time.
+// rolls from instance N down to instance 1, one instance at a time, while the others serve. The
+// price is that the instances are also created one after another, instance N first, and Aurora
+// makes the first instance of an empty cluster its writer (RDS API CreateDBCluster: the writer
+// is the instance created first). So a new primary's writer is instance N, the first one the roll
+// restarts; after one in-region failover to instance 1 (docs/data-layer.md, Aurora) the writer is
+// the last one restarted. A dependency order cannot make the instance created first the last
+// one updated.
 func (b *builder) instances(cluster *rds.Cluster) ([]*rds.ClusterInstance, error) {
 	a := b.args
 	out := make([]*rds.ClusterInstance, a.Instances)

@@ -295,6 +295,10 @@ func TestDatabase(t *testing.T) {
 				if in["globalClusterIdentifier"] != "gs-global" || in["sourceRegion"] != "eu-west-1" {
 					t.Errorf("secondary cluster %v", in)
 				}
+				// As on the writer: the provider's default (false) would flip it on every role change.
+				if in["copyTagsToSnapshot"] != true {
+					t.Errorf("secondary copyTagsToSnapshot %v, want true as on the writer", in["copyTagsToSnapshot"])
+				}
 				want := strings.Replace(primaryArn, ":eu-west-1:", ":"+a.Scope.Region+":", 1)
 				if g.Outputs["globalClusterId"] != "gs-global" || g.Outputs["secretArn"] != want {
 					t.Errorf("secondary outputs %v, want the replica secret %s", g.Outputs, want)
@@ -320,8 +324,8 @@ func TestDatabase(t *testing.T) {
 						t.Errorf("instance %s %s = %v, want %v", id, k, inst.Inputs[k], want)
 					}
 				}
-				// Rolling changes: each instance waits for the next, so the writer changes last
-				// and one instance at a time restarts.
+				// Rolling changes: each instance waits for the next, so one instance at a time
+				// restarts, instance N first (see instances()).
 				for j := 0; j < a.Instances; j++ {
 					other, _ := g.Named(tInstance, fmt.Sprintf("gs-test-aurora-%d", j+1))
 					if slices.Contains(inst.DependsOn, other.URN) != (j == i+1) {
@@ -355,9 +359,11 @@ func TestDatabase(t *testing.T) {
 				!slices.Equal(graphtest.Strings(ev.Inputs["sourceIds"]), []string{"gs-test-aurora"}) {
 				t.Errorf("event subscription %v", ev.Inputs)
 			}
-			// CPU: the writer's, not the average of writer and readers.
-			if cpu, ok := metrics["CPUUtilization"]; !ok || cpu.Inputs["dimensions"].(map[string]any)["Role"] != "WRITER" {
-				t.Errorf("CPU alarm %v, want on the WRITER role", cpu.Inputs)
+			// CPU: the writer's, not the average of writer and readers; a secondary has no writer,
+			// so its alarm watches its readers (a WRITER series there never exists).
+			role := map[bool]string{true: "WRITER", false: "READER"}[isPrimary]
+			if cpu, ok := metrics["CPUUtilization"]; !ok || cpu.Inputs["dimensions"].(map[string]any)["Role"] != role {
+				t.Errorf("CPU alarm %v, want on the %s role", cpu.Inputs, role)
 			}
 			if _, ok := metrics["FreeableMemory"]; !ok {
 				t.Error("no freeable memory alarm")

@@ -28,6 +28,8 @@ func (b *builder) secondary() (*rds.Cluster, error) {
 		IamDatabaseAuthenticationEnabled: pulumi.Bool(true),
 		DeletionProtection:               pulumi.Bool(a.Scope.Protect),
 		ApplyImmediately:                 pulumi.Bool(a.ApplyImmediately),
+		// As on the writer, so that a role change does not flip it (the provider's default is false).
+		CopyTagsToSnapshot: pulumi.Bool(true),
 		// A secondary cannot take a final snapshot of its own; the primary's backups (and their
 		// cross-region copies) hold the data.
 		SkipFinalSnapshot: pulumi.Bool(true),

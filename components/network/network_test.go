@@ -369,3 +369,24 @@ func TestNetworkRefusesUnpinnedTunnels(t *testing.T) {
 		}
 	}
 }
+
+// A VPN connection is replaced when its tunnel inside CIDRs change (terraform-provider-aws:
+// tunnel1_inside_cidr and tunnel2_inside_cidr are ForceNew; issue #45663), which also happens on
+// the first `up` that pins them on a connection created with AWS's random /30s. The old one is
+// deleted first: the replacement gets new keys and addresses anyway (the office is configured
+// again), and a second connection on the same customer gateway and virtual private gateway
+// beside the first is not something AWS is known to create (terraform#17631 reports the first
+// one destroyed when a second was declared on the same pair).
+func TestVpnConnectionsDeleteBeforeReplace(t *testing.T) {
+	g := synthNetwork(t, args("10.1.0.0/16", []string{"eu-west-1a", "eu-west-1b"}, true,
+		&network.VPNArgs{BGPASN: asn(65000), AmazonSideASN: 64512, Gateways: office, OfficeIngressPorts: []int{443}}))
+	conns := g.ByType(tVPN)
+	if len(conns) != len(office) {
+		t.Fatalf("%d VPN connections, want %d", len(conns), len(office))
+	}
+	for _, c := range conns {
+		if !c.DeleteBeforeReplace {
+			t.Errorf("%s is replaced create-before-delete: want deleteBeforeReplace", c.Name)
+		}
+	}
+}

@@ -122,7 +122,12 @@ func (b *builder) vpnConnection(v *VPNArgs, g Gateway) (*ec2.VpnConnection, erro
 		Tags:                              nameTag(b.n("vpn-%s", g.Name), nil),
 	}, b.parent,
 		// The pre-shared keys and the device configuration (which embeds them) are secrets.
-		pulumi.AdditionalSecretOutputs([]string{"tunnel1PresharedKey", "tunnel2PresharedKey", "customerGatewayConfiguration"}))
+		pulumi.AdditionalSecretOutputs([]string{"tunnel1PresharedKey", "tunnel2PresharedKey", "customerGatewayConfiguration"}),
+		// A change of the inside CIDRs (and the first `up` that pins them on a connection made
+		// with AWS's random ones) replaces the connection: they are ForceNew in the provider. The
+		// office must take the new keys and addresses either way; deleting first never puts a
+		// second connection on the same customer gateway and virtual private gateway.
+		pulumi.DeleteBeforeReplace(true))
 	if err != nil {
 		return nil, err
 	}

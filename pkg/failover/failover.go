@@ -246,9 +246,22 @@ func Run(ctx context.Context, o Options) error {
 	if err := replicas(ctx, o, p); err != nil {
 		return fmt.Errorf("step 5: %w\nthe writer moved and the config is written: commit it; fix the replicas before relying on them", err)
 	}
-	fmt.Fprintf(o.Out, "\nDone: %s writes. Next: commit the stack files, then `sovereign preview --all` (no cluster, global cluster or secret is replaced) and `sovereign up --all`", p.To.Name)
+	// The credentials' host and the clients' writer endpoint are the global cluster's endpoint as
+	// the home's state holds it; the provider reads it only on a refresh (`up` does not refresh),
+	// and until it has, the state holds the first writer's cluster endpoint.
+	home := o.Fleet.DatabaseHome(p.To.Settings.Environment)
+	refresh := fmt.Sprintf("`sovereign refresh --stack %s`", home.Name)
+	homeDown := o.Mode == Unplanned && home.Settings.AWSRegion == p.From.Settings.AWSRegion
+	fmt.Fprintf(o.Out, "\nDone: %s writes. Next: commit the stack files", p.To.Name)
+	if !homeDown {
+		fmt.Fprintf(o.Out, ", %s (reads the global writer endpoint: the credentials' host and clientWriterEndpoint follow it)", refresh)
+	}
+	fmt.Fprintf(o.Out, ", then `sovereign preview --all` (no cluster, global cluster or secret is replaced) and `sovereign up --all`")
 	if o.Mode == Unplanned {
 		fmt.Fprintf(o.Out, " without %s while %s is down (--stack for each other stack)", p.From.Name, p.From.Settings.AWSRegion)
+	}
+	if homeDown {
+		fmt.Fprintf(o.Out, "; then %s once %s is back, and `sovereign up --all`", refresh, home.Settings.AWSRegion)
 	}
 	fmt.Fprintln(o.Out, ".")
 	return nil

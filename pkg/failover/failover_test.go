@@ -166,6 +166,11 @@ func TestPlannedSwitchover(t *testing.T) {
 		}
 	}
 	afterSwitch(t, dir)
+	// The home's state holds the global writer endpoint only once a refresh has read it; `up`
+	// does not refresh, so the next steps refresh the home before deploying.
+	if i, j := strings.Index(out.String(), "sovereign refresh --stack ams"), strings.Index(out.String(), "sovereign up --all"); i < 0 || j < 0 || i > j {
+		t.Errorf("next steps do not refresh the home before up:\n%s", out)
+	}
 	for _, want := range []string{"Plan: move the writer", "rds:SwitchoverGlobalCluster in eu-west-1", "switching-over", "step 4: wrote Pulumi.ams.yaml", "no Pulumi state moves"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
@@ -211,6 +216,9 @@ func TestUnplannedFailover(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "without ams while eu-west-1 is down") {
 		t.Errorf("output does not warn about the old region:\n%s", out)
+	}
+	if !strings.Contains(out.String(), "sovereign refresh --stack ams` once eu-west-1 is back") {
+		t.Errorf("output does not say when to refresh the home:\n%s", out)
 	}
 }
 

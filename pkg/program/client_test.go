@@ -117,10 +117,19 @@ func TestClientProvidersAndCIDRs(t *testing.T) {
 		sort.Strings(out)
 		return out
 	}
-	for _, c := range []struct{ provider, stack string }{{"::k8s-iad", "iad"}, {"::k8s-ams", "ams"}} {
-		want := dbSubnets(c.stack)
-		if got := postgres(c.provider); len(want) == 0 || !slices.Equal(got, want) {
-			t.Errorf("%s: 5432 open to %v, want %s's database subnets %v", c.provider, got, c.stack, want)
+	// The client's own pods reach iad's database subnets; the Jobs in the database home (ams)
+	// reach every member's, since any member may be the writer (TestProvisioningReachesTheWriterAnywhere).
+	var members []string
+	for _, name := range []string{"ams", "iad", "jnb", "sfo", "sin", "syd"} {
+		members = append(members, dbSubnets(name)...)
+	}
+	sort.Strings(members)
+	for _, c := range []struct {
+		provider, stack string
+		want            []string
+	}{{"::k8s-iad", "iad", dbSubnets("iad")}, {"::k8s-ams", "every member", members}} {
+		if got := postgres(c.provider); len(c.want) == 0 || !slices.Equal(got, c.want) {
+			t.Errorf("%s: 5432 open to %v, want %s's database subnets %v", c.provider, got, c.stack, c.want)
 		}
 	}
 

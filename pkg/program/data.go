@@ -2,6 +2,7 @@ package program
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
@@ -200,7 +201,11 @@ func deployData(ctx *pulumi.Context, e *regionEnv) error {
 
 func deployDatabase(ctx *pulumi.Context, e *regionEnv) (*database.Database, error) {
 	s, d := e.stack, e.stack.Database
-	cidrs, groups := e.dataClients(d.AllowedCIDRs)
+	jobs, err := e.homeJobCIDRs()
+	if err != nil {
+		return nil, err
+	}
+	cidrs, groups := e.dataClients(append(slices.Clone(d.AllowedCIDRs), jobs...))
 	args := &database.Args{
 		Scope:         e.scope,
 		EngineVersion: d.EngineVersion, EngineMajor: d.EngineMajor(),
@@ -271,13 +276,15 @@ func deployProvisioning(ctx *pulumi.Context, e *regionEnv, db *database.Database
 	if e.kubernetes == nil {
 		return nil // no cluster: validation allows no client database here
 	}
-	cidrs := make([]string, len(e.network.Plan.Database))
-	for i, p := range e.network.Plan.Database {
-		cidrs[i] = p.String()
+	// Whichever member writes: its database subnets, through the global writer endpoint (the
+	// home's own cluster endpoint is a read-only secondary's after a switchover).
+	cidrs, err := e.writerCIDRs()
+	if err != nil {
+		return err
 	}
 	// The Job connects once the writer instance exists: the global cluster id resolves only
 	// after the cluster's instances.
-	writer := pulumi.All(db.WriterEndpoint, db.GlobalClusterID).ApplyT(func(v []any) string { return v[0].(string) }).(pulumi.StringOutput)
+	writer := pulumi.All(db.ClientWriterEndpoint, db.GlobalClusterID).ApplyT(func(v []any) string { return v[0].(string) }).(pulumi.StringOutput)
 	p, err := tenant.NewProvisioner(ctx, e.stack.Settings.NamePrefix+"-db-provisioning", &tenant.ProvisionerArgs{
 		Kubernetes:     e.kubernetes,
 		Namespace:      config.ProvisioningNamespace,

@@ -2,11 +2,13 @@ package program_test
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/global-sovereign/global-sovereign/pkg/config"
+	"github.com/global-sovereign/global-sovereign/pkg/netplan"
 	"github.com/global-sovereign/global-sovereign/pkg/program"
 	"github.com/global-sovereign/global-sovereign/pkg/synth"
 )
@@ -163,6 +165,9 @@ func TestDataAdmitsOnlyItsOwnCluster(t *testing.T) {
 			switch {
 			case src != nil && src != clusterSG:
 				t.Errorf("%s %s admits %v, not its own cluster's group %s", s.Name, r.Name, src, clusterSG)
+			case cidr != nil && port == float64(5432) && slices.Contains(homeJobs(t, fleet, s), cidr.(string)):
+				// The database home's provisioning Jobs, for the day this member writes
+				// (TestProvisioningReachesTheWriterAnywhere); no other stack's pods share them.
 			case cidr != nil && (s.Database == nil || !slices.Contains(s.Database.AllowedCIDRs, cidr.(string))):
 				t.Errorf("%s %s admits %v: only configured peers (database.allowedCidrs) get a CIDR rule", s.Name, r.Name, cidr)
 			}
@@ -171,4 +176,32 @@ func TestDataAdmitsOnlyItsOwnCluster(t *testing.T) {
 	if checked < len(fleet.Stacks) {
 		t.Fatalf("only %d data rules checked", checked)
 	}
+}
+
+// homeJobs are the database home's private subnets when s is another member of its global
+// database, else nil. Only the home's own cluster may run in them: an environment stack on the
+// home's network would put its pods in production's Aurora rules in every region.
+func homeJobs(t *testing.T, fleet *config.Fleet, s *config.Stack) []string {
+	t.Helper()
+	if !s.IsRegion() || s.Database == nil || s.Database.Role == config.RoleStandalone {
+		return nil
+	}
+	home := fleet.DatabaseHome(s.Settings.Environment)
+	if home == nil || home.Name == s.Name {
+		return nil
+	}
+	for _, x := range fleet.Stacks {
+		if x.Name != home.Name && x.HasCompute() && fleet.NetworkStack(x) == home {
+			t.Errorf("%s shares the database home's network: its pods would reach every member's Aurora", x.Name)
+		}
+	}
+	plan, err := netplan.Compute(netip.MustParsePrefix(home.Network.VPCCIDR), len(home.Network.AvailabilityZones))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, p := range plan.Private {
+		out = append(out, p.String())
+	}
+	return out
 }
