@@ -68,7 +68,9 @@ func selectorString(v any) string {
 // Who reaches each port of the Cassandra namespace's pods, in every stack: a default deny, then
 // only the named callers. Internode from the datacenter's own Cassandra pods and from each
 // peer datacenter's VPC; the management API from the two operators and (data plane) the control
-// plane's VPC; CQL only from this program's keyspace Job (no namespace uses CQL yet); metrics
+// plane's VPC, and Reaper where it runs; CQL only from this program's keyspace Job, Reaper and the client
+// namespaces homed in the region that asked for a keyspace; Medusa's gRPC only from the
+// k8ssandra-operator's own pod; Reaper's API only from that pod too; metrics
 // only from the region's Prometheus; the operators' webhook port only from the VPC (the EKS API
 // server). No rule without a source or a port, no address of the region's own VPC on a
 // Cassandra port (its staging and development clusters share its subnets), and a stack without
@@ -105,6 +107,17 @@ func TestCassandraNamespaceAdmitsOnlyItsCallers(t *testing.T) {
 		for _, o := range cassandra.Operators {
 			operatorPods[cassandra.OperatorNameLabel+"="+o] = true
 		}
+		// Medusa's sidecars in every datacenter of a cluster with backups, Reaper in the control
+		// plane's of one with repairs; CQL from the client namespaces homed in the region.
+		cc := fleet.CassandraClusterOf(s.Settings.Environment)
+		medusaHere := cc != nil && cc.Backup != nil && s.Cassandra.InCluster()
+		reaperHere := cc != nil && cc.Repair != nil && s.Cassandra.InCluster() && s.Cassandra.ControlPlane
+		reaperPods := selectorOfString(cassandra.ReaperPods)
+		operatorPod := selectorOfString(cassandra.K8ssandraOperatorPod)
+		cqlNamespaces := map[string]bool{}
+		for _, ns := range fleet.CassandraClientNamespaces(s) {
+			cqlNamespaces[ns] = true
+		}
 		denyAll := false
 		seen := map[string]int{}
 		for _, p := range policies {
@@ -140,10 +153,17 @@ func TestCassandraNamespaceAdmitsOnlyItsCallers(t *testing.T) {
 						switch n {
 						case cassandra.InternodePort, cassandra.InternodeTLSPort:
 							ok = selects == cassandraPods && (caller == "pods "+cassandraPods || peers[cidr])
-						case cassandra.ManagementPort:
-							ok = selects == cassandraPods && (operatorPods[strings.TrimPrefix(caller, "pods ")] || (cpCIDR != "" && cidr == cpCIDR))
+						case cassandra.ManagementPort: // also ReaperAPIPort
+							ok = selects == cassandraPods && (operatorPods[strings.TrimPrefix(caller, "pods ")] || (cpCIDR != "" && cidr == cpCIDR) ||
+								(reaperHere && caller == "pods "+reaperPods)) ||
+								reaperHere && selects == reaperPods && caller == "pods "+operatorPod
 						case cassandra.NativePort:
-							ok = selects == cassandraPods && caller == "pods "+cassandra.JobLabel+"=true"
+							ns := strings.TrimPrefix(caller, "ns "+cassandra.NamespaceNameLabel+"=")
+							ok = selects == cassandraPods && (caller == "pods "+cassandra.JobLabel+"=true" ||
+								(reaperHere && caller == "pods "+reaperPods) ||
+								(cqlNamespaces[strings.TrimSuffix(ns, " pods ")] && strings.HasSuffix(ns, " pods ")))
+						case cassandra.MedusaPort:
+							ok = medusaHere && selects == cassandraPods && caller == "pods "+operatorPod
 						case cassandra.MetricsPort:
 							ok = selects == cassandraPods && caller == fmt.Sprintf("ns %s=%s pods %s=prometheus",
 								cassandra.NamespaceNameLabel, monitoring.Namespace, cassandra.OperatorNameLabel)
@@ -170,7 +190,16 @@ func TestCassandraNamespaceAdmitsOnlyItsCallers(t *testing.T) {
 		if cpCIDR != "" {
 			wantMgmt++
 		}
-		want := map[string]int{"7000": 1 + len(peers), "7001": 1 + len(peers), "8080": wantMgmt, "9042": 1, "9000": 1, "9443": 1}
+		wantCQL, wantMedusa := 1+len(cqlNamespaces), 0
+		if reaperHere {
+			wantMgmt += 2 // Reaper to the nodes, the operator to Reaper's API
+			wantCQL++
+		}
+		if medusaHere {
+			wantMedusa = 1
+		}
+		want := map[string]int{"7000": 1 + len(peers), "7001": 1 + len(peers), "8080": wantMgmt, "9042": wantCQL, "9000": 1, "9443": 1,
+			fmt.Sprint(cassandra.MedusaPort): wantMedusa}
 		for port, n := range want {
 			if seen[port] != n {
 				t.Errorf("%s: %d callers of port %s, want %d (%v)", name, seen[port], port, n, seen)
@@ -180,6 +209,13 @@ func TestCassandraNamespaceAdmitsOnlyItsCallers(t *testing.T) {
 	if checked == 0 {
 		t.Fatal("no stack with a Cassandra datacenter")
 	}
+}
+
+// selectorOfString writes a "k=v,k2=v2" pod selector of the policies as selectorString does.
+func selectorOfString(s string) string {
+	parts := strings.Split(s, ",")
+	sort.Strings(parts)
+	return strings.Join(parts, ",")
 }
 
 // The labels the policies admit are on the pods: the keyspace Job's pods carry JobLabel.
