@@ -481,3 +481,67 @@ func TestEnvironmentNetworksReachNoUnauthenticatedCassandraPort(t *testing.T) {
 		}
 	}
 }
+
+// The operations' client certificates exist where the K8ssandraCluster names them: Medusa's PEM
+// client certificate (the operator refuses a datacenter with client encryption without one) in
+// every datacenter's region, and Reaper's JKS stores for the management API's mTLS in the control
+// plane's region only (where Reaper runs), sealed with a password of their own (Reaper's).
+func TestOperationsCertificatesWhereTheClusterNamesThem(t *testing.T) {
+	fleet := committedFleet(t)
+	results := synthAll(t)
+	spec := asMap(one(t, results["global"].Graph, "global", tK8ssandraCluster).Inputs["spec"])
+	stores := asMap(asMap(spec["medusa"])["clientEncryptionStores"])
+	for field, key := range map[string]string{"keystoreSecretRef": "ca.crt", "truststoreSecretRef": "tls.crt", "truststorePasswordSecretRef": "tls.key"} {
+		if ref := asMap(stores[field]); ref["name"] != cassandra.MedusaClientSecret || ref["key"] != key {
+			t.Errorf("medusa.clientEncryptionStores.%s = %v, want %s/%s", field, ref, cassandra.MedusaClientSecret, key)
+		}
+	}
+	httpMgmt := asMap(asMap(spec["reaper"])["httpManagement"])
+	if httpMgmt["enabled"] != true || asMap(httpMgmt["keystores"])["name"] != cassandra.ReaperManagementSecret {
+		t.Errorf("reaper.httpManagement = %v, want enabled with keystores %s", httpMgmt, cassandra.ReaperManagementSecret)
+	}
+	checked := 0
+	for _, s := range fleet.CassandraDatacenters(config.EnvProduction) {
+		g := results[s.Name].Graph
+		certs := map[string]map[string]any{}
+		for _, c := range g.ByType(tCertificate) {
+			cs := asMap(c.Inputs["spec"])
+			certs[asString(cs["secretName"])] = cs
+		}
+		medusa, ok := certs[cassandra.MedusaClientSecret]
+		switch {
+		case !ok:
+			t.Errorf("%s: no certificate for Medusa's %s", s.Name, cassandra.MedusaClientSecret)
+		case asString(asMap(medusa["issuerRef"])["name"]) != cassandra.CAIssuer || medusa["keystores"] != nil ||
+			!slices.Equal(asList(medusa["usages"]), []any{"client auth"}):
+			t.Errorf("%s: Medusa's certificate %v: want PEM, client auth, from the cluster's CA", s.Name, medusa)
+		}
+		reaper, ok := certs[cassandra.ReaperManagementSecret]
+		if ok != s.Cassandra.ControlPlane {
+			t.Errorf("%s: Reaper's certificate issued %v, want only in the control plane's region", s.Name, ok)
+		}
+		if !ok {
+			continue
+		}
+		checked++
+		jks := asMap(asMap(reaper["keystores"])["jks"])
+		pwRef := asMap(jks["passwordSecretRef"])
+		if asString(asMap(reaper["issuerRef"])["name"]) != cassandra.CAIssuer || jks["create"] != true ||
+			!slices.Equal(asList(reaper["usages"]), []any{"client auth"}) || pwRef["name"] != cassandra.ReaperStorePasswordSecret {
+			t.Errorf("%s: Reaper's certificate %v: want JKS, client auth, from the cluster's CA", s.Name, reaper)
+		}
+		// The password's value is masked in every graph (synth.SecretMarker); that it is the one
+		// Reaper opens its stores with is cassandra.ReaperStorePassword's cited constant.
+		found := false
+		for _, sec := range g.ByType("kubernetes:core/v1:Secret") {
+			meta := asMap(sec.Inputs["metadata"])
+			found = found || meta["name"] == cassandra.ReaperStorePasswordSecret && meta["namespace"] == cassandra.Namespace
+		}
+		if !found {
+			t.Errorf("%s: no Secret %s for Reaper's stores' password", s.Name, cassandra.ReaperStorePasswordSecret)
+		}
+	}
+	if checked != 1 {
+		t.Errorf("Reaper's certificate in %d regions, want the control plane's", checked)
+	}
+}
