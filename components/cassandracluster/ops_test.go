@@ -27,7 +27,7 @@ func runOps(edit func(*cassandracluster.Args)) (*synth.Result, error) {
 			Datacenters: dcs, Kubernetes: k8s, Protect: true,
 			Backup:          &cassandracluster.Backup{Bucket: pulumi.String("gs-backups"), Region: "eu-west-1", RetentionDays: 30},
 			ClientTLSSecret: cassandra.MedusaClientSecret,
-			Repair: &cassandracluster.Repair{RepairType: "INCREMENTAL", PercentUnrepairedThreshold: 10, ScheduleSpreadPeriod: "PT6H"}}
+			Repair:          &cassandracluster.Repair{RepairType: "INCREMENTAL", PercentUnrepairedThreshold: 10, ScheduleSpreadPeriod: "PT6H"}}
 		if edit != nil {
 			edit(a)
 		}
