@@ -110,8 +110,8 @@ func TestCassandraNamespaceAdmitsOnlyItsCallers(t *testing.T) {
 		// Medusa's sidecars in every datacenter of a cluster with backups, Reaper in the control
 		// plane's of one with repairs; CQL from the client namespaces homed in the region.
 		cc := fleet.CassandraClusterOf(s.Settings.Environment)
-		medusaHere := cc != nil && cc.Backup != nil && s.Cassandra.InCluster()
-		reaperHere := cc != nil && cc.Repair != nil && s.Cassandra.InCluster() && s.Cassandra.ControlPlane
+		medusaHere := cc != nil && cc.Backup != nil
+		reaperHere := cc != nil && cc.Repair != nil && s.Cassandra.ControlPlane
 		reaperPods := selectorOfString(cassandra.ReaperPods)
 		operatorPod := selectorOfString(cassandra.K8ssandraOperatorPod)
 		cqlNamespaces := map[string]bool{}

@@ -25,7 +25,9 @@ func cassandraPolicy(e *regionEnv) cassandra.PolicyArgs {
 		ScraperName:         prometheusName,
 		CQLNamespaces:       e.fleet.CassandraClientNamespaces(s),
 	}
-	if cc := e.fleet.CassandraClusterOf(s.Settings.Environment); cc != nil && s.Cassandra.InCluster() {
+	// Not gated on the datacenter's removal: its pods (and their Medusa sidecars) run until the
+	// region's stack drops the datacenter, and a removal step changes nothing in the region.
+	if cc := e.fleet.CassandraClusterOf(s.Settings.Environment); cc != nil {
 		p.Medusa = cc.Backup != nil
 		p.Reaper = cc.Repair != nil && s.Cassandra.ControlPlane
 	}
