@@ -32,14 +32,21 @@ const (
 	ReaperStorePassword       = "changeit"
 )
 
+// OpsUsages are the usages of Medusa's and Reaper's certificates: each is only ever a client,
+// verified by a server that checks the extended key usage (the management API requires a client
+// certificate, and Java's validator wants clientAuth and, with a key usage present, a digital
+// signature), with the key usages of cass-operator v1.30.3's mTLS fixtures
+// (tests/testdata/mtls-certs-client.yaml) plus key encipherment for RSA key exchange.
+var OpsUsages = []string{"digital signature", "key encipherment", "client auth"}
+
 // opsCertificates are Medusa's and Reaper's leaves, as the PolicyArgs say they run here.
 func opsCertificates(p PolicyArgs) []leafCertificate {
 	var out []leafCertificate
 	if p.Medusa {
-		out = append(out, leafCertificate{secret: MedusaClientSecret, commonName: "cassandra-medusa", usages: []string{"client auth"}})
+		out = append(out, leafCertificate{secret: MedusaClientSecret, commonName: "cassandra-medusa", usages: OpsUsages})
 	}
 	if p.Reaper {
-		out = append(out, leafCertificate{secret: ReaperManagementSecret, commonName: "cassandra-reaper", usages: []string{"client auth"}, jks: true})
+		out = append(out, leafCertificate{secret: ReaperManagementSecret, commonName: "cassandra-reaper", usages: OpsUsages, jks: true})
 	}
 	return out
 }

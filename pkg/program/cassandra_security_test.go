@@ -500,6 +500,13 @@ func TestOperationsCertificatesWhereTheClusterNamesThem(t *testing.T) {
 	if httpMgmt["enabled"] != true || asMap(httpMgmt["keystores"])["name"] != cassandra.ReaperManagementSecret {
 		t.Errorf("reaper.httpManagement = %v, want enabled with keystores %s", httpMgmt, cassandra.ReaperManagementSecret)
 	}
+	opsUsages := []any{}
+	for _, u := range cassandra.OpsUsages {
+		opsUsages = append(opsUsages, u)
+	}
+	if !slices.Contains(cassandra.OpsUsages, "client auth") {
+		t.Errorf("the operations' certificates lack client auth: %v", cassandra.OpsUsages)
+	}
 	checked := 0
 	for _, s := range fleet.CassandraDatacenters(config.EnvProduction) {
 		g := results[s.Name].Graph
@@ -513,7 +520,7 @@ func TestOperationsCertificatesWhereTheClusterNamesThem(t *testing.T) {
 		case !ok:
 			t.Errorf("%s: no certificate for Medusa's %s", s.Name, cassandra.MedusaClientSecret)
 		case asString(asMap(medusa["issuerRef"])["name"]) != cassandra.CAIssuer || medusa["keystores"] != nil ||
-			!slices.Equal(asList(medusa["usages"]), []any{"client auth"}):
+			!slices.Equal(asList(medusa["usages"]), opsUsages):
 			t.Errorf("%s: Medusa's certificate %v: want PEM, client auth, from the cluster's CA", s.Name, medusa)
 		}
 		reaper, ok := certs[cassandra.ReaperManagementSecret]
@@ -527,7 +534,7 @@ func TestOperationsCertificatesWhereTheClusterNamesThem(t *testing.T) {
 		jks := asMap(asMap(reaper["keystores"])["jks"])
 		pwRef := asMap(jks["passwordSecretRef"])
 		if asString(asMap(reaper["issuerRef"])["name"]) != cassandra.CAIssuer || jks["create"] != true ||
-			!slices.Equal(asList(reaper["usages"]), []any{"client auth"}) || pwRef["name"] != cassandra.ReaperStorePasswordSecret {
+			!slices.Equal(asList(reaper["usages"]), opsUsages) || pwRef["name"] != cassandra.ReaperStorePasswordSecret {
 			t.Errorf("%s: Reaper's certificate %v: want JKS, client auth, from the cluster's CA", s.Name, reaper)
 		}
 		// The password's value is masked in every graph (synth.SecretMarker); that it is the one
