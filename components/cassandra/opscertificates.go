@@ -26,7 +26,8 @@ const (
 	// ReaperStorePasswordSecret holds ReaperStorePassword, which cert-manager seals Reaper's
 	// stores with: Reaper opens both with the fixed password "changeit" and takes no other
 	// (thelastpickle/cassandra-reaper src/server/.../management/http/
-	// HttpManagementConnectionFactory.java KEYSTORE_PASSWORD). It protects nothing the Secret's
+	// HttpManagementConnectionFactory.java KEYSTORE_PASSWORD, in tags 3.8.0 to 4.2.3; the 5.0.0
+	// image k8ssandra-operator v1.32.5 pins was not checked). It protects nothing the Secret's
 	// RBAC does not already: the stores live in the same namespace's Secrets.
 	ReaperStorePasswordSecret = "cassandra-reaper-keystore-password"
 	ReaperStorePassword       = "changeit"
