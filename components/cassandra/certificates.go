@@ -71,6 +71,8 @@ type certificatesArgs struct {
 	// after: cert-manager (its CRDs) and the operator release (the namespace).
 	after   []pulumi.Resource
 	protect bool
+	// ops: what of Medusa and Reaper runs here (opscertificates.go).
+	ops PolicyArgs
 }
 
 // readyWait is the pulumi.com/waitFor of an Issuer or Certificate: cert-manager sets Ready.
@@ -170,7 +172,8 @@ func newCertificates(ctx *pulumi.Context, name string, args certificatesArgs, op
 		}
 		out = append(out, cert)
 	}
-	return out, nil
+	ops, err := newOpsCertificates(ctx, name, args.ops, issuer, meta, after) // opscertificates.go
+	return append(out, ops...), err
 }
 
 // leafCertificate is one certificate a datacenter's cert-manager issues and renews.

@@ -176,7 +176,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	// TLS for internode, CQL and the management API, under the cluster's one CA, and the
 	// namespace's ingress policies.
 	if _, err := newCertificates(ctx, name, certificatesArgs{controlPlane: args.ControlPlane, nativeHosts: args.NativeHosts,
-		after: []pulumi.Resource{certManager, d.Operator}, protect: args.Protect}, inCluster); err != nil {
+		after: []pulumi.Resource{certManager, d.Operator}, protect: args.Protect, ops: args.Policy}, inCluster); err != nil {
 		return nil, err
 	}
 	if err := newPolicies(ctx, name, args.Policy, with(inCluster, pulumi.DependsOn([]pulumi.Resource{d.Operator}))); err != nil {

@@ -55,6 +55,12 @@ type PolicyArgs struct {
 	// CQLNamespaces are the namespaces whose pods may connect to CQL, besides this namespace's
 	// own Jobs that carry JobLabel.
 	CQLNamespaces []string
+	// Medusa: the datacenter's pods run the Medusa sidecar (the cluster has backups), which
+	// the local k8ssandra-operator calls (opspolicy.go).
+	Medusa bool
+	// Reaper: Reaper runs in this datacenter (the cluster has repairs and this is the first
+	// datacenter, the control plane's), calling its nodes and called by the local operator.
+	Reaper bool
 }
 
 // PolicyRule is one port of one policy, in the form the port tests read.
@@ -106,7 +112,7 @@ func Policies(a PolicyArgs) []Policy {
 			{Port: InternodeTLSPort, From: []string{c}},
 		}})
 	}
-	return out
+	return append(out, opsPolicies(a)...)
 }
 
 func sortedCopy(in []string) []string {
@@ -144,7 +150,7 @@ func newPolicies(ctx *pulumi.Context, name string, a PolicyArgs, opts []pulumi.R
 	return nil
 }
 
-// selector is a label selector from "label=value", "label" (exists, or for the operators'
+// selector is a label selector from "label=value" (or several, comma-separated), "label" (exists, or for the operators'
 // label, one of Operators) or "" (every pod).
 func selector(s string) metav1.LabelSelectorArgs {
 	switch {
@@ -154,8 +160,13 @@ func selector(s string) metav1.LabelSelectorArgs {
 		return metav1.LabelSelectorArgs{MatchExpressions: metav1.LabelSelectorRequirementArray{metav1.LabelSelectorRequirementArgs{
 			Key: pulumi.String(OperatorNameLabel), Operator: pulumi.String("In"), Values: pulumi.ToStringArray(Operators)}}}
 	}
-	if k, v, ok := strings.Cut(s, "="); ok {
-		return metav1.LabelSelectorArgs{MatchLabels: pulumi.StringMap{k: pulumi.String(v)}}
+	if strings.Contains(s, "=") { // "k=v" or "k=v,k2=v2": all of them
+		labels := pulumi.StringMap{}
+		for _, kv := range strings.Split(s, ",") {
+			k, v, _ := strings.Cut(kv, "=")
+			labels[k] = pulumi.String(v)
+		}
+		return metav1.LabelSelectorArgs{MatchLabels: labels}
 	}
 	return metav1.LabelSelectorArgs{MatchExpressions: metav1.LabelSelectorRequirementArray{metav1.LabelSelectorRequirementArgs{
 		Key: pulumi.String(s), Operator: pulumi.String("Exists")}}}

@@ -99,6 +99,12 @@ func (a *Args) checkOps() error {
 	if a.Backup.Bucket == nil || a.Backup.Region == "" || a.Backup.RetentionDays < 1 {
 		return fmt.Errorf("backups need the bucket, its region and a retention")
 	}
+	// Every datacenter has client encryption (encryption.go cassandraYaml), and the operator
+	// refuses a datacenter with client encryption whose Medusa has no client certificate
+	// (k8ssandra-operator v1.32.5 controllers/k8ssandra/medusa_reconciler.go).
+	if a.ClientTLSSecret == "" {
+		return fmt.Errorf("backups need ClientTLSSecret: every datacenter requires TLS on CQL, and the operator refuses Medusa without a client certificate")
+	}
 	for _, dc := range a.Datacenters {
 		if dc.Decommissioned {
 			continue

@@ -71,6 +71,8 @@ var (
 			"percentUnrepairedThreshold": {}, "initialDelayPeriod": {}, "periodBetweenPolls": {},
 			"timeBeforeFirstSchedule": {}, "scheduleSpreadPeriod": {}, "excludedClusters": {}, "excludedKeyspaces": {},
 		}},
+		// apis/reaper/v1alpha1 HttpManagement: enabled, keystores (a LocalObjectReference).
+		"httpManagement": {sub: schema{"enabled": {}, "keystores": {sub: schema{"name": {required: true}}}}},
 	}
 )
 

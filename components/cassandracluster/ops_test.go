@@ -7,6 +7,7 @@ import (
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/global-sovereign/global-sovereign/components/cassandra"
 	"github.com/global-sovereign/global-sovereign/components/cassandracluster"
 	"github.com/global-sovereign/global-sovereign/pkg/synth"
 )
@@ -24,8 +25,9 @@ func runOps(edit func(*cassandracluster.Args)) (*synth.Result, error) {
 		}
 		a := &cassandracluster.Args{Name: "sovereign", ServerVersion: "5.0.4", Keyspaces: []string{"platform"},
 			Datacenters: dcs, Kubernetes: k8s, Protect: true,
-			Backup: &cassandracluster.Backup{Bucket: pulumi.String("gs-backups"), Region: "eu-west-1", RetentionDays: 30},
-			Repair: &cassandracluster.Repair{RepairType: "INCREMENTAL", PercentUnrepairedThreshold: 10, ScheduleSpreadPeriod: "PT6H"}}
+			Backup:          &cassandracluster.Backup{Bucket: pulumi.String("gs-backups"), Region: "eu-west-1", RetentionDays: 30},
+			ClientTLSSecret: cassandra.MedusaClientSecret,
+			Repair:          &cassandracluster.Repair{RepairType: "INCREMENTAL", PercentUnrepairedThreshold: 10, ScheduleSpreadPeriod: "PT6H"}}
 		if edit != nil {
 			edit(a)
 		}
@@ -73,6 +75,8 @@ func TestClusterBackupsRefused(t *testing.T) {
 	}{
 		{"pods on the default account", func(a *cassandracluster.Args) { a.Datacenters[1].ServiceAccount = nil }, "datacenter iad: backups need the service account"},
 		{"no bucket", func(a *cassandracluster.Args) { a.Backup.Bucket = nil }, "backups need the bucket"},
+		// Every datacenter requires TLS on CQL: the operator refuses Medusa without a client certificate.
+		{"no client certificate for Medusa", func(a *cassandracluster.Args) { a.ClientTLSSecret = "" }, "backups need ClientTLSSecret"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := runOps(tc.edit); err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -2,6 +2,8 @@ package cassandracluster
 
 import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/global-sovereign/global-sovereign/components/cassandra"
 )
 
 // Repair is the cluster's Reaper configuration (config.CassandraRepair).
@@ -23,6 +25,13 @@ type Repair struct {
 // cluster has client encryption, Reaper uses the cluster's clientEncryptionStores
 // (K8ssandraClusterSpec.Cassandra.ClientEncryptionStores: "used by Cassandra and Reaper"), so
 // nothing is set here for it.
+//
+// Reaper reaches the nodes through the management API (httpManagement, which the CRD turns on
+// by default: apis/reaper/v1alpha1 HttpManagement +kubebuilder:default=true; JMX stays local to
+// the pod), and that API demands a client certificate of the cluster's CA (managementApiAuth,
+// encryption.go): keystores names the Secret of JKS stores the control plane's region issues
+// for Reaper (components/cassandra ReaperManagementSecret). Stated here, not left to the
+// default, so that a CRD default changing cannot silently move Reaper to JMX.
 func ReaperSpec(r *Repair) pulumi.Map {
 	auto := pulumi.Map{
 		"enabled":              pulumi.Bool(true),
@@ -39,5 +48,9 @@ func ReaperSpec(r *Repair) pulumi.Map {
 		"deploymentMode": pulumi.String("SINGLE"),
 		"storageType":    pulumi.String("cassandra"),
 		"autoScheduling": auto,
+		"httpManagement": pulumi.Map{
+			"enabled":   pulumi.Bool(true),
+			"keystores": pulumi.Map{"name": pulumi.String(cassandra.ReaperManagementSecret)},
+		},
 	}
 }

@@ -85,6 +85,8 @@ func cassandraOpsArgs(ctx *pulumi.Context, args *cassandracluster.Args, cc *conf
 			Bucket: field(r.output(ctx, OutCassandraBackup), cp.Name, OutCassandraBackup, "bucket"),
 			Region: cp.Settings.AWSRegion, RetentionDays: b.RetentionDays,
 		}
+		// Issued in every datacenter's region (components/cassandra opscertificates.go).
+		args.ClientTLSSecret = cassandra.MedusaClientSecret
 	}
 	if rp := cc.Repair; rp != nil {
 		args.Repair = &cassandracluster.Repair{

@@ -5,8 +5,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/global-sovereign/global-sovereign/components/cassandra"
 	"github.com/global-sovereign/global-sovereign/internal/fleettest"
 	"github.com/global-sovereign/global-sovereign/pkg/program"
+	"github.com/global-sovereign/global-sovereign/pkg/synth"
 )
 
 // A client with a keyspace: its home region (iad) lists its namespace as the one allowed CQL, no
@@ -31,6 +33,10 @@ func TestCassandraClientKeyspaceInTheGraphs(t *testing.T) {
 		if len(got) != want || (want == 1 && got[0] != ns) {
 			t.Errorf("%s: namespaces allowed CQL %v", x.Name, got)
 		}
+		// The region's NetworkPolicies admit exactly the namespaces it exports to CQL.
+		if admitted := cqlNamespacesAdmitted(after[x.Name].Graph); len(admitted) != want || (want == 1 && admitted[0] != ns) {
+			t.Errorf("%s: the Cassandra namespace admits CQL from namespaces %v, want %v", x.Name, admitted, got)
+		}
 	}
 	v := viewCassandra(t, after["global"].Graph)
 	for _, x := range fleet.CassandraDatacenters("production") {
@@ -44,4 +50,29 @@ func TestCassandraClientKeyspaceInTheGraphs(t *testing.T) {
 	if !slices.Contains(fleet.CassandraClientKeyspaces("production"), "ezra_data") {
 		t.Errorf("client keyspaces %v", fleet.CassandraClientKeyspaces("production"))
 	}
+}
+
+// cqlNamespacesAdmitted are the namespaces the Cassandra namespace's policies admit to 9042.
+func cqlNamespacesAdmitted(g *synth.Graph) []string {
+	var out []string
+	for _, p := range g.ByType(tNetworkPolicy) {
+		meta, spec := policyOf(p)
+		if meta["namespace"] != cassandra.Namespace {
+			continue
+		}
+		for _, rule := range asList(spec["ingress"]) {
+			rm := asMap(rule)
+			for _, port := range asList(rm["ports"]) {
+				if int(asMap(port)["port"].(float64)) != cassandra.NativePort {
+					continue
+				}
+				for _, f := range asList(rm["from"]) {
+					if sel := asMap(f)["namespaceSelector"]; sel != nil {
+						out = append(out, asString(asMap(asMap(sel)["matchLabels"])[cassandra.NamespaceNameLabel]))
+					}
+				}
+			}
+		}
+	}
+	return out
 }

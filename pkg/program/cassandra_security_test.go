@@ -68,7 +68,9 @@ func selectorString(v any) string {
 // Who reaches each port of the Cassandra namespace's pods, in every stack: a default deny, then
 // only the named callers. Internode from the datacenter's own Cassandra pods and from each
 // peer datacenter's VPC; the management API from the two operators and (data plane) the control
-// plane's VPC; CQL only from this program's keyspace Job (no namespace uses CQL yet); metrics
+// plane's VPC, and Reaper where it runs; CQL only from this program's keyspace Job, Reaper and the client
+// namespaces homed in the region that asked for a keyspace; Medusa's gRPC only from the
+// k8ssandra-operator's own pod; Reaper's API only from that pod too; metrics
 // only from the region's Prometheus; the operators' webhook port only from the VPC (the EKS API
 // server). No rule without a source or a port, no address of the region's own VPC on a
 // Cassandra port (its staging and development clusters share its subnets), and a stack without
@@ -105,6 +107,17 @@ func TestCassandraNamespaceAdmitsOnlyItsCallers(t *testing.T) {
 		for _, o := range cassandra.Operators {
 			operatorPods[cassandra.OperatorNameLabel+"="+o] = true
 		}
+		// Medusa's sidecars in every datacenter of a cluster with backups, Reaper in the control
+		// plane's of one with repairs; CQL from the client namespaces homed in the region.
+		cc := fleet.CassandraClusterOf(s.Settings.Environment)
+		medusaHere := cc != nil && cc.Backup != nil
+		reaperHere := cc != nil && cc.Repair != nil && s.Cassandra.ControlPlane
+		reaperPods := selectorOfString(cassandra.ReaperPods)
+		operatorPod := selectorOfString(cassandra.K8ssandraOperatorPod)
+		cqlNamespaces := map[string]bool{}
+		for _, ns := range fleet.CassandraClientNamespaces(s) {
+			cqlNamespaces[ns] = true
+		}
 		denyAll := false
 		seen := map[string]int{}
 		for _, p := range policies {
@@ -140,10 +153,17 @@ func TestCassandraNamespaceAdmitsOnlyItsCallers(t *testing.T) {
 						switch n {
 						case cassandra.InternodePort, cassandra.InternodeTLSPort:
 							ok = selects == cassandraPods && (caller == "pods "+cassandraPods || peers[cidr])
-						case cassandra.ManagementPort:
-							ok = selects == cassandraPods && (operatorPods[strings.TrimPrefix(caller, "pods ")] || (cpCIDR != "" && cidr == cpCIDR))
+						case cassandra.ManagementPort: // also ReaperAPIPort
+							ok = selects == cassandraPods && (operatorPods[strings.TrimPrefix(caller, "pods ")] || (cpCIDR != "" && cidr == cpCIDR) ||
+								(reaperHere && caller == "pods "+reaperPods)) ||
+								reaperHere && selects == reaperPods && caller == "pods "+operatorPod
 						case cassandra.NativePort:
-							ok = selects == cassandraPods && caller == "pods "+cassandra.JobLabel+"=true"
+							ns := strings.TrimPrefix(caller, "ns "+cassandra.NamespaceNameLabel+"=")
+							ok = selects == cassandraPods && (caller == "pods "+cassandra.JobLabel+"=true" ||
+								(reaperHere && caller == "pods "+reaperPods) ||
+								(cqlNamespaces[strings.TrimSuffix(ns, " pods ")] && strings.HasSuffix(ns, " pods ")))
+						case cassandra.MedusaPort:
+							ok = medusaHere && selects == cassandraPods && caller == "pods "+operatorPod
 						case cassandra.MetricsPort:
 							ok = selects == cassandraPods && caller == fmt.Sprintf("ns %s=%s pods %s=prometheus",
 								cassandra.NamespaceNameLabel, monitoring.Namespace, cassandra.OperatorNameLabel)
@@ -170,7 +190,16 @@ func TestCassandraNamespaceAdmitsOnlyItsCallers(t *testing.T) {
 		if cpCIDR != "" {
 			wantMgmt++
 		}
-		want := map[string]int{"7000": 1 + len(peers), "7001": 1 + len(peers), "8080": wantMgmt, "9042": 1, "9000": 1, "9443": 1}
+		wantCQL, wantMedusa := 1+len(cqlNamespaces), 0
+		if reaperHere {
+			wantMgmt += 2 // Reaper to the nodes, the operator to Reaper's API
+			wantCQL++
+		}
+		if medusaHere {
+			wantMedusa = 1
+		}
+		want := map[string]int{"7000": 1 + len(peers), "7001": 1 + len(peers), "8080": wantMgmt, "9042": wantCQL, "9000": 1, "9443": 1,
+			fmt.Sprint(cassandra.MedusaPort): wantMedusa}
 		for port, n := range want {
 			if seen[port] != n {
 				t.Errorf("%s: %d callers of port %s, want %d (%v)", name, seen[port], port, n, seen)
@@ -180,6 +209,13 @@ func TestCassandraNamespaceAdmitsOnlyItsCallers(t *testing.T) {
 	if checked == 0 {
 		t.Fatal("no stack with a Cassandra datacenter")
 	}
+}
+
+// selectorOfString writes a "k=v,k2=v2" pod selector of the policies as selectorString does.
+func selectorOfString(s string) string {
+	parts := strings.Split(s, ",")
+	sort.Strings(parts)
+	return strings.Join(parts, ",")
 }
 
 // The labels the policies admit are on the pods: the keyspace Job's pods carry JobLabel.
@@ -443,5 +479,76 @@ func TestEnvironmentNetworksReachNoUnauthenticatedCassandraPort(t *testing.T) {
 			t.Errorf("an environment's network reaches internode, which datacenter %v does not close with mutual TLS: %v",
 				asMap(asMap(d)["metadata"])["name"], server)
 		}
+	}
+}
+
+// The operations' client certificates exist where the K8ssandraCluster names them: Medusa's PEM
+// client certificate (the operator refuses a datacenter with client encryption without one) in
+// every datacenter's region, and Reaper's JKS stores for the management API's mTLS in the control
+// plane's region only (where Reaper runs), sealed with a password of their own (Reaper's).
+func TestOperationsCertificatesWhereTheClusterNamesThem(t *testing.T) {
+	fleet := committedFleet(t)
+	results := synthAll(t)
+	spec := asMap(one(t, results["global"].Graph, "global", tK8ssandraCluster).Inputs["spec"])
+	stores := asMap(asMap(spec["medusa"])["clientEncryptionStores"])
+	for field, key := range map[string]string{"keystoreSecretRef": "ca.crt", "truststoreSecretRef": "tls.crt", "truststorePasswordSecretRef": "tls.key"} {
+		if ref := asMap(stores[field]); ref["name"] != cassandra.MedusaClientSecret || ref["key"] != key {
+			t.Errorf("medusa.clientEncryptionStores.%s = %v, want %s/%s", field, ref, cassandra.MedusaClientSecret, key)
+		}
+	}
+	httpMgmt := asMap(asMap(spec["reaper"])["httpManagement"])
+	if httpMgmt["enabled"] != true || asMap(httpMgmt["keystores"])["name"] != cassandra.ReaperManagementSecret {
+		t.Errorf("reaper.httpManagement = %v, want enabled with keystores %s", httpMgmt, cassandra.ReaperManagementSecret)
+	}
+	opsUsages := []any{}
+	for _, u := range cassandra.OpsUsages {
+		opsUsages = append(opsUsages, u)
+	}
+	if !slices.Contains(cassandra.OpsUsages, "client auth") {
+		t.Errorf("the operations' certificates lack client auth: %v", cassandra.OpsUsages)
+	}
+	checked := 0
+	for _, s := range fleet.CassandraDatacenters(config.EnvProduction) {
+		g := results[s.Name].Graph
+		certs := map[string]map[string]any{}
+		for _, c := range g.ByType(tCertificate) {
+			cs := asMap(c.Inputs["spec"])
+			certs[asString(cs["secretName"])] = cs
+		}
+		medusa, ok := certs[cassandra.MedusaClientSecret]
+		switch {
+		case !ok:
+			t.Errorf("%s: no certificate for Medusa's %s", s.Name, cassandra.MedusaClientSecret)
+		case asString(asMap(medusa["issuerRef"])["name"]) != cassandra.CAIssuer || medusa["keystores"] != nil ||
+			!slices.Equal(asList(medusa["usages"]), opsUsages):
+			t.Errorf("%s: Medusa's certificate %v: want PEM, client auth, from the cluster's CA", s.Name, medusa)
+		}
+		reaper, ok := certs[cassandra.ReaperManagementSecret]
+		if ok != s.Cassandra.ControlPlane {
+			t.Errorf("%s: Reaper's certificate issued %v, want only in the control plane's region", s.Name, ok)
+		}
+		if !ok {
+			continue
+		}
+		checked++
+		jks := asMap(asMap(reaper["keystores"])["jks"])
+		pwRef := asMap(jks["passwordSecretRef"])
+		if asString(asMap(reaper["issuerRef"])["name"]) != cassandra.CAIssuer || jks["create"] != true ||
+			!slices.Equal(asList(reaper["usages"]), opsUsages) || pwRef["name"] != cassandra.ReaperStorePasswordSecret {
+			t.Errorf("%s: Reaper's certificate %v: want JKS, client auth, from the cluster's CA", s.Name, reaper)
+		}
+		// The password's value is masked in every graph (synth.SecretMarker); that it is the one
+		// Reaper opens its stores with is cassandra.ReaperStorePassword's cited constant.
+		found := false
+		for _, sec := range g.ByType("kubernetes:core/v1:Secret") {
+			meta := asMap(sec.Inputs["metadata"])
+			found = found || meta["name"] == cassandra.ReaperStorePasswordSecret && meta["namespace"] == cassandra.Namespace
+		}
+		if !found {
+			t.Errorf("%s: no Secret %s for Reaper's stores' password", s.Name, cassandra.ReaperStorePasswordSecret)
+		}
+	}
+	if checked != 1 {
+		t.Errorf("Reaper's certificate in %d regions, want the control plane's", checked)
 	}
 }
