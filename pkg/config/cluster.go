@@ -19,9 +19,9 @@ type Cluster struct {
 	// CreatorRoleArn is the role that creates the cluster: the CI deploy role (`sovereign bootstrap`
 	// output deployRoleArn). pulumi-eks v3.9.1 always has EKS give the cluster's creator an admin
 	// access entry of its own (bootstrapClusterCreatorAdminPermissions, pulumi/pulumi-eks#2373), so
-	// this role must not also be in adminRoleArns or viewerRoleArns (EKS refuses a second entry for a
-	// principal with ResourceInUseException). `sovereign preflight` asks for it, and with --online
-	// compares it with the caller's identity.
+	// this role must not also be in adminRoleArns, viewerRoleArns or auditorRoleArns, under any
+	// path (EKS refuses a second entry for a principal with ResourceInUseException). `sovereign
+	// preflight` asks for it; `preflight --online` and `up` compare it with the caller's identity.
 	CreatorRoleArn string `json:"creatorRoleArn,omitempty"`
 	// AddonVersionOverrides overrides the pinned version of an EKS add-on (vpc-cni, kube-proxy, coredns,
 	// eks-pod-identity-agent, aws-ebs-csi-driver) for this stack, e.g. to take a security build
