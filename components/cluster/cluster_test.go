@@ -316,6 +316,10 @@ func TestCluster(t *testing.T) {
 				sc.Inputs["parameters"].(map[string]any)["encrypted"] != "true" || sc.Inputs["parameters"].(map[string]any)["type"] != "gp3" {
 				t.Errorf("storage class %v depends on %v", sc.Inputs, sc.DependsOn)
 			}
+			// reclaimPolicy and volumeBindingMode cannot be updated in place, and the name is fixed.
+			if !slices.Equal(sc.ReplaceOnChanges, []string{"reclaimPolicy", "volumeBindingMode"}) || !sc.DeleteBeforeReplace {
+				t.Errorf("storage class replaces on %v, delete first %v", sc.ReplaceOnChanges, sc.DeleteBeforeReplace)
+			}
 
 			// Outputs: the cluster's identity; the kubeconfig stays secret; the probe saw the endpoint.
 			standIn := g.ModelledByType("aws:eks/cluster:Cluster")
