@@ -30,6 +30,7 @@ var onlineChecks = []awscheck.Check{
 	awscheck.CacheAvailability,  // the ElastiCache node type is sold in every region (pkg/awscheck/cacheavailability.go)
 	awscheck.EngineVersions,     // the running Aurora version is not newer than the config's (an AWS-forced minor upgrade)
 	awscheck.Subscriptions,      // alert email subscriptions still PendingConfirmation (pkg/awscheck/subscriptions.go)
+	awscheck.AMIRelease,         // the pinned AMI release published in every region that runs it (pkg/awscheck/amirelease.go)
 	awscheck.Backup,             // AWS Backup opted in to Aurora per region; the copy vault's key usable (pkg/awscheck/backup.go)
 }
 
