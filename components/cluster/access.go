@@ -89,21 +89,21 @@ func accountOf(arn string) string {
 	return ""
 }
 
-// Types of the access resources, and of the pulumi-eks resources that parented them before.
+// Types of the access resources.
 const (
 	tAccessEntry       = "aws:eks/accessEntry:AccessEntry"
 	tPolicyAssociation = "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"
-	tInnerEKSCluster   = "aws:eks/cluster:Cluster"
 )
 
 // LegacyURN is the URN pulumi-eks v3.9.1 gave an access entry (association == "") or its policy
 // association when this component passed them as the Cluster's accessEntries
-// (nodejs/eks/cluster/authenticationMode.ts createAccessEntries: entry `<component>-<key>` under the
-// inner aws:eks Cluster, association `<component>-<key>-<association>` under the entry).
-// componentURN is the eks:index:Cluster's URN, component its name.
+// (nodejs/eks/cluster/cluster.ts createCore calls createAccessEntries with the component as
+// parent; authenticationMode.ts: entry `<component>-<key>`, association
+// `<component>-<key>-<association>` with the entry as parent). componentURN is the
+// eks:index:Cluster's URN, component its name.
 func LegacyURN(componentURN, component, key, association string) string {
 	prefix, qualified, _ := splitURN(componentURN)
-	typ := qualified + "$" + tInnerEKSCluster + "$" + tAccessEntry
+	typ := qualified + "$" + tAccessEntry
 	name := component + "-" + key
 	if association != "" {
 		typ += "$" + tPolicyAssociation

@@ -5,7 +5,14 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
+	"github.com/pulumi/pulumi-eks/sdk/v3/go/eks"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
 	"github.com/global-sovereign/global-sovereign/components/cluster"
+	"github.com/global-sovereign/global-sovereign/internal/graphtest"
+	"github.com/global-sovereign/global-sovereign/pkg/synth"
 )
 
 // Removing, reordering or moving a role between lists keeps every other principal's entry key:
@@ -48,7 +55,7 @@ func TestAccessEntryKeysFollowThePrincipal(t *testing.T) {
 }
 
 // A stack deployed before keeps its entries: each new resource aliases the URN pulumi-eks gave
-// the same principal (by list index) under its inner aws:eks Cluster, so the first `up` renames
+// the same principal (by list index), so the first `up` renames
 // them in the state instead of replacing every one.
 func TestAccessEntryLegacyAliases(t *testing.T) {
 	const comp = "urn:pulumi:prod::gs::sovereign:cluster:Cluster$eks:index:Cluster::gs-ams-eks"
@@ -59,7 +66,7 @@ func TestAccessEntryLegacyAliases(t *testing.T) {
 			got = append(got, g.Key+" "+cluster.LegacyURN(comp, "gs-ams-eks", l.Key, ""), g.Key+" "+cluster.LegacyURN(comp, "gs-ams-eks", l.Key, l.Association))
 		}
 	}
-	const pre = "urn:pulumi:prod::gs::sovereign:cluster:Cluster$eks:index:Cluster$aws:eks/cluster:Cluster$aws:eks/accessEntry:AccessEntry"
+	const pre = "urn:pulumi:prod::gs::sovereign:cluster:Cluster$eks:index:Cluster$aws:eks/accessEntry:AccessEntry"
 	want := []string{
 		"p " + pre + "::gs-ams-eks-viewer-0", "p " + pre + "$aws:eks/accessPolicyAssociation:AccessPolicyAssociation::gs-ams-eks-viewer-0-admin-view",
 		"x " + pre + "::gs-ams-eks-admin-0", "x " + pre + "$aws:eks/accessPolicyAssociation:AccessPolicyAssociation::gs-ams-eks-admin-0-cluster-admin",
@@ -67,5 +74,45 @@ func TestAccessEntryLegacyAliases(t *testing.T) {
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("legacy URNs\n got %q\nwant %q", got, want)
+	}
+}
+
+// The legacy URNs are the ones pulumi-eks gives entries passed as accessEntries, as the model of
+// its source (pkg/synth/eksmodel.go, pulumi-eks v3.9.1) registers them.
+func TestLegacyURNsMatchPulumiEKS(t *testing.T) {
+	prog := func(ctx *pulumi.Context) error {
+		mode := eks.AuthenticationModeApi
+		p, err := aws.NewProvider(ctx, "eu-west-1", &aws.ProviderArgs{Region: pulumi.String("eu-west-1")})
+		if err != nil {
+			return err
+		}
+		_, err = eks.NewCluster(ctx, "gs-ams-eks", &eks.ClusterArgs{
+			SkipDefaultNodeGroup: pulumi.BoolRef(true),
+			AuthenticationMode:   &mode,
+			AccessEntries: map[string]eks.AccessEntryArgs{"admin-0": {
+				PrincipalArn: pulumi.String("arn:aws:iam::1:role/x"),
+				AccessPolicies: map[string]eks.AccessPolicyAssociationInput{"cluster-admin": eks.AccessPolicyAssociationArgs{
+					PolicyArn:   pulumi.String("arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"),
+					AccessScope: awseks.AccessPolicyAssociationAccessScopeArgs{Type: pulumi.String("cluster")},
+				}},
+			}},
+		}, pulumi.Providers(p))
+		return err
+	}
+	r, err := synth.Run(prog, "test", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	comp := graphtest.One(t, r.Graph, "eks:index:Cluster")
+	entries := r.Graph.ModelledByType("aws:eks/accessEntry:AccessEntry")
+	assocs := r.Graph.ModelledByType("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
+	if len(entries) != 1 || len(assocs) != 1 {
+		t.Fatalf("modelled %d entries, %d associations", len(entries), len(assocs))
+	}
+	if want := cluster.LegacyURN(comp.URN, "gs-ams-eks", "admin-0", ""); entries[0].URN != want {
+		t.Errorf("entry URN %s, LegacyURN %s", entries[0].URN, want)
+	}
+	if want := cluster.LegacyURN(comp.URN, "gs-ams-eks", "admin-0", "cluster-admin"); assocs[0].URN != want {
+		t.Errorf("association URN %s, LegacyURN %s", assocs[0].URN, want)
 	}
 }
