@@ -41,6 +41,7 @@ type operateFlags struct {
 	yes             bool
 	previewOnly     bool
 	timeout         time.Duration
+	awsEndpoint     string
 }
 
 func newOperate(g *globalFlags, op orchestrate.Op, short string) *cobra.Command {
@@ -72,6 +73,10 @@ func newOperate(g *globalFlags, op orchestrate.Op, short string) *cobra.Command 
 	}
 	if op == orchestrate.Up || op == orchestrate.Destroy {
 		cmd.Flags().BoolVarP(&f.yes, "yes", "y", false, "go ahead without showing the preview and asking (required without a terminal)")
+	}
+	if op == orchestrate.Up {
+		cmd.Flags().StringVar(&f.awsEndpoint, "aws-endpoint", "", "send the caller checks' AWS calls to this endpoint (tests: a fake AWS API)")
+		_ = cmd.Flags().MarkHidden("aws-endpoint")
 	}
 	if op == orchestrate.Refresh {
 		cmd.Flags().BoolVar(&f.previewOnly, "preview-only", false, "report drift per stack without changing state")
@@ -127,6 +132,11 @@ func operate(cmd *cobra.Command, g *globalFlags, f *operateFlags, op orchestrate
 	}
 	if err := checkPrerequisites(cmd, eng); err != nil {
 		return err
+	}
+	if op == orchestrate.Up {
+		if err := checkDeployer(cmd, eng, f.awsEndpoint, fleet, names); err != nil {
+			return err
+		}
 	}
 	if op == orchestrate.Up || op == orchestrate.Destroy {
 		if err := confirm(cmd, f, graph, op, eng); err != nil {

@@ -25,11 +25,12 @@ var offlineNotes = []func(fleet *config.Fleet, names []string) []awscheck.Findin
 var onlineChecks = []awscheck.Check{
 	awscheck.Identity,           // the caller against each cluster's creatorRoleArn and adminRoleArns
 	awscheck.Offerings,          // every node group's instance types offered in each of its AZs
-	awscheck.Access,             // the caller's access entry on each cluster that exists (the probe only opens TCP)
+	awscheck.Access,             // the caller is an admin (creator, adminRoleArns) with an entry on each cluster that exists
 	awscheck.AuroraAvailability, // the Aurora version and instance class exist in every region (pkg/awscheck/availability.go)
 	awscheck.CacheAvailability,  // the ElastiCache node type is sold in every region (pkg/awscheck/cacheavailability.go)
 	awscheck.EngineVersions,     // the running Aurora version is not newer than the config's (an AWS-forced minor upgrade)
 	awscheck.Subscriptions,      // alert email subscriptions still PendingConfirmation (pkg/awscheck/subscriptions.go)
+	awscheck.AMIRelease,         // the pinned AMI release published in every region that runs it (pkg/awscheck/amirelease.go)
 	awscheck.Backup,             // AWS Backup opted in to Aurora per region; the copy vault's key usable (pkg/awscheck/backup.go)
 }
 

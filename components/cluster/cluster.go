@@ -217,27 +217,6 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		return nil, err
 	}
 
-	access := map[string]eks.AccessEntryArgs{}
-	entry := func(arn, association, policy string) eks.AccessEntryArgs {
-		return eks.AccessEntryArgs{
-			PrincipalArn: pulumi.String(arn),
-			AccessPolicies: map[string]eks.AccessPolicyAssociationInput{
-				association: eks.AccessPolicyAssociationArgs{
-					PolicyArn:   pulumi.String(policy),
-					AccessScope: awseks.AccessPolicyAssociationAccessScopeArgs{Type: pulumi.String("cluster")},
-				},
-			},
-		}
-	}
-	for i, arn := range args.AdminRoleArns {
-		access[fmt.Sprintf("admin-%d", i)] = entry(arn, "cluster-admin", ClusterAdminPolicy(args.Scope))
-	}
-	for i, arn := range args.ViewerRoleArns {
-		access[fmt.Sprintf("viewer-%d", i)] = entry(arn, "admin-view", ViewPolicy(args.Scope))
-	}
-	for i, arn := range args.AuditorRoleArns {
-		access[fmt.Sprintf("auditor-%d", i)] = entry(arn, "audit", AuditPolicy(args.Scope))
-	}
 	mode := eks.AuthenticationModeApi
 	// The VPC CNI's environment, laid over pulumi-eks's own (see VpcCniOptions below).
 	cniEnv := pulumi.Map{"AWS_VPC_K8S_PLUGIN_LOG_LEVEL": pulumi.String(CNILogLevel)}
@@ -248,7 +227,6 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		PrivateSubnetIds:       args.PrivateSubnetIDs,
 		SkipDefaultNodeGroup:   pulumi.BoolRef(true),
 		AuthenticationMode:     &mode,
-		AccessEntries:          access,
 		EncryptionConfigKeyArn: key.Arn,
 		// From the log group's output: the EKS cluster inside pulumi-eks gets it as an input
 		// dependency, so the group exists (encrypted, with retention) before EKS would create
@@ -314,6 +292,11 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	clusterSG := cl.EksCluster.VpcConfig().ClusterSecurityGroupId().Elem()
 	b := &builder{ctx: ctx, name: name, args: args, parent: parent, clusterName: clusterName, clusterSG: clusterSG,
 		clusterVersion: cl.EksCluster.Version()}
+	// Access entries outside pulumi-eks, keyed by principal (access.go): pulumi-eks keys them by
+	// the map key it is given, and its children cannot carry aliases from here.
+	if err := b.accessEntries(cl, name+"-eks"); err != nil {
+		return nil, err
+	}
 	// Only the general groups gate the platform: a spot pool or a Cassandra AZ that cannot get
 	// capacity leaves its own group degraded, not every add-on and Kubernetes object waiting.
 	var general, nodes []pulumi.Resource

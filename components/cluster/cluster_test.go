@@ -232,15 +232,17 @@ func TestCluster(t *testing.T) {
 			if office, ok := g.Named(tSG, "office"); f.office != ok || ok && fmt.Sprint(in["clusterSecurityGroup"]) != fmt.Sprint(map[string]any{"urn": office.URN}) {
 				t.Errorf("cluster security group %v (office %v)", in["clusterSecurityGroup"], f.office)
 			}
-			entries := in["accessEntries"].(map[string]any)
-			if len(entries) != len(f.admins)+len(f.viewers) {
-				t.Errorf("access entries %v", entries)
+			if in["accessEntries"] != nil {
+				t.Errorf("pulumi-eks keys access entries by its map key: %v", in["accessEntries"])
 			}
-			for i, arn := range f.admins {
-				checkEntry(t, entries, fmt.Sprintf("admin-%d", i), arn, "cluster-admin", tt.admin)
+			if n := len(g.ByType("aws:eks/accessEntry:AccessEntry")); n != len(f.admins)+len(f.viewers) {
+				t.Errorf("%d access entries, want %d", n, len(f.admins)+len(f.viewers))
 			}
-			for i, arn := range f.viewers {
-				checkEntry(t, entries, fmt.Sprintf("viewer-%d", i), arn, "admin-view", tt.view)
+			for _, arn := range f.admins {
+				checkEntry(t, g, arn, cluster.AssociationAdmin, tt.admin)
+			}
+			for _, arn := range f.viewers {
+				checkEntry(t, g, arn, cluster.AssociationViewer, tt.view)
 			}
 
 			// Node groups: own role with the partition's node policies, IMDSv2 hop limit 1,
@@ -314,6 +316,10 @@ func TestCluster(t *testing.T) {
 				sc.Inputs["parameters"].(map[string]any)["encrypted"] != "true" || sc.Inputs["parameters"].(map[string]any)["type"] != "gp3" {
 				t.Errorf("storage class %v depends on %v", sc.Inputs, sc.DependsOn)
 			}
+			// reclaimPolicy and volumeBindingMode cannot be updated in place, and the name is fixed.
+			if !slices.Equal(sc.ReplaceOnChanges, []string{"reclaimPolicy", "volumeBindingMode"}) || !sc.DeleteBeforeReplace {
+				t.Errorf("storage class replaces on %v, delete first %v", sc.ReplaceOnChanges, sc.DeleteBeforeReplace)
+			}
 
 			// Outputs: the cluster's identity; the kubeconfig stays secret; the probe saw the endpoint.
 			standIn := g.ModelledByType("aws:eks/cluster:Cluster")
@@ -345,16 +351,18 @@ func TestCluster(t *testing.T) {
 	}
 }
 
-func checkEntry(t *testing.T, entries map[string]any, key, principal, association, policy string) {
+func checkEntry(t *testing.T, g *synth.Graph, principal, association, policy string) {
 	t.Helper()
-	e, ok := entries[key].(map[string]any)
-	if !ok || e["principalArn"] != principal {
-		t.Errorf("access entry %s: %v, want %s", key, entries[key], principal)
+	key := "gs-test-access-" + principal[strings.LastIndex(principal, "/")+1:]
+	e, ok := g.Named("aws:eks/accessEntry:AccessEntry", key)
+	if !ok || e.Inputs["principalArn"] != principal || e.Inputs["clusterName"] != g.Outputs["name"] {
+		t.Errorf("access entry %s: %v, want %s", key, e.Inputs, principal)
 		return
 	}
-	a, _ := e["accessPolicies"].(map[string]any)[association].(map[string]any)
-	if a["policyArn"] != policy || a["accessScope"].(map[string]any)["type"] != "cluster" {
-		t.Errorf("access entry %s association %s: %v, want %s", key, association, a, policy)
+	a, ok := g.Named("aws:eks/accessPolicyAssociation:AccessPolicyAssociation", key+"-"+association)
+	if !ok || !slices.Contains(a.DependsOn, e.URN) || a.Inputs["policyArn"] != policy || a.Inputs["principalArn"] != principal ||
+		a.Inputs["accessScope"].(map[string]any)["type"] != "cluster" {
+		t.Errorf("access entry %s association %s: %v, want %s", key, association, a.Inputs, policy)
 	}
 }
 

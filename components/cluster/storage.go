@@ -31,9 +31,19 @@ func (b *builder) storageClass(k8s *kubernetes.Provider, csi *awseks.Addon) erro
 		VolumeBindingMode:    pulumi.String("WaitForFirstConsumer"),
 		AllowVolumeExpansion: pulumi.Bool(true),
 		ReclaimPolicy:        pulumi.String(ReclaimPolicy(b.args.Scope.Protect)),
-	}, b.parent, pulumi.Provider(k8s), pulumi.DependsOn([]pulumi.Resource{csi}))
+	}, b.parent, pulumi.Provider(k8s), pulumi.DependsOn([]pulumi.Resource{csi}),
+		// The API server forbids updating either field (Kubernetes pkg/apis/storage/validation,
+		// ValidateStorageClassUpdate), and pulumi-kubernetes v4.33.0 replaces a StorageClass only for
+		// .parameters and .provisioner (provider/pkg/provider/diff.go forceNew): without this a
+		// stack whose `protect` flips (or one deployed when Retain was constant) fails its next
+		// `up` on an in-place update. The name is fixed, so the old class goes first; a class
+		// is only read when a claim is provisioned, and existing volumes keep their own policy.
+		pulumi.ReplaceOnChanges(ImmutableStorageClassFields), pulumi.DeleteBeforeReplace(true))
 	return err
 }
+
+// ImmutableStorageClassFields are the StorageClass inputs the API server refuses to update.
+var ImmutableStorageClassFields = []string{"reclaimPolicy", "volumeBindingMode"}
 
 // volumeParameters are the StorageClass's parameters for the EBS CSI driver: encrypted gp3,
 // and the stack's tags on every volume it creates (parameters tagSpecification_<n> = "key=value",

@@ -34,8 +34,11 @@ type Endpoint struct {
 	Code      string // region code: the record's set identifier
 	AWSRegion string // the latency region
 	Hostname  string // the region's own API name, which the health check requests
-	DNSName   pulumi.StringInput
-	ZoneID    pulumi.StringInput // the load balancer's canonical hosted zone
+	// Serving: a workload answers there. Only a serving region's failing health check pages
+	// (its alarm); a region not serving yet keeps the check, so DNS skips it, without an alarm.
+	Serving bool
+	DNSName pulumi.StringInput
+	ZoneID  pulumi.StringInput // the load balancer's canonical hosted zone
 	// ListenerArn is the load balancer's HTTPS listener: it gets the public name's
 	// certificate, requested with Provider (an aws provider of the endpoint's region).
 	ListenerArn pulumi.StringInput
@@ -102,23 +105,10 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 			return nil, err
 		}
 		checks[e.Code] = hc.ID().ToStringOutput()
-		if _, err := cloudwatch.NewMetricAlarm(ctx, fmt.Sprintf("%s-%s-unhealthy", name, e.Code), &cloudwatch.MetricAlarmArgs{
-			AlarmDescription:   pulumi.String(fmt.Sprintf("https://%s%s fails its Route 53 health check: %s leaves %s", e.Hostname, args.HealthPath, e.Code, args.FQDN())),
-			Namespace:          pulumi.String("AWS/Route53"),
-			MetricName:         pulumi.String("HealthCheckStatus"),
-			Dimensions:         pulumi.StringMap{"HealthCheckId": hc.ID()},
-			Statistic:          pulumi.String("Minimum"),
-			Period:             pulumi.Int(60),
-			EvaluationPeriods:  pulumi.Int(3),
-			ComparisonOperator: pulumi.String("LessThanThreshold"),
-			Threshold:          pulumi.Float64(1),
-			// Missing data is no evidence either way: a new check publishes its first point
-			// minutes after creation, and an alarm breaching on it would page on every up.
-			TreatMissingData: pulumi.String("missing"),
-			AlarmActions:     pulumi.Array{args.AlarmTopicArn},
-			OkActions:        pulumi.Array{args.AlarmTopicArn},
-		}, parent); err != nil {
-			return nil, err
+		if e.Serving {
+			if err := healthAlarm(ctx, name, args, e, hc, parent); err != nil {
+				return nil, err
+			}
 		}
 		rec, err := route53.NewRecord(ctx, fmt.Sprintf("%s-latency-%s", name, e.Code), &route53.RecordArgs{
 			ZoneId:                 pulumi.String(args.ZoneID),
@@ -207,4 +197,25 @@ func (a *Args) check() error {
 		return fmt.Errorf("default region %q has no endpoint", a.DefaultRegion)
 	}
 	return nil
+}
+
+// healthAlarm pages the alerts topic when a serving region's health check fails.
+func healthAlarm(ctx *pulumi.Context, name string, args *Args, e Endpoint, hc *route53.HealthCheck, parent pulumi.ResourceOption) error {
+	_, err := cloudwatch.NewMetricAlarm(ctx, fmt.Sprintf("%s-%s-unhealthy", name, e.Code), &cloudwatch.MetricAlarmArgs{
+		AlarmDescription:   pulumi.String(fmt.Sprintf("https://%s%s fails its Route 53 health check: %s leaves %s", e.Hostname, args.HealthPath, e.Code, args.FQDN())),
+		Namespace:          pulumi.String("AWS/Route53"),
+		MetricName:         pulumi.String("HealthCheckStatus"),
+		Dimensions:         pulumi.StringMap{"HealthCheckId": hc.ID()},
+		Statistic:          pulumi.String("Minimum"),
+		Period:             pulumi.Int(60),
+		EvaluationPeriods:  pulumi.Int(3),
+		ComparisonOperator: pulumi.String("LessThanThreshold"),
+		Threshold:          pulumi.Float64(1),
+		// Missing data is no evidence either way: a new check publishes its first point
+		// minutes after creation, and an alarm breaching on it would page on every up.
+		TreatMissingData: pulumi.String("missing"),
+		AlarmActions:     pulumi.Array{args.AlarmTopicArn},
+		OkActions:        pulumi.Array{args.AlarmTopicArn},
+	}, parent)
+	return err
 }

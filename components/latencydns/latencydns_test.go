@@ -33,7 +33,7 @@ func fixture(edit func(*latencydns.Args)) pulumi.RunFunc {
 			args.Endpoints = append(args.Endpoints, latencydns.Endpoint{Code: e[0], AWSRegion: e[1], Hostname: "api-" + e[0] + ".example.io",
 				DNSName: pulumi.String(e[0] + "-alb.elb.amazonaws.com"), ZoneID: pulumi.String(e[2]),
 				ListenerArn: pulumi.String("arn:aws:elasticloadbalancing:" + e[1] + ":123456789012:listener/app/" + e[0] + "/https"),
-				Provider:    regional})
+				Provider:    regional, Serving: true})
 		}
 		if edit != nil {
 			edit(args)
@@ -44,6 +44,24 @@ func fixture(edit func(*latencydns.Args)) pulumi.RunFunc {
 		}
 		ctx.Export("endpoint", d.Endpoint)
 		return nil
+	}
+}
+
+// A region with no workload bound yet answers 503: its health check keeps DNS off it, but no
+// alarm pages for it; a serving region's alarm stays.
+func TestHealthAlarmOnlyWhereServing(t *testing.T) {
+	r, err := synth.Run(fixture(func(a *latencydns.Args) { a.Endpoints[1].Serving = false }), "test", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks := r.Graph.ByType("aws:route53/healthCheck:HealthCheck")
+	alarms := r.Graph.ByType("aws:cloudwatch/metricAlarm:MetricAlarm")
+	if len(checks) != 2 || len(alarms) != 1 || alarms[0].Name != "dns-ams-unhealthy" {
+		var names []string
+		for _, a := range alarms {
+			names = append(names, a.Name)
+		}
+		t.Errorf("%d health checks, alarms %v; want 2 and only dns-ams-unhealthy", len(checks), names)
 	}
 }
 

@@ -40,7 +40,7 @@ func access(ctx context.Context, env Env, fleet *config.Fleet, names []string) (
 				continue
 			}
 			seen[t] = true
-			f, err := accessOn(ctx, env, &caller, t.stack, t.cluster, t.region)
+			f, err := accessOn(ctx, env, &caller, t.stack, c)
 			if err != nil {
 				return nil, err
 			}
@@ -71,8 +71,13 @@ func clustersOf(fleet *config.Fleet, s *config.Stack) []*config.Stack {
 	return out
 }
 
-// accessOn checks the caller's entry on one cluster (reading the caller once into *caller).
-func accessOn(ctx context.Context, env Env, caller *string, stack, cluster, region string) ([]Finding, error) {
+// accessOn checks the caller's entry on one cluster (reading the caller once into *caller). Any
+// entry is not enough: a preview role (viewerRoleArns, AmazonEKSViewPolicy) or the drift role
+// (auditorRoleArns) has one, passes the probe, and then every object the stack writes fails with
+// 403. The config says which principals hold the cluster-admin policy: creatorRoleArn (the
+// implicit entry) and adminRoleArns.
+func accessOn(ctx context.Context, env Env, caller *string, stack string, c *config.Stack) ([]Finding, error) {
+	cluster, region := c.Settings.NamePrefix, c.Settings.AWSRegion
 	if *caller == "" {
 		out, err := sts.NewFromConfig(env.Region("us-east-1")).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 		if err != nil {
@@ -86,8 +91,18 @@ func accessOn(ctx context.Context, env Env, caller *string, stack, cluster, regi
 	if err != nil {
 		return nil, fmt.Errorf("eks:ListAccessEntries on %s (%s): %w", cluster, region, err)
 	}
-	if !exists || containsRole(entries, *caller) {
+	if !exists {
 		return nil, nil
+	}
+	admin := SameRole(*caller, c.Cluster.CreatorRoleArn) || containsRole(c.Cluster.AdminRoleArns, *caller)
+	switch {
+	case containsRole(entries, *caller) && admin:
+		return nil, nil
+	case containsRole(entries, *caller):
+		return []Finding{{Severity: Problem, Stacks: []string{stack},
+			Message: fmt.Sprintf("%s has an access entry on cluster %s (%s) but is neither its creatorRoleArn nor in its adminRoleArns: a read-only "+
+				"entry (viewerRoleArns, auditorRoleArns) passes the probe, then every object the stack writes there fails with 403", *caller, cluster, region),
+			Fix: "run as the deploy role (creatorRoleArn) or a role in that cluster's adminRoleArns"}}, nil
 	}
 	return []Finding{{Severity: Problem, Stacks: []string{stack},
 		Message: fmt.Sprintf("%s has no access entry on cluster %s (%s): the API answers TCP, then every Kubernetes object the stack applies there fails with 401",

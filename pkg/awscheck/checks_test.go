@@ -310,7 +310,7 @@ func TestAccess(t *testing.T) {
 		"gs-sfo": {deployRole, adminRole},
 		"gs-iad": {deployRole},
 	}}
-	fleet := fleetWith(t, deployRole, adminRole)
+	fleet := fleetWith(t, deployRole, adminRole, "arn:aws:iam::123456789012:role/developer")
 	fs := Run(context.Background(), testEnv(t, fake), fleet, []string{"ams", "sfo", "jnb", "iad-ezra", "global"}, []Check{Access})
 	var got []string
 	for _, f := range fs {
@@ -328,6 +328,25 @@ func TestAccess(t *testing.T) {
 	}
 	if paths := strings.Join(fake.paths, " "); !strings.Contains(paths, "/clusters/gs-jnb/access-entries") {
 		t.Errorf("requests %s", paths)
+	}
+}
+
+// An entry is not enough: a read-only role has one, passes, and then fails every write with 403;
+// the deploy role's implicit entry and an admin's pass.
+func TestAccessNeedsAnAdminEntry(t *testing.T) {
+	const viewer = "arn:aws:iam::123456789012:role/sovereign-preview"
+	for _, tt := range []struct{ name, caller, wantInMsg string }{
+		{"a viewer", "arn:aws:sts::123456789012:assumed-role/sovereign-preview/pr-7", "neither its creatorRoleArn nor in its adminRoleArns"},
+		{"an admin", "arn:aws:sts::123456789012:assumed-role/platform-admin/alice", ""},
+		{"the deploy role", "arn:aws:sts::123456789012:assumed-role/global-sovereign-deploy/gha-1", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			fake := &fakeAWS{caller: tt.caller, entries: map[string][]string{"gs-ams": {deployRole, adminRole, viewer}}}
+			fs := Run(context.Background(), testEnv(t, fake), fleetWith(t, deployRole, adminRole), []string{"ams"}, []Check{Access})
+			if tt.wantInMsg == "" && len(fs) > 0 || tt.wantInMsg != "" && (len(fs) != 1 || fs[0].Severity != Problem || !strings.Contains(fs[0].Message, tt.wantInMsg)) {
+				t.Errorf("findings %v, want %q", fs, tt.wantInMsg)
+			}
+		})
 	}
 }
 

@@ -17,8 +17,8 @@ import (
 //   - the creator must be cluster.creatorRoleArn (the CI deploy role), or the deploy role has no
 //     entry and every Kubernetes object, client and global stack fails with 401;
 //   - a caller that is in adminRoleArns gets a second entry from the project, which EKS refuses
-//     with ResourceInUseException on create (and the vpc-cni add-on waiting for the entries with
-//     it): a problem for a cluster that does not exist yet, nothing for one that does.
+//     with ResourceInUseException on create: a problem for a cluster that does not exist yet,
+//     nothing for one that does. `up` runs this check too (cmd/sovereign/updeployer.go).
 var Identity = Check{Name: "cluster-identity", Run: identity}
 
 func identity(ctx context.Context, env Env, fleet *config.Fleet, names []string) ([]Finding, error) {

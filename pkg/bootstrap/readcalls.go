@@ -253,7 +253,7 @@ func GrantedTypes() []string {
 
 // ConfigDependentTypes are granted whether or not a committed stack declares them yet: the
 // bootstrap's own instructions add them. Its output asks for the preview and drift roles in
-// cluster.viewerRoleArns, and pulumi-eks then declares an access entry and a policy association
+// cluster.viewerRoleArns, and the cluster component then declares an access entry and a policy association
 // per role: without these, the first drift run after that change would fail on the new entries
 // until bootstrap is run again.
 var ConfigDependentTypes = []string{"aws:eks/accessEntry:AccessEntry", "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"}

@@ -19,9 +19,9 @@ type Cluster struct {
 	// CreatorRoleArn is the role that creates the cluster: the CI deploy role (`sovereign bootstrap`
 	// output deployRoleArn). pulumi-eks v3.9.1 always has EKS give the cluster's creator an admin
 	// access entry of its own (bootstrapClusterCreatorAdminPermissions, pulumi/pulumi-eks#2373), so
-	// this role must not also be in adminRoleArns or viewerRoleArns (EKS refuses a second entry for a
-	// principal with ResourceInUseException). `sovereign preflight` asks for it, and with --online
-	// compares it with the caller's identity.
+	// this role must not also be in adminRoleArns, viewerRoleArns or auditorRoleArns, under any
+	// path (EKS refuses a second entry for a principal with ResourceInUseException). `sovereign
+	// preflight` asks for it; `preflight --online` and `up` compare it with the caller's identity.
 	CreatorRoleArn string `json:"creatorRoleArn,omitempty"`
 	// AddonVersionOverrides overrides the pinned version of an EKS add-on (vpc-cni, kube-proxy, coredns,
 	// eks-pod-identity-agent, aws-ebs-csi-driver) for this stack, e.g. to take a security build
@@ -107,15 +107,21 @@ type NodeGroup struct {
 	// CapacityType is how the group's instances are bought.
 	// Default: [CapacityOnDemand].
 	CapacityType CapacityType `json:"capacityType,omitempty"`
-	// MinSize is the fewest nodes the autoscaler keeps: 0 <= minSize <= desiredSize.
+	// MinSize is the fewest nodes the autoscaler keeps: 0 <= minSize <= desiredSize. Changing
+	// minSize or maxSize of a deployed group resets its desired size to the value it was created
+	// with (the scaling configuration is sent whole; the autoscaler's size and a changed
+	// desiredSize are not), and EKS refuses a minSize above that value
+	// (docs/operations/eks-upgrade.md).
 	// Default: `0`.
 	MinSize int `json:"minSize,omitempty"`
 	// DesiredSize is the node count the group starts with, minSize <= desiredSize <= maxSize; the
-	// autoscaler changes it later and Pulumi ignores that drift.
+	// autoscaler changes it later and Pulumi ignores that drift, and a change of this value after
+	// creation too.
 	// Default: `0`.
 	DesiredSize int `json:"desiredSize,omitempty"`
 	// MaxSize is the most nodes the autoscaler may run: desiredSize <= maxSize <= [maxNodeGroupSize]
-	// (EKS's quota per group).
+	// (EKS's quota per group). Changing it resets the group's desired size to its creation-time
+	// value, as minSize does.
 	MaxSize int `json:"maxSize"`
 	// DiskSizeGiB is each node's root volume, 20 to 16384 GiB.
 	// Default: [DefaultNodeDiskGiB].

@@ -91,6 +91,11 @@ func TestClusterRules(t *testing.T) {
 			"global-sovereign:cluster.adminRoleArns[0]", "EKS gives the creator an admin access entry of its own"},
 		{"creator is also a viewer", "    nodeGroups:", "    creatorRoleArn: arn:aws:iam::123456789012:role/deploy\n    viewerRoleArns: [arn:aws:iam::123456789012:role/deploy]\n    nodeGroups:",
 			"global-sovereign:cluster.viewerRoleArns[0]", "ResourceInUseException"},
+		{"creator is also an auditor", "    nodeGroups:", "    creatorRoleArn: arn:aws:iam::123456789012:role/deploy\n    auditorRoleArns: [arn:aws:iam::123456789012:role/deploy]\n    nodeGroups:",
+			"global-sovereign:cluster.auditorRoleArns[0]", "ResourceInUseException"},
+		// IAM role names are unique in an account whatever the path: the same role.
+		{"creator is an admin under its path", "    nodeGroups:", "    creatorRoleArn: arn:aws:iam::123456789012:role/ci/platform-admin\n    nodeGroups:",
+			"global-sovereign:cluster.adminRoleArns[0]", "ResourceInUseException"},
 		{"creator not a role", "    nodeGroups:", "    creatorRoleArn: arn:aws:iam::123456789012:user/ci\n    nodeGroups:",
 			"global-sovereign:cluster.creatorRoleArn", "not an IAM role ARN"},
 		{"unknown add-on", "    nodeGroups:", "    addonVersions: {vpc-cnii: v1.20.1-eksbuild.3}\n    nodeGroups:",

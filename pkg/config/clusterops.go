@@ -54,8 +54,8 @@ func validateClusterOps(is *issues, c *Cluster) {
 		for _, list := range []struct {
 			key  string
 			arns []string
-		}{{"adminRoleArns", c.AdminRoleArns}, {"viewerRoleArns", c.ViewerRoleArns}} {
-			if i := slices.Index(list.arns, arn); i >= 0 {
+		}{{"adminRoleArns", c.AdminRoleArns}, {"viewerRoleArns", c.ViewerRoleArns}, {"auditorRoleArns", c.AuditorRoleArns}} {
+			if i := slices.IndexFunc(list.arns, func(a string) bool { return sameRole(a, arn) }); i >= 0 {
 				is.addPair(fmt.Sprintf("%s[%d]", keyPath(KeyCluster, list.key), i), p,
 					"%s creates the cluster, and EKS gives the creator an admin access entry of its own (pulumi-eks sets "+
 						"bootstrapClusterCreatorAdminPermissions); a second entry for it fails with ResourceInUseException: remove it here", arn)
@@ -82,4 +82,16 @@ func validateClusterOps(is *issues, c *Cluster) {
 		is.add(keyPath(KeyCluster, "nodeGroups"), "no general group (on-demand, without a NoSchedule/NoExecute taint): "+
 			"CoreDNS, the Pod Identity agent, the EBS CSI controller and the platform's controllers run there, and wait for it")
 	}
+}
+
+// sameRole says whether two IAM role ARNs name one role: IAM role names are unique in an account
+// whatever their path, so roles compare by partition, account and name (as awscheck.SameRole
+// compares a caller with a role).
+func sameRole(a, b string) bool {
+	pa, pb := strings.SplitN(a, ":", 6), strings.SplitN(b, ":", 6)
+	if len(pa) != 6 || len(pb) != 6 {
+		return a == b
+	}
+	name := func(r string) string { return r[strings.LastIndex(r, "/")+1:] }
+	return pa[1] == pb[1] && pa[4] == pb[4] && pa[5] != "" && name(pa[5]) == name(pb[5])
 }

@@ -32,6 +32,25 @@ type Ingress struct {
 	// retention (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192,
 	// 2557, 2922, 3288 or 3653). Default: [DefaultWAFLogRetentionDays].
 	WAFLogRetentionDays int `json:"wafLogRetentionDays,omitempty"`
+	// Serving says whether a workload answers behind this region's load balancer. Until one is
+	// bound to its target group the load balancer answers 503, the region's Route 53 health check
+	// fails and latency DNS skips it (as it should); the global stack alarms on that health check
+	// (paging the alerts topic) only for serving regions, so a region waiting for its API does
+	// not page from its first deploy on. Set it to true when a pipeline deploys the API.
+	// Default: true when cluster.api.image is set, false otherwise.
+	Serving *bool `json:"serving,omitempty"`
+}
+
+// ServesAPI says whether the region's API answers behind its load balancer: ingress.serving, or
+// by default whether the platform deploys the API itself (cluster.api.image).
+func (s *Stack) ServesAPI() bool {
+	switch {
+	case s.Ingress == nil:
+		return false
+	case s.Ingress.Serving != nil:
+		return *s.Ingress.Serving
+	}
+	return s.Cluster != nil && s.Cluster.API != nil && s.Cluster.API.Image != ""
 }
 
 // Defaults of the ingress.

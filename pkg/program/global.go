@@ -203,6 +203,7 @@ func deployDNS(ctx *pulumi.Context, s *config.Stack, d *config.DNS, regions []re
 			Code:      r.code(),
 			AWSRegion: r.stack.Settings.AWSRegion,
 			Hostname:  r.stack.Ingress.Hostname,
+			Serving:   r.stack.ServesAPI(),
 			DNSName:   r.str(ctx, OutLoadBalancerDNSName),
 			ZoneID:    r.str(ctx, OutLoadBalancerZoneID),
 			// The public name's certificate goes on the region's listener, in its region.

@@ -27,20 +27,23 @@ type Graph struct {
 
 // Resource is one registered resource with its inputs and options.
 type Resource struct {
-	URN                     string            `json:"urn"`
-	Type                    string            `json:"type"`
-	Name                    string            `json:"name"`
-	Parent                  string            `json:"parent"`
-	Provider                string            `json:"provider"`
-	Providers               map[string]string `json:"providers"`
-	Custom                  bool              `json:"custom"`
-	Remote                  bool              `json:"remote"`
-	Inputs                  map[string]any    `json:"inputs"`
-	DependsOn               []string          `json:"dependsOn"`
-	Protect                 bool              `json:"protect"`
-	IgnoreChanges           []string          `json:"ignoreChanges"`
-	DeleteBeforeReplace     bool              `json:"deleteBeforeReplace"`
-	AdditionalSecretOutputs []string          `json:"additionalSecretOutputs"`
+	URN                 string            `json:"urn"`
+	Type                string            `json:"type"`
+	Name                string            `json:"name"`
+	Parent              string            `json:"parent"`
+	Provider            string            `json:"provider"`
+	Providers           map[string]string `json:"providers"`
+	Custom              bool              `json:"custom"`
+	Remote              bool              `json:"remote"`
+	Inputs              map[string]any    `json:"inputs"`
+	DependsOn           []string          `json:"dependsOn"`
+	Protect             bool              `json:"protect"`
+	IgnoreChanges       []string          `json:"ignoreChanges"`
+	DeleteBeforeReplace bool              `json:"deleteBeforeReplace"`
+	// ReplaceOnChanges are the inputs whose change the engine turns into a replacement (absent
+	// on most resources, so the goldens show it only where it is set).
+	ReplaceOnChanges        []string `json:"replaceOnChanges,omitempty"`
+	AdditionalSecretOutputs []string `json:"additionalSecretOutputs"`
 	// Modelled marks a resource the program does not register but a remote component creates
 	// at its pinned version (see eksmodel.go); absent on registered resources.
 	Modelled bool `json:"modelled,omitempty"`
@@ -107,6 +110,7 @@ func buildGraph(project, stack string, regs []registration, outputs map[string]a
 			Protect:                 reg.protect,
 			IgnoreChanges:           sorted.Unique(reg.ignoreChanges),
 			DeleteBeforeReplace:     reg.deleteBeforeReplace,
+			ReplaceOnChanges:        sorted.Unique(reg.replaceOnChanges),
 			AdditionalSecretOutputs: sorted.Unique(reg.additionalSecretOutputs),
 			Modelled:                reg.modelled,
 			ID:                      reg.id,

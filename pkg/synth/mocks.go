@@ -33,6 +33,7 @@ type registration struct {
 	state                        resource.PropertyMap
 	inputs                       resource.PropertyMap
 	dependencies, ignoreChanges  []string
+	replaceOnChanges             []string
 	additionalSecretOutputs      []string
 	providers                    map[string]string
 	protect, deleteBeforeReplace bool
@@ -42,7 +43,7 @@ func fromRegister(urn string, in resource.PropertyMap, rpc *pulumirpc.RegisterRe
 	return registration{
 		urn: urn, typ: rpc.GetType(), name: rpc.GetName(), parent: rpc.GetParent(), provider: rpc.GetProvider(),
 		custom: rpc.GetCustom(), remote: rpc.GetRemote(), inputs: in,
-		dependencies: rpc.GetDependencies(), ignoreChanges: rpc.GetIgnoreChanges(),
+		dependencies: rpc.GetDependencies(), ignoreChanges: rpc.GetIgnoreChanges(), replaceOnChanges: rpc.GetReplaceOnChanges(),
 		additionalSecretOutputs: rpc.GetAdditionalSecretOutputs(), providers: rpc.GetProviders(),
 		protect: rpc.GetProtect(), deleteBeforeReplace: rpc.GetDeleteBeforeReplace(),
 	}
