@@ -32,6 +32,7 @@ var onlineChecks = []awscheck.Check{
 	awscheck.Subscriptions,      // alert email subscriptions still PendingConfirmation (pkg/awscheck/subscriptions.go)
 	awscheck.AMIRelease,         // the pinned AMI release published in every region that runs it (pkg/awscheck/amirelease.go)
 	awscheck.Backup,             // AWS Backup opted in to Aurora per region; the copy vault's key usable (pkg/awscheck/backup.go)
+	awscheck.AuroraWriter,       // each Aurora writer is the instance the roll changes last, or the failover that makes it so (pkg/awscheck/writer.go)
 }
 
 func newPreflight(g *globalFlags) *cobra.Command {

@@ -19,6 +19,7 @@ import (
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/global-sovereign/global-sovereign/components/database/ids"
 	"github.com/global-sovereign/global-sovereign/components/kmskey"
 	"github.com/global-sovereign/global-sovereign/components/sgrules"
 	"github.com/global-sovereign/global-sovereign/pkg/iampolicy"
@@ -366,16 +367,20 @@ func (b *builder) foundation() error {
 // is the instance created first). So a new primary's writer is instance N, the first one the roll
 // restarts; after one in-region failover to instance 1 (docs/data-layer.md, Aurora) the writer is
 // the last one restarted. A dependency order cannot make the instance created first the last
-// one updated.
+// one updated; `sovereign preflight --online` says which instance is the writer and the command
+// that moves it (pkg/awscheck writer.go).
 func (b *builder) instances(cluster *rds.Cluster) ([]*rds.ClusterInstance, error) {
 	a := b.args
 	out := make([]*rds.ClusterInstance, a.Instances)
-	for i := a.Instances - 1; i >= 0; i-- {
+	// ids.Roll is the order the chain follows; `sovereign preflight --online` reads the writer
+	// against its last element (pkg/awscheck writer.go).
+	var prev pulumi.Resource
+	for k, id := range ids.Roll(b.name, a.Instances) {
+		i := a.Instances - 1 - k // ids.Roll lists instance N first: id is ids.Instance(b.name, i+1)
 		opts := []pulumi.ResourceOption{b.parent, pulumi.IgnoreChanges([]string{"engineVersion"})}
-		if i+1 < a.Instances {
-			opts = append(opts, pulumi.DependsOn([]pulumi.Resource{out[i+1]}))
+		if prev != nil {
+			opts = append(opts, pulumi.DependsOn([]pulumi.Resource{prev}))
 		}
-		id := b.n("aurora-%d", i+1)
 		in, err := rds.NewClusterInstance(b.ctx, id, &rds.ClusterInstanceArgs{
 			Identifier:                         pulumi.String(id),
 			ClusterIdentifier:                  cluster.ID(),
@@ -395,7 +400,7 @@ func (b *builder) instances(cluster *rds.Cluster) ([]*rds.ClusterInstance, error
 		if err != nil {
 			return nil, err
 		}
-		out[i] = in
+		out[i], prev = in, in
 	}
 	return out, nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/global-sovereign/global-sovereign/components/database"
+	"github.com/global-sovereign/global-sovereign/components/database/ids"
 	"github.com/global-sovereign/global-sovereign/internal/graphtest"
 	"github.com/global-sovereign/global-sovereign/pkg/iampolicy"
 	"github.com/global-sovereign/global-sovereign/pkg/scope"
@@ -335,6 +336,21 @@ func TestDatabase(t *testing.T) {
 				if !slices.Equal(inst.IgnoreChanges, []string{"engineVersion"}) {
 					t.Errorf("instance %s ignores %v", id, inst.IgnoreChanges)
 				}
+			}
+			// ids.Roll is the chain preflight reads the writer against: each instance waits for
+			// the one before it, and the last one is instance 1, promotion tier 0.
+			roll := ids.Roll("gs-test", a.Instances)
+			for k, id := range roll {
+				inst, _ := g.Named(tInstance, id)
+				if k > 0 {
+					before, _ := g.Named(tInstance, roll[k-1])
+					if !slices.Contains(inst.DependsOn, before.URN) {
+						t.Errorf("ids.Roll %v: %s does not wait for %s", roll, id, roll[k-1])
+					}
+				}
+			}
+			if last, _ := g.Named(tInstance, roll[len(roll)-1]); last.Inputs["promotionTier"] != float64(0) {
+				t.Errorf("ids.Roll %v ends with promotion tier %v, want 0", roll, last.Inputs["promotionTier"])
 			}
 
 			// Alarms on the cluster, to the topic; a secondary's lag alarm treats silence as lag.

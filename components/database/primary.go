@@ -4,6 +4,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/global-sovereign/global-sovereign/components/database/ids"
 )
 
 // primary declares the writer cluster. Only a writer created in the home (the first writer of
@@ -12,7 +14,7 @@ import (
 // database, and memberIgnoreChanges keeps Pulumi from setting or replacing them.
 func (b *builder) primary() (*rds.Cluster, error) {
 	a, p := b.args, b.args.Primary
-	id := b.n("aurora")
+	id := ids.Cluster(b.name)
 	// A snapshot identifier is unique per region and account and the final snapshot outlives the
 	// cluster: a fixed "<id>-final" would make the second deletion of a re-created stack fail.
 	// The suffix is drawn once per generation of the stack (a new one after destroy and up); the

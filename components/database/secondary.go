@@ -3,6 +3,8 @@ package database
 import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/global-sovereign/global-sovereign/components/database/ids"
 )
 
 // secondary declares a read-only cluster joined to the primary's global cluster. It sets only
@@ -11,7 +13,7 @@ import (
 // no backup retention: those come from the global database.
 func (b *builder) secondary() (*rds.Cluster, error) {
 	a := b.args
-	id := b.n("aurora")
+	id := ids.Cluster(b.name)
 	return rds.NewCluster(b.ctx, id, &rds.ClusterArgs{
 		ClusterIdentifier:            pulumi.String(id),
 		GlobalClusterIdentifier:      b.globalID(),
