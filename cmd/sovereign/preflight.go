@@ -31,6 +31,7 @@ var onlineChecks = []awscheck.Check{
 	awscheck.EngineVersions,     // the running Aurora version is not newer than the config's (an AWS-forced minor upgrade)
 	awscheck.Subscriptions,      // alert email subscriptions still PendingConfirmation (pkg/awscheck/subscriptions.go)
 	awscheck.Backup,             // AWS Backup opted in to Aurora per region; the copy vault's key usable (pkg/awscheck/backup.go)
+	awscheck.AddonVersions,      // every pinned EKS add-on build listed by EKS for its Kubernetes version in its region (pkg/awscheck/addons.go)
 }
 
 func newPreflight(g *globalFlags) *cobra.Command {
