@@ -33,6 +33,7 @@ var onlineChecks = []awscheck.Check{
 	awscheck.AMIRelease,         // the pinned AMI release published in every region that runs it (pkg/awscheck/amirelease.go)
 	awscheck.Backup,             // AWS Backup opted in to Aurora per region; the copy vault's key usable (pkg/awscheck/backup.go)
 	awscheck.AuroraWriter,       // each Aurora writer is the instance the roll changes last, or the failover that makes it so (pkg/awscheck/writer.go)
+	awscheck.AddonVersions,      // every pinned EKS add-on build listed by EKS for its Kubernetes version in its region (pkg/awscheck/addons.go)
 }
 
 func newPreflight(g *globalFlags) *cobra.Command {

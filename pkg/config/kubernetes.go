@@ -62,8 +62,8 @@ var addonNames = []string{AddonVPCCNI, AddonKubeProxy, AddonCoreDNS, AddonPodIde
 //
 // EKS refuses an add-on version that is not compatible with the cluster's version
 // (InvalidParameterException "Addon version specified is not supported") at create or update,
-// before anything changes. Before a real deploy, `aws eks describe-addon-versions --addon-name
-// <name> --kubernetes-version <minor>` confirms each (docs/eks-versions.md).
+// before anything changes. `sovereign preflight --online` confirms each pinned build with EKS
+// (DescribeAddonVersions) in every selected stack's region (docs/eks-versions.md).
 var addonVersionTable = map[string]map[string]string{
 	"1.33": {
 		AddonVPCCNI: "v1.22.4-eksbuild.3", AddonKubeProxy: "v1.33.10-eksbuild.2", AddonCoreDNS: "v1.12.4-eksbuild.18",
