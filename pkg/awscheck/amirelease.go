@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/global-sovereign/global-sovereign/pkg/config"
@@ -35,27 +34,15 @@ func AMIReleaseParameter(release string) (string, bool) {
 }
 
 func amiRelease(ctx context.Context, env Env, fleet *config.Fleet, names []string) ([]Finding, error) {
-	type want struct{ region, release string }
-	stacks := map[want][]string{}
-	for _, n := range names {
-		if s := fleet.Stack(n); s != nil && s.Cluster != nil && s.Cluster.AMIReleaseVersion != "" {
-			w := want{s.Settings.AWSRegion, s.Cluster.AMIReleaseVersion}
-			stacks[w] = append(stacks[w], s.Name)
+	groups := byRegion(fleet, names, func(s *config.Stack) (string, bool) {
+		if s.Cluster == nil || s.Cluster.AMIReleaseVersion == "" {
+			return "", false
 		}
-	}
-	keys := make([]want, 0, len(stacks))
-	for w := range stacks {
-		keys = append(keys, w)
-	}
-	slices.SortFunc(keys, func(a, b want) int {
-		if a.region != b.region {
-			return cmpString(a.region, b.region)
-		}
-		return cmpString(a.release, b.release)
+		return s.Cluster.AMIReleaseVersion, true
 	})
 	var out []Finding
-	for _, w := range keys {
-		param, ok := AMIReleaseParameter(w.release)
+	for _, w := range groups {
+		param, ok := AMIReleaseParameter(w.value)
 		if !ok {
 			continue // validation refuses the form
 		}
@@ -66,11 +53,11 @@ func amiRelease(ctx context.Context, env Env, fleet *config.Fleet, names []strin
 		var apiErr *APIError
 		switch {
 		case errors.As(err, &apiErr) && apiErr.Code == "ParameterNotFound":
-			out = append(out, Finding{Severity: Problem, Stacks: stacks[w],
-				Message: fmt.Sprintf("AMI release %s is not published in %s (%s not found): node groups there cannot move to it", w.release, w.region, param),
+			out = append(out, Finding{Severity: Problem, Stacks: w.stacks,
+				Message: fmt.Sprintf("AMI release %s is not published in %s (%s not found): node groups there cannot move to it", w.value, w.region, param),
 				Fix: fmt.Sprintf("set cluster.amiReleaseVersion to a release every region has: read `aws ssm get-parameter --region %s --name "+
 					"/aws/service/eks/optimized-ami/%s/amazon-linux-2023/x86_64/standard/recommended/release_version` in the slowest region, or wait", w.region,
-					strings.Join(strings.Split(w.release, ".")[:2], "."))})
+					strings.Join(strings.Split(w.value, ".")[:2], "."))})
 		case err != nil:
 			return nil, fmt.Errorf("ssm:GetParameter %s in %s: %w", param, w.region, err)
 		}

@@ -18,37 +18,25 @@ import (
 var CacheAvailability = Check{Name: "cache-availability", Run: cacheAvailability}
 
 func cacheAvailability(ctx context.Context, env Env, fleet *config.Fleet, names []string) ([]Finding, error) {
-	type want struct{ region, nodeType string }
-	stacks := map[want][]string{}
-	for _, n := range names {
-		if s := fleet.Stack(n); s != nil && s.Cache != nil {
-			w := want{s.Settings.AWSRegion, s.Cache.NodeType}
-			stacks[w] = append(stacks[w], s.Name)
+	groups := byRegion(fleet, names, func(s *config.Stack) (string, bool) {
+		if s.Cache == nil {
+			return "", false
 		}
-	}
-	keys := make([]want, 0, len(stacks))
-	for w := range stacks {
-		keys = append(keys, w)
-	}
-	slices.SortFunc(keys, func(a, b want) int {
-		if a.region != b.region {
-			return cmpString(a.region, b.region)
-		}
-		return cmpString(a.nodeType, b.nodeType)
+		return s.Cache.NodeType, true
 	})
 	var out []Finding
-	for _, w := range keys {
+	for _, w := range groups {
 		form := url.Values{"Action": {"DescribeReservedCacheNodesOfferings"}, "Version": {"2015-02-02"},
-			"CacheNodeType": {w.nodeType}, "MaxRecords": {"20"}}
+			"CacheNodeType": {w.value}, "MaxRecords": {"20"}}
 		var resp struct {
 			Types []string `xml:"DescribeReservedCacheNodesOfferingsResult>ReservedCacheNodesOfferings>ReservedCacheNodesOffering>CacheNodeType"`
 		}
 		if err := Query(ctx, env, w.region, "elasticache", form, &resp); err != nil {
 			return nil, fmt.Errorf("elasticache:DescribeReservedCacheNodesOfferings in %s: %w", w.region, err)
 		}
-		if !slices.Contains(resp.Types, w.nodeType) {
-			out = append(out, Finding{Severity: Problem, Stacks: stacks[w],
-				Message: fmt.Sprintf("ElastiCache node type %s is not offered in %s (no reserved-node offering lists it)", w.nodeType, w.region),
+		if !slices.Contains(resp.Types, w.value) {
+			out = append(out, Finding{Severity: Problem, Stacks: w.stacks,
+				Message: fmt.Sprintf("ElastiCache node type %s is not offered in %s (no reserved-node offering lists it)", w.value, w.region),
 				Fix: fmt.Sprintf("set cache.nodeType to a type `aws elasticache describe-reserved-cache-nodes-offerings --region %s --query 'ReservedCacheNodesOfferings[].CacheNodeType'` lists",
 					w.region)})
 		}
