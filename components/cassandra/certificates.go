@@ -146,16 +146,7 @@ func newCertificates(ctx *pulumi.Context, name string, args certificatesArgs, op
 	}
 	out := []pulumi.Resource{issuer, pw}
 	for _, c := range leafCertificates(args.nativeHosts) {
-		spec := pulumi.Map{
-			"commonName": pulumi.String(c.commonName),
-			"secretName": pulumi.String(c.secret),
-			"duration":   pulumi.String(leafDuration),
-			"usages":     pulumi.ToStringArray(c.usages),
-			// PKCS#8: cass-operator refuses another encoding for the management API's keys.
-			"privateKey": pulumi.Map{"algorithm": pulumi.String("RSA"), "size": pulumi.Int(2048), "encoding": pulumi.String("PKCS8"),
-				"rotationPolicy": pulumi.String("Always")},
-			"issuerRef": pulumi.Map{"name": pulumi.String(CAIssuer), "kind": pulumi.String("Issuer")},
-		}
+		spec := leafSpec(c.commonName, c.secret, c.usages)
 		if len(c.dnsNames) > 0 {
 			spec["dnsNames"] = pulumi.ToStringArray(c.dnsNames)
 		}
@@ -219,4 +210,18 @@ func leafCertificates(nativeHosts []string) []leafCertificate {
 // with is opts and more, in a new slice (an append could write into the caller's array).
 func with(opts []pulumi.ResourceOption, more ...pulumi.ResourceOption) []pulumi.ResourceOption {
 	return append(append(make([]pulumi.ResourceOption, 0, len(opts)+len(more)), opts...), more...)
+}
+
+// leafSpec is the spec of a leaf Certificate signed by the cluster CA's Issuer: a fresh RSA key on
+// every renewal, in PKCS#8 (cass-operator refuses another encoding for the management API's keys).
+func leafSpec(commonName, secret string, usages []string) pulumi.Map {
+	return pulumi.Map{
+		"commonName": pulumi.String(commonName),
+		"secretName": pulumi.String(secret),
+		"duration":   pulumi.String(leafDuration),
+		"usages":     pulumi.ToStringArray(usages),
+		"privateKey": pulumi.Map{"algorithm": pulumi.String("RSA"), "size": pulumi.Int(2048), "encoding": pulumi.String("PKCS8"),
+			"rotationPolicy": pulumi.String("Always")},
+		"issuerRef": pulumi.Map{"name": pulumi.String(CAIssuer), "kind": pulumi.String("Issuer")},
+	}
 }

@@ -59,15 +59,7 @@ func newOpsCertificates(ctx *pulumi.Context, name string, p PolicyArgs, issuer p
 	var out []pulumi.Resource
 	for _, c := range opsCertificates(p) {
 		after := []pulumi.Resource{issuer}
-		spec := pulumi.Map{
-			"commonName": pulumi.String(c.commonName),
-			"secretName": pulumi.String(c.secret),
-			"duration":   pulumi.String(leafDuration),
-			"usages":     pulumi.ToStringArray(c.usages),
-			"privateKey": pulumi.Map{"algorithm": pulumi.String("RSA"), "size": pulumi.Int(2048), "encoding": pulumi.String("PKCS8"),
-				"rotationPolicy": pulumi.String("Always")},
-			"issuerRef": pulumi.Map{"name": pulumi.String(CAIssuer), "kind": pulumi.String("Issuer")},
-		}
+		spec := leafSpec(c.commonName, c.secret, c.usages)
 		if c.jks {
 			pw, err := corev1.NewSecret(ctx, name+"-reaper-keystore-password", &corev1.SecretArgs{
 				Metadata:   &metav1.ObjectMetaArgs{Name: pulumi.String(ReaperStorePasswordSecret), Namespace: pulumi.String(Namespace)},
