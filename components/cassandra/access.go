@@ -26,6 +26,9 @@ type AccessArgs struct {
 	// ControlPlaneCIDR is the control-plane datacenter's VPC ("" in the control-plane region
 	// itself): its operator calls the management API of every pod.
 	ControlPlaneCIDR string
+	// ReaperCIDR is the VPC Reaper runs in when it runs in another datacenter's region ("" when
+	// the cluster has no repairs or Reaper is local): it reads every node's metrics endpoint.
+	ReaperCIDR string
 }
 
 // ICMP type 3 code 4 (destination unreachable, fragmentation needed): path MTU discovery. Nodes
@@ -92,6 +95,15 @@ func NewAccess(ctx *pulumi.Context, name string, args *AccessArgs, opts ...pulum
 	if c := args.ControlPlaneCIDR; c != "" {
 		rules = append(rules, sgrules.Rule{Name: fmt.Sprintf("%s-%d-%s", name, ManagementPort, cidrName.Replace(c)), CIDR: c,
 			Port: ManagementPort, Description: fmt.Sprintf("Cassandra management API from the control plane %s", c)})
+	}
+	// Reaper reads each replica's pending compactions from the management API's metrics endpoint
+	// before it repairs a segment, and postpones the segment when it cannot (cassandra-reaper
+	// management/http/HttpMetricsProxy.collectTpPendingTasks: plain http on the metrics port;
+	// service/SegmentRunner checks every replica of the segment, in every datacenter). Without
+	// this rule no segment with a replica here would ever run.
+	if c := args.ReaperCIDR; c != "" {
+		rules = append(rules, sgrules.Rule{Name: fmt.Sprintf("%s-%d-%s", name, MetricsPort, cidrName.Replace(c)), CIDR: c,
+			Port: MetricsPort, Description: fmt.Sprintf("Cassandra metrics endpoint from Reaper in the control plane %s", c)})
 	}
 	if err := sgrules.Ingress(ctx, sg.ID(), rules, parent); err != nil {
 		return nil, err

@@ -17,7 +17,7 @@ func TestAccessAdmitsOnlyItsCallers(t *testing.T) {
 	peers := []string{"10.1.0.0/16", "10.3.0.0/16"}
 	r, err := synth.RunComponent("us-east-1", func(ctx *pulumi.Context, p pulumi.ProviderResource) error {
 		_, err := cassandra.NewAccess(ctx, "gs-iad-cassandra", &cassandra.AccessArgs{
-			VpcID: pulumi.String("vpc-0a"), PeerCIDRs: peers, ControlPlaneCIDR: "10.1.0.0/16",
+			VpcID: pulumi.String("vpc-0a"), PeerCIDRs: peers, ControlPlaneCIDR: "10.1.0.0/16", ReaperCIDR: "10.1.0.0/16",
 		}, pulumi.Provider(p))
 		return err
 	})
@@ -26,6 +26,7 @@ func TestAccessAdmitsOnlyItsCallers(t *testing.T) {
 	}
 	rules := r.Graph.ByType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
 	icmp := map[string]bool{}
+	metrics := 0
 	for _, rule := range rules {
 		in := rule.Inputs
 		cidr, _ := in["cidrIpv4"].(string)
@@ -40,12 +41,18 @@ func TestAccessAdmitsOnlyItsCallers(t *testing.T) {
 			icmp[cidr] = true
 		case in["fromPort"] == float64(cassandra.ManagementPort) && cidr != "10.1.0.0/16":
 			t.Errorf("%s: the management API from %s, not the control plane", rule.Name, cidr)
+		case in["fromPort"] == float64(cassandra.MetricsPort):
+			// Reaper reads each replica's pending compactions there before a segment.
+			if cidr != "10.1.0.0/16" || in["toPort"] != float64(cassandra.MetricsPort) {
+				t.Errorf("%s: the metrics port from %s to %v, want only Reaper's region", rule.Name, cidr, in["toPort"])
+			}
+			metrics++
 		case in["fromPort"] == float64(7199) || in["fromPort"] == float64(9042):
 			t.Errorf("%s opens %v by address", rule.Name, in["fromPort"])
 		}
 	}
-	if len(icmp) != len(peers) || len(rules) == 0 {
-		t.Errorf("%d rules, ICMP from %v", len(rules), icmp)
+	if len(icmp) != len(peers) || len(rules) == 0 || metrics != 1 {
+		t.Errorf("%d rules, ICMP from %v, %d metrics rules (want 1: Reaper's region)", len(rules), icmp, metrics)
 	}
 }
 

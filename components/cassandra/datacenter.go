@@ -65,8 +65,10 @@ const (
 	JMXPort          = 7199
 )
 
-// Ports are every Cassandra port: what the port tests check nothing but the named callers reach.
-var Ports = []int{InternodePort, InternodeTLSPort, JMXPort, NativePort, ManagementPort}
+// Ports are every port a Cassandra pod listens on, the sidecars' included (metrics, Medusa's
+// gRPC: networkpolicy.go, opspolicy.go): what the port tests check nothing but the named callers
+// reach.
+var Ports = []int{InternodePort, InternodeTLSPort, JMXPort, NativePort, ManagementPort, MetricsPort, MedusaPort}
 
 // RulesPerPeer is how many of the node security group's inbound rules each peer datacenter
 // costs (internode and path MTU discovery; config.MaxCassandraSources bounds the peers).

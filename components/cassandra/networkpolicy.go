@@ -61,6 +61,9 @@ type PolicyArgs struct {
 	// Reaper: Reaper runs in this datacenter (the cluster has repairs and this is the first
 	// datacenter, the control plane's), calling its nodes and called by the local operator.
 	Reaper bool
+	// ReaperCIDR: the VPC Reaper runs in when it runs in another datacenter's region: it reads
+	// the nodes' metrics endpoint (opspolicy.go).
+	ReaperCIDR string
 }
 
 // PolicyRule is one port of one policy, in the form the port tests read.
@@ -80,10 +83,10 @@ type Policy struct {
 // Policies are the namespace's ingress policies: a default deny, then one per kind of pod.
 func Policies(a PolicyArgs) []Policy {
 	internode := []string{CassandraPodLabel}
-	management := []string{}
-	for _, o := range Operators {
-		management = append(management, OperatorNameLabel+"="+o)
-	}
+	// The operators' own pods, not every pod labelled with an operator's name: Reaper's pods
+	// carry app.kubernetes.io/name k8ssandra-operator too (opspolicy.go) and are admitted only
+	// where Reaper runs.
+	management := []string{K8ssandraOperatorPod, OperatorNameLabel + "=" + Operators[1]}
 	if a.ControlPlaneCIDR != "" {
 		management = append(management, a.ControlPlaneCIDR)
 	}

@@ -42,17 +42,26 @@ func opsPolicies(a PolicyArgs) []Policy {
 	if a.Reaper {
 		// Reaper repairs through the management API (httpManagement, on by default at v1.32.5:
 		// apis/reaper/v1alpha1 HttpManagement, +kubebuilder:default=true; JMX stays local) and
-		// keeps its state in CQL (storageType cassandra). Nodes of other datacenters admit it
-		// through the control plane's VPC on 8080 (cassandra-nodes).
+		// keeps its state in CQL (storageType cassandra). Before each segment it reads every
+		// replica's pending compactions from the metrics endpoint, plain http
+		// (cassandra-reaper management/http/HttpMetricsProxy), and postpones the segment when it
+		// cannot. Nodes of other datacenters admit it through the control plane's VPC on 8080
+		// (cassandra-nodes) and on the metrics port (below).
 		out = append(out,
 			Policy{Name: "cassandra-reaper", Selects: CassandraPodLabel, Rules: []PolicyRule{
 				{Port: ManagementPort, From: []string{ReaperPods}},
 				{Port: NativePort, From: []string{ReaperPods}},
+				{Port: MetricsPort, From: []string{ReaperPods}},
 			}},
 			Policy{Name: "reaper-api", Selects: ReaperPods, Rules: []PolicyRule{
 				{Port: ReaperAPIPort, From: []string{K8ssandraOperatorPod}},
 			}},
 		)
+	}
+	if a.ReaperCIDR != "" {
+		out = append(out, Policy{Name: "cassandra-reaper-metrics", Selects: CassandraPodLabel, Rules: []PolicyRule{
+			{Port: MetricsPort, From: []string{a.ReaperCIDR}},
+		}})
 	}
 	return out
 }

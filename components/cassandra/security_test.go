@@ -67,3 +67,45 @@ func TestPoliciesAdmitCQLNamespaces(t *testing.T) {
 		t.Errorf("team-a admitted by %d rules, want 1 (CQL)", n)
 	}
 }
+
+// Reaper reads every replica's metrics endpoint before it repairs a segment: from its own pods in
+// the datacenter it runs in, from its region's VPC everywhere else, and from nothing in a cluster
+// without repairs. The management API admits the operators' own pods, never Reaper's by the
+// name label they share with the k8ssandra-operator.
+func TestPoliciesAdmitReaperToMetrics(t *testing.T) {
+	base := cassandra.PolicyArgs{VPCCIDR: "10.2.0.0/16", MonitoringNamespace: "monitoring", ScraperName: "prometheus"}
+	local, remote := base, base
+	local.Reaper = true
+	remote.ControlPlaneCIDR, remote.ReaperCIDR = "10.1.0.0/16", "10.1.0.0/16"
+	prometheus := "ns:monitoring/" + cassandra.OperatorNameLabel + "=prometheus"
+	for _, tc := range []struct {
+		name string
+		args cassandra.PolicyArgs
+		want []string
+	}{
+		{"no repairs", base, []string{prometheus}},
+		{"Reaper runs here", local, []string{prometheus, cassandra.ReaperPods}},
+		{"Reaper in another region", remote, []string{prometheus, "10.1.0.0/16"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for _, p := range cassandra.Policies(tc.args) {
+				for _, r := range p.Rules {
+					if r.Port == cassandra.MetricsPort {
+						got = append(got, r.From...)
+					}
+					if r.Port == cassandra.ManagementPort && p.Selects == cassandra.CassandraPodLabel && p.Name != "cassandra-reaper" &&
+						slices.Contains(r.From, cassandra.OperatorNameLabel+"="+cassandra.Operators[0]) {
+						t.Errorf("%s: the management API from every pod named %s (Reaper's too): %v", p.Name, cassandra.Operators[0], r.From)
+					}
+				}
+			}
+			slices.Sort(got)
+			want := slices.Clone(tc.want)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Errorf("metrics port from %v, want %v", got, want)
+			}
+		})
+	}
+}

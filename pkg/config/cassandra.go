@@ -385,6 +385,19 @@ func (f *Fleet) CassandraControlPlane(env Environment) *Stack {
 	return nil
 }
 
+// CassandraReaperCIDR is the VPC Reaper calls s's nodes from when it runs in another region: the
+// control plane's, where k8ssandra-operator v1.32.5 places the cluster's one Reaper (deploymentMode
+// SINGLE: controllers/k8ssandra/reaper.go getSingleReaperDcName, the first datacenter). "" when
+// the cluster has no repairs or s is the control plane (Reaper is then one of its own pods).
+func (f *Fleet) CassandraReaperCIDR(s *Stack) string {
+	cc := f.CassandraClusterOf(s.Settings.Environment)
+	cp := f.CassandraControlPlane(s.Settings.Environment)
+	if cc == nil || cc.Repair == nil || cp == nil || cp.Name == s.Name || cp.Network == nil {
+		return ""
+	}
+	return cp.Network.VPCCIDR
+}
+
 // CassandraClusterOf is the Cassandra cluster config of env (its global stack's), or nil.
 func (f *Fleet) CassandraClusterOf(env Environment) *CassandraCluster {
 	if g := f.globalOf(env); g != nil {

@@ -103,9 +103,11 @@ func TestCassandraNamespaceAdmitsOnlyItsCallers(t *testing.T) {
 		}
 		cassandraPods := cassandra.CassandraPodLabel + " exists"
 		operators := cassandra.OperatorNameLabel + " in " + strings.Join(cassandra.Operators, " ")
-		operatorPods := map[string]bool{}
-		for _, o := range cassandra.Operators {
-			operatorPods[cassandra.OperatorNameLabel+"="+o] = true
+		// The operators' own pods: the k8ssandra-operator's by its release's instance label too
+		// (Reaper's pods carry its name label), cass-operator's by its name.
+		operatorPods := map[string]bool{
+			selectorOfString(cassandra.K8ssandraOperatorPod):           true,
+			cassandra.OperatorNameLabel + "=" + cassandra.Operators[1]: true,
 		}
 		// Medusa's sidecars in every datacenter of a cluster with backups, Reaper in the control
 		// plane's of one with repairs; CQL from the client namespaces homed in the region.
@@ -113,6 +115,7 @@ func TestCassandraNamespaceAdmitsOnlyItsCallers(t *testing.T) {
 		medusaHere := cc != nil && cc.Backup != nil
 		reaperHere := cc != nil && cc.Repair != nil && s.Cassandra.ControlPlane
 		reaperPods := selectorOfString(cassandra.ReaperPods)
+		reaperCIDR := fleet.CassandraReaperCIDR(s) // Reaper in another region reads the metrics port
 		operatorPod := selectorOfString(cassandra.K8ssandraOperatorPod)
 		cqlNamespaces := map[string]bool{}
 		for _, ns := range fleet.CassandraClientNamespaces(s) {
@@ -165,8 +168,9 @@ func TestCassandraNamespaceAdmitsOnlyItsCallers(t *testing.T) {
 						case cassandra.MedusaPort:
 							ok = medusaHere && selects == cassandraPods && caller == "pods "+operatorPod
 						case cassandra.MetricsPort:
-							ok = selects == cassandraPods && caller == fmt.Sprintf("ns %s=%s pods %s=prometheus",
-								cassandra.NamespaceNameLabel, monitoring.Namespace, cassandra.OperatorNameLabel)
+							ok = selects == cassandraPods && (caller == fmt.Sprintf("ns %s=%s pods %s=prometheus",
+								cassandra.NamespaceNameLabel, monitoring.Namespace, cassandra.OperatorNameLabel) ||
+								(reaperHere && caller == "pods "+reaperPods) || (reaperCIDR != "" && cidr == reaperCIDR))
 						case cassandra.WebhookPort:
 							ok = selects == operators && cidr == s.Network.VPCCIDR
 						}
@@ -198,7 +202,11 @@ func TestCassandraNamespaceAdmitsOnlyItsCallers(t *testing.T) {
 		if medusaHere {
 			wantMedusa = 1
 		}
-		want := map[string]int{"7000": 1 + len(peers), "7001": 1 + len(peers), "8080": wantMgmt, "9042": wantCQL, "9000": 1, "9443": 1,
+		wantMetrics := 1 // Prometheus
+		if reaperHere || reaperCIDR != "" {
+			wantMetrics++ // Reaper's pods here, or its region's VPC
+		}
+		want := map[string]int{"7000": 1 + len(peers), "7001": 1 + len(peers), "8080": wantMgmt, "9042": wantCQL, "9000": wantMetrics, "9443": 1,
 			fmt.Sprint(cassandra.MedusaPort): wantMedusa}
 		for port, n := range want {
 			if seen[port] != n {
@@ -394,7 +402,10 @@ func overlaps(a, b string) bool {
 // Cassandra nodes and each NetworkPolicy address block that covers an environment's network may
 // only open internode (7000-7001) or the management API (8080), and the cluster must demand a
 // client certificate of its CA on both (internode require_client_auth, managementApiAuth
-// manual). CQL, metrics and JMX are reached by no address at all.
+// manual). CQL and JMX are reached by no address at all; the metrics endpoint (plain http,
+// read-only) only from the VPC Reaper runs in, in a datacenter of a cluster with repairs, and that
+// VPC holds no environment's network (an environment in the control plane's region would read
+// the other datacenters' metrics: this test then fails and says so).
 func TestEnvironmentNetworksReachNoUnauthenticatedCassandraPort(t *testing.T) {
 	fleet := committedFleet(t)
 	results := synthAll(t)
@@ -410,6 +421,17 @@ func TestEnvironmentNetworksReachNoUnauthenticatedCassandraPort(t *testing.T) {
 	mutual := map[int]bool{cassandra.InternodePort: true, cassandra.InternodeTLSPort: true, cassandra.ManagementPort: true}
 	reached := map[int]bool{}
 	check := func(stack, what, cidr string, from, to int) {
+		if from == cassandra.MetricsPort && to == from {
+			if cidr != fleet.CassandraReaperCIDR(fleet.Stack(stack)) {
+				t.Errorf("%s: %s admits %s to the metrics port: only Reaper's region may be admitted by address", stack, what, cidr)
+			}
+			for _, e := range envs {
+				if overlaps(cidr, e) {
+					t.Errorf("%s: %s admits %s to the metrics port, which an environment's network %s shares", stack, what, cidr, e)
+				}
+			}
+			return
+		}
 		for _, p := range cassandra.Ports {
 			if p < from || p > to {
 				continue

@@ -446,6 +446,8 @@ func TestCassandraPortsReachOnlyTheirCallers(t *testing.T) {
 					ok = peers[cidr]
 				case cassandra.ManagementPort:
 					ok = !s.Cassandra.ControlPlane && cidr == cp.Network.VPCCIDR
+				case cassandra.MetricsPort: // Reaper, from the control plane's region
+					ok = cidr != "" && cidr == fleet.CassandraReaperCIDR(s)
 				}
 				if !ok {
 					t.Errorf("%s: %s admits Cassandra port %d from %q (group %v): not its caller", name, rule.Name, p, cidr, rule.Inputs["referencedSecurityGroupId"])
@@ -453,13 +455,17 @@ func TestCassandraPortsReachOnlyTheirCallers(t *testing.T) {
 				rules[fmt.Sprint(p)]++
 			}
 		}
-		// Every named caller is admitted: each peer's internode and path MTU, the control plane's calls.
-		wantMgmt := 1
+		// Every named caller is admitted: each peer's internode and path MTU, the control plane's
+		// calls, Reaper's reads of the metrics port when it runs in another region.
+		wantMgmt, wantMetrics := 1, 0
 		if s.Cassandra.ControlPlane {
 			wantMgmt = 0
 		}
-		if n := len(peers); rules["7000"] != n || rules["7001"] != n || rules["icmp"] != n || rules["8080"] != wantMgmt {
-			t.Errorf("%s: rules per Cassandra port %v, want %d peers' internode and ICMP and %d management", name, rules, n, wantMgmt)
+		if fleet.CassandraReaperCIDR(s) != "" {
+			wantMetrics = 1
+		}
+		if n := len(peers); rules["7000"] != n || rules["7001"] != n || rules["icmp"] != n || rules["8080"] != wantMgmt || rules["9000"] != wantMetrics {
+			t.Errorf("%s: rules per Cassandra port %v, want %d peers' internode and ICMP, %d management, %d metrics", name, rules, n, wantMgmt, wantMetrics)
 		}
 	}
 	if checked == 0 {

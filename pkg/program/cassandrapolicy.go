@@ -24,6 +24,7 @@ func cassandraPolicy(e *regionEnv) cassandra.PolicyArgs {
 		MonitoringNamespace: monitoring.Namespace,
 		ScraperName:         prometheusName,
 		CQLNamespaces:       e.fleet.CassandraClientNamespaces(s),
+		ReaperCIDR:          e.fleet.CassandraReaperCIDR(s),
 	}
 	// Not gated on the datacenter's removal: its pods (and their Medusa sidecars) run until the
 	// region's stack drops the datacenter, and a removal step changes nothing in the region.

@@ -30,7 +30,8 @@ func prepareCassandra(ctx *pulumi.Context, e *regionEnv, args *cluster.Args) err
 		return nil
 	}
 	prefix := s.Settings.NamePrefix
-	accessArgs := &cassandra.AccessArgs{VpcID: e.network.VpcID, PeerCIDRs: e.fleet.CassandraPeerCIDRs(s)}
+	accessArgs := &cassandra.AccessArgs{VpcID: e.network.VpcID, PeerCIDRs: e.fleet.CassandraPeerCIDRs(s),
+		ReaperCIDR: e.fleet.CassandraReaperCIDR(s)}
 	if cp := e.fleet.CassandraControlPlane(s.Settings.Environment); cp != nil && cp.Name != s.Name {
 		accessArgs.ControlPlaneCIDR = cp.Network.VPCCIDR
 	}
