@@ -50,7 +50,7 @@ func TestValidateRejects(t *testing.T) {
 			[]string{"Pulumi.syd.yaml:14: global-sovereign:network.vpcCidr: 10.2.0.0/16 overlaps iad's VPC"}},
 		// A bad shared value is reported once, at its line in Pulumi.yaml.
 		{"bad gateway address", "Pulumi.yaml", "ipAddress: 165.90.14.138", "ipAddress: 165.90.14.300",
-			[]string{"Pulumi.yaml:32: global-sovereign:vpn.customerGateways[1].ipAddress", `"165.90.14.300" is not an IPv4 address`}},
+			[]string{"Pulumi.yaml:33: global-sovereign:vpn.customerGateways[1].ipAddress", `"165.90.14.300" is not an IPv4 address`}},
 		{"bad CIDR", "Pulumi.jnb.yaml", "vpcCidr: 10.6.0.0/16", "vpcCidr: 10.6.0.0/36",
 			[]string{"Pulumi.jnb.yaml:", "global-sovereign:network.vpcCidr", "not an IPv4 CIDR"}},
 		{"public ASN", "Pulumi.yaml", "bgpAsn: 65000", "bgpAsn: 6500",

@@ -33,8 +33,9 @@ type Grant struct {
 // by principal, and the association it carried.
 type LegacyKey struct{ Key, Association string }
 
-// Grants groups the three role lists by principal. Each entry is keyed by the role's name (the
-// last segment of its ARN, with the account prepended when two principals share a name), so
+// Grants groups the three role lists by principal. Each entry is keyed by the role's account and
+// name (`<account>-<name>`, the ARN without its path: what names a role), always, so a role of
+// the same name in another account added or removed renames no entry, and
 // removing or reordering a role deletes or creates exactly that role's entry: the principal ARN
 // is immutable (terraform-provider-aws access_entry.go, ForceNew), and a key that moved to another
 // principal became a create-before-delete replacement whose create EKS refuses with
@@ -59,17 +60,10 @@ func Grants(admins, viewers, auditors []string, admin, view, audit string) []Gra
 	add("viewer", viewers, AssociationViewer, view)
 	add("auditor", auditors, AssociationAuditor, audit)
 
-	names := map[string]int{}
-	for _, arn := range order {
-		names[roleName(arn)]++
-	}
 	out := make([]Grant, 0, len(order))
 	for _, arn := range order {
 		g := *byArn[arn]
-		g.Key = roleName(arn)
-		if names[g.Key] > 1 {
-			g.Key = accountOf(arn) + "-" + g.Key
-		}
+		g.Key = accountOf(arn) + "-" + roleName(arn)
 		out = append(out, g)
 	}
 	slices.SortFunc(out, func(a, b Grant) int { return strings.Compare(a.Key, b.Key) })

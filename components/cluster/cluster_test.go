@@ -353,7 +353,7 @@ func TestCluster(t *testing.T) {
 
 func checkEntry(t *testing.T, g *synth.Graph, principal, association, policy string) {
 	t.Helper()
-	key := "gs-test-access-" + principal[strings.LastIndex(principal, "/")+1:]
+	key := "gs-test-access-" + strings.Split(principal, ":")[4] + "-" + principal[strings.LastIndex(principal, "/")+1:]
 	e, ok := g.Named("aws:eks/accessEntry:AccessEntry", key)
 	if !ok || e.Inputs["principalArn"] != principal || e.Inputs["clusterName"] != g.Outputs["name"] {
 		t.Errorf("access entry %s: %v, want %s", key, e.Inputs, principal)

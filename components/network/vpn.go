@@ -125,8 +125,12 @@ func (b *builder) vpnConnection(v *VPNArgs, g Gateway) (*ec2.VpnConnection, erro
 		pulumi.AdditionalSecretOutputs([]string{"tunnel1PresharedKey", "tunnel2PresharedKey", "customerGatewayConfiguration"}),
 		// A change of the inside CIDRs (and the first `up` that pins them on a connection made
 		// with AWS's random ones) replaces the connection: they are ForceNew in the provider. The
-		// office must take the new keys and addresses either way; deleting first never puts a
-		// second connection on the same customer gateway and virtual private gateway.
+		// office must take the new keys and addresses either way. Deleting first is required, not
+		// only tidy: EC2 refuses inside CIDRs another connection on the same virtual private
+		// gateway holds, and the replacement asks for the CIDRs its predecessor holds until it is
+		// deleted. A gateway's CIDRs come from its own tunnelSlot, so no other connection's
+		// replacement or removal ever asks for them. (terraform-provider-aws made the inside CIDRs
+		// updatable in place after the version pulumi-aws v6.83.4 bundles, #45781.)
 		pulumi.DeleteBeforeReplace(true))
 	if err != nil {
 		return nil, err

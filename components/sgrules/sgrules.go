@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/netip"
 	"sort"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -24,13 +25,21 @@ type Rule struct {
 	Description string
 }
 
-// FromCIDRs is one rule per CIDR on one port, named <prefix>-<index>.
+// FromCIDRs is one rule per CIDR on one port, named <prefix>-<CIDR> (10.2.0.0/16 ->
+// 10-2-0-0-16), not by position: a CIDR added to or removed from the list adds or removes its own
+// rule and renames no other. A rule renamed is created before the old one is deleted, and EC2
+// refuses the second copy of a rule the group already has (InvalidPermission.Duplicate).
 func FromCIDRs(prefix string, cidrs []string, port int, what string) []Rule {
 	out := make([]Rule, len(cidrs))
 	for i, c := range cidrs {
-		out[i] = Rule{Name: fmt.Sprintf("%s-%d", prefix, i), CIDR: c, Port: port, Description: what + " from " + c}
+		out[i] = Rule{Name: prefix + "-" + CIDRName(c), CIDR: c, Port: port, Description: what + " from " + c}
 	}
 	return out
+}
+
+// CIDRName writes a CIDR into a resource name: 10.2.0.0/16 -> 10-2-0-0-16.
+func CIDRName(cidr string) string {
+	return strings.NewReplacer(".", "-", "/", "-", ":", "-").Replace(cidr)
 }
 
 // FromGroups is one rule per named source security group on one port, named <prefix>-<name>,

@@ -55,12 +55,35 @@ func TestFromCIDRs(t *testing.T) {
 				t.Fatalf("%d rules for %d CIDRs", len(rules), len(tt.cidrs))
 			}
 			for i, r := range rules {
-				want := sgrules.Rule{Name: fmt.Sprintf("gs-test-in-%d", i), CIDR: tt.cidrs[i], Port: tt.port, Description: "PostgreSQL from " + tt.cidrs[i]}
+				want := sgrules.Rule{Name: "gs-test-in-" + strings.NewReplacer(".", "-", "/", "-").Replace(tt.cidrs[i]), CIDR: tt.cidrs[i], Port: tt.port, Description: "PostgreSQL from " + tt.cidrs[i]}
 				if r != want {
 					t.Errorf("rule %d: %+v, want %+v", i, r, want)
 				}
 			}
 		})
+	}
+}
+
+// A CIDR added in front of the list, or one removed, leaves every other rule's name as it was:
+// a renamed rule is a create before a delete, which EC2 refuses as a duplicate.
+func TestFromCIDRsNamesFollowTheCIDR(t *testing.T) {
+	names := func(cidrs ...string) map[string]string {
+		out := map[string]string{}
+		for _, r := range sgrules.FromCIDRs("gs-test-in", cidrs, 5432, "PostgreSQL") {
+			out[r.CIDR] = r.Name
+		}
+		return out
+	}
+	before := names("10.1.0.0/20", "10.1.16.0/20")
+	for what, after := range map[string]map[string]string{
+		"added in front": names("192.168.7.0/24", "10.1.0.0/20", "10.1.16.0/20"),
+		"first removed":  names("10.1.16.0/20"),
+	} {
+		for c, n := range after {
+			if old, ok := before[c]; ok && old != n {
+				t.Errorf("%s: the rule of %s renamed %s -> %s", what, c, old, n)
+			}
+		}
 	}
 }
 

@@ -104,10 +104,17 @@ func accessOn(ctx context.Context, env Env, caller *string, stack string, c *con
 				"entry (viewerRoleArns, auditorRoleArns) passes the probe, then every object the stack writes there fails with 403", *caller, cluster, region),
 			Fix: "run as the deploy role (creatorRoleArn) or a role in that cluster's adminRoleArns"}}, nil
 	}
+	fix := "run as a role in that cluster's adminRoleArns or its creatorRoleArn, or add the role to its cluster.adminRoleArns (an `up` of that stack by a role with access)"
+	if SameRole(*caller, c.Cluster.CreatorRoleArn) {
+		// The deploy role without an entry: another principal created the cluster, and the
+		// creator may not be listed in adminRoleArns (its entry would collide once it is).
+		fix = "the cluster was created by another principal, so the deploy role has no entry of its own: follow " +
+			"docs/operations/first-deployment.md, \"Recovery when a cluster was created by the wrong principal\""
+	}
 	return []Finding{{Severity: Problem, Stacks: []string{stack},
 		Message: fmt.Sprintf("%s has no access entry on cluster %s (%s): the API answers TCP, then every Kubernetes object the stack applies there fails with 401",
 			*caller, cluster, region),
-		Fix: "run as a role in that cluster's adminRoleArns or its creatorRoleArn, or add the role to its cluster.adminRoleArns (an `up` of that stack by a role with access)"}}, nil
+		Fix: fix}}, nil
 }
 
 // listAccessEntries returns the principal ARNs with an access entry on a cluster; exists is false

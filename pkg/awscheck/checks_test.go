@@ -331,6 +331,19 @@ func TestAccess(t *testing.T) {
 	}
 }
 
+// The deploy role without an entry of its own (another principal created the cluster) is not
+// told to add itself to adminRoleArns, which validation refuses for the creator: the fix is the
+// recovery runbook.
+func TestAccessDeployRoleWithoutEntry(t *testing.T) {
+	fake := &fakeAWS{caller: "arn:aws:sts::123456789012:assumed-role/global-sovereign-deploy/gha-1",
+		entries: map[string][]string{"gs-ams": {"arn:aws:iam::123456789012:role/alice-admin"}}}
+	fs := Run(context.Background(), testEnv(t, fake), fleetWith(t, deployRole), []string{"ams"}, []Check{Access})
+	if len(fs) != 1 || fs[0].Severity != Problem || !strings.Contains(fs[0].Fix, "Recovery when a cluster was created by the wrong principal") ||
+		strings.Contains(fs[0].Fix, "adminRoleArns") {
+		t.Errorf("findings %v", fs)
+	}
+}
+
 // An entry is not enough: a read-only role has one, passes, and then fails every write with 403;
 // the deploy role's implicit entry and an admin's pass.
 func TestAccessNeedsAnAdminEntry(t *testing.T) {

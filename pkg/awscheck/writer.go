@@ -53,7 +53,12 @@ func auroraWriter(ctx context.Context, env Env, fleet *config.Fleet, names []str
 		case errors.As(err, &nf):
 			continue // not created yet: the first up creates it
 		case err != nil:
-			return nil, fmt.Errorf("%s: %w", region, err)
+			// The check only ever warns: a read it could not make is said as a warning for this
+			// cluster and the others are still judged (Run turns a returned error into a Problem).
+			out = append(out, Finding{Severity: Warning, Stacks: []string{s.Name},
+				Message: fmt.Sprintf("could not read which instance writes Aurora cluster %s (%s): %v", id, region, err),
+				Fix:     fmt.Sprintf("aws rds describe-db-clusters --region %s --db-cluster-identifier %s --query 'DBClusters[0].DBClusterMembers'", region, id)})
+			continue
 		case len(c.DBClusters) != 1:
 			continue
 		}

@@ -30,6 +30,11 @@ func fakeMembers(t *testing.T, clusters map[string][]string) string {
 			fmt.Fprintf(w, "<ErrorResponse><Error><Type>Sender</Type><Code>DBClusterNotFoundFault</Code><Message>DBCluster %s not found.</Message></Error></ErrorResponse>", id)
 			return
 		}
+		if len(instances) == 1 && instances[0] == "!denied" {
+			w.WriteHeader(http.StatusForbidden)
+			fmt.Fprint(w, "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>not authorized to perform: rds:DescribeDBClusters</Message></Error></ErrorResponse>")
+			return
+		}
 		var members strings.Builder
 		for i, in := range instances {
 			if in == "" {
@@ -70,6 +75,13 @@ func TestAuroraWriter(t *testing.T) {
 		}, []string{
 			"warning [iad-staging] aurora-writer: cluster gs-iad-staging-aurora in us-east-1: the writer is gs-iad-staging-aurora-manual, not one of the program's instances",
 		}, "--db-cluster-identifier gs-iad-staging-aurora --target-db-instance-identifier gs-iad-staging-aurora-1 "},
+		{"a cluster that cannot be read is a warning, the others are still judged", map[string][]string{
+			"gs-ams-aurora":         {"!denied"},
+			"gs-iad-staging-aurora": {"gs-iad-staging-aurora-2", "gs-iad-staging-aurora-1"},
+		}, []string{
+			"warning [ams] aurora-writer: could not read which instance writes Aurora cluster gs-ams-aurora (eu-west-1)",
+			"warning [iad-staging] aurora-writer: cluster gs-iad-staging-aurora in us-east-1: the writer is gs-iad-staging-aurora-2",
+		}, "--db-cluster-identifier gs-"},
 		{"a secondary has no writer: skipped", map[string][]string{
 			"gs-iad-aurora": {"", "gs-iad-aurora-1", "gs-iad-aurora-2"},
 		}, nil, ""},

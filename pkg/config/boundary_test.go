@@ -181,7 +181,7 @@ func TestVPNBoundaries(t *testing.T) {
 	asnOK := []string{"64512", "65000", "65534", "4200000000", "4294967294"}
 	asnBad := []string{"-64512", "0", "1", "64511", "65535", "4199999999", "4294967295", "9223372036854775807"}
 	gateways := count(func(i int) string {
-		return fmt.Sprintf("{name: g%d, ipAddress: 198.51.100.%d, clientCidrs: [198.51.100.%d/32]}", i, 10+i, 10+i)
+		return fmt.Sprintf("{name: g%d, ipAddress: 198.51.100.%d, clientCidrs: [198.51.100.%d/32], tunnelSlot: %d}", i, 10+i, 10+i, i%4)
 	})
 	for _, b := range []boundary{
 		{

@@ -314,11 +314,14 @@ func (s *Stack) validateCluster(is *issues) {
 				is.add(path, "%q is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)", arn)
 				continue
 			}
-			if first, dup := principals[arn]; dup {
-				is.add(path, "%s is also %s; EKS allows one access entry per principal", arn, first)
+			// By role, not by ARN text: a path does not make another role (sameRole), and two
+			// spellings of one role would be two entries for one principal.
+			key := roleIdentity(arn)
+			if first, dup := principals[key]; dup {
+				is.add(path, "%s is also %s; EKS allows one access entry per principal (a role is its account and name, whatever its path)", arn, first)
 				continue
 			}
-			principals[arn] = path
+			principals[key] = path
 		}
 	}
 	for i, cidr := range c.EndpointPublicCIDRs {

@@ -129,6 +129,8 @@ func TestClusterRules(t *testing.T) {
 		{"bad viewer role", "    nodeGroups:", "    viewerRoleArns: [arn:aws:iam::123456789012:user/bob]\n    nodeGroups:", "global-sovereign:cluster.viewerRoleArns[0]", "not an IAM role ARN"},
 		{"viewer is also admin", "    nodeGroups:", "    viewerRoleArns: [arn:aws:iam::123456789012:role/preview, arn:aws:iam::123456789012:role/platform-admin]\n    nodeGroups:",
 			"global-sovereign:cluster.viewerRoleArns[1]", "also global-sovereign:cluster.adminRoleArns[0]; EKS allows one access entry per principal"},
+		{"one role under two paths", "    nodeGroups:", "    viewerRoleArns: [arn:aws:iam::123456789012:role/ops/platform-admin]\n    nodeGroups:",
+			"global-sovereign:cluster.viewerRoleArns[0]", "a role is its account and name, whatever its path"},
 		{"admin listed twice", "adminRoleArns: [arn:aws:iam::123456789012:role/platform-admin]", "adminRoleArns: [arn:aws:iam::123456789012:role/platform-admin, arn:aws:iam::123456789012:role/platform-admin]",
 			"global-sovereign:cluster.adminRoleArns[1]", "one access entry per principal"},
 		{"every bad role is reported", "adminRoleArns: [arn:aws:iam::123456789012:role/platform-admin]", "adminRoleArns: [user/a, user/b]",

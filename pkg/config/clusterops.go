@@ -88,10 +88,15 @@ func validateClusterOps(is *issues, c *Cluster) {
 // whatever their path, so roles compare by partition, account and name (as awscheck.SameRole
 // compares a caller with a role).
 func sameRole(a, b string) bool {
-	pa, pb := strings.SplitN(a, ":", 6), strings.SplitN(b, ":", 6)
-	if len(pa) != 6 || len(pb) != 6 {
-		return a == b
+	return roleIdentity(a) == roleIdentity(b)
+}
+
+// roleIdentity is what names an IAM role: partition, account and name, without the path (the
+// ARN itself when it is not one).
+func roleIdentity(arn string) string {
+	p := strings.SplitN(arn, ":", 6)
+	if len(p) != 6 || p[5] == "" {
+		return arn
 	}
-	name := func(r string) string { return r[strings.LastIndex(r, "/")+1:] }
-	return pa[1] == pb[1] && pa[4] == pb[4] && pa[5] != "" && name(pa[5]) == name(pb[5])
+	return p[1] + ":" + p[4] + ":" + p[5][strings.LastIndex(p[5], "/")+1:]
 }

@@ -29,9 +29,9 @@ const validRegion = `config:
       - name: primary
         ipAddress: 178.162.141.150
         clientCidrs: [178.162.141.130/32]
-      - name: secondary
-        ipAddress: 165.90.14.138
-        clientCidrs: [165.90.14.138/32]
+        tunnelSlot: 0
+      - {name: secondary, tunnelSlot: 1,
+         ipAddress: 165.90.14.138, clientCidrs: [165.90.14.138/32]}
     tunnelInsideBlock: 169.254.8.32/27
   global-sovereign:tags: {owner: platform}
   global-sovereign:alerts:
@@ -121,11 +121,14 @@ func TestStackRules(t *testing.T) {
 		{"client CIDR IPv6", "clientCidrs: [165.90.14.138/32]", "clientCidrs: [\"2001:db8::/48\"]", "global-sovereign:vpn.customerGateways[1].clientCidrs[0]", "not an IPv4 CIDR", 22},
 		{"gateway name", "name: primary", "name: Primary", "global-sovereign:vpn.customerGateways[0].name", `"Primary": want lowercase letters`, 17},
 		{"gateway without client CIDRs", "clientCidrs: [165.90.14.138/32]", "clientCidrs: []", "global-sovereign:vpn.customerGateways[1].clientCidrs", "missing; list the office networks", 22},
-		{"gateway address twice", "ipAddress: 165.90.14.138", "ipAddress: 178.162.141.150", "global-sovereign:vpn.customerGateways[1].ipAddress", "used by another gateway", 21},
-		{"gateway name twice", "name: secondary", "name: primary", "global-sovereign:vpn.customerGateways[1].name", "used by another gateway", 20},
+		{"gateway address twice", "ipAddress: 165.90.14.138", "ipAddress: 178.162.141.150", "global-sovereign:vpn.customerGateways[1].ipAddress", "used by another gateway", 22},
+		{"gateway slot missing", "        tunnelSlot: 0\n", "", "global-sovereign:vpn.customerGateways[0].tunnelSlot", "missing; allowed: 0-3", 17},
+		{"gateway slot out of range", "tunnelSlot: 1,", "tunnelSlot: 4,", "global-sovereign:vpn.customerGateways[1].tunnelSlot", "4; allowed: 0-3", 21},
+		{"gateway slot twice", "tunnelSlot: 1,", "tunnelSlot: 0,", "global-sovereign:vpn.customerGateways[1].tunnelSlot", `0 is gateway "primary"'s too`, 21},
+		{"gateway name twice", "name: secondary", "name: primary", "global-sovereign:vpn.customerGateways[1].name", "used by another gateway", 21},
 		{"client CIDR in VPC", "clientCidrs: [165.90.14.138/32]", "clientCidrs: [10.2.5.0/24]", "global-sovereign:vpn.customerGateways[1].clientCidrs[0]", "overlaps this stack's VPC", 22},
 		{"client CIDR syntax", "clientCidrs: [165.90.14.138/32]", "clientCidrs: [165.90.14.138]", "global-sovereign:vpn.customerGateways[1].clientCidrs[0]", "not an IPv4 CIDR", 22},
-		{"no gateways", "    customerGateways:\n      - name: primary\n        ipAddress: 178.162.141.150\n        clientCidrs: [178.162.141.130/32]\n      - name: secondary\n        ipAddress: 165.90.14.138\n        clientCidrs: [165.90.14.138/32]\n", "    customerGateways: []\n", "global-sovereign:vpn.customerGateways", "want 1 to 4", 16},
+		{"no gateways", "    customerGateways:\n      - name: primary\n        ipAddress: 178.162.141.150\n        clientCidrs: [178.162.141.130/32]\n        tunnelSlot: 0\n      - {name: secondary, tunnelSlot: 1,\n         ipAddress: 165.90.14.138, clientCidrs: [165.90.14.138/32]}\n", "    customerGateways: []\n", "global-sovereign:vpn.customerGateways", "want 1 to 4", 16},
 		{"bad port", "    bgpAsn: 65000\n", "    bgpAsn: 65000\n    officeIngressPorts: [443, 70000]\n", "global-sovereign:vpn.officeIngressPorts[1]", "not a TCP port", 0},
 		{"reserved tag", "owner: platform", "environment: prod", "global-sovereign:tags.environment", "set by the program", 24},
 		{"aws tag", "owner: platform", "aws:owner: x", "global-sovereign:tags.aws:owner", "reserved by AWS", 24},
@@ -235,7 +238,7 @@ func TestFromEngineMatchesFile(t *testing.T) {
 	values := map[string]string{
 		KeyStack:   `{"kind":"region","code":"iad","awsRegion":"us-east-1","environment":"production"}`,
 		KeyNetwork: `{"vpcCidr":"10.2.0.0/16","availabilityZones":["us-east-1a","us-east-1b","us-east-1c"],"natGateways":"perAz","flowLogs":{"retentionDays":365}}`,
-		KeyVPN:     `{"bgpAsn":65000,"customerGateways":[{"name":"primary","ipAddress":"178.162.141.150","clientCidrs":["178.162.141.130/32"]},{"name":"secondary","ipAddress":"165.90.14.138","clientCidrs":["165.90.14.138/32"]}],"tunnelInsideBlock":"169.254.8.32/27"}`,
+		KeyVPN:     `{"bgpAsn":65000,"customerGateways":[{"name":"primary","ipAddress":"178.162.141.150","clientCidrs":["178.162.141.130/32"],"tunnelSlot":0},{"name":"secondary","ipAddress":"165.90.14.138","clientCidrs":["165.90.14.138/32"],"tunnelSlot":1}],"tunnelInsideBlock":"169.254.8.32/27"}`,
 		KeyTags:    `{"owner":"platform"}`,
 		KeyAlerts:  `{"emails":["oncall@corp.example.org"]}`,
 	}

@@ -20,7 +20,7 @@ func scaleRegion(name, vpc string, clients ...string) *Stack {
 	if len(clients) > 0 {
 		s.VPN = &VPN{}
 		for i, c := range clients {
-			s.VPN.CustomerGateways = append(s.VPN.CustomerGateways, CustomerGateway{Name: fmt.Sprintf("gw%d", i), ClientCIDRs: []string{c}})
+			s.VPN.CustomerGateways = append(s.VPN.CustomerGateways, CustomerGateway{Name: fmt.Sprintf("gw%d", i), ClientCIDRs: []string{c}, TunnelSlot: &i})
 		}
 	}
 	return s

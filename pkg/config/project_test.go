@@ -32,6 +32,7 @@ config:
             - name: primary
               ipAddress: 178.162.141.150
               clientCidrs: [178.162.141.130/32]
+              tunnelSlot: 0
         cluster:
           kubernetesVersion: "1.33"
           nodeGroups:

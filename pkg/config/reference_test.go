@@ -31,6 +31,7 @@ const minimalRegion = `config:
       - name: primary
         ipAddress: 178.162.141.150
         clientCidrs: [178.162.141.130/32]
+        tunnelSlot: 0
     tunnelInsideBlock: 169.254.8.32/27
   global-sovereign:database:
     role: primary

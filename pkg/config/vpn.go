@@ -43,7 +43,19 @@ type CustomerGateway struct {
 	// ClientCIDRs are the office networks that reach the VPC through this gateway: IPv4 CIDRs
 	// that overlap no stack's VPC (office routes would shadow the peered VPC).
 	ClientCIDRs []string `json:"clientCidrs"`
+	// TunnelSlot is which pair of /30s of the stack's tunnelInsideBlock this gateway's two
+	// tunnels take: slot n is the (2n)th and (2n+1)th /30. Fixed for the gateway's life and
+	// unique among the gateways, so removing or reordering another gateway moves no tunnel: EC2
+	// refuses a connection whose inside CIDRs another connection on the same virtual private
+	// gateway still holds, and Pulumi deletes a removed connection only after creating the rest.
+	// Changing it replaces this gateway's connection (new tunnel addresses and keys).
+	// Allowed: 0, 1, 2 or 3.
+	TunnelSlot *int `json:"tunnelSlot"`
 }
+
+// TunnelSlots is how many gateways a tunnelInsideBlock holds: a /27 has eight /30s, two per
+// gateway.
+const TunnelSlots = 4
 
 // Defaults of the VPN.
 const DefaultAmazonSideASN = 64512
@@ -90,7 +102,7 @@ func (s *Stack) validateVPN(is *issues) {
 	if len(v.CustomerGateways) < 1 || len(v.CustomerGateways) > 4 {
 		is.add(keyPath(KeyVPN, "customerGateways"), "%d gateways; want 1 to 4 (primary and secondary office endpoints)", len(v.CustomerGateways))
 	}
-	names, ips := map[string]bool{}, map[string]bool{}
+	names, ips, slots := map[string]bool{}, map[string]bool{}, map[int]string{}
 	var vpc netip.Prefix
 	if s.Network != nil {
 		vpc, _ = netip.ParsePrefix(s.Network.VPCCIDR)
@@ -108,6 +120,17 @@ func (s *Stack) validateVPN(is *issues) {
 			is.add(gp+".ipAddress", "%s is used by another gateway; AWS allows one customer gateway per address", g.IPAddress)
 		}
 		ips[g.IPAddress] = true
+		switch {
+		case len(v.CustomerGateways) > TunnelSlots: // the count is the problem (above); slots cannot all fit
+		case g.TunnelSlot == nil:
+			is.add(gp+".tunnelSlot", "missing; allowed: 0-%d, unique among the gateways and never changed for a deployed gateway (e.g. primary 0, secondary 1)", TunnelSlots-1)
+		case *g.TunnelSlot < 0 || *g.TunnelSlot >= TunnelSlots:
+			is.add(gp+".tunnelSlot", "%d; allowed: 0-%d (a /27 holds %d gateways' tunnels)", *g.TunnelSlot, TunnelSlots-1, TunnelSlots)
+		case slots[*g.TunnelSlot] != "":
+			is.add(gp+".tunnelSlot", "%d is gateway %q's too; each gateway needs its own slot of the tunnelInsideBlock", *g.TunnelSlot, slots[*g.TunnelSlot])
+		default:
+			slots[*g.TunnelSlot] = g.Name
+		}
 		if len(g.ClientCIDRs) == 0 {
 			is.add(gp+".clientCidrs", "missing; list the office networks that reach the VPC through this gateway")
 		}

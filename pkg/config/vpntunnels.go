@@ -7,8 +7,9 @@ import "net/netip"
 // at random from 169.254.0.0/16, unique only within one virtual private gateway: two of the
 // office's tunnels from different regions can get the same /30, and the device cannot route
 // both. So each stack owns one /27 (vpn.tunnelInsideBlock), unique across the fleet, and its
-// tunnels take /30s from it in a fixed order: gateway i, tunnel t -> the (2i+t)th /30. A /27
-// holds the 8 /30s of the most gateways allowed (4, two tunnels each).
+// tunnels take /30s from it by each gateway's own slot (customerGateways[].tunnelSlot, not its
+// position in the list): slot n, tunnel t -> the (2n+t)th /30. A /27 holds the 8 /30s of the most
+// gateways allowed (4, two tunnels each).
 //
 // The blocks avoid what AWS reserves (terraform-provider-aws validVPNConnectionTunnelInsideCIDR,
 // AWS Site-to-Site VPN User Guide "Tunnel options": 169.254.0.0/30 to 169.254.5.0/30 and
@@ -20,7 +21,8 @@ var (
 	tunnelsReserved = []netip.Prefix{netip.MustParsePrefix("169.254.0.0/21"), netip.MustParsePrefix("169.254.169.0/24")}
 )
 
-// TunnelInsideCIDRs are the inside CIDRs of gateway i's two tunnels in a stack's block.
+// TunnelInsideCIDRs are the inside CIDRs of the two tunnels of the gateway in slot gateway of a
+// stack's block.
 func TunnelInsideCIDRs(block string, gateway int) [2]string {
 	p, err := netip.ParsePrefix(block)
 	if err != nil {

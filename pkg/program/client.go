@@ -197,11 +197,14 @@ func clientDatabase(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet, h
 		}
 	}
 	return &tenant.DatabaseArgs{
-		Name:              s.Client.Database.Name,
-		User:              s.Client.Database.User,
-		Host:              writer.str(ctx, OutClientWriterEndpoint),
-		ReaderHost:        home.field(ctx, OutRDSEndpoints, "reader"),
-		WriterHost:        writer.field(ctx, OutRDSEndpoints, "writer"),
+		Name:       s.Client.Database.Name,
+		User:       s.Client.Database.User,
+		Host:       writer.str(ctx, OutClientWriterEndpoint),
+		ReaderHost: home.field(ctx, OutRDSEndpoints, "reader"),
+		// The Job runs in the home's cluster whatever region writes: the writer endpoint that
+		// follows a switchover, never the home's own cluster endpoint (read-only once another
+		// member writes).
+		WriterHost:        writer.str(ctx, OutClientWriterEndpoint),
 		Kubernetes:        writerK8s,
 		Namespace:         writer.field(ctx, OutDatabaseProvisioning, "namespace"),
 		ProvisionerSecret: writer.field(ctx, OutDatabaseProvisioning, "secret"),

@@ -133,7 +133,7 @@ func TestClientProvidersAndCIDRs(t *testing.T) {
 		}
 	}
 
-	// The Pod Identity association names iad's cluster; the Job connects to ams's writer.
+	// The Pod Identity association names iad's cluster; the Job connects to the environment's writer.
 	eks := func(stack string) map[string]any {
 		return results[stack].Graph.Outputs[program.OutEKSCluster].(map[string]any)
 	}
@@ -146,8 +146,10 @@ func TestClientProvidersAndCIDRs(t *testing.T) {
 	}
 	job := one(t, g, clientStack, "kubernetes:batch/v1:Job")
 	env := job.Inputs["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)["containers"].([]any)[0].(map[string]any)["env"].([]any)
-	if host := env[0].(map[string]any); host["name"] != "PGHOST" || host["value"] != rds("ams")["writer"] {
-		t.Errorf("the Job connects to %v, want ams's writer %v", host, rds("ams")["writer"])
+	// ams holds the writer now, but the Job connects through the writer endpoint that follows a
+	// switchover (ams's own cluster endpoint is read-only once another member writes).
+	if host := env[0].(map[string]any); host["name"] != "PGHOST" || host["value"] != results["ams"].Graph.Outputs[program.OutClientWriterEndpoint] {
+		t.Errorf("the Job connects to %v, want the writer endpoint %v", host, results["ams"].Graph.Outputs[program.OutClientWriterEndpoint])
 	}
 	// The client writes through the global database's writer endpoint, which Aurora moves to the
 	// new primary on a switchover or failover, and reads from its home's reader: a client of a

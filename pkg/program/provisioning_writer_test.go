@@ -35,14 +35,36 @@ func TestProvisioningReachesTheWriterAnywhere(t *testing.T) {
 	}
 	g := results[home.Name].Graph
 
+	jobs := 0
 	for _, r := range g.ByType("kubernetes:batch/v1:Job") {
 		if !strings.Contains(r.Name, "db-provisioning") {
 			continue
 		}
+		jobs++
 		host := envValue(r, "PGHOST")
 		if !strings.HasSuffix(host, ".global.rds.amazonaws.com") {
 			t.Errorf("%s connects to %q: want the global writer endpoint", r.Name, host)
 		}
+	}
+	// Every client stack of the environment with a database: its Job runs in the home's cluster
+	// too and writes there whatever region is the primary.
+	for _, s := range fleet.Stacks {
+		if s.Settings.Kind != config.KindClient || s.Client == nil || s.Settings.Environment != home.Settings.Environment {
+			continue
+		}
+		for _, r := range results[s.Name].Graph.ByType("kubernetes:batch/v1:Job") {
+			host := envValue(r, "PGHOST")
+			if host == "" {
+				continue
+			}
+			jobs++
+			if !strings.HasSuffix(host, ".global.rds.amazonaws.com") {
+				t.Errorf("%s: %s connects to %q: want the global writer endpoint", s.Name, r.Name, host)
+			}
+		}
+	}
+	if jobs < 2 {
+		t.Errorf("%d database Jobs checked, want the home's provisioning and each client's", jobs)
 	}
 
 	var members []*config.Stack

@@ -214,9 +214,14 @@ func vpnArgs(v *config.VPN) *network.VPNArgs {
 		AmazonSideASN:      *v.AmazonSideASN,
 		OfficeIngressPorts: v.OfficeIngressPorts,
 	}
-	for i, g := range v.CustomerGateways {
+	for _, g := range v.CustomerGateways {
+		// Validation requires the slot; a stack that did not validate is never synthesized.
+		slot := 0
+		if g.TunnelSlot != nil {
+			slot = *g.TunnelSlot
+		}
 		out.Gateways = append(out.Gateways, network.Gateway{Name: g.Name, IPAddress: g.IPAddress, ClientCIDRs: g.ClientCIDRs,
-			TunnelInsideCIDRs: config.TunnelInsideCIDRs(v.TunnelInsideBlock, i)})
+			TunnelInsideCIDRs: config.TunnelInsideCIDRs(v.TunnelInsideBlock, slot)})
 	}
 	return out
 }

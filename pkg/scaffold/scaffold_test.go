@@ -172,7 +172,7 @@ func TestNewRegionAvoidsItsOwnOfficeNetworks(t *testing.T) {
 	edits := []fleettest.Edit{{File: "Pulumi.yaml", Old: "clientCidrs: [165.90.14.138/32]", New: "clientCidrs: [165.90.14.138/32, 10.7.0.0/24]"}}
 	for _, code := range []string{"ams", "iad", "jnb", "sfo", "sin", "syd"} {
 		edits = append(edits, fleettest.Edit{File: "Pulumi." + code + ".yaml", Old: "  global-sovereign:vpn:\n",
-			New: "  global-sovereign:vpn:\n    customerGateways:\n      - {name: primary, ipAddress: 178.162.141.150, clientCidrs: [178.162.141.130/32]}\n"})
+			New: "  global-sovereign:vpn:\n    customerGateways:\n      - {name: primary, ipAddress: 178.162.141.150, clientCidrs: [178.162.141.130/32], tunnelSlot: 0}\n"})
 	}
 	dir := fleettest.Copy(t, fixture, edits...)
 	p := load(t, dir)
