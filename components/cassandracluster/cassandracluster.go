@@ -363,64 +363,20 @@ func keyspaceJob(ctx *pulumi.Context, name string, args *Args, k8c pulumi.Resour
 	}
 	return batchv1.NewJob(ctx, name+"-keyspaces", &batchv1.JobArgs{
 		Metadata: &metav1.ObjectMetaArgs{
-			Name:      pulumi.String("cassandra-keyspaces-" + hex.EncodeToString(sum[:])[:10]),
-			Namespace: pulumi.String(cassandra.Namespace),
-			Annotations: pulumi.StringMap{
-				// A Job that failed (the cluster down past its deadline) is replaced on the next
-				// update rather than left failed under the same name.
-				"pulumi.com/replaceUnready": pulumi.String("true"),
-				"pulumi.com/timeoutSeconds": pulumi.String(fmt.Sprint(KeyspaceTimeoutSeconds)),
-			},
+			Name:        pulumi.String("cassandra-keyspaces-" + hex.EncodeToString(sum[:])[:10]),
+			Namespace:   pulumi.String(cassandra.Namespace),
+			Annotations: CQLJobAnnotations(),
 		},
-		Spec: batchv1.JobSpecArgs{
-			BackoffLimit:          pulumi.Int(keyspaceBackoffLimit),
-			ActiveDeadlineSeconds: pulumi.Int(keyspaceDeadlineSecs),
-			Template: corev1.PodTemplateSpecArgs{
-				// The Cassandra namespace's NetworkPolicy admits CQL from pods with this label.
-				Metadata: metav1.ObjectMetaArgs{Labels: pulumi.StringMap{cassandra.JobLabel: pulumi.String("true")}},
-				Spec: corev1.PodSpecArgs{
-					RestartPolicy:                pulumi.String("Never"),
-					AutomountServiceAccountToken: pulumi.Bool(false),
-					SecurityContext: corev1.PodSecurityContextArgs{
-						RunAsNonRoot: pulumi.Bool(true), RunAsUser: pulumi.Int(cassandraUID), RunAsGroup: pulumi.Int(cassandraUID),
-						SeccompProfile: corev1.SeccompProfileArgs{Type: pulumi.String("RuntimeDefault")},
-					},
-					Containers: corev1.ContainerArray{corev1.ContainerArgs{
-						Name:    pulumi.String("cqlsh"),
-						Image:   pulumi.String("cassandra:" + args.ServerVersion),
-						Command: pulumi.StringArray{pulumi.String("/bin/sh"), pulumi.String("-c"), pulumi.String(keyspaceScript(host, cassandra.NativePort))},
-						Env: corev1.EnvVarArray{
-							corev1.EnvVarArgs{Name: pulumi.String("CQL"), Value: pulumi.String(cql)},
-							// cqlsh keeps its history and settings under $HOME.
-							corev1.EnvVarArgs{Name: pulumi.String("HOME"), Value: pulumi.String("/tmp")},
-							env("CQL_USER", "username"), env("CQL_PASSWORD", "password"),
-						},
-						VolumeMounts: corev1.VolumeMountArray{corev1.VolumeMountArgs{
-							Name: pulumi.String("tmp"), MountPath: pulumi.String("/tmp"),
-						}, corev1.VolumeMountArgs{
-							Name: pulumi.String("ca"), MountPath: pulumi.String(caMountPath), ReadOnly: pulumi.Bool(true),
-						}},
-						Resources: corev1.ResourceRequirementsArgs{
-							Requests: pulumi.StringMap{"cpu": pulumi.String("100m"), "memory": pulumi.String("128Mi")},
-							Limits:   pulumi.StringMap{"cpu": pulumi.String("500m"), "memory": pulumi.String("256Mi")},
-						},
-						SecurityContext: corev1.SecurityContextArgs{
-							AllowPrivilegeEscalation: pulumi.Bool(false), ReadOnlyRootFilesystem: pulumi.Bool(true),
-							Capabilities: corev1.CapabilitiesArgs{Drop: pulumi.StringArray{pulumi.String("ALL")}},
-						},
-					}},
-					Volumes: corev1.VolumeArray{corev1.VolumeArgs{
-						Name:     pulumi.String("tmp"),
-						EmptyDir: corev1.EmptyDirVolumeSourceArgs{SizeLimit: pulumi.String("16Mi")},
-					}, corev1.VolumeArgs{
-						// Only the CA certificate of the datacenter's CQL Secret, never its key.
-						Name: pulumi.String("ca"),
-						Secret: corev1.SecretVolumeSourceArgs{SecretName: pulumi.String(cassandra.NativeSecret),
-							Items: corev1.KeyToPathArray{corev1.KeyToPathArgs{Key: pulumi.String("ca.crt"), Path: pulumi.String("ca.crt")}}},
-					}},
-				},
+		Spec: CQLJobSpec(CQLJob{
+			ServerVersion: args.ServerVersion,
+			Script:        keyspaceScript(host, cassandra.NativePort),
+			Env: corev1.EnvVarArray{
+				corev1.EnvVarArgs{Name: pulumi.String("CQL"), Value: pulumi.String(cql)},
+				// cqlsh keeps its history and settings under $HOME.
+				corev1.EnvVarArgs{Name: pulumi.String("HOME"), Value: pulumi.String("/tmp")},
+				env("CQL_USER", "username"), env("CQL_PASSWORD", "password"),
 			},
-		},
+		}),
 	}, append(inCluster, pulumi.DependsOn([]pulumi.Resource{k8c}), pulumi.DeleteBeforeReplace(true))...)
 }
 
