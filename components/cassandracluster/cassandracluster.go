@@ -117,6 +117,9 @@ type Cluster struct {
 	pulumi.ResourceState
 
 	Name pulumi.StringOutput `pulumi:"name"`
+	// SuperuserSecret names the superuser's Secret; it resolves once the keyspace Job has
+	// succeeded, so what reads it (a client's role Job) waits for the whole cluster.
+	SuperuserSecret pulumi.StringOutput `pulumi:"superuserSecret"`
 }
 
 // New declares the cluster.
@@ -179,12 +182,23 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	if err != nil {
 		return nil, err
 	}
-	if _, err := keyspaceJob(ctx, name, args, k8c, inCluster); err != nil {
+	job, err := keyspaceJob(ctx, name, args, k8c, inCluster)
+	if err != nil {
 		return nil, err
 	}
 	c.Name = pulumi.String(args.Name).ToStringOutput()
-	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{"name": c.Name})
+	// Once the keyspace Job has succeeded: every datacenter is up and answers CQL.
+	c.SuperuserSecret = job.Metadata.Name().ApplyT(func(*string) string { return SuperuserSecret(args.Name) }).(pulumi.StringOutput)
+	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{"name": c.Name, "superuserSecret": c.SuperuserSecret})
 }
+
+// SuperuserSecret is the superuser's Secret (username, password) the operator creates in the
+// K8ssandraCluster's namespace and replicates to every datacenter's, the same name and
+// namespace in each cluster (k8ssandra-operator v1.32.5 pkg/secret/replicated.go
+// DefaultSuperuserSecretName and ReconcileReplicatedSecret: one ReplicatedSecret per cluster,
+// a target per datacenter with a k8sContext, the source's namespace when the target names none;
+// controllers/k8ssandra/datacenters.go waits for it before creating a remote datacenter).
+func SuperuserSecret(cluster string) string { return cluster + "-superuser" }
 
 // Spec is the K8ssandraCluster's spec (k8ssandra.io/v1alpha1, k8ssandra-operator v1.32).
 func Spec(args *Args) pulumi.Map {
@@ -355,7 +369,7 @@ func keyspaceJob(ctx *pulumi.Context, name string, args *Args, k8c pulumi.Resour
 			host = cassandra.ServiceHost(args.Name, dc.Code)
 		}
 	}
-	superuser := args.Name + "-superuser"
+	superuser := SuperuserSecret(args.Name)
 	env := func(name, key string) corev1.EnvVarInput {
 		return corev1.EnvVarArgs{Name: pulumi.String(name), ValueFrom: corev1.EnvVarSourceArgs{
 			SecretKeyRef: corev1.SecretKeySelectorArgs{Name: pulumi.String(superuser), Key: pulumi.String(key)},
