@@ -166,7 +166,9 @@ func NewClientRole(ctx *pulumi.Context, name string, args *ClientRoleArgs, opts 
 	item := func(key string) corev1.KeyToPathArray {
 		return corev1.KeyToPathArray{corev1.KeyToPathArgs{Key: pulumi.String(key), Path: pulumi.String(key)}}
 	}
-	plain := func(env, v string) corev1.EnvVarArgs { return corev1.EnvVarArgs{Name: pulumi.String(env), Value: pulumi.String(v)} }
+	plain := func(env, v string) corev1.EnvVarArgs {
+		return corev1.EnvVarArgs{Name: pulumi.String(env), Value: pulumi.String(v)}
+	}
 	job, err := batchv1.NewJob(ctx, name+"-cql", &batchv1.JobArgs{
 		Metadata: &metav1.ObjectMetaArgs{
 			Name:        jobName,
