@@ -1,8 +1,14 @@
 package cassandracluster
 
 import (
+	"slices"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 // The client's keyspace is created with the cluster's replication, never altered here (the
@@ -77,5 +83,111 @@ func TestClientJobName(t *testing.T) {
 		if ClientJobName("gs-iad-c-ezra", changed...) == name {
 			t.Errorf("a change of input %d (%q) keeps the name", i, base[i])
 		}
+	}
+}
+
+// captureMocks records every resource's inputs by name; a RandomPassword answers a fixed result.
+type captureMocks struct {
+	mu     sync.Mutex
+	inputs map[string]resource.PropertyMap
+}
+
+func (m *captureMocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.inputs[args.Name] = args.Inputs
+	out := args.Inputs.Copy()
+	if args.TypeToken == "random:index/randomPassword:RandomPassword" {
+		out["result"] = resource.MakeSecret(resource.NewStringProperty("Abc123"))
+	}
+	return args.Name + "-id", out, nil
+}
+
+func (m *captureMocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) { return args.Args, nil }
+
+func clientRoleArgs(k8s pulumi.ProviderResource) *ClientRoleArgs {
+	return &ClientRoleArgs{Kubernetes: k8s, ClusterName: "sovereign", ServerVersion: "5.0.4", Datacenter: "iad",
+		Keyspace: "ezra_data", Role: "ezra_data_app", Replication: map[string]int{"ams": 3, "iad": 2},
+		SuperuserSecret: pulumi.String("sovereign-superuser"), ClientNamespace: pulumi.String("client-ezra")}
+}
+
+// The client's Secret holds exactly its keys, the password a secret; the role's Secret only the
+// password; args a Job could not run with are refused before anything is declared.
+func TestClientRoleObjects(t *testing.T) {
+	m := &captureMocks{inputs: map[string]resource.PropertyMap{}}
+	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+		k8s, err := kubernetes.NewProvider(ctx, "home", &kubernetes.ProviderArgs{})
+		if err != nil {
+			return err
+		}
+		_, err = NewClientRole(ctx, "gs-iad-c-ezra", clientRoleArgs(k8s))
+		return err
+	}, pulumi.WithMocks("global-sovereign", "iad-ezra", m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := func(name string) map[string]resource.PropertyValue {
+		in, ok := m.inputs[name]
+		if !ok {
+			t.Fatalf("no resource %s (have %d)", name, len(m.inputs))
+		}
+		sd := in["stringData"]
+		if sd.IsSecret() {
+			sd = sd.SecretValue().Element
+		}
+		out := map[string]resource.PropertyValue{}
+		for k, v := range sd.ObjectValue() {
+			out[string(k)] = v
+		}
+		return out
+	}
+	client := data("gs-iad-c-ezra-cassandra-credentials")
+	var keys []string
+	for k := range client {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	if want := slices.Sorted(slices.Values(ClientSecretKeys)); !slices.Equal(keys, want) {
+		t.Errorf("client Secret keys %v, want %v", keys, want)
+	}
+	if !client["password"].IsSecret() && !m.inputs["gs-iad-c-ezra-cassandra-credentials"]["stringData"].IsSecret() {
+		t.Errorf("the client's password is not a secret")
+	}
+	if got := client["username"]; got.StringValue() != "ezra_data_app" {
+		t.Errorf("username %v", got)
+	}
+	role := data("gs-iad-c-ezra-cql-role")
+	if len(role) != 1 || role[RolePasswordKey].IsNull() {
+		t.Errorf("role Secret %v, want only %s", role, RolePasswordKey)
+	}
+
+	tests := []struct {
+		name   string
+		change func(*ClientRoleArgs)
+		want   string
+	}{
+		{"role with a quote", func(a *ClientRoleArgs) { a.Role = "x'; DROP" }, "lowercase"},
+		{"role cassandra", func(a *ClientRoleArgs) { a.Role = "cassandra" }, "lowercase"},
+		{"keyspace with a dash", func(a *ClientRoleArgs) { a.Keyspace = "ezra-data" }, "lowercase"},
+		{"no superuser Secret", func(a *ClientRoleArgs) { a.SuperuserSecret = nil }, "superuser"},
+		{"home left out of the replication", func(a *ClientRoleArgs) { a.Replication = map[string]int{"ams": 3} }, "home datacenter"},
+		{"no version", func(a *ClientRoleArgs) { a.ServerVersion = "" }, "version"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+				k8s, err := kubernetes.NewProvider(ctx, "home", &kubernetes.ProviderArgs{})
+				if err != nil {
+					return err
+				}
+				a := clientRoleArgs(k8s)
+				tt.change(a)
+				_, err = NewClientRole(ctx, "gs-iad-c-ezra", a)
+				return err
+			}, pulumi.WithMocks("global-sovereign", "iad-ezra", &captureMocks{inputs: map[string]resource.PropertyMap{}}))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %v, want one naming %q", err, tt.want)
+			}
+		})
 	}
 }
