@@ -103,7 +103,9 @@ func (m *captureMocks) NewResource(args pulumi.MockResourceArgs) (string, resour
 	return args.Name + "-id", out, nil
 }
 
-func (m *captureMocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) { return args.Args, nil }
+func (m *captureMocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	return args.Args, nil
+}
 
 func clientRoleArgs(k8s pulumi.ProviderResource) *ClientRoleArgs {
 	return &ClientRoleArgs{Kubernetes: k8s, ClusterName: "sovereign", ServerVersion: "5.0.4", Datacenter: "iad",
