@@ -183,9 +183,14 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	if err := newPolicies(ctx, name, args.Policy, with(inCluster, pulumi.DependsOn([]pulumi.Resource{d.Operator}))); err != nil {
 		return nil, err
 	}
-	// The CA's certificate (never its key) into the client namespaces that ask for it.
-	if err := newTrustManager(ctx, name, []pulumi.Resource{certManager, d.Operator}, inCluster); err != nil {
-		return nil, err
+	// The CA's certificate (never its key) into the client namespaces that ask for it, only in a
+	// region where a client asked for a keyspace: trust-manager's Role reads every Secret of the
+	// trust namespace (the CA's key and the superuser's included), a reader no region without
+	// such a client needs.
+	if len(args.Policy.CQLNamespaces) > 0 {
+		if err := newTrustManager(ctx, name, []pulumi.Resource{certManager, d.Operator}, inCluster); err != nil {
+			return nil, err
+		}
 	}
 
 	outputs := pulumi.Map{}

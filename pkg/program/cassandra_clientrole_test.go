@@ -10,6 +10,7 @@ import (
 	"github.com/global-sovereign/global-sovereign/components/cassandra"
 	"github.com/global-sovereign/global-sovereign/components/cassandracluster"
 	"github.com/global-sovereign/global-sovereign/internal/fleettest"
+	"github.com/global-sovereign/global-sovereign/pkg/config"
 	"github.com/global-sovereign/global-sovereign/pkg/program"
 	"github.com/global-sovereign/global-sovereign/pkg/stackgraph"
 	"github.com/global-sovereign/global-sovereign/pkg/synth"
@@ -267,10 +268,32 @@ func TestClientWithoutKeyspaceHasNoCassandra(t *testing.T) {
 // release is pinned and configured as its chart (v0.24.0 values.yaml) names the values; the
 // Bundle takes only ca.crt of the CA Secret and is not waited for.
 func TestTrustManagerInEveryDatacenterRegion(t *testing.T) {
-	fleet := committedFleet(t)
-	for name, r := range synthAll(t) {
+	// The committed fleet has no client with a keyspace, so no trust-manager anywhere; with
+	// iad-ezra asking for one, iad (its home, a datacenter region) gets it and no other region.
+	committed := committedFleet(t)
+	if len(committed.CassandraClientNamespaces(committed.Stack("iad"))) != 0 {
+		t.Fatal("the committed fleet has a client keyspace in iad: the committed case no longer tests the gate")
+	}
+	edited, editedResults := synthFleetEdited(t, ezraKeyspace)
+	seen := 0
+	for _, fl := range []struct {
+		fleet   *config.Fleet
+		results map[string]*synth.Result
+	}{{committed, synthAll(t)}, {edited, editedResults}} {
+		seen += checkTrustManager(t, fl.fleet, fl.results)
+	}
+	if seen != 1 {
+		t.Errorf("trust-manager in %d regions over both fleets, want 1 (iad with ezra's keyspace)", seen)
+	}
+}
+
+// checkTrustManager checks each stack's trust-manager release and Bundle: exactly in the
+// datacenter regions that home a client with a keyspace; it returns how many it found.
+func checkTrustManager(t *testing.T, fleet *config.Fleet, results map[string]*synth.Result) int {
+	found := 0
+	for name, r := range results {
 		s := fleet.Stack(name)
-		wantOne := s.Settings.Kind == "region" && s.Cassandra != nil
+		wantOne := s.Settings.Kind == "region" && s.Cassandra != nil && len(fleet.CassandraClientNamespaces(s)) > 0
 		var releases []synth.Resource
 		var certManager, operator string
 		for _, rel := range r.Graph.ByType(tRelease) {
@@ -291,6 +314,7 @@ func TestTrustManagerInEveryDatacenterRegion(t *testing.T) {
 		if !wantOne {
 			continue
 		}
+		found++
 		rel, b := releases[0], bundles[0]
 		if rel.Inputs["version"] != cassandra.TrustManagerVersion || rel.Inputs["namespace"] != cassandra.TrustManagerNamespace ||
 			!slices.Contains(rel.DependsOn, certManager) || !slices.Contains(rel.DependsOn, operator) {
@@ -322,6 +346,7 @@ func TestTrustManagerInEveryDatacenterRegion(t *testing.T) {
 			t.Errorf("%s: Bundle target %v", name, target)
 		}
 	}
+	return found
 }
 
 func strs(v any) []string {
