@@ -1,5 +1,6 @@
 // Package cassandra is a region's part of the fleet's multi-datacenter Cassandra cluster, as
-// K8ssandra runs it: cert-manager and the k8ssandra-operator in the region's cluster (in
+// K8ssandra runs it: cert-manager, trust-manager (the CA certificate for client namespaces) and
+// the k8ssandra-operator in the region's cluster (in
 // control-plane mode in the one region that config names, in data-plane mode elsewhere), the
 // security group of the Cassandra nodes, and for a data-plane region the service-account
 // kubeconfig through which the control plane manages its datacenter, written by the region
@@ -183,6 +184,15 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	}
 	if err := newPolicies(ctx, name, args.Policy, with(inCluster, pulumi.DependsOn([]pulumi.Resource{d.Operator}))); err != nil {
 		return nil, err
+	}
+	// The CA's certificate (never its key) into the client namespaces that ask for it, only in a
+	// region where a client asked for a keyspace: trust-manager's Role reads every Secret of the
+	// trust namespace (the CA's key and the superuser's included), a reader no region without
+	// such a client needs.
+	if len(args.Policy.CQLNamespaces) > 0 {
+		if err := newTrustManager(ctx, name, []pulumi.Resource{certManager, d.Operator}, inCluster); err != nil {
+			return nil, err
+		}
 	}
 
 	outputs := pulumi.Map{}

@@ -117,6 +117,9 @@ type Cluster struct {
 	pulumi.ResourceState
 
 	Name pulumi.StringOutput `pulumi:"name"`
+	// SuperuserSecret names the superuser's Secret; it resolves once the keyspace Job has
+	// succeeded, so what reads it (a client's role Job) waits for the whole cluster.
+	SuperuserSecret pulumi.StringOutput `pulumi:"superuserSecret"`
 }
 
 // New declares the cluster.
@@ -179,12 +182,23 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	if err != nil {
 		return nil, err
 	}
-	if _, err := keyspaceJob(ctx, name, args, k8c, inCluster); err != nil {
+	job, err := keyspaceJob(ctx, name, args, k8c, inCluster)
+	if err != nil {
 		return nil, err
 	}
 	c.Name = pulumi.String(args.Name).ToStringOutput()
-	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{"name": c.Name})
+	// Once the keyspace Job has succeeded: every datacenter is up and answers CQL.
+	c.SuperuserSecret = job.Metadata.Name().ApplyT(func(*string) string { return SuperuserSecret(args.Name) }).(pulumi.StringOutput)
+	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{"name": c.Name, "superuserSecret": c.SuperuserSecret})
 }
+
+// SuperuserSecret is the superuser's Secret (username, password) the operator creates in the
+// K8ssandraCluster's namespace and replicates to every datacenter's, the same name and
+// namespace in each cluster (k8ssandra-operator v1.32.5 pkg/secret/replicated.go
+// DefaultSuperuserSecretName and ReconcileReplicatedSecret: one ReplicatedSecret per cluster,
+// a target per datacenter with a k8sContext, the source's namespace when the target names none;
+// controllers/k8ssandra/datacenters.go waits for it before creating a remote datacenter).
+func SuperuserSecret(cluster string) string { return cluster + "-superuser" }
 
 // Spec is the K8ssandraCluster's spec (k8ssandra.io/v1alpha1, k8ssandra-operator v1.32).
 func Spec(args *Args) pulumi.Map {
@@ -355,7 +369,7 @@ func keyspaceJob(ctx *pulumi.Context, name string, args *Args, k8c pulumi.Resour
 			host = cassandra.ServiceHost(args.Name, dc.Code)
 		}
 	}
-	superuser := args.Name + "-superuser"
+	superuser := SuperuserSecret(args.Name)
 	env := func(name, key string) corev1.EnvVarInput {
 		return corev1.EnvVarArgs{Name: pulumi.String(name), ValueFrom: corev1.EnvVarSourceArgs{
 			SecretKeyRef: corev1.SecretKeySelectorArgs{Name: pulumi.String(superuser), Key: pulumi.String(key)},
@@ -363,64 +377,20 @@ func keyspaceJob(ctx *pulumi.Context, name string, args *Args, k8c pulumi.Resour
 	}
 	return batchv1.NewJob(ctx, name+"-keyspaces", &batchv1.JobArgs{
 		Metadata: &metav1.ObjectMetaArgs{
-			Name:      pulumi.String("cassandra-keyspaces-" + hex.EncodeToString(sum[:])[:10]),
-			Namespace: pulumi.String(cassandra.Namespace),
-			Annotations: pulumi.StringMap{
-				// A Job that failed (the cluster down past its deadline) is replaced on the next
-				// update rather than left failed under the same name.
-				"pulumi.com/replaceUnready": pulumi.String("true"),
-				"pulumi.com/timeoutSeconds": pulumi.String(fmt.Sprint(KeyspaceTimeoutSeconds)),
-			},
+			Name:        pulumi.String("cassandra-keyspaces-" + hex.EncodeToString(sum[:])[:10]),
+			Namespace:   pulumi.String(cassandra.Namespace),
+			Annotations: CQLJobAnnotations(),
 		},
-		Spec: batchv1.JobSpecArgs{
-			BackoffLimit:          pulumi.Int(keyspaceBackoffLimit),
-			ActiveDeadlineSeconds: pulumi.Int(keyspaceDeadlineSecs),
-			Template: corev1.PodTemplateSpecArgs{
-				// The Cassandra namespace's NetworkPolicy admits CQL from pods with this label.
-				Metadata: metav1.ObjectMetaArgs{Labels: pulumi.StringMap{cassandra.JobLabel: pulumi.String("true")}},
-				Spec: corev1.PodSpecArgs{
-					RestartPolicy:                pulumi.String("Never"),
-					AutomountServiceAccountToken: pulumi.Bool(false),
-					SecurityContext: corev1.PodSecurityContextArgs{
-						RunAsNonRoot: pulumi.Bool(true), RunAsUser: pulumi.Int(cassandraUID), RunAsGroup: pulumi.Int(cassandraUID),
-						SeccompProfile: corev1.SeccompProfileArgs{Type: pulumi.String("RuntimeDefault")},
-					},
-					Containers: corev1.ContainerArray{corev1.ContainerArgs{
-						Name:    pulumi.String("cqlsh"),
-						Image:   pulumi.String("cassandra:" + args.ServerVersion),
-						Command: pulumi.StringArray{pulumi.String("/bin/sh"), pulumi.String("-c"), pulumi.String(keyspaceScript(host, cassandra.NativePort))},
-						Env: corev1.EnvVarArray{
-							corev1.EnvVarArgs{Name: pulumi.String("CQL"), Value: pulumi.String(cql)},
-							// cqlsh keeps its history and settings under $HOME.
-							corev1.EnvVarArgs{Name: pulumi.String("HOME"), Value: pulumi.String("/tmp")},
-							env("CQL_USER", "username"), env("CQL_PASSWORD", "password"),
-						},
-						VolumeMounts: corev1.VolumeMountArray{corev1.VolumeMountArgs{
-							Name: pulumi.String("tmp"), MountPath: pulumi.String("/tmp"),
-						}, corev1.VolumeMountArgs{
-							Name: pulumi.String("ca"), MountPath: pulumi.String(caMountPath), ReadOnly: pulumi.Bool(true),
-						}},
-						Resources: corev1.ResourceRequirementsArgs{
-							Requests: pulumi.StringMap{"cpu": pulumi.String("100m"), "memory": pulumi.String("128Mi")},
-							Limits:   pulumi.StringMap{"cpu": pulumi.String("500m"), "memory": pulumi.String("256Mi")},
-						},
-						SecurityContext: corev1.SecurityContextArgs{
-							AllowPrivilegeEscalation: pulumi.Bool(false), ReadOnlyRootFilesystem: pulumi.Bool(true),
-							Capabilities: corev1.CapabilitiesArgs{Drop: pulumi.StringArray{pulumi.String("ALL")}},
-						},
-					}},
-					Volumes: corev1.VolumeArray{corev1.VolumeArgs{
-						Name:     pulumi.String("tmp"),
-						EmptyDir: corev1.EmptyDirVolumeSourceArgs{SizeLimit: pulumi.String("16Mi")},
-					}, corev1.VolumeArgs{
-						// Only the CA certificate of the datacenter's CQL Secret, never its key.
-						Name: pulumi.String("ca"),
-						Secret: corev1.SecretVolumeSourceArgs{SecretName: pulumi.String(cassandra.NativeSecret),
-							Items: corev1.KeyToPathArray{corev1.KeyToPathArgs{Key: pulumi.String("ca.crt"), Path: pulumi.String("ca.crt")}}},
-					}},
-				},
+		Spec: CQLJobSpec(CQLJob{
+			ServerVersion: args.ServerVersion,
+			Script:        keyspaceScript(host, cassandra.NativePort),
+			Env: corev1.EnvVarArray{
+				corev1.EnvVarArgs{Name: pulumi.String("CQL"), Value: pulumi.String(cql)},
+				// cqlsh keeps its history and settings under $HOME.
+				corev1.EnvVarArgs{Name: pulumi.String("HOME"), Value: pulumi.String("/tmp")},
+				env("CQL_USER", "username"), env("CQL_PASSWORD", "password"),
 			},
-		},
+		}),
 	}, append(inCluster, pulumi.DependsOn([]pulumi.Resource{k8c}), pulumi.DeleteBeforeReplace(true))...)
 }
 

@@ -6,11 +6,11 @@ import (
 )
 
 // ClientCQL keeps the client stacks' keyspaces on the cluster's replication: ALTER KEYSPACE IF
-// EXISTS (Cassandra 4.1+), never CREATE. A client's own Job creates its keyspace as the
-// provisioning role, which so holds AUTHORIZE on it to grant it to the client's role; were the
-// superuser to create it first, that grant would fail. The superuser alters it here so that a
-// datacenter's removal drops it from the client keyspaces too (the operator refuses to
-// decommission a datacenter any keyspace still replicates to), and an added datacenter is in it.
+// EXISTS (Cassandra 4.1+), never CREATE. Each client stack creates its own keyspace and role
+// (NewClientRole, after this stack has run): a keyspace is created by the stack that owns it and
+// only then exists. The superuser alters it here so that a datacenter's removal drops it from the
+// client keyspaces too (the operator refuses to decommission a datacenter any keyspace still
+// replicates to), and an added datacenter is in it.
 func ClientCQL(keyspaces []string, replication map[string]int) string {
 	if len(keyspaces) == 0 {
 		return ""

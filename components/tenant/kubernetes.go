@@ -18,6 +18,7 @@ import (
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/global-sovereign/global-sovereign/components/cassandra"
 	clustercomp "github.com/global-sovereign/global-sovereign/components/cluster"
 )
 
@@ -80,6 +81,9 @@ func (b *builder) namespace() error {
 	// namespaces (baseline, enforced); what the restricted profile would refuse is reported.
 	labels := pulumi.StringMap{labelClient: pulumi.String(a.Client), labelManagedBy: pulumi.String(managedBy),
 		podSecurityEnforce: pulumi.String("baseline"), podSecurityWarn: pulumi.String("restricted"), podSecurityAudit: pulumi.String("restricted")}
+	if a.CQL {
+		labels[cassandra.CABundleLabel] = pulumi.String("true")
+	}
 	b.ns, err = corev1.NewNamespace(b.ctx, b.n("ns"), &corev1.NamespaceArgs{
 		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(a.Namespace), Labels: labels},
 	}, b.k8s()...)
@@ -128,9 +132,34 @@ func (b *builder) namespace() error {
 	}, b.k8s()...); err != nil {
 		return err
 	}
-	_, err = b.networkPolicies(b.n("np"), ns, a.DatabaseCIDRs, true, b.k8s)
+	if _, err = b.networkPolicies(b.n("np"), ns, a.DatabaseCIDRs, true, b.k8s); err != nil || !a.CQL {
+		return err
+	}
+	// CQL on the Cassandra pods of the home cluster, nothing else of that namespace: a policy
+	// of its own, so a client without a keyspace has none. The Cassandra namespace's ingress
+	// policy admits this namespace to 9042 (components/cassandra networkpolicy.go).
+	_, err = networkingv1.NewNetworkPolicy(b.ctx, b.n("np-allow-cql"), &networkingv1.NetworkPolicyArgs{
+		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(cqlPolicyName), Namespace: ns,
+			Labels: pulumi.StringMap{labelManagedBy: pulumi.String(managedBy)}},
+		Spec: &networkingv1.NetworkPolicySpecArgs{
+			PodSelector: &metav1.LabelSelectorArgs{},
+			PolicyTypes: pulumi.ToStringArray([]string{"Egress"}),
+			Egress: networkingv1.NetworkPolicyEgressRuleArray{networkingv1.NetworkPolicyEgressRuleArgs{
+				To: networkingv1.NetworkPolicyPeerArray{networkingv1.NetworkPolicyPeerArgs{
+					NamespaceSelector: &metav1.LabelSelectorArgs{MatchLabels: pulumi.StringMap{labelNamespaceName: pulumi.String(cassandra.Namespace)}},
+					PodSelector: &metav1.LabelSelectorArgs{MatchExpressions: metav1.LabelSelectorRequirementArray{metav1.LabelSelectorRequirementArgs{
+						Key: pulumi.String(cassandra.CassandraPodLabel), Operator: pulumi.String("Exists"),
+					}}},
+				}},
+				Ports: networkingv1.NetworkPolicyPortArray{networkingv1.NetworkPolicyPortArgs{Protocol: pulumi.String("TCP"), Port: pulumi.Int(cassandra.NativePort)}},
+			}},
+		},
+	}, b.k8s()...)
 	return err
 }
+
+// cqlPolicyName is the client namespace's egress policy to CQL (clients with a keyspace only).
+const cqlPolicyName = "allow-cql"
 
 // networkPolicies deny every pod of the namespace all traffic in and out, then allow egress to
 // exactly what its pods need. Policies add up: a pod may send what any policy selecting it

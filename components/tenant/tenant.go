@@ -62,6 +62,12 @@ type Args struct {
 	// Database creates the client's database and role; nil: none (the secret then holds no
 	// database credentials).
 	Database *DatabaseArgs
+	// CQL: the client has a Cassandra keyspace. Its namespace then carries
+	// cassandra.CABundleLabel (trust-manager writes the cluster CA's certificate there) and its
+	// pods may reach CQL (9042) on the Cassandra pods of the home cluster, which admit the
+	// namespace (the region's cassandraClientNamespaces). The keyspace and role are
+	// cassandracluster.NewClientRole's.
+	CQL bool
 }
 
 // Quota is the namespace's ResourceQuota, in Kubernetes quantities.

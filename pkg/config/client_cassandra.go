@@ -13,8 +13,9 @@ import (
 // cluster allowed to (the region's output cassandraClientNamespaces, derived from this key).
 // The keyspace replicates to every datacenter like the cluster's own: the cluster keeps it on
 // that replication and names it in the K8ssandraCluster's dc-replication, so that a datacenter
-// added later streams it. Not done yet: the program does not create the keyspace, the role or
-// the role's Secret (docs/cassandra.md, "Client keyspaces").
+// added later streams it. The client stack creates the keyspace and the role (a Job in its home
+// datacenter's namespace, as the cluster's superuser) and writes the role's credentials into a
+// Secret of the client's namespace (docs/cassandra.md, "Client keyspaces").
 type ClientCassandra struct {
 	// Keyspace is the client's keyspace: lowercase letters, digits and underscores, starting with
 	// a letter, at most 48, not system*; unique among the cluster's keyspaces and its other
@@ -132,6 +133,32 @@ func (f *Fleet) validateClientCassandra() Problems {
 				continue
 			}
 			taken[id] = "client stack " + s.Name + "'s " + k.kind
+		}
+	}
+	return out
+}
+
+// CassandraGlobal is the global stack a client stack with a keyspace reads (its environment's,
+// which declares the K8ssandraCluster): the client's Job runs only once the cluster is up. nil
+// for any other stack, and when the environment has no such global stack (validation says so).
+func (f *Fleet) CassandraGlobal(s *Stack) *Stack {
+	if s.Settings.Kind != KindClient || s.Client == nil || s.Client.Cassandra.Keyspace == "" {
+		return nil
+	}
+	if g := f.globalOf(s.Settings.Environment); g != nil && g.CassandraCluster != nil {
+		return g
+	}
+	return nil
+}
+
+// CassandraReplication is the replication of every user keyspace of env's cluster, client
+// keyspaces included: datacenter -> replication factor, without the datacenters being removed
+// (what the global stack's keyspace Job sets, cassandracluster.Args.Replication).
+func (f *Fleet) CassandraReplication(env Environment) map[string]int {
+	out := map[string]int{}
+	for _, x := range f.CassandraDatacenters(env) {
+		if x.Cassandra.Replicated() {
+			out[x.Settings.Code] = x.Cassandra.ReplicationFactor
 		}
 	}
 	return out

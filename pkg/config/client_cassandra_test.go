@@ -82,3 +82,48 @@ func TestClientCassandraRules(t *testing.T) {
 		})
 	}
 }
+
+// A client with a keyspace reads its environment's global stack (its Job waits for the
+// cluster), besides its home and database writer; one without reads no global stack. The
+// replication it creates its keyspace with is every replicated datacenter's factor.
+func TestClientCassandraReferencesAndReplication(t *testing.T) {
+	tests := []struct {
+		name  string
+		edits []fleettest.Edit
+		want  []string
+	}{
+		{"committed, no keyspace", nil, []string{"ams", "iad"}},
+		{"keyspace", []fleettest.Edit{withKeyspace("      keyspace: ezra_data\n")}, []string{"ams", "global", "iad"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := LoadDir(fleettest.Copy(t, "../..", tt.edits...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ezra := f.Stack("iad-ezra")
+			if got := f.References(ezra); !slices.Equal(got, tt.want) {
+				t.Errorf("references %v, want %v", got, tt.want)
+			}
+			if g := f.CassandraGlobal(ezra); (g != nil) != slices.Contains(tt.want, "global") {
+				t.Errorf("CassandraGlobal %v", g)
+			}
+			if f.CassandraGlobal(f.Stack("iad")) != nil {
+				t.Errorf("a region stack reads the global stack")
+			}
+		})
+	}
+	f, err := LoadDir("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := f.CassandraReplication(EnvProduction)
+	for _, x := range f.CassandraDatacenters(EnvProduction) {
+		if x.Cassandra.Replicated() != (rep[x.Settings.Code] == x.Cassandra.ReplicationFactor) {
+			t.Errorf("%s: replication %v", x.Name, rep)
+		}
+	}
+	if len(rep) == 0 || len(f.CassandraReplication("staging")) != 0 {
+		t.Errorf("replication production %v, staging %v", rep, f.CassandraReplication("staging"))
+	}
+}

@@ -268,6 +268,12 @@ func (f *Fleet) References(s *Stack) []string {
 			sort.Strings(out)
 		}
 	}
+	// A client with a keyspace creates it, and its role, as the cluster's superuser once the
+	// global stack's K8ssandraCluster is up: it reads the global stack (CassandraGlobal).
+	if g := f.CassandraGlobal(s); g != nil && !slices.Contains(out, g.Name) {
+		out = append(out, g.Name)
+		sort.Strings(out)
+	}
 	return out
 }
 

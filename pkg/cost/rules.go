@@ -163,6 +163,7 @@ var rules = map[string]Rule{
 	"kubernetes:config.k8ssandra.io/v1beta1:ClientConfig":           {Free: freeInCluster},
 	"kubernetes:cert-manager.io/v1:Certificate":                     {Free: freeInCluster},
 	"kubernetes:cert-manager.io/v1:Issuer":                          {Free: freeInCluster},
+	"kubernetes:trust.cert-manager.io/v1alpha1:Bundle":              {Free: freeInCluster},
 	"kubernetes:replication.k8ssandra.io/v1alpha1:ReplicatedSecret": {Free: freeInCluster},
 	"kubernetes:rbac.authorization.k8s.io/v1:Role":                  {Free: freeInCluster},
 	"kubernetes:rbac.authorization.k8s.io/v1:RoleBinding":           {Free: freeInCluster},

@@ -6,6 +6,7 @@ import (
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/global-sovereign/global-sovereign/components/cassandracluster"
 	"github.com/global-sovereign/global-sovereign/components/tenant"
 	"github.com/global-sovereign/global-sovereign/pkg/config"
 )
@@ -22,6 +23,9 @@ const (
 	// environment's writer endpoint (a global database's follows a switchover), the reader the
 	// home's.
 	OutDatabaseHosts = "databaseHosts"
+	// OutCassandra (a client with a keyspace) is {keyspace, user, secret}: the Secret of the
+	// client's namespace with the role's credentials, set once the role exists.
+	OutCassandra = "cassandra"
 )
 
 // upstream is a stack a client stack reads: its config and, through a StackReference, its
@@ -147,6 +151,7 @@ func deployClient(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet, opt
 			DefaultLimitCPU: c.LimitRange.DefaultLimitCPU, DefaultLimitMemory: c.LimitRange.DefaultLimitMemory,
 		},
 		DatabaseCIDRs:         homeDB,
+		CQL:                   c.Cassandra.Keyspace != "",
 		Tags:                  stackTags(ctx, s),
 		NoncurrentVersionDays: c.Bucket.NoncurrentVersionDays,
 		AccessLogDays:         *c.Bucket.AccessLogDays,
@@ -160,6 +165,12 @@ func deployClient(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet, opt
 	t, err := tenant.New(ctx, s.Settings.NamePrefix, args, useProvider)
 	if err != nil {
 		return err
+	}
+
+	if args.CQL {
+		if err := clientCassandra(ctx, s, fleet, homeK8s, t.Namespace); err != nil {
+			return err
+		}
 	}
 
 	ctx.Export(OutAWSRegion, pulumi.String(s.Settings.AWSRegion))
@@ -210,4 +221,41 @@ func clientDatabase(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet, h
 		ProvisionerSecret: writer.field(ctx, OutDatabaseProvisioning, "secret"),
 		ConnectionLimit:   s.Client.Database.ConnectionLimit,
 	}, nil
+}
+
+// clientCassandra creates the client's keyspace and role in its home datacenter once the
+// cluster is up: it reads the superuser Secret's name from the global stack's cassandraCluster
+// output (which resolves after the cluster's keyspace Job, and makes the plan deploy this stack
+// after global: config.Fleet.CassandraGlobal), and runs the Job in the home cluster's Cassandra
+// namespace with the cluster's replication from config (what the global stack's Job sets).
+func clientCassandra(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet, homeK8s *kubernetes.Provider, namespace pulumi.StringOutput) error {
+	env := s.Settings.Environment
+	g, cc := fleet.CassandraGlobal(s), fleet.CassandraClusterOf(env)
+	if g == nil || cc == nil { // validated: unreachable
+		return fmt.Errorf("%s: client stack %s has a Cassandra keyspace but environment %s has no global stack with %s:%s",
+			s.File, s.Name, env, config.Project, config.KeyCassandraCluster)
+	}
+	global, err := newUpstream(ctx, s, g)
+	if err != nil {
+		return err
+	}
+	c := s.Client.Cassandra
+	role, err := cassandracluster.NewClientRole(ctx, s.Settings.NamePrefix, &cassandracluster.ClientRoleArgs{
+		Kubernetes:      homeK8s,
+		ClusterName:     cc.Name,
+		ServerVersion:   cc.ServerVersion,
+		Datacenter:      s.Settings.Code,
+		Keyspace:        c.Keyspace,
+		Role:            c.Role(),
+		Replication:     fleet.CassandraReplication(env),
+		SuperuserSecret: global.field(ctx, OutCassandraCluster, "superuserSecret"),
+		ClientNamespace: namespace,
+	})
+	if err != nil {
+		return err
+	}
+	ctx.Export(OutCassandra, pulumi.Map{
+		"keyspace": pulumi.String(c.Keyspace), "user": pulumi.String(c.Role()), "secret": role.SecretName,
+	})
+	return nil
 }

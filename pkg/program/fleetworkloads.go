@@ -78,9 +78,11 @@ func deployFleetWorkloads(ctx *pulumi.Context, s *config.Stack, fleet *config.Fl
 		cassandraOpsArgs(ctx, args, cc, cp, byCode[cp.Settings.Code])
 		args.ClientKeyspaces = fleet.CassandraClientKeyspaces(s.Settings.Environment)
 		args.Protect = s.Protected()
-		if _, err := cassandracluster.New(ctx, prefix+"-cassandra", args); err != nil {
+		cluster, err := cassandracluster.New(ctx, prefix+"-cassandra", args)
+		if err != nil {
 			return err
 		}
+		ctx.Export(OutCassandraCluster, pulumi.Map{"name": cluster.Name, "superuserSecret": cluster.SuperuserSecret})
 	}
 
 	if g := s.Grafana; g != nil {

@@ -78,10 +78,14 @@ const (
 	OutEKSClusters            = "eksClusters"            // region code -> eksCluster
 	OutLoadBalancerEndpoints  = "loadBalancerEndpoints"  // region code -> loadBalancerEndpoint
 	OutCassandraContactPoints = "cassandraContactPoints" // region code -> contact points
-	OutAPIEndpoint            = "apiEndpoint"            // https://<dns.name>.<dns.zoneName>
-	OutHealthCheckIDs         = "healthCheckIds"         // region code -> Route 53 health check id
-	OutPeeringConnectionIDs   = "peeringConnectionIds"   // "<a>-<b>" -> pcx id
-	OutBudgetNames            = "budgetNames"            // environment -> budget name
+	// OutCassandraCluster (a global stack with the cluster) is {name, superuserSecret}: set once
+	// the keyspace Job has run, so a client stack that reads it (to create its keyspace and
+	// role) runs after the cluster is up.
+	OutCassandraCluster     = "cassandraCluster"
+	OutAPIEndpoint          = "apiEndpoint"          // https://<dns.name>.<dns.zoneName>
+	OutHealthCheckIDs       = "healthCheckIds"       // region code -> Route 53 health check id
+	OutPeeringConnectionIDs = "peeringConnectionIds" // "<a>-<b>" -> pcx id
+	OutBudgetNames          = "budgetNames"          // environment -> budget name
 	// OutRDSEndpoints and OutAlertsTopicArn are reused: region code -> rdsEndpoints, and the
 	// global alerts topic.
 )

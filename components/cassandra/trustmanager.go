@@ -1,0 +1,97 @@
+package cassandra
+
+import (
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
+	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	helmv3 "github.com/global-sovereign/global-sovereign/pkg/helmrelease"
+)
+
+// trust-manager (cert-manager/trust-manager, chart deploy/charts/trust-manager, chart version =
+// tag) copies the cluster CA's certificate, never its key, into the client namespaces of the
+// region's cluster: a Bundle whose one source is the ca.crt key of the CA Secret and whose
+// target is a ConfigMap key in every namespace carrying CABundleLabel (client stacks with a
+// keyspace label theirs). Values and fields checked against v0.24.0: values.yaml
+// (app.trust.namespace, secretTargets.enabled, defaultPackage.enabled, replicaCount,
+// resources, podDisruptionBudget, crds.enabled) and pkg/apis/trust/v1alpha1/types_bundle.go
+// (spec.sources[].secret.{name,key}, spec.target.configMap.key,
+// spec.target.namespaceSelector); the target ConfigMap takes the Bundle's name
+// (pkg/bundle/bundle.go).
+const (
+	TrustManagerRepo    = CertManagerRepo
+	TrustManagerChart   = "trust-manager"
+	TrustManagerVersion = "v0.24.0"
+	// TrustManagerNamespace is where its pods run: cert-manager's namespace, which has no
+	// NetworkPolicy, so the API server reaches its webhook (6443) there. Its trust namespace,
+	// the only one it reads Secrets in, is the Cassandra namespace, where the CA Secret is.
+	TrustManagerNamespace = "cert-manager"
+	// CABundle names the Bundle and so the ConfigMap it writes in each labelled namespace;
+	// CABundleKey is the ConfigMap's key (PEM, the CA certificate only).
+	CABundle    = "cassandra-ca"
+	CABundleKey = "ca.crt"
+	// CABundleLabel, set to "true" on a namespace, has trust-manager write the ConfigMap there.
+	CABundleLabel = "sovereign/cassandra-ca-bundle"
+)
+
+// TrustManagerValues are the chart's values: the Cassandra namespace as the trust namespace (the
+// chart's Role there reads Secrets: the CA Secret is one), no Secret targets (no write access to
+// any Secret), no default public CA package (the Bundle needs only the cluster's CA), two
+// replicas behind a PodDisruptionBudget (its webhook, failurePolicy Fail, validates Bundles),
+// bounded resources.
+func TrustManagerValues() pulumi.Map {
+	return pulumi.Map{
+		"crds":           pulumi.Map{"enabled": pulumi.Bool(true)},
+		"replicaCount":   pulumi.Int(2),
+		"secretTargets":  pulumi.Map{"enabled": pulumi.Bool(false)},
+		"defaultPackage": pulumi.Map{"enabled": pulumi.Bool(false)},
+		"app":            pulumi.Map{"trust": pulumi.Map{"namespace": pulumi.String(Namespace)}},
+		"resources": pulumi.Map{
+			"requests": pulumi.StringMap{"cpu": pulumi.String("25m"), "memory": pulumi.String("64Mi")},
+			"limits":   pulumi.StringMap{"cpu": pulumi.String("200m"), "memory": pulumi.String("256Mi")},
+		},
+		"podDisruptionBudget": pulumi.Map{"enabled": pulumi.Bool(true), "minAvailable": pulumi.Int(1)},
+	}
+}
+
+// BundleSpec is the Bundle's spec (trust.cert-manager.io/v1alpha1).
+func BundleSpec() pulumi.Map {
+	return pulumi.Map{
+		"sources": pulumi.Array{pulumi.Map{"secret": pulumi.Map{"name": pulumi.String(CASecret), "key": pulumi.String("ca.crt")}}},
+		"target": pulumi.Map{
+			"configMap":         pulumi.Map{"key": pulumi.String(CABundleKey)},
+			"namespaceSelector": pulumi.Map{"matchLabels": pulumi.StringMap{CABundleLabel: pulumi.String("true")}},
+		},
+	}
+}
+
+// newTrustManager installs trust-manager after cert-manager (its webhook's certificate) and the
+// operator (whose release creates the trust namespace, which must exist first), and declares
+// the Bundle. The Bundle is not waited for (pulumi.com/skipAwait): in a data-plane region the CA
+// Secret arrives only after the global stack has run, and the region's first update must not
+// wait on it; trust-manager syncs the ConfigMaps once the Secret exists.
+func newTrustManager(ctx *pulumi.Context, name string, after []pulumi.Resource, opts []pulumi.ResourceOption) error {
+	release, err := helmv3.NewRelease(ctx, name+"-trust-manager", &helmv3.ReleaseArgs{
+		Name:           pulumi.String(TrustManagerChart),
+		Namespace:      pulumi.String(TrustManagerNamespace),
+		Chart:          pulumi.String(TrustManagerChart),
+		Version:        pulumi.String(TrustManagerVersion),
+		RepositoryOpts: &helmv3.RepositoryOptsArgs{Repo: pulumi.String(TrustManagerRepo)},
+		Values:         TrustManagerValues(),
+		Timeout:        pulumi.Int(ReleaseTimeoutSeconds),
+	}, with(opts, pulumi.DependsOn(after))...)
+	if err != nil {
+		return err
+	}
+	_, err = apiextensions.NewCustomResource(ctx, name+"-ca-bundle", &apiextensions.CustomResourceArgs{
+		ApiVersion: pulumi.String("trust.cert-manager.io/v1alpha1"),
+		Kind:       pulumi.String("Bundle"),
+		Metadata: &metav1.ObjectMetaArgs{
+			Name:        pulumi.String(CABundle),
+			Annotations: pulumi.StringMap{"pulumi.com/skipAwait": pulumi.String("true")},
+		},
+		OtherFields: kubernetes.UntypedArgs{"spec": BundleSpec()},
+	}, with(opts, pulumi.DependsOn([]pulumi.Resource{release}))...)
+	return err
+}
