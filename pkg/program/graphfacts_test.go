@@ -187,8 +187,9 @@ func podMakerDiff(g *synth.Graph, fleet *config.Fleet, s *config.Stack) string {
 // expectedPodMakers is what starts pods in a region stack, as "kind name": the add-ons the
 // cluster component declares (pulumi-eks owns vpc-cni and kube-proxy, which a node needs to
 // join and the audit does not count), the charts of the autoscaling and ingress components,
-// kube-prometheus-stack with monitoring, cert-manager, the k8ssandra-operator and trust-manager
-// with a Cassandra datacenter, and the API Deployment when config names an image.
+// kube-prometheus-stack with monitoring, cert-manager and the k8ssandra-operator with a Cassandra
+// datacenter, trust-manager where a client homed there has a keyspace, and the API Deployment
+// when config names an image.
 func expectedPodMakers(fleet *config.Fleet, s *config.Stack) []string {
 	var out []string
 	if c := s.Cluster; c != nil {
@@ -204,7 +205,10 @@ func expectedPodMakers(fleet *config.Fleet, s *config.Stack) []string {
 			out = append(out, "Release "+monitoring.Chart)
 		}
 		if s.Cassandra != nil {
-			out = append(out, "Release "+cassandra.CertManagerChart, "Release "+cassandra.OperatorChart, "Release "+cassandra.TrustManagerChart)
+			out = append(out, "Release "+cassandra.CertManagerChart, "Release "+cassandra.OperatorChart)
+			if len(fleet.CassandraClientNamespaces(s)) > 0 {
+				out = append(out, "Release "+cassandra.TrustManagerChart)
+			}
 		}
 		if fleet.HoldsDatabaseWriter(s) {
 			out = append(out, "Job provisioner") // the clients' database provisioning role
