@@ -20,14 +20,16 @@ const AccessType = "sovereign:cassandra:NodeAccess"
 // AccessArgs configures the Cassandra nodes' security group.
 type AccessArgs struct {
 	VpcID pulumi.StringInput
-	// PeerCIDRs are the VPCs of the other datacenters, reached over the peering mesh: internode
+	// PeerCIDRs are the Cassandra tiers of the other datacenters' VPCs (netplan.CassandraTier:
+	// their Cassandra nodes and pods, nothing else), reached over the peering mesh: internode
 	// traffic and path MTU discovery from them.
 	PeerCIDRs []string
-	// ControlPlaneCIDR is the control-plane datacenter's VPC ("" in the control-plane region
-	// itself): its operator calls the management API of every pod.
+	// ControlPlaneCIDR is the control-plane datacenter's Cassandra tier ("" in the control-plane
+	// region itself): its operator, on those nodes, calls the management API of every pod.
 	ControlPlaneCIDR string
-	// ReaperCIDR is the VPC Reaper runs in when it runs in another datacenter's region ("" when
-	// the cluster has no repairs or Reaper is local): it reads every node's metrics endpoint.
+	// ReaperCIDR is the Cassandra tier Reaper runs in when it runs in another datacenter's region
+	// ("" when the cluster has no repairs or Reaper is local): it reads every node's metrics
+	// endpoint.
 	ReaperCIDR string
 }
 

@@ -104,6 +104,10 @@ type Args struct {
 	// ControlPlaneKubernetes (data-plane regions only) deploys into the control plane's
 	// cluster: the Secret holding this region's kubeconfig, which the ClientConfig names.
 	ControlPlaneKubernetes *kubernetes.Provider
+	// CassandraNodes (control plane only) are the Cassandra node groups the operator is
+	// scheduled onto: its release waits for them (the Kubernetes provider waits only for the
+	// general groups).
+	CassandraNodes []pulumi.Resource
 	// NativeHosts are the names clients reach the datacenter's CQL Service at: its TLS
 	// certificate's names (certificates.go).
 	NativeHosts []string
@@ -152,6 +156,26 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	if err != nil {
 		return nil, err
 	}
+	operatorValues := pulumi.Map{
+		"controlPlane": pulumi.Bool(args.ControlPlane),
+		// The chart creates the account (its full name is the release name); the name is
+		// pinned because the control plane's token is that account's.
+		"serviceAccount": pulumi.Map{"name": pulumi.String(OperatorServiceAccount)},
+		// The operator serves a pod webhook with failurePolicy Fail for the pods of its
+		// namespace (the chart's mpod.kb.io): while it is down no Cassandra pod of the region
+		// can be created. The cluster autoscaler never drains a node running a pod that is
+		// not safe to evict, so scaling in never takes it down.
+		"podAnnotations": pulumi.StringMap{SafeToEvict: pulumi.String("false")},
+		"resources":      OperatorResources(),
+	}
+	if args.ControlPlane {
+		// The control plane's operator calls every other datacenter's management API: on the
+		// Cassandra nodes its calls come from the Cassandra tier, the only block of this VPC the
+		// other datacenters admit (the k8ssandra-operator chart v1.32.5 values nodeSelector and
+		// tolerations; the config keeps OperatorResources free on those nodes).
+		operatorValues["nodeSelector"] = pulumi.StringMap{NodeLabel: pulumi.String(NodeValue)}
+		operatorValues["tolerations"] = CassandraTolerations()
+	}
 	d.Operator, err = helmv3.NewRelease(ctx, name+"-k8ssandra-operator", &helmv3.ReleaseArgs{
 		Name:            pulumi.String(OperatorChart),
 		Namespace:       pulumi.String(Namespace),
@@ -160,18 +184,8 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		Version:         pulumi.String(OperatorVersion),
 		RepositoryOpts:  &helmv3.RepositoryOptsArgs{Repo: pulumi.String(OperatorRepo)},
 		Timeout:         pulumi.Int(ReleaseTimeoutSeconds),
-		Values: pulumi.Map{
-			"controlPlane": pulumi.Bool(args.ControlPlane),
-			// The chart creates the account (its full name is the release name); the name is
-			// pinned because the control plane's token is that account's.
-			"serviceAccount": pulumi.Map{"name": pulumi.String(OperatorServiceAccount)},
-			// The operator serves a pod webhook with failurePolicy Fail for the pods of its
-			// namespace (the chart's mpod.kb.io): while it is down no Cassandra pod of the region
-			// can be created. The cluster autoscaler never drains a node running a pod that is
-			// not safe to evict, so scaling in never takes it down.
-			"podAnnotations": pulumi.StringMap{SafeToEvict: pulumi.String("false")},
-		},
-	}, append(inCluster, pulumi.DependsOn([]pulumi.Resource{certManager}))...)
+		Values:          operatorValues,
+	}, append(inCluster, pulumi.DependsOn(append([]pulumi.Resource{certManager}, args.CassandraNodes...)))...)
 	if err != nil {
 		return nil, err
 	}
@@ -250,4 +264,22 @@ func TokenKubeconfig(code, endpoint, certificateAuthority, token string) (string
 			"cluster": code, "user": user, "namespace": Namespace}}},
 	})
 	return string(out), err
+}
+
+// OperatorResources are the k8ssandra-operator's requests and memory limit (the chart sets none):
+// on the control plane's Cassandra nodes the config keeps them free beside the Cassandra pod
+// (config.ControlPlaneOpsMemoryGiB, ControlPlaneOpsMilli).
+func OperatorResources() pulumi.Map {
+	return pulumi.Map{
+		"requests": pulumi.StringMap{"cpu": pulumi.String("100m"), "memory": pulumi.String("256Mi")},
+		"limits":   pulumi.StringMap{"memory": pulumi.String("1Gi")},
+	}
+}
+
+// CassandraTolerations tolerate the Cassandra node groups' taint (NodeLabel=NodeValue:NoSchedule).
+func CassandraTolerations() pulumi.Array {
+	return pulumi.Array{pulumi.Map{
+		"key": pulumi.String(NodeLabel), "operator": pulumi.String("Equal"),
+		"value": pulumi.String(NodeValue), "effect": pulumi.String("NoSchedule"),
+	}}
 }

@@ -41,11 +41,11 @@ var Operators = []string{"k8ssandra-operator", "cass-operator"}
 
 // PolicyArgs are the callers the namespace's policies admit.
 type PolicyArgs struct {
-	// PeerCIDRs: the other datacenters' VPCs (their pods keep their addresses over the peering):
-	// internode.
+	// PeerCIDRs: the other datacenters' Cassandra tiers (their pods keep their addresses over the
+	// peering, and get them from their node's subnet in the tier): internode.
 	PeerCIDRs []string
-	// ControlPlaneCIDR: the control plane's VPC, whose operator calls this datacenter's
-	// management API ("" in the control plane's own region).
+	// ControlPlaneCIDR: the control plane's Cassandra tier, whose operator (on those nodes) calls
+	// this datacenter's management API ("" in the control plane's own region).
 	ControlPlaneCIDR string
 	// VPCCIDR: the region's VPC, where the EKS API server's network interfaces are; it calls the
 	// operators' webhooks.

@@ -73,6 +73,12 @@ var (
 		}},
 		// apis/reaper/v1alpha1 HttpManagement: enabled, keystores (a LocalObjectReference).
 		"httpManagement": {sub: schema{"enabled": {}, "keystores": {sub: schema{"name": {required: true}}}}},
+		// ReaperTemplate (inlined): Tolerations []corev1.Toleration, Affinity *corev1.Affinity,
+		// the core types (pkg/reaper/deployment.go computePodSpec copies both into the pod).
+		"tolerations": {},
+		"affinity": {sub: schema{"nodeAffinity": {sub: schema{
+			"requiredDuringSchedulingIgnoredDuringExecution": {sub: schema{"nodeSelectorTerms": {required: true}}},
+		}}}},
 	}
 )
 
@@ -245,6 +251,12 @@ func TestReaperSpec(t *testing.T) {
 	}
 	if _, ok := r["uiUserSecretRef"]; ok {
 		t.Errorf("the UI keeps the operator's generated credentials")
+	}
+	// On the control plane's Cassandra nodes: the other datacenters admit only its Cassandra tier.
+	if got := fmt.Sprint(r["tolerations"], r["affinity"]); !strings.Contains(got, "key:"+cassandra.NodeLabel) ||
+		!strings.Contains(got, "effect:NoSchedule") || !strings.Contains(got, "requiredDuringSchedulingIgnoredDuringExecution") ||
+		!strings.Contains(got, "values:["+cassandra.NodeValue+"]") {
+		t.Errorf("Reaper is not placed on the Cassandra nodes: %s", got)
 	}
 	r = plain(t, ReaperSpec(&Repair{RepairType: "REGULAR", PercentUnrepairedThreshold: 10, ScheduleSpreadPeriod: "PT6H"})).(map[string]any)
 	if _, ok := r["autoScheduling"].(map[string]any)["percentUnrepairedThreshold"]; ok {

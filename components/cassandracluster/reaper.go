@@ -52,5 +52,18 @@ func ReaperSpec(r *Repair) pulumi.Map {
 			"enabled":   pulumi.Bool(true),
 			"keystores": pulumi.Map{"name": pulumi.String(cassandra.ReaperManagementSecret)},
 		},
+		// On the control plane's Cassandra nodes, like the operator: Reaper calls every
+		// datacenter's management API and metrics port, and the other datacenters admit only
+		// the control plane's Cassandra tier (apis/reaper/v1alpha1 ReaperTemplate Tolerations,
+		// Affinity; the template has no nodeSelector).
+		"tolerations": cassandra.CassandraTolerations(),
+		"affinity": pulumi.Map{"nodeAffinity": pulumi.Map{
+			"requiredDuringSchedulingIgnoredDuringExecution": pulumi.Map{
+				"nodeSelectorTerms": pulumi.Array{pulumi.Map{"matchExpressions": pulumi.Array{pulumi.Map{
+					"key": pulumi.String(cassandra.NodeLabel), "operator": pulumi.String("In"),
+					"values": pulumi.StringArray{pulumi.String(cassandra.NodeValue)},
+				}}}},
+			},
+		}},
 	}
 }

@@ -25,6 +25,9 @@ type Args struct {
 	AvailabilityZones []string
 	Subnets           netplan.Plan // one CIDR per AZ and tier
 	NATPerAZ          bool         // false: one NAT gateway for the whole VPC
+	// Cassandra adds the Cassandra tier (Subnets.Cassandra, in netplan's block that holds
+	// nothing else): the subnets of the region's Cassandra nodes, routed like the private tier.
+	Cassandra bool
 
 	FlowLogRetentionDays int
 	FlowLogTrafficType   string
@@ -61,6 +64,7 @@ type Network struct {
 	PublicSubnetIDs       pulumi.StringArrayOutput `pulumi:"publicSubnetIds"`
 	PrivateSubnetIDs      pulumi.StringArrayOutput `pulumi:"privateSubnetIds"`
 	DatabaseSubnetIDs     pulumi.StringArrayOutput `pulumi:"databaseSubnetIds"`
+	CassandraSubnetIDs    pulumi.StringArrayOutput `pulumi:"cassandraSubnetIds"` // empty without Args.Cassandra
 	PrivateRouteTableIDs  pulumi.StringArrayOutput `pulumi:"privateRouteTableIds"`
 	PublicRouteTableID    pulumi.StringOutput      `pulumi:"publicRouteTableId"`
 	NatPublicIPs          pulumi.StringArrayOutput `pulumi:"natPublicIps"`
@@ -86,7 +90,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		return nil, err
 	}
 	b := &builder{ctx: ctx, name: name, args: args, parent: pulumi.Parent(n)}
-	steps := []func() error{b.vpc, b.publicTier, b.natGateways, b.privateTier, b.databaseTier, b.s3Endpoint, b.flowLogs, b.vpn}
+	steps := []func() error{b.vpc, b.publicTier, b.natGateways, b.privateTier, b.databaseTier, b.cassandraTier, b.s3Endpoint, b.flowLogs, b.vpn}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return nil, err
@@ -98,6 +102,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	n.PublicSubnetIDs = ids(b.publicSubnets)
 	n.PrivateSubnetIDs = ids(b.privateSubnets)
 	n.DatabaseSubnetIDs = ids(b.databaseSubnets)
+	n.CassandraSubnetIDs = ids(b.cassandraSubnets)
 	n.PrivateRouteTableIDs = ids(b.privateRouteTables)
 	n.PublicRouteTableID = b.publicRouteTable.ID().ToStringOutput()
 	n.NatPublicIPs = b.natIPs.ToStringArrayOutput()
@@ -118,6 +123,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		"publicSubnetIds":       n.PublicSubnetIDs,
 		"privateSubnetIds":      n.PrivateSubnetIDs,
 		"databaseSubnetIds":     n.DatabaseSubnetIDs,
+		"cassandraSubnetIds":    n.CassandraSubnetIDs,
 		"privateRouteTableIds":  n.PrivateRouteTableIDs,
 		"publicRouteTableId":    n.PublicRouteTableID,
 		"natPublicIps":          n.NatPublicIPs,
@@ -144,6 +150,9 @@ func (a *Args) check() error {
 	if len(a.Subnets.Public) != azs || len(a.Subnets.Private) != azs || len(a.Subnets.Database) != azs {
 		return fmt.Errorf("subnet plan has %d/%d/%d public/private/database CIDRs for %d AZs",
 			len(a.Subnets.Public), len(a.Subnets.Private), len(a.Subnets.Database), azs)
+	}
+	if a.Cassandra && len(a.Subnets.Cassandra) != azs {
+		return fmt.Errorf("subnet plan has %d Cassandra CIDRs for %d AZs", len(a.Subnets.Cassandra), azs)
 	}
 	if _, err := netip.ParsePrefix(a.VPCCIDR); err != nil {
 		return fmt.Errorf("VPC CIDR: %w", err)

@@ -390,3 +390,47 @@ func TestVpnConnectionsDeleteBeforeReplace(t *testing.T) {
 		}
 	}
 }
+
+// The Cassandra tier: with Args.Cassandra one subnet per AZ at its planned CIDR (inside the tier
+// that holds nothing else), tagged without any load balancer role, each associated with its
+// AZ's private route table (its NAT gateway, peering routes and the S3 endpoint); none without.
+func TestNetworkCassandraTier(t *testing.T) {
+	azs := []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"}
+	for _, withDC := range []bool{false, true} {
+		a := args("10.1.0.0/16", azs, true, nil)
+		a.Cassandra = withDC
+		g := synthNetwork(t, a)
+		var subnets []synth.Resource
+		for _, s := range g.ByType(tSubnet) {
+			if s.Inputs["tags"].(map[string]any)["tier"] == "cassandra" {
+				subnets = append(subnets, s)
+			}
+		}
+		if !withDC {
+			if len(subnets) != 0 {
+				t.Errorf("Cassandra subnets without a datacenter: %d", len(subnets))
+			}
+			continue
+		}
+		if len(subnets) != len(azs) {
+			t.Fatalf("%d Cassandra subnets, want %d", len(subnets), len(azs))
+		}
+		for i, az := range azs {
+			s, ok := g.Named(tSubnet, "gs-test-cassandra-"+az)
+			if !ok || s.Inputs["cidrBlock"] != a.Subnets.Cassandra[i].String() || s.Inputs["availabilityZone"] != az ||
+				!netplan.Contains(a.Subnets.CassandraTier, a.Subnets.Cassandra[i]) {
+				t.Errorf("Cassandra subnet of %s: %v", az, s.Inputs)
+			}
+			for k := range s.Inputs["tags"].(map[string]any) {
+				if strings.HasPrefix(k, "kubernetes.io/role/") {
+					t.Errorf("Cassandra subnet of %s carries a load balancer role tag %s", az, k)
+				}
+			}
+			assoc, ok := g.Named(tAssoc, "gs-test-cassandra-"+az)
+			rt, _ := g.Named(tRT, "gs-test-private-rt-"+az)
+			if !ok || fmt.Sprint(assoc.Inputs["routeTableId"]) != rt.ID || assoc.Inputs["subnetId"] != s.ID {
+				t.Errorf("Cassandra subnet of %s associated %v, want the AZ's private route table %s", az, assoc.Inputs, rt.ID)
+			}
+		}
+	}
+}

@@ -22,6 +22,7 @@ type builder struct {
 	publicSubnets      []*ec2.Subnet
 	privateSubnets     []*ec2.Subnet
 	databaseSubnets    []*ec2.Subnet
+	cassandraSubnets   []*ec2.Subnet
 	publicRouteTable   *ec2.RouteTable
 	privateRouteTables []*ec2.RouteTable // private tier per AZ, then the database tier's
 	nats               []*ec2.NatGateway
@@ -216,5 +217,28 @@ func (b *builder) databaseTier() error {
 		}
 	}
 	b.privateRouteTables = append(b.privateRouteTables, rt)
+	return nil
+}
+
+// cassandraTier is the Cassandra nodes' subnets, one per AZ, in the block of the VPC that holds
+// nothing else (netplan.CassandraTier): the other datacenters admit that block, and so only these
+// nodes and their pods (the VPC CNI gives pods addresses of their node's subnet), never the
+// staging and development clusters that share the private tier. Each routes like its AZ's
+// private subnet (its route table: the NAT gateway, the peerings, the S3 endpoint), and carries
+// no load balancer tag.
+func (b *builder) cassandraTier() error {
+	if !b.args.Cassandra {
+		return nil
+	}
+	var err error
+	b.cassandraSubnets, err = b.subnetTier("cassandra", b.args.Subnets.Cassandra, nil)
+	if err != nil {
+		return err
+	}
+	for i, s := range b.cassandraSubnets {
+		if err := b.associate(b.n("cassandra-%s", b.args.AvailabilityZones[i]), s, b.privateRouteTables[i]); err != nil {
+			return err
+		}
+	}
 	return nil
 }

@@ -3,10 +3,13 @@ package config
 import (
 	"fmt"
 	"maps"
+	"net/netip"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/global-sovereign/global-sovereign/pkg/netplan"
 )
 
 // Cassandra is the region's datacenter of its environment's Cassandra cluster
@@ -181,6 +184,38 @@ func CassandraMemoryCeilingGiB(size string) int {
 	return (mem*1024*95/100 - reservedMiB) / 1024
 }
 
+// What the control plane's Cassandra nodes keep for the k8ssandra-operator and Reaper, which run
+// there so that their calls to the other datacenters come from the Cassandra tier
+// (components/cassandra OperatorResources; Reaper's requests are the operator's defaults,
+// k8ssandra-operator v1.32.5 pkg/reaper/deployment.go: 100m, 256Mi, limit 3Gi): the memory
+// limits, so neither can take the Cassandra pod's memory, and the CPU requests.
+const (
+	ControlPlaneOpsMemoryGiB = 4   // Reaper's 3Gi limit and the operator's 1Gi
+	ControlPlaneOpsMilli     = 300 // the operator's 100m, Reaper's 100m and its init container's 100m
+)
+
+// cassandraNodeAddresses is how many addresses of its subnet a Cassandra node takes: the VPC CNI
+// gives a node's pods addresses of the node's subnet and keeps a warm ENI's worth free beside the
+// attached ones (WARM_ENI_TARGET 1), about two ENIs of 15 addresses on the r families' sizes up
+// to 2xlarge, and the node's own address.
+const cassandraNodeAddresses = 32
+
+// CassandraSubnetCapacity is each AZ's Cassandra subnet of a VPC (netplan) and how many Cassandra
+// nodes it holds; "" for a VPC CIDR that is not valid.
+func CassandraSubnetCapacity(vpcCIDR string) (string, int) {
+	vpc, err := netip.ParsePrefix(vpcCIDR)
+	if err != nil || vpc.Bits() < netplan.MinPrefix || vpc.Bits() > netplan.MaxPrefix {
+		return "", 0
+	}
+	plan, err := netplan.Compute(vpc.Masked(), 1)
+	if err != nil {
+		return "", 0
+	}
+	sub := plan.Cassandra[0]
+	usable := 1<<(32-sub.Bits()) - 5 // AWS keeps 5 addresses of every subnet
+	return sub.String(), usable / cassandraNodeAddresses
+}
+
 // MaxCassandraSources is how many peer datacenters' VPCs a Cassandra nodes' security group can
 // admit: two rules each (internode 7000-7001 and ICMP path MTU discovery) and one for the
 // control plane's management API calls, within the 60 inbound rules AWS allows per security
@@ -249,6 +284,12 @@ func (s *Stack) validateCassandra(is *issues) {
 	case zones > 0 && c.Size%zones != 0:
 		is.add(keyPath(KeyCassandra, "size"), "%d nodes over %d availability zones: want a multiple of %d (one rack per zone, the same number of nodes in each)",
 			c.Size, zones, zones)
+	case zones > 0:
+		if subnet, most := CassandraSubnetCapacity(s.Network.VPCCIDR); subnet != "" && c.Size/zones > most {
+			is.add(keyPath(KeyCassandra, "size"), "%d nodes per availability zone do not fit the zone's Cassandra subnet (%s in VPC %s: at most %d nodes of %d addresses each, "+
+				"which the VPC CNI keeps for a node's pods); want at most %d nodes, or a larger VPC",
+				c.Size/zones, subnet, s.Network.VPCCIDR, most, cassandraNodeAddresses, most*zones)
+		}
 	}
 	switch {
 	case c.ReplicationFactor < 1:
@@ -280,9 +321,14 @@ func (s *Stack) validateCassandra(is *issues) {
 		is.add(keyPath(KeyCassandra, "memory"), "%q: want whole gibibytes such as \"48Gi\" (at least 1)", c.Memory)
 	} else {
 		mem = atoi(m[1])
-		if ceiling := CassandraMemoryCeilingGiB(size); memGiB > 0 && mem > ceiling {
-			is.add(keyPath(KeyCassandra, "memory"), "%s does not fit a %s (%d GiB, of which the kernel, the kubelet and the node's agents keep the rest); want at most %dGi",
-				c.Memory, c.InstanceType, memGiB, ceiling)
+		ceiling, beside := CassandraMemoryCeilingGiB(size), ""
+		if c.ControlPlane {
+			ceiling -= ControlPlaneOpsMemoryGiB
+			beside = fmt.Sprintf(" and %d GiB for the k8ssandra-operator and Reaper, which run on the control plane's Cassandra nodes", ControlPlaneOpsMemoryGiB)
+		}
+		if memGiB > 0 && mem > ceiling {
+			is.add(keyPath(KeyCassandra, "memory"), "%s does not fit a %s (%d GiB, of which the kernel, the kubelet and the node's agents keep the rest%s); want at most %dGi",
+				c.Memory, c.InstanceType, memGiB, beside, ceiling)
 		}
 	}
 	milli := 0
@@ -296,9 +342,14 @@ func (s *Stack) validateCassandra(is *issues) {
 	if milli == 0 {
 		is.add(keyPath(KeyCassandra, "cpu"), "%q: want cores (\"6\") or millicores (\"6500m\"), more than 0", c.CPU)
 	} else {
-		if cpus > 0 && milli > cpus*1000-nodeReservedMilli {
-			is.add(keyPath(KeyCassandra, "cpu"), "%s does not fit a %s (%d vCPUs) with one core kept for the node's agents; want at most %dm",
-				c.CPU, c.InstanceType, cpus, cpus*1000-nodeReservedMilli)
+		reserved, beside := nodeReservedMilli, ""
+		if c.ControlPlane {
+			reserved += ControlPlaneOpsMilli
+			beside = fmt.Sprintf(" and %dm for the k8ssandra-operator and Reaper", ControlPlaneOpsMilli)
+		}
+		if cpus > 0 && milli > cpus*1000-reserved {
+			is.add(keyPath(KeyCassandra, "cpu"), "%s does not fit a %s (%d vCPUs) with one core kept for the node's agents%s; want at most %dm",
+				c.CPU, c.InstanceType, cpus, beside, cpus*1000-reserved)
 		}
 	}
 	heap := c.HeapGiB()
@@ -385,17 +436,41 @@ func (f *Fleet) CassandraControlPlane(env Environment) *Stack {
 	return nil
 }
 
-// CassandraReaperCIDR is the VPC Reaper calls s's nodes from when it runs in another region: the
-// control plane's, where k8ssandra-operator v1.32.5 places the cluster's one Reaper (deploymentMode
-// SINGLE: controllers/k8ssandra/reaper.go getSingleReaperDcName, the first datacenter). "" when
-// the cluster has no repairs or s is the control plane (Reaper is then one of its own pods).
+// CassandraReaperCIDR is where Reaper calls s's nodes from when it runs in another region: the
+// control plane's Cassandra tier, where k8ssandra-operator v1.32.5 places the cluster's one
+// Reaper (deploymentMode SINGLE: controllers/k8ssandra/reaper.go getSingleReaperDcName, the first
+// datacenter) and the program schedules it onto the Cassandra nodes. "" when the cluster has no
+// repairs or s is the control plane (Reaper is then one of its own pods).
 func (f *Fleet) CassandraReaperCIDR(s *Stack) string {
 	cc := f.CassandraClusterOf(s.Settings.Environment)
-	cp := f.CassandraControlPlane(s.Settings.Environment)
-	if cc == nil || cc.Repair == nil || cp == nil || cp.Name == s.Name || cp.Network == nil {
+	if cc == nil || cc.Repair == nil {
 		return ""
 	}
-	return cp.Network.VPCCIDR
+	return f.CassandraControlPlaneCIDR(s)
+}
+
+// CassandraControlPlaneCIDR is where the control plane's k8ssandra-operator (and Reaper) call s's
+// nodes from: the control plane's Cassandra tier, whose nodes the program schedules them onto
+// ("" when s is the control plane).
+func (f *Fleet) CassandraControlPlaneCIDR(s *Stack) string {
+	cp := f.CassandraControlPlane(s.Settings.Environment)
+	if cp == nil || cp.Name == s.Name {
+		return ""
+	}
+	return cassandraTierOf(cp)
+}
+
+// cassandraTierOf is the block of x's VPC that holds its Cassandra subnets and nothing else
+// (netplan.CassandraTier); "" when x has no valid network.
+func cassandraTierOf(x *Stack) string {
+	if x.Network == nil {
+		return ""
+	}
+	vpc, err := netip.ParsePrefix(x.Network.VPCCIDR)
+	if err != nil || vpc.Bits() < netplan.MinPrefix || vpc.Bits() > netplan.MaxPrefix {
+		return ""
+	}
+	return netplan.CassandraTier(vpc.Masked()).String()
 }
 
 // CassandraClusterOf is the Cassandra cluster config of env (its global stack's), or nil.
@@ -406,13 +481,15 @@ func (f *Fleet) CassandraClusterOf(env Environment) *CassandraCluster {
 	return nil
 }
 
-// CassandraPeerCIDRs are the VPC CIDRs of the other datacenters of s's environment: what may
-// reach s's Cassandra internode ports over the peering.
+// CassandraPeerCIDRs are the Cassandra tiers of the other datacenters of s's environment: what may
+// reach s's Cassandra internode ports over the peering. The tier holds the Cassandra nodes (and
+// their pods) and nothing else of the peer's VPC, so the staging and development clusters that
+// share a peer region's VPC are not among them.
 func (f *Fleet) CassandraPeerCIDRs(s *Stack) []string {
 	var out []string
 	for _, x := range f.CassandraDatacenters(s.Settings.Environment) {
-		if x.Name != s.Name && x.Network != nil {
-			out = append(out, x.Network.VPCCIDR)
+		if c := cassandraTierOf(x); x.Name != s.Name && c != "" {
+			out = append(out, c)
 		}
 	}
 	return out

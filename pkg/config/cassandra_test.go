@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/global-sovereign/global-sovereign/internal/fleettest"
+	"github.com/global-sovereign/global-sovereign/pkg/netplan"
 )
 
 // cassandraData is a valid production datacenter with monitoring, for a region stack with a
@@ -101,6 +103,8 @@ func TestCassandraRules(t *testing.T) {
 			"4 nodes over 3 availability zones: want a multiple of 3 (one rack per zone", 47},
 		{"size 0", "size: 3", "size: 0", cass + "size", "0: want 1 to 90 nodes", 47},
 		{"size above 90", "size: 3", "size: 93", cass + "size", "93: want 1 to 90 nodes", 47},
+		{"more nodes than the Cassandra subnets hold", "size: 3", "size: 48", cass + "size",
+			"16 nodes per availability zone do not fit the zone's Cassandra subnet (10.2.240.0/23 in VPC 10.2.0.0/16: at most 15 nodes", 47},
 		{"replication factor 0", "replicationFactor: 2", "replicationFactor: 0", cass + "replicationFactor", "0: want at least 1", 48},
 		{"replication factor above size", "replicationFactor: 2", "replicationFactor: 4", cass + "replicationFactor",
 			"4 is more than the datacenter's 3 nodes: a keyspace cannot keep more copies than there are nodes", 48},
@@ -115,6 +119,10 @@ func TestCassandraRules(t *testing.T) {
 		{"storage above 16384", "    memory: 48Gi\n", "    memory: 48Gi\n    storageGiB: 16385\n", cass + "storageGiB", "16385: want 100 to 16384 GiB", 53},
 		{"memory in G", "memory: 48Gi", "memory: 48G", cass + "memory", `"48G": want whole gibibytes such as "48Gi"`, 52},
 		{"memory in Mi", "memory: 48Gi", "memory: 49152Mi", cass + "memory", `"49152Mi": want whole gibibytes`, 52},
+		{"control plane's memory beside the operator and Reaper", "memory: 48Gi", "memory: 56Gi\n    controlPlane: true", cass + "memory",
+			"56Gi does not fit a r6i.2xlarge (64 GiB, of which the kernel, the kubelet and the node's agents keep the rest and 4 GiB for the k8ssandra-operator and Reaper, which run on the control plane's Cassandra nodes); want at most 54Gi", 52},
+		{"control plane's CPU beside the operator and Reaper", `cpu: "6"`, "cpu: \"7\"\n    controlPlane: true", cass + "cpu",
+			"want at most 6700m", 51},
 		{"memory of the whole instance", "memory: 48Gi", "memory: 64Gi", cass + "memory",
 			"64Gi does not fit a r6i.2xlarge (64 GiB, of which the kernel, the kubelet and the node's agents keep the rest); want at most 58Gi", 52},
 		{"memory on a smaller instance", "instanceType: r6i.2xlarge", "instanceType: r6i.xlarge", cass + "memory",
@@ -157,7 +165,7 @@ func TestCassandraRules(t *testing.T) {
 // The largest values that fit are accepted: the limits of the rules above are where they say.
 func TestCassandraLimitsAccepted(t *testing.T) {
 	for _, r := range [][2]string{
-		{"size: 3", "size: 90"},
+		{"size: 3", "size: 45"}, // 15 per AZ: what the /16's Cassandra subnets hold
 		{"replicationFactor: 2", "replicationFactor: 3"},
 		{"memory: 48Gi", "memory: 58Gi"},
 		{`cpu: "6"`, `cpu: "7"`},
@@ -446,13 +454,15 @@ func TestCommittedCassandraFleet(t *testing.T) {
 		if s == nil || s.Network == nil {
 			t.Fatalf("no region stack %s", code)
 		}
-		want = append(want, s.Network.VPCCIDR)
+		// Each peer's Cassandra tier, not its VPC: the staging and development clusters share
+		// the VPC and never the tier.
+		want = append(want, netplan.CassandraTier(netip.MustParsePrefix(s.Network.VPCCIDR)).String())
 	}
 	iad := f.Stack("iad")
 	if got := f.CassandraPeerCIDRs(iad); !slices.Equal(got, want) {
 		t.Errorf("peer CIDRs of iad %v, want %v", got, want)
 	}
-	if slices.Contains(f.CassandraPeerCIDRs(iad), iad.Network.VPCCIDR) {
+	if slices.Contains(f.CassandraPeerCIDRs(iad), netplan.CassandraTier(netip.MustParsePrefix(iad.Network.VPCCIDR)).String()) {
 		t.Error("iad's own VPC is among its peers")
 	}
 	if got := f.CassandraPeerCIDRs(cp); len(got) != len(dcs)-1 || slices.Contains(got, cp.Network.VPCCIDR) {
@@ -504,7 +514,8 @@ func TestCassandraReferences(t *testing.T) {
 				t.Errorf("ams references %v", refs)
 			}
 			peers := f.CassandraPeerCIDRs(f.Stack("iad"))
-			if slices.Contains(peers, syd.Network.VPCCIDR) != (syd.Cassandra != nil) {
+			sydTier := netplan.CassandraTier(netip.MustParsePrefix(syd.Network.VPCCIDR)).String()
+			if slices.Contains(peers, sydTier) != (syd.Cassandra != nil) {
 				t.Errorf("syd (datacenter %v) among iad's peers %v", syd.Cassandra != nil, peers)
 			}
 		})

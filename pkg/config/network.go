@@ -199,6 +199,11 @@ func (s *Stack) validateSubnets(is *issues, vpc netip.Prefix, azCount int) {
 	addTier("public", o.Public, plan.Public)
 	addTier("private", o.Private, plan.Private)
 	addTier("database", o.Database, plan.Database)
+	if s.Cassandra != nil {
+		// The other datacenters admit the whole tier to Cassandra's ports: it must hold the
+		// Cassandra subnets and nothing else.
+		all = append(all, subnet{fmt.Sprintf("%s (the Cassandra tier, which holds only the Cassandra nodes' subnets)", plan.CassandraTier), plan.CassandraTier})
+	}
 	for i, a := range all {
 		for _, b := range all[i+1:] {
 			if a.prefix.Overlaps(b.prefix) {

@@ -8,8 +8,13 @@
 //	private   /19 per AZ   slots 0-5  of the /19s  10.x.0.0   - 10.x.191.255  (EKS pods take VPC IPs)
 //	public    /22 per AZ   slots 48-53 of the /22s 10.x.192.0 - 10.x.215.255  (load balancers, NAT)
 //	database  /24 per AZ   slots 224-229 of /24s   10.x.224.0 - 10.x.229.255  (Aurora, ElastiCache)
+//	cassandra /23 per AZ   slots 120-125 of /23s   10.x.240.0 - 10.x.251.255  (Cassandra nodes)
 //
-// 10.x.232.0 - 10.x.255.255 is left free. Smaller VPCs (/17 to /20) scale every tier down alike.
+// The Cassandra subnets lie in the VPC's last /16th (10.x.240.0/20, CassandraTier), which holds
+// nothing else: the other datacenters admit that one CIDR to Cassandra's ports, and no other
+// workload of the VPC (the staging and development clusters share the private tier) can ever get
+// an address in it. 10.x.232.0 - 10.x.239.255 and 10.x.252.0 - 10.x.255.255 are left free.
+// Smaller VPCs (/17 to /20) scale every tier down alike.
 package netplan
 
 import (
@@ -37,6 +42,9 @@ var (
 	privateTier  = tier{newBits: 3, first: 0}
 	publicTier   = tier{newBits: 6, first: 48}
 	databaseTier = tier{newBits: 8, first: 224}
+	// cassandraTier's subnets fill the start of cassandraBlock, the VPC's last 1/16.
+	cassandraTier  = tier{newBits: 7, first: 120}
+	cassandraBlock = tier{newBits: 4, first: 15}
 )
 
 // Plan is the subnet CIDRs of a VPC, one per AZ in each tier, index i in AZ i.
@@ -44,6 +52,10 @@ type Plan struct {
 	Public   []netip.Prefix
 	Private  []netip.Prefix
 	Database []netip.Prefix
+	// Cassandra are the Cassandra node groups' subnets, created only in a region with a
+	// datacenter; CassandraTier is the block that holds them and nothing else.
+	Cassandra     []netip.Prefix
+	CassandraTier netip.Prefix
 }
 
 // Compute lays out azCount AZs in vpc.
@@ -65,7 +77,9 @@ func Compute(vpc netip.Prefix, azCount int) (Plan, error) {
 		p.Private = append(p.Private, Subnet(vpc, privateTier.newBits, privateTier.first+i))
 		p.Public = append(p.Public, Subnet(vpc, publicTier.newBits, publicTier.first+i))
 		p.Database = append(p.Database, Subnet(vpc, databaseTier.newBits, databaseTier.first+i))
+		p.Cassandra = append(p.Cassandra, Subnet(vpc, cassandraTier.newBits, cassandraTier.first+i))
 	}
+	p.CassandraTier = Subnet(vpc, cassandraBlock.newBits, cassandraBlock.first)
 	return p, nil
 }
 
@@ -83,4 +97,10 @@ func Subnet(prefix netip.Prefix, newBits, num int) netip.Prefix {
 // Contains reports whether inner lies wholly inside outer.
 func Contains(outer, inner netip.Prefix) bool {
 	return outer.Bits() <= inner.Bits() && outer.Contains(inner.Masked().Addr())
+}
+
+// CassandraTier is the block of vpc that holds the Cassandra subnets and nothing else (the VPC's
+// last 1/16: 10.x.240.0/20 of a /16).
+func CassandraTier(vpc netip.Prefix) netip.Prefix {
+	return Subnet(vpc, cassandraBlock.newBits, cassandraBlock.first)
 }

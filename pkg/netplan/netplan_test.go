@@ -12,24 +12,29 @@ func TestComputeSlash16(t *testing.T) {
 		private  []string
 		public   []string
 		database []string
+		cass     []string
+		tier     string
 	}{
 		{
 			vpc: "10.1.0.0/16", azs: 3,
 			private:  []string{"10.1.0.0/19", "10.1.32.0/19", "10.1.64.0/19"},
 			public:   []string{"10.1.192.0/22", "10.1.196.0/22", "10.1.200.0/22"},
 			database: []string{"10.1.224.0/24", "10.1.225.0/24", "10.1.226.0/24"},
+			cass:     []string{"10.1.240.0/23", "10.1.242.0/23", "10.1.244.0/23"}, tier: "10.1.240.0/20",
 		},
 		{
 			vpc: "10.5.0.0/16", azs: 2,
 			private:  []string{"10.5.0.0/19", "10.5.32.0/19"},
 			public:   []string{"10.5.192.0/22", "10.5.196.0/22"},
 			database: []string{"10.5.224.0/24", "10.5.225.0/24"},
+			cass:     []string{"10.5.240.0/23", "10.5.242.0/23"}, tier: "10.5.240.0/20",
 		},
 		{
 			vpc: "172.20.0.0/20", azs: 2,
 			private:  []string{"172.20.0.0/23", "172.20.2.0/23"},
 			public:   []string{"172.20.12.0/26", "172.20.12.64/26"},
 			database: []string{"172.20.14.0/28", "172.20.14.16/28"},
+			cass:     []string{"172.20.15.0/27", "172.20.15.32/27"}, tier: "172.20.15.0/24",
 		},
 	}
 	for _, tt := range tests {
@@ -51,6 +56,10 @@ func TestComputeSlash16(t *testing.T) {
 			check("private", p.Private, tt.private)
 			check("public", p.Public, tt.public)
 			check("database", p.Database, tt.database)
+			check("cassandra", p.Cassandra, tt.cass)
+			if p.CassandraTier.String() != tt.tier || CassandraTier(netip.MustParsePrefix(tt.vpc)) != p.CassandraTier {
+				t.Errorf("Cassandra tier %s, want %s", p.CassandraTier, tt.tier)
+			}
 		})
 	}
 }
@@ -66,7 +75,18 @@ func TestComputeInvariants(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s/%d AZs: %v", vpc, azs, err)
 			}
-			all := append(append(append([]netip.Prefix{}, p.Private...), p.Public...), p.Database...)
+			all := append(append(append(append([]netip.Prefix{}, p.Private...), p.Public...), p.Database...), p.Cassandra...)
+			// The Cassandra tier holds the Cassandra subnets and overlaps no other tier's.
+			for _, c := range p.Cassandra {
+				if !Contains(p.CassandraTier, c) {
+					t.Errorf("%s/%d AZs: Cassandra subnet %s outside the tier %s", vpc, azs, c, p.CassandraTier)
+				}
+			}
+			for _, o := range append(append(append([]netip.Prefix{}, p.Private...), p.Public...), p.Database...) {
+				if o.Overlaps(p.CassandraTier) {
+					t.Errorf("%s/%d AZs: %s overlaps the Cassandra tier %s", vpc, azs, o, p.CassandraTier)
+				}
+			}
 			for i, a := range all {
 				if !Contains(vpc, a) {
 					t.Errorf("%s/%d AZs: %s outside VPC", vpc, azs, a)
@@ -78,7 +98,7 @@ func TestComputeInvariants(t *testing.T) {
 				}
 			}
 			for i := range prev.Private {
-				if prev.Private[i] != p.Private[i] || prev.Public[i] != p.Public[i] || prev.Database[i] != p.Database[i] {
+				if prev.Private[i] != p.Private[i] || prev.Public[i] != p.Public[i] || prev.Database[i] != p.Database[i] || prev.Cassandra[i] != p.Cassandra[i] {
 					t.Errorf("%s: AZ %d moved when going to %d AZs", vpc, i, azs)
 				}
 			}

@@ -7,6 +7,7 @@ package program_test
 import (
 	"fmt"
 	"net"
+	"net/netip"
 	"slices"
 	"sort"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/global-sovereign/global-sovereign/components/cassandra"
 	"github.com/global-sovereign/global-sovereign/components/monitoring"
 	"github.com/global-sovereign/global-sovereign/pkg/config"
+	"github.com/global-sovereign/global-sovereign/pkg/netplan"
 	"github.com/global-sovereign/global-sovereign/pkg/synth"
 )
 
@@ -97,10 +99,7 @@ func TestCassandraNamespaceAdmitsOnlyItsCallers(t *testing.T) {
 		for _, c := range fleet.CassandraPeerCIDRs(s) {
 			peers[c] = true
 		}
-		cpCIDR := ""
-		if cp := fleet.CassandraControlPlane(s.Settings.Environment); cp != nil && cp.Name != s.Name {
-			cpCIDR = cp.Network.VPCCIDR
-		}
+		cpCIDR := fleet.CassandraControlPlaneCIDR(s) // its Cassandra tier
 		cassandraPods := cassandra.CassandraPodLabel + " exists"
 		operators := cassandra.OperatorNameLabel + " in " + strings.Join(cassandra.Operators, " ")
 		// The operators' own pods: the k8ssandra-operator's by its release's instance label too
@@ -396,73 +395,59 @@ func overlaps(a, b string) bool {
 	return errA == nil && errB == nil && (na.Contains(nb.IP) || nb.Contains(na.IP))
 }
 
-// No environment stack's network reaches a production Cassandra port that does not demand the
-// cluster's client certificate. An environment (staging, development) runs on its region's VPC,
-// so a peer's VPC CIDR covers its pods: over every stack, each security group rule on the
-// Cassandra nodes and each NetworkPolicy address block that covers an environment's network may
-// only open internode (7000-7001) or the management API (8080), and the cluster must demand a
-// client certificate of its CA on both (internode require_client_auth, managementApiAuth
-// manual). CQL and JMX are reached by no address at all; the metrics endpoint (plain http,
-// read-only) only from the VPC Reaper runs in, in a datacenter of a cluster with repairs, and that
-// VPC holds no environment's network (an environment in the control plane's region would read
-// the other datacenters' metrics: this test then fails and says so).
-func TestEnvironmentNetworksReachNoUnauthenticatedCassandraPort(t *testing.T) {
+// No environment stack's network reaches a production Cassandra port. An environment (staging,
+// development) runs on its region's VPC, in the private tier; the Cassandra nodes sit in the
+// Cassandra tier of their VPC (netplan.CassandraTier), which holds nothing else. Over every stack,
+// each security group rule on the Cassandra nodes and each NetworkPolicy address block of the
+// Cassandra namespace (the operators' webhook port aside, which the EKS API server calls from the
+// region's VPC) admits a Cassandra tier of the same environment's datacenters and overlaps no
+// environment's subnet; and the cluster still demands a client certificate of its CA on
+// internode and the management API.
+func TestEnvironmentNetworksReachNoCassandraPort(t *testing.T) {
 	fleet := committedFleet(t)
 	results := synthAll(t)
-	var envs []string
+	var envNets []string // every subnet an environment's cluster or load balancers use
 	for _, s := range fleet.Stacks {
-		if s.Settings.Kind == config.KindEnvironment {
-			envs = append(envs, fleet.NetworkStack(s).Network.VPCCIDR)
+		if s.Settings.Kind != config.KindEnvironment {
+			continue
+		}
+		n := fleet.NetworkStack(s).Network
+		plan, err := netplan.Compute(netip.MustParsePrefix(n.VPCCIDR), len(n.AvailabilityZones))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range append(append(append([]netip.Prefix{}, plan.Private...), plan.Public...), plan.Database...) {
+			envNets = append(envNets, p.String())
 		}
 	}
-	if len(envs) == 0 {
+	if len(envNets) == 0 {
 		t.Fatal("no environment stack")
 	}
-	mutual := map[int]bool{cassandra.InternodePort: true, cassandra.InternodeTLSPort: true, cassandra.ManagementPort: true}
-	reached := map[int]bool{}
-	check := func(stack, what, cidr string, from, to int) {
-		if from == cassandra.MetricsPort && to == from {
-			if cidr != fleet.CassandraReaperCIDR(fleet.Stack(stack)) {
-				t.Errorf("%s: %s admits %s to the metrics port: only Reaper's region may be admitted by address", stack, what, cidr)
-			}
-			for _, e := range envs {
-				if overlaps(cidr, e) {
-					t.Errorf("%s: %s admits %s to the metrics port, which an environment's network %s shares", stack, what, cidr, e)
-				}
-			}
-			return
+	tiers := map[string]bool{}
+	for _, s := range fleet.CassandraDatacenters(config.EnvProduction) {
+		tiers[netplan.CassandraTier(netip.MustParsePrefix(s.Network.VPCCIDR)).String()] = true
+	}
+	checked := 0
+	check := func(stack, what, cidr string, port int) {
+		checked++
+		if !tiers[cidr] {
+			t.Errorf("%s: %s admits %s to Cassandra port %d: not a datacenter's Cassandra tier", stack, what, cidr, port)
 		}
-		for _, p := range cassandra.Ports {
-			if p < from || p > to {
-				continue
+		for _, e := range envNets {
+			if overlaps(cidr, e) {
+				t.Errorf("%s: %s admits %s to Cassandra port %d, which covers an environment's subnet %s", stack, what, cidr, port, e)
 			}
-			if !mutual[p] {
-				t.Errorf("%s: %s admits %s to Cassandra port %d by address", stack, what, cidr, p)
-				continue
-			}
-			for _, e := range envs {
-				if overlaps(cidr, e) {
-					reached[p] = true
-				}
-			}
-		}
-		if (from <= cassandra.MetricsPort && cassandra.MetricsPort <= to) || (from <= cassandra.NativePort && cassandra.NativePort <= to) {
-			t.Errorf("%s: %s admits %s to %d-%d", stack, what, cidr, from, to)
 		}
 	}
 	for name, r := range results {
 		groups := cassandraNodeSecurityGroups(r.Graph)
 		for _, rule := range r.Graph.ByType(tIngressRule) {
 			cidr, _ := rule.Inputs["cidrIpv4"].(string)
-			if !groups[asString(rule.Inputs["securityGroupId"])] || cidr == "" || rule.Inputs["ipProtocol"] == "icmp" {
+			if !groups[asString(rule.Inputs["securityGroupId"])] || cidr == "" {
 				continue
 			}
 			from, _ := rule.Inputs["fromPort"].(float64)
-			to, _ := rule.Inputs["toPort"].(float64)
-			if rule.Inputs["ipProtocol"] == "-1" {
-				from, to = 0, 65535
-			}
-			check(name, rule.Name, cidr, int(from), int(to))
+			check(name, rule.Name, cidr, int(from))
 		}
 		for _, p := range r.Graph.ByType(tNetworkPolicy) {
 			if meta, _ := policyOf(p); meta["namespace"] != cassandra.Namespace {
@@ -476,30 +461,26 @@ func TestEnvironmentNetworksReachNoUnauthenticatedCassandraPort(t *testing.T) {
 						continue
 					}
 					for _, port := range asList(asMap(rule)["ports"]) {
-						n := int(asMap(port)["port"].(float64))
-						if n == cassandra.WebhookPort {
-							continue
+						if n := int(asMap(port)["port"].(float64)); n != cassandra.WebhookPort {
+							check(name, p.Name, cidr, n)
 						}
-						check(name, p.Name, cidr, n, n)
 					}
 				}
 			}
 		}
 	}
-	if len(reached) == 0 {
-		t.Fatal("no Cassandra port reachable from an environment's network: the check saw nothing")
+	if checked == 0 {
+		t.Fatal("no address admitted to a Cassandra port: the check saw nothing")
 	}
-	// What the environments' networks reach demands the cluster's client certificate.
+	// What crosses regions still demands the cluster's client certificate.
 	c := asMap(asMap(one(t, results["global"].Graph, "global", tK8ssandraCluster).Inputs["spec"])["cassandra"])
-	if reached[cassandra.ManagementPort] && asMap(c["managementApiAuth"])["manual"] == nil {
-		t.Error("an environment's network reaches the management API, which demands no client certificate")
+	if asMap(c["managementApiAuth"])["manual"] == nil {
+		t.Error("the management API demands no client certificate")
 	}
 	for _, d := range asList(c["datacenters"]) {
 		server := asMap(asMap(asMap(asMap(d)["config"])["cassandraYaml"])["server_encryption_options"])
-		if (reached[cassandra.InternodePort] || reached[cassandra.InternodeTLSPort]) &&
-			(server["internode_encryption"] != "all" || server["require_client_auth"] != true) {
-			t.Errorf("an environment's network reaches internode, which datacenter %v does not close with mutual TLS: %v",
-				asMap(asMap(d)["metadata"])["name"], server)
+		if server["internode_encryption"] != "all" || server["require_client_auth"] != true {
+			t.Errorf("datacenter %v does not close internode with mutual TLS: %v", asMap(asMap(d)["metadata"])["name"], server)
 		}
 	}
 }

@@ -7,6 +7,7 @@ package program_test
 import (
 	"encoding/json"
 	"fmt"
+	"net/netip"
 	"regexp"
 	"slices"
 	"sort"
@@ -21,6 +22,7 @@ import (
 	"github.com/global-sovereign/global-sovereign/components/cassandracluster"
 	"github.com/global-sovereign/global-sovereign/components/monitoring"
 	"github.com/global-sovereign/global-sovereign/pkg/config"
+	"github.com/global-sovereign/global-sovereign/pkg/netplan"
 	"github.com/global-sovereign/global-sovereign/pkg/program"
 	"github.com/global-sovereign/global-sovereign/pkg/synth"
 )
@@ -419,7 +421,6 @@ func TestCassandraPortsReachOnlyTheirCallers(t *testing.T) {
 		for _, c := range fleet.CassandraPeerCIDRs(s) {
 			peers[c] = true
 		}
-		cp := fleet.CassandraControlPlane(s.Settings.Environment)
 		rules := map[string]int{}
 		for _, rule := range g.ByType(tIngressRule) {
 			if !nodeGroups[asString(rule.Inputs["securityGroupId"])] {
@@ -445,7 +446,7 @@ func TestCassandraPortsReachOnlyTheirCallers(t *testing.T) {
 				case cassandra.InternodePort, cassandra.InternodeTLSPort:
 					ok = peers[cidr]
 				case cassandra.ManagementPort:
-					ok = !s.Cassandra.ControlPlane && cidr == cp.Network.VPCCIDR
+					ok = !s.Cassandra.ControlPlane && cidr == fleet.CassandraControlPlaneCIDR(s)
 				case cassandra.MetricsPort: // Reaper, from the control plane's region
 					ok = cidr != "" && cidr == fleet.CassandraReaperCIDR(s)
 				}
@@ -781,7 +782,10 @@ func TestNewDatacenterChangesOnlyTheCassandraCluster(t *testing.T) {
 			if _, existed := old[urn]; existed || secretReplicaOfNewRegion(r, "eu-central-1") {
 				continue
 			}
-			if (r.Type != tIngressRule || r.Inputs["cidrIpv4"] != fraCIDR) && !internodePolicyFrom(r, fraCIDR) || s.Cassandra == nil {
+			// The new datacenter's Cassandra tier, not its VPC: its region's other clusters
+			// are not admitted.
+			fraTier := netplan.CassandraTier(netip.MustParsePrefix(fraCIDR)).String()
+			if (r.Type != tIngressRule || r.Inputs["cidrIpv4"] != fraTier) && !internodePolicyFrom(r, fraTier) || s.Cassandra == nil {
 				t.Errorf("%s: new %s %v", name, r.Type, r.Inputs)
 			}
 			added++

@@ -32,8 +32,6 @@ func cassandraPolicy(e *regionEnv) cassandra.PolicyArgs {
 		p.Medusa = cc.Backup != nil
 		p.Reaper = cc.Repair != nil && s.Cassandra.ControlPlane
 	}
-	if cp := e.fleet.CassandraControlPlane(s.Settings.Environment); cp != nil && cp.Name != s.Name {
-		p.ControlPlaneCIDR = cp.Network.VPCCIDR
-	}
+	p.ControlPlaneCIDR = e.fleet.CassandraControlPlaneCIDR(s)
 	return p
 }

@@ -82,6 +82,9 @@ type netView struct {
 	PublicSubnetIDs   pulumi.StringArrayOutput
 	PrivateSubnetIDs  pulumi.StringArrayOutput
 	DatabaseSubnetIDs pulumi.StringArrayOutput
+	// CassandraSubnetIDs are the Cassandra nodes' subnets, one per AZ (a region stack with a
+	// datacenter only; an environment never runs Cassandra).
+	CassandraSubnetIDs pulumi.StringArrayOutput
 	// OfficeSecurityGroup admits the office over the VPN (nil without one); the cluster's
 	// control plane carries it.
 	OfficeSecurityGroup *ec2.SecurityGroup
@@ -93,7 +96,7 @@ func ownNetwork(n *network.Network, cfg *config.Network, plan netplan.Plan) netV
 	return netView{
 		VpcID: n.VpcID, VpcCIDR: cfg.VPCCIDR, AvailabilityZones: cfg.AvailabilityZones,
 		PublicSubnetIDs: n.PublicSubnetIDs, PrivateSubnetIDs: n.PrivateSubnetIDs, DatabaseSubnetIDs: n.DatabaseSubnetIDs,
-		OfficeSecurityGroup: n.OfficeSecurityGroup, Plan: plan,
+		CassandraSubnetIDs: n.CassandraSubnetIDs, OfficeSecurityGroup: n.OfficeSecurityGroup, Plan: plan,
 	}
 }
 

@@ -55,6 +55,7 @@ func deployRegion(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet, opt
 		AvailabilityZones:    s.Network.AvailabilityZones,
 		Subnets:              plan,
 		NATPerAZ:             s.Network.NATGateways == config.NATPerAZ,
+		Cassandra:            s.Cassandra != nil,
 		FlowLogRetentionDays: s.Network.FlowLogs.RetentionDays,
 		FlowLogTrafficType:   string(s.Network.FlowLogs.TrafficType),
 		VPN:                  vpnArgs(s.VPN),

@@ -32,9 +32,7 @@ func prepareCassandra(ctx *pulumi.Context, e *regionEnv, args *cluster.Args) err
 	prefix := s.Settings.NamePrefix
 	accessArgs := &cassandra.AccessArgs{VpcID: e.network.VpcID, PeerCIDRs: e.fleet.CassandraPeerCIDRs(s),
 		ReaperCIDR: e.fleet.CassandraReaperCIDR(s)}
-	if cp := e.fleet.CassandraControlPlane(s.Settings.Environment); cp != nil && cp.Name != s.Name {
-		accessArgs.ControlPlaneCIDR = cp.Network.VPCCIDR
-	}
+	accessArgs.ControlPlaneCIDR = e.fleet.CassandraControlPlaneCIDR(s)
 	access, err := cassandra.NewAccess(ctx, prefix+"-cassandra", accessArgs, pulumi.Provider(e.provider))
 	if err != nil {
 		return err
@@ -54,9 +52,11 @@ func prepareCassandra(ctx *pulumi.Context, e *regionEnv, args *cluster.Args) err
 			DiskSizeGiB:   cassandraRootDiskGiB,
 			Labels:        map[string]string{cassandra.NodeLabel: cassandra.NodeValue, cassandra.RackLabel: az},
 			Taints:        []cluster.Taint{{Key: cassandra.NodeLabel, Value: cassandra.NodeValue, Effect: string(config.TaintNoSchedule)}},
-			SubnetIDs: e.network.PrivateSubnetIDs.ApplyT(func(ids []string) ([]string, error) {
+			// The Cassandra tier's subnet of the zone: the other datacenters admit that tier,
+			// which holds these nodes and nothing else of the region's VPC.
+			SubnetIDs: e.network.CassandraSubnetIDs.ApplyT(func(ids []string) ([]string, error) {
 				if i >= len(ids) {
-					return nil, fmt.Errorf("%s: no private subnet for %s", s.File, az)
+					return nil, fmt.Errorf("%s: no Cassandra subnet for %s", s.File, az)
 				}
 				return []string{ids[i]}, nil
 			}).(pulumi.StringArrayOutput),
@@ -155,7 +155,15 @@ func deployWorkloads(ctx *pulumi.Context, e *regionEnv, cl *cluster.Cluster) err
 	if cc := e.fleet.CassandraClusterOf(s.Settings.Environment); cc != nil {
 		dcArgs.NativeHosts = []string{cassandra.ServiceHost(cc.Name, s.Settings.Code)}
 	}
-	if !c.ControlPlane {
+	if c.ControlPlane {
+		// The control plane's operator runs on the Cassandra nodes (its calls to the other
+		// datacenters come from the Cassandra tier): its release waits for those groups.
+		for _, g := range cl.NodeGroups {
+			if g.Kind == cluster.KindCassandra {
+				dcArgs.CassandraNodes = append(dcArgs.CassandraNodes, g.Group)
+			}
+		}
+	} else {
 		var err error
 		if dcArgs.ControlPlaneKubernetes, err = controlPlaneCluster(ctx, e); err != nil {
 			return err

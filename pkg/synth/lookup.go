@@ -171,6 +171,9 @@ const (
 	tierPublic    = "public"
 	tierPrivate   = "private"
 	tierDatabase  = "database"
+	// tierCassandra routes like the private tier (its AZ's private route table), in a region
+	// with a datacenter only.
+	tierCassandra = "cassandra"
 )
 
 // EgressProblems checks where each subnet of a network's graph reaches the internet, following
@@ -181,6 +184,7 @@ const (
 //     through the network's one NAT gateway;
 //   - a database subnet has no route to the internet: no default route, nothing through a NAT
 //     or internet gateway;
+//   - a cassandra subnet (regions with a datacenter) leaves as a private one does;
 //   - every tier has one subnet per AZ (azs), so the checks above cannot pass on nothing.
 //
 // It returns one line per problem; a test reports them.
@@ -204,18 +208,18 @@ func EgressProblems(g *Graph, azs int, singleNAT bool) []string {
 			if !via(typeIGW) {
 				add("public subnet %s (table %s): default routes %s, want one through the internet gateway", s.Subnet.Name, s.Table.Name, names(defaults))
 			}
-		case tierPrivate:
+		case tierPrivate, tierCassandra:
 			if !via(typeNAT) {
-				add("private subnet %s (table %s): default routes %s, want one through a NAT gateway", s.Subnet.Name, s.Table.Name, names(defaults))
+				add("%s subnet %s (table %s): default routes %s, want one through a NAT gateway", s.Tier, s.Subnet.Name, s.Table.Name, names(defaults))
 				continue
 			}
 			d := defaults[0]
 			nats[d.Target.URN] = true
 			if d.NATTier != tierPublic {
-				add("private subnet %s leaves through NAT gateway %s, which sits in a %q subnet, not a public one", s.Subnet.Name, d.Target.Name, d.NATTier)
+				add("%s subnet %s leaves through NAT gateway %s, which sits in a %q subnet, not a public one", s.Tier, s.Subnet.Name, d.Target.Name, d.NATTier)
 			}
 			if !singleNAT && d.NATAZ != s.AZ {
-				add("private subnet %s in %s (table %s) leaves through NAT gateway %s in %s, not its own AZ's", s.Subnet.Name, s.AZ, s.Table.Name, d.Target.Name, d.NATAZ)
+				add("%s subnet %s in %s (table %s) leaves through NAT gateway %s in %s, not its own AZ's", s.Tier, s.Subnet.Name, s.AZ, s.Table.Name, d.Target.Name, d.NATAZ)
 			}
 		case tierDatabase:
 			for _, r := range s.Routes {
@@ -225,8 +229,11 @@ func EgressProblems(g *Graph, azs int, singleNAT bool) []string {
 				}
 			}
 		default:
-			add("subnet %s has tier %q, want public, private or database", s.Subnet.Name, s.Tier)
+			add("subnet %s has tier %q, want public, private, database or cassandra", s.Subnet.Name, s.Tier)
 		}
+	}
+	if n := perTier[tierCassandra]; n != 0 && n != azs {
+		add("%d cassandra subnets, want none or one in each of %d AZs", n, azs)
 	}
 	for _, tier := range []string{tierPublic, tierPrivate, tierDatabase} {
 		if perTier[tier] != azs {
