@@ -325,6 +325,14 @@ func checkTrustManager(t *testing.T, fleet *config.Fleet, results map[string]*sy
 			asMap(vals["defaultPackage"])["enabled"] != false || asMap(vals["resources"])["limits"] == nil {
 			t.Errorf("%s: trust-manager values %v", name, vals)
 		}
+		// The chart writes the webhook's CA into its caBundle itself (v0.24.0 templates/webhook.yaml),
+		// rather than leaving it to cainjector after the release: the Bundle declared right after
+		// the release must not meet a webhook the API server does not trust yet. approverPolicy
+		// with helmCert makes the chart fail.
+		tls := asMap(asMap(asMap(vals["app"])["webhook"])["tls"])
+		if asMap(tls["helmCert"])["enabled"] != true || asMap(tls["approverPolicy"])["enabled"] == true {
+			t.Errorf("%s: trust-manager webhook TLS %v: want helmCert.enabled true (the caBundle in the release), approverPolicy off", name, tls)
+		}
 		if b.Provider != rel.Provider || !slices.Contains(b.DependsOn, rel.URN) {
 			t.Errorf("%s: Bundle in %s after %v", name, b.Provider, b.DependsOn)
 		}
