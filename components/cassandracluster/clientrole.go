@@ -96,9 +96,9 @@ func ClientKeyspaceCQL(keyspace string, replication map[string]int) string {
 // clientRoleBody follows LoginScript in the client role Job's script: it reads the role's
 // password from its mounted file (refused unless alphanumeric: it is quoted in CQL as is) and the
 // keyspace's CREATE statement from the client's ConfigMap, and writes the CQL: the keyspace, the
-// role, its password, and its permissions (ClientPermissions). The REVOKE takes back anything
-// granted on the keyspace itself (ALL PERMISSIONS, by an earlier version of this Job); the
-// grants ON ALL TABLES IN KEYSPACE are not touched by it. printf and read are shell builtins: the
+// role, its password, and its permissions (ClientPermissions). No REVOKE: no deployed role ever
+// held the keyspace-level ALL an earlier build granted (no client had a keyspace), and a statement
+// that is not needed is one more that can fail a Job. printf and read are shell builtins: the
 // password is on no command line and in no environment variable.
 const clientRoleBody = `IFS= read -r role_password < @ROLE@/password || [ -n "$role_password" ]
 case "$role_password" in ''|*[!A-Za-z0-9]*) echo "the role's password must be alphanumeric" >&2; exit 1;; esac
@@ -106,7 +106,6 @@ IFS= read -r keyspace_cql < @KS@/@KSKEY@ || [ -n "$keyspace_cql" ]
 printf '%s\n' "$keyspace_cql" > /tmp/client.cql
 printf "CREATE ROLE IF NOT EXISTS %s WITH LOGIN = true AND PASSWORD = '%s';\n" "$CQL_ROLE" "$role_password" >> /tmp/client.cql
 printf "ALTER ROLE %s WITH PASSWORD = '%s' AND LOGIN = true AND SUPERUSER = false;\n" "$CQL_ROLE" "$role_password" >> /tmp/client.cql
-printf 'REVOKE ALL PERMISSIONS ON KEYSPACE %s FROM %s;\n' "$CQL_KEYSPACE" "$CQL_ROLE" >> /tmp/client.cql
 @GRANTS@`
 
 // ClientRoleScript is the client role Job's script against a datacenter's CQL Service.

@@ -45,7 +45,6 @@ func TestClientRoleScript(t *testing.T) {
 		"IFS= read -r keyspace_cql < " + keyspaceMountPath + "/" + KeyspaceCQLKey,
 		"CREATE ROLE IF NOT EXISTS %s WITH LOGIN = true AND PASSWORD = '%s';",
 		"ALTER ROLE %s WITH PASSWORD = '%s' AND LOGIN = true AND SUPERUSER = false;",
-		"REVOKE ALL PERMISSIONS ON KEYSPACE %s FROM %s;",
 		"certfile = %s\\nvalidate = true\\n' " + CAFile,
 		"cqlsh --ssl --cqlshrc /tmp/cqlshrc sovereign-iad-service.k8ssandra-operator.svc.cluster.local 9042 -f /tmp/client.cql",
 		"*[!A-Za-z0-9]*", "umask 077",
