@@ -40,13 +40,34 @@ const (
 // any Secret), no default public CA package (the Bundle needs only the cluster's CA), two
 // replicas behind a PodDisruptionBudget (its webhook, failurePolicy Fail, validates Bundles),
 // bounded resources.
+//
+// The webhook's certificate comes from Helm (app.webhook.tls.helmCert.enabled), not from
+// cert-manager. By default the chart's ValidatingWebhookConfiguration has no caBundle, only
+// cert-manager.io/inject-ca-from, and cainjector fills it in some time after the release is
+// installed; Helm's wait covers the Deployment, not that injection, so the Bundle created right
+// after the release could be refused ("x509: certificate signed by unknown authority") on a
+// region's first up. With helmCert the chart (v0.24.0 templates/webhook.yaml) generates a CA
+// (genCA) and a serving certificate for trust-manager.cert-manager.svc, writes them to the Secret
+// trust-manager-tls, and puts the CA in the webhook's caBundle in the same release, so the
+// webhook is trusted as soon as its pods are ready. templates/certificate.yaml then renders
+// nothing (no Issuer, no Certificate: cert-manager is not involved), and
+// templates/deployment.yaml adds a random pod annotation so the pods restart onto the new
+// certificate. The trade-offs: the certificate is valid ten years and is regenerated only by a
+// Helm upgrade (every upgrade: a new CA, the Secret, the caBundle and a pod roll together, which
+// Helm's wait covers), and the CA's key is discarded. The provider diffs a release on its inputs,
+// not its rendered manifest, so the random certificate is no perpetual diff. Conflicts checked:
+// app.webhook.tls.approverPolicy.enabled must stay false (the chart fails on both), and no
+// other value here touches the webhook.
 func TrustManagerValues() pulumi.Map {
 	return pulumi.Map{
 		"crds":           pulumi.Map{"enabled": pulumi.Bool(true)},
 		"replicaCount":   pulumi.Int(2),
 		"secretTargets":  pulumi.Map{"enabled": pulumi.Bool(false)},
 		"defaultPackage": pulumi.Map{"enabled": pulumi.Bool(false)},
-		"app":            pulumi.Map{"trust": pulumi.Map{"namespace": pulumi.String(Namespace)}},
+		"app": pulumi.Map{
+			"trust":   pulumi.Map{"namespace": pulumi.String(Namespace)},
+			"webhook": pulumi.Map{"tls": pulumi.Map{"helmCert": pulumi.Map{"enabled": pulumi.Bool(true)}}},
+		},
 		"resources": pulumi.Map{
 			"requests": pulumi.StringMap{"cpu": pulumi.String("25m"), "memory": pulumi.String("64Mi")},
 			"limits":   pulumi.StringMap{"cpu": pulumi.String("200m"), "memory": pulumi.String("256Mi")},
@@ -66,8 +87,8 @@ func BundleSpec() pulumi.Map {
 	}
 }
 
-// newTrustManager installs trust-manager after cert-manager (its webhook's certificate) and the
-// operator (whose release creates the trust namespace, which must exist first), and declares
+// newTrustManager installs trust-manager after cert-manager (not for its webhook's certificate,
+// which Helm makes: see TrustManagerValues) and the operator (whose release creates the trust namespace, which must exist first), and declares
 // the Bundle. The Bundle is not waited for (pulumi.com/skipAwait): in a data-plane region the CA
 // Secret arrives only after the global stack has run, and the region's first update must not
 // wait on it; trust-manager syncs the ConfigMaps once the Secret exists.

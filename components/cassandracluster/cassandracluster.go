@@ -8,8 +8,6 @@
 package cassandracluster
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -336,33 +334,20 @@ const (
 // cassandraUID is the cassandra user of the official image.
 const cassandraUID = 999
 
-// keyspaceScript writes the superuser's credentials to a file only the Job's user can read
-// (cqlsh's [authentication] credentials file, Cassandra 4.1+; printf is a shell builtin, so the
-// password never appears on a command line) and retries cqlsh until the datacenter answers, over
-// TLS (the native transport requires it), verifying the nodes against the cluster's CA.
+// keyspaceScript logs in as the superuser (LoginScript: from the mounted files, never an
+// environment variable or a command line), writes the CQL to a file and retries cqlsh until the
+// datacenter answers, over TLS, verifying the nodes against the cluster's CA.
 func keyspaceScript(host string, port int) string {
-	return fmt.Sprintf(`set -eu
-umask 077
-printf '[PlainTextAuthProvider]\nusername = %%s\npassword = %%s\n' "$CQL_USER" "$CQL_PASSWORD" > /tmp/credentials
-printf '[authentication]\ncredentials = /tmp/credentials\n[connection]\nssl = true\n[ssl]\ncertfile = %s\nvalidate = true\n' > /tmp/cqlshrc
-printf '%%s' "$CQL" > /tmp/keyspaces.cql
-for i in $(seq 1 %d); do
-  if cqlsh --ssl --cqlshrc /tmp/cqlshrc %s %d -f /tmp/keyspaces.cql; then exit 0; fi
-  sleep %d
-done
-exit 1
-`, caFile, keyspaceTries, host, port, keyspaceTrySeconds)
+	return cqlScript("printf '%s' \"$CQL\" > /tmp/keyspaces.cql\n", "/tmp/keyspaces.cql", host, port)
 }
 
 // keyspaceJob runs the CQL against the control-plane region's datacenter as the superuser the
-// operator created (its Secret never leaves the cluster). Its name carries a hash of the CQL:
-// a changed replication is a new Job, an unchanged one is left alone. The pod meets the
-// restricted Pod Security profile: non-root, no privilege escalation, no capabilities, the
-// runtime's seccomp profile, a read-only root with an emptyDir for its files, no service-account
-// token, and bounded resources.
+// operator created (its Secret never leaves the cluster; the Job mounts only its username and
+// password). Its name carries a hash of everything its spec is made of (CQLJobName): a changed
+// replication or script is a new Job, an unchanged one is left alone. The pod meets the
+// restricted Pod Security profile (CQLJobSpec).
 func keyspaceJob(ctx *pulumi.Context, name string, args *Args, k8c pulumi.Resource, inCluster []pulumi.ResourceOption) (*batchv1.Job, error) {
 	cql := CQL(args.Keyspaces, args.Replication()) + ClientCQL(args.ClientKeyspaces, args.Replication())
-	sum := sha256.Sum256([]byte(cql))
 	host := cassandra.ServiceHost(args.Name, args.Datacenters[0].Code)
 	for _, dc := range args.Datacenters {
 		if dc.ClientConfigSecret == nil {
@@ -370,28 +355,30 @@ func keyspaceJob(ctx *pulumi.Context, name string, args *Args, k8c pulumi.Resour
 		}
 	}
 	superuser := SuperuserSecret(args.Name)
-	env := func(name, key string) corev1.EnvVarInput {
-		return corev1.EnvVarArgs{Name: pulumi.String(name), ValueFrom: corev1.EnvVarSourceArgs{
-			SecretKeyRef: corev1.SecretKeySelectorArgs{Name: pulumi.String(superuser), Key: pulumi.String(key)},
-		}}
-	}
+	script := keyspaceScript(host, cassandra.NativePort)
 	return batchv1.NewJob(ctx, name+"-keyspaces", &batchv1.JobArgs{
 		Metadata: &metav1.ObjectMetaArgs{
-			Name:        pulumi.String("cassandra-keyspaces-" + hex.EncodeToString(sum[:])[:10]),
+			Name:        pulumi.String(KeyspaceJobName(script, cql, args.ServerVersion, superuser)),
 			Namespace:   pulumi.String(cassandra.Namespace),
 			Annotations: CQLJobAnnotations(),
 		},
 		Spec: CQLJobSpec(CQLJob{
 			ServerVersion: args.ServerVersion,
-			Script:        keyspaceScript(host, cassandra.NativePort),
+			Script:        script,
+			Superuser:     pulumi.String(superuser),
 			Env: corev1.EnvVarArray{
 				corev1.EnvVarArgs{Name: pulumi.String("CQL"), Value: pulumi.String(cql)},
 				// cqlsh keeps its history and settings under $HOME.
 				corev1.EnvVarArgs{Name: pulumi.String("HOME"), Value: pulumi.String("/tmp")},
-				env("CQL_USER", "username"), env("CQL_PASSWORD", "password"),
 			},
 		}),
 	}, append(inCluster, pulumi.DependsOn([]pulumi.Resource{k8c}), pulumi.DeleteBeforeReplace(true))...)
+}
+
+// KeyspaceJobName is the cluster's keyspace Job's name: cassandra-keyspaces-<hash of its
+// script, CQL, image version and superuser Secret>.
+func KeyspaceJobName(script, cql, serverVersion, superuser string) string {
+	return CQLJobName("cassandra-keyspaces", script, cql, serverVersion, superuser)
 }
 
 // Check refuses a cluster the operator or Cassandra would refuse later: no datacenter, a

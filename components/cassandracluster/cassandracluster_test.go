@@ -89,3 +89,52 @@ func TestClusterRefuses(t *testing.T) {
 		})
 	}
 }
+
+// The cluster's keyspace Job reads the superuser's name and password from a secret volume with
+// only those two keys, like every client's role Job: no environment variable takes a Secret's
+// value, the script reads the files with the shell's read, and the Job's name is a hash of its
+// spec, so the change replaces a deployed Job (its pod template is immutable) rather than
+// patching it.
+func TestKeyspaceJobReadsTheSuperuserFromFiles(t *testing.T) {
+	r, err := run(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs := r.Graph.ByType("kubernetes:batch/v1:Job")
+	if len(jobs) != 1 {
+		t.Fatalf("%d Jobs, want the keyspace Job", len(jobs))
+	}
+	job := jobs[0]
+	pod := job.Inputs["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)
+	c := pod["containers"].([]any)[0].(map[string]any)
+	for _, e := range c["env"].([]any) {
+		if em := e.(map[string]any); em["valueFrom"] != nil {
+			t.Errorf("env %v from %v: the superuser's credentials come from files", em["name"], em["valueFrom"])
+		}
+	}
+	script := c["command"].([]any)[2].(string)
+	if !strings.HasPrefix(script, cassandracluster.LoginScript()) || strings.Contains(script, "CQL_PASSWORD") {
+		t.Errorf("the script does not log in from the mounted files:\n%s", script)
+	}
+	var items []string
+	for _, v := range pod["volumes"].([]any) {
+		sec, _ := v.(map[string]any)["secret"].(map[string]any)
+		if sec["secretName"] != cassandracluster.SuperuserSecret("sovereign") {
+			continue
+		}
+		for _, it := range sec["items"].([]any) {
+			items = append(items, it.(map[string]any)["key"].(string))
+		}
+	}
+	if strings.Join(items, ",") != "username,password" {
+		t.Errorf("superuser Secret items %v, want username and password only", items)
+	}
+	name := job.Inputs["metadata"].(map[string]any)["name"].(string)
+	cql := c["env"].([]any)[0].(map[string]any)["value"].(string)
+	if want := cassandracluster.KeyspaceJobName(script, cql, "5.0.4", cassandracluster.SuperuserSecret("sovereign")); name != want {
+		t.Errorf("Job name %s, want %s (a hash of the script, the CQL, the version and the Secret)", name, want)
+	}
+	if cassandracluster.KeyspaceJobName(script+" ", cql, "5.0.4", "s") == cassandracluster.KeyspaceJobName(script, cql, "5.0.4", "s") {
+		t.Errorf("a changed script keeps the Job's name")
+	}
+}

@@ -1,8 +1,6 @@
 package cassandracluster
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"regexp"
 	"strings"
@@ -26,13 +24,34 @@ const ClientSecretName = "cassandra-credentials"
 // ClientSecretKeys are the client Secret's keys.
 var ClientSecretKeys = []string{"username", "password", "keyspace", "host", "port", "datacenter", "caConfigMap", "caKey"}
 
-// Where the client role Job finds its two Secrets' keys (secret volumes with only these items).
+// Where the client role Job finds the role's password (a secret volume with only that item) and
+// its keyspace's CQL (the client's ConfigMap).
 const (
-	superuserMountPath = "/etc/cql-superuser"
-	roleMountPath      = "/etc/cql-role"
+	roleMountPath     = "/etc/cql-role"
+	keyspaceMountPath = "/etc/cql-keyspace"
 	// RolePasswordKey is the key of the role's password in its Secret in the Cassandra namespace.
 	RolePasswordKey = "password"
+	// KeyspaceCQLKey is the key of the keyspace's CREATE statement in the client's ConfigMap in
+	// the Cassandra namespace (<prefix>-cql-keyspace).
+	KeyspaceCQLKey = "keyspace.cql"
 )
+
+// ClientPermissions are what the client's role may do in its keyspace, each granted ON ALL
+// TABLES IN KEYSPACE (Cassandra 4.1+, CASSANDRA-17027), one GRANT each. That resource lies
+// between the keyspace and its tables: CREATE there creates tables, types, indexes and views;
+// ALTER alters tables and types; DROP drops them; SELECT and MODIFY read and write every table.
+// What it withholds, and why not ON KEYSPACE (apache/cassandra
+// test/unit/org/apache/cassandra/auth/GrantAndRevokeTest.java testGrantedAllTables: these five
+// ON ALL TABLES IN KEYSPACE run every such statement, and ALTER KEYSPACE is refused "no ALTER
+// permission on <keyspace ...>"):
+//   - ALTER on the keyspace itself, which is ALTER KEYSPACE: the replication is the cluster's,
+//     set by the global stack's keyspace Job and named in the operator's dc-replication; a
+//     client that changed it would break the datacenter removal steps.
+//   - DROP on the keyspace itself (DROP KEYSPACE), for the same reason.
+//   - AUTHORIZE: granting the keyspace to other roles. (Cassandra still gives the creator of a
+//     table every permission on that table, AUTHORIZE included: the role may grant its own
+//     tables to another role; that is Cassandra's rule, not ours.)
+var ClientPermissions = []string{"CREATE", "ALTER", "DROP", "SELECT", "MODIFY"}
 
 // ClientRoleArgs configures a client's keyspace and role.
 type ClientRoleArgs struct {
@@ -67,53 +86,49 @@ type ClientRole struct {
 var cqlNameRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,47}$`)
 
 // ClientKeyspaceCQL creates the client's keyspace with the cluster's replication if it is
-// missing. The global stack's keyspace Job keeps its replication afterwards (ClientCQL).
+// missing: one line. The global stack's keyspace Job keeps its replication afterwards (ClientCQL).
 func ClientKeyspaceCQL(keyspace string, replication map[string]int) string {
 	cql := CQL([]string{keyspace}, replication)
 	create, _, _ := strings.Cut(cql, "\n")
 	return create + "\n"
 }
 
-// clientRoleScript logs in as the superuser (its username and password read from the mounted
-// files into a cqlsh credentials file only the Job's user can read), writes the CQL with the
-// role's password read from its mounted file (printf and read are shell builtins: the password
-// is on no command line and in no environment variable), and retries cqlsh until the
-// datacenter answers, over TLS, verifying the nodes against the cluster's CA. The role's
-// password is refused unless alphanumeric: it is quoted in CQL as is.
-const clientRoleScript = `set -eu
-umask 077
-IFS= read -r su_user < @SU@/username || [ -n "$su_user" ]
-IFS= read -r su_password < @SU@/password || [ -n "$su_password" ]
-IFS= read -r role_password < @ROLE@/password || [ -n "$role_password" ]
+// clientRoleBody follows LoginScript in the client role Job's script: it reads the role's
+// password from its mounted file (refused unless alphanumeric: it is quoted in CQL as is) and the
+// keyspace's CREATE statement from the client's ConfigMap, and writes the CQL: the keyspace, the
+// role, its password, and its permissions (ClientPermissions). No REVOKE: no deployed role ever
+// held the keyspace-level ALL an earlier build granted (no client had a keyspace), and a statement
+// that is not needed is one more that can fail a Job. printf and read are shell builtins: the
+// password is on no command line and in no environment variable.
+const clientRoleBody = `IFS= read -r role_password < @ROLE@/password || [ -n "$role_password" ]
 case "$role_password" in ''|*[!A-Za-z0-9]*) echo "the role's password must be alphanumeric" >&2; exit 1;; esac
-printf '[PlainTextAuthProvider]\nusername = %s\npassword = %s\n' "$su_user" "$su_password" > /tmp/credentials
-printf '[authentication]\ncredentials = /tmp/credentials\n[connection]\nssl = true\n[ssl]\ncertfile = %s\nvalidate = true\n' @CA@ > /tmp/cqlshrc
-printf '%s' "$CQL" > /tmp/client.cql
+IFS= read -r keyspace_cql < @KS@/@KSKEY@ || [ -n "$keyspace_cql" ]
+printf '%s\n' "$keyspace_cql" > /tmp/client.cql
 printf "CREATE ROLE IF NOT EXISTS %s WITH LOGIN = true AND PASSWORD = '%s';\n" "$CQL_ROLE" "$role_password" >> /tmp/client.cql
 printf "ALTER ROLE %s WITH PASSWORD = '%s' AND LOGIN = true AND SUPERUSER = false;\n" "$CQL_ROLE" "$role_password" >> /tmp/client.cql
-printf 'GRANT ALL PERMISSIONS ON KEYSPACE %s TO %s;\n' "$CQL_KEYSPACE" "$CQL_ROLE" >> /tmp/client.cql
-for i in $(seq 1 @TRIES@); do
-  if cqlsh --ssl --cqlshrc /tmp/cqlshrc @HOST@ @PORT@ -f /tmp/client.cql; then exit 0; fi
-  sleep @SLEEP@
-done
-exit 1
-`
+@GRANTS@`
 
 // ClientRoleScript is the client role Job's script against a datacenter's CQL Service.
 func ClientRoleScript(host string, port int) string {
-	return strings.NewReplacer("@SU@", superuserMountPath, "@ROLE@", roleMountPath, "@CA@", caFile,
-		"@TRIES@", fmt.Sprint(keyspaceTries), "@HOST@", host, "@PORT@", fmt.Sprint(port),
-		"@SLEEP@", fmt.Sprint(keyspaceTrySeconds)).Replace(clientRoleScript)
+	var grants strings.Builder
+	for _, p := range ClientPermissions {
+		fmt.Fprintf(&grants, "printf 'GRANT %s ON ALL TABLES IN KEYSPACE %%s TO %%s;\\n' \"$CQL_KEYSPACE\" \"$CQL_ROLE\" >> /tmp/client.cql\n", p)
+	}
+	body := strings.NewReplacer("@ROLE@", roleMountPath, "@KS@", keyspaceMountPath, "@KSKEY@", KeyspaceCQLKey,
+		"@GRANTS@", grants.String()).Replace(clientRoleBody)
+	return cqlScript(body, "/tmp/client.cql", host, port)
 }
 
 // ClientJobName is the role Job's name: the client stack's prefix (clients share the Cassandra
-// namespace) and a hash of everything the Job does, the role's password included, so that any
-// change, a new password too, replaces the Job and runs it again. The hash of a 32-character
-// random alphanumeric password (about 190 bits) gives nothing away; the password itself is in
-// no name, label or annotation.
+// namespace), "-cql-" and a hash of everything the Job's spec is made of, the role's password
+// included, so that any change, a new password too, replaces the Job and runs it again. The
+// cluster's replication is not in the spec (the Job reads it from the client's ConfigMap) and
+// not in the name: a datacenter added or removed updates the ConfigMap in place and runs no Job;
+// the keyspace exists by then, and the global stack's Job alters it. The hash of a 32-character
+// random alphanumeric password (about 190 bits) gives nothing away; the password itself is in no
+// name, label or annotation.
 func ClientJobName(prefix string, parts ...string) string {
-	h := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
-	return prefix + "-cql-" + hex.EncodeToString(h[:])[:10]
+	return CQLJobName(prefix+"-cql", parts...)
 }
 
 // NewClientRole declares the client's role password, its Secret in the home datacenter's
@@ -157,15 +172,22 @@ func NewClientRole(ctx *pulumi.Context, name string, args *ClientRoleArgs, opts 
 	if err != nil {
 		return nil, err
 	}
+	// The keyspace's CREATE statement, with the cluster's current replication, beside the Job:
+	// updated in place when the replication changes, read by the Job whenever it runs, so a
+	// keyspace is created with the replication of the day and the Job's spec holds none of it.
+	keyspaceName := name + "-cql-keyspace"
+	keyspaceCQL, err := corev1.NewConfigMap(ctx, keyspaceName, &corev1.ConfigMapArgs{
+		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(keyspaceName), Namespace: pulumi.String(cassandra.Namespace)},
+		Data:     pulumi.StringMap{KeyspaceCQLKey: pulumi.String(ClientKeyspaceCQL(args.Keyspace, args.Replication))},
+	}, k8s()...)
+	if err != nil {
+		return nil, err
+	}
 	host := cassandra.ServiceHost(args.ClusterName, args.Datacenter)
 	script := ClientRoleScript(host, cassandra.NativePort)
-	cql := ClientKeyspaceCQL(args.Keyspace, args.Replication)
 	jobName := pulumi.Unsecret(pulumi.All(args.SuperuserSecret, password.Result).ApplyT(func(v []any) string {
-		return ClientJobName(name, script, cql, args.Keyspace, args.Role, args.ServerVersion, v[0].(string), v[1].(string))
+		return ClientJobName(name, script, args.Keyspace, args.Role, args.ServerVersion, keyspaceName, v[0].(string), v[1].(string))
 	})).(pulumi.StringOutput)
-	item := func(key string) corev1.KeyToPathArray {
-		return corev1.KeyToPathArray{corev1.KeyToPathArgs{Key: pulumi.String(key), Path: pulumi.String(key)}}
-	}
 	plain := func(env, v string) corev1.EnvVarArgs {
 		return corev1.EnvVarArgs{Name: pulumi.String(env), Value: pulumi.String(v)}
 	}
@@ -178,27 +200,27 @@ func NewClientRole(ctx *pulumi.Context, name string, args *ClientRoleArgs, opts 
 		Spec: CQLJobSpec(CQLJob{
 			ServerVersion: args.ServerVersion,
 			Script:        script,
+			Superuser:     args.SuperuserSecret,
 			Env: corev1.EnvVarArray{
-				plain("CQL", cql), plain("CQL_ROLE", args.Role), plain("CQL_KEYSPACE", args.Keyspace),
+				plain("CQL_ROLE", args.Role), plain("CQL_KEYSPACE", args.Keyspace),
 				// cqlsh keeps its history and settings under $HOME.
 				plain("HOME", "/tmp"),
 			},
 			Mounts: corev1.VolumeMountArray{corev1.VolumeMountArgs{
-				Name: pulumi.String("superuser"), MountPath: pulumi.String(superuserMountPath), ReadOnly: pulumi.Bool(true),
-			}, corev1.VolumeMountArgs{
 				Name: pulumi.String("role"), MountPath: pulumi.String(roleMountPath), ReadOnly: pulumi.Bool(true),
+			}, corev1.VolumeMountArgs{
+				Name: pulumi.String("keyspace"), MountPath: pulumi.String(keyspaceMountPath), ReadOnly: pulumi.Bool(true),
 			}},
 			Volumes: corev1.VolumeArray{corev1.VolumeArgs{
-				// The superuser's name and password, nothing else of its Secret.
-				Name: pulumi.String("superuser"),
-				Secret: corev1.SecretVolumeSourceArgs{SecretName: args.SuperuserSecret,
-					Items: append(item("username"), item("password")...)},
-			}, corev1.VolumeArgs{
 				Name:   pulumi.String("role"),
-				Secret: corev1.SecretVolumeSourceArgs{SecretName: roleSecret.Metadata.Name(), Items: item(RolePasswordKey)},
+				Secret: corev1.SecretVolumeSourceArgs{SecretName: roleSecret.Metadata.Name(), Items: secretItem(RolePasswordKey)},
+			}, corev1.VolumeArgs{
+				// A constant name: the ConfigMap's data may change without touching the Job.
+				Name:      pulumi.String("keyspace"),
+				ConfigMap: corev1.ConfigMapVolumeSourceArgs{Name: pulumi.String(keyspaceName), Items: secretItem(KeyspaceCQLKey)},
 			}},
 		}),
-	}, k8s(pulumi.DependsOn([]pulumi.Resource{roleSecret}), pulumi.DeleteBeforeReplace(true))...)
+	}, k8s(pulumi.DependsOn([]pulumi.Resource{roleSecret, keyspaceCQL}), pulumi.DeleteBeforeReplace(true))...)
 	if err != nil {
 		return nil, err
 	}

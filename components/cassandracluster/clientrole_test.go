@@ -1,6 +1,7 @@
 package cassandracluster
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -41,9 +42,9 @@ func TestClientRoleScript(t *testing.T) {
 	for _, want := range []string{
 		"IFS= read -r su_password < " + superuserMountPath + "/password",
 		"IFS= read -r role_password < " + roleMountPath + "/password",
+		"IFS= read -r keyspace_cql < " + keyspaceMountPath + "/" + KeyspaceCQLKey,
 		"CREATE ROLE IF NOT EXISTS %s WITH LOGIN = true AND PASSWORD = '%s';",
 		"ALTER ROLE %s WITH PASSWORD = '%s' AND LOGIN = true AND SUPERUSER = false;",
-		"GRANT ALL PERMISSIONS ON KEYSPACE %s TO %s;",
 		"certfile = %s\\nvalidate = true\\n' " + CAFile,
 		"cqlsh --ssl --cqlshrc /tmp/cqlshrc sovereign-iad-service.k8ssandra-operator.svc.cluster.local 9042 -f /tmp/client.cql",
 		"*[!A-Za-z0-9]*", "umask 077",
@@ -54,6 +55,28 @@ func TestClientRoleScript(t *testing.T) {
 	}
 	if strings.Contains(s, "@") {
 		t.Errorf("a placeholder is left:\n%s", s)
+	}
+	if !strings.HasPrefix(s, LoginScript()) {
+		t.Errorf("the script does not start with the shared login:\n%s", s)
+	}
+	// The role's permissions: one GRANT each of CREATE, ALTER, DROP, SELECT and MODIFY on the
+	// keyspace's tables (ALL TABLES IN KEYSPACE), none on the keyspace itself (ALTER KEYSPACE
+	// would change the cluster's replication, DROP KEYSPACE remove it) and no AUTHORIZE or ALL.
+	var grants []string
+	for _, line := range strings.Split(s, "\n") {
+		if i := strings.Index(line, "GRANT "); i >= 0 {
+			grants = append(grants, line[i:strings.Index(line, ";")+1])
+		}
+	}
+	var want []string
+	for _, p := range []string{"CREATE", "ALTER", "DROP", "SELECT", "MODIFY"} {
+		want = append(want, "GRANT "+p+" ON ALL TABLES IN KEYSPACE %s TO %s;")
+	}
+	if !slices.Equal(grants, want) {
+		t.Errorf("grants %q, want %q", grants, want)
+	}
+	if strings.Contains(s, "AUTHORIZE") || strings.Contains(s, "GRANT ALL") {
+		t.Errorf("the role may grant its keyspace to others:\n%s", s)
 	}
 	for _, line := range strings.Split(s, "\n") {
 		for _, v := range []string{"$su_password", "$role_password", "$su_user"} {
@@ -69,7 +92,7 @@ func TestClientRoleScript(t *testing.T) {
 
 // The Job's name changes with each of its inputs, the password included, and holds none of them.
 func TestClientJobName(t *testing.T) {
-	base := []string{"script", "cql", "ezra_data", "ezra_data_app", "5.0.4", "sovereign-superuser", "Pa55word0123456789abcdefghijklmn"}
+	base := []string{"script", "ezra_data", "ezra_data_app", "5.0.4", "gs-iad-c-ezra-cql-keyspace", "sovereign-superuser", "Pa55word0123456789abcdefghijklmn"}
 	name := ClientJobName("gs-iad-c-ezra", base...)
 	if !strings.HasPrefix(name, "gs-iad-c-ezra-cql-") || len(name) > 63 || strings.Contains(name, base[6]) {
 		t.Errorf("name %q", name)
@@ -86,10 +109,78 @@ func TestClientJobName(t *testing.T) {
 	}
 }
 
+// clientJob declares a client role with the mocks answering password to its RandomPassword and
+// returns the inputs of its Job and of its keyspace ConfigMap.
+func clientJob(t *testing.T, password string, change func(*ClientRoleArgs)) (job, configMap resource.PropertyMap) {
+	t.Helper()
+	m := &captureMocks{inputs: map[string]resource.PropertyMap{}, password: password}
+	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+		k8s, err := kubernetes.NewProvider(ctx, "home", &kubernetes.ProviderArgs{})
+		if err != nil {
+			return err
+		}
+		a := clientRoleArgs(k8s)
+		if change != nil {
+			change(a)
+		}
+		_, err = NewClientRole(ctx, "gs-iad-c-ezra", a)
+		return err
+	}, pulumi.WithMocks("global-sovereign", "iad-ezra", m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	job, configMap = m.inputs["gs-iad-c-ezra-cql"], m.inputs["gs-iad-c-ezra-cql-keyspace"]
+	if job == nil || configMap == nil {
+		t.Fatalf("no Job or keyspace ConfigMap among %d resources", len(m.inputs))
+	}
+	return job, configMap
+}
+
+// A datacenter added or removed (the cluster's replication) changes the keyspace's ConfigMap,
+// in place, and neither the Job's name nor its spec: no client's Job runs again; the keyspace
+// exists by then and the global stack's Job alters it. A new password, keyspace or role is a
+// new Job (its pod template is immutable: a new name, so the provider replaces it and it runs).
+func TestClientJobIgnoresTheReplication(t *testing.T) {
+	name := func(job resource.PropertyMap) string {
+		return job["metadata"].ObjectValue()["name"].StringValue()
+	}
+	job, cm := clientJob(t, "Abc123", nil)
+	if got := cm["data"].ObjectValue()[KeyspaceCQLKey].StringValue(); got != ClientKeyspaceCQL("ezra_data", map[string]int{"ams": 3, "iad": 2}) {
+		t.Errorf("keyspace CQL %q", got)
+	}
+	if strings.Contains(fmt.Sprint(job), "NetworkTopologyStrategy") {
+		t.Errorf("the Job's spec holds the replication: %v", job)
+	}
+	more := func(a *ClientRoleArgs) { a.Replication = map[string]int{"ams": 3, "iad": 2, "syd": 2} }
+	job2, cm2 := clientJob(t, "Abc123", more)
+	if name(job2) != name(job) || !job2["spec"].DeepEquals(job["spec"]) {
+		t.Errorf("a new datacenter changes the Job: %s -> %s", name(job), name(job2))
+	}
+	if got := cm2["data"].ObjectValue()[KeyspaceCQLKey].StringValue(); !strings.Contains(got, "'syd': 2") {
+		t.Errorf("the ConfigMap does not follow the replication: %q", got)
+	}
+	for what, j := range map[string]resource.PropertyMap{
+		"password": func() resource.PropertyMap { j, _ := clientJob(t, "Xyz789", nil); return j }(),
+		"keyspace": func() resource.PropertyMap {
+			j, _ := clientJob(t, "Abc123", func(a *ClientRoleArgs) { a.Keyspace = "ezra_other" })
+			return j
+		}(),
+		"role": func() resource.PropertyMap {
+			j, _ := clientJob(t, "Abc123", func(a *ClientRoleArgs) { a.Role = "ezra_other_app" })
+			return j
+		}(),
+	} {
+		if name(j) == name(job) {
+			t.Errorf("a new %s keeps the Job's name %s", what, name(job))
+		}
+	}
+}
+
 // captureMocks records every resource's inputs by name; a RandomPassword answers a fixed result.
 type captureMocks struct {
-	mu     sync.Mutex
-	inputs map[string]resource.PropertyMap
+	mu       sync.Mutex
+	inputs   map[string]resource.PropertyMap
+	password string // the RandomPassword's result; Abc123 when empty
 }
 
 func (m *captureMocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
@@ -98,7 +189,11 @@ func (m *captureMocks) NewResource(args pulumi.MockResourceArgs) (string, resour
 	m.inputs[args.Name] = args.Inputs
 	out := args.Inputs.Copy()
 	if args.TypeToken == "random:index/randomPassword:RandomPassword" {
-		out["result"] = resource.MakeSecret(resource.NewStringProperty("Abc123"))
+		pw := m.password
+		if pw == "" {
+			pw = "Abc123"
+		}
+		out["result"] = resource.MakeSecret(resource.NewStringProperty(pw))
 	}
 	return args.Name + "-id", out, nil
 }

@@ -1,6 +1,7 @@
 package program_test
 
 import (
+	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
@@ -209,12 +210,26 @@ func TestCassandraClientRoleInTheGraphs(t *testing.T) {
 		t.Errorf("the client Secret does not wait for the Job: %v", client.DependsOn)
 	}
 
-	// The keyspace gets the replication the cluster's own Job sets on every keyspace.
+	// The keyspace gets the replication the cluster's own Job sets on every keyspace, from a
+	// ConfigMap beside the Job (the Job's spec holds no replication: a datacenter's change runs
+	// no client Job), mounted by the Job, which waits for it.
 	var cql string
-	for _, e := range asList(asMap(asList(pod["containers"])[0])["env"]) {
-		if asMap(e)["name"] == "CQL" {
-			cql = asString(asMap(e)["value"])
+	for _, c := range g.ByType("kubernetes:core/v1:ConfigMap") {
+		m := asMap(c.Inputs["metadata"])
+		if m["namespace"] != cassandra.Namespace || m["name"] != "gs-iad-c-ezra-cql-keyspace" {
+			continue
 		}
+		cql = asString(asMap(c.Inputs["data"])[cassandracluster.KeyspaceCQLKey])
+		if c.Provider != home || !slices.Contains(job.DependsOn, c.URN) {
+			t.Errorf("keyspace ConfigMap in %s; the Job waits for %v", c.Provider, job.DependsOn)
+		}
+	}
+	var mounted bool
+	for _, v := range asList(pod["volumes"]) {
+		mounted = mounted || asMap(asMap(v)["configMap"])["name"] == "gs-iad-c-ezra-cql-keyspace"
+	}
+	if !mounted || strings.Contains(fmt.Sprint(job.Inputs), "NetworkTopologyStrategy") {
+		t.Errorf("the Job does not read the keyspace's CQL from its ConfigMap: %v", pod["volumes"])
 	}
 	v := viewCassandra(t, after["global"].Graph)
 	rep := regexp.MustCompile(`CREATE KEYSPACE IF NOT EXISTS platform WITH replication = (\{[^}]*\});`).FindStringSubmatch(v.cql)
@@ -324,6 +339,14 @@ func checkTrustManager(t *testing.T, fleet *config.Fleet, results map[string]*sy
 		if asMap(asMap(vals["app"])["trust"])["namespace"] != cassandra.Namespace || asMap(vals["secretTargets"])["enabled"] != false ||
 			asMap(vals["defaultPackage"])["enabled"] != false || asMap(vals["resources"])["limits"] == nil {
 			t.Errorf("%s: trust-manager values %v", name, vals)
+		}
+		// The chart writes the webhook's CA into its caBundle itself (v0.24.0 templates/webhook.yaml),
+		// rather than leaving it to cainjector after the release: the Bundle declared right after
+		// the release must not meet a webhook the API server does not trust yet. approverPolicy
+		// with helmCert makes the chart fail.
+		tls := asMap(asMap(asMap(vals["app"])["webhook"])["tls"])
+		if asMap(tls["helmCert"])["enabled"] != true || asMap(tls["approverPolicy"])["enabled"] == true {
+			t.Errorf("%s: trust-manager webhook TLS %v: want helmCert.enabled true (the caBundle in the release), approverPolicy off", name, tls)
 		}
 		if b.Provider != rel.Provider || !slices.Contains(b.DependsOn, rel.URN) {
 			t.Errorf("%s: Bundle in %s after %v", name, b.Provider, b.DependsOn)
