@@ -61,8 +61,8 @@ type PolicyArgs struct {
 	// Reaper: Reaper runs in this datacenter (the cluster has repairs and this is the first
 	// datacenter, the control plane's), calling its nodes and called by the local operator.
 	Reaper bool
-	// ReaperCIDR: the VPC Reaper runs in when it runs in another datacenter's region: it reads
-	// the nodes' metrics endpoint (opspolicy.go).
+	// ReaperCIDR: the Cassandra tier Reaper runs in when it runs in another datacenter's region:
+	// it reads the nodes' metrics endpoint (opspolicy.go).
 	ReaperCIDR string
 }
 

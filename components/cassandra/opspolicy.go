@@ -45,8 +45,8 @@ func opsPolicies(a PolicyArgs) []Policy {
 		// keeps its state in CQL (storageType cassandra). Before each segment it reads every
 		// replica's pending compactions from the metrics endpoint, plain http
 		// (cassandra-reaper management/http/HttpMetricsProxy), and postpones the segment when it
-		// cannot. Nodes of other datacenters admit it through the control plane's VPC on 8080
-		// (cassandra-nodes) and on the metrics port (below).
+		// cannot. Nodes of other datacenters admit it through the control plane's Cassandra tier
+		// (it runs on those nodes) on 8080 (cassandra-nodes) and on the metrics port (below).
 		out = append(out,
 			Policy{Name: "cassandra-reaper", Selects: CassandraPodLabel, Rules: []PolicyRule{
 				{Port: ManagementPort, From: []string{ReaperPods}},

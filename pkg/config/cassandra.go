@@ -194,17 +194,32 @@ const (
 	ControlPlaneOpsMilli     = 300 // the operator's 100m, Reaper's 100m and its init container's 100m
 )
 
-// cassandraNodeAddresses is how many addresses of its subnet a Cassandra node takes: the VPC CNI
-// gives a node's pods addresses of the node's subnet and keeps a warm ENI's worth free beside the
-// attached ones (WARM_ENI_TARGET 1), about two ENIs of 15 addresses on the r families' sizes up
-// to 2xlarge, and the node's own address.
-const cassandraNodeAddresses = 32
+// cassandraENIAddresses is how many IPv4 addresses one network interface of each size of the r
+// families holds (EC2 User Guide, "IP addresses per network interface per instance type": r5,
+// r6i, r7i large 10, xlarge and 2xlarge 15, 4xlarge to 12xlarge 30, 16xlarge and 24xlarge 50;
+// cassandraMaxPods follows from the same table). The VPC CNI gives a node's pods addresses of the
+// node's subnet and, with WARM_ENI_TARGET 1 (its default, which components/cluster keeps), holds
+// every address of the attached interfaces and of one warm interface: a Cassandra node, with few
+// pods, holds two interfaces' worth (amazon-vpc-cni-k8s docs/eni-and-ip-target.md).
+var cassandraENIAddresses = map[string]int{"large": 10, "xlarge": 15, "2xlarge": 15, "4xlarge": 30, "8xlarge": 30,
+	"12xlarge": 30, "16xlarge": 50, "24xlarge": 50}
+
+// cassandraSurgeNodes is how many nodes beyond a rack's size its node group may run during an
+// update: EKS launches new nodes before it drains the old ones (the update's surge), so the
+// subnet must hold them too.
+const cassandraSurgeNodes = 2
+
+// CassandraNodeAddresses is how many addresses of its subnet a Cassandra node of the size takes
+// (two interfaces' worth); 0 for an unknown size.
+func CassandraNodeAddresses(size string) int { return 2 * cassandraENIAddresses[size] }
 
 // CassandraSubnetCapacity is each AZ's Cassandra subnet of a VPC (netplan) and how many Cassandra
-// nodes it holds; "" for a VPC CIDR that is not valid.
-func CassandraSubnetCapacity(vpcCIDR string) (string, int) {
+// nodes of the size it holds per AZ, with an update's surge kept free; "" for a VPC CIDR that is
+// not valid or a size that is not known.
+func CassandraSubnetCapacity(vpcCIDR, size string) (string, int) {
 	vpc, err := netip.ParsePrefix(vpcCIDR)
-	if err != nil || vpc.Bits() < netplan.MinPrefix || vpc.Bits() > netplan.MaxPrefix {
+	per := CassandraNodeAddresses(size)
+	if err != nil || per == 0 || vpc.Bits() < netplan.MinPrefix || vpc.Bits() > netplan.MaxPrefix {
 		return "", 0
 	}
 	plan, err := netplan.Compute(vpc.Masked(), 1)
@@ -213,7 +228,7 @@ func CassandraSubnetCapacity(vpcCIDR string) (string, int) {
 	}
 	sub := plan.Cassandra[0]
 	usable := 1<<(32-sub.Bits()) - 5 // AWS keeps 5 addresses of every subnet
-	return sub.String(), usable / cassandraNodeAddresses
+	return sub.String(), max(usable/per-cassandraSurgeNodes, 0)
 }
 
 // MaxCassandraSources is how many peer datacenters' VPCs a Cassandra nodes' security group can
@@ -285,10 +300,11 @@ func (s *Stack) validateCassandra(is *issues) {
 		is.add(keyPath(KeyCassandra, "size"), "%d nodes over %d availability zones: want a multiple of %d (one rack per zone, the same number of nodes in each)",
 			c.Size, zones, zones)
 	case zones > 0:
-		if subnet, most := CassandraSubnetCapacity(s.Network.VPCCIDR); subnet != "" && c.Size/zones > most {
-			is.add(keyPath(KeyCassandra, "size"), "%d nodes per availability zone do not fit the zone's Cassandra subnet (%s in VPC %s: at most %d nodes of %d addresses each, "+
-				"which the VPC CNI keeps for a node's pods); want at most %d nodes, or a larger VPC",
-				c.Size/zones, subnet, s.Network.VPCCIDR, most, cassandraNodeAddresses, most*zones)
+		_, size, _ := strings.Cut(c.InstanceType, ".")
+		if subnet, most := CassandraSubnetCapacity(s.Network.VPCCIDR, size); subnet != "" && c.Size/zones > most {
+			is.add(keyPath(KeyCassandra, "size"), "%d nodes per availability zone do not fit the zone's Cassandra subnet (%s in VPC %s holds at most %d %s nodes "+
+				"of %d addresses each, which the VPC CNI keeps for a node's pods, with %d more for an update's new nodes); want at most %d nodes, a smaller instance size or a larger VPC",
+				c.Size/zones, subnet, s.Network.VPCCIDR, most, c.InstanceType, CassandraNodeAddresses(size), cassandraSurgeNodes, most*zones)
 		}
 	}
 	switch {

@@ -103,8 +103,11 @@ func TestCassandraRules(t *testing.T) {
 			"4 nodes over 3 availability zones: want a multiple of 3 (one rack per zone", 47},
 		{"size 0", "size: 3", "size: 0", cass + "size", "0: want 1 to 90 nodes", 47},
 		{"size above 90", "size: 3", "size: 93", cass + "size", "93: want 1 to 90 nodes", 47},
-		{"more nodes than the Cassandra subnets hold", "size: 3", "size: 48", cass + "size",
-			"16 nodes per availability zone do not fit the zone's Cassandra subnet (10.2.240.0/23 in VPC 10.2.0.0/16: at most 15 nodes", 47},
+		{"more nodes than the Cassandra subnets hold", "size: 3", "size: 45", cass + "size",
+			"15 nodes per availability zone do not fit the zone's Cassandra subnet (10.2.240.0/23 in VPC 10.2.0.0/16 holds at most 14 r6i.2xlarge nodes of 30 addresses each", 47},
+		{"large instances take more addresses", "    size: 3\n    replicationFactor: 2\n    instanceType: r6i.2xlarge\n",
+			"    size: 12\n    replicationFactor: 2\n    instanceType: r7i.24xlarge\n", cass + "size",
+			"4 nodes per availability zone do not fit the zone's Cassandra subnet (10.2.240.0/23 in VPC 10.2.0.0/16 holds at most 3 r7i.24xlarge nodes of 100 addresses each", 47},
 		{"replication factor 0", "replicationFactor: 2", "replicationFactor: 0", cass + "replicationFactor", "0: want at least 1", 48},
 		{"replication factor above size", "replicationFactor: 2", "replicationFactor: 4", cass + "replicationFactor",
 			"4 is more than the datacenter's 3 nodes: a keyspace cannot keep more copies than there are nodes", 48},
@@ -165,7 +168,7 @@ func TestCassandraRules(t *testing.T) {
 // The largest values that fit are accepted: the limits of the rules above are where they say.
 func TestCassandraLimitsAccepted(t *testing.T) {
 	for _, r := range [][2]string{
-		{"size: 3", "size: 45"}, // 15 per AZ: what the /16's Cassandra subnets hold
+		{"size: 3", "size: 42"}, // 14 r6i.2xlarge per AZ: what the /16's Cassandra subnets hold beside an update's surge
 		{"replicationFactor: 2", "replicationFactor: 3"},
 		{"memory: 48Gi", "memory: 58Gi"},
 		{`cpu: "6"`, `cpu: "7"`},
