@@ -52,9 +52,14 @@ const (
 // webhook is trusted as soon as its pods are ready. templates/certificate.yaml then renders
 // nothing (no Issuer, no Certificate: cert-manager is not involved), and
 // templates/deployment.yaml adds a random pod annotation so the pods restart onto the new
-// certificate. The trade-offs: the certificate is valid ten years and is regenerated only by a
-// Helm upgrade (every upgrade: a new CA, the Secret, the caBundle and a pod roll together, which
-// Helm's wait covers), and the CA's key is discarded. The provider diffs a release on its inputs,
+// certificate. The trade-offs, against the chart's own advice ("avoid using Helm-generated certs
+// in production", values.yaml): the serving certificate is valid ten years (its generated CA
+// longer) and is regenerated only by a Helm upgrade (every upgrade: a new CA, the Secret, the
+// caBundle and a pod roll together, which Helm's wait covers), and the CA's key is discarded. The
+// webhook validates Bundles only, and the first-install race the chart's cert-manager mode has
+// would fail a region's first up. Switching an existing trust-manager install to helmCert fails
+// its Helm upgrade (Helm will not adopt the trust-manager-tls Secret cert-manager made): delete
+// that Secret first; no committed stack has ever run trust-manager. The provider diffs a release on its inputs,
 // not its rendered manifest, so the random certificate is no perpetual diff. Conflicts checked:
 // app.webhook.tls.approverPolicy.enabled must stay false (the chart fails on both), and no
 // other value here touches the webhook.

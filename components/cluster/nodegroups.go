@@ -122,7 +122,7 @@ func (b *builder) nodeGroup(g NodeGroupArgs, after []pulumi.Resource) (NodeGroup
 		},
 		Labels:       pulumi.ToStringMap(g.Labels),
 		Taints:       taints,
-		UpdateConfig: &awseks.NodeGroupUpdateConfigArgs{MaxUnavailablePercentage: pulumi.Int(33)},
+		UpdateConfig: updateConfig(g),
 		Tags:         pulumi.StringMap{"nodegroup": pulumi.String(g.Name)},
 		// The control plane's version, from its output: on a bump Pulumi updates the control
 		// plane, then the group (EKS refuses a group newer than its control plane, and the next
@@ -161,4 +161,16 @@ func launchedTags(tags map[string]string, name string) ec2.LaunchTemplateTagSpec
 		out = append(out, ec2.LaunchTemplateTagSpecificationArgs{ResourceType: pulumi.String(t), Tags: m})
 	}
 	return out
+}
+
+// updateConfig is how many of a group's nodes an update may take down at once: a third of a
+// general or spot group, one node of a fixed-size group (a Cassandra rack), whose pods
+// cass-operator's disruption budget lets go one at a time; EKS then launches at most two new
+// nodes for the rack (the larger of two per AZ and maxUnavailable), the surge config keeps free
+// in the rack's subnet (config.CassandraSubnetCapacity).
+func updateConfig(g NodeGroupArgs) *awseks.NodeGroupUpdateConfigArgs {
+	if g.FixedSize {
+		return &awseks.NodeGroupUpdateConfigArgs{MaxUnavailable: pulumi.Int(1)}
+	}
+	return &awseks.NodeGroupUpdateConfigArgs{MaxUnavailablePercentage: pulumi.Int(33)}
 }

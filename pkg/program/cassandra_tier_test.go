@@ -68,6 +68,11 @@ func TestCassandraNodesInTheirOwnTier(t *testing.T) {
 			if rack && (len(subnets) != 1 || inTier != 1) || !rack && inTier != 0 {
 				t.Errorf("%s: node group %s in subnets %v (Cassandra rack %v)", name, ng.Name, subnets, rack)
 			}
+			// A rack updates one node at a time (cass-operator's budget), so EKS surges at most
+			// two nodes into its subnet, what the config's capacity check keeps free.
+			if u := asMap(ng.Inputs["updateConfig"]); rack && (u["maxUnavailable"] != float64(1) || u["maxUnavailablePercentage"] != nil) {
+				t.Errorf("%s: rack %s updates with %v, want maxUnavailable 1", name, ng.Name, u)
+			}
 		}
 		var operator map[string]any
 		var operatorDeps []string
