@@ -34,22 +34,26 @@ type AccessArgs struct {
 }
 
 // ICMP type 3 code 4 (destination unreachable, fragmentation needed): path MTU discovery. Nodes
-// and pods send 9001-byte frames; inter-region VPC peering carries at most 1500 bytes (Amazon
-// VPC User Guide, "Network maximum transmission unit (MTU) for your EC2 instance": traffic over
-// an inter-Region VPC peering connection has a maximum MTU of 1500), so a large internode or
-// streaming packet is dropped with this message, and a security group that does not admit it
-// leaves the TCP connection hanging instead of lowering its segment size.
+// and pods send 9001-byte frames; inter-Region VPC peering carries at most 8500 bytes, and traffic
+// through an internet gateway or a NAT gateway's way out, a VPN, or between Regions by any other
+// path at most 1500 (EC2 User Guide, "Network maximum transmission unit (MTU) for your EC2
+// instance"), so a large internode or streaming packet is dropped with this message, and a
+// security group that does not admit it leaves the TCP connection hanging instead of lowering
+// its segment size.
 //
 // Pods cannot count on that message: the network policy agent evaluates an ICMP packet as a new
 // flow and a NetworkPolicy cannot admit ICMP (aws-network-policy-agent v1.3.7
 // pkg/ebpf/c/tc.v4ingress.bpf.c; issue #207, PR #561 closed unmerged), so it is dropped at any
 // pod with an ingress policy, and every Cassandra pod has one. The Cassandra regions therefore
-// clamp their pods' MTU to PeeringMTU (components/cluster Args.PodMTU): TCP then announces an MSS
-// that fits the peering and no fragmentation-needed reply is ever sent to a pod. The rule stays
-// for the nodes' own traffic, which keeps the ENI's 9001.
+// clamp their pods' MTU to PodMTU (components/cluster Args.PodMTU): TCP then announces an MSS that
+// fits every path a pod's traffic takes, the peering's 8500 and the 1500 of what leaves through
+// the NAT gateway, and no fragmentation-needed reply is ever needed by a pod. 1500 rather than
+// 8500: a pod cannot learn that a path is smaller. The rule stays for the nodes' own traffic,
+// which keeps the ENI's 9001.
 const (
-	// PeeringMTU is the largest packet inter-Region VPC peering carries (the User Guide page above).
-	PeeringMTU = 1500
+	// PodMTU is the MTU of the Cassandra regions' pods: the smallest of the paths their traffic
+	// takes (the User Guide page above).
+	PodMTU = 1500
 
 	icmpFragmentationNeededType = 3
 	icmpFragmentationNeededCode = 4

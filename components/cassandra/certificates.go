@@ -66,6 +66,9 @@ const certManagerAPI = "cert-manager.io/v1"
 // certificatesArgs are what the region's certificates need.
 type certificatesArgs struct {
 	controlPlane bool
+	// datacenter is the region's datacenter (its CassandraDatacenter's name), which the
+	// management API Secrets name so that cass-operator reconciles it when they are written.
+	datacenter string
 	// nativeHosts are the names clients reach the datacenter's CQL at (its Service).
 	nativeHosts []string
 	// after: cert-manager (its CRDs) and the operator release (the namespace).
@@ -150,6 +153,9 @@ func newCertificates(ctx *pulumi.Context, name string, args certificatesArgs, op
 		if len(c.dnsNames) > 0 {
 			spec["dnsNames"] = pulumi.ToStringArray(c.dnsNames)
 		}
+		if c.watched && args.datacenter != "" {
+			spec["secretTemplate"] = pulumi.Map{"annotations": pulumi.StringMap{DatacenterAnnotation: pulumi.String(args.datacenter)}}
+		}
 		if c.jks {
 			spec["keystores"] = pulumi.Map{"jks": pulumi.Map{"create": pulumi.Bool(true),
 				"passwordSecretRef": pulumi.Map{"name": pw.Metadata.Name().Elem(), "key": pulumi.String(StorePasswordKey)}}}
@@ -172,7 +178,21 @@ type leafCertificate struct {
 	secret, commonName string
 	usages, dnsNames   []string
 	jks                bool // JKS keystore and truststore for Cassandra
+	// watched: the Secret carries DatacenterAnnotation (the management API's pair, below).
+	watched bool
 }
+
+// DatacenterAnnotation on a Secret makes cass-operator reconcile the CassandraDatacenter it names
+// (same namespace) whenever the Secret is created, updated or deleted (cass-operator v1.30.3
+// internal/controllers/cassandra/cassandradatacenter_controller.go: configSecretMapFn and its
+// predicate, apis/cassandra/v1beta1 DatacenterAnnotation). The management API's Secrets carry it:
+// cass-operator builds its HTTP client from them before anything else (CreateReconciliationContext
+// -> BuildHttpClient), and a Secret not written yet returns Kubernetes' NotFound, which the
+// controller reads as "the datacenter was deleted" and drops without a requeue
+// (reconcile.TerminalError); nothing else watches these Secrets. With the annotation the Secret's
+// creation by cert-manager reconciles the datacenter again, so a datacenter added before its
+// region has issued them does not wait for a manual nudge.
+const DatacenterAnnotation = "cassandra.datastax.com/datacenter"
 
 // The usages every leaf carries. Each is presented as a client somewhere as well as a server,
 // and each client's verifier checks the extended key usage:
@@ -202,8 +222,8 @@ func leafCertificates(nativeHosts []string) []leafCertificate {
 	return []leafCertificate{
 		{secret: InternodeSecret, commonName: "cassandra-internode", usages: leafUsages, jks: true},
 		{secret: NativeSecret, commonName: "cassandra-native", usages: leafUsages, dnsNames: nativeHosts, jks: true},
-		{secret: ManagementServerSecret, commonName: "cassandra-mgmt-server", usages: leafUsages},
-		{secret: ManagementClientSecret, commonName: "cassandra-mgmt-client", usages: leafUsages},
+		{secret: ManagementServerSecret, commonName: "cassandra-mgmt-server", usages: leafUsages, watched: true},
+		{secret: ManagementClientSecret, commonName: "cassandra-mgmt-client", usages: leafUsages, watched: true},
 	}
 }
 

@@ -192,7 +192,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 
 	// TLS for internode, CQL and the management API, under the cluster's one CA, and the
 	// namespace's ingress policies.
-	if _, err := newCertificates(ctx, name, certificatesArgs{controlPlane: args.ControlPlane, nativeHosts: args.NativeHosts,
+	if _, err := newCertificates(ctx, name, certificatesArgs{controlPlane: args.ControlPlane, datacenter: args.Code, nativeHosts: args.NativeHosts,
 		after: []pulumi.Resource{certManager, d.Operator}, protect: args.Protect, ops: args.Policy}, inCluster); err != nil {
 		return nil, err
 	}

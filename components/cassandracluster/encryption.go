@@ -42,15 +42,16 @@ func stores(secret string) pulumi.Map {
 // controllers/k8ssandra/schemas.go), cass-operator locally (pkg/httphelper/security.go).
 //
 // skipSecretValidation: cass-operator v1.30.3 validates both Secrets in IsValid on every
-// reconcile, and a failure (a Secret not there yet) is a reconcile.TerminalError: no requeue, and
-// cass-operator does not watch these Secrets, so a datacenter created before its region's
-// cert-manager has issued them (a datacenter added to a running cluster: the CA reaches its region
-// in the same global update that names it) would wait for a manual nudge. Skipped, the missing
-// Secret surfaces where the HTTP client is built (BuildHttpClient in CreateReconciliationContext),
-// an ordinary error that is retried with backoff, and the pods wait for their Secret volumes. What
-// the validation checked is guaranteed otherwise: cert-manager writes kubernetes.io/tls Secrets
-// with ca.crt and a PKCS#8 key, and the usages that pass cass-operator's chain check are tested
-// (components/cassandra TestLeafCertificatesPassTheirVerifiers).
+// reconcile, and a failure is a reconcile.TerminalError (no requeue). The flag skips that
+// validation (a Secret mid-renewal, or the server Secret not there yet, no longer stops the
+// datacenter for good); what it checked is guaranteed otherwise: cert-manager writes
+// kubernetes.io/tls Secrets with ca.crt and a PKCS#8 key, and the usages that pass cass-operator's
+// chain check are tested (components/cassandra TestLeafCertificatesPassTheirVerifiers). It does
+// not cover a client Secret that does not exist yet: cass-operator builds its HTTP client from it
+// first (CreateReconciliationContext -> BuildHttpClient), gets NotFound, and drops the request as
+// if the datacenter were deleted. What covers that is the Secrets' annotation naming the
+// datacenter (components/cassandra DatacenterAnnotation): cert-manager writing them reconciles the
+// datacenter again.
 func securitySpec() pulumi.Map {
 	return pulumi.Map{
 		"serverEncryptionStores": stores(cassandra.InternodeSecret),

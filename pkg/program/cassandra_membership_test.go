@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/global-sovereign/global-sovereign/components/cassandra"
 	"github.com/global-sovereign/global-sovereign/components/cassandracluster"
 	"github.com/global-sovereign/global-sovereign/internal/fleettest"
 	"github.com/global-sovereign/global-sovereign/pkg/config"
@@ -257,14 +258,24 @@ func TestCassandraAddedDatacenterDoesNotWedgeOnItsCertificates(t *testing.T) {
 	if manual := asMap(asMap(c["managementApiAuth"])["manual"]); manual["skipSecretValidation"] != true {
 		t.Errorf("managementApiAuth.manual %v: a datacenter created before its Secrets stays invalid until someone edits it", manual)
 	}
-	certs := 0
+	certs, watched := 0, 0
 	for _, r := range results["aaa"].Graph.ByType("kubernetes:cert-manager.io/v1:Certificate") {
 		certs++
 		if ann := asMap(asMap(r.Inputs["metadata"])["annotations"]); ann["pulumi.com/skipAwait"] != "true" {
 			t.Errorf("aaa: Certificate %s waits (%v) for a CA only the global stack replicates", r.Name, ann)
 		}
+		// The management API's Secrets name the datacenter, so cass-operator reconciles it again
+		// when cert-manager writes them (a NotFound on its HTTP client's Secret is dropped as a
+		// deleted datacenter, with no requeue).
+		spec := asMap(r.Inputs["spec"])
+		if name := asString(spec["secretName"]); name == cassandra.ManagementServerSecret || name == cassandra.ManagementClientSecret {
+			watched++
+			if got := asMap(asMap(spec["secretTemplate"])["annotations"])[cassandra.DatacenterAnnotation]; got != "aaa" {
+				t.Errorf("aaa: %s's Secret names datacenter %v, want aaa", name, got)
+			}
+		}
 	}
-	if certs == 0 {
-		t.Error("aaa issues no certificates")
+	if certs == 0 || watched != 2 {
+		t.Errorf("aaa issues %d certificates, %d of them the management API's (want 2)", certs, watched)
 	}
 }

@@ -296,8 +296,8 @@ func TestDatacenterRacksNodesAndStorage(t *testing.T) {
 			if err := json.Unmarshal([]byte(s), &cfg); err != nil {
 				t.Fatalf("%s: vpc-cni configuration %q: %v", x.Name, s, err)
 			}
-			if mtu, err := strconv.Atoi(cfg.Env["POD_MTU"]); err != nil || mtu > cassandra.PeeringMTU {
-				t.Errorf("%s: pod MTU %q, want at most %d", x.Name, cfg.Env["POD_MTU"], cassandra.PeeringMTU)
+			if mtu, err := strconv.Atoi(cfg.Env["POD_MTU"]); err != nil || mtu > cassandra.PodMTU {
+				t.Errorf("%s: pod MTU %q, want at most %d", x.Name, cfg.Env["POD_MTU"], cassandra.PodMTU)
 			}
 		}
 		if cnis != 1 {

@@ -64,9 +64,10 @@ func prepareCassandra(ctx *pulumi.Context, e *regionEnv, args *cluster.Args) err
 		})
 	}
 	args.ExternalSNAT = true
-	// Pods reach the other datacenters over inter-Region peering, where path MTU discovery does
-	// not reach them (cassandra.PeeringMTU).
-	args.PodMTU = cassandra.PeeringMTU
+	// Path MTU discovery does not reach the pods (the network policy agent drops the ICMP), and
+	// their traffic crosses inter-Region peering (8500) and the NAT gateway (1500):
+	// cassandra.PodMTU.
+	args.PodMTU = cassandra.PodMTU
 	if c.ControlPlane {
 		return nil
 	}
