@@ -34,6 +34,7 @@ var onlineChecks = []awscheck.Check{
 	awscheck.Backup,             // AWS Backup opted in to Aurora per region; the copy vault's key usable (pkg/awscheck/backup.go)
 	awscheck.AuroraWriter,       // each Aurora writer is the instance the roll changes last, or the failover that makes it so (pkg/awscheck/writer.go)
 	awscheck.AddonVersions,      // every pinned EKS add-on build listed by EKS for its Kubernetes version in its region (pkg/awscheck/addons.go)
+	awscheck.AddonConfiguration, // the pinned vpc-cni build's schema takes the env the program sets, POD_MTU included (pkg/awscheck/addonconfig.go)
 }
 
 func newPreflight(g *globalFlags) *cobra.Command {

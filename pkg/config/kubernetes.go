@@ -213,3 +213,33 @@ func validateKubernetesVersion(is *issues, c *Cluster) {
 		}
 	}
 }
+
+// Environment variables this program sets on the VPC CNI through the vpc-cni add-on's
+// configurationValues (components/cluster), beside those pulumi-eks sets itself. EKS refuses
+// configuration values its add-on build's schema does not have, so preflight --online checks
+// every name the cluster's configuration carries against DescribeAddonConfiguration
+// (pkg/awscheck/addonconfig.go).
+const (
+	CNIEnvPluginLogLevel = "AWS_VPC_K8S_PLUGIN_LOG_LEVEL" // every cluster
+	CNIEnvPodMTU         = "POD_MTU"                      // clusters of a region with a Cassandra datacenter
+)
+
+// pulumiEKSCNIEnv are the env names pulumi-eks v3.9.1 writes into the vpc-cni configuration
+// itself (nodejs/eks/cluster/addons/cni-addon.ts, as pkg/synth's model of it writes them).
+var pulumiEKSCNIEnv = []string{"WARM_ENI_TARGET", "AWS_VPC_K8S_CNI_LOGLEVEL", "AWS_VPC_K8S_CNI_LOG_FILE",
+	"AWS_VPC_K8S_CNI_VETHPREFIX", "AWS_VPC_ENI_MTU", "AWS_VPC_K8S_PLUGIN_LOG_FILE", "ENABLE_POD_ENI",
+	"AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG", "AWS_VPC_K8S_CNI_EXTERNALSNAT"}
+
+// VPCCNIEnv is the names of every VPC CNI environment variable s's cluster configures, pulumi-eks's
+// and the program's, sorted (pkg/program TestVPCCNIEnvIsWhatPreflightChecks holds it to the graph).
+func (s *Stack) VPCCNIEnv() []string {
+	if s.Cluster == nil {
+		return nil
+	}
+	out := append(slices.Clone(pulumiEKSCNIEnv), CNIEnvPluginLogLevel)
+	if s.IsRegion() && s.Cassandra != nil {
+		out = append(out, CNIEnvPodMTU)
+	}
+	slices.Sort(out)
+	return out
+}

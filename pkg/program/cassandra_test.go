@@ -269,8 +269,8 @@ func TestDatacenterRacksNodesAndStorage(t *testing.T) {
 				t.Errorf("%s: %s instances %v %v", x.Name, ng.Name, in["instanceTypes"], in["capacityType"])
 			}
 		}
-		// The region's in-cluster objects (the operators run on the general nodes) do not wait
-		// for the Cassandra groups: one AZ short of capacity must not hold up the whole layer
+		// The region's Kubernetes provider (and so the in-cluster objects but the control plane's
+		// operator release, which runs on the Cassandra nodes) does not wait for the Cassandra groups: one AZ short of capacity must not hold up the whole layer
 		// (TestCapacityGating). The datacenter's pods come from the K8ssandraCluster, which the
 		// global stack applies after this stack's groups exist.
 		k8s := ownKubernetesProvider(t, g, x.Name)
@@ -283,8 +283,9 @@ func TestDatacenterRacksNodesAndStorage(t *testing.T) {
 		if cni := one(t, g, x.Name, "eks:index:Cluster").Inputs["vpcCniOptions"].(map[string]any); cni["externalSnat"] != true {
 			t.Errorf("%s: VPC CNI options %v: pods would reach peer VPCs as their node", x.Name, cni)
 		}
-		// Pods talk over inter-Region peering (MTU 1500), where the ICMP of path MTU discovery
-		// never reaches a pod under a NetworkPolicy: their MTU is clamped at the start.
+		// Pods talk over inter-Region peering (8500) and out through the NAT gateway (1500), and
+		// the ICMP of path MTU discovery never reaches a pod under a NetworkPolicy: their MTU is
+		// clamped at the start.
 		cnis := 0
 		for _, a := range g.ModelledByType("aws:eks/addon:Addon") {
 			if a.Inputs["addonName"] != "vpc-cni" {
