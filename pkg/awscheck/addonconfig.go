@@ -24,7 +24,8 @@ var AddonConfiguration = Check{Name: "eks-addon-configuration", Run: addonConfig
 
 func addonConfiguration(ctx context.Context, env Env, fleet *config.Fleet, names []string) ([]Finding, error) {
 	type query struct{ region, version string }
-	accepted := map[query]map[string]bool{}
+	accepted := map[query]map[string]bool{} // nil: the schema could not be read
+	var out []Finding
 	type miss struct {
 		query
 		key string
@@ -38,11 +39,21 @@ func addonConfiguration(ctx context.Context, env Env, fleet *config.Fleet, names
 		}
 		q := query{s.Settings.AWSRegion, s.Cluster.AddonVersions()[config.AddonVPCCNI]}
 		if _, ok := accepted[q]; !ok {
-			keys, err := vpcCNIEnvSchema(ctx, env, q.region, q.version)
+			keys, found, err := vpcCNIEnvSchema(ctx, env, q.region, q.version)
 			if err != nil {
 				return nil, fmt.Errorf("eks:DescribeAddonConfiguration %s %s in %s: %w", config.AddonVPCCNI, q.version, q.region, err)
 			}
+			if !found {
+				// A schema this check cannot read is said once, never turned into a problem per key.
+				out = append(out, Finding{Severity: Warning, Stacks: []string{n},
+					Message: fmt.Sprintf("the configuration schema of %s %s in %s has no env object this check can read: the env names were not checked", config.AddonVPCCNI, q.version, q.region),
+					Fix:     fmt.Sprintf("aws eks describe-addon-configuration --region %s --addon-name %s --addon-version %s --query configurationSchema --output text", q.region, config.AddonVPCCNI, q.version)})
+				keys = nil
+			}
 			accepted[q] = keys
+		}
+		if accepted[q] == nil {
+			continue
 		}
 		for _, key := range s.VPCCNIEnv() {
 			if accepted[q][key] {
@@ -58,7 +69,6 @@ func addonConfiguration(ctx context.Context, env Env, fleet *config.Fleet, names
 	slices.SortFunc(order, func(a, b miss) int {
 		return strings.Compare(a.region+" "+a.version+" "+a.key, b.region+" "+b.version+" "+b.key)
 	})
-	var out []Finding
 	for _, m := range order {
 		out = append(out, Finding{Severity: Problem, Stacks: stacks[m],
 			Message: fmt.Sprintf("EKS in %s does not take env %s in the configuration of %s %s: creating or updating the add-on fails (InvalidParameterException)",
@@ -69,30 +79,64 @@ func addonConfiguration(ctx context.Context, env Env, fleet *config.Fleet, names
 	return out, nil
 }
 
-// vpcCNIEnvSchema returns the environment variable names the build's configuration schema takes.
-func vpcCNIEnvSchema(ctx context.Context, env Env, region, version string) (map[string]bool, error) {
+// vpcCNIEnvSchema returns the environment variable names the build's configuration schema takes,
+// or ok false when the schema has no env object to read (then nothing is judged).
+func vpcCNIEnvSchema(ctx context.Context, env Env, region, version string) (keys map[string]bool, ok bool, err error) {
 	q := url.Values{"addonName": {config.AddonVPCCNI}, "addonVersion": {version}}
 	var resp struct {
-		AddonName           string `json:"addonName"`
-		AddonVersion        string `json:"addonVersion"`
 		ConfigurationSchema string `json:"configurationSchema"`
 	}
 	if err := RESTGet(ctx, env, region, "eks", "/addons/configuration-schemas?"+q.Encode(), &resp); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	var schema struct {
-		Properties struct {
-			Env struct {
-				Properties map[string]json.RawMessage `json:"properties"`
-			} `json:"env"`
-		} `json:"properties"`
+	var root map[string]any
+	if err := json.Unmarshal([]byte(resp.ConfigurationSchema), &root); err != nil {
+		return nil, false, fmt.Errorf("configuration schema of %s %s: %w", config.AddonVPCCNI, version, err)
 	}
-	if err := json.Unmarshal([]byte(resp.ConfigurationSchema), &schema); err != nil {
-		return nil, fmt.Errorf("configuration schema of %s %s: %w", config.AddonVPCCNI, version, err)
+	envSchema := schemaProperty(root, resolveRef(root, root), "env")
+	props, ok := envSchema["properties"].(map[string]any)
+	if !ok {
+		return nil, false, nil
 	}
-	out := map[string]bool{}
-	for k := range schema.Properties.Env.Properties {
-		out[k] = true
+	keys = map[string]bool{}
+	for k := range props {
+		keys[k] = true
 	}
-	return out, nil
+	return keys, true, nil
+}
+
+// resolveRef follows a schema node's local $ref ("#/definitions/Name", "#/$defs/Name": the add-on
+// schemas are draft-06 documents whose root and properties refer to definitions), a few times at
+// most; a node without one is itself.
+func resolveRef(root, node map[string]any) map[string]any {
+	for range 8 {
+		ref, _ := node["$ref"].(string)
+		name, found := strings.CutPrefix(ref, "#/definitions/")
+		if !found {
+			name, found = strings.CutPrefix(ref, "#/$defs/")
+		}
+		if !found {
+			return node
+		}
+		defs, _ := root["definitions"].(map[string]any)
+		if defs == nil {
+			defs, _ = root["$defs"].(map[string]any)
+		}
+		next, _ := defs[name].(map[string]any)
+		if next == nil {
+			return node
+		}
+		node = next
+	}
+	return node
+}
+
+// schemaProperty is the schema of property name of an object schema, its $ref followed.
+func schemaProperty(root, object map[string]any, name string) map[string]any {
+	props, _ := object["properties"].(map[string]any)
+	prop, _ := props[name].(map[string]any)
+	if prop == nil {
+		return nil
+	}
+	return resolveRef(root, prop)
 }
