@@ -16,7 +16,8 @@ import (
 // the plugin's log level everywhere, POD_MTU in the Cassandra regions). EKS validates
 // configurationValues against the build's JSON schema and refuses a key the schema does not have
 // (InvalidParameterException at create or update), which would stop a region's cluster half-way
-// through its first `up`. EKS DescribeAddonConfiguration (GET
+// through its first `up`. Only the env object is checked: pulumi-eks also sends init.env and
+// enableNetworkPolicy, which every pulumi-eks v3 user sends. EKS DescribeAddonConfiguration (GET
 // /addons/configuration-schemas?addonName=&addonVersion=, REST-JSON, SigV4 service "eks"; EKS API
 // reference, API_DescribeAddonConfiguration) answers configurationSchema, a JSON schema whose
 // properties.env.properties names the environment variables the build takes.
@@ -25,6 +26,7 @@ var AddonConfiguration = Check{Name: "eks-addon-configuration", Run: addonConfig
 func addonConfiguration(ctx context.Context, env Env, fleet *config.Fleet, names []string) ([]Finding, error) {
 	type query struct{ region, version string }
 	accepted := map[query]map[string]bool{} // nil: the schema could not be read
+	failed := map[query]int{}               // the finding that says so
 	var out []Finding
 	type miss struct {
 		query
@@ -40,17 +42,24 @@ func addonConfiguration(ctx context.Context, env Env, fleet *config.Fleet, names
 		q := query{s.Settings.AWSRegion, s.Cluster.AddonVersions()[config.AddonVPCCNI]}
 		if _, ok := accepted[q]; !ok {
 			keys, found, err := vpcCNIEnvSchema(ctx, env, q.region, q.version)
-			if err != nil {
-				return nil, fmt.Errorf("eks:DescribeAddonConfiguration %s %s in %s: %w", config.AddonVPCCNI, q.version, q.region, err)
-			}
-			if !found {
+			switch {
+			case err != nil:
+				// One region's answer does not stop the others' checks.
+				out = append(out, Finding{Severity: Problem, Stacks: []string{n},
+					Message: fmt.Sprintf("eks:DescribeAddonConfiguration %s %s in %s: %v", config.AddonVPCCNI, q.version, q.region, err),
+					Fix:     "grant the caller eks:DescribeAddonConfiguration, or check the build exists in the region (eks-addon-versions)"})
+				keys = nil
+				failed[q] = len(out) - 1
+			case !found:
 				// A schema this check cannot read is said once, never turned into a problem per key.
 				out = append(out, Finding{Severity: Warning, Stacks: []string{n},
 					Message: fmt.Sprintf("the configuration schema of %s %s in %s has no env object this check can read: the env names were not checked", config.AddonVPCCNI, q.version, q.region),
 					Fix:     fmt.Sprintf("aws eks describe-addon-configuration --region %s --addon-name %s --addon-version %s --query configurationSchema --output text", q.region, config.AddonVPCCNI, q.version)})
-				keys = nil
+				failed[q] = len(out) - 1
 			}
 			accepted[q] = keys
+		} else if i, ok := failed[q]; ok {
+			out[i].Stacks = append(out[i].Stacks, n) // every stack the unchecked build serves
 		}
 		if accepted[q] == nil {
 			continue

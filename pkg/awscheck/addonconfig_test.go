@@ -28,6 +28,12 @@ func fakeAddonSchema(t *testing.T, envKeys func(region string) []string) string 
 			return
 		}
 		keys := envKeys(scope[2])
+		if len(keys) == 1 && keys[0] == "!denied" {
+			w.Header().Set("X-Amzn-Errortype", "AccessDeniedException")
+			w.WriteHeader(http.StatusForbidden)
+			_, _ = w.Write([]byte(`{"message":"not authorized to perform eks:DescribeAddonConfiguration"}`))
+			return
+		}
 		props := map[string]any{}
 		for _, k := range keys {
 			props[k] = map[string]any{"type": "string"}
@@ -71,6 +77,18 @@ func TestAddonConfiguration(t *testing.T) {
 			}
 			return full
 		}, []string{"problem [ams] eks-addon-configuration: EKS in eu-west-1 does not take env POD_MTU in the configuration of vpc-cni v"}},
+		{"one region's refusal is one problem, the other regions still checked", func(region string) []string {
+			switch region {
+			case "eu-west-1":
+				return []string{"!denied"}
+			case "af-south-1":
+				return withoutMTU
+			}
+			return full
+		}, []string{
+			"problem [ams] eks-addon-configuration: eks:DescribeAddonConfiguration vpc-cni v",
+			"problem [jnb] eks-addon-configuration: EKS in af-south-1 does not take env POD_MTU",
+		}},
 		{"a schema without env is said once per build, not judged", func(region string) []string {
 			if region == "eu-west-1" {
 				return nil
