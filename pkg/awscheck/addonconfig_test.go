@@ -98,18 +98,7 @@ func TestAddonConfiguration(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			fs := awscheck.Run(context.Background(), fakeEnv(fakeAddonSchema(t, tt.keys)), fleet, fleet.Names(), []awscheck.Check{awscheck.AddonConfiguration})
-			var got []string
-			for _, f := range fs {
-				got = append(got, strings.SplitN(f.String(), "\n", 2)[0])
-			}
-			if len(got) != len(tt.want) {
-				t.Fatalf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
-			}
-			for i := range got {
-				if !strings.HasPrefix(got[i], tt.want[i]) {
-					t.Errorf("finding %q\nwant prefix %q", got[i], tt.want[i])
-				}
-			}
+			requireFindings(t, fs, tt.want)
 		})
 	}
 }
