@@ -2,7 +2,6 @@ package cassandra
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
@@ -10,9 +9,6 @@ import (
 
 	"github.com/global-sovereign/global-sovereign/components/sgrules"
 )
-
-// cidrName writes a CIDR into a resource name: 10.2.0.0/16 -> 10-2-0-0-16.
-var cidrName = strings.NewReplacer(".", "-", "/", "-")
 
 // AccessType is the node security group component's type token.
 const AccessType = "sovereign:cassandra:NodeAccess"
@@ -95,11 +91,11 @@ func NewAccess(ctx *pulumi.Context, name string, args *AccessArgs, opts ...pulum
 	// removes its own rules and renames no other.
 	var rules []sgrules.Rule
 	for _, c := range args.PeerCIDRs {
-		rules = append(rules, sgrules.Rule{Name: fmt.Sprintf("%s-%d-%d-%s", name, InternodePort, InternodeTLSPort, cidrName.Replace(c)), CIDR: c,
+		rules = append(rules, sgrules.Rule{Name: fmt.Sprintf("%s-%d-%d-%s", name, InternodePort, InternodeTLSPort, sgrules.CIDRName(c)), CIDR: c,
 			Port: InternodePort, ToPort: InternodeTLSPort, Description: fmt.Sprintf("Cassandra internode from peer datacenter %s", c)})
 	}
 	if c := args.ControlPlaneCIDR; c != "" {
-		rules = append(rules, sgrules.Rule{Name: fmt.Sprintf("%s-%d-%s", name, ManagementPort, cidrName.Replace(c)), CIDR: c,
+		rules = append(rules, sgrules.Rule{Name: fmt.Sprintf("%s-%d-%s", name, ManagementPort, sgrules.CIDRName(c)), CIDR: c,
 			Port: ManagementPort, Description: fmt.Sprintf("Cassandra management API from the control plane %s", c)})
 	}
 	// Reaper reads each replica's pending compactions from the management API's metrics endpoint
@@ -108,14 +104,14 @@ func NewAccess(ctx *pulumi.Context, name string, args *AccessArgs, opts ...pulum
 	// service/SegmentRunner checks every replica of the segment, in every datacenter). Without
 	// this rule no segment with a replica here would ever run.
 	if c := args.ReaperCIDR; c != "" {
-		rules = append(rules, sgrules.Rule{Name: fmt.Sprintf("%s-%d-%s", name, MetricsPort, cidrName.Replace(c)), CIDR: c,
+		rules = append(rules, sgrules.Rule{Name: fmt.Sprintf("%s-%d-%s", name, MetricsPort, sgrules.CIDRName(c)), CIDR: c,
 			Port: MetricsPort, Description: fmt.Sprintf("Cassandra metrics endpoint from Reaper in the control plane %s", c)})
 	}
 	if err := sgrules.Ingress(ctx, sg.ID(), rules, parent); err != nil {
 		return nil, err
 	}
 	for _, c := range args.PeerCIDRs {
-		if _, err := vpc.NewSecurityGroupIngressRule(ctx, fmt.Sprintf("%s-icmp-pmtu-%s", name, cidrName.Replace(c)), &vpc.SecurityGroupIngressRuleArgs{
+		if _, err := vpc.NewSecurityGroupIngressRule(ctx, fmt.Sprintf("%s-icmp-pmtu-%s", name, sgrules.CIDRName(c)), &vpc.SecurityGroupIngressRuleArgs{
 			SecurityGroupId: sg.ID(),
 			Description:     pulumi.String(fmt.Sprintf("Path MTU discovery (ICMP fragmentation needed) from peer datacenter %s", c)),
 			IpProtocol:      pulumi.String("icmp"),

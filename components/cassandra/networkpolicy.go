@@ -8,6 +8,8 @@ import (
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	networkingv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/networking/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/global-sovereign/global-sovereign/components/sgrules"
 )
 
 // Who may reach the pods of the Cassandra namespace, which holds the operators (k8ssandra-operator
@@ -110,7 +112,7 @@ func Policies(a PolicyArgs) []Policy {
 	// One policy per peer datacenter, named by its VPC like its security group rules: a
 	// datacenter added or removed adds or removes its own policy and changes no other.
 	for _, c := range sortedCopy(a.PeerCIDRs) {
-		out = append(out, Policy{Name: "cassandra-internode-" + cidrName.Replace(c), Selects: CassandraPodLabel, Rules: []PolicyRule{
+		out = append(out, Policy{Name: "cassandra-internode-" + sgrules.CIDRName(c), Selects: CassandraPodLabel, Rules: []PolicyRule{
 			{Port: InternodePort, From: []string{c}},
 			{Port: InternodeTLSPort, From: []string{c}},
 		}})

@@ -45,7 +45,7 @@ func TestClientRoleScript(t *testing.T) {
 		"IFS= read -r keyspace_cql < " + keyspaceMountPath + "/" + KeyspaceCQLKey,
 		"CREATE ROLE IF NOT EXISTS %s WITH LOGIN = true AND PASSWORD = '%s';",
 		"ALTER ROLE %s WITH PASSWORD = '%s' AND LOGIN = true AND SUPERUSER = false;",
-		"certfile = %s\\nvalidate = true\\n' " + CAFile,
+		"certfile = %s\\nvalidate = true\\n' " + caFile,
 		"cqlsh --ssl --cqlshrc /tmp/cqlshrc sovereign-iad-service.k8ssandra-operator.svc.cluster.local 9042 -f /tmp/client.cql",
 		"*[!A-Za-z0-9]*", "umask 077",
 	} {

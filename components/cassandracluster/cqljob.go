@@ -75,10 +75,6 @@ func CQLJobName(prefix string, parts ...string) string {
 	return prefix + "-" + hex.EncodeToString(h[:])[:10]
 }
 
-// CAFile is where a CQL Job finds the cluster's CA certificate (only ca.crt of the datacenter's
-// CQL certificate Secret is mounted, never its key).
-const CAFile = caFile
-
 // CQLJobAnnotations are a CQL Job's Pulumi annotations: a Job that failed (the cluster down past
 // its deadline) is replaced on the next update rather than left failed under the same name, and
 // Pulumi waits for it as long as it may run.

@@ -161,10 +161,23 @@ var cassandraSizeGiB = map[string]int{"large": 16, "xlarge": 32, "2xlarge": 64, 
 var cassandraSizeCPU = map[string]int{"large": 2, "xlarge": 4, "2xlarge": 8, "4xlarge": 16, "8xlarge": 32,
 	"12xlarge": 48, "16xlarge": 64, "24xlarge": 96}
 
-// cassandraMaxPods is the kubelet's max pods per size of the r families (the VPC CNI's ENI and
-// IP limits, as the EKS AMI computes them): the memory the kubelet reserves grows with it.
-var cassandraMaxPods = map[string]int{"large": 29, "xlarge": 58, "2xlarge": 58, "4xlarge": 234, "8xlarge": 234,
-	"12xlarge": 234, "16xlarge": 737, "24xlarge": 737}
+// cassandraENIs is the network interfaces of each size of the r families: how many, and how many
+// IPv4 addresses each holds (EC2 User Guide, "IP addresses per network interface per instance
+// type": r5, r6i, r7i large 3 x 10, xlarge and 2xlarge 4 x 15, 4xlarge to 12xlarge 8 x 30,
+// 16xlarge and 24xlarge 15 x 50). The kubelet's max pods (the VPC CNI's limit, as the EKS AMI
+// computes it) and the addresses a node holds in its subnet both follow from it.
+var cassandraENIs = map[string]struct{ count, addresses int }{"large": {3, 10}, "xlarge": {4, 15}, "2xlarge": {4, 15},
+	"4xlarge": {8, 30}, "8xlarge": {8, 30}, "12xlarge": {8, 30}, "16xlarge": {15, 50}, "24xlarge": {15, 50}}
+
+// cassandraMaxPods is the kubelet's max pods of a size (ENIs x (addresses - 1) + 2, the EKS AMI's
+// formula): the memory the kubelet reserves grows with it. 0 for an unknown size.
+func cassandraMaxPods(size string) int {
+	e, ok := cassandraENIs[size]
+	if !ok {
+		return 0
+	}
+	return e.count*(e.addresses-1) + 2
+}
 
 // nodeReservedMilli is the CPU a Cassandra pod may not request: the kubelet's reservation and the
 // node's agents (aws-node, kube-proxy, the CSI node plugin, node-exporter, the Pod Identity agent).
@@ -176,7 +189,7 @@ const nodeReservedMilli = 1000
 // eviction), and 1 GiB for the node's agents and the datacenter's logging sidecar. 0 for an
 // unknown size.
 func CassandraMemoryCeilingGiB(size string) int {
-	mem, pods := cassandraSizeGiB[size], cassandraMaxPods[size]
+	mem, pods := cassandraSizeGiB[size], cassandraMaxPods(size)
 	if mem == 0 || pods == 0 {
 		return 0
 	}
@@ -194,24 +207,17 @@ const (
 	ControlPlaneOpsMilli     = 300 // the operator's 100m, Reaper's 100m and its init container's 100m
 )
 
-// cassandraENIAddresses is how many IPv4 addresses one network interface of each size of the r
-// families holds (EC2 User Guide, "IP addresses per network interface per instance type": r5,
-// r6i, r7i large 10, xlarge and 2xlarge 15, 4xlarge to 12xlarge 30, 16xlarge and 24xlarge 50;
-// cassandraMaxPods follows from the same table). The VPC CNI gives a node's pods addresses of the
-// node's subnet and, with WARM_ENI_TARGET 1 (its default, which components/cluster keeps), holds
-// every address of the attached interfaces and of one warm interface: a Cassandra node, with few
-// pods, holds two interfaces' worth (amazon-vpc-cni-k8s docs/eni-and-ip-target.md).
-var cassandraENIAddresses = map[string]int{"large": 10, "xlarge": 15, "2xlarge": 15, "4xlarge": 30, "8xlarge": 30,
-	"12xlarge": 30, "16xlarge": 50, "24xlarge": 50}
-
 // cassandraSurgeNodes is how many nodes beyond a rack's size its node group may run during an
 // update: EKS launches new nodes before it drains the old ones (the update's surge), so the
 // subnet must hold them too.
 const cassandraSurgeNodes = 2
 
-// CassandraNodeAddresses is how many addresses of its subnet a Cassandra node of the size takes
-// (two interfaces' worth); 0 for an unknown size.
-func CassandraNodeAddresses(size string) int { return 2 * cassandraENIAddresses[size] }
+// CassandraNodeAddresses is how many addresses of its subnet a Cassandra node of the size takes,
+// two interfaces' worth: the VPC CNI gives a node's pods addresses of the node's subnet and, with
+// WARM_ENI_TARGET 1 (its default, which components/cluster keeps), holds every address of the
+// attached interfaces and of one warm interface; a Cassandra node, with few pods, has one
+// attached (amazon-vpc-cni-k8s docs/eni-and-ip-target.md). 0 for an unknown size.
+func CassandraNodeAddresses(size string) int { return 2 * cassandraENIs[size].addresses }
 
 // CassandraSubnetCapacity is each AZ's Cassandra subnet of a VPC (netplan) and how many Cassandra
 // nodes of the size it holds per AZ, with an update's surge kept free; "" for a VPC CIDR that is

@@ -79,7 +79,7 @@ func Compute(vpc netip.Prefix, azCount int) (Plan, error) {
 		p.Database = append(p.Database, Subnet(vpc, databaseTier.newBits, databaseTier.first+i))
 		p.Cassandra = append(p.Cassandra, Subnet(vpc, cassandraTier.newBits, cassandraTier.first+i))
 	}
-	p.CassandraTier = Subnet(vpc, cassandraBlock.newBits, cassandraBlock.first)
+	p.CassandraTier = CassandraTier(vpc)
 	return p, nil
 }
 
