@@ -434,3 +434,33 @@ func TestNetworkCassandraTier(t *testing.T) {
 		}
 	}
 }
+
+// Two gateways routing one office network give one office rule per port, named by the network;
+// the static routes are named by network too, so removing one renames no other.
+func TestOfficeRulesOncePerNetwork(t *testing.T) {
+	shared := []network.Gateway{
+		{Name: "primary", IPAddress: "178.162.141.150", ClientCIDRs: []string{"178.162.141.130/32", "165.90.15.0/24"},
+			TunnelInsideCIDRs: [2]string{"169.254.8.32/30", "169.254.8.36/30"}},
+		{Name: "secondary", IPAddress: "165.90.14.138", ClientCIDRs: []string{"165.90.15.0/24"},
+			TunnelInsideCIDRs: [2]string{"169.254.8.40/30", "169.254.8.44/30"}},
+	}
+	g := synthNetwork(t, args("10.1.0.0/16", []string{"eu-west-1a", "eu-west-1b"}, true,
+		&network.VPNArgs{AmazonSideASN: 64512, Gateways: shared, OfficeIngressPorts: []int{443}}))
+	perCIDR := map[string]int{}
+	for _, r := range g.ByType(tRule) {
+		if c, _ := r.Inputs["cidrIpv4"].(string); strings.Contains(r.Name, "-office-") {
+			perCIDR[c]++
+			if !strings.Contains(r.Name, strings.NewReplacer(".", "-", "/", "-").Replace(c)) {
+				t.Errorf("office rule %s is not named by its network %s", r.Name, c)
+			}
+		}
+	}
+	if len(perCIDR) != 2 || perCIDR["165.90.15.0/24"] != 1 || perCIDR["178.162.141.130/32"] != 1 {
+		t.Errorf("office rules per network %v, want one each", perCIDR)
+	}
+	for _, r := range g.ByType(tVPNRoute) {
+		if !strings.Contains(r.Name, strings.NewReplacer(".", "-", "/", "-").Replace(fmt.Sprint(r.Inputs["destinationCidrBlock"]))) {
+			t.Errorf("VPN route %s is not named by its network %v", r.Name, r.Inputs["destinationCidrBlock"])
+		}
+	}
+}

@@ -71,14 +71,22 @@ func NewOfficeAccess(ctx *pulumi.Context, name string, args *OfficeAccessArgs, o
 	return a, ctx.RegisterResourceOutputs(a, pulumi.Map{"securityGroupId": a.SecurityGroupID})
 }
 
-// officeRules admits every client CIDR of every office gateway on each office ingress port.
+// officeRules admits every client CIDR of the office gateways on each office ingress port: one
+// rule per network and port, named by them (not by position: a network added or removed renames
+// no other rule), once even when two gateways route the same office network (EC2 refuses a
+// second identical rule, InvalidPermission.Duplicate).
 func officeRules(n func(string, ...any) string, v *VPNArgs) []sgrules.Rule {
 	var rules []sgrules.Rule
+	seen := map[string]bool{}
 	for _, g := range v.Gateways {
-		for ci, cidr := range g.ClientCIDRs {
+		for _, cidr := range g.ClientCIDRs {
+			if seen[cidr] {
+				continue
+			}
+			seen[cidr] = true
 			for _, port := range v.OfficeIngressPorts {
-				rules = append(rules, sgrules.Rule{Name: n("office-%s-%d-%d", g.Name, ci, port), CIDR: cidr, Port: port,
-					Description: fmt.Sprintf("office %s (%s) on %d", g.Name, cidr, port)})
+				rules = append(rules, sgrules.Rule{Name: n("office-%s-%d", sgrules.CIDRName(cidr), port), CIDR: cidr, Port: port,
+					Description: fmt.Sprintf("office network %s on %d", cidr, port)})
 			}
 		}
 	}

@@ -129,15 +129,18 @@ func (b *builder) vpnConnection(v *VPNArgs, g Gateway) (*ec2.VpnConnection, erro
 		// only tidy: EC2 refuses inside CIDRs another connection on the same virtual private
 		// gateway holds, and the replacement asks for the CIDRs its predecessor holds until it is
 		// deleted. A gateway's CIDRs come from its own tunnelSlot, so no other connection's
-		// replacement or removal ever asks for them. (terraform-provider-aws made the inside CIDRs
+		// replacement or removal asks for them; a slot freed by a removed gateway is reused, or
+		// two slots swapped, only in a later up (the removed connection is deleted at the end of
+		// the update that removes it), and a gateway renamed is removed and added in two ups. (terraform-provider-aws made the inside CIDRs
 		// updatable in place after the version pulumi-aws v6.83.4 bundles, #45781.)
 		pulumi.DeleteBeforeReplace(true))
 	if err != nil {
 		return nil, err
 	}
 	if v.BGPASN == nil {
-		for i, cidr := range g.ClientCIDRs {
-			if _, err := ec2.NewVpnConnectionRoute(b.ctx, b.n("vpn-%s-route-%d", g.Name, i), &ec2.VpnConnectionRouteArgs{
+		// Named by network, not position: removing one office network deletes its own route only.
+		for _, cidr := range g.ClientCIDRs {
+			if _, err := ec2.NewVpnConnectionRoute(b.ctx, b.n("vpn-%s-route-%s", g.Name, sgrules.CIDRName(cidr)), &ec2.VpnConnectionRouteArgs{
 				VpnConnectionId:      conn.ID(),
 				DestinationCidrBlock: pulumi.String(cidr),
 			}, b.parent); err != nil {

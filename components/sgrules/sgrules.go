@@ -29,10 +29,16 @@ type Rule struct {
 // 10-2-0-0-16), not by position: a CIDR added to or removed from the list adds or removes its own
 // rule and renames no other. A rule renamed is created before the old one is deleted, and EC2
 // refuses the second copy of a rule the group already has (InvalidPermission.Duplicate).
+// A CIDR listed twice (a configured peer that is also one the program adds) is one rule: the
+// same name twice would be a duplicate resource.
 func FromCIDRs(prefix string, cidrs []string, port int, what string) []Rule {
-	out := make([]Rule, len(cidrs))
-	for i, c := range cidrs {
-		out[i] = Rule{Name: prefix + "-" + CIDRName(c), CIDR: c, Port: port, Description: what + " from " + c}
+	out := make([]Rule, 0, len(cidrs))
+	seen := map[string]bool{}
+	for _, c := range cidrs {
+		if !seen[c] {
+			seen[c] = true
+			out = append(out, Rule{Name: prefix + "-" + CIDRName(c), CIDR: c, Port: port, Description: what + " from " + c})
+		}
 	}
 	return out
 }

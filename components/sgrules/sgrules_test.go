@@ -174,3 +174,11 @@ func TestIngressRejects(t *testing.T) {
 		})
 	}
 }
+
+// A CIDR listed twice is one rule (the same name twice would be a duplicate resource).
+func TestFromCIDRsOnceEach(t *testing.T) {
+	rules := sgrules.FromCIDRs("gs-test-in", []string{"10.1.0.0/20", "10.1.16.0/20", "10.1.0.0/20"}, 5432, "PostgreSQL")
+	if len(rules) != 2 || rules[0].CIDR != "10.1.0.0/20" || rules[1].CIDR != "10.1.16.0/20" {
+		t.Errorf("rules %+v, want one per CIDR in first-seen order", rules)
+	}
+}

@@ -131,6 +131,8 @@ func TestClusterRules(t *testing.T) {
 			"global-sovereign:cluster.viewerRoleArns[1]", "also global-sovereign:cluster.adminRoleArns[0]; EKS allows one access entry per principal"},
 		{"one role under two paths", "    nodeGroups:", "    viewerRoleArns: [arn:aws:iam::123456789012:role/ops/platform-admin]\n    nodeGroups:",
 			"global-sovereign:cluster.viewerRoleArns[0]", "a role is its account and name, whatever its path"},
+		{"one role in another case", "    nodeGroups:", "    viewerRoleArns: [arn:aws:iam::123456789012:role/Platform-Admin]\n    nodeGroups:",
+			"global-sovereign:cluster.viewerRoleArns[0]", "a role is its account and name, whatever its path"},
 		{"admin listed twice", "adminRoleArns: [arn:aws:iam::123456789012:role/platform-admin]", "adminRoleArns: [arn:aws:iam::123456789012:role/platform-admin, arn:aws:iam::123456789012:role/platform-admin]",
 			"global-sovereign:cluster.adminRoleArns[1]", "one access entry per principal"},
 		{"every bad role is reported", "adminRoleArns: [arn:aws:iam::123456789012:role/platform-admin]", "adminRoleArns: [user/a, user/b]",

@@ -91,12 +91,13 @@ func sameRole(a, b string) bool {
 	return roleIdentity(a) == roleIdentity(b)
 }
 
-// roleIdentity is what names an IAM role: partition, account and name, without the path (the
-// ARN itself when it is not one).
+// roleIdentity is what names an IAM role: partition, account and name, without the path, the
+// name in lower case (IAM role names are unique in an account whatever their case); the ARN
+// itself when it is not one.
 func roleIdentity(arn string) string {
 	p := strings.SplitN(arn, ":", 6)
 	if len(p) != 6 || p[5] == "" {
 		return arn
 	}
-	return p[1] + ":" + p[4] + ":" + p[5][strings.LastIndex(p[5], "/")+1:]
+	return p[1] + ":" + p[4] + ":" + strings.ToLower(p[5][strings.LastIndex(p[5], "/")+1:])
 }

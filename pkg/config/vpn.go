@@ -22,8 +22,9 @@ type VPN struct {
 	CustomerGateways []CustomerGateway `json:"customerGateways"`
 	// TunnelInsideBlock is this stack's /27 of 169.254.0.0/16 for its tunnels' inside addresses,
 	// unique across the fleet: every region's tunnels end on the same office devices, and the
-	// /30s AWS would pick at random are unique only per region. Gateway i's tunnels take the
-	// (2i)th and (2i+1)th /30 of the block. `sovereign new region` picks the next free block.
+	// /30s AWS would pick at random are unique only per region. The gateway in slot n
+	// (customerGateways[].tunnelSlot) takes the (2n)th and (2n+1)th /30 of the block.
+	// `sovereign new region` picks the next free block.
 	// Changing it replaces the stack's VPN connections (new tunnel addresses and keys).
 	// Allowed: a /27 inside 169.254.0.0/16, outside 169.254.0.0/21 and 169.254.169.0/24.
 	TunnelInsideBlock string `json:"tunnelInsideBlock"`
@@ -48,7 +49,10 @@ type CustomerGateway struct {
 	// unique among the gateways, so removing or reordering another gateway moves no tunnel: EC2
 	// refuses a connection whose inside CIDRs another connection on the same virtual private
 	// gateway still holds, and Pulumi deletes a removed connection only after creating the rest.
-	// Changing it replaces this gateway's connection (new tunnel addresses and keys).
+	// Changing it replaces this gateway's connection (new tunnel addresses and keys). A slot
+	// freed by a removed gateway is reused, or two gateways' slots swapped, only in a later up
+	// than the removal (the old connection holds its addresses until the end of that update); a
+	// gateway is renamed by removing it in one up and adding it in the next.
 	// Allowed: 0, 1, 2 or 3.
 	TunnelSlot *int `json:"tunnelSlot"`
 }

@@ -212,9 +212,9 @@ func clientDatabase(ctx *pulumi.Context, s *config.Stack, fleet *config.Fleet, h
 		User:       s.Client.Database.User,
 		Host:       writer.str(ctx, OutClientWriterEndpoint),
 		ReaderHost: home.field(ctx, OutRDSEndpoints, "reader"),
-		// The Job runs in the home's cluster whatever region writes: the writer endpoint that
-		// follows a switchover, never the home's own cluster endpoint (read-only once another
-		// member writes).
+		// The Job runs in the database home's cluster (the writer stack's) whatever region
+		// writes: the writer endpoint that follows a switchover, never the home's own cluster
+		// endpoint (read-only once another member writes).
 		WriterHost:        writer.str(ctx, OutClientWriterEndpoint),
 		Kubernetes:        writerK8s,
 		Namespace:         writer.field(ctx, OutDatabaseProvisioning, "namespace"),
